@@ -122,4 +122,35 @@ Result<ExtensionChain> walk_extension_chain(const Ipv6View& ip) noexcept {
   }
 }
 
+Result<std::size_t> write_home_address_option_header(MutableByteSpan out, std::uint8_t next_header,
+                                                     const Ip6Addr& home_address) noexcept {
+  if (out.size() < home_address_option_header_size) return Errc::buffer_too_small;
+  std::uint8_t* p = out.data();
+  p[0] = next_header;
+  p[1] = 2;  // (2 + 1) * 8 = 24 bytes
+  p[2] = dest_option::padn;
+  p[3] = 2;
+  p[4] = 0;
+  p[5] = 0;
+  p[6] = dest_option::home_address;
+  p[7] = 16;
+  home_address.write_to(p + 8);
+  return home_address_option_header_size;
+}
+
+Result<std::size_t> write_type2_routing_header(MutableByteSpan out, std::uint8_t next_header,
+                                               const Ip6Addr& home_address,
+                                               std::uint8_t segments_left) noexcept {
+  if (out.size() < type2_routing_header_size) return Errc::buffer_too_small;
+  if (segments_left > 1) return Errc::value_out_of_range;
+  std::uint8_t* p = out.data();
+  p[0] = next_header;
+  p[1] = 2;
+  p[2] = routing_type2;
+  p[3] = segments_left;
+  store_be32(p + 4, 0);
+  home_address.write_to(p + 8);
+  return type2_routing_header_size;
+}
+
 }  // namespace roam6::wire

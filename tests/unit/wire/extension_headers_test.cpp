@@ -225,3 +225,44 @@ TEST(ExtensionChainErrors, TruncatedFragment) {
 
 }  // namespace
 }  // namespace roam6::wire
+
+namespace roam6::wire {
+namespace {
+
+TEST(ExtensionBuilders, HomeAddressOptionRoundTrip) {
+  test::Bytes b = test::ipv6_header(ipproto::destination_options, kCoa, kHa);
+  b.resize(40 + 24 + 8);
+  auto n = write_home_address_option_header(MutableByteSpan(b).subspan(40), ipproto::mobility, kHoa);
+  ASSERT_TRUE(n);
+  EXPECT_EQ(*n, 24u);
+  EXPECT_EQ((40 + 6 + 2) % 8, 0);  // option data at 8n: option type at 8n+6
+  EXPECT_EQ(b[40 + 6], 201);
+  b[64] = 59;
+  test::finish_ipv6(b);
+  auto c = walk(b);
+  ASSERT_TRUE(c) << describe(c.error());
+  EXPECT_EQ(c->upper_protocol, ipproto::mobility);
+  EXPECT_EQ(c->upper_offset, 64);
+  EXPECT_EQ(c->home_address, kHoa);
+  std::uint8_t small[23];
+  EXPECT_EQ(write_home_address_option_header(small, 59, kHoa).error(), Errc::buffer_too_small);
+}
+
+TEST(ExtensionBuilders, Type2RoutingRoundTrip) {
+  test::Bytes b = test::ipv6_header(ipproto::routing, kHa, kCoa);
+  b.resize(40 + 24);
+  ASSERT_TRUE(write_type2_routing_header(MutableByteSpan(b).subspan(40), ipproto::no_next_header, kHoa));
+  test::finish_ipv6(b);
+  auto c = walk(b);
+  ASSERT_TRUE(c) << describe(c.error());
+  EXPECT_EQ(c->type2_home_address, kHoa);
+  EXPECT_EQ(c->type2_segments_left, 1);
+  EXPECT_EQ(c->upper_protocol, ipproto::no_next_header);
+  std::uint8_t buf[24];
+  EXPECT_EQ(write_type2_routing_header(buf, 59, kHoa, 2).error(), Errc::value_out_of_range);
+  EXPECT_EQ(write_type2_routing_header(MutableByteSpan(buf).first(23), 59, kHoa).error(),
+            Errc::buffer_too_small);
+}
+
+}  // namespace
+}  // namespace roam6::wire

@@ -59,4 +59,17 @@ struct ExtensionChain {
 
 Result<ExtensionChain> walk_extension_chain(const Ipv6View& ip) noexcept;
 
+// Builders for the two headers Mobile IPv6 adds. Each writes 24 bytes.
+inline constexpr std::size_t home_address_option_header_size = 24;
+inline constexpr std::size_t type2_routing_header_size = 24;
+
+// Destination Options header holding PadN(2) and the Home Address option, so
+// the option sits at 8n+6 (RFC 6275 section 6.3).
+Result<std::size_t> write_home_address_option_header(MutableByteSpan out, std::uint8_t next_header,
+                                                     const Ip6Addr& home_address) noexcept;
+// Type 2 routing header carrying the home address (RFC 6275 section 6.4).
+Result<std::size_t> write_type2_routing_header(MutableByteSpan out, std::uint8_t next_header,
+                                               const Ip6Addr& home_address,
+                                               std::uint8_t segments_left = 1) noexcept;
+
 }  // namespace roam6::wire
