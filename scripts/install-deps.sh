@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package roam6 needs to build, test and run its demo.
+# Idempotent: silent when nothing is missing. Only Debian's archive is used.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  g++ cmake ninja-build pkg-config clang-14 libclang-rt-14-dev
+  # libraries
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-dev libssl-dev libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev
+  libdpdk-dev dpdk libpcap-dev libmnl-dev
+  # test and demo tooling
+  python3 python3-scapy iproute2 procps
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages: ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

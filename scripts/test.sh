@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The whole roam6 test suite: installs what is missing, then builds and runs
+#   1. the release build's tests (warnings are errors),
+#   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. every libFuzzer target for a bounded time (ROAM6_FUZZ_SECONDS, default 60).
+# Ends with one "tests: N passed, N failed" line; exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+JOBS=${ROAM6_JOBS:-$(nproc)}
+FUZZ_SECONDS=${ROAM6_FUZZ_SECONDS:-60}
+LOG_DIR=build/test-logs
+mkdir -p "$LOG_DIR"
+passed=0
+failed=0
+
+run_ctest() {  # <preset>
+  local preset=$1 log="$LOG_DIR/ctest-$1.log" rc=0
+  echo "== ctest ($preset)"
+  ctest --preset "$preset" -j "$JOBS" 2>&1 | tee "$log" | grep -E "tests passed|Failed|\*\*\*|Exception" || true
+  rc=${PIPESTATUS[0]}
+  local line p f
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of" "$log" || true)
+  if [[ -n $line ]]; then
+    f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+    p=$(( $(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line") - f ))
+    passed=$((passed + p)); failed=$((failed + f))
+  elif ((rc != 0)); then
+    failed=$((failed + 1))
+  fi
+}
+
+for preset in release asan; do
+  echo "== build ($preset)"
+  cmake --preset "$preset" >"$LOG_DIR/configure-$preset.log" 2>&1 || { cat "$LOG_DIR/configure-$preset.log"; exit 1; }
+  cmake --build --preset "$preset" -j "$JOBS" >"$LOG_DIR/build-$preset.log" 2>&1 || { tail -50 "$LOG_DIR/build-$preset.log"; exit 1; }
+  run_ctest "$preset"
+done
+
+echo "== fuzz (${FUZZ_SECONDS}s per target)"
+cmake --preset fuzz >"$LOG_DIR/configure-fuzz.log" 2>&1 || { cat "$LOG_DIR/configure-fuzz.log"; exit 1; }
+cmake --build --preset fuzz -j "$JOBS" >"$LOG_DIR/build-fuzz.log" 2>&1 || { tail -50 "$LOG_DIR/build-fuzz.log"; exit 1; }
+if tests/fuzz/run-fuzzers.sh build/fuzz "$FUZZ_SECONDS" "$LOG_DIR"; then
+  passed=$((passed + $(cat "$LOG_DIR/fuzz-count")))
+else
+  passed=$((passed + $(cat "$LOG_DIR/fuzz-count") - $(cat "$LOG_DIR/fuzz-failed")))
+  failed=$((failed + $(cat "$LOG_DIR/fuzz-failed")))
+fi
+
+echo "tests: $passed passed, $failed failed"
+((failed == 0))
