@@ -1,0 +1,42 @@
+#pragma once
+// What the control plane tells the data plane. The DPDK datapath implements
+// this over its lock-free binding table; tests record the calls. Updates are
+// whole entries so that a packet never sees half a binding.
+
+#include <cstdint>
+
+#include "roam6/wire/address.hpp"
+
+namespace roam6::mip6d {
+
+// Home Agent side: packets for home_address go through the tunnel to
+// care_of_address; tunnelled packets from home_address are accepted only
+// when their outer source is care_of_address.
+struct TunnelBinding {
+  wire::Ip6Addr home_address;
+  wire::Ip6Addr care_of_address;
+};
+
+// Host side: one guest running (or about to run) on this host.
+struct GuestPath {
+  wire::MacAddr mac;
+  wire::Ip6Addr home_address;
+  wire::Ip6Addr link_local;         // the guest's own link-local address
+  bool away = false;                // false: at its home site, pass through
+  wire::Ip6Addr home_agent;         // tunnel peer when away
+  wire::Ip6Addr care_of_address;    // this host's address, outer source
+  wire::MacAddr router_mac;         // the home router as the guest knows it
+  wire::Ip6Addr router_link_local;
+  bool resumed = false;             // false: hold packets until it runs here
+};
+
+class ForwardingTable {
+ public:
+  virtual ~ForwardingTable() = default;
+  virtual void set_tunnel(const TunnelBinding& binding) = 0;
+  virtual void clear_tunnel(const wire::Ip6Addr& home_address) = 0;
+  virtual void set_guest(const GuestPath& path) = 0;
+  virtual void clear_guest(const wire::MacAddr& mac) = 0;
+};
+
+}  // namespace roam6::mip6d
