@@ -1,0 +1,294 @@
+#include "mip6d/host/registration.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include "mip6d/signalling/sequence.hpp"
+
+namespace roam6::mip6d::host {
+
+namespace {
+constexpr std::uint8_t status_sequence_out_of_window = 135;
+constexpr std::uint8_t first_refusal_status = 128;
+// A 135 answer is followed at once by a resynchronised BU; bound how often
+// per registration so two misbehaving peers cannot ping-pong forever.
+constexpr unsigned max_resyncs = 3;
+}  // namespace
+
+std::string_view name(RegistrationState s) noexcept {
+  switch (s) {
+    case RegistrationState::idle: return "idle";
+    case RegistrationState::registering: return "registering";
+    case RegistrationState::bound: return "bound";
+    case RegistrationState::refreshing: return "refreshing";
+    case RegistrationState::deregistering: return "deregistering";
+    case RegistrationState::superseded: return "superseded";
+    case RegistrationState::refused: return "refused";
+  }
+  return "?";
+}
+
+std::string_view name(RegistrationEvent e) noexcept {
+  switch (e) {
+    case RegistrationEvent::start: return "start";
+    case RegistrationEvent::ack_accepted: return "ack_accepted";
+    case RegistrationEvent::ack_out_of_window: return "ack_out_of_window";
+    case RegistrationEvent::ack_refused: return "ack_refused";
+    case RegistrationEvent::retransmit_timeout: return "retransmit_timeout";
+    case RegistrationEvent::refresh_due: return "refresh_due";
+    case RegistrationEvent::refresh_requested: return "refresh_requested";
+    case RegistrationEvent::binding_error: return "binding_error";
+    case RegistrationEvent::leave_deregister: return "leave_deregister";
+    case RegistrationEvent::leave_moved: return "leave_moved";
+  }
+  return "?";
+}
+
+Registration::Registration(Scheduler& scheduler, RegistrationOwner& owner,
+                           RegistrationTiming timing, std::chrono::seconds requested_lifetime,
+                           std::optional<std::uint16_t> last_sequence)
+    : scheduler_(scheduler),
+      owner_(owner),
+      timing_(timing),
+      requested_lifetime_(requested_lifetime),
+      timer_(scheduler.make_timer([this] { on_timer(); })) {
+  if (last_sequence) {
+    next_sequence_ = static_cast<std::uint16_t>(*last_sequence + 1);
+  } else {
+    // Unknown history: any start works, the HA answers 135 with its number
+    // when ours is behind (one extra round trip).
+    std::random_device rd;
+    next_sequence_ = static_cast<std::uint16_t>(rd());
+  }
+}
+
+std::optional<TimePoint> Registration::next_timer() const {
+  if (!timer_->armed()) return std::nullopt;
+  return timer_->deadline();
+}
+
+std::uint16_t Registration::take_sequence() {
+  // Every transmission, retransmissions included, carries a new number
+  // (RFC 6275 section 11.8), so a BA lost after acceptance cannot make the
+  // retransmission look stale.
+  const std::uint16_t s = next_sequence_++;
+  last_sent_ = s;
+  return s;
+}
+
+void Registration::enter(RegistrationState next, RegistrationEvent event, std::string_view detail) {
+  const RegistrationState from = state_;
+  state_ = next;
+  owner_.log_transition(from, event, next, detail);
+}
+
+void Registration::send_new(BindingUpdateOrder order, Duration first_timeout) {
+  order.sequence = take_sequence();
+  first_outstanding_ = order.sequence;
+  outstanding_ = order;
+  attempts_ = 1;
+  ++transmissions_;
+  current_timeout_ = first_timeout;
+  sent_at_ = scheduler_.now();
+  owner_.send_binding_update(order);
+  arm_retransmit();
+}
+
+void Registration::retransmit() {
+  outstanding_.sequence = take_sequence();
+  ++attempts_;
+  ++transmissions_;
+  current_timeout_ = std::min(current_timeout_ * 2, timing_.max_timeout);
+  sent_at_ = scheduler_.now();
+  owner_.send_binding_update(outstanding_);
+  arm_retransmit();
+}
+
+void Registration::arm_retransmit() {
+  TimePoint at = sent_at_ + current_timeout_;
+  // While refreshing, the binding's own expiry may come first: notice it then.
+  if (state_ == RegistrationState::refreshing && expires_) at = std::min(at, *expires_);
+  timer_->arm_at(at);
+}
+
+void Registration::arm_refresh() {
+  const auto lifetime = std::chrono::duration_cast<Duration>(granted_);
+  const auto by_fraction = std::chrono::duration_cast<Duration>(lifetime * timing_.refresh_fraction);
+  TimePoint at = std::min(sent_at_ + by_fraction, *expires_ - timing_.refresh_margin);
+  at = std::max(at, scheduler_.now());
+  timer_->arm_at(at);
+}
+
+void Registration::start() {
+  switch (state_) {
+    case RegistrationState::idle:
+    case RegistrationState::superseded:
+    case RegistrationState::refused:
+    case RegistrationState::deregistering:
+      resyncs_ = 0;
+      enter(RegistrationState::registering, RegistrationEvent::start, "");
+      send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+      return;
+    case RegistrationState::registering:
+    case RegistrationState::bound:
+    case RegistrationState::refreshing:
+      return;  // already on it
+  }
+}
+
+void Registration::on_binding_ack(const AckInfo& ack) {
+  const bool awaiting = state_ == RegistrationState::registering ||
+                        state_ == RegistrationState::refreshing ||
+                        state_ == RegistrationState::deregistering;
+  if (!awaiting || !last_sent_) return;
+  const bool ours = sequence_in_window(ack.sequence, first_outstanding_, *last_sent_);
+  last_status_ = ack.status;
+
+  if (ack.status == status_sequence_out_of_window) {
+    if (ours) {
+      // The HA already took one of ours (its BA was lost); go past it.
+      next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
+    } else if (state_ == RegistrationState::registering && resyncs_ < max_resyncs) {
+      // A new arrival whose history we did not know: continue from the
+      // HA's number (the one extra round trip of an unknown hand-over).
+      ++resyncs_;
+      next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
+      enter(state_, RegistrationEvent::ack_out_of_window,
+            "resynchronised after HA's last accepted " + std::to_string(ack.sequence));
+      send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+      return;
+    } else {
+      // Someone registered the guest after our last accepted BU: it runs
+      // elsewhere now. Never fight for the binding.
+      timer_->cancel();
+      expires_.reset();
+      owner_.binding_active(false);
+      enter(state_ == RegistrationState::deregistering ? RegistrationState::idle
+                                                      : RegistrationState::superseded,
+            RegistrationEvent::ack_out_of_window,
+            "HA's last accepted " + std::to_string(ack.sequence) + " is not ours");
+      return;
+    }
+    // Ours: resend at once with the next number, same order.
+    enter(state_, RegistrationEvent::ack_out_of_window,
+          "HA holds our " + std::to_string(ack.sequence) + ", resending");
+    send_new(outstanding_, state_ == RegistrationState::registering
+                               ? timing_.first_registration_timeout
+                               : timing_.initial_timeout);
+    return;
+  }
+
+  if (!ours) return;  // a late answer to a BU we no longer care about
+
+  if (ack.status >= first_refusal_status) {
+    timer_->cancel();
+    expires_.reset();
+    owner_.binding_active(false);
+    if (state_ == RegistrationState::deregistering) {
+      enter(RegistrationState::idle, RegistrationEvent::ack_refused,
+            "status " + std::to_string(ack.status));
+      return;
+    }
+    enter(RegistrationState::refused, RegistrationEvent::ack_refused,
+          "status " + std::to_string(ack.status));
+    timer_->arm_at(scheduler_.now() + timing_.max_timeout);
+    return;
+  }
+
+  // Accepted.
+  if (state_ == RegistrationState::deregistering || ack.lifetime.count() == 0) {
+    timer_->cancel();
+    expires_.reset();
+    granted_ = std::chrono::seconds(0);
+    owner_.binding_active(false);
+    enter(RegistrationState::idle, RegistrationEvent::ack_accepted, "deregistered");
+    return;
+  }
+  const bool was_active = expires_.has_value();
+  granted_ = std::min(ack.lifetime, requested_lifetime_);
+  // The lifetime runs from when the BU was sent (RFC 6275 section 11.7.3).
+  expires_ = sent_at_ + granted_;
+  if (!was_active) owner_.binding_active(true);
+  enter(RegistrationState::bound, RegistrationEvent::ack_accepted,
+        "lifetime " + std::to_string(granted_.count()) + "s");
+  arm_refresh();
+}
+
+void Registration::on_refresh_request() {
+  if (state_ != RegistrationState::bound) return;
+  enter(RegistrationState::refreshing, RegistrationEvent::refresh_requested, "");
+  send_new({0, requested_lifetime_, false}, timing_.initial_timeout);
+}
+
+void Registration::on_binding_error() {
+  if (state_ != RegistrationState::bound && state_ != RegistrationState::refreshing) return;
+  // The HA has no binding for us: register again from scratch.
+  expires_.reset();
+  owner_.binding_active(false);
+  resyncs_ = 0;
+  enter(RegistrationState::registering, RegistrationEvent::binding_error, "");
+  send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+}
+
+void Registration::leave(bool deregister) {
+  if (!deregister) {
+    timer_->cancel();
+    const bool was_active = expires_.has_value();
+    expires_.reset();
+    if (was_active) owner_.binding_active(false);
+    enter(RegistrationState::superseded, RegistrationEvent::leave_moved, "");
+    return;
+  }
+  if (state_ == RegistrationState::deregistering || state_ == RegistrationState::superseded) return;
+  const bool was_active = expires_.has_value();
+  expires_.reset();
+  if (was_active) owner_.binding_active(false);
+  enter(RegistrationState::deregistering, RegistrationEvent::leave_deregister, "");
+  send_new({0, std::chrono::seconds(0), true}, timing_.initial_timeout);
+}
+
+void Registration::on_timer() {
+  switch (state_) {
+    case RegistrationState::registering:
+      enter(state_, RegistrationEvent::retransmit_timeout, "attempt " + std::to_string(attempts_ + 1));
+      retransmit();
+      return;
+    case RegistrationState::refreshing:
+      if (expires_ && scheduler_.now() >= *expires_) {
+        // The HA has dropped the binding by now: this is a new registration.
+        expires_.reset();
+        owner_.binding_active(false);
+        resyncs_ = 0;
+        enter(RegistrationState::registering, RegistrationEvent::retransmit_timeout,
+              "binding lifetime ran out while refreshing");
+        send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+        return;
+      }
+      enter(state_, RegistrationEvent::retransmit_timeout, "attempt " + std::to_string(attempts_ + 1));
+      retransmit();
+      return;
+    case RegistrationState::deregistering:
+      if (attempts_ >= timing_.max_deregistration_attempts) {
+        enter(RegistrationState::idle, RegistrationEvent::retransmit_timeout,
+              "deregistration unanswered, giving up");
+        return;
+      }
+      enter(state_, RegistrationEvent::retransmit_timeout, "attempt " + std::to_string(attempts_ + 1));
+      retransmit();
+      return;
+    case RegistrationState::bound:
+      enter(RegistrationState::refreshing, RegistrationEvent::refresh_due, "");
+      send_new({0, requested_lifetime_, false}, timing_.initial_timeout);
+      return;
+    case RegistrationState::refused:
+      resyncs_ = 0;
+      enter(RegistrationState::registering, RegistrationEvent::retransmit_timeout, "retry after refusal");
+      send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+      return;
+    case RegistrationState::idle:
+    case RegistrationState::superseded:
+      return;
+  }
+}
+
+}  // namespace roam6::mip6d::host

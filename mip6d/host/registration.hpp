@@ -1,0 +1,147 @@
+#pragma once
+// The host-side binding update list entry for one away guest (RFC 6275
+// section 11.7 as it applies when the host acts as the guest's mobile node):
+// an explicit state machine with named states and events, in the style of
+// SHISA. It decides *when* to send which Binding Update; the owner builds and
+// sends the packet and programs the data plane.
+//
+//   idle --start--> registering --accepted--> bound --refresh due / BRR-->
+//   refreshing --accepted--> bound
+//   registering/refreshing --timeout--> same state, timeout doubled (max 32 s)
+//   registering --135--> registering (sequence resynchronised, resent at once)
+//   bound/refreshing --135--> superseded (another host holds the binding)
+//   any --leave(deregister)--> deregistering --accepted/given up--> idle
+//   any --leave(moved)--> superseded
+//   refreshing --lifetime over--> registering (the HA has dropped the binding)
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mip6d/runtime/scheduler.hpp"
+
+namespace roam6::mip6d::host {
+
+enum class RegistrationState : std::uint8_t {
+  idle,           // nothing registered from this host
+  registering,    // first BU for this arrival sent, waiting for the BA
+  bound,          // the HA accepted; refresh timer running
+  refreshing,     // refresh BU sent, binding still valid
+  deregistering,  // lifetime-0 BU sent, waiting for the BA
+  superseded,     // another host registered the guest after us; silent
+  refused,        // the HA refused; retry after the maximum back-off
+};
+
+enum class RegistrationEvent : std::uint8_t {
+  start,                 // the guest runs here (or arrived here): register
+  ack_accepted,          // BA status < 128 for our outstanding sequence
+  ack_out_of_window,     // BA status 135
+  ack_refused,           // any other BA status >= 128
+  retransmit_timeout,    // no BA in time
+  refresh_due,           // granted lifetime nearly used up
+  refresh_requested,     // Binding Refresh Request from the HA
+  binding_error,         // Binding Error from the HA
+  leave_deregister,      // guest stopped here or came home: remove the binding
+  leave_moved,           // guest moved to another host: say nothing
+};
+
+std::string_view name(RegistrationState s) noexcept;
+std::string_view name(RegistrationEvent e) noexcept;
+
+// RFC 6275 section 13 constants and the refresh policy.
+struct RegistrationTiming {
+  Duration first_registration_timeout = std::chrono::milliseconds(1500);  // InitialBindackTimeoutFirstReg
+  Duration initial_timeout = std::chrono::seconds(1);                     // INITIAL_BINDACK_TIMEOUT
+  Duration max_timeout = std::chrono::seconds(32);                        // MAX_BINDACK_TIMEOUT
+  // Refresh when this fraction of the granted lifetime has passed, but at
+  // least refresh_margin before expiry.
+  double refresh_fraction = 0.75;
+  Duration refresh_margin = std::chrono::seconds(4);
+  // Deregistration is retried this many times, then given up (the binding
+  // expires at the HA anyway).
+  unsigned max_deregistration_attempts = 5;
+};
+
+// What a Binding Update must say; the owner turns it into a packet.
+struct BindingUpdateOrder {
+  std::uint16_t sequence = 0;
+  std::chrono::seconds lifetime{0};  // 0: deregistration
+  bool deregistration = false;
+};
+
+// What the state machine asks of its owner.
+class RegistrationOwner {
+ public:
+  virtual ~RegistrationOwner() = default;
+  virtual void send_binding_update(const BindingUpdateOrder& order) = 0;
+  // The HA now tunnels to us (true) or no longer does (false).
+  virtual void binding_active(bool active) = 0;
+  virtual void log_transition(RegistrationState from, RegistrationEvent event,
+                              RegistrationState to, std::string_view detail) = 0;
+};
+
+struct AckInfo {
+  std::uint8_t status = 0;
+  std::uint16_t sequence = 0;
+  std::chrono::seconds lifetime{0};
+};
+
+class Registration {
+ public:
+  // `last_sequence`: the last sequence number used for this guest by the host
+  // it came from, when the migration step handed it over.
+  Registration(Scheduler& scheduler, RegistrationOwner& owner, RegistrationTiming timing,
+               std::chrono::seconds requested_lifetime, std::optional<std::uint16_t> last_sequence);
+
+  void start();
+  // A BA arrived for this guest. BAs for another sequence than the
+  // outstanding one are ignored (late answers to earlier BUs), except 135
+  // which carries the HA's last accepted number.
+  void on_binding_ack(const AckInfo& ack);
+  void on_refresh_request();
+  void on_binding_error();
+  void leave(bool deregister);
+
+  [[nodiscard]] RegistrationState state() const noexcept { return state_; }
+  // The last sequence number this host sent (for hand-over to the next host).
+  [[nodiscard]] std::optional<std::uint16_t> last_sequence() const noexcept { return last_sent_; }
+  [[nodiscard]] std::chrono::seconds granted_lifetime() const noexcept { return granted_; }
+  [[nodiscard]] std::optional<TimePoint> binding_expires() const noexcept { return expires_; }
+  [[nodiscard]] std::optional<TimePoint> next_timer() const;
+  [[nodiscard]] unsigned transmissions() const noexcept { return transmissions_; }
+  [[nodiscard]] std::uint8_t last_status() const noexcept { return last_status_; }
+
+ private:
+  void on_timer();
+  void send_new(BindingUpdateOrder order, Duration first_timeout);
+  void retransmit();
+  void arm_retransmit();
+  void enter(RegistrationState next, RegistrationEvent event, std::string_view detail);
+  void arm_refresh();
+  std::uint16_t take_sequence();
+
+  Scheduler& scheduler_;
+  RegistrationOwner& owner_;
+  RegistrationTiming timing_;
+  std::chrono::seconds requested_lifetime_;
+  std::unique_ptr<Timer> timer_;
+
+  RegistrationState state_ = RegistrationState::idle;
+  std::uint16_t next_sequence_;
+  std::uint16_t first_outstanding_ = 0;  // oldest sequence still awaiting a BA
+  TimePoint sent_at_{};                  // of the newest transmission
+  unsigned resyncs_ = 0;                 // 135 recoveries in this registration
+  std::optional<std::uint16_t> last_sent_;
+  BindingUpdateOrder outstanding_{};
+  Duration current_timeout_{};
+  unsigned attempts_ = 0;          // of the outstanding BU
+  unsigned transmissions_ = 0;     // total BUs sent
+  std::chrono::seconds granted_{0};
+  std::optional<TimePoint> expires_;
+  std::uint8_t last_status_ = 0;
+};
+
+}  // namespace roam6::mip6d::host
