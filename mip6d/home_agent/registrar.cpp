@@ -1,0 +1,110 @@
+#include "mip6d/home_agent/registrar.hpp"
+
+#include <algorithm>
+
+#include "mip6d/signalling/ntp_timestamp.hpp"
+#include "mip6d/signalling/sequence.hpp"
+#include "roam6/wire/mobility_header.hpp"
+
+namespace roam6::mip6d::ha {
+
+namespace st = wire::ba_status;
+
+std::string_view name(BindingChange c) noexcept {
+  switch (c) {
+    case BindingChange::none: return "none";
+    case BindingChange::created: return "created";
+    case BindingChange::refreshed: return "refreshed";
+    case BindingChange::moved: return "moved";
+    case BindingChange::deleted: return "deleted";
+  }
+  return "?";
+}
+
+Registrar::Registrar(const HomeAgentConfig& ha, const std::vector<PolicyRule>& policy)
+    : ha_(ha), policy_(policy) {}
+
+bool Registrar::authorised(const Key& key, const wire::Ip6Addr& care_of,
+                           const wire::Ip6Addr& home_address) const {
+  for (const auto& rule : policy_) {
+    if (rule.key != key.name) continue;
+    const bool coa_ok = std::any_of(rule.care_of_prefixes.begin(), rule.care_of_prefixes.end(),
+                                    [&](const auto& p) { return p.contains(care_of); });
+    const bool hoa_ok = std::any_of(rule.home_prefixes.begin(), rule.home_prefixes.end(),
+                                    [&](const auto& p) { return p.contains(home_address); });
+    if (coa_ok && hoa_ok) return true;
+  }
+  return false;
+}
+
+namespace {
+
+RegistrationDecision refuse(std::uint8_t status, std::string_view reason, std::uint16_t sequence) {
+  RegistrationDecision d;
+  d.status = status;
+  d.sequence = sequence;
+  d.reason = reason;
+  return d;
+}
+
+bool usable_care_of(const wire::Ip6Addr& a) {
+  static const auto loopback = *wire::Ip6Addr::parse("::1");
+  return !a.is_unspecified() && !a.is_multicast() && !a.is_link_local() && a != loopback;
+}
+
+}  // namespace
+
+RegistrationDecision Registrar::decide(const RegistrationRequest& r, const Binding* existing,
+                                       WallTime now) const {
+  // RFC 4285 section 6: replay protection before anything else.
+  if (!r.timestamp) return refuse(st::mipv6_mesg_id_required, "replay protection option missing", r.sequence);
+  const auto skew = ntp_distance(*r.timestamp, to_ntp_timestamp(now));
+  if (skew > ha_.replay_window) return refuse(st::mipv6_id_mismatch, "timestamp outside replay window", r.sequence);
+  if (existing && *r.timestamp <= existing->last_timestamp)
+    return refuse(st::mipv6_id_mismatch, "timestamp not newer than last accepted", r.sequence);
+
+  if (!usable_care_of(r.care_of_address)) {
+    RegistrationDecision d = refuse(st::reason_unspecified, "care-of address not a routable unicast address", r.sequence);
+    d.silently_drop = true;
+    return d;
+  }
+  // This node is a Home Agent only; correspondent registrations need return
+  // routability, which it does not offer.
+  if ((r.flags & wire::bu_flag::home_registration) == 0)
+    return refuse(existing ? st::registration_type_change_disallowed : st::administratively_prohibited,
+                  "not a home registration", r.sequence);
+  if (std::none_of(ha_.home_prefixes.begin(), ha_.home_prefixes.end(),
+                   [&](const auto& p) { return p.contains(r.home_address); }))
+    return refuse(st::not_home_subnet, "home address outside the home prefixes", r.sequence);
+  const bool deregistration = r.lifetime_seconds == 0 || r.care_of_address == r.home_address;
+  if (r.key == nullptr || !authorised(*r.key, r.care_of_address, r.home_address))
+    return refuse(st::administratively_prohibited, "policy does not allow this key, care-of address and home address", r.sequence);
+
+  // RFC 6275 section 9.5.1: compare modulo 2^16 with the cached number.
+  if (existing && !sequence_newer(r.sequence, existing->sequence))
+    return refuse(st::sequence_number_out_of_window, "sequence number not newer than cached", existing->sequence);
+
+  if (deregistration) {
+    if (!existing) return refuse(st::not_home_agent_for_this_mobile_node, "no binding to delete", r.sequence);
+    RegistrationDecision d;
+    d.status = st::accepted;
+    d.sequence = r.sequence;
+    d.change = BindingChange::deleted;
+    d.reason = "deregistered";
+    return d;
+  }
+
+  RegistrationDecision d;
+  d.status = st::accepted;
+  d.sequence = r.sequence;
+  const auto cap = static_cast<std::uint32_t>(std::min<std::int64_t>(ha_.max_lifetime.count(), 262140));
+  const std::uint32_t granted = std::min(r.lifetime_seconds, cap) / 4 * 4;
+  d.lifetime = std::chrono::seconds(std::max<std::uint32_t>(granted, 4));
+  d.change = !existing ? BindingChange::created
+             : existing->care_of_address != r.care_of_address ? BindingChange::moved
+                                                              : BindingChange::refreshed;
+  d.reason = name(d.change);
+  return d;
+}
+
+}  // namespace roam6::mip6d::ha

@@ -1,0 +1,176 @@
+#include "mip6d/home_agent/registrar.hpp"
+
+#include <gtest/gtest.h>
+
+#include "mip6d/signalling/ntp_timestamp.hpp"
+#include "roam6/wire/mobility_header.hpp"
+
+namespace roam6::mip6d::ha {
+namespace {
+
+using namespace std::chrono_literals;
+namespace st = wire::ba_status;
+
+wire::Ip6Addr addr(const char* s) { return *wire::Ip6Addr::parse(s); }
+wire::Ip6Prefix prefix(const char* s) { return *wire::Ip6Prefix::parse(s); }
+
+class RegistrarTest : public ::testing::Test {
+ protected:
+  RegistrarTest() {
+    ha.address = addr("2001:db8:a::1");
+    ha.home_prefixes = {prefix("2001:db8:a::/64")};
+    ha.max_lifetime = 3600s;
+    ha.replay_window = 7s;
+    site_b.name = "site-b";
+    site_b.spi = 1001;
+    other.name = "other";
+    other.spi = 2002;
+    policy.push_back({"site-b", {prefix("2001:db8:b::/48")}, {prefix("2001:db8:a::/64")}});
+    policy.push_back({"other", {prefix("2001:db8:c::/48")}, {prefix("2001:db8:a::/120")}});
+  }
+
+  RegistrationRequest bu(std::uint16_t seq = 10, std::uint32_t lifetime = 600) {
+    RegistrationRequest r;
+    r.home_address = addr("2001:db8:a::100");
+    r.care_of_address = addr("2001:db8:b::2");
+    r.sequence = seq;
+    r.flags = wire::bu_flag::acknowledge | wire::bu_flag::home_registration;
+    r.lifetime_seconds = lifetime;
+    r.key = &site_b;
+    r.timestamp = to_ntp_timestamp(now);
+    return r;
+  }
+  RegistrationDecision decide(const RegistrationRequest& r, const Binding* existing = nullptr) {
+    return registrar.decide(r, existing, now);
+  }
+
+  HomeAgentConfig ha;
+  Key site_b, other;
+  std::vector<PolicyRule> policy;
+  Registrar registrar{ha, policy};
+  WallTime now = WallTime{} + std::chrono::hours(24 * 365 * 56);
+};
+
+TEST_F(RegistrarTest, AcceptsNewBindingWithGrantedLifetime) {
+  auto d = decide(bu(10, 600));
+  EXPECT_EQ(d.status, st::accepted);
+  EXPECT_EQ(d.sequence, 10);
+  EXPECT_EQ(d.lifetime, 600s);
+  EXPECT_EQ(d.change, BindingChange::created);
+  EXPECT_FALSE(d.silently_drop);
+}
+
+TEST_F(RegistrarTest, CapsLifetimeAndRoundsToFourSecondUnits) {
+  EXPECT_EQ(decide(bu(10, 9999)).lifetime, 3600s);
+  ha.max_lifetime = 1001s;
+  EXPECT_EQ(decide(bu(10, 9999)).lifetime, 1000s);
+}
+
+TEST_F(RegistrarTest, RefreshMoveAndSequenceWindow) {
+  Binding b;
+  b.care_of_address = addr("2001:db8:b::2");
+  b.sequence = 10;
+  EXPECT_EQ(decide(bu(11), &b).change, BindingChange::refreshed);
+  auto moved = bu(11);
+  moved.care_of_address = addr("2001:db8:b::3");
+  EXPECT_EQ(decide(moved, &b).change, BindingChange::moved);
+  auto stale = decide(bu(10), &b);
+  EXPECT_EQ(stale.status, st::sequence_number_out_of_window);
+  EXPECT_EQ(stale.sequence, 10);  // the HA's last accepted number
+  EXPECT_EQ(decide(bu(9), &b).status, st::sequence_number_out_of_window);
+  // Modulo 2^16: 10 - 32767 wraps to "newer" than nothing; 10 + 32768 is not newer.
+  EXPECT_EQ(decide(bu(static_cast<std::uint16_t>(10 + 32768)), &b).status, st::sequence_number_out_of_window);
+  EXPECT_EQ(decide(bu(static_cast<std::uint16_t>(10 + 32767)), &b).status, st::accepted);
+  b.sequence = 65535;
+  EXPECT_EQ(decide(bu(0), &b).status, st::accepted);
+}
+
+TEST_F(RegistrarTest, Deregistration) {
+  Binding b;
+  b.care_of_address = addr("2001:db8:b::2");
+  b.sequence = 10;
+  auto d = decide(bu(11, 0), &b);
+  EXPECT_EQ(d.status, st::accepted);
+  EXPECT_EQ(d.change, BindingChange::deleted);
+  EXPECT_EQ(d.lifetime, 0s);
+  auto home = bu(11, 600);
+  home.care_of_address = home.home_address;  // CoA == HoA also deregisters
+  policy[0].care_of_prefixes.push_back(prefix("2001:db8:a::/64"));
+  EXPECT_EQ(decide(home, &b).change, BindingChange::deleted);
+  EXPECT_EQ(decide(bu(11, 0)).status, st::not_home_agent_for_this_mobile_node);
+}
+
+TEST_F(RegistrarTest, Refusals) {
+  auto not_home = bu();
+  not_home.flags = wire::bu_flag::acknowledge;
+  EXPECT_EQ(decide(not_home).status, st::administratively_prohibited);
+  Binding b;
+  b.sequence = 1;
+  EXPECT_EQ(decide(not_home, &b).status, st::registration_type_change_disallowed);
+
+  auto foreign = bu();
+  foreign.home_address = addr("2001:db8:f::100");
+  EXPECT_EQ(decide(foreign).status, st::not_home_subnet);
+
+  auto wrong_source = bu();
+  wrong_source.care_of_address = addr("2001:db8:c::2");  // site-b key from site c
+  EXPECT_EQ(decide(wrong_source).status, st::administratively_prohibited);
+
+  auto narrow = bu();
+  narrow.key = &other;
+  narrow.care_of_address = addr("2001:db8:c::2");
+  EXPECT_EQ(decide(narrow).status, st::administratively_prohibited);  // HoA ::100 is outside /120? no: ::100 > ::ff
+  narrow.home_address = addr("2001:db8:a::42");
+  EXPECT_EQ(decide(narrow).status, st::accepted);
+
+  auto no_key = bu();
+  no_key.key = nullptr;
+  EXPECT_EQ(decide(no_key).status, st::administratively_prohibited);
+}
+
+TEST_F(RegistrarTest, UnusableCareOfAddressIsDroppedSilently) {
+  for (const char* coa : {"::", "::1", "fe80::1", "ff02::1"}) {
+    auto r = bu();
+    r.care_of_address = addr(coa);
+    EXPECT_TRUE(decide(r).silently_drop) << coa;
+  }
+}
+
+TEST_F(RegistrarTest, ReplayProtection) {
+  auto missing = bu();
+  missing.timestamp.reset();
+  EXPECT_EQ(decide(missing).status, st::mipv6_mesg_id_required);
+
+  auto old = bu();
+  old.timestamp = to_ntp_timestamp(now - 8s);
+  EXPECT_EQ(decide(old).status, st::mipv6_id_mismatch);
+  auto future = bu();
+  future.timestamp = to_ntp_timestamp(now + 8s);
+  EXPECT_EQ(decide(future).status, st::mipv6_id_mismatch);
+  auto near = bu();
+  near.timestamp = to_ntp_timestamp(now - 6s);
+  EXPECT_EQ(decide(near).status, st::accepted);
+
+  Binding b;
+  b.care_of_address = addr("2001:db8:b::2");
+  b.sequence = 10;
+  b.last_timestamp = to_ntp_timestamp(now);
+  auto replay = bu(11);  // same timestamp as the accepted one
+  EXPECT_EQ(decide(replay, &b).status, st::mipv6_id_mismatch);
+  replay.timestamp = to_ntp_timestamp(now + 1ms);
+  EXPECT_EQ(decide(replay, &b).status, st::accepted);
+}
+
+TEST(NtpTimestamp, RoundTripsAndMeasuresDistance) {
+  const WallTime t = WallTime{} + std::chrono::seconds(1767225600) + 250ms;
+  const auto ntp = to_ntp_timestamp(t);
+  EXPECT_EQ(ntp >> 32, 1767225600ull + 2208988800ull);
+  EXPECT_EQ(ntp & 0xffffffffull, 0x40000000ull);  // a quarter second
+  EXPECT_LT(std::chrono::abs(from_ntp_timestamp(ntp) - t), 1us);
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(
+                ntp_distance(ntp, to_ntp_timestamp(t + 1500ms))),
+            1500ms);
+}
+
+}  // namespace
+}  // namespace roam6::mip6d::ha
