@@ -94,7 +94,8 @@ struct HomeAgentConfig {
   Ip6Addr address;                          // the HA's own address on the home link
   std::vector<Ip6Prefix> home_prefixes;     // prefixes it serves
   std::chrono::seconds max_lifetime{3600};  // granted lifetime cap
-  std::string database = "/var/lib/roam6/bindings.sqlite";  // binding cache (SQLite)
+  // SQLite file for the binding cache.
+  std::string database = "/var/lib/roam6/bindings.sqlite";
   // RFC 4285 replay protection: accepted clock difference for timestamps.
   std::chrono::seconds replay_window{7};
   bool durable_sync = false;  // true: fsync every commit (power-loss safe)

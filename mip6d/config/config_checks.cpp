@@ -43,7 +43,8 @@ void check_role_sections(const ConfigDraft& d, ErrorCollector& errors) {
     errors.add(Location{"home_agent", std::nullopt},
                "missing section [home_agent], required when " + role_text);
   if (!is_home_agent && !d.host)
-    errors.add(Location{"host", std::nullopt}, "missing section [host], required when " + role_text);
+    errors.add(Location{"host", std::nullopt},
+               "missing section [host], required when " + role_text);
   if (is_home_agent && d.host)
     errors.add(d.host->where, "section [host] is only for role = \"host\", not " + role_text);
   if (!is_home_agent && d.home_agent)
@@ -101,7 +102,8 @@ void check_guests(const ConfigDraft& d, ErrorCollector& errors) {
     if (!guest.home_site) continue;
     const SiteDraft* site = find_named(d.sites, *guest.home_site);
     if (site == nullptr) {
-      errors.add(guest.home_site.where, "no site named " + quoted(*guest.home_site) + " in [[sites]]");
+      errors.add(guest.home_site.where,
+                 "no site named " + quoted(*guest.home_site) + " in [[sites]]");
       continue;
     }
     if (!site->home_agent.given) {
@@ -110,9 +112,9 @@ void check_guests(const ConfigDraft& d, ErrorCollector& errors) {
                      " has no home_agent, so no guest can have its home there");
     }
     if (guest.home_address && site->prefix && !site->prefix->contains(*guest.home_address)) {
-      errors.add(guest.home_address.where,
-                 "home address " + guest.home_address->to_string() + " is outside home site " +
-                     quoted(*guest.home_site) + "'s prefix " + site->prefix->to_string());
+      errors.add(guest.home_address.where, "home address " + guest.home_address->to_string() +
+                                               " is outside home site " + quoted(*guest.home_site) +
+                                               "'s prefix " + site->prefix->to_string());
     }
   }
 }
@@ -136,9 +138,9 @@ void check_host(const ConfigDraft& d, const HostDraft& host, ErrorCollector& err
     errors.add(host.site.where, "no site named " + quoted(*host.site) + " in [[sites]]");
   } else if (host.care_of_address && site->prefix &&
              !site->prefix->contains(*host.care_of_address)) {
-    errors.add(host.care_of_address.where,
-               "care-of address " + host.care_of_address->to_string() + " is outside site " +
-                   quoted(*host.site) + "'s prefix " + site->prefix->to_string());
+    errors.add(host.care_of_address.where, "care-of address " + host.care_of_address->to_string() +
+                                               " is outside site " + quoted(*host.site) +
+                                               "'s prefix " + site->prefix->to_string());
   }
 }
 

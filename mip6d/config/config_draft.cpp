@@ -20,7 +20,7 @@ void assign_if_set(T& target, const Field<U>& field) {
 
 Site to_site(SiteDraft&& d) {
   Site site;
-  site.name = std::move(*d.name.value);
+  site.name = std::move(d.name.value.value());
   site.prefix = *d.prefix;
   site.home_agent = d.home_agent.value;
   site.router_link_local = *d.router_link_local;
@@ -31,26 +31,27 @@ Site to_site(SiteDraft&& d) {
 
 Key to_key(KeyDraft&& d) {
   Key key;
-  key.name = std::move(*d.name.value);
+  key.name = std::move(d.name.value.value());
   key.spi = to_u32(*d.spi);
   assign_if_set(key.algorithm, d.algorithm);
-  key.secret = std::move(*d.secret.value);
+  key.secret = std::move(d.secret.value.value());
   return key;
 }
 
 PolicyRule to_policy_rule(PolicyDraft&& d) {
-  return PolicyRule{std::move(*d.key.value), std::move(*d.care_of_prefixes.value),
-                    std::move(*d.home_prefixes.value)};
+  return PolicyRule{std::move(d.key.value.value()), std::move(d.care_of_prefixes.value.value()),
+                    std::move(d.home_prefixes.value.value())};
 }
 
 Guest to_guest(GuestDraft&& d) {
-  return Guest{std::move(*d.name.value), *d.mac, *d.home_address, std::move(*d.home_site.value)};
+  return Guest{std::move(d.name.value.value()), *d.mac, *d.home_address,
+               std::move(d.home_site.value.value())};
 }
 
 HomeAgentConfig to_home_agent(HomeAgentDraft&& d) {
   HomeAgentConfig ha;
   ha.address = *d.address;
-  ha.home_prefixes = std::move(*d.home_prefixes.value);
+  ha.home_prefixes = std::move(d.home_prefixes.value.value());
   assign_if_set(ha.max_lifetime, d.max_lifetime, to_seconds);
   assign_if_set(ha.database, d.database);
   assign_if_set(ha.replay_window, d.replay_window, to_seconds);
@@ -60,9 +61,9 @@ HomeAgentConfig to_home_agent(HomeAgentDraft&& d) {
 
 HostConfig to_host(HostDraft&& d) {
   HostConfig host;
-  host.site = std::move(*d.site.value);
+  host.site = std::move(d.site.value.value());
   host.care_of_address = *d.care_of_address;
-  host.key = std::move(*d.key.value);
+  host.key = std::move(d.key.value.value());
   assign_if_set(host.requested_lifetime, d.requested_lifetime, to_seconds);
   return host;
 }
@@ -81,11 +82,12 @@ Config to_config(ConfigDraft&& draft, std::string source) {
   Config config;
   config.source = std::move(source);
   config.role = *draft.role;
-  config.node_name = std::move(*draft.node_name.value);
+  config.node_name = std::move(draft.node_name.value.value());
   assign_if_set(config.control_socket, draft.control_socket);
   assign_if_set(config.log_level, draft.log_level);
-  config.interfaces.uplink = std::move(*draft.interfaces->uplink.value);
-  assign_if_set(config.interfaces.guests, draft.interfaces->guests);
+  InterfacesDraft& interfaces = draft.interfaces.value();
+  config.interfaces.uplink = std::move(interfaces.uplink.value.value());
+  assign_if_set(config.interfaces.guests, interfaces.guests);
   config.sites = convert_all<Site>(std::move(draft.sites), to_site);
   config.keys = convert_all<Key>(std::move(draft.keys), to_key);
   config.policy = convert_all<PolicyRule>(std::move(draft.policy), to_policy_rule);

@@ -65,7 +65,8 @@ ConfigLoadResult load_config_string(std::string_view toml_text, std::string sour
       config_internal::read_config_draft(root, base_directory, errors);
   config_internal::check_config_draft(draft, errors);
   if (!errors.empty()) return ConfigLoadResult::failure(errors.take_in_file_order());
-  return ConfigLoadResult::success(config_internal::to_config(std::move(draft), std::move(source_name)));
+  return ConfigLoadResult::success(
+      config_internal::to_config(std::move(draft), std::move(source_name)));
 }
 
 }  // namespace roam6::mip6d

@@ -96,8 +96,8 @@ std::optional<std::string> interface_name(std::string_view text, std::string& pr
 std::optional<std::string> unix_socket_path(std::string_view text, std::string& problem) {
   constexpr std::size_t kMaxLength = sizeof(sockaddr_un{}.sun_path) - 1;  // room for the NUL
   if (text.size() > kMaxLength) {
-    problem = "longer than " + std::to_string(kMaxLength) +
-              " bytes, the limit for a unix socket path";
+    problem =
+        "longer than " + std::to_string(kMaxLength) + " bytes, the limit for a unix socket path";
     return std::nullopt;
   }
   return std::string(text);
@@ -112,7 +112,8 @@ std::optional<Role> role(std::string_view text, std::string& problem) {
 std::optional<AuthAlgorithm> algorithm(std::string_view text, std::string& problem) {
   auto value = parse_auth_algorithm(text);
   if (!value)
-    problem = "unknown algorithm " + quoted(text) + " (expected \"hmac-sha256\" or \"hmac-sha1-96\")";
+    problem =
+        "unknown algorithm " + quoted(text) + " (expected \"hmac-sha256\" or \"hmac-sha1-96\")";
   return value;
 }
 
@@ -254,7 +255,8 @@ ConfigDraft read_config_draft(const toml::table& root_table,
   if (auto t = root.table("home_agent", kOptional)) d.home_agent = read_home_agent(*t);
   if (auto t = root.table("host", kOptional)) d.host = read_host(*t);
   d.sites = read_each<SiteDraft>(root, "sites", read_site);
-  d.keys = read_each<KeyDraft>(root, "keys", [&](TableReader& t) { return read_key(t, base_directory); });
+  d.keys = read_each<KeyDraft>(root, "keys",
+                               [&](TableReader& t) { return read_key(t, base_directory); });
   d.policy = read_each<PolicyDraft>(root, "policy", read_policy_rule);
   d.guests = read_each<GuestDraft>(root, "guests", read_guest);
   root.report_unknown_keys();

@@ -53,9 +53,8 @@ std::optional<std::vector<std::uint8_t>> decode_hex_secret(std::string_view hex,
   return secret;
 }
 
-std::optional<std::vector<std::uint8_t>> read_secret_file(std::string_view path,
-                                                          const std::filesystem::path& base_directory,
-                                                          std::string& problem) {
+std::optional<std::vector<std::uint8_t>> read_secret_file(
+    std::string_view path, const std::filesystem::path& base_directory, std::string& problem) {
   const std::filesystem::path resolved = base_directory / std::filesystem::path(path);
   std::string read_problem;
   const auto content = read_text_file(resolved, kMaxSecretFileBytes, read_problem);

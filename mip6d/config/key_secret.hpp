@@ -19,8 +19,7 @@ std::optional<std::vector<std::uint8_t>> decode_hex_secret(std::string_view hex,
 
 // The hex secret in `path` (surrounding whitespace, such as the final newline,
 // ignored); a relative path is taken relative to `base_directory`.
-std::optional<std::vector<std::uint8_t>> read_secret_file(std::string_view path,
-                                                          const std::filesystem::path& base_directory,
-                                                          std::string& problem);
+std::optional<std::vector<std::uint8_t>> read_secret_file(
+    std::string_view path, const std::filesystem::path& base_directory, std::string& problem);
 
 }  // namespace roam6::mip6d::config_internal

@@ -7,16 +7,26 @@ namespace {
 
 std::string_view describe(toml::node_type type) {
   switch (type) {
-    case toml::node_type::none: return "nothing";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none:
+      return "nothing";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a floating-point number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
   }
   return "an unknown kind of value";
 }
@@ -66,7 +76,8 @@ const toml::node* TableReader::lookup(std::string_view key, Presence presence,
   if (std::find(known_keys_.begin(), known_keys_.end(), key) == known_keys_.end())
     known_keys_.emplace_back(key);
   const toml::node* node = table_->get(key);
-  if (node == nullptr && presence == Presence::required) errors_->add(where, "missing required key");
+  if (node == nullptr && presence == Presence::required)
+    errors_->add(where, "missing required key");
   return node;
 }
 
@@ -91,8 +102,8 @@ Field<std::string> TableReader::string(std::string_view key, Presence presence) 
   return field;
 }
 
-Field<std::int64_t> TableReader::integer(std::string_view key, Presence presence,
-                                         std::int64_t min, std::int64_t max) {
+Field<std::int64_t> TableReader::integer(std::string_view key, Presence presence, std::int64_t min,
+                                         std::int64_t max) {
   Field<std::int64_t> field{location_of(key), std::nullopt, contains(key)};
   const toml::node* node = lookup(key, presence, field.where);
   if (node == nullptr) return field;
@@ -174,8 +185,7 @@ void TableReader::report_unknown_keys() {
   std::string known;
   for (const auto& key : known_keys_) known += (known.empty() ? "" : ", ") + key;
   for (const auto& [key, node] : *table_) {
-    if (std::find(known_keys_.begin(), known_keys_.end(), key.str()) != known_keys_.end())
-      continue;
+    if (std::find(known_keys_.begin(), known_keys_.end(), key.str()) != known_keys_.end()) continue;
     errors_->add(Location{child_path(where_.path, key.str()), position_of(key.source())},
                  "unknown key '" + std::string(key.str()) + "' (expected one of: " + known + ")");
   }

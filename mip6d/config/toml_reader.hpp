@@ -32,8 +32,10 @@ struct Field {
   bool given = false;  // the key is in the document, valid or not
 
   explicit operator bool() const noexcept { return value.has_value(); }
-  const T& operator*() const { return *value; }
-  const T* operator->() const { return &*value; }
+  // Checked: reading an empty field is a loader bug, and must not be
+  // undefined behaviour.
+  const T& operator*() const { return value.value(); }
+  const T* operator->() const { return &value.value(); }
 };
 
 class ErrorCollector {
