@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "roam6/wire/address.hpp"
@@ -22,6 +23,37 @@ enum class AuthAlgorithm : std::uint8_t {
   hmac_sha256,  // 32-byte authenticator (roam6 default)
   hmac_sha1_96, // RFC 4285's MN-HA algorithm: first 96 bits of HMAC-SHA1
 };
+
+enum class LogLevel : std::uint8_t { error, warning, info, debug };
+
+// The spellings used in the configuration file ("home-agent", "hmac-sha1-96",
+// "warning", ...); parse_* return nullopt for anything else.
+std::string_view to_string(Role role) noexcept;
+std::string_view to_string(AuthAlgorithm algorithm) noexcept;
+std::string_view to_string(LogLevel level) noexcept;
+std::optional<Role> parse_role(std::string_view text) noexcept;
+std::optional<AuthAlgorithm> parse_auth_algorithm(std::string_view text) noexcept;
+std::optional<LogLevel> parse_log_level(std::string_view text) noexcept;
+
+// Limits the loader enforces, here so the code that uses the values can rely
+// on them.
+namespace limits {
+// RFC 6275 section 6.1.7: the BU/BA Lifetime field counts 4-second units in 16
+// bits. Anything shorter than one unit encodes as 0, which means "deregister".
+inline constexpr std::chrono::seconds min_binding_lifetime{4};
+inline constexpr std::chrono::seconds max_binding_lifetime{65535 * 4};
+// RFC 8200 section 5: every IPv6 link carries at least 1280 octets; 9216 is
+// the largest jumbo frame common switches accept.
+inline constexpr std::uint32_t min_mtu = 1280;
+inline constexpr std::uint32_t max_mtu = 9216;
+// RFC 4285 section 5.1: SPIs 0-255 are reserved.
+inline constexpr std::uint32_t min_spi = 256;
+inline constexpr std::size_t min_secret_bytes = 16;
+// Timestamps further apart than this are replays; wider windows let a
+// captured BU be replayed for longer.
+inline constexpr std::chrono::seconds min_replay_window{1};
+inline constexpr std::chrono::seconds max_replay_window{300};
+}  // namespace limits
 
 // A shared secret between hosts and a Home Agent, named by its Mobility SPI
 // (RFC 4285). Hosts sign BUs with it; the HA verifies and signs BAs.
@@ -62,7 +94,8 @@ struct HomeAgentConfig {
   Ip6Addr address;                          // the HA's own address on the home link
   std::vector<Ip6Prefix> home_prefixes;     // prefixes it serves
   std::chrono::seconds max_lifetime{3600};  // granted lifetime cap
-  std::string database;                     // SQLite file for the binding cache
+  // SQLite file for the binding cache.
+  std::string database = "/var/lib/roam6/bindings.sqlite";
   // RFC 4285 replay protection: accepted clock difference for timestamps.
   std::chrono::seconds replay_window{7};
   bool durable_sync = false;  // true: fsync every commit (power-loss safe)
@@ -85,6 +118,7 @@ struct Config {
   Role role = Role::host;
   std::string node_name;
   std::string control_socket = "/run/roam6/mip6d.sock";
+  LogLevel log_level = LogLevel::info;
   Interfaces interfaces;
   std::vector<Site> sites;
   std::vector<Key> keys;
@@ -93,10 +127,15 @@ struct Config {
   std::optional<HomeAgentConfig> home_agent;  // set iff role == home_agent
   std::optional<HostConfig> host;             // set iff role == host
 
+  // nullptr when nothing matches. Names, SPIs, MACs and home addresses are
+  // unique (the loader rejects duplicates) and site prefixes do not overlap.
   const Site* find_site(std::string_view name) const;
+  const Site* find_site_containing(const Ip6Addr& address) const;
   const Key* find_key(std::string_view name) const;
   const Key* find_key(std::uint32_t spi) const;
   const Guest* find_guest(std::string_view name) const;
+  const Guest* find_guest(const MacAddr& mac) const;
+  const Guest* find_guest_by_home_address(const Ip6Addr& home_address) const;
 };
 
 }  // namespace roam6::mip6d

@@ -1,0 +1,94 @@
+#include "mip6d/config/config.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace roam6::mip6d {
+namespace {
+
+// One table per enum keeps to_string and parse_* spelling the same words.
+constexpr std::array<std::pair<Role, std::string_view>, 2> kRoleNames{{
+    {Role::home_agent, "home-agent"},
+    {Role::host, "host"},
+}};
+constexpr std::array<std::pair<AuthAlgorithm, std::string_view>, 2> kAlgorithmNames{{
+    {AuthAlgorithm::hmac_sha256, "hmac-sha256"},
+    {AuthAlgorithm::hmac_sha1_96, "hmac-sha1-96"},
+}};
+constexpr std::array<std::pair<LogLevel, std::string_view>, 4> kLogLevelNames{{
+    {LogLevel::error, "error"},
+    {LogLevel::warning, "warning"},
+    {LogLevel::info, "info"},
+    {LogLevel::debug, "debug"},
+}};
+
+template <class Enum, std::size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                         Enum value) noexcept {
+  for (const auto& [v, name] : names)
+    if (v == value) return name;
+  return "?";
+}
+
+template <class Enum, std::size_t N>
+std::optional<Enum> value_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
+                             std::string_view text) noexcept {
+  for (const auto& [v, name] : names)
+    if (name == text) return v;
+  return std::nullopt;
+}
+
+template <class T, class Pred>
+const T* find_if_ptr(const std::vector<T>& items, Pred pred) {
+  const auto it = std::find_if(items.begin(), items.end(), pred);
+  return it == items.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::string_view to_string(Role role) noexcept { return name_of(kRoleNames, role); }
+std::string_view to_string(AuthAlgorithm algorithm) noexcept {
+  return name_of(kAlgorithmNames, algorithm);
+}
+std::string_view to_string(LogLevel level) noexcept { return name_of(kLogLevelNames, level); }
+
+std::optional<Role> parse_role(std::string_view text) noexcept {
+  return value_of(kRoleNames, text);
+}
+std::optional<AuthAlgorithm> parse_auth_algorithm(std::string_view text) noexcept {
+  return value_of(kAlgorithmNames, text);
+}
+std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
+  return value_of(kLogLevelNames, text);
+}
+
+const Site* Config::find_site(std::string_view name) const {
+  return find_if_ptr(sites, [&](const Site& s) { return s.name == name; });
+}
+
+const Site* Config::find_site_containing(const Ip6Addr& address) const {
+  return find_if_ptr(sites, [&](const Site& s) { return s.prefix.contains(address); });
+}
+
+const Key* Config::find_key(std::string_view name) const {
+  return find_if_ptr(keys, [&](const Key& k) { return k.name == name; });
+}
+
+const Key* Config::find_key(std::uint32_t spi) const {
+  return find_if_ptr(keys, [&](const Key& k) { return k.spi == spi; });
+}
+
+const Guest* Config::find_guest(std::string_view name) const {
+  return find_if_ptr(guests, [&](const Guest& g) { return g.name == name; });
+}
+
+const Guest* Config::find_guest(const MacAddr& mac) const {
+  return find_if_ptr(guests, [&](const Guest& g) { return g.mac == mac; });
+}
+
+const Guest* Config::find_guest_by_home_address(const Ip6Addr& home_address) const {
+  return find_if_ptr(guests, [&](const Guest& g) { return g.home_address == home_address; });
+}
+
+}  // namespace roam6::mip6d

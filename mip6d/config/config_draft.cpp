@@ -1,0 +1,100 @@
+#include "mip6d/config/config_draft.hpp"
+
+#include <chrono>
+
+namespace roam6::mip6d::config_internal {
+namespace {
+
+// Fields were range-checked when read, so these conversions cannot narrow.
+std::uint32_t to_u32(std::int64_t value) { return static_cast<std::uint32_t>(value); }
+std::chrono::seconds to_seconds(std::int64_t value) { return std::chrono::seconds(value); }
+
+template <class T, class U, class Convert>
+void assign_if_set(T& target, const Field<U>& field, Convert convert) {
+  if (field) target = convert(*field);
+}
+template <class T, class U>
+void assign_if_set(T& target, const Field<U>& field) {
+  if (field) target = *field;
+}
+
+Site to_site(SiteDraft&& d) {
+  Site site;
+  site.name = std::move(d.name.value.value());
+  site.prefix = *d.prefix;
+  site.home_agent = d.home_agent.value;
+  site.router_link_local = *d.router_link_local;
+  site.router_mac = *d.router_mac;
+  assign_if_set(site.mtu, d.mtu, to_u32);
+  return site;
+}
+
+Key to_key(KeyDraft&& d) {
+  Key key;
+  key.name = std::move(d.name.value.value());
+  key.spi = to_u32(*d.spi);
+  assign_if_set(key.algorithm, d.algorithm);
+  key.secret = std::move(d.secret.value.value());
+  return key;
+}
+
+PolicyRule to_policy_rule(PolicyDraft&& d) {
+  return PolicyRule{std::move(d.key.value.value()), std::move(d.care_of_prefixes.value.value()),
+                    std::move(d.home_prefixes.value.value())};
+}
+
+Guest to_guest(GuestDraft&& d) {
+  return Guest{std::move(d.name.value.value()), *d.mac, *d.home_address,
+               std::move(d.home_site.value.value())};
+}
+
+HomeAgentConfig to_home_agent(HomeAgentDraft&& d) {
+  HomeAgentConfig ha;
+  ha.address = *d.address;
+  ha.home_prefixes = std::move(d.home_prefixes.value.value());
+  assign_if_set(ha.max_lifetime, d.max_lifetime, to_seconds);
+  assign_if_set(ha.database, d.database);
+  assign_if_set(ha.replay_window, d.replay_window, to_seconds);
+  assign_if_set(ha.durable_sync, d.durable_sync);
+  return ha;
+}
+
+HostConfig to_host(HostDraft&& d) {
+  HostConfig host;
+  host.site = std::move(d.site.value.value());
+  host.care_of_address = *d.care_of_address;
+  host.key = std::move(d.key.value.value());
+  assign_if_set(host.requested_lifetime, d.requested_lifetime, to_seconds);
+  return host;
+}
+
+template <class Out, class In, class Convert>
+std::vector<Out> convert_all(std::vector<In>&& drafts, Convert convert) {
+  std::vector<Out> out;
+  out.reserve(drafts.size());
+  for (auto& d : drafts) out.push_back(convert(std::move(d)));
+  return out;
+}
+
+}  // namespace
+
+Config to_config(ConfigDraft&& draft, std::string source) {
+  Config config;
+  config.source = std::move(source);
+  config.role = *draft.role;
+  config.node_name = std::move(draft.node_name.value.value());
+  assign_if_set(config.control_socket, draft.control_socket);
+  assign_if_set(config.log_level, draft.log_level);
+  InterfacesDraft& interfaces = draft.interfaces.value();
+  config.interfaces.uplink = std::move(interfaces.uplink.value.value());
+  assign_if_set(config.interfaces.guests, interfaces.guests);
+  config.sites = convert_all<Site>(std::move(draft.sites), to_site);
+  config.keys = convert_all<Key>(std::move(draft.keys), to_key);
+  config.policy = convert_all<PolicyRule>(std::move(draft.policy), to_policy_rule);
+  config.guests = convert_all<Guest>(std::move(draft.guests), to_guest);
+  if (draft.home_agent) config.home_agent = to_home_agent(std::move(*draft.home_agent));
+  if (draft.host) config.host = to_host(std::move(*draft.host));
+  return config;
+}
+
+}  // namespace roam6::mip6d::config_internal

@@ -1,0 +1,90 @@
+#pragma once
+// The configuration as read, before the checks that relate one part of it to
+// another: every value remembers where it came from, and values that were
+// missing or invalid are empty. Internal to the config loader.
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "mip6d/config/config.hpp"
+#include "mip6d/config/toml_reader.hpp"
+
+namespace roam6::mip6d::config_internal {
+
+struct SiteDraft {
+  Location where;
+  Field<std::string> name;
+  Field<Ip6Prefix> prefix;
+  Field<Ip6Addr> home_agent;
+  Field<Ip6Addr> router_link_local;
+  Field<MacAddr> router_mac;
+  Field<std::int64_t> mtu;
+};
+
+struct KeyDraft {
+  Location where;
+  Field<std::string> name;
+  Field<std::int64_t> spi;
+  Field<AuthAlgorithm> algorithm;
+  Field<std::vector<std::uint8_t>> secret;  // from secret_hex or secret_file
+};
+
+struct PolicyDraft {
+  Location where;
+  Field<std::string> key;
+  Field<std::vector<Ip6Prefix>> care_of_prefixes;
+  Field<std::vector<Ip6Prefix>> home_prefixes;
+};
+
+struct GuestDraft {
+  Location where;
+  Field<std::string> name;
+  Field<MacAddr> mac;
+  Field<Ip6Addr> home_address;
+  Field<std::string> home_site;
+};
+
+struct HomeAgentDraft {
+  Location where;
+  Field<Ip6Addr> address;
+  Field<std::vector<Ip6Prefix>> home_prefixes;
+  Field<std::int64_t> max_lifetime;
+  Field<std::string> database;
+  Field<std::int64_t> replay_window;
+  Field<bool> durable_sync;
+};
+
+struct HostDraft {
+  Location where;
+  Field<std::string> site;
+  Field<Ip6Addr> care_of_address;
+  Field<std::string> key;
+  Field<std::int64_t> requested_lifetime;
+};
+
+struct InterfacesDraft {
+  Location where;
+  Field<std::string> uplink;
+  Field<std::string> guests;
+};
+
+struct ConfigDraft {
+  Field<Role> role;
+  Field<std::string> node_name;
+  Field<std::string> control_socket;
+  Field<LogLevel> log_level;
+  std::optional<InterfacesDraft> interfaces;
+  std::vector<SiteDraft> sites;
+  std::vector<KeyDraft> keys;
+  std::vector<PolicyDraft> policy;
+  std::vector<GuestDraft> guests;
+  std::optional<HomeAgentDraft> home_agent;
+  std::optional<HostDraft> host;
+};
+
+// Only for a draft no check found anything wrong with: every required field
+// is then present. Absent optional fields keep Config's defaults.
+Config to_config(ConfigDraft&& draft, std::string source);
+
+}  // namespace roam6::mip6d::config_internal
