@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "icmpv6_test_packets.hpp"
@@ -52,12 +54,28 @@ Bytes cat(std::initializer_list<Bytes> parts) {
   return out;
 }
 
-// Runs one of the parse_* functions over a hand-built packet.
+// A hand-built packet together with what a parse_* function made of it: the
+// view points into the packet, so the two travel together (moving the vector
+// keeps its buffer where it is).
+template <class View>
+struct Parsed {
+  Bytes packet;
+  Result<View> result = Errc::truncated_ipv6_header;
+
+  explicit operator bool() const { return result.ok(); }
+  [[nodiscard]] Errc error() const { return result.error(); }
+  const View* operator->() const { return &result.value(); }
+};
+
 template <class Parse>
-auto parse_packet(const Bytes& pkt, Parse parse) {
-  auto ip = Ipv6View::parse(pkt);
+auto parse_packet(Bytes pkt, Parse parse) {
+  using View = std::remove_cvref_t<
+      decltype(parse(std::declval<const Ipv6View&>(), ByteSpan{}).value())>;
+  Parsed<View> p{std::move(pkt)};
+  const auto ip = Ipv6View::parse(p.packet);
   EXPECT_TRUE(ip) << describe(ip.error());
-  return parse(*ip, test::icmp_part(pkt));
+  p.result = parse(*ip, test::icmp_part(p.packet));
+  return p;
 }
 
 // ---- Options --------------------------------------------------------------
@@ -182,7 +200,8 @@ TEST(NdOptionSet, StoresAFixedNumberOfPrefixes) {
   EXPECT_EQ(set->prefixes()[7].prefix.address.bytes[5], 7);
   // Iterating the raw options reaches all ten.
   int count = 0;
-  for (const NdOption o : *NdOptions::parse(opts))
+  const auto all = NdOptions::parse(opts);
+  for (const NdOption o : *all)
     if (o.type == nd_option_type::prefix_information && decode_prefix_information(o)) ++count;
   EXPECT_EQ(count, 10);
 }
