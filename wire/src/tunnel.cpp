@@ -8,8 +8,7 @@ namespace {
 
 constexpr std::uint32_t max_flow_label = 0xfffff;
 
-// Where one extension header ends, or the framing error; `h` has at least 8
-// bytes.
+// Length of one extension header from its first bytes (`h` has at least 8).
 std::size_t extension_header_length(std::uint8_t type, const std::uint8_t* h) noexcept {
   if (type == ipproto::fragment) return 8;
   if (type == ipproto::ah) return (std::size_t{h[1]} + 2) * 4;  // RFC 4302: 4-octet units
@@ -179,6 +178,9 @@ Result<Encapsulated> encapsulate(MutableByteSpan buffer, std::size_t inner_offse
                                                           : 0))
     return Errc::value_out_of_range;
   if (inner_offset < plan.header_size) return Errc::buffer_too_small;
+  // Re-checked so a stale plan can never wrap a hop limit of 0 to 255.
+  if (plan.decrement_inner_hop_limit && buffer[inner_offset + 7] <= 1)
+    return Errc::inner_hop_limit_exhausted;
 
   const std::size_t outer_offset = inner_offset - plan.header_size;
   std::uint8_t* outer = buffer.data() + outer_offset;

@@ -399,6 +399,13 @@ TEST(Encapsulate, PlanThenWrite) {
   wrong = *plan;
   wrong.inner_length = 1000;
   EXPECT_EQ(encapsulate(buf.span(), buf.inner_offset, wrong, c).error(), Errc::value_out_of_range);
+  Buffer stale(inner_packet(5), 48);
+  auto stale_plan = plan_encapsulation(ByteSpan(stale.bytes).subspan(48), c);
+  ASSERT_TRUE(stale_plan);
+  stale.bytes[48 + 7] = 0;
+  EXPECT_EQ(encapsulate(stale.span(), stale.inner_offset, *stale_plan, c).error(),
+            Errc::inner_hop_limit_exhausted);
+  EXPECT_EQ(stale.bytes[48 + 7], 0);
 }
 
 TEST(Encapsulate, LinkPaddingAfterTheInnerPacketIsNotTunnelled) {

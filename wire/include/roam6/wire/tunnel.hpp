@@ -161,7 +161,7 @@ struct Encapsulated {
 // `plan` must come from plan_encapsulation for this packet and config.
 // Errors: buffer_too_small (headroom smaller than the header),
 // value_out_of_range (inner_offset past the buffer, or the packet does not
-// match the plan).
+// match the plan), inner_hop_limit_exhausted (the hop limit changed since).
 Result<Encapsulated> encapsulate(MutableByteSpan buffer, std::size_t inner_offset,
                                  const EncapsulationPlan& plan,
                                  const TunnelConfig& config) noexcept;
