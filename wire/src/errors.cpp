@@ -54,11 +54,15 @@ constexpr ErrcText text_of(Errc e) noexcept {
     case Errc::bad_nd_option_length: return {"bad_nd_option_length", "Neighbour Discovery option has the wrong length for its type"};
     case Errc::bad_nd_target: return {"bad_nd_target", "Neighbour Discovery target is a multicast address"};
     case Errc::bad_nd_source: return {"bad_nd_source", "Neighbour Discovery message from a source it may not come from"};
+    case Errc::bad_nd_destination: return {"bad_nd_destination", "Neighbour Discovery message sent to a destination it may not go to"};
+    case Errc::nd_link_layer_option_from_unspecified_source: return {"nd_link_layer_option_from_unspecified_source", "source link-layer address option in a message from the unspecified address"};
+    case Errc::bad_nd_prefix_length: return {"bad_nd_prefix_length", "Prefix Information option with a prefix length above 128"};
     case Errc::not_ip6ip6: return {"not_ip6ip6", "packet is not IPv6-in-IPv6"};
     case Errc::truncated_inner_packet: return {"truncated_inner_packet", "tunnelled inner IPv6 packet is truncated"};
     case Errc::inner_hop_limit_exhausted: return {"inner_hop_limit_exhausted", "inner packet hop limit would reach zero"};
     case Errc::tunnel_encapsulation_limit_reached: return {"tunnel_encapsulation_limit_reached", "tunnel encapsulation limit is zero"};
     case Errc::bad_tunnel_encapsulation_limit_option: return {"bad_tunnel_encapsulation_limit_option", "Tunnel Encapsulation Limit option length is not 1"};
+    case Errc::tunnel_packet_fragmented: return {"tunnel_packet_fragmented", "tunnel packet is a fragment; reassemble it before decapsulation"};
   }
   return {"unknown_error", "unknown error"};
 }

@@ -67,6 +67,9 @@ enum class Errc : std::uint8_t {
   bad_nd_option_length,
   bad_nd_target,
   bad_nd_source,
+  bad_nd_destination,
+  nd_link_layer_option_from_unspecified_source,
+  bad_nd_prefix_length,
 
   // IPv6-in-IPv6 tunnel (RFC 2473)
   not_ip6ip6,
@@ -74,6 +77,7 @@ enum class Errc : std::uint8_t {
   inner_hop_limit_exhausted,
   tunnel_encapsulation_limit_reached,
   bad_tunnel_encapsulation_limit_option,
+  tunnel_packet_fragmented,
 };
 
 // Short, stable, snake_case name (for counters and JSON).
