@@ -16,7 +16,7 @@ constexpr std::uint32_t ethertype_offset = 12;
 constexpr std::uint32_t next_header_offset = wire::ethernet_header_size + 6;
 
 constexpr std::array<std::uint8_t, 6> accepted_next_headers = {
-    wire::ipproto::mobility, wire::ipproto::icmpv6,  wire::ipproto::hop_by_hop,
+    wire::ipproto::mobility, wire::ipproto::icmpv6,   wire::ipproto::hop_by_hop,
     wire::ipproto::routing,  wire::ipproto::fragment, wire::ipproto::destination_options,
 };
 
@@ -39,8 +39,7 @@ std::vector<sock_filter> control_plane_filter() {
   program.reserve(accept + 1);
   program.push_back(BPF_STMT(BPF_LD | BPF_H | BPF_ABS, ethertype_offset));
   program.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, wire::ethertype::rarp, jump(1, accept), 0));
-  program.push_back(
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, wire::ethertype::ipv6, 0, jump(2, reject)));
+  program.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, wire::ethertype::ipv6, 0, jump(2, reject)));
   program.push_back(BPF_STMT(BPF_LD | BPF_B | BPF_ABS, next_header_offset));
   for (const std::uint8_t next_header : accepted_next_headers) {
     const std::size_t here = program.size();

@@ -39,7 +39,9 @@ class FakePacketIo final : public PacketIo {
   void set_send_hook(Port port, SendHook hook) { side(port).hook = std::move(hook); }
 
   [[nodiscard]] const std::vector<FrameBytes>& sent(Port port) const { return side(port).sent; }
-  [[nodiscard]] const std::vector<FrameBytes>& received(Port port) const { return side(port).received; }
+  [[nodiscard]] const std::vector<FrameBytes>& received(Port port) const {
+    return side(port).received;
+  }
   [[nodiscard]] std::size_t failed_sends(Port port) const { return side(port).failed_sends; }
   // Returns what was sent on `port` so far and forgets it.
   std::vector<FrameBytes> take_sent(Port port);

@@ -82,8 +82,8 @@ std::size_t InMemoryNetwork::add_endpoint(Endpoint e) {
 EndpointId InMemoryNetwork::connect(FakePacketIo& node, Port port, SegmentId segment_id,
                                     std::vector<wire::Ip6Addr> addresses) {
   segment(segment_id);  // validates the id
-  const auto owned = std::find_if(nodes_.begin(), nodes_.end(),
-                                  [&](const auto& n) { return n.get() == &node; });
+  const auto owned =
+      std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& n) { return n.get() == &node; });
   if (owned == nodes_.end()) {
     throw std::invalid_argument("InMemoryNetwork: connect() takes a node made by add_node()");
   }

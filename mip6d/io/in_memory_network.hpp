@@ -61,7 +61,7 @@ class InMemoryNetwork {
   };
   struct RouterCounters {
     std::uint64_t forwarded = 0;
-    std::uint64_t not_forwardable = 0;   // not IPv6, malformed, multicast or link-local
+    std::uint64_t not_forwardable = 0;  // not IPv6, malformed, multicast or link-local
     std::uint64_t hop_limit_exceeded = 0;
     std::uint64_t no_route = 0;
     std::uint64_t no_neighbor = 0;
@@ -115,7 +115,7 @@ class InMemoryNetwork {
     wire::MacAddr mac;
     FakePacketIo* node = nullptr;  // set for node ports
     Port port = Port::uplink;
-    std::size_t router = 0;        // for router interfaces (node == nullptr)
+    std::size_t router = 0;  // for router interfaces (node == nullptr)
     std::vector<wire::Ip6Addr> addresses;
     Loss outbound;
     Loss inbound;

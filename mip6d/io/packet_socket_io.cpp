@@ -76,8 +76,8 @@ struct OpenedSocket {
 };
 
 OpenedSocket open_packet_socket(const std::string& interface, Port port) {
-  const std::string where = std::string("packet socket for the ") + port_name(port) +
-                            " interface '" + interface + "'";
+  const std::string where =
+      std::string("packet socket for the ") + port_name(port) + " interface '" + interface + "'";
 
   // Resolved first, so a typo is reported as such even without privileges.
   const unsigned int ifindex = ::if_nametoindex(interface.c_str());
@@ -232,8 +232,7 @@ void PacketSocketIo::drain(PortSocket& port) {
                                       reinterpret_cast<sockaddr*>(&from), &from_length);
     if (length < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        // Asio's reactor is edge-triggered: wait again only once the socket
-        // is empty, or a frame left behind would sit there unnoticed.
+        // Empty: sleep until the kernel queues the next frame.
         wait_readable(port);
         return;
       }
@@ -254,8 +253,9 @@ void PacketSocketIo::drain(PortSocket& port) {
       if (alive.expired()) return;  // the handler destroyed us
     }
   }
-  // Budget spent and frames may be left: come back after the rest of the
-  // loop's work has had a turn.
+  // Budget spent and frames may be left: let the rest of the loop's work
+  // (timers, the control socket, the other port) have a turn, then carry on.
+  // Posted rather than waited for: the socket is known to be readable.
   boost::asio::post(io_, [this, &port, alive] {
     if (!alive.expired()) drain(port);
   });

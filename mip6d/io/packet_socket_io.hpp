@@ -18,13 +18,12 @@
 // Needs CAP_NET_RAW.
 
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "mip6d/io/packet_io.hpp"
 
@@ -36,13 +35,13 @@ struct PacketSocketInterfaces {
 };
 
 struct PacketSocketCounters {
-  std::uint64_t rx_frames = 0;     // delivered to the handler (or dropped for want of one)
+  std::uint64_t rx_frames = 0;  // delivered to the handler (or dropped for want of one)
   std::uint64_t rx_bytes = 0;
   std::uint64_t rx_truncated = 0;  // larger than max_frame_size: dropped whole
   std::uint64_t rx_errors = 0;     // recvfrom failures other than "nothing left"
   std::uint64_t tx_frames = 0;
   std::uint64_t tx_bytes = 0;
-  std::uint64_t tx_dropped = 0;    // send queue full, interface down, no such port...
+  std::uint64_t tx_dropped = 0;  // send queue full, interface down, no such port...
 };
 
 class PacketSocketIo final : public PacketIo {
