@@ -41,7 +41,14 @@ constexpr std::array<const char*, SqliteBindingStore::kSchemaVersion> kMigration
 // through mmap instead.
 constexpr const char* kCacheSizePragma = "PRAGMA cache_size = -16384";
 constexpr const char* kMmapSizePragma = "PRAGMA mmap_size = 1073741824";
-// A large load or burst can grow the WAL; shrink it back after checkpoints.
+// Checkpoint (copy the WAL into the main file, then fsync) every 16384 pages
+// (64 MiB) instead of SQLite's 1000: puts of scattered home addresses dirty
+// about one page per row, and pages rewritten between checkpoints are copied
+// once. Measured: ~1.5x the put throughput of the default with a 100k-row
+// table, and far fewer fsync stalls. The price is a WAL of up to 64 MiB,
+// read back once at startup after a crash.
+constexpr const char* kAutoCheckpointPragma = "PRAGMA wal_autocheckpoint = 16384";
+// Truncate the WAL back to that size after a checkpoint if a burst grew it.
 constexpr const char* kJournalSizeLimitPragma = "PRAGMA journal_size_limit = 67108864";
 
 // Columns of the bindings table, in the order select/upsert use them.
@@ -216,6 +223,7 @@ void SqliteBindingStore::configure_connection(bool durable_sync) {
        "setting synchronous mode");
   exec(kCacheSizePragma, "setting cache size");
   exec(kMmapSizePragma, "setting mmap size");
+  exec(kAutoCheckpointPragma, "setting checkpoint interval");
   exec(kJournalSizeLimitPragma, "setting journal size limit");
 }
 
