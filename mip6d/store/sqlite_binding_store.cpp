@@ -165,8 +165,10 @@ SqliteBindingStore::SqliteBindingStore(const std::filesystem::path& database, bo
   try {
     if (rc != SQLITE_OK) throw error(rc, "opening");
     sqlite3_extended_result_codes(db_, 1);
-    configure_connection(durable_sync);
-    migrate_schema();
+    lock_exclusively();
+    const std::int64_t version = check_file_identity();
+    configure_journal(durable_sync);
+    migrate_schema(version);
     prepare_statements();
   } catch (...) {
     close();
@@ -191,7 +193,7 @@ void SqliteBindingStore::close() noexcept {
   }
 }
 
-void SqliteBindingStore::configure_connection(bool durable_sync) {
+void SqliteBindingStore::lock_exclusively() {
   // Never wait for a lock: the only other holder can be another daemon, and
   // waiting for it would just delay the refusal to start.
   sqlite3_busy_timeout(db_, 0);
@@ -199,10 +201,40 @@ void SqliteBindingStore::configure_connection(bool durable_sync) {
   // the connection closes (the kernel drops it if the process dies). In WAL
   // mode it also keeps the WAL index in heap memory: no -shm file.
   exec("PRAGMA locking_mode = EXCLUSIVE", "setting exclusive locking");
+}
 
-  // The first statement that reads the file: a lock held by another daemon,
-  // or a file that is not a database, shows up here.
-  Statement journal = prepare("PRAGMA journal_mode = WAL", "opening");
+std::int64_t SqliteBindingStore::check_file_identity() {
+  const auto query_int = [this](const char* sql, const char* what) -> std::int64_t {
+    Statement statement = prepare(sql, what);
+    const int rc = sqlite3_step(statement.get());
+    if (rc != SQLITE_ROW) throw error(rc, what);
+    return sqlite3_column_int64(statement.get(), 0);
+  };
+  // The first read of the file: a lock held by another daemon, or a file
+  // that is not a database at all, shows up here.
+  const std::int64_t application_id = query_int("PRAGMA application_id", "opening");
+  const std::int64_t version = query_int("PRAGMA user_version", "reading schema version");
+  const std::int64_t objects = query_int("SELECT count(*) FROM sqlite_master", "reading schema");
+
+  // Checked before anything is written, so a wrong path in the config
+  // cannot convert someone else's database to WAL or add tables to it.
+  const bool fresh = application_id == 0 && version == 0 && objects == 0;
+  if (!fresh && application_id != kApplicationId) {
+    throw StoreError(StoreErrc::corrupt,
+                     describe(path_) + ": is an SQLite database of another application, not a "
+                                       "mip6d binding store; refusing to modify it");
+  }
+  if (version > kSchemaVersion) {
+    throw StoreError(StoreErrc::schema_too_new,
+                     describe(path_) + ": schema version " + std::to_string(version) +
+                         " is newer than this mip6d supports (" + std::to_string(kSchemaVersion) +
+                         "); it was written by a newer mip6d");
+  }
+  return version;
+}
+
+void SqliteBindingStore::configure_journal(bool durable_sync) {
+  Statement journal = prepare("PRAGMA journal_mode = WAL", "switching to WAL journal mode");
   const int rc = sqlite3_step(journal.get());
   if (rc != SQLITE_ROW) throw error(rc, "switching to WAL journal mode");
   const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(journal.get(), 0));
@@ -227,36 +259,14 @@ void SqliteBindingStore::configure_connection(bool durable_sync) {
   exec(kJournalSizeLimitPragma, "setting journal size limit");
 }
 
-void SqliteBindingStore::migrate_schema() {
-  const auto query_int = [this](const char* sql, const char* what) -> std::int64_t {
-    Statement statement = prepare(sql, what);
-    const int rc = sqlite3_step(statement.get());
-    if (rc != SQLITE_ROW) throw error(rc, what);
-    return sqlite3_column_int64(statement.get(), 0);
-  };
-  const std::int64_t application_id = query_int("PRAGMA application_id", "reading application id");
-  const std::int64_t version = query_int("PRAGMA user_version", "reading schema version");
-  const std::int64_t objects = query_int("SELECT count(*) FROM sqlite_master", "reading schema");
-
-  const bool fresh = application_id == 0 && version == 0 && objects == 0;
-  if (!fresh && application_id != kApplicationId) {
-    throw StoreError(StoreErrc::corrupt,
-                     describe(path_) + ": is an SQLite database of another application, not a "
-                                       "mip6d binding store; refusing to modify it");
-  }
-  if (version > kSchemaVersion) {
-    throw StoreError(StoreErrc::schema_too_new,
-                     describe(path_) + ": schema version " + std::to_string(version) +
-                         " is newer than this mip6d supports (" + std::to_string(kSchemaVersion) +
-                         "); it was written by a newer mip6d");
-  }
-  if (version == kSchemaVersion) return;
+void SqliteBindingStore::migrate_schema(std::int64_t from_version) {
+  if (from_version == kSchemaVersion) return;
 
   // All steps and the new version number commit together: a crash mid-way
   // leaves the file at its old version, to be migrated again.
   exec("BEGIN IMMEDIATE", "starting schema migration");
   try {
-    for (auto v = static_cast<std::size_t>(version); v < kMigrations.size(); ++v) {
+    for (auto v = static_cast<std::size_t>(from_version); v < kMigrations.size(); ++v) {
       exec(kMigrations[v], "migrating schema");
     }
     // PRAGMA values cannot be bound; these are our own constants.

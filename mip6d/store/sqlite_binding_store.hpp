@@ -23,6 +23,7 @@
 // Single-threaded like the rest of the control plane; not copyable or movable.
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -80,8 +81,12 @@ class SqliteBindingStore final : public BindingStore {
 
   enum class State { idle, in_batch, loading };
 
-  void configure_connection(bool durable_sync);
-  void migrate_schema();
+  void lock_exclusively();
+  // Refuses files of other applications and of newer schemas; returns the
+  // file's schema version (0 for a new file).
+  std::int64_t check_file_identity();
+  void configure_journal(bool durable_sync);
+  void migrate_schema(std::int64_t from_version);
   void prepare_statements();
   void close() noexcept;
 

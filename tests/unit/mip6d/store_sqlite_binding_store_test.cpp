@@ -360,6 +360,7 @@ TEST_F(SqliteBindingStoreTest, AnotherApplicationsDatabaseIsLeftAlone) {
   EXPECT_EQ(e->kind(), StoreErrc::corrupt);
   EXPECT_THAT(e->what(), HasSubstr("not a mip6d binding store"));
   EXPECT_EQ(query_text(file_, "SELECT count(*) FROM sqlite_master WHERE name = 'bindings'"), "0");
+  EXPECT_EQ(query_text(file_, "PRAGMA journal_mode"), "delete");
 }
 
 TEST_F(SqliteBindingStoreTest, CallsOutOfOrderAreMisuse) {
