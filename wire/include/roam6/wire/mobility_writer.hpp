@@ -44,7 +44,7 @@ struct BindingAckFields {
 };
 struct BindingErrorFields {
   std::uint8_t status = be_status::unknown_binding_for_home_address_option;
-  Ip6Addr home_address;
+  Ip6Addr home_address{};
 };
 struct HomeTestFields {
   std::uint16_t home_nonce_index = 0;
