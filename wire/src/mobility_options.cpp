@@ -2,23 +2,6 @@
 
 namespace roam6::wire {
 
-OptionAlignment mobility_option_alignment(std::uint8_t type) noexcept {
-  switch (type) {
-    case mobility_option::binding_refresh_advice: return {2, 0};     // RFC 6275 6.2.4
-    case mobility_option::alternate_care_of_address: return {8, 6};  // RFC 6275 6.2.5
-    case mobility_option::nonce_indices: return {2, 0};              // RFC 6275 6.2.6
-    // RFC 6275 6.2.7: implicit, because it is the last option.
-    case mobility_option::binding_authorization_data: return {8, 2};
-    case mobility_option::message_authentication: return {4, 1};     // RFC 4285 5
-    case mobility_option::replay_protection: return {8, 2};          // RFC 4285 6
-    case mobility_option::home_network_prefix: return {8, 4};        // RFC 5213 8.3
-    case mobility_option::mobile_node_link_layer_identifier: return {8, 0};  // see header
-    case mobility_option::link_local_address: return {8, 6};         // RFC 5213 8.7
-    case mobility_option::timestamp: return {8, 2};                  // RFC 5213 8.8
-    default: return {1, 0};
-  }
-}
-
 Result<MobilityOption> MobilityOptionReader::next() noexcept {
   const std::size_t at = pos_;
   if (at >= options_.size()) return Errc::truncated_mobility_option;  // misuse: done()
@@ -139,9 +122,9 @@ enum class Seal : std::uint8_t { open, only_mn_aaa, closed };
 
 }  // namespace
 
-Result<MobilityOptionSet> decode_mobility_options(ByteSpan options,
-                                                  std::size_t options_offset) noexcept {
-  MobilityOptionSet set;
+Errc decode_mobility_options(ByteSpan options, std::size_t options_offset,
+                             MobilityOptionSet& set) noexcept {
+  set = MobilityOptionSet{};
   Seal seal = Seal::open;
   MobilityOptionReader reader(options, options_offset);
   while (!reader.done()) {
@@ -221,7 +204,14 @@ Result<MobilityOptionSet> decode_mobility_options(ByteSpan options,
         break;
     }
   }
-  return set;
+  return Errc::ok;
+}
+
+Result<MobilityOptionSet> decode_mobility_options(ByteSpan options,
+                                                  std::size_t options_offset) noexcept {
+  Result<MobilityOptionSet> result{MobilityOptionSet{}};
+  ROAM6_TRY_ERRC(decode_mobility_options(options, options_offset, *result));
+  return result;
 }
 
 Errc verify_mobility_option_alignment(const MobilityHeaderView& mh) noexcept {

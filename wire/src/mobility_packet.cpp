@@ -20,7 +20,11 @@ MutableByteSpan mh_area(MutableByteSpan out, const MobilityPacketFields& f) noex
 
 MobilityPacketWriter::MobilityPacketWriter(MutableByteSpan out,
                                            const MobilityPacketFields& fields) noexcept
-    : out_(out), fields_(fields), mh_offset_(headers_size(fields)), mh_(mh_area(out, fields)) {
+    : out_(out),
+      pseudo_src_(fields.pseudo_source()),
+      pseudo_dst_(fields.pseudo_destination()),
+      mh_offset_(headers_size(fields)),
+      mh_(mh_area(out, fields)) {
   if (out.size() < mh_offset_) {
     error_ = Errc::buffer_too_small;
     return;
@@ -59,27 +63,36 @@ Result<std::size_t> MobilityPacketWriter::finish() noexcept {
   const std::size_t payload = mh_offset_ - ipv6_header_size + *mh_size;
   // An MH is at most 2048 octets, so the payload always fits in 16 bits.
   store_be16(out_.data() + 4, static_cast<std::uint16_t>(payload));
-  ROAM6_TRY_ERRC(write_mobility_header_checksum(mh_.bytes(), fields_.pseudo_source(),
-                                                fields_.pseudo_destination()));
+  ROAM6_TRY_ERRC(write_mobility_header_checksum(mh_.bytes(), pseudo_src_, pseudo_dst_));
   return ipv6_header_size + payload;
 }
 
-Result<MobilityPacket> decode_mobility_packet(ByteSpan ipv6_packet) noexcept {
-  MobilityPacket packet;
-  auto ip = Ipv6View::parse(ipv6_packet);
+Errc decode_mobility_packet(ByteSpan ipv6_packet, MobilityPacket& out) noexcept {
+  const auto ip = Ipv6View::parse(ipv6_packet);
   if (!ip) return ip.error();
-  packet.ip = *ip;
-  auto chain = walk_extension_chain(packet.ip);
+  const auto chain = walk_extension_chain(*ip);
   if (!chain) return chain.error();
-  packet.chain = *chain;
-  if (packet.chain.upper_protocol != ipproto::mobility || packet.chain.later_fragment)
+  if (chain->upper_protocol != ipproto::mobility || chain->later_fragment)
     return Errc::not_mobility_header;
-  auto mh = MobilityHeaderView::parse(packet.ip.packet().subspan(packet.chain.upper_offset));
+  const auto mh = MobilityHeaderView::parse(ip->packet().subspan(chain->upper_offset));
   if (!mh) return mh.error();
-  packet.mh = *mh;
-  if (!packet.mh.checksum_valid(packet.pseudo_source(), packet.pseudo_destination()))
-    return Errc::bad_mobility_header_checksum;
-  return packet;
+  out.ip = *ip;
+  out.chain = *chain;
+  out.mh = *mh;
+  // From the locals, not from `out`: reading back what was just copied in
+  // stalls on store forwarding.
+  const Ip6Addr pseudo_src = chain->home_address ? *chain->home_address : ip->src();
+  const Ip6Addr pseudo_dst = chain->type2_home_address && chain->type2_segments_left != 0
+                                 ? *chain->type2_home_address
+                                 : ip->dst();
+  return mh->checksum_valid(pseudo_src, pseudo_dst) ? Errc::ok
+                                                    : Errc::bad_mobility_header_checksum;
+}
+
+Result<MobilityPacket> decode_mobility_packet(ByteSpan ipv6_packet) noexcept {
+  Result<MobilityPacket> result{MobilityPacket{}};
+  ROAM6_TRY_ERRC(decode_mobility_packet(ipv6_packet, *result));
+  return result;
 }
 
 }  // namespace roam6::wire

@@ -382,6 +382,20 @@ TEST(MobilityOptionSet, BindingAuthorizationData) {
   EXPECT_EQ(set->nonce_indices->care_of_nonce_index, 4);
 }
 
+TEST(MobilityOptionSet, InPlaceFormResetsTheSet) {
+  MobilityOptionSet set;
+  Bytes first{23, 2, 0, 1, 200, 0};
+  ASSERT_EQ(decode_mobility_options(first, kBase, set), Errc::ok);
+  EXPECT_EQ(set.handoff_indicator, 1);
+  EXPECT_EQ(set.unknown_count, 1);
+  Bytes second{24, 2, 0, 3};
+  ASSERT_EQ(decode_mobility_options(second, kBase, set), Errc::ok);
+  EXPECT_FALSE(set.handoff_indicator);  // nothing left from the first call
+  EXPECT_EQ(set.unknown_count, 0);
+  EXPECT_EQ(set.access_technology_type, 3);
+  EXPECT_EQ(decode_mobility_options(Bytes{24, 1, 0}, kBase, set), Errc::bad_mobility_option_length);
+}
+
 TEST(MobilityOptionSet, EmptyAndPaddingOnly) {
   auto empty = decode_mobility_options(ByteSpan{}, 12);
   ASSERT_TRUE(empty);

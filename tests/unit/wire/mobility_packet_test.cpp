@@ -67,6 +67,21 @@ TEST(MobilityPacketDecode, BindingUpdateWithHomeAddressOption) {
   EXPECT_TRUE(bu->home_registration());
 }
 
+TEST(MobilityPacketDecode, InPlaceFormMatchesTheResultForm) {
+  const Bytes p = hand_built_ba_with_rh2(kHoa);
+  MobilityPacket out;
+  ASSERT_EQ(decode_mobility_packet(p, out), Errc::ok);
+  auto d = decode_mobility_packet(p);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(out.mh.data(), d->mh.data());
+  EXPECT_EQ(out.mh_offset(), d->mh_offset());
+  EXPECT_EQ(out.type2_home_address(), d->type2_home_address());
+  EXPECT_EQ(out.pseudo_destination(), kHoa);
+  EXPECT_EQ(decode_mobility_packet(hand_built_ba_with_rh2(kCoa), out),
+            Errc::bad_mobility_header_checksum);
+  EXPECT_EQ(decode_mobility_packet(Bytes(10, 0x60), out), Errc::truncated_ipv6_header);
+}
+
 TEST(MobilityPacketDecode, HaoChecksumMustUseTheHomeAddress) {
   // Checksummed over the IPv6 source (the CoA): wrong per RFC 6275 6.1.1.
   EXPECT_EQ(decode_mobility_packet(hand_built_bu_with_hao(kCoa)).error(),

@@ -103,7 +103,22 @@ struct OptionAlignment {
 // and for unknown types. Mobile Node Link-layer Identifier: RFC 5213 8.6
 // only says "aligned appropriately"; roam6 uses 8n so the identifier (a MAC
 // address in practice) starts 4-aligned and a 6-octet one fills 8 octets.
-OptionAlignment mobility_option_alignment(std::uint8_t type) noexcept;
+constexpr OptionAlignment mobility_option_alignment(std::uint8_t type) noexcept {
+  switch (type) {
+    case mobility_option::binding_refresh_advice: return {2, 0};     // RFC 6275 6.2.4
+    case mobility_option::alternate_care_of_address: return {8, 6};  // RFC 6275 6.2.5
+    case mobility_option::nonce_indices: return {2, 0};              // RFC 6275 6.2.6
+    // RFC 6275 6.2.7: implicit, because it is the last option.
+    case mobility_option::binding_authorization_data: return {8, 2};
+    case mobility_option::message_authentication: return {4, 1};     // RFC 4285 5
+    case mobility_option::replay_protection: return {8, 2};          // RFC 4285 6
+    case mobility_option::home_network_prefix: return {8, 4};        // RFC 5213 8.3
+    case mobility_option::mobile_node_link_layer_identifier: return {8, 0};  // see above
+    case mobility_option::link_local_address: return {8, 6};         // RFC 5213 8.7
+    case mobility_option::timestamp: return {8, 2};                  // RFC 5213 8.8
+    default: return {1, 0};
+  }
+}
 
 // One option as found in the message.
 struct MobilityOption {
@@ -221,6 +236,15 @@ struct MobilityOptionSet {
 // always, the MN-HA one unless an MN-AAA option follows; likewise RFC 6275's
 // Binding Authorization Data). Those bytes would not be covered by the
 // authenticator, so accepting them would let anyone append options.
+//
+// This form fills a caller's set (reset first) and is the one for per-packet
+// use: the set is a few hundred octets, not worth copying around.
+Errc decode_mobility_options(ByteSpan options, std::size_t options_offset,
+                             MobilityOptionSet& out) noexcept;
+inline Errc decode_mobility_options(const MobilityHeaderView& mh, MobilityOptionSet& out) noexcept {
+  return decode_mobility_options(mh.options(), mh.options_offset(), out);
+}
+// Convenience forms returning the set.
 Result<MobilityOptionSet> decode_mobility_options(ByteSpan options,
                                                   std::size_t options_offset) noexcept;
 inline Result<MobilityOptionSet> decode_mobility_options(const MobilityHeaderView& mh) noexcept {

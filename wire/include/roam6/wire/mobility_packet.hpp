@@ -73,7 +73,8 @@ class MobilityPacketWriter {
 
  private:
   MutableByteSpan out_;
-  MobilityPacketFields fields_;
+  Ip6Addr pseudo_src_;
+  Ip6Addr pseudo_dst_;
   std::size_t mh_offset_ = ipv6_header_size;
   Errc error_ = Errc::ok;
   MobilityHeaderWriter mh_;
@@ -106,6 +107,12 @@ struct MobilityPacket {
 // MobilityHeaderView::parse; not_mobility_header when the chain ends in
 // anything but 135 (or the MH is in a later fragment);
 // bad_mobility_header_checksum.
+//
+// This form fills a caller's struct and is the one for the per-packet path:
+// returning the ~90-octet struct by value costs about as much as the MH
+// parse and checksum together. `out` is unspecified after an error.
+Errc decode_mobility_packet(ByteSpan ipv6_packet, MobilityPacket& out) noexcept;
+// Convenience form.
 Result<MobilityPacket> decode_mobility_packet(ByteSpan ipv6_packet) noexcept;
 
 }  // namespace roam6::wire
