@@ -105,7 +105,8 @@ TEST(MobilityPacketDecode, BindingAckWithType2RoutingHeader) {
 
 TEST(MobilityPacketDecode, Type2RoutingHeaderAlreadyProcessed) {
   // Segments left 0: the destination field already is the final destination.
-  auto d = decode_mobility_packet(hand_built_ba_with_rh2(kCoa, 0));
+  const Bytes p = hand_built_ba_with_rh2(kCoa, 0);  // the views point into it
+  auto d = decode_mobility_packet(p);
   ASSERT_TRUE(d) << describe(d.error());
   EXPECT_EQ(d->pseudo_destination(), kCoa);
   EXPECT_EQ(decode_mobility_packet(hand_built_ba_with_rh2(kHoa, 0)).error(),

@@ -41,7 +41,7 @@ inline Bytes ipv6_header(std::uint8_t next_header, const Ip6Addr& src, const Ip6
                          std::uint32_t flow = 0) {
   Bytes b;
   b.push_back(static_cast<std::uint8_t>(0x60 | (tclass >> 4)));
-  b.push_back(static_cast<std::uint8_t>((tclass << 4) | ((flow >> 16) & 0x0f)));
+  b.push_back(static_cast<std::uint8_t>((std::uint32_t{tclass} << 4) | ((flow >> 16) & 0x0f)));
   append_be16(b, static_cast<std::uint16_t>(flow));
   append_be16(b, 0);
   b.push_back(next_header);
