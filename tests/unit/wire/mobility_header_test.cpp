@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
+#include "mobility_test_views.hpp"
 #include "test_packets.hpp"
 
 namespace roam6::wire {
@@ -209,12 +212,14 @@ TEST(MobilityHeaderView, BindingAckFields) {
   EXPECT_EQ(ba->sequence(), 0xbeef);
   EXPECT_EQ(ba->lifetime_units(), 1);
   EXPECT_EQ(ba->lifetime_seconds(), 4u);
-  b[6] = ba_status::accepted_prefix_discovery_necessary;
-  EXPECT_TRUE(BindingAckView::from(*parse(b))->accepted());
-  b[6] = 127;
-  EXPECT_TRUE(BindingAckView::from(*parse(b))->accepted());
-  b[6] = 128;
-  EXPECT_FALSE(BindingAckView::from(*parse(b))->accepted());
+  const std::pair<std::uint8_t, bool> statuses[] = {
+      {ba_status::accepted_prefix_discovery_necessary, true}, {127, true}, {128, false}};
+  for (const auto& [status, accepted] : statuses) {
+    b[6] = status;
+    BindingAckView again;
+    ASSERT_TRUE(test::parse_as(b, again));
+    EXPECT_EQ(again.accepted(), accepted) << int(status);
+  }
 }
 
 TEST(MobilityHeaderView, BindingErrorFields) {

@@ -36,8 +36,13 @@ MobilityOption option_of(Bytes bytes) {
 
 // Type, length, data.
 Bytes tlv(std::uint8_t type, const Bytes& data) {
-  Bytes b{type, static_cast<std::uint8_t>(data.size())};
-  append(b, data);
+  // Octet by octet: GCC 12 at -O3 misreports range inserts here
+  // (-Warray-bounds) and indexing a sized vector (-Wnull-dereference).
+  Bytes b;
+  b.reserve(2 + data.size());
+  b.push_back(type);
+  b.push_back(static_cast<std::uint8_t>(data.size()));
+  for (const std::uint8_t octet : data) b.push_back(octet);
   return b;
 }
 

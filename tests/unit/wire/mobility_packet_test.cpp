@@ -97,7 +97,9 @@ TEST(MobilityPacketDecode, BindingAckWithType2RoutingHeader) {
   EXPECT_EQ(d->pseudo_source(), kHa);
   EXPECT_EQ(d->pseudo_destination(), kHoa);
   EXPECT_EQ(d->mh_offset(), 64u);
-  EXPECT_EQ(BindingAckView::from(d->mh)->sequence(), 7);
+  auto ba = BindingAckView::from(d->mh);
+  ASSERT_TRUE(ba);
+  EXPECT_EQ(ba->sequence(), 7);
   // Checksummed over the IPv6 destination instead: wrong.
   EXPECT_EQ(decode_mobility_packet(hand_built_ba_with_rh2(kCoa)).error(),
             Errc::bad_mobility_header_checksum);

@@ -5,6 +5,7 @@
 #include <array>
 #include <string_view>
 
+#include "mobility_test_views.hpp"
 #include "test_packets.hpp"
 
 namespace roam6::wire {
@@ -64,9 +65,9 @@ TEST(MobilityWriterMessages, HomeAndCareOfTestInit) {
     MobilityHeaderWriter w(buf.span());
     w.begin_home_test_init(0x0102030405060708ull);
     expect_written(w, buf, Bytes{59, 1, 1, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8});
-    EXPECT_EQ(HomeTestInitView::from(*MobilityHeaderView::parse(buf.view(16)))
-                  ->home_init_cookie(),
-              0x0102030405060708ull);
+    HomeTestInitView v;
+    ASSERT_TRUE(test::parse_as(buf.view(16), v));
+    EXPECT_EQ(v.home_init_cookie(), 0x0102030405060708ull);
   }
   {
     Buffer buf;
@@ -86,11 +87,11 @@ TEST(MobilityWriterMessages, HomeAndCareOfTest) {
     append_be64(e, 0x1112131415161718ull);
     append_be64(e, 0x2122232425262728ull);
     expect_written(w, buf, e);
-    auto v = HomeTestView::from(*MobilityHeaderView::parse(buf.view(24)));
-    ASSERT_TRUE(v);
-    EXPECT_EQ(v->home_nonce_index(), 0xa1b2);
-    EXPECT_EQ(v->home_init_cookie(), 0x1112131415161718ull);
-    EXPECT_EQ(v->home_keygen_token(), 0x2122232425262728ull);
+    HomeTestView v;
+    ASSERT_TRUE(test::parse_as(buf.view(24), v));
+    EXPECT_EQ(v.home_nonce_index(), 0xa1b2);
+    EXPECT_EQ(v.home_init_cookie(), 0x1112131415161718ull);
+    EXPECT_EQ(v.home_keygen_token(), 0x2122232425262728ull);
   }
   {
     Buffer buf;
@@ -100,11 +101,11 @@ TEST(MobilityWriterMessages, HomeAndCareOfTest) {
     append_be64(e, 8);
     append_be64(e, 9);
     expect_written(w, buf, e);
-    auto v = CareOfTestView::from(*MobilityHeaderView::parse(buf.view(24)));
-    ASSERT_TRUE(v);
-    EXPECT_EQ(v->care_of_nonce_index(), 7);
-    EXPECT_EQ(v->care_of_init_cookie(), 8u);
-    EXPECT_EQ(v->care_of_keygen_token(), 9u);
+    CareOfTestView v;
+    ASSERT_TRUE(test::parse_as(buf.view(24), v));
+    EXPECT_EQ(v.care_of_nonce_index(), 7);
+    EXPECT_EQ(v.care_of_init_cookie(), 8u);
+    EXPECT_EQ(v.care_of_keygen_token(), 9u);
   }
 }
 
@@ -117,13 +118,13 @@ TEST(MobilityWriterMessages, BindingUpdateWithoutOptionsGetsFourOctetsOfPadN) {
   Bytes e = bu_prefix(1);
   append(e, {1, 2, 0, 0});
   expect_written(w, buf, e);
-  auto bu = BindingUpdateView::from(*MobilityHeaderView::parse(buf.view(16)));
-  ASSERT_TRUE(bu);
-  EXPECT_EQ(bu->sequence(), 0x0102);
-  EXPECT_TRUE(bu->acknowledge());
-  EXPECT_TRUE(bu->home_registration());
-  EXPECT_FALSE(bu->proxy_registration());
-  EXPECT_EQ(bu->lifetime_units(), 0x0304);
+  BindingUpdateView bu;
+  ASSERT_TRUE(test::parse_as(buf.view(16), bu));
+  EXPECT_EQ(bu.sequence(), 0x0102);
+  EXPECT_TRUE(bu.acknowledge());
+  EXPECT_TRUE(bu.home_registration());
+  EXPECT_FALSE(bu.proxy_registration());
+  EXPECT_EQ(bu.lifetime_units(), 0x0304);
 }
 
 TEST(MobilityWriterMessages, BindingUpdateAllFlagsRoundTrip) {
@@ -131,11 +132,12 @@ TEST(MobilityWriterMessages, BindingUpdateAllFlagsRoundTrip) {
   MobilityHeaderWriter w(buf.span());
   w.begin_binding_update({0xffff, 0xffc0, 0xffff});
   ASSERT_TRUE(w.finish());
-  auto bu = BindingUpdateView::from(*MobilityHeaderView::parse(buf.view(16)));
-  EXPECT_EQ(bu->flags(), 0xffc0);
-  EXPECT_TRUE(bu->has(bu_flag::bulk_binding_update));
-  EXPECT_TRUE(bu->key_management());
-  EXPECT_EQ(bu->lifetime_seconds(), 262140u);
+  BindingUpdateView bu;
+  ASSERT_TRUE(test::parse_as(buf.view(16), bu));
+  EXPECT_EQ(bu.flags(), 0xffc0);
+  EXPECT_TRUE(bu.has(bu_flag::bulk_binding_update));
+  EXPECT_TRUE(bu.key_management());
+  EXPECT_EQ(bu.lifetime_seconds(), 262140u);
 }
 
 TEST(MobilityWriterMessages, BindingAck) {
@@ -144,12 +146,12 @@ TEST(MobilityWriterMessages, BindingAck) {
   w.begin_binding_ack({ba_status::proxy_reg_not_enabled,
                        ba_flag::key_management | ba_flag::proxy_registration, 0xbeef, 0x0708});
   expect_written(w, buf, Bytes{59, 1, 6, 0, 0, 0, 152, 0xa0, 0xbe, 0xef, 0x07, 0x08, 1, 2, 0, 0});
-  auto ba = BindingAckView::from(*MobilityHeaderView::parse(buf.view(16)));
-  ASSERT_TRUE(ba);
-  EXPECT_EQ(ba->status(), 152);
-  EXPECT_TRUE(ba->proxy_registration());
-  EXPECT_EQ(ba->sequence(), 0xbeef);
-  EXPECT_EQ(ba->lifetime_units(), 0x0708);
+  BindingAckView ba;
+  ASSERT_TRUE(test::parse_as(buf.view(16), ba));
+  EXPECT_EQ(ba.status(), 152);
+  EXPECT_TRUE(ba.proxy_registration());
+  EXPECT_EQ(ba.sequence(), 0xbeef);
+  EXPECT_EQ(ba.lifetime_units(), 0x0708);
 }
 
 TEST(MobilityWriterMessages, BindingError) {
@@ -159,9 +161,10 @@ TEST(MobilityWriterMessages, BindingError) {
   Bytes e{59, 2, 7, 0, 0, 0, 2, 0};
   append(e, kHoa);
   expect_written(w, buf, e);
-  auto be = BindingErrorView::from(*MobilityHeaderView::parse(buf.view(24)));
-  EXPECT_EQ(be->home_address(), kHoa);
-  EXPECT_EQ(be->status(), 2);
+  BindingErrorView be;
+  ASSERT_TRUE(test::parse_as(buf.view(24), be));
+  EXPECT_EQ(be.home_address(), kHoa);
+  EXPECT_EQ(be.status(), 2);
 }
 
 // Each option alone after a BU's 12 octets, against the bytes RFC layout and
