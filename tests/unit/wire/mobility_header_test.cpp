@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
 #include <utility>
 
 #include "mobility_test_views.hpp"
@@ -76,6 +77,31 @@ TEST(MobilityHeaderConstants, FlagBitsAndStatusCodes) {
   EXPECT_EQ(ba_status::missing_access_tech_type_option, 162);
   EXPECT_EQ(be_status::unknown_binding_for_home_address_option, 1);
   EXPECT_EQ(be_status::unrecognized_mh_type, 2);
+}
+
+TEST(MobilityErrors, EveryMobilityErrcHasItsName) {
+  const std::pair<Errc, std::string_view> names[] = {
+      {Errc::truncated_mobility_header, "truncated_mobility_header"},
+      {Errc::mobility_payload_proto_not_none, "mobility_payload_proto_not_none"},
+      {Errc::mobility_header_exceeds_packet, "mobility_header_exceeds_packet"},
+      {Errc::mobility_header_too_short_for_type, "mobility_header_too_short_for_type"},
+      {Errc::unknown_mobility_header_type, "unknown_mobility_header_type"},
+      {Errc::bad_mobility_header_checksum, "bad_mobility_header_checksum"},
+      {Errc::wrong_mobility_header_type, "wrong_mobility_header_type"},
+      {Errc::not_mobility_header, "not_mobility_header"},
+      {Errc::mobility_writer_out_of_order, "mobility_writer_out_of_order"},
+      {Errc::truncated_mobility_option, "truncated_mobility_option"},
+      {Errc::mobility_option_exceeds_message, "mobility_option_exceeds_message"},
+      {Errc::bad_mobility_option_length, "bad_mobility_option_length"},
+      {Errc::mobility_option_misaligned, "mobility_option_misaligned"},
+      {Errc::mobility_option_after_authentication, "mobility_option_after_authentication"},
+      {Errc::mobility_auth_option_not_found, "mobility_auth_option_not_found"},
+  };
+  for (const auto& [e, text] : names) {
+    EXPECT_EQ(name(e), text);
+    EXPECT_FALSE(describe(e).empty());
+    EXPECT_NE(describe(e), "unknown error");
+  }
 }
 
 TEST(MobilityHeaderView, BindingRefreshRequestMinimum) {

@@ -177,7 +177,7 @@ namespace detail {
 template <class View, std::uint8_t Type>
 class TypedMobilityView {
  public:
-  static constexpr std::uint8_t mh_type = Type;
+  static constexpr std::uint8_t message_type = Type;
   static Result<View> from(const MobilityHeaderView& mh) noexcept {
     if (mh.type() != Type) return Errc::wrong_mobility_header_type;
     View view;
@@ -196,7 +196,6 @@ class TypedMobilityView {
 
 class BindingRefreshRequestView
     : public detail::TypedMobilityView<BindingRefreshRequestView, mh_type::binding_refresh_request> {
- public:
 };
 
 class HomeTestInitView
