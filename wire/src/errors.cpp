@@ -34,14 +34,17 @@ constexpr ErrcText text_of(Errc e) noexcept {
     case Errc::mobility_payload_proto_not_none: return {"mobility_payload_proto_not_none", "Mobility Header payload proto is not 59 (No Next Header)"};
     case Errc::mobility_header_exceeds_packet: return {"mobility_header_exceeds_packet", "Mobility Header length runs past the packet"};
     case Errc::mobility_header_too_short_for_type: return {"mobility_header_too_short_for_type", "Mobility Header too short for its MH type"};
-    case Errc::mobility_header_length_not_multiple_of_8: return {"mobility_header_length_not_multiple_of_8", "Mobility Header length is not a multiple of 8 octets"};
     case Errc::unknown_mobility_header_type: return {"unknown_mobility_header_type", "unknown MH type"};
     case Errc::bad_mobility_header_checksum: return {"bad_mobility_header_checksum", "Mobility Header checksum is wrong"};
     case Errc::wrong_mobility_header_type: return {"wrong_mobility_header_type", "Mobility Header is of another MH type than expected"};
+    case Errc::not_mobility_header: return {"not_mobility_header", "packet does not carry a Mobility Header"};
+    case Errc::mobility_writer_out_of_order: return {"mobility_writer_out_of_order", "Mobility Header writer used out of order (option before message, second message, or write after finish)"};
     case Errc::truncated_mobility_option: return {"truncated_mobility_option", "message ends inside a mobility option header"};
     case Errc::mobility_option_exceeds_message: return {"mobility_option_exceeds_message", "mobility option length runs past the message"};
     case Errc::bad_mobility_option_length: return {"bad_mobility_option_length", "mobility option has the wrong length for its type"};
     case Errc::mobility_option_misaligned: return {"mobility_option_misaligned", "mobility option violates its alignment requirement"};
+    case Errc::mobility_option_after_authentication: return {"mobility_option_after_authentication", "mobility option after the authentication option that must be last"};
+    case Errc::mobility_auth_option_not_found: return {"mobility_auth_option_not_found", "no complete Mobility Message Authentication option at the given offset"};
     case Errc::truncated_icmpv6: return {"truncated_icmpv6", "packet ends inside the ICMPv6 header"};
     case Errc::bad_icmpv6_checksum: return {"bad_icmpv6_checksum", "ICMPv6 checksum is wrong"};
     case Errc::wrong_icmpv6_type: return {"wrong_icmpv6_type", "ICMPv6 message is of another type than expected"};

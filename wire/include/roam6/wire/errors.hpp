@@ -43,16 +43,19 @@ enum class Errc : std::uint8_t {
   mobility_payload_proto_not_none,
   mobility_header_exceeds_packet,
   mobility_header_too_short_for_type,
-  mobility_header_length_not_multiple_of_8,
   unknown_mobility_header_type,
   bad_mobility_header_checksum,
   wrong_mobility_header_type,
+  not_mobility_header,
+  mobility_writer_out_of_order,
 
   // Mobility options (RFC 6275 section 6.2 and extensions)
   truncated_mobility_option,
   mobility_option_exceeds_message,
   bad_mobility_option_length,
   mobility_option_misaligned,
+  mobility_option_after_authentication,
+  mobility_auth_option_not_found,
 
   // ICMPv6 and Neighbour Discovery
   truncated_icmpv6,

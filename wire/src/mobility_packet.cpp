@@ -1,0 +1,98 @@
+#include "roam6/wire/mobility_packet.hpp"
+
+namespace roam6::wire {
+
+namespace {
+
+std::size_t headers_size(const MobilityPacketFields& f) noexcept {
+  return ipv6_header_size + (f.type2_home_address ? type2_routing_header_size : 0) +
+         (f.home_address_option ? home_address_option_header_size : 0);
+}
+
+// The MH writer gets the buffer after the headers, or nothing if they do not
+// fit (its begin_* then reports buffer_too_small).
+MutableByteSpan mh_area(MutableByteSpan out, const MobilityPacketFields& f) noexcept {
+  const std::size_t offset = headers_size(f);
+  return out.size() < offset ? MutableByteSpan{} : out.subspan(offset);
+}
+
+}  // namespace
+
+MobilityPacketWriter::MobilityPacketWriter(MutableByteSpan out,
+                                           const MobilityPacketFields& fields) noexcept
+    : out_(out),
+      pseudo_src_(fields.pseudo_source()),
+      pseudo_dst_(fields.pseudo_destination()),
+      mh_offset_(headers_size(fields)),
+      mh_(mh_area(out, fields)) {
+  if (out.size() < mh_offset_) {
+    error_ = Errc::buffer_too_small;
+    return;
+  }
+  // RFC 8200 4.1: Routing header before the Destination Options header that
+  // is processed only at the final destination (where the HAO lives).
+  const std::uint8_t after_routing =
+      fields.home_address_option ? ipproto::destination_options : ipproto::mobility;
+  Ipv6Fields ip;
+  ip.traffic_class = fields.traffic_class;
+  ip.flow_label = fields.flow_label;
+  ip.next_header = fields.type2_home_address ? ipproto::routing : after_routing;
+  ip.hop_limit = fields.hop_limit;
+  ip.src = fields.src;
+  ip.dst = fields.dst;
+  if (auto r = write_ipv6_header(out, ip); !r) {
+    error_ = r.error();
+    return;
+  }
+  std::size_t at = ipv6_header_size;
+  if (fields.type2_home_address) {
+    // Sizes were checked above, so these writes cannot fail.
+    (void)write_type2_routing_header(out.subspan(at), after_routing, *fields.type2_home_address);
+    at += type2_routing_header_size;
+  }
+  if (fields.home_address_option) {
+    (void)write_home_address_option_header(out.subspan(at), ipproto::mobility,
+                                           *fields.home_address_option);
+  }
+}
+
+Result<std::size_t> MobilityPacketWriter::finish() noexcept {
+  if (error_ != Errc::ok) return error_;
+  const auto mh_size = mh_.finish();
+  if (!mh_size) return mh_size.error();
+  const std::size_t payload = mh_offset_ - ipv6_header_size + *mh_size;
+  // An MH is at most 2048 octets, so the payload always fits in 16 bits.
+  store_be16(out_.data() + 4, static_cast<std::uint16_t>(payload));
+  ROAM6_TRY_ERRC(write_mobility_header_checksum(mh_.bytes(), pseudo_src_, pseudo_dst_));
+  return ipv6_header_size + payload;
+}
+
+Errc decode_mobility_packet(ByteSpan ipv6_packet, MobilityPacket& out) noexcept {
+  const auto ip = Ipv6View::parse(ipv6_packet);
+  if (!ip) return ip.error();
+  const auto chain = walk_extension_chain(*ip);
+  if (!chain) return chain.error();
+  if (chain->upper_protocol != ipproto::mobility || chain->later_fragment)
+    return Errc::not_mobility_header;
+  const auto mh = MobilityHeaderView::parse(ip->packet().subspan(chain->upper_offset));
+  if (!mh) return mh.error();
+  out.ip = *ip;
+  out.chain = *chain;
+  out.mh = *mh;
+  // From the locals, not from `out`: reading back what was just copied in
+  // stalls on store forwarding.
+  const Ip6Addr pseudo_src = chain->home_address ? *chain->home_address : ip->src();
+  const Ip6Addr pseudo_dst = chain->type2_home_address && chain->type2_segments_left != 0
+                                 ? *chain->type2_home_address
+                                 : ip->dst();
+  return mh->checksum_valid(pseudo_src, pseudo_dst) ? Errc::ok
+                                                    : Errc::bad_mobility_header_checksum;
+}
+
+Result<MobilityPacket> decode_mobility_packet(ByteSpan ipv6_packet) noexcept {
+  Result<MobilityPacket> result{MobilityPacket{}};
+  ROAM6_TRY_ERRC(decode_mobility_packet(ipv6_packet, *result));
+  return result;
+}
+
+}  // namespace roam6::wire
