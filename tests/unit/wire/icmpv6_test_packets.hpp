@@ -12,11 +12,6 @@
 
 namespace roam6::wire::test {
 
-inline void append_be32(Bytes& b, std::uint32_t v) {
-  append_be16(b, static_cast<std::uint16_t>(v >> 16));
-  append_be16(b, static_cast<std::uint16_t>(v));
-}
-inline void append(Bytes& b, const Bytes& more) { b.insert(b.end(), more.begin(), more.end()); }
 inline void append(Bytes& b, const MacAddr& m) { b.insert(b.end(), m.bytes.begin(), m.bytes.end()); }
 
 inline MacAddr mac(std::string_view text) { return *MacAddr::parse(text); }
