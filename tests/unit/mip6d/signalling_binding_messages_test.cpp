@@ -82,8 +82,9 @@ TEST_P(BindingMessagesTest, EveryCoveredByteIsAuthenticated) {
     // Fix the MH checksum up so that only authentication can catch the flip.
     const auto pseudo_src = wire::Ip6Addr::from_bytes(t.data() + 48);  // the HAO address
     const auto pseudo_dst = wire::Ip6Addr::from_bytes(t.data() + 24);
-    ASSERT_EQ(wire::write_mobility_header_checksum(wire::MutableByteSpan(t).subspan(mh), pseudo_src, pseudo_dst),
-              wire::Errc::ok);
+    if (wire::write_mobility_header_checksum(wire::MutableByteSpan(t).subspan(mh), pseudo_src,
+                                             pseudo_dst) != wire::Errc::ok)
+      continue;  // the flip broke the MH length: malformed, dropped anyway
     wire::MobilityPacket q;
     if (wire::decode_mobility_packet(t, q) != wire::Errc::ok) continue;  // now malformed: dropped anyway
     ReceivedBindingUpdate bu;
