@@ -48,7 +48,10 @@ template <typename Unsigned>
 Unsigned unsigned_value(const json& value, std::string_view field) {
   constexpr auto max = std::numeric_limits<Unsigned>::max();
   const std::string range = "must be an integer from 0 to " + std::to_string(max);
-  if (value.is_number_unsigned()) {
+  // Parsed JSON holds non-negative integers as unsigned, but a json built
+  // in C++ from an int holds a signed one; both are fine when in range.
+  if (value.is_number_unsigned() ||
+      (value.is_number_integer() && value.get<std::int64_t>() >= 0)) {
     const auto n = value.get<std::uint64_t>();
     if (n > max) bad_request(field, range);
     return static_cast<Unsigned>(n);

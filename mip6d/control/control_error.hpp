@@ -17,6 +17,7 @@ namespace error_code {
 inline constexpr std::string_view bad_request = "bad_request";
 inline constexpr std::string_view unknown_command = "unknown_command";
 inline constexpr std::string_view unknown_guest = "unknown_guest";
+inline constexpr std::string_view unknown_binding = "unknown_binding";
 // Well-formed, but a value is unacceptable: not an IPv6 address, a guest
 // description that contradicts the configuration, ...
 inline constexpr std::string_view invalid_argument = "invalid_argument";

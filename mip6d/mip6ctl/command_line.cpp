@@ -61,10 +61,12 @@ std::string subcommand_names(std::string_view group) {
   return names;
 }
 
+// Words after the command's own (an operand, as in "guest attach vm1
+// --help") do not change which help is meant.
 std::string help_for(std::span<const std::string> topic) {
   if (topic.empty()) return manual_page();
-  if (const auto* spec = find_command(topic)) return command_help(*spec);
-  if (topic.size() == 1 && is_command_group(topic.front())) return group_help(topic.front());
+  if (const auto* spec = leading_command(topic)) return command_help(*spec);
+  if (is_command_group(topic.front())) return group_help(topic.front());
   throw UsageError("no help for '" + joined(topic) + "': no such command");
 }
 

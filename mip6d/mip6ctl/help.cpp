@@ -81,7 +81,7 @@ const std::vector<OptionSpec>& global_options() {
 constexpr std::string_view exit_status_section =
     "EXIT STATUS\n"
     "    0  the daemon carried out the command\n"
-    "    1  the daemon refused the command; its message is printed on standard error\n"
+    "    1  the daemon refused the command; its message goes to standard error\n"
     "    2  usage error: the command line is wrong (nothing was sent)\n"
     "    3  no answer: cannot connect to the socket, no reply within the timeout,\n"
     "       or a reply that does not follow the control protocol\n";

@@ -239,6 +239,8 @@ TEST(Mip6ctlHelp, HelpForOneCommandOrGroup) {
   ASSERT_NE(attach, nullptr);
   EXPECT_EQ(parse({"help", "guest", "attach"}).help_text, command_help(*attach));
   EXPECT_EQ(parse({"guest", "attach", "--help"}).help_text, command_help(*attach));
+  EXPECT_EQ(parse({"guest", "attach", "vm1", "--help"}).help_text, command_help(*attach));
+  EXPECT_EQ(parse({"guest", "--help"}).help_text, group_help("guest"));
   EXPECT_EQ(parse({"help", "guest"}).help_text, group_help("guest"));
   const auto text = command_help(*attach);
   EXPECT_NE(text.find("--last-sequence N"), std::string::npos);

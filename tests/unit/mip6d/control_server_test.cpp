@@ -157,7 +157,9 @@ TEST_F(ControlServerTest, OversizedLineIsRefusedAndTheConnectionClosed) {
     return std::pair(first, client.read_line());
   });
   expect_error(json::parse(reply), nullptr, "bad_request");
-  EXPECT_EQ(after, "<eof>");
+  // The rest of the line stays unread, so the kernel may report the hang-up
+  // as a reset; either way the reply came first.
+  EXPECT_TRUE(after == "<eof>" || after == "<reset>") << after;
   // The server itself carries on.
   EXPECT_EQ(ask(R"({"id": 1, "command": "echo"})").value("ok", false), true);
   EXPECT_TRUE(run_until(io_, [&] { return server_->connection_count() == 0; }));

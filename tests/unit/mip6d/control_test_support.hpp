@@ -100,7 +100,8 @@ class TestClient {
   void shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
   // The next line without its newline; "<eof>" when the server hung up,
-  // "<timeout>" after 5 s of silence.
+  // "<reset>" when it hung up leaving our data unread, "<timeout>" after 5 s
+  // of silence.
   std::string read_line() {
     while (true) {
       if (const auto end = buffer_.find('\n'); end != std::string::npos) {
@@ -111,7 +112,8 @@ class TestClient {
       char chunk[4096];
       const auto n = ::recv(fd_, chunk, sizeof chunk, 0);
       if (n == 0) return "<eof>";
-      if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? "<timeout>" : "<error>";
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return "<timeout>";
+      if (n < 0) return errno == ECONNRESET ? "<reset>" : "<error>";
       buffer_.append(chunk, static_cast<std::size_t>(n));
     }
   }
