@@ -3,6 +3,9 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "mip6d/mip6ctl/cli.hpp"
 #include "mip6d/mip6ctl/command_line.hpp"
