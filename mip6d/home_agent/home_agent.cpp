@@ -365,7 +365,7 @@ void HomeAgent::on_expiry() {
 }
 
 std::optional<NeighbourAnswer> HomeAgent::answer_for(const wire::Ip6Addr& target) const {
-  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true};
+  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true, std::nullopt};
   if (target == ha_.address) return ours;
   if (cache_.find(target) != nullptr) return ours;
   if (target.is_link_local()) {
@@ -434,7 +434,7 @@ void HomeAgent::schedule_announcement(const wire::Ip6Addr& home_address) {
 
 void HomeAgent::on_announcement_timer() {
   const TimePoint now = scheduler_.now();
-  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true};
+  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true, std::nullopt};
   while (!announcements_.empty() && announcements_.front().due <= now) {
     Announcement a = announcements_.front();
     announcements_.pop_front();

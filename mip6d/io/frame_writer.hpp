@@ -21,7 +21,13 @@ class FrameWriter {
   // packet. Returns false when the builder failed or the send was dropped.
   template <class Build>
   bool send_ipv6(Port port, const wire::MacAddr& dst, Build&& build) {
-    auto head = wire::write_ethernet_header(buf_, dst, io_.mac(port), wire::ethertype::ipv6);
+    return send_ipv6_as(port, dst, io_.mac(port), std::forward<Build>(build));
+  }
+  // The same with another Ethernet source, e.g. the home router's MAC when
+  // the host speaks for the guest's home router.
+  template <class Build>
+  bool send_ipv6_as(Port port, const wire::MacAddr& dst, const wire::MacAddr& src, Build&& build) {
+    auto head = wire::write_ethernet_header(buf_, dst, src, wire::ethertype::ipv6);
     if (!head) return false;
     const auto body = build(wire::MutableByteSpan(buf_).subspan(*head));
     if (!body) {

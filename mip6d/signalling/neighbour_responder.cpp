@@ -32,7 +32,8 @@ NsOutcome answer_neighbour_solicitation(FrameWriter& out, Port port, const wire:
     na.solicited = true;
     dst_mac = ns->options().source_link_layer.value_or(eth.src());
   }
-  const bool sent = out.send_ipv6(port, dst_mac, [&](wire::MutableByteSpan buf) {
+  const auto src_mac = answer->frame_source.value_or(out.io().mac(port));
+  const bool sent = out.send_ipv6_as(port, dst_mac, src_mac, [&](wire::MutableByteSpan buf) {
     return wire::write_neighbour_advertisement(buf, na);
   });
   return sent ? NsOutcome::answered : NsOutcome::send_failed;
@@ -48,7 +49,8 @@ bool announce_neighbour(FrameWriter& out, Port port, const wire::Ip6Addr& source
   na.solicited = false;
   na.override_flag = true;
   na.target_link_layer = answer.mac;
-  return out.send_ipv6(port, wire::multicast_mac(na.dst), [&](wire::MutableByteSpan buf) {
+  const auto src_mac = answer.frame_source.value_or(out.io().mac(port));
+  return out.send_ipv6_as(port, wire::multicast_mac(na.dst), src_mac, [&](wire::MutableByteSpan buf) {
     return wire::write_neighbour_advertisement(buf, na);
   });
 }

@@ -18,6 +18,9 @@ struct NeighbourAnswer {
   wire::MacAddr mac;        // Target Link-layer Address to advertise
   bool router = false;      // R flag
   bool override_flag = true;
+  // Ethernet source of the answer: the port's own MAC unless set (a host
+  // answering as the guest's home router uses the router's MAC).
+  std::optional<wire::MacAddr> frame_source;
 };
 
 // nullopt: not ours to answer.
