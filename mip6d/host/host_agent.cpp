@@ -16,6 +16,9 @@ namespace {
 constexpr Duration router_advertisement_interval = std::chrono::seconds(300);
 constexpr std::uint16_t router_lifetime_seconds = 1800;
 constexpr std::uint32_t tunnel_overhead = 40;  // the outer IPv6 header (RFC 2473)
+// A guest heard from within this window runs here (see guest_runs_here).
+constexpr Duration liveness_window = std::chrono::seconds(3);
+constexpr Duration reclaim_interval = std::chrono::seconds(10);
 }  // namespace
 
 // One guest on this host: its registration, its emulated home link, its
@@ -48,8 +51,31 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
 
   void attached() { program_path(); }
 
+  // A frame from the guest arrived on the guest port.
+  void heard(TimePoint when) {
+    last_heard_ = when;
+    // Superseded while it demonstrably runs here: another host took the
+    // binding (a late BU of a host it left, or a duplicate). Take it back,
+    // at most once per reclaim interval.
+    if (resumed_ && !leaving_ && away_ && registration_.state() == RegistrationState::superseded &&
+        (!last_reclaim_ || when - *last_reclaim_ >= reclaim_interval)) {
+      last_reclaim_ = when;
+      LogRecord(agent_.log_, LogLevel::warning, "binding_reclaimed")
+          .kv("guest", desc_.name)
+          .kv("hoa", desc_.home_address)
+          .kv("detail", "\"guest runs here but another host registered it\"");
+      registration_.start();
+    }
+  }
+
+  bool guest_runs_here() const override {
+    return resumed_ && !leaving_ && last_heard_ &&
+           agent_.scheduler_.now() - *last_heard_ <= liveness_window;
+  }
+
   void resume(WallTime when) {
     if (resumed_) return;
+    last_heard_ = agent_.scheduler_.now();
     resumed_ = true;
     resumed_at_ = when;
     LogRecord(agent_.log_, LogLevel::info, "guest_resumed")
@@ -189,6 +215,8 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   bool leaving_ = false;
   bool bound_ = false;
   std::optional<WallTime> resumed_at_;
+  std::optional<TimePoint> last_heard_;
+  std::optional<TimePoint> last_reclaim_;
   Registration registration_;
   std::unique_ptr<Timer> ra_timer_;
 };
@@ -437,6 +465,7 @@ void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
   // Any frame from the guest's MAC (QEMU's RARP, an unsolicited NA) is the
   // earliest sure sign that it now runs here.
   detect_resume(g, frame.received);
+  g.heard(frame.received);
   if (!g.away() || eth->ethertype() != wire::ethertype::ipv6) return;
 
   const auto ip = wire::Ipv6View::parse(eth->payload());

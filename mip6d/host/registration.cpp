@@ -148,7 +148,8 @@ void Registration::on_binding_ack(const AckInfo& ack) {
     if (ours) {
       // The HA already took one of ours (its BA was lost); go past it.
       next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
-    } else if (state_ == RegistrationState::registering && resyncs_ < max_resyncs) {
+    } else if (state_ == RegistrationState::registering && resyncs_ < max_resyncs &&
+               owner_.guest_runs_here()) {
       // A new arrival whose history we did not know: continue from the
       // HA's number (the one extra round trip of an unknown hand-over).
       ++resyncs_;
