@@ -10,7 +10,7 @@
 //   registering/refreshing --timeout--> same state, timeout doubled (max 32 s)
 //   registering --135--> registering (sequence resynchronised, resent at once)
 //                        if the guest runs here, else superseded
-//   bound/refreshing --135--> superseded (another host holds the binding)
+//   refreshing --135--> superseded (another host holds the binding)
 //   any --leave(deregister)--> deregistering --accepted/given up--> idle
 //   any --leave(moved)--> superseded
 //   refreshing --lifetime over--> registering (the HA has dropped the binding)
