@@ -37,8 +37,9 @@ class DiscardingIo final : public PacketIo {
     ++sent;
     return true;
   }
-  wire::MacAddr mac(Port) const override { return *wire::MacAddr::parse("02:00:00:00:0a:99"); }
+  wire::MacAddr mac(Port) const override { return mac_; }
   Handler handler;
+  wire::MacAddr mac_ = *wire::MacAddr::parse("02:00:00:00:0a:99");
   std::uint64_t sent = 0;
 };
 
