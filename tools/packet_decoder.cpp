@@ -262,6 +262,16 @@ std::string printable_or_empty(w::ByteSpan bytes) {
   return s;
 }
 
+// The upper-layer checksum can be verified unless a routing header of a
+// type other than 2 still has segments left: the final destination (RFC
+// 8200 8.1) is then inside a header roam6 does not process, and RFC 8200 4.4
+// has the packet discarded before its upper layer is looked at.
+bool checksum_verifiable(const w::ExtensionChain& chain) {
+  return !chain.unsupported_routing_offset.has_value();
+}
+
+Json checksum_verdict(bool verifiable, bool ok) { return verifiable ? Json(ok) : Json(nullptr); }
+
 // The pseudo-header addresses of RFC 6275 6.1.1 / 6.3 (home address from a
 // Home Address option as source, type 2 routing header address as final
 // destination), as the library's MobilityPacket computes them. They hold for
@@ -505,10 +515,11 @@ std::optional<Json> decode_mobility(const w::Ipv6View& ip, const w::ExtensionCha
   m["length"] = mh->size();
   m["reserved"] = mh->reserved();
   m["checksum"] = mh->checksum();
-  m["checksum_valid"] = checksum_ok;
+  m["checksum_valid"] = checksum_verdict(checksum_verifiable(chain), checksum_ok);
   m["pseudo_source"] = pseudo_src.to_string();
   m["pseudo_destination"] = pseudo_dst.to_string();
-  if (!checksum_ok) add_error(errors, "mobility", w::Errc::bad_mobility_header_checksum);
+  if (!checksum_ok && checksum_verifiable(chain))
+    add_error(errors, "mobility", w::Errc::bad_mobility_header_checksum);
   mobility_message_fields(*mh, m);
 
   Json options = Json::array();
@@ -709,9 +720,10 @@ std::optional<Json> decode_icmpv6(const w::Ipv6View& ip, const w::ExtensionChain
   j["code"] = icmp->code();
   j["code_name"] = icmpv6_code_name(icmp->type(), icmp->code());
   j["checksum"] = icmp->checksum();
-  j["checksum_valid"] = checksum_ok;
+  j["checksum_valid"] = checksum_verdict(checksum_verifiable(chain), checksum_ok);
   j["length"] = upper.size();
-  if (!checksum_ok) add_error(errors, "icmpv6", w::Errc::bad_icmpv6_checksum);
+  if (!checksum_ok && checksum_verifiable(chain))
+    add_error(errors, "icmpv6", w::Errc::bad_icmpv6_checksum);
 
   switch (icmp->type()) {
     case w::icmpv6_type::echo_request:

@@ -50,7 +50,10 @@ DESCRIPTION
                     every mobility option with its fields, and whether the
                     checksum is valid over the RFC 6275 pseudo-header (home
                     address from a Home Address option, final destination
-                    from a type 2 routing header)
+                    from a type 2 routing header); "checksum_valid" is null
+                    when a routing header of another type has segments left,
+                    since its final destination (RFC 8200 8.1) is then not
+                    known (and RFC 8200 4.4 discards such packets)
       ICMPv6        echo request/reply, the four error messages with a summary
                     of the invoking packet, RS/RA/NS/NA (checked as RFC 4861
                     requires) with every ND option, prefix information included
