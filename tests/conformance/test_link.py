@@ -115,6 +115,41 @@ class Frames(ConformanceTest):
         self.assertEqual(d["mobility"]["sequence"], 5)
 
 
+class DemoCapture(ConformanceTest):
+    """The capture scripts/demo.sh decodes: every frame clean, every layer there."""
+
+    def test_demo_capture_decodes_cleanly(self):
+        import json
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "demo.pcap")
+            here = os.path.dirname(os.path.abspath(__file__))
+            made = run(["/usr/bin/python3", os.path.join(here, "make_demo_capture.py"), path])
+            self.assertEqual(made.returncode, 0, made.stderr)
+            proc = run([DECODE, "--json", path])
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        decoded = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+        kinds = []
+        for d in decoded:
+            self.assertEqual(d["errors"], [], d["frame"])
+            if "icmpv6" in d:
+                kinds.append(d["icmpv6"]["type_name"])
+            elif "mobility" in d:
+                self.assertTrue(d["mobility"]["checksum_valid"])
+                names = [o["name"] for o in d["mobility"]["options"]]
+                self.assertIn("replay_protection", names)
+                self.assertIn("message_authentication", names)
+                kinds.append(d["mobility"]["type_name"])
+            elif "tunnel" in d:
+                self.assertEqual(d["tunnel"]["inner"]["errors"], [])
+                kinds.append("ip6ip6 " + d["tunnel"]["inner"]["icmpv6"]["type_name"])
+        self.assertEqual(kinds, ["router_solicitation", "router_advertisement", "neighbour_solicitation",
+                                 "neighbour_advertisement", "binding_update", "binding_ack",
+                                 "ip6ip6 echo_request", "ip6ip6 echo_reply"])
+        self.assertEqual(decoded[4]["extensions"]["home_address"], HOA)
+        self.assertEqual(decoded[5]["extensions"]["type2_routing"]["home_address"], HOA)
+
+
 class CommandLine(ConformanceTest):
     def test_help(self):
         for tool in (DECODE, BUILD):
