@@ -210,7 +210,7 @@ std::string icmpv6_code_name(std::uint8_t type, std::uint8_t code) {
       default: return "unknown";
     }
   }
-  return code == 0 ? "none" : "unknown";
+  return {};  // no named codes for this type
 }
 
 std::string nd_option_name(std::uint8_t t) {
@@ -718,7 +718,8 @@ std::optional<Json> decode_icmpv6(const w::Ipv6View& ip, const w::ExtensionChain
   j["type"] = icmp->type();
   j["type_name"] = icmpv6_type_name(icmp->type());
   j["code"] = icmp->code();
-  j["code_name"] = icmpv6_code_name(icmp->type(), icmp->code());
+  if (const std::string code_name = icmpv6_code_name(icmp->type(), icmp->code()); !code_name.empty())
+    j["code_name"] = code_name;
   j["checksum"] = icmp->checksum();
   j["checksum_valid"] = checksum_verdict(checksum_verifiable(chain), checksum_ok);
   j["length"] = upper.size();

@@ -342,6 +342,42 @@ class Malformed(ConformanceTest):
                 self.assertEqual(d["errors"][0]["layer"], "nd")
                 self.assertTrue(d["icmpv6"]["checksum_valid"])
 
+    def test_truncated_at_every_length(self):
+        """An RA with SLLA, MTU and Prefix Information cut at every length,
+        Payload Length and checksum made consistent each time, so that each
+        layer meets its own end (RFC 4861 4.2 and 4.6 framing)."""
+        from scapy.layers.inet6 import PseudoIPv6
+        from scapy.utils import checksum
+
+        pkt = (IPv6(src=ROUTER_LL, dst="ff02::1", hlim=255) / ICMPv6ND_RA(chlim=64)
+               / ICMPv6NDOptSrcLLAddr(lladdr=ROUTER_MAC) / ICMPv6NDOptMTU(mtu=1500)
+               / ICMPv6NDOptPrefixInfo(prefixlen=64, prefix="2001:db8:a::"))
+        data = raw(pkt)
+        option_ends = [56, 64, 72, 104]  # fixed part, then after each option
+        frames, wants = [], []
+        for n in range(40, len(data) + 1):
+            message = bytearray(data[40:n])
+            if len(message) >= 4:
+                message[2:4] = b"\x00\x00"
+                value = checksum(raw(PseudoIPv6(src=ROUTER_LL, dst="ff02::1", uplen=len(message), nh=58)) + bytes(message))
+                message[2:4] = value.to_bytes(2, "big")
+            frames.append(data[:4] + len(message).to_bytes(2, "big") + data[6:40] + bytes(message))
+            if n < 44:
+                wants.append(["truncated_icmpv6"])
+            elif n < 56:
+                wants.append(["truncated_nd_message"])
+            elif n in option_ends:
+                wants.append([])
+            else:
+                start = max(e for e in option_ends if e < n)
+                wants.append(["truncated_nd_option"] if n - start < 2 else ["nd_option_exceeds_message"])
+        decoded = decode_many(frames)
+        for n, want, d in zip(range(40, len(data) + 1), wants, decoded):
+            self.assertEqual(error_names(d), want, "cut at %d" % n)
+            if n >= 44:
+                self.assertTrue(d["icmpv6"]["checksum_valid"], n)
+        self.assertEqual(len(decoded[-1]["icmpv6"]["options"]), 3)
+
     def test_bad_checksum_reported_once(self):
         pkt = IPv6(src=ROUTER_LL, dst="ff02::1", hlim=255) / ICMPv6ND_RA(cksum=0xBEEF)
         d = decode_many([raw(pkt)])[0]
