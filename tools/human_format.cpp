@@ -63,11 +63,12 @@ bool skipped(std::string_view key, std::initializer_list<std::string_view> skip)
 }
 
 // "key=value key=value ..." for every scalar field not in `skip`; absent
-// (null) fields are left out.
+// (null) fields are left out, errors are rendered on their own lines.
 std::string fields(const Json& obj, std::initializer_list<std::string_view> skip = {}) {
   std::string s;
   for (const auto& [key, value] : obj.items()) {
-    if (skipped(key, skip) || value.is_null() || !is_scalar_or_scalar_list(value)) continue;
+    if (key == "errors" || skipped(key, skip) || value.is_null() || !is_scalar_or_scalar_list(value))
+      continue;  // errors get lines of their own
     if (!s.empty()) s += ' ';
     s += key;
     s += '=';

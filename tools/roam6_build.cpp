@@ -568,7 +568,7 @@ Bytes build_tunnel(Fields& f, unsigned depth) {
   constexpr std::size_t headroom =
       w::tunnel_ipv6_header_size + w::tunnel_encapsulation_limit_header_size;
   Bytes buffer(headroom + inner.size());
-  std::memcpy(buffer.data() + headroom, inner.data(), inner.size());
+  if (!inner.empty()) std::memcpy(buffer.data() + headroom, inner.data(), inner.size());
   const auto result = w::encapsulate(buffer, headroom, config, origin);
   if (!result) fail(f.where() + ": ip6ip6", result.error());
   return Bytes(buffer.begin() + static_cast<std::ptrdiff_t>(result->outer_offset),
