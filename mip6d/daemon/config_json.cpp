@@ -1,0 +1,89 @@
+#include "mip6d/daemon/config_json.hpp"
+
+namespace roam6::mip6d::daemon {
+namespace {
+
+using nlohmann::json;
+
+json prefixes_json(const std::vector<Ip6Prefix>& prefixes) {
+  json out = json::array();
+  for (const auto& prefix : prefixes) out.push_back(prefix.to_string());
+  return out;
+}
+
+json site_json(const Site& site) {
+  return {{"name", site.name},
+          {"prefix", site.prefix.to_string()},
+          {"home_agent", site.home_agent ? json(site.home_agent->to_string()) : json(nullptr)},
+          {"router_link_local", site.router_link_local.to_string()},
+          {"router_mac", site.router_mac.to_string()},
+          {"mtu", site.mtu}};
+}
+
+json key_json(const Key& key) {
+  // The secret's length tells an operator the right file was read without
+  // handing the secret to everyone who may use the control socket.
+  return {{"name", key.name},
+          {"spi", key.spi},
+          {"algorithm", std::string(to_string(key.algorithm))},
+          {"secret_bytes", key.secret.size()}};
+}
+
+json policy_json(const PolicyRule& rule) {
+  return {{"key", rule.key},
+          {"care_of_prefixes", prefixes_json(rule.care_of_prefixes)},
+          {"home_prefixes", prefixes_json(rule.home_prefixes)}};
+}
+
+json guest_json(const Guest& guest) {
+  return {{"name", guest.name},
+          {"mac", guest.mac.to_string()},
+          {"home_address", guest.home_address.to_string()},
+          {"home_site", guest.home_site}};
+}
+
+json home_agent_json(const HomeAgentConfig& ha) {
+  return {{"address", ha.address.to_string()},
+          {"home_prefixes", prefixes_json(ha.home_prefixes)},
+          {"max_lifetime", ha.max_lifetime.count()},
+          {"database", ha.database},
+          {"replay_window", ha.replay_window.count()},
+          {"durable_sync", ha.durable_sync}};
+}
+
+json host_json(const HostConfig& host) {
+  return {{"site", host.site},
+          {"care_of_address", host.care_of_address.to_string()},
+          {"key", host.key},
+          {"requested_lifetime", host.requested_lifetime.count()}};
+}
+
+template <class T, class F>
+json array_of(const std::vector<T>& items, F&& to_json) {
+  json out = json::array();
+  for (const auto& item : items) out.push_back(to_json(item));
+  return out;
+}
+
+}  // namespace
+
+json config_to_json(const Config& config) {
+  json interfaces{{"uplink", config.interfaces.uplink}};
+  if (!config.interfaces.guests.empty()) interfaces["guests"] = config.interfaces.guests;
+
+  json out{{"source", config.source},
+           {"role", std::string(to_string(config.role))},
+           {"node_name", config.node_name},
+           {"control_socket", config.control_socket},
+           {"log_level", std::string(to_string(config.log_level))},
+           {"interfaces", std::move(interfaces)},
+           {"sites", array_of(config.sites, site_json)},
+           {"keys", array_of(config.keys, key_json)},
+           {"policy", array_of(config.policy, policy_json)},
+           {"guests", array_of(config.guests, guest_json)}};
+  if (config.home_agent) out["home_agent"] = home_agent_json(*config.home_agent);
+  if (config.host) out["host"] = host_json(*config.host);
+  return out;
+}
+
+}  // namespace roam6::mip6d::daemon

@@ -1,0 +1,261 @@
+#include "mip6d/daemon/control_commands.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "mip6d/control/commands.hpp"
+#include "mip6d/control/control_error.hpp"
+#include "mip6d/control/control_protocol.hpp"
+#include "mip6d/daemon/config_json.hpp"
+#include "mip6d/daemon/stats_json.hpp"
+#include "mip6d/daemon/version.hpp"
+#include "roam6/wire/mobility_header.hpp"
+
+namespace roam6::mip6d::daemon {
+namespace {
+
+using nlohmann::json;
+namespace command = control::command;
+namespace error_code = control::error_code;
+
+// Whole seconds left, never negative: a binding whose expiry is being
+// processed shows 0, not -1.
+std::int64_t seconds_left(Duration remaining) {
+  return std::max<std::int64_t>(0, std::chrono::floor<std::chrono::seconds>(remaining).count());
+}
+
+double seconds_since_epoch(WallTime when) {
+  return std::chrono::duration<double>(when.time_since_epoch()).count();
+}
+
+// ---- Home Agent ----------------------------------------------------------
+
+json ha_binding_json(const ha::HomeAgent& agent, const Config& config,
+                     const RecordingForwardingTable* fib, const wire::Ip6Addr& home_address,
+                     const ha::Binding& binding) {
+  const Key* key = config.find_key(binding.spi);
+  json out{{"home_address", home_address.to_string()},
+           {"care_of_address", binding.care_of_address.to_string()},
+           {"sequence", binding.sequence},
+           {"lifetime", seconds_left(agent.remaining(binding))},
+           {"spi", binding.spi},
+           {"key", key != nullptr ? json(key->name) : json(nullptr)},
+           {"flags", binding_update_flag_letters(binding.flags)}};
+  if (fib != nullptr) {
+    const wire::Ip6Addr* tunnel = fib->care_of_address(home_address);
+    out["tunnel"] = tunnel != nullptr ? json(tunnel->to_string()) : json(nullptr);
+  }
+  return out;
+}
+
+void refuse_guest_commands_on_home_agent(control::CommandRegistry& registry, const Config& config) {
+  for (const auto name :
+       {command::guest_attach, command::guest_detach, command::guest_resume, command::guest_list}) {
+    registry.add(std::string(name), [name, node = config.node_name](const json&) -> json {
+      throw control::ControlError(error_code::wrong_role,
+                                  std::string(name) + " is a host command; " + node +
+                                      " is a home agent");
+    });
+  }
+}
+
+// ---- host ----------------------------------------------------------------
+
+json optional_json(const auto& value) { return value ? json(*value) : json(nullptr); }
+
+json guest_json(const host::GuestStatus& status) {
+  json out{{"name", status.guest.name},
+           {"state", std::string(host::name(status.state))},
+           {"mac", status.guest.mac.to_string()},
+           {"home_address", status.guest.home_address.to_string()},
+           {"home_site", status.guest.home_site},
+           {"away", status.away},
+           {"resumed", status.resumed},
+           {"resumed_at", status.resumed_at ? json(seconds_since_epoch(*status.resumed_at))
+                                            : json(nullptr)}};
+  if (!status.port.empty()) out["port"] = status.port;
+  return out;
+}
+
+json host_binding_json(const host::GuestStatus& status, const HostConfig& host) {
+  return {{"name", status.guest.name},
+          {"state", std::string(host::name(status.state))},
+          {"home_address", status.guest.home_address.to_string()},
+          {"care_of_address", host.care_of_address.to_string()},
+          {"home_agent", status.home_agent.to_string()},
+          {"sequence", optional_json(status.last_sequence)},
+          {"lifetime", status.remaining_lifetime
+                           ? json(seconds_left(*status.remaining_lifetime))
+                           : json(nullptr)},
+          {"granted_lifetime", status.granted_lifetime.count()},
+          {"transmissions", status.transmissions},
+          {"last_status", status.last_status}};
+}
+
+// The host agent refuses with its own codes, which are control-protocol
+// codes by contract; anything else it throws stays an internal error.
+template <class F>
+auto as_control_error(F&& action) {
+  try {
+    return action();
+  } catch (const host::GuestCommandError& e) {
+    throw control::ControlError(e.code(), e.what());
+  }
+}
+
+host::GuestDescription to_host_description(const std::string& name,
+                                           const control::GuestDescription& description) {
+  return host::GuestDescription{name, description.mac, description.home_address,
+                                description.home_site};
+}
+
+json with_extensions(json stats, const StatsExtension& extend_stats) {
+  if (extend_stats) extend_stats(stats);
+  return stats;
+}
+
+}  // namespace
+
+std::string binding_update_flag_letters(std::uint16_t flags) {
+  namespace f = wire::bu_flag;
+  static constexpr std::pair<std::uint16_t, char> letters[] = {
+      {f::acknowledge, 'A'},      {f::home_registration, 'H'},
+      {f::link_local_compatibility, 'L'}, {f::key_management, 'K'},
+      {f::map_registration, 'M'}, {f::mobile_router, 'R'},
+      {f::proxy_registration, 'P'}, {f::force_udp_encapsulation, 'F'},
+      {f::tlv_header_format, 'T'}, {f::bulk_binding_update, 'B'},
+  };
+  std::string out;
+  std::uint16_t named = 0;
+  for (const auto& [bit, letter] : letters) {
+    named = static_cast<std::uint16_t>(named | bit);
+    if ((flags & bit) != 0) out += letter;
+  }
+  if (const auto rest = static_cast<unsigned>(flags & ~named); rest != 0) {
+    char hex[8];
+    std::snprintf(hex, sizeof hex, "%04x", rest);
+    out += "+0x";
+    out += hex;
+  }
+  return out;
+}
+
+void register_common_commands(control::CommandRegistry& registry, const Config& config) {
+  registry.add(std::string(command::version), [&config](const json& args) -> json {
+    control::parse_no_args(args);
+    return {{"name", std::string(daemon_name)},
+            {"version", std::string(daemon_version())},
+            {"protocol", control::protocol_version},
+            {"role", std::string(to_string(config.role))},
+            {"node_name", config.node_name}};
+  });
+  registry.add(std::string(command::config_show), [&config](const json& args) -> json {
+    control::parse_no_args(args);
+    return config_to_json(config);
+  });
+}
+
+void register_home_agent_commands(control::CommandRegistry& registry, const ha::HomeAgent& agent,
+                                  const Config& config, const RecordingForwardingTable* fib,
+                                  StatsExtension extend_stats) {
+  refuse_guest_commands_on_home_agent(registry, config);
+
+  registry.add(std::string(command::binding_list), [&agent, &config, fib](const json& args) -> json {
+    control::parse_no_args(args);
+    std::vector<std::pair<wire::Ip6Addr, const ha::Binding*>> entries;
+    entries.reserve(agent.bindings().size());
+    agent.bindings().for_each(
+        [&](const wire::Ip6Addr& hoa, const ha::Binding& b) { entries.emplace_back(hoa, &b); });
+    // The cache is a hash map; operators and diffs want a stable order.
+    std::sort(entries.begin(), entries.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    json bindings = json::array();
+    for (const auto& [hoa, binding] : entries) {
+      bindings.push_back(ha_binding_json(agent, config, fib, hoa, *binding));
+    }
+    return {{"bindings", std::move(bindings)}};
+  });
+
+  registry.add(std::string(command::binding_show), [&agent, &config, fib](const json& args) -> json {
+    const auto parsed = control::parse_binding_show_args(args);
+    const ha::Binding* binding = agent.bindings().find(parsed.home_address);
+    if (binding == nullptr) {
+      throw control::ControlError(error_code::unknown_binding,
+                                  "no binding for " + parsed.home_address.to_string());
+    }
+    return ha_binding_json(agent, config, fib, parsed.home_address, *binding);
+  });
+
+  registry.add(std::string(command::stats),
+               [&agent, extend = std::move(extend_stats)](const json& args) -> json {
+                 control::parse_no_args(args);
+                 return with_extensions(
+                     home_agent_stats_json(agent.counters(), agent.bindings().size()), extend);
+               });
+}
+
+void register_host_commands(control::CommandRegistry& registry, host::HostAgent& agent,
+                            const Scheduler& scheduler, StatsExtension extend_stats) {
+  registry.add(std::string(command::guest_attach), [&agent](const json& args) -> json {
+    const auto parsed = control::parse_guest_attach_args(args);
+    std::optional<host::GuestDescription> description;
+    if (parsed.description) description = to_host_description(parsed.name, *parsed.description);
+    as_control_error([&] {
+      agent.attach(parsed.name, description, parsed.last_sequence, parsed.port.value_or(""));
+    });
+    return json::object();
+  });
+
+  registry.add(std::string(command::guest_detach), [&agent](const json& args) -> json {
+    const auto parsed = control::parse_guest_detach_args(args);
+    as_control_error(
+        [&] { agent.detach(parsed.name, parsed.mode == control::DetachMode::stopped); });
+    return json::object();
+  });
+
+  registry.add(std::string(command::guest_resume), [&agent, &scheduler](const json& args) -> json {
+    const auto parsed = control::parse_guest_resume_args(args);
+    as_control_error([&] { agent.resume(parsed.name, parsed.timestamp.value_or(scheduler.wall_now())); });
+    return json::object();
+  });
+
+  registry.add(std::string(command::guest_list), [&agent](const json& args) -> json {
+    control::parse_no_args(args);
+    json guests = json::array();
+    for (const auto& status : agent.guests()) guests.push_back(guest_json(status));
+    return {{"guests", std::move(guests)}};
+  });
+
+  registry.add(std::string(command::binding_list), [&agent](const json& args) -> json {
+    control::parse_no_args(args);
+    json bindings = json::array();
+    for (const auto& status : agent.guests()) {
+      bindings.push_back(host_binding_json(status, agent.settings()));
+    }
+    return {{"bindings", std::move(bindings)}};
+  });
+
+  registry.add(std::string(command::binding_show), [&agent](const json& args) -> json {
+    const auto parsed = control::parse_binding_show_args(args);
+    const auto status = agent.guest_by_home_address(parsed.home_address);
+    if (!status) {
+      throw control::ControlError(error_code::unknown_binding,
+                                  "no guest with home address " + parsed.home_address.to_string() +
+                                      " on this host");
+    }
+    return host_binding_json(*status, agent.settings());
+  });
+
+  registry.add(std::string(command::stats),
+               [&agent, extend = std::move(extend_stats)](const json& args) -> json {
+                 control::parse_no_args(args);
+                 return with_extensions(host_stats_json(agent.counters(), agent.guests().size()),
+                                        extend);
+               });
+}
+
+}  // namespace roam6::mip6d::daemon

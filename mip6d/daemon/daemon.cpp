@@ -1,0 +1,194 @@
+#include "mip6d/daemon/daemon.hpp"
+
+#include <csignal>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+
+#include "mip6d/daemon/control_commands.hpp"
+#include "mip6d/daemon/stats_json.hpp"
+#include "mip6d/daemon/version.hpp"
+#include "mip6d/store/store_error.hpp"
+
+namespace roam6::mip6d::daemon {
+namespace {
+
+std::string_view signal_name(int signal_number) {
+  switch (signal_number) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    default: return "signal";
+  }
+}
+
+std::string_view port_name(Port port) { return port == Port::uplink ? "uplink" : "guests"; }
+
+}  // namespace
+
+Daemon::Daemon(Config config, Logger::Sink sink)
+    : config_(std::move(config)),
+      log_(config_.log_level, std::move(sink)),
+      scheduler_(io_),
+      signals_(io_) {
+  // Signals first: a SIGTERM that arrives while the store is being restored
+  // is then queued for the loop instead of killing the process half-way.
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.add(SIGHUP);
+
+  // The control socket is bound first: it is the cheapest thing to find
+  // taken, and failing on it then leaves no trace of a half-started role in
+  // the log. Nobody is answered before run(), by which time every command
+  // is registered, so a daemon that answers is a ready one.
+  try {
+    start_control_server();
+    open_packet_io();
+    start_role();
+    register_common_commands(commands_, config_);
+  } catch (const StartupError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw StartupError("cannot start the " + std::string(to_string(config_.role)) + ": " +
+                       e.what());
+  }
+  wait_for_signal();
+
+  LogRecord(log_, LogLevel::info, "started")
+      .kv("version", daemon_version())
+      .kv("role", to_string(config_.role))
+      .kv("node", config_.node_name)
+      .kv("uplink", config_.interfaces.uplink)
+      .kv("guests", config_.interfaces.guests.empty() ? "-" : config_.interfaces.guests)
+      .kv("control_socket", config_.control_socket)
+      .kv("log_level", to_string(config_.log_level));
+}
+
+Daemon::~Daemon() { shut_down(); }
+
+void Daemon::open_packet_io() {
+  PacketSocketInterfaces interfaces{config_.interfaces.uplink,
+                                    config_.role == Role::host ? config_.interfaces.guests : ""};
+  try {
+    packet_io_ = std::make_unique<PacketSocketIo>(io_, interfaces);
+  } catch (const std::exception& e) {
+    // PacketSocketIo names the interface; say which role needed it.
+    throw StartupError("cannot open the packet sockets (interfaces: uplink " + interfaces.uplink +
+                       (interfaces.guests.empty() ? "" : ", guests " + interfaces.guests) +
+                       "): " + e.what());
+  }
+}
+
+void Daemon::start_role() {
+  const auto extend_stats = [this](nlohmann::json& stats) {
+    for (const Port port : {Port::uplink, Port::guests}) {
+      if (packet_io_->has_port(port)) {
+        stats["ports"][std::string(port_name(port))] = port_stats_json(packet_io_->counters(port));
+      }
+    }
+    stats["control"] = {{"connections", control_server_ ? control_server_->connection_count() : 0}};
+  };
+
+  if (config_.role == Role::home_agent) {
+    const auto& database = config_.home_agent->database;
+    try {
+      store_ = std::make_unique<SqliteBindingStore>(database, config_.home_agent->durable_sync);
+    } catch (const StoreError& e) {
+      throw StartupError("cannot open the binding store " + database + " (" +
+                         std::string(to_string(e.kind())) + "): " + e.what());
+    }
+    home_agent_ = std::make_unique<ha::HomeAgent>(config_, scheduler_, *packet_io_, fib_, *store_, log_);
+    try {
+      home_agent_->start();
+    } catch (const StoreError& e) {
+      throw StartupError("cannot restore the bindings from " + database + " (" +
+                         std::string(to_string(e.kind())) + "): " + e.what());
+    }
+    register_home_agent_commands(commands_, *home_agent_, config_, &fib_, extend_stats);
+  } else {
+    host_agent_ = std::make_unique<host::HostAgent>(config_, scheduler_, *packet_io_, fib_, log_);
+    host_agent_->start();
+    register_host_commands(commands_, *host_agent_, scheduler_, extend_stats);
+  }
+}
+
+void Daemon::start_control_server() {
+  control_server_ = std::make_unique<control::ControlServer>(
+      io_, config_.control_socket, commands_, [this](const std::string& message) {
+        LogRecord(log_, LogLevel::warning, "control_socket").kv("message", message);
+      });
+  try {
+    control_server_->start();
+  } catch (const std::exception& e) {
+    control_server_.reset();
+    throw StartupError(std::string("cannot open the control socket: ") + e.what());
+  }
+}
+
+void Daemon::wait_for_signal() {
+  signals_.async_wait([this](const boost::system::error_code& error, int signal_number) {
+    if (error) return;  // cancelled: we are stopping
+    on_signal(signal_number);
+  });
+}
+
+void Daemon::on_signal(int signal_number) {
+  if (signal_number == SIGHUP) {
+    LogRecord(log_, LogLevel::warning, "reload_not_supported")
+        .kv("signal", signal_name(signal_number))
+        .kv("action", "ignored");
+    wait_for_signal();
+    return;
+  }
+  stop(signal_name(signal_number));
+}
+
+void Daemon::stop(std::string_view reason) {
+  if (stop_requested_) return;
+  stop_requested_ = true;
+  LogRecord(log_, LogLevel::info, "stopping").kv("reason", reason);
+  // No new requests; then let the work already queued on the loop (the Home
+  // Agent's posted store commit and the BAs behind it) run before the loop
+  // ends: io_context runs posted handlers in order.
+  if (control_server_) control_server_->stop();
+  boost::system::error_code ignored;
+  signals_.cancel(ignored);
+  boost::asio::post(io_, [this] { io_.stop(); });
+}
+
+int Daemon::run() {
+  try {
+    io_.run();
+  } catch (const std::exception& e) {
+    // Handlers are meant to contain their failures; one that escapes leaves
+    // the control plane in an unknown state, so stop rather than go on.
+    LogRecord(log_, LogLevel::error, "fatal").kv("error", e.what());
+    exit_status_ = 1;
+  }
+  shut_down();
+  LogRecord(log_, LogLevel::info, "stopped").kv("exit_status", exit_status_);
+  return exit_status_;
+}
+
+void Daemon::shut_down() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (control_server_) control_server_->stop();
+  control_server_.reset();
+  // The agents go before what they use; the store last, so that its
+  // destructor (which rolls back a batch still open) runs after the Home
+  // Agent can no longer write.
+  host_agent_.reset();
+  home_agent_.reset();
+  if (store_) {
+    store_.reset();
+    LogRecord(log_, LogLevel::info, "store_closed").kv("database", config_.home_agent->database);
+  }
+  packet_io_.reset();
+}
+
+}  // namespace roam6::mip6d::daemon

@@ -1,0 +1,96 @@
+#pragma once
+// The mip6d process: one boost::asio::io_context and everything that runs on
+// it, wired for the configured role.
+//
+//   home-agent: PacketSocketIo (uplink = home link), RecordingForwardingTable,
+//               SqliteBindingStore, HomeAgent
+//   host:       PacketSocketIo (uplink + guests), RecordingForwardingTable,
+//               HostAgent
+//   both:       AsioScheduler, Logger, ControlServer + CommandRegistry,
+//               SIGTERM/SIGINT/SIGHUP handling
+//
+//   Daemon daemon(std::move(config));   // throws StartupError
+//   return daemon.run();                // until SIGTERM/SIGINT or stop()
+//
+// The RecordingForwardingTable stands in for the DPDK datapath until it
+// exists: signalling is complete, and `binding.list` shows what the data
+// plane would be doing.
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include "mip6d/config/config.hpp"
+#include "mip6d/control/command_registry.hpp"
+#include "mip6d/control/control_server.hpp"
+#include "mip6d/home_agent/home_agent.hpp"
+#include "mip6d/host/host_agent.hpp"
+#include "mip6d/io/packet_socket_io.hpp"
+#include "mip6d/io/recording_forwarding_table.hpp"
+#include "mip6d/runtime/asio_scheduler.hpp"
+#include "mip6d/runtime/log.hpp"
+#include "mip6d/store/sqlite_binding_store.hpp"
+
+namespace roam6::mip6d::daemon {
+
+// The daemon could not start. what() is one line for the operator, naming
+// what failed and why ("binding store /var/lib/roam6/b.sqlite: ... locked").
+class StartupError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Daemon {
+ public:
+  // Binds the control socket, opens the interfaces and (home agent) the
+  // store, restores the bindings and starts the role. Requests are answered
+  // only once run() runs, so a daemon that answers on its socket is ready.
+  // `config.log_level` is the threshold;
+  // `sink` receives the log lines (default: standard error).
+  // Throws StartupError; nothing stays open when it does.
+  explicit Daemon(Config config, Logger::Sink sink = {});
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs the event loop until SIGTERM or SIGINT (or stop()), then stops in
+  // order: control socket closed, pending store batch committed, store
+  // closed. Returns the process exit status (0, or 1 when the loop failed).
+  int run();
+
+  // Orderly stop from the loop's thread, as SIGTERM does; `reason` is logged.
+  void stop(std::string_view reason);
+
+  [[nodiscard]] const Config& config() const noexcept { return config_; }
+
+ private:
+  void open_packet_io();
+  void start_role();
+  void start_control_server();
+  void wait_for_signal();
+  void on_signal(int signal_number);
+  // Closes everything in dependency order; idempotent.
+  void shut_down();
+
+  boost::asio::io_context io_;
+  Config config_;
+  Logger log_;
+  AsioScheduler scheduler_;
+  boost::asio::signal_set signals_;
+  std::unique_ptr<PacketSocketIo> packet_io_;
+  RecordingForwardingTable fib_;
+  std::unique_ptr<SqliteBindingStore> store_;
+  std::unique_ptr<ha::HomeAgent> home_agent_;
+  std::unique_ptr<host::HostAgent> host_agent_;
+  control::CommandRegistry commands_;
+  std::unique_ptr<control::ControlServer> control_server_;
+  bool stop_requested_ = false;
+  bool shut_down_ = false;
+  int exit_status_ = 0;
+};
+
+}  // namespace roam6::mip6d::daemon

@@ -1,0 +1,84 @@
+#include "mip6d/daemon/stats_json.hpp"
+
+namespace roam6::mip6d::daemon {
+
+using nlohmann::json;
+
+json signalling_drops_json(const SignallingDropCounters& drops) {
+  json out = json::object();
+  for (std::size_t i = 0; i < drops.size(); ++i) {
+    const auto reason = static_cast<SignallingDrop>(i);
+    if (reason == SignallingDrop::none) continue;
+    out[std::string(name(reason))] = drops[i];
+  }
+  return out;
+}
+
+json refused_by_status_json(const std::array<std::uint64_t, 256>& refused) {
+  json out = json::object();
+  for (std::size_t status = 0; status < refused.size(); ++status) {
+    if (refused[status] != 0) out[std::to_string(status)] = refused[status];
+  }
+  return out;
+}
+
+json home_agent_stats_json(const ha::HomeAgentCounters& c, std::size_t bindings) {
+  return {
+      {"frames", {{"received", c.frames_received},
+                  {"not_for_us", c.frames_not_for_us},
+                  {"malformed", c.malformed_frames}}},
+      {"mh", {{"received", c.mh_received},
+              {"malformed", c.mh_malformed},
+              {"bad_checksum", c.mh_bad_checksum},
+              {"ignored", c.mh_ignored}}},
+      {"bu", {{"received", c.bu_received},
+              {"accepted", c.bu_accepted},
+              {"refused", c.bu_refused},
+              {"refused_by_status", refused_by_status_json(c.refused_by_status)},
+              {"dropped", signalling_drops_json(c.bu_dropped)},
+              {"dropped_by_policy", c.bu_dropped_by_policy}}},
+      {"bindings", {{"current", bindings},
+                    {"created", c.bindings_created},
+                    {"refreshed", c.bindings_refreshed},
+                    {"moved", c.bindings_moved},
+                    {"deleted", c.bindings_deleted},
+                    {"expired", c.bindings_expired},
+                    {"restored", c.bindings_restored}}},
+      {"ba", {{"sent", c.ba_sent}}},
+      {"be", {{"sent", c.be_sent}}},
+      {"nd", {{"ns_answered", c.ns_answered}, {"na_announced", c.na_announced}}},
+      {"icmp", {{"echo_replies", c.echo_replies}}},
+      {"errors", {{"send_failures", c.send_failures}, {"store_failures", c.store_failures}}},
+  };
+}
+
+json host_stats_json(const host::HostCounters& c, std::size_t guests) {
+  return {
+      {"frames", {{"received", c.frames_received},
+                  {"ignored", c.frames_ignored},
+                  {"malformed", c.malformed_frames}}},
+      {"guests", {{"current", guests}, {"resumes_detected", c.resumes_detected}}},
+      {"bu", {{"sent", c.bu_sent}}},
+      {"ba", {{"received", c.ba_received},
+              {"dropped", signalling_drops_json(c.ba_dropped)},
+              {"unknown_guest", c.ba_unknown_guest}}},
+      {"brr", {{"received", c.brr_received}}},
+      {"be", {{"received", c.be_received}}},
+      {"nd", {{"rs_answered", c.rs_answered},
+              {"ra_sent", c.ra_sent},
+              {"ns_answered", c.ns_answered}}},
+      {"errors", {{"send_failures", c.send_failures}}},
+  };
+}
+
+json port_stats_json(const PacketSocketCounters& c) {
+  return {
+      {"rx", {{"frames", c.rx_frames},
+              {"bytes", c.rx_bytes},
+              {"truncated", c.rx_truncated},
+              {"errors", c.rx_errors}}},
+      {"tx", {{"frames", c.tx_frames}, {"bytes", c.tx_bytes}, {"dropped", c.tx_dropped}}},
+  };
+}
+
+}  // namespace roam6::mip6d::daemon

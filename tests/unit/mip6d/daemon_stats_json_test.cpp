@@ -1,0 +1,130 @@
+#include "mip6d/daemon/stats_json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace roam6::mip6d::daemon {
+namespace {
+
+using nlohmann::json;
+
+// Every leaf of `value` with its dotted path, as mip6ctl flattens them.
+void leaves(const json& value, const std::string& path, std::map<std::string, json>& out) {
+  if (value.is_object()) {
+    for (const auto& item : value.items()) {
+      leaves(item.value(), path.empty() ? item.key() : path + "." + item.key(), out);
+    }
+  } else {
+    out[path] = value;
+  }
+}
+
+TEST(StatsJson, EveryHomeAgentCounterAppearsOnceUnderItsArea) {
+  // Distinct values, so that a counter reported under the wrong name shows.
+  ha::HomeAgentCounters c;
+  std::uint64_t next = 1;
+  for (auto* field :
+       {&c.frames_received, &c.frames_not_for_us, &c.malformed_frames, &c.mh_received,
+        &c.mh_malformed, &c.mh_bad_checksum, &c.mh_ignored, &c.bu_received,
+        &c.bu_dropped_by_policy, &c.bu_accepted, &c.bu_refused, &c.bindings_created,
+        &c.bindings_refreshed, &c.bindings_moved, &c.bindings_deleted, &c.bindings_expired,
+        &c.bindings_restored, &c.ba_sent, &c.be_sent, &c.ns_answered, &c.na_announced,
+        &c.echo_replies, &c.send_failures, &c.store_failures}) {
+    *field = next++;
+  }
+  c.bu_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)] = 100;
+  c.bu_dropped[static_cast<std::size_t>(SignallingDrop::unknown_spi)] = 101;
+  c.refused_by_status[129] = 200;
+  c.refused_by_status[144] = 201;
+
+  const json stats = home_agent_stats_json(c, 42);
+  std::map<std::string, json> flat;
+  leaves(stats, "", flat);
+
+  const std::map<std::string, std::uint64_t> expected{
+      {"frames.received", 1}, {"frames.not_for_us", 2}, {"frames.malformed", 3},
+      {"mh.received", 4}, {"mh.malformed", 5}, {"mh.bad_checksum", 6}, {"mh.ignored", 7},
+      {"bu.received", 8}, {"bu.dropped_by_policy", 9}, {"bu.accepted", 10}, {"bu.refused", 11},
+      {"bindings.created", 12}, {"bindings.refreshed", 13}, {"bindings.moved", 14},
+      {"bindings.deleted", 15}, {"bindings.expired", 16}, {"bindings.restored", 17},
+      {"ba.sent", 18}, {"be.sent", 19}, {"nd.ns_answered", 20}, {"nd.na_announced", 21},
+      {"icmp.echo_replies", 22}, {"errors.send_failures", 23}, {"errors.store_failures", 24},
+      {"bindings.current", 42},
+      {"bu.dropped.bad_authenticator", 100}, {"bu.dropped.unknown_spi", 101},
+      {"bu.refused_by_status.129", 200}, {"bu.refused_by_status.144", 201},
+  };
+  for (const auto& [path, value] : expected) {
+    ASSERT_TRUE(flat.count(path)) << "missing " << path << " in " << stats.dump();
+    EXPECT_EQ(flat[path], value) << path;
+  }
+  // The rest are the zero drop reasons; nothing else, and no "none".
+  for (const auto& [path, value] : flat) {
+    if (expected.count(path)) continue;
+    EXPECT_EQ(path.rfind("bu.dropped.", 0), 0u) << "unexpected " << path;
+    EXPECT_EQ(value, 0) << path;
+  }
+  EXPECT_FALSE(stats["bu"]["dropped"].contains("none"));
+}
+
+TEST(StatsJson, DropsAreKeyedByEveryReasonName) {
+  SignallingDropCounters drops{};
+  drops[static_cast<std::size_t>(SignallingDrop::malformed)] = 3;
+  const json out = signalling_drops_json(drops);
+  std::set<std::string> names;
+  for (const auto& item : out.items()) names.insert(item.key());
+  std::set<std::string> expected;
+  for (std::size_t i = 1; i < drops.size(); ++i) {
+    expected.insert(std::string(name(static_cast<SignallingDrop>(i))));
+  }
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(out["malformed"], 3);
+  EXPECT_EQ(out["bad_checksum"], 0);
+}
+
+TEST(StatsJson, RefusedByStatusHasOnlyWhatOccurred) {
+  std::array<std::uint64_t, 256> refused{};
+  EXPECT_EQ(refused_by_status_json(refused), json::object());
+  refused[128] = 1;
+  refused[255] = 9;
+  EXPECT_EQ(refused_by_status_json(refused), json::parse(R"({"128": 1, "255": 9})"));
+}
+
+TEST(StatsJson, HostCountersByArea) {
+  host::HostCounters c;
+  c.frames_received = 1;
+  c.frames_ignored = 2;
+  c.malformed_frames = 3;
+  c.bu_sent = 4;
+  c.ba_received = 5;
+  c.ba_unknown_guest = 6;
+  c.brr_received = 7;
+  c.be_received = 8;
+  c.rs_answered = 9;
+  c.ra_sent = 10;
+  c.ns_answered = 11;
+  c.resumes_detected = 12;
+  c.send_failures = 13;
+  c.ba_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)] = 14;
+  const json stats = host_stats_json(c, 3);
+  EXPECT_EQ(stats["frames"], json::parse(R"({"received": 1, "ignored": 2, "malformed": 3})"));
+  EXPECT_EQ(stats["bu"], json::parse(R"({"sent": 4})"));
+  EXPECT_EQ(stats["ba"]["received"], 5);
+  EXPECT_EQ(stats["ba"]["unknown_guest"], 6);
+  EXPECT_EQ(stats["ba"]["dropped"]["bad_authenticator"], 14);
+  EXPECT_EQ(stats["brr"]["received"], 7);
+  EXPECT_EQ(stats["be"]["received"], 8);
+  EXPECT_EQ(stats["nd"], json::parse(R"({"rs_answered": 9, "ra_sent": 10, "ns_answered": 11})"));
+  EXPECT_EQ(stats["guests"], json::parse(R"({"current": 3, "resumes_detected": 12})"));
+  EXPECT_EQ(stats["errors"], json::parse(R"({"send_failures": 13})"));
+}
+
+TEST(StatsJson, PortCounters) {
+  PacketSocketCounters c{1, 2, 3, 4, 5, 6, 7};
+  EXPECT_EQ(port_stats_json(c), json::parse(R"({
+      "rx": {"frames": 1, "bytes": 2, "truncated": 3, "errors": 4},
+      "tx": {"frames": 5, "bytes": 6, "dropped": 7}})"));
+}
+
+}  // namespace
+}  // namespace roam6::mip6d::daemon
