@@ -212,9 +212,12 @@ void register_host_commands(control::CommandRegistry& registry, host::HostAgent&
 
   registry.add(std::string(command::guest_detach), [&agent](const json& args) -> json {
     const auto parsed = control::parse_guest_detach_args(args);
+    std::optional<std::uint16_t> last;
     as_control_error(
-        [&] { agent.detach(parsed.name, parsed.mode == control::DetachMode::stopped); });
-    return json::object();
+        [&] { last = agent.detach(parsed.name, parsed.mode == control::DetachMode::stopped); });
+    // The last sequence number goes to the guest's next host
+    // (guest.attach last_sequence) so its first BU is accepted at once.
+    return {{"last_sequence", last ? json(*last) : json(nullptr)}};
   });
 
   registry.add(std::string(command::guest_resume), [&agent, &scheduler](const json& args) -> json {

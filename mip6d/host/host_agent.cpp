@@ -322,11 +322,16 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
 
 void HostAgent::resume(const std::string& name, WallTime when) { require(name).resume(when); }
 
-void HostAgent::detach(const std::string& name, bool deregister) {
+std::optional<std::uint16_t> HostAgent::detach(const std::string& name, bool deregister) {
   GuestEntry& g = require(name);
-  LogRecord(log_, LogLevel::info, "guest_detached").kv("guest", name).kv("mode", deregister ? "stopped" : "moved");
   g.leave(deregister);
+  const auto last = g.registration().last_sequence();
+  LogRecord(log_, LogLevel::info, "guest_detached")
+      .kv("guest", name)
+      .kv("mode", deregister ? "stopped" : "moved")
+      .kv("last_seq", last ? static_cast<int>(*last) : -1);
   forget_if_done(name);
+  return last;
 }
 
 void HostAgent::forget_if_done(const std::string& name) {

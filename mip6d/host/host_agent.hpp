@@ -105,8 +105,9 @@ class HostAgent {
   void resume(const std::string& name, WallTime when);
   // The guest left: moved to another host (say nothing) or stopped
   // (deregister its binding). The guest is forgotten afterwards, except
-  // while a deregistration is still in flight.
-  void detach(const std::string& name, bool deregister);
+  // while a deregistration is still in flight. Returns the last sequence
+  // number used for it: the migration step hands it to the next host.
+  std::optional<std::uint16_t> detach(const std::string& name, bool deregister);
 
   [[nodiscard]] std::vector<GuestStatus> guests() const;
   [[nodiscard]] std::optional<GuestStatus> guest(const std::string& name) const;

@@ -322,7 +322,12 @@ TEST_F(HostCommandsTest, ResumeWithTimestampThenDetachMoved) {
   EXPECT_EQ(guests[0]["resumed"], true);
   EXPECT_DOUBLE_EQ(guests[0]["resumed_at"].get<double>(), 1700000000.5);
 
-  EXPECT_EQ(call(registry, "guest.detach", {{"name", "g1"}, {"mode", "moved"}}), json::object());
+  const json sent = call(registry, "guest.list")["guests"][0]["sequence"];
+  const json detached = call(registry, "guest.detach", {{"name", "g1"}, {"mode", "moved"}});
+  ASSERT_TRUE(detached.contains("last_sequence"));
+  EXPECT_TRUE(detached["last_sequence"].is_number_unsigned());
+  ASSERT_TRUE(sent.is_number());  // resumed: it sent its first BU
+  EXPECT_EQ(detached["last_sequence"], sent);
   EXPECT_EQ(call(registry, "guest.list")["guests"].size(), 0u);
 }
 
