@@ -73,6 +73,7 @@ json guest_json(const host::GuestStatus& status) {
            {"mac", status.guest.mac.to_string()},
            {"home_address", status.guest.home_address.to_string()},
            {"home_site", status.guest.home_site},
+           {"sequence", optional_json(status.last_sequence)},
            {"away", status.away},
            {"resumed", status.resumed},
            {"resumed_at", status.resumed_at ? json(seconds_since_epoch(*status.resumed_at))
