@@ -21,8 +21,7 @@ constexpr Duration announcement_spacing = std::chrono::seconds(1);
 
 HomeAgent::HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
                      BindingStore& store, const Logger& log)
-    : config_(config),
-      ha_(config.home_agent.value()),
+    : ha_(config.home_agent.value()),
       scheduler_(scheduler),
       io_(io),
       fib_(fib),

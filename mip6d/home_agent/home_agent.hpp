@@ -112,7 +112,6 @@ class HomeAgent {
   std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const;
   StoredBinding to_stored(const wire::Ip6Addr& hoa, const Binding& b) const;
 
-  const Config& config_;
   const HomeAgentConfig& ha_;
   Scheduler& scheduler_;
   PacketIo& io_;
