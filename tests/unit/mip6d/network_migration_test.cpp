@@ -299,3 +299,37 @@ TEST_F(NetworkMigrationTest, LostAcknowledgementsAreRetransmitted) {
 
 }  // namespace
 }  // namespace roam6::mip6d
+
+namespace roam6::mip6d {
+namespace {
+
+TEST_F(NetworkMigrationTest, ThousandsOfGuestsOnOneHost) {
+  // 5000 guests not in the configuration, all registering at once through
+  // one event loop, then refreshing (every 90 s) for 15 minutes.
+  constexpr int guests = 5000;
+  for (int i = 0; i < guests; ++i) {
+    host::GuestDescription d;
+    d.name = "vm" + std::to_string(i);
+    d.mac = mac("52:54:01:00:00:00");
+    d.mac.bytes[4] = static_cast<std::uint8_t>(i >> 8);
+    d.mac.bytes[5] = static_cast<std::uint8_t>(i);
+    d.home_address = addr("2001:db8:a::1:0");
+    d.home_address.bytes[14] = static_cast<std::uint8_t>(i >> 8);
+    d.home_address.bytes[15] = static_cast<std::uint8_t>(i);
+    d.home_site = "site-a";
+    b1.agent->attach(d.name, d, std::nullopt);
+    b1.agent->resume(d.name, sched.wall_now());
+  }
+  sched.advance(5s);
+  EXPECT_EQ(ha->bindings().size(), static_cast<std::size_t>(guests));
+  EXPECT_EQ(ha_fib.tunnels().size(), static_cast<std::size_t>(guests));
+  sched.advance(15min);
+  EXPECT_EQ(ha->bindings().size(), static_cast<std::size_t>(guests));
+  std::size_t bound = 0;
+  for (const auto& g : b1.agent->guests()) bound += g.state == host::RegistrationState::bound ||
+                                                    g.state == host::RegistrationState::refreshing;
+  EXPECT_EQ(bound, static_cast<std::size_t>(guests));
+}
+
+}  // namespace
+}  // namespace roam6::mip6d
