@@ -74,7 +74,9 @@ Result<std::uint64_t> decode_replay_protection(const MobilityOption& o) noexcept
 
 Result<HomeNetworkPrefix> decode_home_network_prefix(const MobilityOption& o) noexcept {
   ROAM6_TRY_ERRC(need_length(o, home_network_prefix_length));
-  // data[0] is reserved.
+  // data[0] is reserved. An IPv6 prefix is at most 128 bits long; the writer
+  // refuses anything longer, and so does the ND Prefix Information decoder.
+  if (o.data[1] > 128) return Errc::bad_home_network_prefix_length;
   return HomeNetworkPrefix{o.data[1], Ip6Addr::from_bytes(o.data.data() + 2)};
 }
 

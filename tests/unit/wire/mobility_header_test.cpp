@@ -93,6 +93,7 @@ TEST(MobilityErrors, EveryMobilityErrcHasItsName) {
       {Errc::truncated_mobility_option, "truncated_mobility_option"},
       {Errc::mobility_option_exceeds_message, "mobility_option_exceeds_message"},
       {Errc::bad_mobility_option_length, "bad_mobility_option_length"},
+      {Errc::bad_home_network_prefix_length, "bad_home_network_prefix_length"},
       {Errc::mobility_option_misaligned, "mobility_option_misaligned"},
       {Errc::mobility_option_after_authentication, "mobility_option_after_authentication"},
       {Errc::mobility_auth_option_not_found, "mobility_auth_option_not_found"},
