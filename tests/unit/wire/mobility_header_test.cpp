@@ -368,5 +368,29 @@ TEST(MobilityHeaderChecksum, WriteErrors) {
             Errc::mobility_header_exceeds_packet);
 }
 
+TEST(MobilityHeaderView, InPlaceParseMatchesAndLeavesTheViewOnError) {
+  Bytes b = mh_base(mh_type::binding_update);
+  append(b, {0, 1, 0x80, 0, 0, 10, 1, 2, 0, 0});  // BU + PadN(4): 16 octets
+  set_header_len(b);
+  MobilityHeaderView v;
+  ASSERT_EQ(MobilityHeaderView::parse(b, v), Errc::ok);
+  const auto r = parse(b);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(v.data(), r->data());
+  EXPECT_EQ(v.size(), r->size());
+  EXPECT_EQ(v.options_offset(), r->options_offset());
+  EXPECT_EQ(v.size(), 16u);
+  EXPECT_EQ(v.options_offset(), 12u);
+
+  Bytes bad = b;
+  bad[0] = 6;
+  EXPECT_EQ(MobilityHeaderView::parse(bad, v), Errc::mobility_payload_proto_not_none);
+  EXPECT_EQ(v.data(), r->data());  // unchanged
+  EXPECT_EQ(v.size(), 16u);
+  EXPECT_EQ(MobilityHeaderView::parse(ByteSpan(b).first(12), v), Errc::mobility_header_exceeds_packet);
+  EXPECT_EQ(MobilityHeaderView::parse(ByteSpan(b).first(7), v), Errc::truncated_mobility_header);
+  EXPECT_EQ(v.size(), 16u);
+}
+
 }  // namespace
 }  // namespace roam6::wire
