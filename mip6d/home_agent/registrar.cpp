@@ -60,7 +60,10 @@ RegistrationDecision Registrar::decide(const RegistrationRequest& r, const Bindi
   if (!r.timestamp) return refuse(st::mipv6_mesg_id_required, "replay protection option missing", r.sequence);
   const auto skew = ntp_distance(*r.timestamp, to_ntp_timestamp(now));
   if (skew > ha_.replay_window) return refuse(st::mipv6_id_mismatch, "timestamp outside replay window", r.sequence);
-  if (existing && *r.timestamp <= existing->last_timestamp)
+  // Timestamps come from each host's own clock, so they are compared only
+  // with the last one accepted from the same care-of address; a BU replayed
+  // from another address is stopped by its sequence number below.
+  if (existing && existing->care_of_address == r.care_of_address && *r.timestamp <= existing->last_timestamp)
     return refuse(st::mipv6_id_mismatch, "timestamp not newer than last accepted", r.sequence);
 
   if (!usable_care_of(r.care_of_address)) {

@@ -145,36 +145,28 @@ void Registration::on_binding_ack(const AckInfo& ack) {
   last_status_ = ack.status;
 
   if (ack.status == status_sequence_out_of_window) {
-    if (ours) {
-      // The HA already took one of ours (its BA was lost); go past it.
-      next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
-    } else if (state_ == RegistrationState::registering && resyncs_ < max_resyncs) {
-      // A new arrival whose history we did not know: continue from the
-      // HA's number (the one extra round trip of an unknown hand-over).
+    // The HA holds a binding at least as new as our BU. Only a host where
+    // the guest runs right now continues from the HA's number and takes the
+    // binding (a new arrival that was not handed the sequence). Anyone else
+    // falls silent: the guest has moved on, and fighting would steal it back.
+    // (Matching our own window is no proof the binding is ours: two hosts
+    // can send the same number.)
+    if (state_ == RegistrationState::registering && resyncs_ < max_resyncs && owner_.guest_runs_here()) {
       ++resyncs_;
       next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
       enter(state_, RegistrationEvent::ack_out_of_window,
             "resynchronised after HA's last accepted " + std::to_string(ack.sequence));
       send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
       return;
-    } else {
-      // Someone registered the guest after our last accepted BU: it runs
-      // elsewhere now. Never fight for the binding.
-      timer_->cancel();
-      expires_.reset();
-      owner_.binding_active(false);
-      enter(state_ == RegistrationState::deregistering ? RegistrationState::idle
-                                                      : RegistrationState::superseded,
-            RegistrationEvent::ack_out_of_window,
-            "HA's last accepted " + std::to_string(ack.sequence) + " is not ours");
-      return;
     }
-    // Ours: resend at once with the next number, same order.
-    enter(state_, RegistrationEvent::ack_out_of_window,
-          "HA holds our " + std::to_string(ack.sequence) + ", resending");
-    send_new(outstanding_, state_ == RegistrationState::registering
-                               ? timing_.first_registration_timeout
-                               : timing_.initial_timeout);
+    next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
+    timer_->cancel();
+    const bool was_active = expires_.has_value();
+    expires_.reset();
+    if (was_active) owner_.binding_active(false);
+    enter(state_ == RegistrationState::deregistering ? RegistrationState::idle : RegistrationState::superseded,
+          RegistrationEvent::ack_out_of_window,
+          "HA holds a newer binding (last accepted " + std::to_string(ack.sequence) + ")");
     return;
   }
 

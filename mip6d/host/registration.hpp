@@ -9,7 +9,8 @@
 //   refreshing --accepted--> bound
 //   registering/refreshing --timeout--> same state, timeout doubled (max 32 s)
 //   registering --135--> registering (sequence resynchronised, resent at once)
-//   bound/refreshing --135--> superseded (another host holds the binding)
+//                        if the guest runs here, else superseded
+//   refreshing --135--> superseded (another host holds the binding)
 //   any --leave(deregister)--> deregistering --accepted/given up--> idle
 //   any --leave(moved)--> superseded
 //   refreshing --lifetime over--> registering (the HA has dropped the binding)
@@ -81,6 +82,11 @@ class RegistrationOwner {
   virtual void binding_active(bool active) = 0;
   virtual void log_transition(RegistrationState from, RegistrationEvent event,
                               RegistrationState to, std::string_view detail) = 0;
+  // Whether the guest is running here right now (heard from on the guest
+  // port moments ago). Decides who may take a binding over when the HA says
+  // another host registered it later (status 135): only the host where the
+  // guest actually runs, never one it has left.
+  [[nodiscard]] virtual bool guest_runs_here() const = 0;
 };
 
 struct AckInfo {

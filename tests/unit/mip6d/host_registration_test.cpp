@@ -29,8 +29,10 @@ class RecordingOwner : public RegistrationOwner {
     log.push_back(std::string(name(from)) + " -" + std::string(name(event)) + "-> " +
                   std::string(name(to)) + (detail.empty() ? "" : " (" + std::string(detail) + ")"));
   }
+  bool guest_runs_here() const override { return runs_here; }
   std::vector<SentBu> sent;
   std::vector<bool> activity;
+  bool runs_here = true;
   std::vector<std::string> log;
 
  private:
@@ -147,6 +149,19 @@ TEST_F(RegistrationTest, OutOfWindowOnNewArrivalResynchronisesAtOnce) {
   EXPECT_EQ(fresh.state(), RegistrationState::registering);
   fresh.on_binding_ack({0, 7001, 600s});
   EXPECT_EQ(fresh.state(), RegistrationState::bound);
+}
+
+TEST_F(RegistrationTest, OutOfWindowWhenTheGuestNoLongerRunsHereYields) {
+  // The guest left this host (it is silent here) before our registration
+  // completed, and another host registered it: never take it back.
+  Registration fresh{sched, owner, RegistrationTiming{}, 600s, std::nullopt};
+  fresh.start();
+  owner.runs_here = false;
+  fresh.on_binding_ack({135, 7000, 0s});
+  EXPECT_EQ(fresh.state(), RegistrationState::superseded);
+  EXPECT_EQ(owner.sent.size(), 1u);
+  sched.advance(600s);
+  EXPECT_EQ(owner.sent.size(), 1u);
 }
 
 TEST_F(RegistrationTest, OutOfWindowResyncIsBounded) {

@@ -48,8 +48,8 @@ struct Buffer {
   std::vector<std::uint8_t> bytes;
   std::size_t inner_offset;
   Buffer(const Bytes& inner, std::size_t headroom)
-      : bytes(headroom, 0xee), inner_offset(headroom) {
-    bytes.insert(bytes.end(), inner.begin(), inner.end());
+      : bytes(headroom + inner.size(), 0xee), inner_offset(headroom) {
+    std::copy(inner.begin(), inner.end(), bytes.begin() + static_cast<std::ptrdiff_t>(headroom));
   }
   MutableByteSpan span() { return bytes; }
 };

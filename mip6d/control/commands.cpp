@@ -1,0 +1,73 @@
+#include "mip6d/control/commands.hpp"
+
+#include <chrono>
+
+#include "mip6d/control/command_args.hpp"
+#include "mip6d/control/control_error.hpp"
+
+namespace roam6::mip6d::control {
+
+using nlohmann::json;
+
+GuestAttachArgs parse_guest_attach_args(const json& args) {
+  reject_unknown_args(args, {"name", "mac", "home_address", "home_site", "last_sequence", "port"});
+  GuestAttachArgs out;
+  out.name = require_string(args, "name");
+  auto mac = optional_mac(args, "mac");
+  auto home_address = optional_ip6_address(args, "home_address");
+  auto home_site = optional_string(args, "home_site");
+  const bool any = mac || home_address || home_site;
+  const bool all = mac && home_address && home_site;
+  if (any && !all) {
+    throw ControlError(error_code::bad_request,
+                       "arguments \"mac\", \"home_address\" and \"home_site\" go together: "
+                       "give all three for a guest the configuration does not list, or none");
+  }
+  if (all) out.description = GuestDescription{*mac, *home_address, std::move(*home_site)};
+  out.last_sequence = optional_u16(args, "last_sequence");
+  out.port = optional_string(args, "port");
+  return out;
+}
+
+GuestDetachArgs parse_guest_detach_args(const json& args) {
+  reject_unknown_args(args, {"name", "mode"});
+  GuestDetachArgs out;
+  out.name = require_string(args, "name");
+  const auto mode = require_choice(args, "mode", {"moved", "stopped"});
+  out.mode = mode == "stopped" ? DetachMode::stopped : DetachMode::moved;
+  return out;
+}
+
+GuestResumeArgs parse_guest_resume_args(const json& args) {
+  reject_unknown_args(args, {"name", "timestamp"});
+  GuestResumeArgs out;
+  out.name = require_string(args, "name");
+  if (const auto seconds = optional_number(args, "timestamp")) {
+    // Up to year 5138: far enough, and well inside system_clock's range.
+    constexpr double latest = 1e11;
+    if (*seconds < 0 || *seconds >= latest) {
+      throw ControlError(error_code::invalid_argument,
+                         "argument \"timestamp\" must be seconds since 1970-01-01 UTC");
+    }
+    out.timestamp = WallTime(std::chrono::duration_cast<WallClock::duration>(
+        std::chrono::duration<double>(*seconds)));
+  }
+  return out;
+}
+
+BindingShowArgs parse_binding_show_args(const json& args) {
+  reject_unknown_args(args, {"home_address"});
+  return BindingShowArgs{require_ip6_address(args, "home_address")};
+}
+
+void parse_no_args(const json& args) { reject_unknown_args(args, {}); }
+
+std::string_view to_string(DetachMode mode) noexcept {
+  switch (mode) {
+    case DetachMode::moved: return "moved";
+    case DetachMode::stopped: return "stopped";
+  }
+  return "moved";
+}
+
+}  // namespace roam6::mip6d::control

@@ -1,0 +1,455 @@
+#include "mip6d/home_agent/home_agent.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "mip6d/signalling/neighbour_responder.hpp"
+#include "mip6d/signalling/ntp_timestamp.hpp"
+#include "roam6/wire/ethernet.hpp"
+#include "roam6/wire/extension_headers.hpp"
+#include "roam6/wire/icmpv6.hpp"
+#include "roam6/wire/mobility_writer.hpp"
+
+namespace roam6::mip6d::ha {
+
+namespace {
+// RFC 4861 MAX_NEIGHBOR_ADVERTISEMENT: unsolicited NAs sent when defending
+// starts, RETRANS_TIMER apart.
+constexpr unsigned neighbour_advertisements = 3;
+constexpr Duration announcement_spacing = std::chrono::seconds(1);
+}  // namespace
+
+HomeAgent::HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
+                     BindingStore& store, const Logger& log)
+    : config_(config),
+      ha_(config.home_agent.value()),
+      scheduler_(scheduler),
+      io_(io),
+      fib_(fib),
+      store_(store),
+      log_(log),
+      keys_(config.keys),
+      registrar_(ha_, config.policy),
+      writer_(io),
+      expiry_timer_(scheduler.make_timer([this] { on_expiry(); })),
+      announce_timer_(scheduler.make_timer([this] { on_announcement_timer(); })) {}
+
+HomeAgent::~HomeAgent() = default;
+
+void HomeAgent::start() {
+  const TimePoint now = scheduler_.now();
+  const WallTime wall = scheduler_.wall_now();
+  store_.load(wall, [&](const StoredBinding& s) {
+    Binding b;
+    b.care_of_address = s.care_of_address;
+    b.expires = now + std::chrono::duration_cast<Duration>(s.expires - wall);
+    b.last_timestamp = s.last_timestamp;
+    b.spi = s.spi;
+    b.sequence = s.sequence;
+    b.flags = s.flags;
+    cache_.put(s.home_address, b);
+    fib_.set_tunnel({s.home_address, s.care_of_address});
+    ++counters_.bindings_restored;
+  });
+  LogRecord(log_, LogLevel::info, "home_agent_started")
+      .kv("address", ha_.address)
+      .kv("restored_bindings", counters_.bindings_restored);
+  rearm_expiry();
+  io_.set_handler([this](const ReceivedFrame& f) { on_frame(f); });
+}
+
+void HomeAgent::on_frame(const ReceivedFrame& frame) {
+  ++counters_.frames_received;
+  const auto eth = wire::EthernetView::parse(frame.frame);
+  if (!eth || eth->ethertype() != wire::ethertype::ipv6) {
+    ++counters_.frames_not_for_us;
+    return;
+  }
+  const auto ip = wire::Ipv6View::parse(eth->payload());
+  if (!ip) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  const auto chain = wire::walk_extension_chain(*ip);
+  if (!chain) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  if (chain->later_fragment) {
+    ++counters_.frames_not_for_us;
+    return;
+  }
+  if (chain->upper_protocol == wire::ipproto::mobility) {
+    if (ip->dst() != ha_.address) {
+      ++counters_.frames_not_for_us;
+      return;
+    }
+    on_mobility(*eth, ip->packet());
+    return;
+  }
+  if (chain->upper_protocol == wire::ipproto::icmpv6) {
+    on_icmpv6(*eth, *ip, ip->packet().subspan(chain->upper_offset));
+    return;
+  }
+  ++counters_.frames_not_for_us;
+}
+
+void HomeAgent::on_mobility(const wire::EthernetView& eth, wire::ByteSpan ipv6_packet) {
+  ++counters_.mh_received;
+  wire::MobilityPacket packet;
+  const wire::Errc e = wire::decode_mobility_packet(ipv6_packet, packet);
+  if (e == wire::Errc::unknown_mobility_header_type) {
+    // RFC 6275 9.2: answer an unknown MH type with a Binding Error.
+    ++counters_.mh_malformed;
+    if (const auto ip = wire::Ipv6View::parse(ipv6_packet))
+      send_binding_error(eth.src(), *ip, wire::be_status::unrecognized_mh_type);
+    return;
+  }
+  if (e == wire::Errc::bad_mobility_header_checksum) {
+    ++counters_.mh_bad_checksum;
+    return;
+  }
+  if (e != wire::Errc::ok) {
+    ++counters_.mh_malformed;
+    return;
+  }
+  if (packet.mh.type() != wire::mh_type::binding_update) {
+    ++counters_.mh_ignored;
+    return;
+  }
+  on_binding_update(eth.src(), packet);
+}
+
+void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::MobilityPacket& packet) {
+  ++counters_.bu_received;
+  ReceivedBindingUpdate bu;
+  const CheckResult check = check_binding_update(packet, keys_, bu);
+  if (!check.ok()) {
+    ++counters_.bu_dropped[static_cast<std::size_t>(check.drop)];
+    LogRecord(log_, LogLevel::debug, "bu_dropped")
+        .kv("reason", name(check.drop))
+        .kv("source", packet.ip.src());
+    // RFC 4285: a BU whose authenticator fails under a known SA is refused
+    // with MIPV6-AUTH-FAIL; one without authentication, or under an SPI we
+    // hold no key for, cannot be answered meaningfully and is dropped.
+    if (check.drop == SignallingDrop::bad_authenticator) {
+      const auto bu_view = wire::BindingUpdateView::from(packet.mh);
+      wire::MobilityOptionSet options;
+      if (bu_view && wire::decode_mobility_options(packet.mh, options) == wire::Errc::ok &&
+          options.mn_ha_authentication) {
+        if (KeyRing::Entry* sa = keys_.find(options.mn_ha_authentication->spi)) {
+          bu.sa = sa;
+          bu.source = packet.ip.src();
+          bu.care_of_address = bu.source;
+          bu.home_address = packet.chain.home_address.value_or(bu.source);
+          bu.sequence = bu_view->sequence();
+          bu.timestamp = options.replay_protection;
+          RegistrationDecision d;
+          d.status = wire::ba_status::mipv6_auth_fail;
+          d.sequence = bu.sequence;
+          d.reason = "authentication failed";
+          ++counters_.bu_refused;
+          ++counters_.refused_by_status[d.status];
+          queue_ack(from, bu, d);
+        }
+      }
+    }
+    return;
+  }
+
+  RegistrationRequest request;
+  request.home_address = bu.home_address;
+  request.care_of_address = bu.care_of_address;
+  request.sequence = bu.sequence;
+  request.flags = bu.flags;
+  request.lifetime_seconds = bu.lifetime_seconds;
+  request.key = bu.sa->key;
+  request.timestamp = bu.timestamp;
+  const Binding* existing = cache_.find(bu.home_address);
+  const RegistrationDecision decision = registrar_.decide(request, existing, scheduler_.wall_now());
+
+  if (decision.silently_drop) {
+    ++counters_.bu_dropped_by_policy;
+    LogRecord(log_, LogLevel::info, "bu_dropped")
+        .kv("hoa", bu.home_address)
+        .kv("coa", bu.care_of_address)
+        .kv("reason", decision.reason);
+    return;
+  }
+  if (decision.status >= 128) {
+    ++counters_.bu_refused;
+    ++counters_.refused_by_status[decision.status];
+    LogRecord(log_, LogLevel::info, "bu_refused")
+        .kv("hoa", bu.home_address)
+        .kv("coa", bu.care_of_address)
+        .kv("seq", bu.sequence)
+        .kv("status", decision.status)
+        .kv("reason", decision.reason);
+    queue_ack(from, bu, decision);
+    return;
+  }
+  ++counters_.bu_accepted;
+  apply(request, decision);
+  if ((bu.flags & wire::bu_flag::acknowledge) != 0) queue_ack(from, bu, decision);
+}
+
+void HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& d) {
+  begin_store_batch();
+  const Binding* existing = cache_.find(r.home_address);
+  undo_.push_back({r.home_address, existing ? std::optional<Binding>(*existing) : std::nullopt});
+
+  if (d.change == BindingChange::deleted) {
+    cache_.erase(r.home_address);
+    fib_.clear_tunnel(r.home_address);
+    if (!store_batch_failed_) store_.erase(r.home_address);
+    ++counters_.bindings_deleted;
+  } else {
+    Binding b;
+    b.care_of_address = r.care_of_address;
+    b.expires = scheduler_.now() + d.lifetime;
+    b.last_timestamp = r.timestamp.value_or(0);
+    b.spi = r.key->spi;
+    b.sequence = r.sequence;
+    b.flags = r.flags;
+    cache_.put(r.home_address, b);
+    if (d.change != BindingChange::refreshed) fib_.set_tunnel({r.home_address, r.care_of_address});
+    if (!store_batch_failed_) store_.put(to_stored(r.home_address, b));
+    if (d.change == BindingChange::created) {
+      ++counters_.bindings_created;
+      schedule_announcement(r.home_address);
+    } else if (d.change == BindingChange::moved) {
+      ++counters_.bindings_moved;
+    } else {
+      ++counters_.bindings_refreshed;
+    }
+  }
+  LogRecord(log_, d.change == BindingChange::refreshed ? LogLevel::debug : LogLevel::info, "binding_changed")
+      .kv("change", name(d.change))
+      .kv("hoa", r.home_address)
+      .kv("coa", r.care_of_address)
+      .kv("seq", r.sequence)
+      .kv("lifetime", d.lifetime.count())
+      .kv("key", r.key->name)
+      .kv("status", d.status);
+  rearm_expiry();
+}
+
+StoredBinding HomeAgent::to_stored(const wire::Ip6Addr& hoa, const Binding& b) const {
+  StoredBinding s;
+  s.home_address = hoa;
+  s.care_of_address = b.care_of_address;
+  s.expires = scheduler_.wall_now() + std::chrono::duration_cast<WallClock::duration>(b.expires - scheduler_.now());
+  s.spi = b.spi;
+  s.last_timestamp = b.last_timestamp;
+  s.sequence = b.sequence;
+  s.flags = b.flags;
+  return s;
+}
+
+void HomeAgent::queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUpdate& bu,
+                          const RegistrationDecision& d) {
+  PendingAck ack;
+  ack.sa = bu.sa;
+  ack.next_hop = next_hop;
+  ack.spec.home_agent = ha_.address;
+  ack.spec.care_of_address = bu.source;
+  ack.spec.home_address = bu.home_address;
+  ack.spec.status = d.status;
+  ack.spec.sequence = d.sequence;
+  ack.spec.lifetime = d.lifetime;
+  // RFC 4285 6: echo the accepted timestamp; on an ID mismatch, tell the
+  // host our own clock so it can resynchronise.
+  if (d.status == wire::ba_status::mipv6_id_mismatch) {
+    ack.spec.timestamp = to_ntp_timestamp(scheduler_.wall_now());
+  } else {
+    ack.spec.timestamp = bu.timestamp;
+  }
+  pending_acks_.push_back(ack);
+  post_flush();
+}
+
+void HomeAgent::begin_store_batch() {
+  post_flush();
+  if (store_batch_open_) return;
+  store_batch_open_ = true;
+  store_batch_failed_ = false;
+  try {
+    store_.begin();
+  } catch (const std::exception& e) {
+    store_batch_failed_ = true;
+    ++counters_.store_failures;
+    LogRecord(log_, LogLevel::error, "store_failure").kv("during", "begin").kv("error", e.what());
+  }
+}
+
+void HomeAgent::post_flush() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  scheduler_.post([this] { flush_batch(); });
+}
+
+void HomeAgent::flush_batch() {
+  flush_posted_ = false;
+  if (store_batch_open_) {
+    store_batch_open_ = false;
+    bool committed = !store_batch_failed_;
+    if (committed) {
+      try {
+        store_.commit();
+      } catch (const std::exception& e) {
+        committed = false;
+        ++counters_.store_failures;
+        LogRecord(log_, LogLevel::error, "store_failure").kv("during", "commit").kv("error", e.what());
+      }
+    }
+    if (!committed) roll_back_batch();
+    undo_.clear();
+  }
+  for (auto& ack : pending_acks_) {
+    const bool sent = writer_.send_ipv6(Port::uplink, ack.next_hop, [&](wire::MutableByteSpan buf) {
+      return write_binding_ack(buf, ack.spec, *ack.sa);
+    });
+    if (sent) {
+      ++counters_.ba_sent;
+    } else {
+      ++counters_.send_failures;
+    }
+  }
+  pending_acks_.clear();
+}
+
+void HomeAgent::roll_back_batch() {
+  // Nothing of this batch is durable: undo it in memory and in the data
+  // plane, and tell each host its registration could not be kept.
+  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) {
+    if (it->previous) {
+      cache_.put(it->home_address, *it->previous);
+      fib_.set_tunnel({it->home_address, it->previous->care_of_address});
+    } else {
+      cache_.erase(it->home_address);
+      fib_.clear_tunnel(it->home_address);
+    }
+  }
+  for (auto& ack : pending_acks_) {
+    if (ack.spec.status < 128) {
+      ack.spec.status = wire::ba_status::insufficient_resources;
+      ack.spec.lifetime = std::chrono::seconds(0);
+    }
+  }
+  rearm_expiry();
+}
+
+void HomeAgent::rearm_expiry() {
+  const auto next = cache_.next_expiry();
+  if (!next) {
+    expiry_timer_->cancel();
+    return;
+  }
+  if (!expiry_timer_->armed() || expiry_timer_->deadline() != *next) expiry_timer_->arm_at(*next);
+}
+
+void HomeAgent::on_expiry() {
+  cache_.expire(scheduler_.now(), [&](const wire::Ip6Addr& hoa, const Binding& b) {
+    begin_store_batch();
+    undo_.push_back({hoa, b});
+    fib_.clear_tunnel(hoa);
+    if (!store_batch_failed_) store_.erase(hoa);
+    ++counters_.bindings_expired;
+    LogRecord(log_, LogLevel::info, "binding_changed")
+        .kv("change", "expired")
+        .kv("hoa", hoa)
+        .kv("coa", b.care_of_address)
+        .kv("seq", b.sequence);
+  });
+  rearm_expiry();
+}
+
+std::optional<NeighbourAnswer> HomeAgent::answer_for(const wire::Ip6Addr& target) const {
+  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true, std::nullopt};
+  if (target == ha_.address) return ours;
+  if (cache_.find(target) != nullptr) return ours;
+  if (target.is_link_local()) {
+    // RFC 6275 10.4.1: with the L flag, the home address's interface
+    // identifier under fe80::/64 is defended too.
+    for (const auto& prefix : ha_.home_prefixes) {
+      wire::Ip6Addr candidate = prefix.address;
+      std::copy(target.bytes.begin() + 8, target.bytes.end(), candidate.bytes.begin() + 8);
+      const Binding* b = cache_.find(candidate);
+      if (b != nullptr && (b->flags & wire::bu_flag::link_local_compatibility) != 0) return ours;
+    }
+  }
+  return std::nullopt;
+}
+
+void HomeAgent::on_icmpv6(const wire::EthernetView& eth, const wire::Ipv6View& ip, wire::ByteSpan icmp) {
+  if (icmp.empty()) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  if (icmp[0] == wire::icmpv6_type::neighbour_solicitation) {
+    const auto outcome = answer_neighbour_solicitation(
+        writer_, Port::uplink, eth, ip, icmp, [this](const wire::Ip6Addr& t) { return answer_for(t); });
+    if (outcome == NsOutcome::answered) ++counters_.ns_answered;
+    if (outcome == NsOutcome::send_failed) ++counters_.send_failures;
+    if (outcome == NsOutcome::invalid) ++counters_.malformed_frames;
+    return;
+  }
+  if (icmp[0] == wire::icmpv6_type::echo_request && ip.dst() == ha_.address) {
+    const auto msg = wire::parse_icmpv6(ip, icmp);
+    if (!msg) {
+      ++counters_.malformed_frames;
+      return;
+    }
+    const auto echo = wire::EchoView::parse(*msg);
+    if (!echo) return;
+    const bool sent = writer_.send_ipv6(Port::uplink, eth.src(), [&](wire::MutableByteSpan buf) {
+      return wire::write_echo_reply(buf, {.src = ha_.address, .dst = ip.src()}, echo->identifier(),
+                                    echo->sequence(), echo->data());
+    });
+    if (sent) ++counters_.echo_replies;
+    return;
+  }
+  ++counters_.frames_not_for_us;
+}
+
+void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ipv6View& ip, std::uint8_t status) {
+  const auto chain = wire::walk_extension_chain(ip);
+  const wire::Ip6Addr hoa = chain && chain->home_address ? *chain->home_address : ip.src();
+  const bool sent = writer_.send_ipv6(Port::uplink, to, [&](wire::MutableByteSpan buf) -> wire::Result<std::size_t> {
+    wire::MobilityPacketWriter pw(buf, {.src = ha_.address, .dst = ip.src()});
+    pw.mh().begin_binding_error({.status = status, .home_address = hoa});
+    return pw.finish();
+  });
+  if (sent) {
+    ++counters_.be_sent;
+  } else {
+    ++counters_.send_failures;
+  }
+}
+
+void HomeAgent::schedule_announcement(const wire::Ip6Addr& home_address) {
+  announcements_.push_back({scheduler_.now(), home_address, neighbour_advertisements});
+  if (!announce_timer_->armed()) announce_timer_->arm_at(scheduler_.now());
+}
+
+void HomeAgent::on_announcement_timer() {
+  const TimePoint now = scheduler_.now();
+  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true, std::nullopt};
+  while (!announcements_.empty() && announcements_.front().due <= now) {
+    Announcement a = announcements_.front();
+    announcements_.pop_front();
+    if (cache_.find(a.home_address) == nullptr) continue;  // gone meanwhile
+    if (announce_neighbour(writer_, Port::uplink, ha_.address, a.home_address, ours)) {
+      ++counters_.na_announced;
+    } else {
+      ++counters_.send_failures;
+    }
+    if (--a.remaining > 0) {
+      a.due = now + announcement_spacing;
+      announcements_.push_back(a);
+    }
+  }
+  if (!announcements_.empty()) announce_timer_->arm_at(announcements_.front().due);
+}
+
+}  // namespace roam6::mip6d::ha

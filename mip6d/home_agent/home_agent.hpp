@@ -1,0 +1,138 @@
+#pragma once
+// The Home Agent role (RFC 6275 sections 9-10 as they apply to a home agent):
+// takes authenticated Binding Updates for home addresses in its prefixes,
+// keeps the binding cache durable, programs the tunnel into the data plane,
+// and defends away guests' home addresses on the home link.
+//
+// Durability: every change a BA acknowledges is committed to the store
+// before the BA leaves. Changes made while handling one burst of frames are
+// committed together (one transaction), then their BAs are sent.
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "mip6d/config/config.hpp"
+#include "mip6d/home_agent/binding_cache.hpp"
+#include "mip6d/home_agent/registrar.hpp"
+#include "mip6d/io/forwarding_table.hpp"
+#include "mip6d/io/frame_writer.hpp"
+#include "mip6d/io/packet_io.hpp"
+#include "mip6d/runtime/log.hpp"
+#include "mip6d/runtime/scheduler.hpp"
+#include "mip6d/signalling/binding_messages.hpp"
+#include "mip6d/signalling/key_ring.hpp"
+#include "mip6d/signalling/neighbour_responder.hpp"
+#include "mip6d/store/binding_store.hpp"
+
+namespace roam6::mip6d::ha {
+
+struct HomeAgentCounters {
+  std::uint64_t frames_received = 0;
+  std::uint64_t frames_not_for_us = 0;
+  std::uint64_t malformed_frames = 0;
+  std::uint64_t mh_received = 0;
+  std::uint64_t mh_malformed = 0;
+  std::uint64_t mh_bad_checksum = 0;
+  std::uint64_t mh_ignored = 0;  // types a home agent does not act on
+  std::uint64_t bu_received = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(SignallingDrop::count_)> bu_dropped{};
+  std::uint64_t bu_dropped_by_policy = 0;  // e.g. unusable care-of address
+  std::uint64_t bu_accepted = 0;
+  std::uint64_t bu_refused = 0;
+  std::array<std::uint64_t, 256> refused_by_status{};
+  std::uint64_t bindings_created = 0;
+  std::uint64_t bindings_refreshed = 0;
+  std::uint64_t bindings_moved = 0;
+  std::uint64_t bindings_deleted = 0;
+  std::uint64_t bindings_expired = 0;
+  std::uint64_t bindings_restored = 0;
+  std::uint64_t ba_sent = 0;
+  std::uint64_t be_sent = 0;
+  std::uint64_t ns_answered = 0;
+  std::uint64_t na_announced = 0;
+  std::uint64_t echo_replies = 0;
+  std::uint64_t send_failures = 0;
+  std::uint64_t store_failures = 0;
+};
+
+class HomeAgent {
+ public:
+  HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
+            BindingStore& store, const Logger& log);
+  ~HomeAgent();
+
+  // Restores every unexpired binding from the store into the cache and the
+  // forwarding table, then starts taking frames. Nothing is answered before
+  // the restore is complete.
+  void start();
+
+  [[nodiscard]] const BindingCache& bindings() const noexcept { return cache_; }
+  [[nodiscard]] const HomeAgentCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const HomeAgentConfig& settings() const noexcept { return ha_; }
+  // Remaining lifetime of a binding, for operators.
+  [[nodiscard]] Duration remaining(const Binding& b) const { return b.expires - scheduler_.now(); }
+
+ private:
+  struct PendingAck {
+    BindingAckSpec spec;
+    KeyRing::Entry* sa;
+    wire::MacAddr next_hop;  // where the BU came from on the home link
+  };
+  struct UndoRecord {
+    wire::Ip6Addr home_address;
+    std::optional<Binding> previous;
+  };
+  struct Announcement {
+    TimePoint due;
+    wire::Ip6Addr home_address;
+    unsigned remaining;
+  };
+
+  void on_frame(const ReceivedFrame& frame);
+  void on_mobility(const wire::EthernetView& eth, wire::ByteSpan ipv6_packet);
+  void on_binding_update(const wire::MacAddr& from, const wire::MobilityPacket& packet);
+  void on_icmpv6(const wire::EthernetView& eth, const wire::Ipv6View& ip, wire::ByteSpan icmp);
+  void send_binding_error(const wire::MacAddr& to, const wire::Ipv6View& ip, std::uint8_t status);
+
+  void apply(const RegistrationRequest& request, const RegistrationDecision& decision);
+  void queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUpdate& bu,
+                 const RegistrationDecision& decision);
+  void begin_store_batch();
+  void post_flush();
+  void flush_batch();
+  void roll_back_batch();
+  void rearm_expiry();
+  void on_expiry();
+  void schedule_announcement(const wire::Ip6Addr& home_address);
+  void on_announcement_timer();
+  std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const;
+  StoredBinding to_stored(const wire::Ip6Addr& hoa, const Binding& b) const;
+
+  const Config& config_;
+  const HomeAgentConfig& ha_;
+  Scheduler& scheduler_;
+  PacketIo& io_;
+  ForwardingTable& fib_;
+  BindingStore& store_;
+  const Logger& log_;
+  KeyRing keys_;
+  Registrar registrar_;
+  BindingCache cache_;
+  FrameWriter writer_;
+  HomeAgentCounters counters_;
+
+  bool store_batch_open_ = false;
+  bool store_batch_failed_ = false;
+  bool flush_posted_ = false;
+  std::vector<PendingAck> pending_acks_;
+  std::vector<UndoRecord> undo_;
+  std::unique_ptr<Timer> expiry_timer_;
+  std::unique_ptr<Timer> announce_timer_;
+  std::deque<Announcement> announcements_;
+};
+
+}  // namespace roam6::mip6d::ha

@@ -1,0 +1,534 @@
+#include "mip6d/host/host_agent.hpp"
+
+#include <algorithm>
+
+#include "mip6d/signalling/ntp_timestamp.hpp"
+#include "roam6/wire/ethernet.hpp"
+#include "roam6/wire/extension_headers.hpp"
+#include "roam6/wire/icmpv6.hpp"
+#include "roam6/wire/neighbour_discovery.hpp"
+
+namespace roam6::mip6d::host {
+
+namespace {
+// Unsolicited Router Advertisements to each away guest, well inside the
+// 1800 s router lifetime they carry (RFC 4861 6.2.1 defaults).
+constexpr Duration router_advertisement_interval = std::chrono::seconds(300);
+constexpr std::uint16_t router_lifetime_seconds = 1800;
+constexpr std::uint32_t tunnel_overhead = 40;  // the outer IPv6 header (RFC 2473)
+// A guest heard from within this window runs here (see guest_runs_here).
+constexpr Duration liveness_window = std::chrono::seconds(3);
+constexpr Duration reclaim_interval = std::chrono::seconds(10);
+}  // namespace
+
+// One guest on this host: its registration, its emulated home link, its
+// data-plane path.
+class HostAgent::GuestEntry final : public RegistrationOwner {
+ public:
+  GuestEntry(HostAgent& agent, GuestDescription desc, const Site& home,
+             std::optional<std::uint16_t> last_sequence, std::string port)
+      : agent_(agent),
+        desc_(std::move(desc)),
+        home_(home),
+        away_(home.name != agent.site_.name),
+        port_(std::move(port)),
+        link_local_(wire::link_local_from_mac(desc_.mac)),
+        registration_(agent.scheduler_, *this, agent.timing_, agent.host_.requested_lifetime, last_sequence),
+        ra_timer_(agent.scheduler_.make_timer([this] { send_router_advertisement(); })) {}
+
+  const GuestDescription& desc() const { return desc_; }
+  const Site& home() const { return home_; }
+  bool away() const { return away_; }
+  bool resumed() const { return resumed_; }
+  bool leaving() const { return leaving_; }
+  const std::string& port() const { return port_; }
+  Registration& registration() { return registration_; }
+  const Registration& registration() const { return registration_; }
+  std::optional<WallTime> resumed_at() const { return resumed_at_; }
+  void set_port(std::string port) {
+    if (!port.empty()) port_ = std::move(port);
+  }
+
+  void attached() { program_path(); }
+
+  // A frame from the guest arrived on the guest port.
+  void heard(TimePoint when) {
+    last_heard_ = when;
+    // Superseded while it demonstrably runs here: another host took the
+    // binding (a late BU of a host it left, or a duplicate). Take it back,
+    // at most once per reclaim interval.
+    if (resumed_ && !leaving_ && away_ && registration_.state() == RegistrationState::superseded &&
+        (!last_reclaim_ || when - *last_reclaim_ >= reclaim_interval)) {
+      last_reclaim_ = when;
+      LogRecord(agent_.log_, LogLevel::warning, "binding_reclaimed")
+          .kv("guest", desc_.name)
+          .kv("hoa", desc_.home_address)
+          .kv("detail", "\"guest runs here but another host registered it\"");
+      registration_.start();
+    }
+  }
+
+  bool guest_runs_here() const override {
+    return resumed_ && !leaving_ && last_heard_ &&
+           agent_.scheduler_.now() - *last_heard_ <= liveness_window;
+  }
+
+  void resume(WallTime when) {
+    if (resumed_) return;
+    last_heard_ = agent_.scheduler_.now();
+    resumed_ = true;
+    resumed_at_ = when;
+    LogRecord(agent_.log_, LogLevel::info, "guest_resumed")
+        .kv("guest", desc_.name)
+        .kv("hoa", desc_.home_address)
+        .kv("away", away_ ? "yes" : "no");
+    program_path();
+    if (away_) {
+      registration_.start();
+      send_router_advertisement();
+    } else {
+      // Back at home: the Home Agent may still tunnel to the host it came
+      // from. Remove that binding (a 133 answer just means there was none).
+      registration_.leave(true);
+    }
+  }
+
+  void leave(bool deregister) {
+    leaving_ = true;
+    ra_timer_->cancel();
+    agent_.fib_.clear_guest(desc_.mac);
+    registration_.leave(deregister && away_);
+  }
+
+  void learn_link_local(const wire::Ip6Addr& source) {
+    if (!source.is_link_local() || source == link_local_) return;
+    link_local_ = source;
+    program_path();
+  }
+
+  // RegistrationOwner
+  void send_binding_update(const BindingUpdateOrder& order) override {
+    BindingUpdateSpec spec;
+    spec.care_of_address = agent_.host_.care_of_address;
+    spec.home_agent = *home_.home_agent;
+    spec.home_address = desc_.home_address;
+    spec.sequence = order.sequence;
+    spec.lifetime = order.lifetime;
+    spec.timestamp = to_ntp_timestamp(agent_.scheduler_.wall_now());
+    const bool sent = agent_.writer_.send_ipv6(Port::uplink, agent_.site_.router_mac, [&](wire::MutableByteSpan buf) {
+      return write_binding_update(buf, spec, *agent_.sa_);
+    });
+    if (sent) {
+      ++agent_.counters_.bu_sent;
+    } else {
+      ++agent_.counters_.send_failures;
+    }
+  }
+  void binding_active(bool active) override {
+    bound_ = active;
+    LogRecord(agent_.log_, LogLevel::debug, "tunnel").kv("guest", desc_.name).kv("active", active ? "yes" : "no");
+  }
+  void log_transition(RegistrationState from, RegistrationEvent event, RegistrationState to,
+                      std::string_view detail) override {
+    LogRecord r(agent_.log_, LogLevel::info, "registration");
+    r.kv("guest", desc_.name)
+        .kv("hoa", desc_.home_address)
+        .kv("coa", agent_.host_.care_of_address)
+        .kv("ha", *home_.home_agent)
+        .kv("from", name(from))
+        .kv("event", name(event))
+        .kv("to", name(to))
+        .kv("seq", registration_.last_sequence() ? static_cast<int>(*registration_.last_sequence()) : -1)
+        .kv("status", registration_.last_status());
+    if (!detail.empty()) r.kv("detail", std::string("\"") + std::string(detail) + "\"");
+    if (leaving_ && to != RegistrationState::deregistering) {
+      // A departed guest's last message is settled: drop it from the list.
+      HostAgent& agent = agent_;
+      agent.scheduler_.post([&agent, name = desc_.name] { agent.forget_if_done(name); });
+    }
+  }
+
+  // Home-link emulation.
+  std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const {
+    if (!away_) return std::nullopt;
+    // The guest's own addresses are its to defend (DAD must not fail).
+    if (target == desc_.home_address || target == link_local_) return std::nullopt;
+    const NeighbourAnswer router{home_.router_mac, true, true, home_.router_mac};
+    if (target == home_.router_link_local) return router;
+    // Every other on-link home address is reached through the home router
+    // (and the tunnel), so it answers for them too.
+    if (home_.prefix.contains(target)) return NeighbourAnswer{home_.router_mac, false, true, home_.router_mac};
+    return std::nullopt;
+  }
+
+  void send_router_advertisement(std::optional<wire::Ip6Addr> to = std::nullopt) {
+    if (!away_ || leaving_) return;
+    wire::PrefixInformation prefix;
+    prefix.prefix = home_.prefix;
+    wire::RouterAdvertisementFields ra;
+    ra.src = home_.router_link_local;
+    ra.dst = to.value_or(wire::all_nodes_multicast());
+    ra.router_lifetime = router_lifetime_seconds;
+    ra.source_link_layer = home_.router_mac;
+    // The tunnel costs 40 bytes of the site's MTU: advertise what fits, so
+    // the guest never needs a Packet Too Big.
+    ra.mtu = std::min(home_.mtu, agent_.site_.mtu - tunnel_overhead);
+    ra.prefixes = std::span<const wire::PrefixInformation>(&prefix, 1);
+    // Unicast at the Ethernet layer: guests of other home sites share the
+    // guest port and must not learn this prefix.
+    const bool sent = agent_.writer_.send_ipv6_as(Port::guests, desc_.mac, home_.router_mac,
+                                                  [&](wire::MutableByteSpan buf) {
+                                                    return wire::write_router_advertisement(buf, ra);
+                                                  });
+    if (sent) {
+      ++agent_.counters_.ra_sent;
+    } else {
+      ++agent_.counters_.send_failures;
+    }
+    ra_timer_->arm_at(agent_.scheduler_.now() + router_advertisement_interval);
+  }
+
+ private:
+  void program_path() {
+    GuestPath p;
+    p.mac = desc_.mac;
+    p.home_address = desc_.home_address;
+    p.link_local = link_local_;
+    p.away = away_;
+    if (away_) {
+      p.home_agent = *home_.home_agent;
+      p.care_of_address = agent_.host_.care_of_address;
+      p.router_mac = home_.router_mac;
+      p.router_link_local = home_.router_link_local;
+    }
+    p.resumed = resumed_;
+    agent_.fib_.set_guest(p);
+  }
+
+  HostAgent& agent_;
+  GuestDescription desc_;
+  const Site& home_;
+  bool away_;
+  std::string port_;
+  wire::Ip6Addr link_local_;
+  bool resumed_ = false;
+  bool leaving_ = false;
+  bool bound_ = false;
+  std::optional<WallTime> resumed_at_;
+  std::optional<TimePoint> last_heard_;
+  std::optional<TimePoint> last_reclaim_;
+  Registration registration_;
+  std::unique_ptr<Timer> ra_timer_;
+};
+
+namespace {
+const Site& site_named(const Config& config, const std::string& name) {
+  const Site* s = config.find_site(name);
+  if (s == nullptr) throw std::invalid_argument("host site '" + name + "' is not configured");
+  return *s;
+}
+}  // namespace
+
+HostAgent::HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
+                     const Logger& log, RegistrationTiming timing)
+    : config_(config),
+      host_(config.host.value()),
+      site_(site_named(config, host_.site)),
+      scheduler_(scheduler),
+      io_(io),
+      fib_(fib),
+      log_(log),
+      timing_(timing),
+      keys_(config.keys),
+      sa_(keys_.find(host_.key)),
+      writer_(io) {
+  if (sa_ == nullptr) throw std::invalid_argument("host key '" + host_.key + "' is not configured");
+}
+
+HostAgent::~HostAgent() = default;
+
+void HostAgent::start() {
+  LogRecord(log_, LogLevel::info, "host_started")
+      .kv("site", site_.name)
+      .kv("coa", host_.care_of_address)
+      .kv("key", host_.key);
+  io_.set_handler([this](const ReceivedFrame& f) { on_frame(f); });
+}
+
+HostAgent::GuestEntry& HostAgent::require(const std::string& name) {
+  const auto it = guests_.find(name);
+  if (it == guests_.end() || it->second->leaving())
+    throw GuestCommandError("unknown_guest", "no guest called " + name + " is attached here");
+  return *it->second;
+}
+
+void HostAgent::attach(const std::string& name, const std::optional<GuestDescription>& description,
+                       std::optional<std::uint16_t> last_sequence, const std::string& port) {
+  GuestDescription desc;
+  if (const Guest* listed = config_.find_guest(name)) {
+    desc = {listed->name, listed->mac, listed->home_address, listed->home_site};
+    if (description && (description->mac != desc.mac || description->home_address != desc.home_address ||
+                        description->home_site != desc.home_site))
+      throw GuestCommandError("invalid_argument",
+                              "guest " + name + " is in the configuration with other mac/home_address/home_site");
+  } else if (description) {
+    desc = *description;
+    desc.name = name;
+  } else {
+    throw GuestCommandError("unknown_guest",
+                            "guest " + name + " is not in the configuration; give mac, home_address and home_site");
+  }
+  const Site* home = config_.find_site(desc.home_site);
+  if (home == nullptr) throw GuestCommandError("invalid_argument", "unknown site " + desc.home_site);
+  if (!home->prefix.contains(desc.home_address))
+    throw GuestCommandError("invalid_argument", desc.home_address.to_string() + " is not in site " +
+                                                    home->name + "'s prefix " + home->prefix.to_string());
+  if (!home->home_agent)
+    throw GuestCommandError("invalid_argument", "site " + home->name + " has no home agent");
+
+  if (const auto it = guests_.find(name); it != guests_.end()) {
+    if (!it->second->leaving()) {
+      it->second->set_port(port);
+      return;  // already here; a repeated attach is harmless
+    }
+    // Came back while its deregistration was in flight: start afresh,
+    // continuing its sequence numbers.
+    if (!last_sequence) last_sequence = it->second->registration().last_sequence();
+    by_mac_.erase(it->second->desc().mac);
+    by_home_address_.erase(it->second->desc().home_address);
+    guests_.erase(it);
+  }
+  if (const auto clash = by_mac_.find(desc.mac); clash != by_mac_.end())
+    throw GuestCommandError("invalid_argument", "MAC " + desc.mac.to_string() + " belongs to guest " +
+                                                    clash->second->desc().name);
+  if (const auto clash = by_home_address_.find(desc.home_address); clash != by_home_address_.end())
+    throw GuestCommandError("invalid_argument", "home address " + desc.home_address.to_string() +
+                                                    " belongs to guest " + clash->second->desc().name);
+
+  auto entry = std::make_unique<GuestEntry>(*this, desc, *home, last_sequence, port);
+  GuestEntry& g = *entry;
+  guests_.emplace(name, std::move(entry));
+  by_mac_[desc.mac] = &g;
+  by_home_address_[desc.home_address] = &g;
+  LogRecord(log_, LogLevel::info, "guest_attached")
+      .kv("guest", name)
+      .kv("mac", desc.mac)
+      .kv("hoa", desc.home_address)
+      .kv("home_site", desc.home_site)
+      .kv("away", g.away() ? "yes" : "no")
+      .kv("last_seq", last_sequence ? static_cast<int>(*last_sequence) : -1);
+  g.attached();
+}
+
+void HostAgent::resume(const std::string& name, WallTime when) { require(name).resume(when); }
+
+void HostAgent::detach(const std::string& name, bool deregister) {
+  GuestEntry& g = require(name);
+  LogRecord(log_, LogLevel::info, "guest_detached").kv("guest", name).kv("mode", deregister ? "stopped" : "moved");
+  g.leave(deregister);
+  forget_if_done(name);
+}
+
+void HostAgent::forget_if_done(const std::string& name) {
+  const auto it = guests_.find(name);
+  if (it == guests_.end() || !it->second->leaving()) return;
+  // Keep the entry while its deregistration still waits for an answer.
+  if (it->second->registration().state() == RegistrationState::deregistering) return;
+  by_mac_.erase(it->second->desc().mac);
+  by_home_address_.erase(it->second->desc().home_address);
+  // Destroying the entry from inside its own callbacks would be unsafe:
+  // defer to the loop.
+  std::shared_ptr<GuestEntry> doomed(it->second.release());
+  guests_.erase(it);
+  scheduler_.post([doomed] {});
+}
+
+void HostAgent::on_frame(const ReceivedFrame& frame) {
+  ++counters_.frames_received;
+  if (frame.port == Port::uplink) {
+    on_uplink_frame(frame);
+  } else {
+    on_guest_frame(frame);
+  }
+}
+
+void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
+  const auto eth = wire::EthernetView::parse(frame.frame);
+  if (!eth || eth->ethertype() != wire::ethertype::ipv6) {
+    ++counters_.frames_ignored;
+    return;
+  }
+  const auto ip = wire::Ipv6View::parse(eth->payload());
+  if (!ip) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  const auto chain = wire::walk_extension_chain(*ip);
+  if (!chain) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  if (chain->upper_protocol == wire::ipproto::mobility && !chain->later_fragment &&
+      ip->dst() == host_.care_of_address) {
+    wire::MobilityPacket packet;
+    if (wire::decode_mobility_packet(ip->packet(), packet) != wire::Errc::ok) {
+      ++counters_.malformed_frames;
+      return;
+    }
+    on_mobility(packet);
+    return;
+  }
+  if (chain->upper_protocol == wire::ipproto::icmpv6) {
+    const auto icmp = ip->packet().subspan(chain->upper_offset);
+    const auto outcome = answer_neighbour_solicitation(
+        writer_, Port::uplink, *eth, *ip, icmp, [this](const wire::Ip6Addr& t) -> std::optional<NeighbourAnswer> {
+          if (t == host_.care_of_address) return NeighbourAnswer{io_.mac(Port::uplink), false, true, std::nullopt};
+          return std::nullopt;
+        });
+    if (outcome == NsOutcome::answered) ++counters_.ns_answered;
+    if (outcome == NsOutcome::send_failed) ++counters_.send_failures;
+    if (outcome == NsOutcome::not_solicitation || outcome == NsOutcome::not_ours) ++counters_.frames_ignored;
+    return;
+  }
+  ++counters_.frames_ignored;
+}
+
+void HostAgent::on_mobility(const wire::MobilityPacket& packet) {
+  switch (packet.mh.type()) {
+    case wire::mh_type::binding_ack: {
+      ++counters_.ba_received;
+      ReceivedBindingAck ba;
+      const CheckResult r = check_binding_ack(packet, keys_, ba);
+      if (!r.ok()) {
+        ++counters_.ba_dropped[static_cast<std::size_t>(r.drop)];
+        return;
+      }
+      const auto it = by_home_address_.find(ba.home_address);
+      if (it == by_home_address_.end()) {
+        ++counters_.ba_unknown_guest;
+        return;
+      }
+      GuestEntry& g = *it->second;
+      if (ba.status == wire::ba_status::mipv6_id_mismatch)
+        LogRecord(log_, LogLevel::warning, "clock_skew")
+            .kv("guest", g.desc().name)
+            .kv("ha", ba.home_agent)
+            .kv("detail", "\"the home agent refused our timestamp; check NTP on both\"");
+      const std::string name = g.desc().name;
+      g.registration().on_binding_ack(
+          {ba.status, ba.sequence, std::chrono::seconds(ba.lifetime_seconds)});
+      forget_if_done(name);
+      return;
+    }
+    case wire::mh_type::binding_refresh_request: {
+      ++counters_.brr_received;
+      // Sent by the HA to the home address, through the tunnel or with a
+      // type 2 routing header.
+      const auto hoa = packet.chain.type2_home_address.value_or(packet.ip.dst());
+      if (const auto it = by_home_address_.find(hoa); it != by_home_address_.end())
+        it->second->registration().on_refresh_request();
+      return;
+    }
+    case wire::mh_type::binding_error: {
+      ++counters_.be_received;
+      const auto be = wire::BindingErrorView::from(packet.mh);
+      if (!be) return;
+      if (const auto it = by_home_address_.find(be->home_address()); it != by_home_address_.end())
+        it->second->registration().on_binding_error();
+      return;
+    }
+    default:
+      ++counters_.frames_ignored;
+      return;
+  }
+}
+
+void HostAgent::detect_resume(GuestEntry& g, TimePoint when) {
+  if (g.resumed() || g.leaving()) return;
+  ++counters_.resumes_detected;
+  const auto wall = scheduler_.wall_now() - std::chrono::duration_cast<WallClock::duration>(scheduler_.now() - when);
+  g.resume(wall);
+}
+
+void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
+  const auto eth = wire::EthernetView::parse(frame.frame);
+  if (!eth) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  const auto it = by_mac_.find(eth->src());
+  if (it == by_mac_.end()) {
+    ++counters_.frames_ignored;
+    return;
+  }
+  GuestEntry& g = *it->second;
+  // Any frame from the guest's MAC (QEMU's RARP, an unsolicited NA) is the
+  // earliest sure sign that it now runs here.
+  detect_resume(g, frame.received);
+  g.heard(frame.received);
+  if (!g.away() || eth->ethertype() != wire::ethertype::ipv6) return;
+
+  const auto ip = wire::Ipv6View::parse(eth->payload());
+  if (!ip) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  g.learn_link_local(ip->src());
+  const auto chain = wire::walk_extension_chain(*ip);
+  if (!chain || chain->upper_protocol != wire::ipproto::icmpv6 || chain->later_fragment) return;
+  const auto icmp = ip->packet().subspan(chain->upper_offset);
+  if (icmp.empty()) return;
+  if (icmp[0] == wire::icmpv6_type::router_solicitation) {
+    if (!wire::parse_router_solicitation(*ip, icmp)) {
+      ++counters_.malformed_frames;
+      return;
+    }
+    ++counters_.rs_answered;
+    // RFC 4861 6.2.6: unicast to the soliciting host when it has an address.
+    g.send_router_advertisement(ip->src().is_unspecified() ? std::nullopt : std::optional(ip->src()));
+    return;
+  }
+  if (icmp[0] == wire::icmpv6_type::neighbour_solicitation) {
+    const auto outcome = answer_neighbour_solicitation(
+        writer_, Port::guests, *eth, *ip, icmp, [&g](const wire::Ip6Addr& t) { return g.answer_for(t); });
+    if (outcome == NsOutcome::answered) ++counters_.ns_answered;
+    if (outcome == NsOutcome::send_failed) ++counters_.send_failures;
+    if (outcome == NsOutcome::invalid) ++counters_.malformed_frames;
+  }
+}
+
+std::optional<GuestStatus> HostAgent::guest(const std::string& name) const {
+  const auto it = guests_.find(name);
+  if (it == guests_.end()) return std::nullopt;
+  const GuestEntry& g = *it->second;
+  GuestStatus s;
+  s.guest = g.desc();
+  s.port = g.port();
+  s.away = g.away();
+  s.resumed = g.resumed();
+  s.resumed_at = g.resumed_at();
+  const Registration& r = g.registration();
+  s.state = r.state();
+  s.last_sequence = r.last_sequence();
+  s.granted_lifetime = r.granted_lifetime();
+  if (r.binding_expires()) s.remaining_lifetime = *r.binding_expires() - scheduler_.now();
+  s.transmissions = r.transmissions();
+  s.last_status = r.last_status();
+  s.home_agent = *g.home().home_agent;
+  return s;
+}
+
+std::optional<GuestStatus> HostAgent::guest_by_home_address(const wire::Ip6Addr& hoa) const {
+  const auto it = by_home_address_.find(hoa);
+  if (it == by_home_address_.end()) return std::nullopt;
+  return guest(it->second->desc().name);
+}
+
+std::vector<GuestStatus> HostAgent::guests() const {
+  std::vector<GuestStatus> out;
+  out.reserve(guests_.size());
+  for (const auto& [name, g] : guests_) out.push_back(*guest(name));
+  return out;
+}
+
+}  // namespace roam6::mip6d::host

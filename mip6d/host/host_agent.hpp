@@ -1,0 +1,147 @@
+#pragma once
+// The host role: acts as the mobile node for every guest running here whose
+// home is another site (RFC 6275 section 11, proxied). Per guest:
+//   - a Registration state machine (registration.hpp) that sends the BUs,
+//   - home-link emulation on the guest port: Router Advertisements with the
+//     home prefix from the home router's link-local address and MAC, and
+//     Neighbour Advertisements for the home router and every other on-link
+//     home address, so the guest's neighbour cache and default route stay
+//     valid after a move,
+//   - resume detection: the first frame from the guest's MAC on the guest
+//     port (QEMU's RARP, an unsolicited NA, anything) is the earliest sure
+//     sign it runs here,
+//   - the data-plane path (ForwardingTable::set_guest).
+// A guest at its home site is passed through; if the Home Agent may still
+// hold a binding for it (it came from elsewhere), the binding is removed.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "mip6d/config/config.hpp"
+#include "mip6d/host/registration.hpp"
+#include "mip6d/io/forwarding_table.hpp"
+#include "mip6d/io/frame_writer.hpp"
+#include "mip6d/io/packet_io.hpp"
+#include "mip6d/runtime/log.hpp"
+#include "mip6d/runtime/scheduler.hpp"
+#include "mip6d/signalling/binding_messages.hpp"
+#include "mip6d/signalling/key_ring.hpp"
+#include "mip6d/signalling/neighbour_responder.hpp"
+
+namespace roam6::mip6d::host {
+
+// A refused guest command; `code` is a control-protocol error code
+// (unknown_guest, invalid_argument).
+class GuestCommandError : public std::runtime_error {
+ public:
+  GuestCommandError(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  [[nodiscard]] const std::string& code() const noexcept { return code_; }
+
+ private:
+  std::string code_;
+};
+
+struct GuestDescription {
+  std::string name;
+  wire::MacAddr mac;
+  wire::Ip6Addr home_address;
+  std::string home_site;
+};
+
+struct GuestStatus {
+  GuestDescription guest;
+  std::string port;                 // guest-facing switch port, when known
+  bool away = false;                // home site differs from this host's site
+  bool resumed = false;             // runs here (resume seen)
+  std::optional<WallTime> resumed_at;
+  RegistrationState state = RegistrationState::idle;
+  std::optional<std::uint16_t> last_sequence;
+  std::chrono::seconds granted_lifetime{0};
+  std::optional<Duration> remaining_lifetime;
+  unsigned transmissions = 0;
+  std::uint8_t last_status = 0;
+  wire::Ip6Addr home_agent;
+};
+
+struct HostCounters {
+  std::uint64_t frames_received = 0;
+  std::uint64_t frames_ignored = 0;
+  std::uint64_t malformed_frames = 0;
+  std::uint64_t bu_sent = 0;
+  std::uint64_t ba_received = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(SignallingDrop::count_)> ba_dropped{};
+  std::uint64_t ba_unknown_guest = 0;
+  std::uint64_t brr_received = 0;
+  std::uint64_t be_received = 0;
+  std::uint64_t rs_answered = 0;
+  std::uint64_t ra_sent = 0;
+  std::uint64_t ns_answered = 0;
+  std::uint64_t resumes_detected = 0;
+  std::uint64_t send_failures = 0;
+};
+
+class HostAgent {
+ public:
+  HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
+            const Logger& log, RegistrationTiming timing = {});
+  ~HostAgent();
+
+  void start();
+
+  // A guest arrives (is expected) here. `description` for a guest not in
+  // the configuration; for a listed one it must match. Attaching a guest
+  // already attached updates its hand-over sequence only.
+  // Throws GuestCommandError.
+  void attach(const std::string& name, const std::optional<GuestDescription>& description,
+              std::optional<std::uint16_t> last_sequence, const std::string& port = {});
+  // The guest runs here now (migration hook, QMP RESUME, or our own detection).
+  void resume(const std::string& name, WallTime when);
+  // The guest left: moved to another host (say nothing) or stopped
+  // (deregister its binding). The guest is forgotten afterwards, except
+  // while a deregistration is still in flight.
+  void detach(const std::string& name, bool deregister);
+
+  [[nodiscard]] std::vector<GuestStatus> guests() const;
+  [[nodiscard]] std::optional<GuestStatus> guest(const std::string& name) const;
+  [[nodiscard]] std::optional<GuestStatus> guest_by_home_address(const wire::Ip6Addr& hoa) const;
+  [[nodiscard]] const HostCounters& counters() const noexcept { return counters_; }
+  [[nodiscard]] const HostConfig& settings() const noexcept { return host_; }
+
+ private:
+  class GuestEntry;
+  friend class GuestEntry;
+
+  void on_frame(const ReceivedFrame& frame);
+  void on_uplink_frame(const ReceivedFrame& frame);
+  void on_guest_frame(const ReceivedFrame& frame);
+  void on_mobility(const wire::MobilityPacket& packet);
+  void detect_resume(GuestEntry& g, TimePoint when);
+  GuestEntry& require(const std::string& name);
+  void forget_if_done(const std::string& name);
+
+  const Config& config_;
+  const HostConfig& host_;
+  const Site& site_;  // where this host stands
+  Scheduler& scheduler_;
+  PacketIo& io_;
+  ForwardingTable& fib_;
+  const Logger& log_;
+  RegistrationTiming timing_;
+  KeyRing keys_;
+  KeyRing::Entry* sa_;
+  FrameWriter writer_;
+  HostCounters counters_;
+
+  std::map<std::string, std::unique_ptr<GuestEntry>> guests_;
+  std::unordered_map<wire::MacAddr, GuestEntry*> by_mac_;
+  std::unordered_map<wire::Ip6Addr, GuestEntry*> by_home_address_;
+};
+
+}  // namespace roam6::mip6d::host

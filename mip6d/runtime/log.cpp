@@ -1,0 +1,32 @@
+#include "mip6d/runtime/log.hpp"
+
+#include <cstdio>
+
+namespace roam6::mip6d {
+
+namespace {
+void write_stderr(LogLevel level, std::string_view line) {
+  // "<N>" prefixes are syslog priorities that journald understands.
+  const int priority = level == LogLevel::error ? 3 : level == LogLevel::warning ? 4
+                       : level == LogLevel::info ? 6 : 7;
+  std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(line.size()), line.data());
+}
+}  // namespace
+
+Logger::Logger(LogLevel threshold, Sink sink)
+    : threshold_(threshold), sink_(sink ? std::move(sink) : Sink(write_stderr)) {}
+
+void Logger::write(LogLevel level, std::string_view line) const {
+  if (enabled(level)) sink_(level, line);
+}
+
+LogRecord::LogRecord(const Logger& logger, LogLevel level, std::string_view event)
+    : logger_(logger), level_(level), active_(logger.enabled(level)) {
+  if (active_) out_ << event;
+}
+
+LogRecord::~LogRecord() {
+  if (active_) logger_.write(level_, out_.str());
+}
+
+}  // namespace roam6::mip6d

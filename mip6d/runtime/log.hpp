@@ -1,0 +1,59 @@
+#pragma once
+// One-line structured log records ("event key=value ..."), written to a sink
+// that the daemon points at stderr (journald adds the time) and tests capture.
+
+#include <functional>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "mip6d/config/config.hpp"
+
+namespace roam6::mip6d {
+
+class Logger {
+ public:
+  using Sink = std::function<void(LogLevel, std::string_view)>;
+  explicit Logger(LogLevel threshold = LogLevel::info, Sink sink = {});
+
+  [[nodiscard]] bool enabled(LogLevel level) const noexcept { return level <= threshold_; }
+  void set_threshold(LogLevel level) noexcept { threshold_ = level; }
+  void write(LogLevel level, std::string_view line) const;
+
+ private:
+  LogLevel threshold_;
+  Sink sink_;
+};
+
+// Builds one record: LogRecord(logger, LogLevel::info, "binding_created")
+//   .kv("hoa", hoa).kv("coa", coa);  -- written when it goes out of scope.
+class LogRecord {
+ public:
+  LogRecord(const Logger& logger, LogLevel level, std::string_view event);
+  ~LogRecord();
+  LogRecord(const LogRecord&) = delete;
+  LogRecord& operator=(const LogRecord&) = delete;
+
+  template <class T>
+  LogRecord& kv(std::string_view key, const T& value) {
+    if (active_) {
+      out_ << ' ' << key << '=';
+      if constexpr (requires { value.to_string(); }) {
+        out_ << value.to_string();
+      } else if constexpr (std::is_same_v<T, std::uint8_t>) {
+        out_ << static_cast<unsigned>(value);
+      } else {
+        out_ << value;
+      }
+    }
+    return *this;
+  }
+
+ private:
+  const Logger& logger_;
+  LogLevel level_;
+  bool active_;
+  std::ostringstream out_;
+};
+
+}  // namespace roam6::mip6d

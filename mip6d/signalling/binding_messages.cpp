@@ -1,0 +1,142 @@
+#include "mip6d/signalling/binding_messages.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace roam6::mip6d {
+
+namespace {
+
+// Finishes the MH, computes the authenticator over the finished bytes, puts
+// it in place, then lets the packet writer set length and checksum.
+wire::Result<std::size_t> seal(wire::MobilityPacketWriter& pw, wire::MutableByteSpan auth_slot,
+                               const wire::Ip6Addr& care_of, const wire::Ip6Addr& home_address,
+                               KeyRing::Entry& sa) noexcept {
+  auto& mh = pw.mh();
+  const auto mh_size = mh.finish();
+  if (!mh_size) return mh_size.error();
+  const auto input = mh.auth_input(care_of, home_address);
+  if (!input) return input.error();
+  const Authenticator a = sa.authenticator.compute(*input);
+  std::memcpy(auth_slot.data(), a.data(), auth_slot.size());
+  return pw.finish();
+}
+
+}  // namespace
+
+std::string_view name(SignallingDrop d) noexcept {
+  switch (d) {
+    case SignallingDrop::none: return "none";
+    case SignallingDrop::malformed: return "malformed";
+    case SignallingDrop::bad_checksum: return "bad_checksum";
+    case SignallingDrop::unexpected_type: return "unexpected_type";
+    case SignallingDrop::misplaced_header: return "misplaced_header";
+    case SignallingDrop::bad_options: return "bad_options";
+    case SignallingDrop::no_authentication: return "no_authentication";
+    case SignallingDrop::unknown_spi: return "unknown_spi";
+    case SignallingDrop::bad_authenticator: return "bad_authenticator";
+    case SignallingDrop::count_: break;
+  }
+  return "?";
+}
+
+wire::Result<std::size_t> write_binding_update(wire::MutableByteSpan out, const BindingUpdateSpec& spec,
+                                               KeyRing::Entry& sa) noexcept {
+  const auto units = wire::mobility_time_units_from_seconds(static_cast<std::uint32_t>(spec.lifetime.count()));
+  if (!units) return units.error();
+  wire::MobilityPacketWriter pw(out, {.src = spec.care_of_address,
+                                      .dst = spec.home_agent,
+                                      .home_address_option = spec.home_address});
+  pw.mh()
+      .begin_binding_update({.sequence = spec.sequence, .flags = spec.flags, .lifetime_units = *units})
+      .add_replay_protection(spec.timestamp);
+  const auto slot = pw.mh().add_message_authentication(wire::mobility_auth_subtype::mn_ha, sa.key->spi,
+                                                       sa.authenticator.size());
+  if (slot.empty()) return pw.mh().error();
+  return seal(pw, slot, spec.care_of_address, spec.home_address, sa);
+}
+
+wire::Result<std::size_t> write_binding_ack(wire::MutableByteSpan out, const BindingAckSpec& spec,
+                                            KeyRing::Entry& sa) noexcept {
+  const auto units = wire::mobility_time_units_from_seconds(static_cast<std::uint32_t>(spec.lifetime.count()));
+  if (!units) return units.error();
+  wire::MobilityPacketWriter pw(out, {.src = spec.home_agent,
+                                      .dst = spec.care_of_address,
+                                      .type2_home_address = spec.home_address});
+  pw.mh().begin_binding_ack(
+      {.status = spec.status, .flags = 0, .sequence = spec.sequence, .lifetime_units = *units});
+  if (spec.refresh_interval_units) pw.mh().add_binding_refresh_advice(*spec.refresh_interval_units);
+  if (spec.timestamp) pw.mh().add_replay_protection(*spec.timestamp);
+  const auto slot = pw.mh().add_message_authentication(wire::mobility_auth_subtype::mn_ha, sa.key->spi,
+                                                       sa.authenticator.size());
+  if (slot.empty()) return pw.mh().error();
+  return seal(pw, slot, spec.care_of_address, spec.home_address, sa);
+}
+
+namespace {
+
+// Checks the MN-HA option over (care_of | home_address | MH through SPI).
+CheckResult authenticate(const wire::MobilityPacket& packet, const wire::MobilityOptionSet& options,
+                         const wire::Ip6Addr& care_of, const wire::Ip6Addr& home_address,
+                         KeyRing& keys, KeyRing::Entry*& sa_out) {
+  if (!options.mn_ha_authentication) return {SignallingDrop::no_authentication, wire::Errc::ok};
+  const auto& auth = *options.mn_ha_authentication;
+  KeyRing::Entry* sa = keys.find(auth.spi);
+  if (sa == nullptr) return {SignallingDrop::unknown_spi, wire::Errc::ok};
+  const auto input = wire::mobility_auth_input(care_of, home_address, packet.mh.bytes(), auth.offset);
+  if (!input) return {SignallingDrop::bad_authenticator, input.error()};
+  const Authenticator expected = sa->authenticator.compute(*input);
+  if (!sa->authenticator.matches(expected, auth.authenticator))
+    return {SignallingDrop::bad_authenticator, wire::Errc::ok};
+  sa_out = sa;
+  return {};
+}
+
+}  // namespace
+
+CheckResult check_binding_update(const wire::MobilityPacket& packet, KeyRing& keys,
+                                 ReceivedBindingUpdate& out) {
+  const auto bu = wire::BindingUpdateView::from(packet.mh);
+  if (!bu) return {SignallingDrop::unexpected_type, bu.error()};
+  // RFC 6275 6.1: an MH may carry a type 2 routing header only on a BA.
+  if (packet.chain.type2_home_address) return {SignallingDrop::misplaced_header, wire::Errc::ok};
+  wire::MobilityOptionSet options;
+  if (const auto e = wire::decode_mobility_options(packet.mh, options); e != wire::Errc::ok)
+    return {SignallingDrop::bad_options, e};
+
+  out.source = packet.ip.src();
+  out.destination = packet.ip.dst();
+  out.home_address = packet.chain.home_address.value_or(out.source);
+  out.care_of_address = options.alternate_care_of_address.value_or(out.source);
+  out.sequence = bu->sequence();
+  out.flags = bu->flags();
+  out.lifetime_seconds = bu->lifetime_seconds();
+  out.timestamp = options.replay_protection;
+  // The authenticator binds the IPv6 source as the care-of address.
+  return authenticate(packet, options, out.source, out.home_address, keys, out.sa);
+}
+
+CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
+                              ReceivedBindingAck& out) {
+  const auto ba = wire::BindingAckView::from(packet.mh);
+  if (!ba) return {SignallingDrop::unexpected_type, ba.error()};
+  if (packet.chain.home_address || !packet.chain.type2_home_address)
+    return {SignallingDrop::misplaced_header, wire::Errc::ok};
+  wire::MobilityOptionSet options;
+  if (const auto e = wire::decode_mobility_options(packet.mh, options); e != wire::Errc::ok)
+    return {SignallingDrop::bad_options, e};
+
+  out.home_agent = packet.ip.src();
+  out.care_of_address = packet.ip.dst();
+  out.home_address = *packet.chain.type2_home_address;
+  out.status = ba->status();
+  out.sequence = ba->sequence();
+  out.lifetime_seconds = ba->lifetime_seconds();
+  out.timestamp = options.replay_protection;
+  if (options.binding_refresh_advice)
+    out.refresh_interval_seconds = options.binding_refresh_advice->interval_seconds();
+  KeyRing::Entry* sa = nullptr;
+  return authenticate(packet, options, out.care_of_address, out.home_address, keys, sa);
+}
+
+}  // namespace roam6::mip6d

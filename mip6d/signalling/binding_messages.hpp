@@ -1,0 +1,104 @@
+#pragma once
+// Binding Update and Binding Acknowledgement as roam6 sends and accepts them:
+// home registrations authenticated with the RFC 4285 MN-HA option and
+// protected against replay with its timestamp option.
+//
+//   BU: CoA -> HA, Home Address option = HoA, flags A|H, MN-HA auth last.
+//   BA: HA -> CoA, type 2 routing header = HoA, MN-HA auth with the same SA.
+// The authenticator covers CoA | HoA | MH through the SPI (RFC 4285 5.1).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "mip6d/signalling/key_ring.hpp"
+#include "roam6/wire/address.hpp"
+#include "roam6/wire/mobility_header.hpp"
+#include "roam6/wire/mobility_options.hpp"
+#include "roam6/wire/mobility_packet.hpp"
+#include "roam6/wire/result.hpp"
+
+namespace roam6::mip6d {
+
+struct BindingUpdateSpec {
+  wire::Ip6Addr care_of_address;  // IPv6 source
+  wire::Ip6Addr home_agent;       // IPv6 destination
+  wire::Ip6Addr home_address;     // Home Address option
+  std::uint16_t sequence = 0;
+  std::uint16_t flags = wire::bu_flag::acknowledge | wire::bu_flag::home_registration;
+  std::chrono::seconds lifetime{0};
+  std::uint64_t timestamp = 0;    // NTP format, replay protection
+};
+
+struct BindingAckSpec {
+  wire::Ip6Addr home_agent;       // IPv6 source
+  wire::Ip6Addr care_of_address;  // IPv6 destination
+  wire::Ip6Addr home_address;     // type 2 routing header
+  std::uint8_t status = 0;
+  std::uint16_t sequence = 0;
+  std::chrono::seconds lifetime{0};
+  // Replay protection option: the BU's timestamp on success, the HA's own
+  // clock on 144 so the host can resynchronise (RFC 4285 section 6).
+  std::optional<std::uint64_t> timestamp;
+  std::optional<std::uint16_t> refresh_interval_units;  // Binding Refresh Advice
+};
+
+// Both write a whole IPv6 packet; `sa` signs it. Errors from the wire writer.
+wire::Result<std::size_t> write_binding_update(wire::MutableByteSpan out, const BindingUpdateSpec& spec,
+                                               KeyRing::Entry& sa) noexcept;
+wire::Result<std::size_t> write_binding_ack(wire::MutableByteSpan out, const BindingAckSpec& spec,
+                                            KeyRing::Entry& sa) noexcept;
+
+// Why a received BU or BA was not taken up, for counters and logs.
+enum class SignallingDrop : std::uint8_t {
+  none,
+  malformed,           // wire error (see wire_error)
+  bad_checksum,
+  unexpected_type,     // not the message the receiver handles here
+  misplaced_header,    // HAO on a BA, RH2 on a BU, ...
+  bad_options,         // option area malformed
+  no_authentication,   // no MN-HA option: silently dropped (RFC 4285)
+  unknown_spi,         // no SA for its SPI: silently dropped
+  bad_authenticator,   // wrong length or value
+  count_
+};
+std::string_view name(SignallingDrop d) noexcept;
+
+struct ReceivedBindingUpdate {
+  wire::Ip6Addr source;           // IPv6 source
+  wire::Ip6Addr home_address;     // HAO, else the source (sent from home)
+  wire::Ip6Addr care_of_address;  // Alternate CoA option, else the source
+  wire::Ip6Addr destination;
+  std::uint16_t sequence = 0;
+  std::uint16_t flags = 0;
+  std::uint32_t lifetime_seconds = 0;
+  std::optional<std::uint64_t> timestamp;
+  KeyRing::Entry* sa = nullptr;   // the SA that authenticated it
+};
+
+struct ReceivedBindingAck {
+  wire::Ip6Addr home_agent;       // IPv6 source
+  wire::Ip6Addr care_of_address;  // IPv6 destination
+  wire::Ip6Addr home_address;     // type 2 routing header
+  std::uint8_t status = 0;
+  std::uint16_t sequence = 0;
+  std::uint32_t lifetime_seconds = 0;
+  std::optional<std::uint64_t> timestamp;
+  std::optional<std::uint32_t> refresh_interval_seconds;
+};
+
+struct CheckResult {
+  SignallingDrop drop = SignallingDrop::none;
+  wire::Errc wire_error = wire::Errc::ok;
+  [[nodiscard]] bool ok() const noexcept { return drop == SignallingDrop::none; }
+};
+
+// Verifies and extracts an authenticated BU from an already decoded packet.
+CheckResult check_binding_update(const wire::MobilityPacket& packet, KeyRing& keys,
+                                 ReceivedBindingUpdate& out);
+// Same for a BA; only an SA in `keys` may have signed it.
+CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
+                              ReceivedBindingAck& out);
+
+}  // namespace roam6::mip6d

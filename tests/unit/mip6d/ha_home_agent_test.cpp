@@ -1,0 +1,420 @@
+#include "mip6d/home_agent/home_agent.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "memory_binding_store.hpp"
+#include "mip6d/config/config_loader.hpp"
+#include "mip6d/io/fake_packet_io.hpp"
+#include "mip6d/io/recording_forwarding_table.hpp"
+#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "mip6d/signalling/ntp_timestamp.hpp"
+#include "roam6/wire/ethernet.hpp"
+#include "roam6/wire/icmpv6.hpp"
+#include "roam6/wire/neighbour_discovery.hpp"
+
+namespace roam6::mip6d::ha {
+namespace {
+
+using namespace std::chrono_literals;
+using wire::Ip6Addr;
+using wire::MacAddr;
+
+Ip6Addr addr(const char* s) { return *Ip6Addr::parse(s); }
+MacAddr mac(const char* s) { return *MacAddr::parse(s); }
+
+constexpr const char* kConfig = R"(
+role = "home-agent"
+node_name = "ha-a"
+[interfaces]
+uplink = "eth0"
+[home_agent]
+address = "2001:db8:a::1"
+home_prefixes = ["2001:db8:a::/64"]
+max_lifetime = 3600
+[[sites]]
+name = "site-a"
+prefix = "2001:db8:a::/64"
+home_agent = "2001:db8:a::1"
+router_link_local = "fe80::1"
+router_mac = "02:00:00:00:0a:01"
+[[sites]]
+name = "site-b"
+prefix = "2001:db8:b::/64"
+router_link_local = "fe80::1"
+router_mac = "02:00:00:00:0b:01"
+[[keys]]
+name = "site-b-hosts"
+spi = 1001
+secret_hex = "00112233445566778899aabbccddeeff"
+[[keys]]
+name = "rogue"
+spi = 1002
+secret_hex = "ffeeddccbbaa99887766554433221100"
+[[policy]]
+key = "site-b-hosts"
+care_of_prefixes = ["2001:db8:b::/48"]
+home_prefixes = ["2001:db8:a::/64"]
+)";
+
+const MacAddr kHaMac = mac("02:00:00:00:0a:99");
+const MacAddr kRouterMac = mac("02:00:00:00:0a:01");
+const Ip6Addr kHa = addr("2001:db8:a::1");
+const Ip6Addr kHoa = addr("2001:db8:a::100");
+const Ip6Addr kCoaB = addr("2001:db8:b::2");
+
+class HomeAgentTest : public ::testing::Test {
+ protected:
+  HomeAgentTest() : config(load()), host_keys(config.keys) {
+    io.set_mac(Port::uplink, kHaMac);
+  }
+  static Config load() {
+    auto r = load_config_string(kConfig, "ha-test.toml");
+    if (!r) throw std::runtime_error(r.error_report());
+    return std::move(r).config();
+  }
+  void start() {
+    ha = std::make_unique<HomeAgent>(config, sched, io, fib, store, log);
+    ha->start();
+  }
+
+  // A BU frame from the home router, as a host at site-b would send it.
+  std::vector<std::uint8_t> bu_frame(std::uint16_t seq, std::chrono::seconds lifetime,
+                                     const Ip6Addr& coa = kCoaB, const char* key = "site-b-hosts",
+                                     std::optional<std::uint64_t> timestamp = std::nullopt,
+                                     const Ip6Addr& hoa = kHoa) {
+    std::vector<std::uint8_t> f(1024);
+    auto head = wire::write_ethernet_header(f, kHaMac, kRouterMac, wire::ethertype::ipv6);
+    BindingUpdateSpec s;
+    s.care_of_address = coa;
+    s.home_agent = kHa;
+    s.home_address = hoa;
+    s.sequence = seq;
+    s.lifetime = lifetime;
+    s.timestamp = timestamp.value_or(to_ntp_timestamp(sched.wall_now()));
+    auto n = write_binding_update(wire::MutableByteSpan(f).subspan(*head), s, *host_keys.find(key));
+    EXPECT_TRUE(n);
+    f.resize(*head + *n);
+    return f;
+  }
+  void deliver(const std::vector<std::uint8_t>& frame) {
+    io.inject(Port::uplink, frame, sched.now());
+    sched.run_ready();
+  }
+  // The BAs sent since the last call, decoded and verified with the host's keys.
+  std::vector<ReceivedBindingAck> acks() {
+    std::vector<ReceivedBindingAck> out;
+    for (const auto& f : io.take_sent(Port::uplink)) {
+      auto eth = wire::EthernetView::parse(f);
+      if (!eth || eth->ethertype() != wire::ethertype::ipv6) continue;
+      wire::MobilityPacket p;
+      if (wire::decode_mobility_packet(eth->payload(), p) != wire::Errc::ok) continue;
+      if (p.mh.type() != wire::mh_type::binding_ack) continue;
+      EXPECT_EQ(eth->dst(), kRouterMac);  // back the way the BU came
+      ReceivedBindingAck ba;
+      const auto r = check_binding_ack(p, host_keys, ba);
+      EXPECT_TRUE(r.ok()) << name(r.drop);
+      out.push_back(ba);
+    }
+    return out;
+  }
+
+  Config config;
+  KeyRing host_keys;
+  SimulatedScheduler sched;
+  FakePacketIo io;
+  RecordingForwardingTable fib;
+  test::MemoryBindingStore store;
+  std::vector<std::string> lines;
+  Logger log{LogLevel::debug, [this](LogLevel, std::string_view l) { lines.emplace_back(l); }};
+  std::unique_ptr<HomeAgent> ha;
+};
+
+TEST_F(HomeAgentTest, AcceptsAuthenticatedBindingUpdate) {
+  start();
+  deliver(bu_frame(100, 600s));
+  auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 0);
+  EXPECT_EQ(a[0].sequence, 100);
+  EXPECT_EQ(a[0].lifetime_seconds, 600u);
+  EXPECT_EQ(a[0].home_address, kHoa);
+  EXPECT_EQ(a[0].care_of_address, kCoaB);
+  EXPECT_EQ(a[0].home_agent, kHa);
+  ASSERT_NE(fib.care_of_address(kHoa), nullptr);
+  EXPECT_EQ(*fib.care_of_address(kHoa), kCoaB);
+  ASSERT_EQ(store.rows.count(kHoa), 1u);
+  EXPECT_EQ(store.rows[kHoa].sequence, 100);
+  EXPECT_EQ(store.rows[kHoa].care_of_address, kCoaB);
+  EXPECT_EQ(ha->counters().bindings_created, 1u);
+  const bool logged = std::any_of(lines.begin(), lines.end(), [](const std::string& l) {
+    return l.find("binding_changed change=created hoa=2001:db8:a::100 coa=2001:db8:b::2 seq=100") == 0;
+  });
+  EXPECT_TRUE(logged);
+}
+
+TEST_F(HomeAgentTest, AckLeavesOnlyAfterCommit) {
+  start();
+  bool committed_when_sent = false;
+  io.set_send_hook(Port::uplink, [&](Port, wire::ByteSpan) { committed_when_sent = store.commits > 0 && !store.open; });
+  deliver(bu_frame(100, 600s));
+  EXPECT_TRUE(committed_when_sent);
+}
+
+TEST_F(HomeAgentTest, BurstOfUpdatesIsOneTransaction) {
+  start();
+  for (std::uint16_t i = 0; i < 10; ++i) {
+    auto hoa = kHoa;
+    hoa.bytes[15] = static_cast<std::uint8_t>(i);
+    io.inject(Port::uplink, bu_frame(1, 600s, kCoaB, "site-b-hosts", std::nullopt, hoa), sched.now());
+  }
+  sched.run_ready();
+  EXPECT_EQ(store.commits, 1u);
+  EXPECT_EQ(store.rows.size(), 10u);
+  EXPECT_EQ(acks().size(), 10u);
+}
+
+TEST_F(HomeAgentTest, SequenceOutOfWindowCarriesLastAccepted) {
+  start();
+  deliver(bu_frame(100, 600s));
+  acks();
+  sched.advance(1s);
+  deliver(bu_frame(100, 600s));
+  auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 135);
+  EXPECT_EQ(a[0].sequence, 100);
+  sched.advance(1s);
+  deliver(bu_frame(101, 600s, addr("2001:db8:b::3")));
+  a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 0);
+  EXPECT_EQ(*fib.care_of_address(kHoa), addr("2001:db8:b::3"));
+  EXPECT_EQ(ha->counters().bindings_moved, 1u);
+}
+
+TEST_F(HomeAgentTest, ForgedReplayedAndUnauthorisedChangeNothing) {
+  start();
+  // Forged: signed with a key the HA knows under another SPI -> auth fail.
+  auto forged = bu_frame(100, 600s);
+  forged[forged.size() - 1] ^= 0x55;  // last authenticator byte
+  // Fix the MH checksum so the authenticator is what fails.
+  {
+    auto eth = wire::EthernetView::parse(forged);
+    auto ip = wire::Ipv6View::parse(eth->payload());
+    auto chain = wire::walk_extension_chain(*ip);
+    ASSERT_EQ(wire::write_mobility_header_checksum(wire::MutableByteSpan(forged).subspan(14 + chain->upper_offset),
+                                                   kHoa, kHa), wire::Errc::ok);
+  }
+  deliver(forged);
+  auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 146);
+  EXPECT_EQ(ha->counters().bu_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)], 1u);
+
+  // Unauthorised: a valid key that policy does not allow for these prefixes.
+  deliver(bu_frame(101, 600s, kCoaB, "rogue"));
+  a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 129);
+
+  EXPECT_TRUE(fib.tunnels().empty());
+  EXPECT_TRUE(store.rows.empty());
+
+  // Replayed: an accepted BU played again later.
+  const auto good = bu_frame(102, 600s);
+  deliver(good);
+  ASSERT_EQ(acks().size(), 1u);
+  sched.advance(2s);
+  deliver(good);
+  a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 144);
+  ASSERT_TRUE(a[0].timestamp);
+  EXPECT_EQ(*a[0].timestamp >> 32, to_ntp_timestamp(sched.wall_now()) >> 32);  // HA clock for resync
+  EXPECT_EQ(store.rows[kHoa].sequence, 102);
+
+  // Stale timestamp outside the window.
+  deliver(bu_frame(103, 600s, kCoaB, "site-b-hosts", to_ntp_timestamp(sched.wall_now() - 60s)));
+  a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 144);
+  EXPECT_EQ(ha->counters().refused_by_status[144], 2u);
+}
+
+TEST_F(HomeAgentTest, UnauthenticatedOrUnknownSpiIsSilentlyDropped) {
+  start();
+  std::vector<Key> other_keys{config.keys[0]};
+  other_keys[0].spi = 4242;
+  KeyRing stranger(other_keys);
+  std::vector<std::uint8_t> f(512);
+  auto head = wire::write_ethernet_header(f, kHaMac, kRouterMac, wire::ethertype::ipv6);
+  BindingUpdateSpec s;
+  s.care_of_address = kCoaB;
+  s.home_agent = kHa;
+  s.home_address = kHoa;
+  s.sequence = 1;
+  s.lifetime = 600s;
+  s.timestamp = to_ntp_timestamp(sched.wall_now());
+  auto n = write_binding_update(wire::MutableByteSpan(f).subspan(*head), s, *stranger.find(4242u));
+  f.resize(*head + *n);
+  deliver(f);
+  EXPECT_TRUE(io.sent(Port::uplink).empty());
+  EXPECT_EQ(ha->counters().bu_dropped[static_cast<std::size_t>(SignallingDrop::unknown_spi)], 1u);
+  EXPECT_TRUE(fib.tunnels().empty());
+}
+
+TEST_F(HomeAgentTest, DeregistrationAndExpiry) {
+  start();
+  deliver(bu_frame(1, 600s));
+  acks();
+  sched.advance(1s);
+  deliver(bu_frame(2, 0s));
+  auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 0);
+  EXPECT_EQ(a[0].lifetime_seconds, 0u);
+  EXPECT_TRUE(fib.tunnels().empty());
+  EXPECT_TRUE(store.rows.empty());
+
+  sched.advance(1s);
+  deliver(bu_frame(3, 60s));
+  acks();
+  ASSERT_EQ(fib.tunnels().size(), 1u);
+  sched.advance(59s);
+  EXPECT_EQ(fib.tunnels().size(), 1u);
+  sched.advance(1s);
+  EXPECT_TRUE(fib.tunnels().empty());
+  EXPECT_TRUE(store.rows.empty());
+  EXPECT_EQ(ha->counters().bindings_expired, 1u);
+}
+
+TEST_F(HomeAgentTest, DefendsHomeAddressOnTheHomeLink) {
+  start();
+  deliver(bu_frame(1, 600s));
+  auto sent = io.take_sent(Port::uplink);  // the BA and the first NA
+  ASSERT_EQ(sent.size(), 2u);
+  sent.erase(sent.begin());
+  sched.advance(3s);  // the other two unsolicited NAs, at 1 and 2 s
+  for (auto& f : io.take_sent(Port::uplink)) sent.push_back(f);
+  ASSERT_EQ(sent.size(), 3u);
+  for (const auto& f : sent) {
+    auto eth = wire::EthernetView::parse(f);
+    EXPECT_EQ(eth->dst(), mac("33:33:00:00:00:01"));
+    auto ip = wire::Ipv6View::parse(eth->payload());
+    auto na = wire::parse_neighbour_advertisement(*ip, ip->payload());
+    ASSERT_TRUE(na);
+    EXPECT_EQ(na->target(), kHoa);
+    EXPECT_TRUE(na->override_flag());
+    EXPECT_EQ(na->options().target_link_layer, kHaMac);
+  }
+  // A neighbour solicits the home address: the HA answers with its own MAC.
+  std::vector<std::uint8_t> f(256);
+  const MacAddr neighbour = mac("52:54:00:00:00:77");
+  auto head = wire::write_ethernet_header(f, wire::multicast_mac(wire::solicited_node_multicast(kHoa)),
+                                          neighbour, wire::ethertype::ipv6);
+  auto n = wire::write_neighbour_solicitation(wire::MutableByteSpan(f).subspan(*head),
+                                              {.src = addr("2001:db8:a::77"), .target = kHoa,
+                                               .dst = std::nullopt, .source_link_layer = neighbour});
+  ASSERT_TRUE(n);
+  f.resize(*head + *n);
+  deliver(f);
+  sent = io.take_sent(Port::uplink);
+  ASSERT_EQ(sent.size(), 1u);
+  auto eth = wire::EthernetView::parse(sent[0]);
+  EXPECT_EQ(eth->dst(), neighbour);
+  auto ip = wire::Ipv6View::parse(eth->payload());
+  auto na = wire::parse_neighbour_advertisement(*ip, ip->payload());
+  ASSERT_TRUE(na);
+  EXPECT_TRUE(na->solicited());
+  EXPECT_EQ(na->options().target_link_layer, kHaMac);
+
+  // An address without a binding is not answered.
+  f.resize(256);
+  n = wire::write_neighbour_solicitation(wire::MutableByteSpan(f).subspan(*head),
+                                         {.src = addr("2001:db8:a::77"), .target = addr("2001:db8:a::200"),
+                                          .dst = std::nullopt, .source_link_layer = neighbour});
+  f.resize(*head + *n);
+  deliver(f);
+  EXPECT_TRUE(io.sent(Port::uplink).empty());
+}
+
+TEST_F(HomeAgentTest, UnknownMobilityHeaderTypeGetsBindingError) {
+  start();
+  auto f = bu_frame(1, 600s);
+  // MH type byte: Ethernet 14 + IPv6 40 + HAO header 24 + 2.
+  f[14 + 40 + 24 + 2] = 42;
+  deliver(f);
+  auto sent = io.take_sent(Port::uplink);
+  ASSERT_EQ(sent.size(), 1u);
+  auto eth = wire::EthernetView::parse(sent[0]);
+  auto p = wire::decode_mobility_packet(eth->payload());
+  ASSERT_TRUE(p);
+  auto be = wire::BindingErrorView::from(p->mh);
+  ASSERT_TRUE(be);
+  EXPECT_EQ(be->status(), wire::be_status::unrecognized_mh_type);
+  EXPECT_EQ(be->home_address(), kHoa);
+}
+
+TEST_F(HomeAgentTest, RestartRestoresBindingsBeforeAnsweringAnything) {
+  StoredBinding s;
+  s.home_address = kHoa;
+  s.care_of_address = kCoaB;
+  s.expires = sched.wall_now() + 300s;
+  s.sequence = 500;
+  s.spi = 1001;
+  store.rows[kHoa] = s;
+  StoredBinding expired = s;
+  expired.home_address = addr("2001:db8:a::101");
+  expired.expires = sched.wall_now() - 1s;
+  store.rows[expired.home_address] = expired;
+  start();
+  ASSERT_EQ(fib.tunnels().size(), 1u);
+  EXPECT_EQ(*fib.care_of_address(kHoa), kCoaB);
+  EXPECT_EQ(ha->counters().bindings_restored, 1u);
+  // Sequence continuity survives the restart.
+  deliver(bu_frame(500, 600s));
+  auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 135);
+  EXPECT_EQ(a[0].sequence, 500);
+  // And the remaining lifetime too.
+  sched.advance(300s);
+  EXPECT_TRUE(fib.tunnels().empty());
+}
+
+TEST_F(HomeAgentTest, FailedCommitRollsBackAndRefuses) {
+  start();
+  deliver(bu_frame(1, 600s));
+  acks();
+  store.fail_next_commit = true;
+  sched.advance(1s);
+  deliver(bu_frame(2, 600s, addr("2001:db8:b::9")));
+  auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 130);
+  EXPECT_EQ(*fib.care_of_address(kHoa), kCoaB);  // the old binding stands
+  EXPECT_EQ(ha->bindings().find(kHoa)->sequence, 1);
+  EXPECT_EQ(ha->counters().store_failures, 1u);
+}
+
+TEST_F(HomeAgentTest, GarbageNeverCrashesAndIsCounted) {
+  start();
+  std::mt19937 rng(7);
+  const auto good = bu_frame(1, 600s);
+  for (int i = 0; i < 3000; ++i) {
+    auto f = good;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int k = 0; k < flips; ++k) f[rng() % f.size()] = static_cast<std::uint8_t>(rng());
+    f.resize(rng() % (f.size() + 1));
+    io.inject(Port::uplink, f, sched.now());
+  }
+  sched.run_ready();
+  const auto& c = ha->counters();
+  EXPECT_EQ(c.frames_received, 3000u);
+  EXPECT_LE(c.bindings_created, 1u);
+}
+
+}  // namespace
+}  // namespace roam6::mip6d::ha

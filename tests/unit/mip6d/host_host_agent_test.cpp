@@ -1,0 +1,329 @@
+#include "mip6d/host/host_agent.hpp"
+
+#include <gtest/gtest.h>
+
+#include "mip6d/config/config_loader.hpp"
+#include "mip6d/io/fake_packet_io.hpp"
+#include "mip6d/io/recording_forwarding_table.hpp"
+#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "roam6/wire/ethernet.hpp"
+#include "roam6/wire/icmpv6.hpp"
+#include "roam6/wire/neighbour_discovery.hpp"
+
+namespace roam6::mip6d::host {
+namespace {
+
+using namespace std::chrono_literals;
+using wire::Ip6Addr;
+using wire::MacAddr;
+
+Ip6Addr addr(const char* s) { return *Ip6Addr::parse(s); }
+MacAddr mac(const char* s) { return *MacAddr::parse(s); }
+
+constexpr const char* kConfig = R"(
+role = "host"
+node_name = "host-b1"
+[interfaces]
+uplink = "eth0"
+guests = "guests0"
+[host]
+site = "site-b"
+care_of_address = "2001:db8:b::2"
+key = "site-b-hosts"
+requested_lifetime = 600
+[[sites]]
+name = "site-a"
+prefix = "2001:db8:a::/64"
+home_agent = "2001:db8:a::1"
+router_link_local = "fe80::1"
+router_mac = "02:00:00:00:0a:01"
+mtu = 1500
+[[sites]]
+name = "site-b"
+prefix = "2001:db8:b::/64"
+home_agent = "2001:db8:b::1"
+router_link_local = "fe80::1"
+router_mac = "02:00:00:00:0b:01"
+mtu = 1500
+[[keys]]
+name = "site-b-hosts"
+spi = 1001
+secret_hex = "00112233445566778899aabbccddeeff"
+[[guests]]
+name = "g1"
+mac = "52:54:00:00:00:01"
+home_address = "2001:db8:a::100"
+home_site = "site-a"
+[[guests]]
+name = "local"
+mac = "52:54:00:00:00:02"
+home_address = "2001:db8:b::200"
+home_site = "site-b"
+)";
+
+const MacAddr kUplinkMac = mac("02:00:00:00:0b:02");
+const MacAddr kGuestsMac = mac("02:00:00:00:0b:03");
+const MacAddr kGuestMac = mac("52:54:00:00:00:01");
+const MacAddr kHomeRouterMac = mac("02:00:00:00:0a:01");
+const Ip6Addr kHoa = addr("2001:db8:a::100");
+const Ip6Addr kCoa = addr("2001:db8:b::2");
+const Ip6Addr kHa = addr("2001:db8:a::1");
+
+class HostAgentTest : public ::testing::Test {
+ protected:
+  HostAgentTest() : config(load()), ha_keys(config.keys), io(kUplinkMac, kGuestsMac) {
+    agent = std::make_unique<HostAgent>(config, sched, io, fib, log);
+    agent->start();
+  }
+  static Config load() {
+    auto r = load_config_string(kConfig, "host-test.toml");
+    if (!r) throw std::runtime_error(r.error_report());
+    return std::move(r).config();
+  }
+
+  struct SentBu {
+    MacAddr to;
+    ReceivedBindingUpdate bu;
+  };
+  std::vector<SentBu> sent_bus() {
+    std::vector<SentBu> out;
+    for (const auto& f : io.take_sent(Port::uplink)) {
+      auto eth = wire::EthernetView::parse(f);
+      wire::MobilityPacket p;
+      if (wire::decode_mobility_packet(eth->payload(), p) != wire::Errc::ok) continue;
+      ReceivedBindingUpdate bu;
+      EXPECT_TRUE(check_binding_update(p, ha_keys, bu).ok());
+      out.push_back({eth->dst(), bu});
+    }
+    return out;
+  }
+  // The HA's answer to the host.
+  void ack(std::uint8_t status, std::uint16_t seq, std::chrono::seconds lifetime) {
+    std::vector<std::uint8_t> f(512);
+    auto head = wire::write_ethernet_header(f, kUplinkMac, mac("02:00:00:00:0b:01"), wire::ethertype::ipv6);
+    BindingAckSpec s;
+    s.home_agent = kHa;
+    s.care_of_address = kCoa;
+    s.home_address = kHoa;
+    s.status = status;
+    s.sequence = seq;
+    s.lifetime = lifetime;
+    auto n = write_binding_ack(wire::MutableByteSpan(f).subspan(*head), s, *ha_keys.find(1001u));
+    ASSERT_TRUE(n);
+    f.resize(*head + *n);
+    io.inject(Port::uplink, f, sched.now());
+    sched.run_ready();
+  }
+  template <class Build>
+  void from_guest(Build&& build, const MacAddr& dst = mac("33:33:00:00:00:02")) {
+    std::vector<std::uint8_t> f(512);
+    auto head = wire::write_ethernet_header(f, dst, kGuestMac, wire::ethertype::ipv6);
+    auto n = build(wire::MutableByteSpan(f).subspan(*head));
+    ASSERT_TRUE(n);
+    f.resize(*head + *n);
+    io.inject(Port::guests, f, sched.now());
+    sched.run_ready();
+  }
+
+  Config config;
+  KeyRing ha_keys;
+  SimulatedScheduler sched;
+  FakePacketIo io;
+  RecordingForwardingTable fib;
+  std::vector<std::string> lines;
+  Logger log{LogLevel::debug, [this](LogLevel, std::string_view l) { lines.emplace_back(l); }};
+  std::unique_ptr<HostAgent> agent;
+};
+
+TEST_F(HostAgentTest, AttachProgramsHeldPathResumeRegisters) {
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  const GuestPath* p = fib.guest(kGuestMac);
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->away);
+  EXPECT_FALSE(p->resumed);
+  EXPECT_EQ(p->home_agent, kHa);
+  EXPECT_EQ(p->care_of_address, kCoa);
+  EXPECT_EQ(p->router_mac, kHomeRouterMac);
+  EXPECT_TRUE(sent_bus().empty());  // nothing before it runs here
+
+  agent->resume("g1", sched.wall_now());
+  EXPECT_TRUE(fib.guest(kGuestMac)->resumed);
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_EQ(bus[0].to, mac("02:00:00:00:0b:01"));  // this site's router
+  EXPECT_EQ(bus[0].bu.source, kCoa);
+  EXPECT_EQ(bus[0].bu.home_address, kHoa);
+  EXPECT_EQ(bus[0].bu.destination, kHa);
+  EXPECT_EQ(bus[0].bu.sequence, 10);
+  EXPECT_EQ(bus[0].bu.lifetime_seconds, 600u);
+  ack(0, 10, 600s);
+  auto st = agent->guest("g1");
+  ASSERT_TRUE(st);
+  EXPECT_EQ(st->state, RegistrationState::bound);
+  EXPECT_EQ(st->last_sequence, 10);
+}
+
+TEST_F(HostAgentTest, FirstFrameFromGuestIsResume) {
+  agent->attach("g1", std::nullopt, std::nullopt);
+  // QEMU's self-announce: a RARP from the guest's MAC.
+  std::vector<std::uint8_t> rarp(60, 0);
+  ASSERT_TRUE(wire::write_ethernet_header(rarp, mac("ff:ff:ff:ff:ff:ff"), kGuestMac, wire::ethertype::rarp));
+  io.inject(Port::guests, rarp, sched.now());
+  sched.run_ready();
+  EXPECT_EQ(agent->counters().resumes_detected, 1u);
+  EXPECT_TRUE(fib.guest(kGuestMac)->resumed);
+  EXPECT_EQ(sent_bus().size(), 1u);
+  // Further frames change nothing.
+  io.inject(Port::guests, rarp, sched.now());
+  sched.run_ready();
+  EXPECT_EQ(agent->counters().resumes_detected, 1u);
+  EXPECT_TRUE(sent_bus().empty());
+}
+
+TEST_F(HostAgentTest, EmulatesTheHomeLink) {
+  agent->attach("g1", std::nullopt, std::nullopt);
+  agent->resume("g1", sched.wall_now());
+  io.take_sent(Port::guests);  // the unsolicited RA at resume
+
+  // Router Solicitation -> RA from the home router, home prefix, MTU - 40.
+  from_guest([](wire::MutableByteSpan b) {
+    return wire::write_router_solicitation(b, {.src = *Ip6Addr::parse("fe80::5054:ff:fe00:1"),
+                                               .source_link_layer = *MacAddr::parse("52:54:00:00:00:01")});
+  });
+  auto sent = io.take_sent(Port::guests);
+  ASSERT_EQ(sent.size(), 1u);
+  auto eth = wire::EthernetView::parse(sent[0]);
+  EXPECT_EQ(eth->src(), kHomeRouterMac);
+  EXPECT_EQ(eth->dst(), kGuestMac);
+  auto ip = wire::Ipv6View::parse(eth->payload());
+  EXPECT_EQ(ip->src(), addr("fe80::1"));
+  auto ra = wire::parse_router_advertisement(*ip, ip->payload());
+  ASSERT_TRUE(ra) << wire::describe(ra.error());
+  EXPECT_EQ(ra->options().mtu, 1460u);
+  ASSERT_EQ(ra->options().prefix_count, 1u);
+  EXPECT_EQ(ra->options().prefixes()[0].prefix, *wire::Ip6Prefix::parse("2001:db8:a::/64"));
+  EXPECT_EQ(ra->options().source_link_layer, kHomeRouterMac);
+
+  // NS for the home router and for an on-link home neighbour: the router MAC.
+  for (const char* target : {"fe80::1", "2001:db8:a::77"}) {
+    from_guest([&](wire::MutableByteSpan b) {
+      return wire::write_neighbour_solicitation(b, {.src = kHoa, .target = addr(target), .dst = std::nullopt,
+                                                    .source_link_layer = kGuestMac});
+    });
+    sent = io.take_sent(Port::guests);
+    ASSERT_EQ(sent.size(), 1u) << target;
+    eth = wire::EthernetView::parse(sent[0]);
+    EXPECT_EQ(eth->src(), kHomeRouterMac);
+    ip = wire::Ipv6View::parse(eth->payload());
+    auto na = wire::parse_neighbour_advertisement(*ip, ip->payload());
+    ASSERT_TRUE(na);
+    EXPECT_EQ(na->target(), addr(target));
+    EXPECT_EQ(na->options().target_link_layer, kHomeRouterMac);
+    EXPECT_EQ(na->router(), std::string(target) == "fe80::1");
+  }
+  // DAD for its own home address is not answered (it must not fail).
+  from_guest([&](wire::MutableByteSpan b) {
+    return wire::write_neighbour_solicitation(b, {.src = Ip6Addr{}, .target = kHoa, .dst = std::nullopt,
+                                                  .source_link_layer = std::nullopt});
+  });
+  EXPECT_TRUE(io.take_sent(Port::guests).empty());
+  // Periodic RAs keep the default route fresh.
+  sched.advance(301s);
+  EXPECT_EQ(io.take_sent(Port::guests).size(), 1u);
+}
+
+TEST_F(HostAgentTest, DetachMovedIsSilentStoppedDeregisters) {
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  agent->resume("g1", sched.wall_now());
+  sent_bus();
+  ack(0, 10, 600s);
+  agent->detach("g1", false);
+  EXPECT_EQ(fib.guest(kGuestMac), nullptr);
+  sched.advance(3600s);
+  EXPECT_TRUE(sent_bus().empty());
+  EXPECT_FALSE(agent->guest("g1"));
+
+  agent->attach("g1", std::nullopt, std::uint16_t{20});
+  agent->resume("g1", sched.wall_now());
+  sent_bus();
+  ack(0, 21, 600s);
+  agent->detach("g1", true);
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_EQ(bus[0].bu.lifetime_seconds, 0u);
+  EXPECT_EQ(bus[0].bu.sequence, 22);
+  EXPECT_TRUE(agent->guest("g1"));  // until the deregistration is answered
+  EXPECT_THROW(agent->resume("g1", sched.wall_now()), GuestCommandError);
+  ack(0, 22, 0s);
+  sched.run_ready();
+  EXPECT_FALSE(agent->guest("g1"));
+}
+
+TEST_F(HostAgentTest, GuestAtHomeRemovesAnyOldBinding) {
+  agent->attach("local", std::nullopt, std::uint16_t{300});
+  const GuestPath* p = fib.guest(mac("52:54:00:00:00:02"));
+  ASSERT_NE(p, nullptr);
+  EXPECT_FALSE(p->away);
+  agent->resume("local", sched.wall_now());
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_EQ(bus[0].bu.lifetime_seconds, 0u);
+  EXPECT_EQ(bus[0].bu.sequence, 301);
+  EXPECT_EQ(bus[0].bu.destination, addr("2001:db8:b::1"));
+}
+
+TEST_F(HostAgentTest, CommandErrors) {
+  EXPECT_THROW(agent->resume("nobody", sched.wall_now()), GuestCommandError);
+  try {
+    agent->attach("nobody", std::nullopt, std::nullopt);
+    FAIL();
+  } catch (const GuestCommandError& e) {
+    EXPECT_EQ(e.code(), "unknown_guest");
+  }
+  GuestDescription wrong{"g1", mac("52:54:00:00:00:99"), kHoa, "site-a"};
+  try {
+    agent->attach("g1", wrong, std::nullopt);
+    FAIL();
+  } catch (const GuestCommandError& e) {
+    EXPECT_EQ(e.code(), "invalid_argument");
+  }
+  GuestDescription outside{"x", mac("52:54:00:00:00:99"), addr("2001:db8:f::1"), "site-a"};
+  EXPECT_THROW(agent->attach("x", outside, std::nullopt), GuestCommandError);
+  GuestDescription nosite{"x", mac("52:54:00:00:00:99"), kHoa, "site-z"};
+  EXPECT_THROW(agent->attach("x", nosite, std::nullopt), GuestCommandError);
+  agent->attach("g1", std::nullopt, std::nullopt);
+  GuestDescription same_mac{"x", kGuestMac, addr("2001:db8:a::101"), "site-a"};
+  EXPECT_THROW(agent->attach("x", same_mac, std::nullopt), GuestCommandError);
+  // A guest not in the configuration, fully described.
+  GuestDescription dynamic{"x", mac("52:54:00:00:00:99"), addr("2001:db8:a::101"), "site-a"};
+  agent->attach("x", dynamic, std::nullopt);
+  EXPECT_TRUE(agent->guest("x"));
+  EXPECT_EQ(agent->guests().size(), 2u);
+}
+
+TEST_F(HostAgentTest, ForgedAckIsIgnored) {
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  agent->resume("g1", sched.wall_now());
+  sent_bus();
+  std::vector<Key> forged_keys{config.keys[0]};
+  forged_keys[0].secret.assign(16, 0x42);
+  KeyRing forger(forged_keys);
+  std::vector<std::uint8_t> f(512);
+  auto head = wire::write_ethernet_header(f, kUplinkMac, mac("02:00:00:00:0b:01"), wire::ethertype::ipv6);
+  BindingAckSpec s;
+  s.home_agent = kHa;
+  s.care_of_address = kCoa;
+  s.home_address = kHoa;
+  s.status = 0;
+  s.sequence = 10;
+  s.lifetime = 600s;
+  auto n = write_binding_ack(wire::MutableByteSpan(f).subspan(*head), s, *forger.find(1001u));
+  f.resize(*head + *n);
+  io.inject(Port::uplink, f, sched.now());
+  sched.run_ready();
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::registering);
+  EXPECT_EQ(agent->counters().ba_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)], 1u);
+}
+
+}  // namespace
+}  // namespace roam6::mip6d::host
