@@ -19,10 +19,23 @@ inline std::uint64_t add_wrapping(std::uint64_t a, std::uint64_t b) noexcept {
 }
 
 // Native-order sum of `n` octets that start at an even position of the
-// checksummed data.
+// checksummed data. Sixteen octets per step into two independent sums, so
+// the carry chains of the two run in parallel.
 inline std::uint64_t native_sum(const std::uint8_t* p, std::size_t n,
                                 std::uint64_t acc) noexcept {
-  while (n >= 8) {
+  std::uint64_t acc2 = 0;
+  while (n >= 16) {
+    std::uint64_t v;
+    std::uint64_t w;
+    std::memcpy(&v, p, 8);
+    std::memcpy(&w, p + 8, 8);
+    acc = add_wrapping(acc, v);
+    acc2 = add_wrapping(acc2, w);
+    p += 16;
+    n -= 16;
+  }
+  acc = add_wrapping(acc, acc2);
+  if (n >= 8) {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
     acc = add_wrapping(acc, v);
@@ -72,13 +85,22 @@ inline std::uint32_t network_order(std::uint64_t native) noexcept {
 }
 
 // Pseudo-header (addresses, length, next header) plus the upper layer.
-inline std::uint64_t upper_layer_sum(const Ip6Addr& src, const Ip6Addr& dst,
+inline std::uint64_t upper_layer_sum(const std::uint8_t* src, const std::uint8_t* dst,
                                      std::uint8_t next_header, ByteSpan upper) noexcept {
-  std::uint64_t native = native_sum(src.bytes.data(), 16, 0);
-  native = native_sum(dst.bytes.data(), 16, native);
+  // The two addresses: four words, no loop.
+  std::uint64_t s0, s1, d0, d1;
+  std::memcpy(&s0, src, 8);
+  std::memcpy(&s1, src + 8, 8);
+  std::memcpy(&d0, dst, 8);
+  std::memcpy(&d1, dst + 8, 8);
+  std::uint64_t native = add_wrapping(add_wrapping(s0, s1), add_wrapping(d0, d1));
   native = native_sum(upper, native);
   return std::uint64_t{network_order(native)} + static_cast<std::uint32_t>(upper.size()) +
          next_header;
+}
+inline std::uint64_t upper_layer_sum(const Ip6Addr& src, const Ip6Addr& dst,
+                                     std::uint8_t next_header, ByteSpan upper) noexcept {
+  return upper_layer_sum(src.bytes.data(), dst.bytes.data(), next_header, upper);
 }
 
 }  // namespace
@@ -105,6 +127,11 @@ std::uint16_t upper_layer_checksum(const Ip6Addr& src, const Ip6Addr& dst,
 }
 
 bool upper_layer_checksum_valid(const Ip6Addr& src, const Ip6Addr& dst,
+                                std::uint8_t next_header, ByteSpan upper) noexcept {
+  return checksum_fold(upper_layer_sum(src, dst, next_header, upper)) == 0xffff;
+}
+
+bool upper_layer_checksum_valid(const std::uint8_t* src, const std::uint8_t* dst,
                                 std::uint8_t next_header, ByteSpan upper) noexcept {
   return checksum_fold(upper_layer_sum(src, dst, next_header, upper)) == 0xffff;
 }

@@ -42,6 +42,7 @@ constexpr ErrcText text_of(Errc e) noexcept {
     case Errc::truncated_mobility_option: return {"truncated_mobility_option", "message ends inside a mobility option header"};
     case Errc::mobility_option_exceeds_message: return {"mobility_option_exceeds_message", "mobility option length runs past the message"};
     case Errc::bad_mobility_option_length: return {"bad_mobility_option_length", "mobility option has the wrong length for its type"};
+    case Errc::bad_home_network_prefix_length: return {"bad_home_network_prefix_length", "Home Network Prefix option with a prefix length above 128"};
     case Errc::mobility_option_misaligned: return {"mobility_option_misaligned", "mobility option violates its alignment requirement"};
     case Errc::mobility_option_after_authentication: return {"mobility_option_after_authentication", "mobility option after the authentication option that must be last"};
     case Errc::mobility_auth_option_not_found: return {"mobility_auth_option_not_found", "no complete Mobility Message Authentication option at the given offset"};

@@ -1,12 +1,11 @@
 #include "roam6/wire/extension_headers.hpp"
 
+#include "extension_chain_walk.hpp"
+
 namespace roam6::wire {
 
-namespace {
+namespace detail {
 
-// Walks the TLV options of a Hop-by-Hop or Destination Options header.
-// `hdr` spans the whole extension header; `hdr_offset` is its offset from the
-// IPv6 header (for Parameter Problem pointers).
 Errc walk_options(ByteSpan hdr, std::uint16_t hdr_offset, bool destination_header,
                   ExtensionChain& chain) noexcept {
   std::size_t i = 2;
@@ -16,18 +15,24 @@ Errc walk_options(ByteSpan hdr, std::uint16_t hdr_offset, bool destination_heade
       ++i;
       continue;
     }
-    if (i + 2 > hdr.size()) return Errc::truncated_extension_option;
+    if (i + 2 > hdr.size()) [[unlikely]]
+      return Errc::truncated_extension_option;
     const std::uint8_t len = hdr[i + 1];
-    if (i + 2 + len > hdr.size()) return Errc::extension_option_exceeds_header;
+    if (i + 2 + len > hdr.size()) [[unlikely]]
+      return Errc::extension_option_exceeds_header;
     const std::uint8_t* data = hdr.data() + i + 2;
     if (type == dest_option::padn) {
       // nothing to record
     } else if (destination_header && type == dest_option::home_address) {
-      if (len != 16) return Errc::bad_home_address_option_length;
-      if (chain.home_address) return Errc::duplicate_home_address_option;
+      if (len != 16) [[unlikely]]
+        return Errc::bad_home_address_option_length;
+      if (chain.home_address) [[unlikely]]
+        return Errc::duplicate_home_address_option;
       chain.home_address = Ip6Addr::from_bytes(data);
+      chain.home_address_offset = static_cast<std::uint16_t>(hdr_offset + i + 2);
     } else if (destination_header && type == dest_option::tunnel_encapsulation_limit) {
-      if (len != 1) return Errc::bad_tunnel_encapsulation_limit_option;
+      if (len != 1) [[unlikely]]
+        return Errc::bad_tunnel_encapsulation_limit_option;
       chain.tunnel_encapsulation_limit = data[0];
     } else if ((type >> 6) != 0 && !chain.unrecognised_option_offset) {
       // Action bits 01/10/11: the packet must be discarded (RFC 8200 4.2).
@@ -39,87 +44,16 @@ Errc walk_options(ByteSpan hdr, std::uint16_t hdr_offset, bool destination_heade
   return Errc::ok;
 }
 
-}  // namespace
+}  // namespace detail
+
+Errc walk_extension_chain(const Ipv6View& ip, ExtensionChain& chain) noexcept {
+  return detail::walk_chain(ip, chain);
+}
 
 Result<ExtensionChain> walk_extension_chain(const Ipv6View& ip) noexcept {
-  ExtensionChain chain;
-  const ByteSpan payload = ip.payload();
-  std::uint8_t next = ip.next_header();
-  std::size_t offset = 0;  // within the payload
-
-  for (;;) {
-    const auto abs_offset = static_cast<std::uint16_t>(ipv6_header_size + offset);
-    switch (next) {
-      case ipproto::hop_by_hop:
-      case ipproto::destination_options:
-      case ipproto::routing:
-      case ipproto::fragment:
-      case ipproto::ah:
-        break;
-      default:
-        chain.upper_protocol = next;
-        chain.upper_offset = abs_offset;
-        return chain;
-    }
-    if (next == ipproto::hop_by_hop && chain.header_count != 0) return Errc::hop_by_hop_not_first;
-    if (chain.header_count == max_extension_headers) return Errc::extension_chain_too_long;
-    ++chain.header_count;
-
-    const std::size_t remaining = payload.size() - offset;
-    if (remaining < 8) {
-      return next == ipproto::fragment ? Errc::truncated_fragment_header
-                                       : Errc::truncated_extension_header;
-    }
-    const std::uint8_t* h = payload.data() + offset;
-    std::size_t length = 0;
-    if (next == ipproto::fragment) {
-      length = 8;
-    } else if (next == ipproto::ah) {
-      length = (std::size_t{h[1]} + 2) * 4;  // RFC 4302: 4-octet units, minus 2
-    } else {
-      length = (std::size_t{h[1]} + 1) * 8;
-    }
-    if (length > remaining) return Errc::extension_header_exceeds_payload;
-    const ByteSpan hdr{h, length};
-
-    switch (next) {
-      case ipproto::hop_by_hop:
-        ROAM6_TRY_ERRC(walk_options(hdr, abs_offset, false, chain));
-        break;
-      case ipproto::destination_options:
-        ROAM6_TRY_ERRC(walk_options(hdr, abs_offset, true, chain));
-        break;
-      case ipproto::routing: {
-        const std::uint8_t type = h[2];
-        const std::uint8_t segments_left = h[3];
-        if (type == routing_type2) {
-          if (h[1] != 2) return Errc::bad_type2_routing_header_length;
-          if (segments_left > 1) return Errc::bad_type2_segments_left;
-          chain.type2_home_address = Ip6Addr::from_bytes(h + 8);
-          chain.type2_segments_left = segments_left;
-        } else if (segments_left != 0 && !chain.unsupported_routing_offset) {
-          chain.unsupported_routing_offset = static_cast<std::uint16_t>(abs_offset + 2);
-        }
-        break;
-      }
-      case ipproto::fragment: {
-        chain.fragmented = true;
-        chain.fragment_id = load_be32(h + 4);
-        if ((load_be16(h + 2) >> 3) != 0) {
-          // The rest is fragment data, not headers.
-          chain.later_fragment = true;
-          chain.upper_protocol = h[0];
-          chain.upper_offset = static_cast<std::uint16_t>(abs_offset + 8);
-          return chain;
-        }
-        break;
-      }
-      default:  // AH: nothing to look at inside
-        break;
-    }
-    next = h[0];
-    offset += length;
-  }
+  Result<ExtensionChain> result{ExtensionChain{}};
+  ROAM6_TRY_ERRC(walk_extension_chain(ip, *result));
+  return result;
 }
 
 Result<std::size_t> write_home_address_option_header(MutableByteSpan out, std::uint8_t next_header,

@@ -74,7 +74,9 @@ Result<std::uint64_t> decode_replay_protection(const MobilityOption& o) noexcept
 
 Result<HomeNetworkPrefix> decode_home_network_prefix(const MobilityOption& o) noexcept {
   ROAM6_TRY_ERRC(need_length(o, home_network_prefix_length));
-  // data[0] is reserved.
+  // data[0] is reserved. An IPv6 prefix is at most 128 bits long; the writer
+  // refuses anything longer, and so does the ND Prefix Information decoder.
+  if (o.data[1] > 128) return Errc::bad_home_network_prefix_length;
   return HomeNetworkPrefix{o.data[1], Ip6Addr::from_bytes(o.data.data() + 2)};
 }
 
@@ -120,23 +122,64 @@ Errc record(std::optional<T>& slot, const Result<T>& decoded, MobilityOptionSet&
 // What may still follow, once an authentication option has been seen.
 enum class Seal : std::uint8_t { open, only_mn_aaa, closed };
 
+// The same as `set = MobilityOptionSet{}` for every observable member, but
+// only the engaged flags are written, not the few hundred octets of storage:
+// this runs for every message.
+void reset(MobilityOptionSet& set) noexcept {
+  set.binding_refresh_advice.reset();
+  set.alternate_care_of_address.reset();
+  set.nonce_indices.reset();
+  set.binding_authorization_data.reset();
+  set.mobile_node_identifier.reset();
+  set.mn_ha_authentication.reset();
+  set.mn_aaa_authentication.reset();
+  set.replay_protection.reset();
+  set.home_network_prefix.reset();
+  set.handoff_indicator.reset();
+  set.access_technology_type.reset();
+  set.mobile_node_link_layer_identifier.reset();
+  set.link_local_address.reset();
+  set.timestamp.reset();
+  set.home_network_prefix_count = 0;
+  set.duplicate_count = 0;
+  set.unknown_count = 0;
+}
+// A member added to MobilityOptionSet must be reset above too.
+static_assert(sizeof(void*) != 8 || sizeof(MobilityOptionSet) == 280,
+              "MobilityOptionSet changed: update reset()");
+
 }  // namespace
 
 Errc decode_mobility_options(ByteSpan options, std::size_t options_offset,
                              MobilityOptionSet& set) noexcept {
-  set = MobilityOptionSet{};
+  reset(set);
   Seal seal = Seal::open;
-  MobilityOptionReader reader(options, options_offset);
-  while (!reader.done()) {
-    auto next = reader.next();
-    if (!next) return next.error();
-    const MobilityOption& o = *next;
-    if (o.type == mobility_option::pad1 || o.type == mobility_option::padn) continue;
+  // MobilityOptionReader's framing checks, written out so the per-option
+  // values stay in registers.
+  const std::uint8_t* const area = options.data();
+  const std::size_t size = options.size();
+  std::size_t at = 0;
+  while (at < size) {
+    const std::uint8_t type = area[at];
+    if (type == mobility_option::pad1) {
+      ++at;
+      continue;
+    }
+    if (size - at < 2) [[unlikely]]
+      return Errc::truncated_mobility_option;
+    const std::size_t length = area[at + 1];
+    if (size - at - 2 < length) [[unlikely]]
+      return Errc::mobility_option_exceeds_message;
+    const MobilityOption o{type, ByteSpan(area + at + 2, length),
+                           static_cast<std::uint16_t>(options_offset + at)};
+    at += 2 + length;
+    if (type == mobility_option::padn) continue;
 
-    const bool is_mn_aaa = o.type == mobility_option::message_authentication &&
-                           !o.data.empty() && o.data[0] == mobility_auth_subtype::mn_aaa;
-    if (seal == Seal::closed || (seal == Seal::only_mn_aaa && !is_mn_aaa))
-      return Errc::mobility_option_after_authentication;
+    if (seal != Seal::open) [[unlikely]] {
+      const bool is_mn_aaa = o.type == mobility_option::message_authentication &&
+                             !o.data.empty() && o.data[0] == mobility_auth_subtype::mn_aaa;
+      if (seal == Seal::closed || !is_mn_aaa) return Errc::mobility_option_after_authentication;
+    }
 
     switch (o.type) {
       case mobility_option::binding_refresh_advice:

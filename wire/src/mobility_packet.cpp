@@ -1,5 +1,8 @@
 #include "roam6/wire/mobility_packet.hpp"
 
+#include "extension_chain_walk.hpp"
+#include "roam6/wire/checksum.hpp"
+
 namespace roam6::wire {
 
 namespace {
@@ -70,23 +73,24 @@ Result<std::size_t> MobilityPacketWriter::finish() noexcept {
 Errc decode_mobility_packet(ByteSpan ipv6_packet, MobilityPacket& out) noexcept {
   const auto ip = Ipv6View::parse(ipv6_packet);
   if (!ip) return ip.error();
-  const auto chain = walk_extension_chain(*ip);
-  if (!chain) return chain.error();
-  if (chain->upper_protocol != ipproto::mobility || chain->later_fragment)
-    return Errc::not_mobility_header;
-  const auto mh = MobilityHeaderView::parse(ip->packet().subspan(chain->upper_offset));
-  if (!mh) return mh.error();
   out.ip = *ip;
-  out.chain = *chain;
-  out.mh = *mh;
-  // From the locals, not from `out`: reading back what was just copied in
-  // stalls on store forwarding.
-  const Ip6Addr pseudo_src = chain->home_address ? *chain->home_address : ip->src();
-  const Ip6Addr pseudo_dst = chain->type2_home_address && chain->type2_segments_left != 0
-                                 ? *chain->type2_home_address
-                                 : ip->dst();
-  return mh->checksum_valid(pseudo_src, pseudo_dst) ? Errc::ok
-                                                    : Errc::bad_mobility_header_checksum;
+  // The chain is walked straight into `out` (no copy of it), inline.
+  ROAM6_TRY_ERRC(detail::walk_chain(*ip, out.chain));
+  const ExtensionChain& chain = out.chain;
+  if (chain.upper_protocol != ipproto::mobility || chain.later_fragment) [[unlikely]]
+    return Errc::not_mobility_header;
+  const ByteSpan packet = ip->packet();
+  ROAM6_TRY_ERRC(MobilityHeaderView::parse(packet.subspan(chain.upper_offset), out.mh));
+  // The pseudo-header addresses are read where they are in the packet (not
+  // from the chain just written, which would stall on store forwarding).
+  const std::uint8_t* pseudo_src =
+      chain.home_address ? packet.data() + chain.home_address_offset : ip->src_bytes();
+  const std::uint8_t* pseudo_dst = chain.type2_home_address && chain.type2_segments_left != 0
+                                       ? packet.data() + chain.type2_home_address_offset
+                                       : ip->dst_bytes();
+  return upper_layer_checksum_valid(pseudo_src, pseudo_dst, ipproto::mobility, out.mh.bytes())
+             ? Errc::ok
+             : Errc::bad_mobility_header_checksum;
 }
 
 Result<MobilityPacket> decode_mobility_packet(ByteSpan ipv6_packet) noexcept {

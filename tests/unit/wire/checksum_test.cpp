@@ -73,5 +73,37 @@ TEST(Checksum, AgreesWithPlain16BitLoopForAllLengthsAndOffsets) {
   }
 }
 
+TEST(Checksum, UpperLayerAgreesWithReferenceForAllLengths) {
+  // The pseudo-header path sums the addresses as four words and the data
+  // sixteen octets per step: check both overloads (addresses as Ip6Addr and
+  // in place) against the textbook loop over pseudo-header and data, for
+  // every length, with carry-heavy addresses and data.
+  const auto src = test::addr("ffff:ffff:fffe:ffff:ffff:ffff:ffff:fff0");
+  const auto dst = test::addr("fe80::ffff:ffff:ffff:ff01");
+  std::vector<std::uint8_t> data(150);
+  std::uint32_t x = 777;
+  for (auto& b : data) {
+    x = x * 1103515245u + 12345u;
+    b = (x >> 24) < 80 ? static_cast<std::uint8_t>(x >> 16) : 0xff;
+  }
+  for (std::size_t length = 4; length <= data.size(); ++length) {
+    std::vector<std::uint8_t> upper(data.begin(), data.begin() + static_cast<std::ptrdiff_t>(length));
+    upper[2] = 0;
+    upper[3] = 0;
+    const std::uint16_t expected =
+        test::reference_checksum(test::with_pseudo_header(src, dst, 135, upper));
+    EXPECT_EQ(upper_layer_checksum(src, dst, 135, upper), expected) << "length " << length;
+    upper[2] = static_cast<std::uint8_t>(expected >> 8);
+    upper[3] = static_cast<std::uint8_t>(expected);
+    EXPECT_TRUE(upper_layer_checksum_valid(src, dst, 135, upper)) << "length " << length;
+    EXPECT_TRUE(upper_layer_checksum_valid(src.bytes.data(), dst.bytes.data(), 135, upper))
+        << "length " << length;
+    upper[length - 1] ^= 0x10;
+    EXPECT_FALSE(upper_layer_checksum_valid(src, dst, 135, upper)) << "length " << length;
+    EXPECT_FALSE(upper_layer_checksum_valid(src.bytes.data(), dst.bytes.data(), 135, upper))
+        << "length " << length;
+  }
+}
+
 }  // namespace
 }  // namespace roam6::wire

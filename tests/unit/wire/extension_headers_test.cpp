@@ -266,3 +266,88 @@ TEST(ExtensionBuilders, Type2RoutingRoundTrip) {
 
 }  // namespace
 }  // namespace roam6::wire
+
+namespace roam6::wire {
+namespace {
+
+// The in-place form fills the caller's chain (reset first) and agrees with
+// the Result form; the offsets point at the addresses in the packet.
+TEST(ExtensionChainInPlace, SameAsResultFormWithAddressOffsets) {
+  Bytes b = test::ipv6_header(ipproto::hop_by_hop, kCoa, kHa);
+  append(b, {ipproto::routing, 0, 1, 4, 0, 0, 0, 0});   // HbH at 40
+  append(b, {ipproto::destination_options, 2, 2, 1, 0, 0, 0, 0});  // RH2 at 48
+  append(b, kHoa);
+  append_hao_header(b, ipproto::mobility, kCoa);         // DestOpts at 72
+  append(b, {59, 0, 0, 0, 0, 0, 0, 0});
+  test::finish_ipv6(b);
+  const auto ip = Ipv6View::parse(b);
+  ASSERT_TRUE(ip);
+  ExtensionChain c;
+  c.fragment_id = 99;  // stale values from an earlier packet are cleared
+  c.unsupported_routing_offset = 7;
+  ASSERT_EQ(walk_extension_chain(*ip, c), Errc::ok);
+  const auto r = walk_extension_chain(*ip);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(c.upper_offset, r->upper_offset);
+  EXPECT_EQ(c.upper_protocol, ipproto::mobility);
+  EXPECT_EQ(c.header_count, 3);
+  EXPECT_EQ(c.fragment_id, 0u);
+  EXPECT_FALSE(c.unsupported_routing_offset);
+  EXPECT_EQ(c.type2_home_address_offset, 56);
+  EXPECT_EQ(c.home_address_offset, 80);
+  EXPECT_EQ(r->type2_home_address_offset, 56);
+  EXPECT_EQ(r->home_address_offset, 80);
+  EXPECT_EQ(Ip6Addr::from_bytes(b.data() + c.type2_home_address_offset), kHoa);
+  EXPECT_EQ(Ip6Addr::from_bytes(b.data() + c.home_address_offset), kCoa);
+  EXPECT_EQ(c.home_address, kCoa);
+  EXPECT_EQ(c.type2_home_address, kHoa);
+}
+
+// The usual 24-octet Home Address header is read without walking its
+// options; every other layout is walked. Both find the same address, the
+// same offset, and the same errors.
+TEST(ExtensionChainInPlace, HomeAddressHeaderLayouts) {
+  struct Case {
+    Bytes header;  // Destination Options header, next header MH
+    std::uint16_t offset;
+  };
+  const Case cases[] = {
+      {{ipproto::mobility, 2, 1, 2, 0, 0, 201, 16}, 48},          // usual layout
+      {{ipproto::mobility, 2, 1, 2, 0xab, 0xcd, 201, 16}, 48},    // PadN data not zero
+      {{ipproto::mobility, 2, 0, 0, 1, 0, 201, 16}, 48},          // Pad1 Pad1 PadN(0)
+      {{ipproto::mobility, 3, 1, 4, 0, 0, 0, 0, 0, 0, 201, 16}, 52},  // misaligned (8n+2): found
+  };
+  for (const Case& k : cases) {
+    Bytes b = test::ipv6_header(ipproto::destination_options, kCoa, kHa);
+    append(b, k.header);
+    append(b, kHoa);
+    while ((b.size() - 40) % 8 != 0) b.push_back(0);  // Pad1s to the header's end
+    append(b, {59, 0, 0, 0, 0, 0, 0, 0});
+    test::finish_ipv6(b);
+    auto c = walk(b);
+    ASSERT_TRUE(c) << describe(c.error());
+    EXPECT_EQ(c->home_address, kHoa);
+    EXPECT_EQ(c->home_address_offset, k.offset);
+    EXPECT_EQ(c->upper_protocol, ipproto::mobility);
+  }
+  // Two usual-layout headers: the second HAO is a duplicate.
+  Bytes b = test::ipv6_header(ipproto::destination_options, kCoa, kHa);
+  append_hao_header(b, ipproto::destination_options, kHoa);
+  append_hao_header(b, ipproto::mobility, kHoa);
+  append(b, {59, 0, 0, 0, 0, 0, 0, 0});
+  test::finish_ipv6(b);
+  EXPECT_EQ(walk(b).error(), Errc::duplicate_home_address_option);
+  // The usual layout in a Hop-by-Hop header is not a Home Address option.
+  Bytes h = test::ipv6_header(ipproto::hop_by_hop, kCoa, kHa);
+  append(h, {ipproto::mobility, 2, 1, 2, 0, 0, 201, 16});
+  append(h, kHoa);
+  append(h, {59, 0, 0, 0, 0, 0, 0, 0});
+  test::finish_ipv6(h);
+  auto c = walk(h);
+  ASSERT_TRUE(c) << describe(c.error());
+  EXPECT_FALSE(c->home_address);
+  EXPECT_EQ(c->unrecognised_option_offset, 46);
+}
+
+}  // namespace
+}  // namespace roam6::wire

@@ -93,6 +93,7 @@ TEST(MobilityErrors, EveryMobilityErrcHasItsName) {
       {Errc::truncated_mobility_option, "truncated_mobility_option"},
       {Errc::mobility_option_exceeds_message, "mobility_option_exceeds_message"},
       {Errc::bad_mobility_option_length, "bad_mobility_option_length"},
+      {Errc::bad_home_network_prefix_length, "bad_home_network_prefix_length"},
       {Errc::mobility_option_misaligned, "mobility_option_misaligned"},
       {Errc::mobility_option_after_authentication, "mobility_option_after_authentication"},
       {Errc::mobility_auth_option_not_found, "mobility_auth_option_not_found"},
@@ -365,6 +366,30 @@ TEST(MobilityHeaderChecksum, WriteErrors) {
             Errc::truncated_mobility_header);
   EXPECT_EQ(write_mobility_header_checksum(MutableByteSpan(b).first(8), kHoa, kHa),
             Errc::mobility_header_exceeds_packet);
+}
+
+TEST(MobilityHeaderView, InPlaceParseMatchesAndLeavesTheViewOnError) {
+  Bytes b = mh_base(mh_type::binding_update);
+  append(b, {0, 1, 0x80, 0, 0, 10, 1, 2, 0, 0});  // BU + PadN(4): 16 octets
+  set_header_len(b);
+  MobilityHeaderView v;
+  ASSERT_EQ(MobilityHeaderView::parse(b, v), Errc::ok);
+  const auto r = parse(b);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(v.data(), r->data());
+  EXPECT_EQ(v.size(), r->size());
+  EXPECT_EQ(v.options_offset(), r->options_offset());
+  EXPECT_EQ(v.size(), 16u);
+  EXPECT_EQ(v.options_offset(), 12u);
+
+  Bytes bad = b;
+  bad[0] = 6;
+  EXPECT_EQ(MobilityHeaderView::parse(bad, v), Errc::mobility_payload_proto_not_none);
+  EXPECT_EQ(v.data(), r->data());  // unchanged
+  EXPECT_EQ(v.size(), 16u);
+  EXPECT_EQ(MobilityHeaderView::parse(ByteSpan(b).first(12), v), Errc::mobility_header_exceeds_packet);
+  EXPECT_EQ(MobilityHeaderView::parse(ByteSpan(b).first(7), v), Errc::truncated_mobility_header);
+  EXPECT_EQ(v.size(), 16u);
 }
 
 }  // namespace

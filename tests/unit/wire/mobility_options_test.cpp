@@ -265,6 +265,30 @@ TEST(MobilityOptionDecode, HomeNetworkPrefix) {
             Errc::bad_mobility_option_length);
 }
 
+// Found by fuzz_mobility_roundtrip: the decoder took a prefix length of 200,
+// which MobilityHeaderWriter::add_home_network_prefix refuses (and no IPv6
+// prefix has), so a decoded option could not be sent back.
+TEST(MobilityOptionDecode, HomeNetworkPrefixLengthAtMost128) {
+  for (const int length : {0, 1, 64, 127, 128}) {
+    Bytes data{0, static_cast<std::uint8_t>(length)};
+    append(data, kPrefix);
+    const auto v = decode_home_network_prefix(option_of(tlv(22, data)));
+    ASSERT_TRUE(v) << length;
+    EXPECT_EQ(v->prefix_length, length);
+  }
+  for (const int length : {129, 200, 255}) {
+    Bytes data{0, static_cast<std::uint8_t>(length)};
+    append(data, kPrefix);
+    EXPECT_EQ(decode_home_network_prefix(option_of(tlv(22, data))).error(),
+              Errc::bad_home_network_prefix_length)
+        << length;
+  }
+  // The one-pass decode refuses the message rather than keep the option.
+  Bytes b{22, 18, 0, 129};  // at kBase = 12, 8n+4
+  append(b, kPrefix);
+  EXPECT_EQ(decode_mobility_options(b, kBase).error(), Errc::bad_home_network_prefix_length);
+}
+
 TEST(MobilityOptionDecode, HandoffIndicatorAndAccessTechnology) {
   auto hi = decode_handoff_indicator(option_of({23, 2, 0, 3}));
   ASSERT_TRUE(hi);

@@ -651,5 +651,31 @@ TEST(MobilityTimeUnits, FromSeconds) {
   EXPECT_EQ(mobility_time_units_from_seconds(262144).error(), Errc::value_out_of_range);
 }
 
+TEST(MobilityWriterOptions, PaddingOfEverySizeIsZeroFilled) {
+  // An identifier of 1..8 octets leaves the MH at every offset modulo 8, so
+  // the Replay Protection option (8n+2) and finish() need every padding size
+  // from 0 to 7; the buffer's 0xcc garbage must not leak into a PadN.
+  for (std::size_t id_length = 1; id_length <= 8; ++id_length) {
+    Buffer buf;
+    MobilityHeaderWriter w(buf.span());
+    const Bytes id(id_length, 'x');
+    w.begin_binding_update(kBu).add_mobile_node_identifier(1, id).add_replay_protection(7);
+    auto n = w.finish();
+    ASSERT_TRUE(n) << describe(n.error());
+    const auto mh = MobilityHeaderView::parse(buf.view(*n));
+    ASSERT_TRUE(mh);
+    EXPECT_EQ(verify_mobility_option_alignment(*mh), Errc::ok);
+    MobilityOptionReader reader(*mh);
+    while (!reader.done()) {
+      const auto o = reader.next();
+      ASSERT_TRUE(o);
+      if (o->type == mobility_option::padn) {
+        for (const std::uint8_t b : o->data) EXPECT_EQ(b, 0) << "identifier " << id_length;
+      }
+    }
+    for (std::size_t i = 0; i < *n; ++i) EXPECT_NE(buf.data[i], 0xcc) << "octet " << i;
+  }
+}
+
 }  // namespace
 }  // namespace roam6::wire

@@ -26,5 +26,9 @@ std::uint16_t upper_layer_checksum(const Ip6Addr& src, const Ip6Addr& dst,
 // True when `upper` (checksum field included) sums to 0xffff.
 bool upper_layer_checksum_valid(const Ip6Addr& src, const Ip6Addr& dst,
                                 std::uint8_t next_header, ByteSpan upper) noexcept;
+// The same with each address given as its 16 octets in place (in the packet,
+// say), so a per-packet caller copies nothing.
+bool upper_layer_checksum_valid(const std::uint8_t* src, const std::uint8_t* dst,
+                                std::uint8_t next_header, ByteSpan upper) noexcept;
 
 }  // namespace roam6::wire

@@ -53,6 +53,7 @@ enum class Errc : std::uint8_t {
   truncated_mobility_option,
   mobility_option_exceeds_message,
   bad_mobility_option_length,
+  bad_home_network_prefix_length,
   mobility_option_misaligned,
   mobility_option_after_authentication,
   mobility_auth_option_not_found,

@@ -41,6 +41,10 @@ struct ExtensionChain {
   // Type 2 routing header: the home address it carries and its segments left.
   std::optional<Ip6Addr> type2_home_address;
   std::uint8_t type2_segments_left = 0;
+  // Where those two addresses are, from the start of the IPv6 header (0 when
+  // absent), so per-packet code can read them in place.
+  std::uint16_t home_address_offset = 0;
+  std::uint16_t type2_home_address_offset = 0;
   // Some other routing type with segments left != 0: RFC 8200 section 4.4
   // says to answer with Parameter Problem code 0 pointing at this offset.
   std::optional<std::uint16_t> unsupported_routing_offset;
@@ -57,6 +61,10 @@ struct ExtensionChain {
   std::uint32_t fragment_id = 0;
 };
 
+// This form fills a caller's struct (reset first) and is the one for the
+// per-packet path; `chain` is unspecified after an error.
+Errc walk_extension_chain(const Ipv6View& ip, ExtensionChain& chain) noexcept;
+// Convenience form.
 Result<ExtensionChain> walk_extension_chain(const Ipv6View& ip) noexcept;
 
 // Builders for the two headers Mobile IPv6 adds. Each writes 24 bytes.

@@ -131,7 +131,34 @@ class MobilityHeaderView {
   // Errors: truncated_mobility_header, mobility_payload_proto_not_none,
   // mobility_header_exceeds_packet, unknown_mobility_header_type,
   // mobility_header_too_short_for_type.
-  static Result<MobilityHeaderView> parse(ByteSpan mh) noexcept;
+  static Result<MobilityHeaderView> parse(ByteSpan mh) noexcept {
+    Result<MobilityHeaderView> result{MobilityHeaderView{}};
+    ROAM6_TRY_ERRC(parse(mh, *result));
+    return result;
+  }
+  // The same into a caller's view (unchanged on error), for the per-packet
+  // path: the view is stored once, where it is used from. Inline: it runs on
+  // every signalling packet and is a handful of instructions.
+  static Errc parse(ByteSpan mh, MobilityHeaderView& out) noexcept {
+    if (mh.size() < mobility_header_min_size) [[unlikely]]
+      return Errc::truncated_mobility_header;
+    const std::uint8_t* p = mh.data();
+    // RFC 6275 section 9.2 order: payload proto, then length against the type.
+    if (p[0] != mobility_payload_proto) [[unlikely]]
+      return Errc::mobility_payload_proto_not_none;
+    const std::size_t size = (std::size_t{p[1]} + 1) * 8;
+    if (size > mh.size()) [[unlikely]]
+      return Errc::mobility_header_exceeds_packet;
+    const std::size_t options_offset = mobility_options_offset(p[2]);
+    if (options_offset == 0) [[unlikely]]
+      return Errc::unknown_mobility_header_type;
+    if (size < options_offset) [[unlikely]]
+      return Errc::mobility_header_too_short_for_type;
+    out.p_ = p;
+    out.size_ = static_cast<std::uint16_t>(size);
+    out.options_offset_ = static_cast<std::uint8_t>(options_offset);
+    return Errc::ok;
+  }
 
   MobilityHeaderView() = default;
 
@@ -157,8 +184,6 @@ class MobilityHeaderView {
                                     const Ip6Addr& pseudo_dst) const noexcept;
 
  private:
-  MobilityHeaderView(const std::uint8_t* p, std::uint16_t size, std::uint8_t options_offset) noexcept
-      : p_(p), size_(size), options_offset_(options_offset) {}
   const std::uint8_t* p_ = nullptr;
   std::uint16_t size_ = 0;
   std::uint8_t options_offset_ = 0;

@@ -182,8 +182,9 @@ struct PmipTimestamp {
   [[nodiscard]] std::uint16_t fraction() const noexcept { return static_cast<std::uint16_t>(raw); }
 };
 
-// Decoders: the option's type is the caller's to check; these check only the
-// length for the type (bad_mobility_option_length).
+// Decoders: the option's type is the caller's to check; these check the
+// length for the type (bad_mobility_option_length) and, for the Home Network
+// Prefix, a prefix length of at most 128 (bad_home_network_prefix_length).
 Result<BindingRefreshAdvice> decode_binding_refresh_advice(const MobilityOption& o) noexcept;
 Result<Ip6Addr> decode_alternate_care_of_address(const MobilityOption& o) noexcept;
 Result<NonceIndices> decode_nonce_indices(const MobilityOption& o) noexcept;
@@ -230,7 +231,8 @@ struct MobilityOptionSet {
 };
 
 // One pass over an option area. Errors: those of MobilityOptionReader,
-// bad_mobility_option_length for a known type with the wrong length, and
+// bad_mobility_option_length for a known type with the wrong length,
+// bad_home_network_prefix_length, and
 // mobility_option_after_authentication when anything but padding follows an
 // authentication option that must be last (RFC 4285 5.1/5.2: the MN-AAA one
 // always, the MN-HA one unless an MN-AAA option follows; likewise RFC 6275's
