@@ -63,6 +63,22 @@ def skip_unless_root():
             sys.exit(2)
 
 
+def test_failed(testcase):
+    """In a cleanup or tearDown: has this test failed so far? (Python 3.11
+    reports failures to the result at once; _Outcome.success stays True.)"""
+    outcome = getattr(testcase, "_outcome", None)
+    result = getattr(outcome, "result", None)
+    if result is None:
+        return False
+    return any(test is testcase or getattr(test, "test_case", None) is testcase
+               for test, _ in list(result.failures) + list(result.errors))
+
+
+def print_logs(daemons, tail=6000):
+    for d in daemons:
+        print("==== %s ====\n%s" % (d.log_path, d.log()[-tail:]), file=sys.stderr)
+
+
 def run(command, check=True, timeout=30):
     """Runs a command (a list); its exit status and merged output."""
     proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)

@@ -137,6 +137,8 @@ class HomeAgentConformance(unittest.TestCase):
         self.assertIsNone(self.ha.proc.poll(), "mip6d died:\n" + self.ha.log())
 
     def tearDown(self):
+        if harness.test_failed(self):
+            print("\n---- mip6d log (tail) ----\n" + self.ha.log()[-3000:], file=sys.stderr)
         # A crash is a failure of whichever case caused it.
         self.assertIsNone(self.ha.proc.poll(), "mip6d died:\n" + self.ha.log())
 

@@ -176,6 +176,7 @@ class HomeAgentCrash(unittest.TestCase):
     def setUp(self):
         self.lab = Lab()
         self.addCleanup(self.lab.close)
+        self.addCleanup(lambda: harness.test_failed(self) and harness.print_logs(self.lab.daemons, 3000))
         self.ns_ha = self.lab.namespace("ha")
         self.ns_router = self.lab.namespace("rt")
         self.lab.veth(self.ns_ha, "ha0", self.ns_router, "rt0", mac_a=HA_MAC, mac_b=ROUTER_MAC)

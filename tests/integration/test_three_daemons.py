@@ -168,11 +168,8 @@ class ThreeDaemons(unittest.TestCase):
         self.guest_port = {s: lab.port(self.ns[s], "guest0") for s in ("b", "c")}
 
     def dump_logs_on_failure(self):
-        outcome = getattr(self, "_outcome", None)
-        failed = outcome is not None and not getattr(outcome, "success", True)
-        if failed or os.environ.get("ROAM6_SHOW_LOGS"):
-            for d in [self.ha] + list(self.host.values()):
-                print("==== %s ====\n%s" % (d.log_path, d.log()[-4000:]), file=sys.stderr)
+        if harness.test_failed(self) or os.environ.get("ROAM6_SHOW_LOGS"):
+            harness.print_logs(self.lab.daemons)
 
     # ------------------------------------------------------------------
 
