@@ -5,6 +5,7 @@
 
 #include "mip6d/signalling/neighbour_responder.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
+#include "roam6/wire/checksum.hpp"
 #include "roam6/wire/ethernet.hpp"
 #include "roam6/wire/extension_headers.hpp"
 #include "roam6/wire/icmpv6.hpp"
@@ -17,6 +18,24 @@ namespace {
 // starts, RETRANS_TIMER apart.
 constexpr unsigned neighbour_advertisements = 3;
 constexpr Duration announcement_spacing = std::chrono::seconds(1);
+
+// The checksum of a Mobility Header the wire library returned no view for
+// because its type is unknown (it has checked that Header Len fits the
+// packet). RFC 6275 6.1.1 pseudo-header: the Home Address option's address
+// as source, a type 2 routing header's (segments left) as destination.
+bool unknown_type_checksum_valid(const wire::Ipv6View& ip) {
+  const auto chain = wire::walk_extension_chain(ip);
+  if (!chain) return false;
+  const wire::ByteSpan mh = ip.packet().subspan(chain->upper_offset);
+  if (mh.size() < wire::mobility_header_min_size) return false;
+  const std::size_t size = (std::size_t{mh[1]} + 1) * 8;
+  if (size > mh.size()) return false;
+  const wire::Ip6Addr src = chain->home_address.value_or(ip.src());
+  const wire::Ip6Addr dst = chain->type2_home_address && chain->type2_segments_left != 0
+                                ? *chain->type2_home_address
+                                : ip.dst();
+  return wire::upper_layer_checksum_valid(src, dst, wire::ipproto::mobility, mh.first(size));
+}
 }  // namespace
 
 HomeAgent::HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
@@ -99,10 +118,16 @@ void HomeAgent::on_mobility(const wire::EthernetView& eth, wire::ByteSpan ipv6_p
   wire::MobilityPacket packet;
   const wire::Errc e = wire::decode_mobility_packet(ipv6_packet, packet);
   if (e == wire::Errc::unknown_mobility_header_type) {
-    // RFC 6275 9.2: answer an unknown MH type with a Binding Error.
+    // RFC 6275 9.2: answer an unknown MH type with a Binding Error, but
+    // only once the checksum is verified: a corrupted message is dropped
+    // silently, whatever its type byte says.
+    const auto ip = wire::Ipv6View::parse(ipv6_packet);
+    if (!ip || !unknown_type_checksum_valid(*ip)) {
+      ++counters_.mh_bad_checksum;
+      return;
+    }
     ++counters_.mh_malformed;
-    if (const auto ip = wire::Ipv6View::parse(ipv6_packet))
-      send_binding_error(eth.src(), *ip, wire::be_status::unrecognized_mh_type);
+    send_binding_error(eth.src(), *ip, wire::be_status::unrecognized_mh_type);
     return;
   }
   if (e == wire::Errc::bad_mobility_header_checksum) {
