@@ -453,8 +453,12 @@ void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ipv6View
 }
 
 void HomeAgent::schedule_announcement(const wire::Ip6Addr& home_address) {
-  announcements_.push_back({scheduler_.now(), home_address, neighbour_advertisements});
-  if (!announce_timer_->armed()) announce_timer_->arm_at(scheduler_.now());
+  // Due now: first in line (the queue stays in due order, every other entry
+  // is due now or later), and the timer must fire now even while it waits
+  // for another binding's next announcement, up to a second away.
+  const TimePoint now = scheduler_.now();
+  announcements_.push_front({now, home_address, neighbour_advertisements});
+  if (!announce_timer_->armed() || announce_timer_->deadline() > now) announce_timer_->arm_at(now);
 }
 
 void HomeAgent::on_announcement_timer() {

@@ -657,10 +657,34 @@ class HomeAgentConformance(unittest.TestCase):
             self.assert_counters(before, {"frames.received": 1, "nd.ns_answered": 1})
 
         hoa = self.new_hoa()
-        with self.subTest("three unsolicited NAs for a new binding"):
-            self.register(hoa, 180)
-            nas = self.port.receive_all(self.is_na_for(hoa), 3.0)
-            self.assertEqual(len(nas), 3, [Ether(f).summary() for f in nas])
+        with self.subTest("three unsolicited NAs for a new binding, at once and one second apart"):
+            # Another binding's announcements are under way: the new one's
+            # first NA must not wait for them.
+            self.register(self.new_hoa(), 179)
+            time.sleep(0.3)
+            sent = self.bu(hoa, 180)
+            start = time.monotonic()
+            self.send(sent.pkt)
+            # The first NA may leave before or after the BA: collect both.
+            na_for_hoa = self.is_na_for(hoa)
+            got, times = [], []
+            while time.monotonic() - start < 2.7:
+                f = self.port.receive(lambda f: self.is_mh_answer(f) or na_for_hoa(f),
+                                      2.7 - (time.monotonic() - start))
+                if f is None:
+                    break
+                got.append(f)
+                times.append(time.monotonic() - start)
+            bas = [f for f in got if self.is_mh_answer(f)]
+            nas = [(t, f) for t, f in zip(times, got) if not self.is_mh_answer(f)]
+            self.assertEqual(len(bas), 1)
+            self.assert_ba(bas[0], sent, 0, units=100)
+            self.assertEqual(len(nas), 3, ["%.2f s %s" % (t, Ether(f).summary()) for t, f in nas])
+            at = [t for t, _ in nas]
+            self.assertLess(at[0], 0.25, "first NA at %.2f s" % at[0])
+            for earlier, later in zip(at, at[1:]):
+                self.assertAlmostEqual(later - earlier, 1.0, delta=0.25)
+            nas = [f for _, f in nas]
             for f in nas:
                 self.assert_na(f, hoa, False, "ff02::1", "33:33:00:00:00:01", (HA,))
 

@@ -354,6 +354,40 @@ std::vector<std::uint8_t> unknown_type_frame(std::vector<std::uint8_t> f, bool k
   return f;
 }
 
+// The targets of the unsolicited NAs among `frames`, in order.
+std::vector<Ip6Addr> announced(const std::vector<std::vector<std::uint8_t>>& frames) {
+  std::vector<Ip6Addr> out;
+  for (const auto& f : frames) {
+    auto eth = wire::EthernetView::parse(f);
+    if (!eth || eth->dst() != mac("33:33:00:00:00:01")) continue;
+    auto ip = wire::Ipv6View::parse(eth->payload());
+    auto na = wire::parse_neighbour_advertisement(*ip, ip->payload());
+    if (na) out.push_back(na->target());
+  }
+  return out;
+}
+
+// A binding created while another one's announcements are under way is
+// announced at once, not when the other one's next NA is due.
+TEST_F(HomeAgentTest, NewBindingIsAnnouncedAtOnceWhileAnotherIsBeingAnnounced) {
+  start();
+  const Ip6Addr second = addr("2001:db8:a::101");
+  deliver(bu_frame(1, 600s));
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), std::vector<Ip6Addr>{kHoa});
+  sched.advance(300ms);
+  deliver(bu_frame(1, 600s, kCoaB, "site-b-hosts", std::nullopt, second));
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), std::vector<Ip6Addr>{second});
+  sched.advance(700ms);  // t = 1 s
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), std::vector<Ip6Addr>{kHoa});
+  sched.advance(300ms);  // t = 1.3 s
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), std::vector<Ip6Addr>{second});
+  sched.advance(2s);
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), (std::vector<Ip6Addr>{kHoa, second}));
+  sched.advance(5s);
+  EXPECT_TRUE(announced(io.take_sent(Port::uplink)).empty());
+  EXPECT_EQ(ha->counters().na_announced, 6u);
+}
+
 TEST_F(HomeAgentTest, UnknownMobilityHeaderTypeGetsBindingError) {
   start();
   deliver(unknown_type_frame(bu_frame(1, 600s), false));
