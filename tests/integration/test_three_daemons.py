@@ -233,6 +233,10 @@ class ThreeDaemons(unittest.TestCase):
         self.assertEqual(entry["last_status"], 0)
         self.assertEqual(entry["care_of_address"], b_coa)
         self.assertEqual(entry["home_agent"], HA)
+        # The router found the HA and hostb by ND, answered by mip6d.
+        for link, address, mac in (("ra", HA, HA_MAC), ("rb", b_coa, HOSTS["b"]["mac"])):
+            _, neigh = run(["ip", "-n", self.router, "-6", "neigh", "show", address, "dev", link])
+            self.assertIn("lladdr " + mac, neigh, "%s on %s: %r" % (address, link, neigh))
 
         # 2. Home-link emulation at hostb.
         self.check_home_link_emulation("b")
