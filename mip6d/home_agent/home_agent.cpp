@@ -438,6 +438,9 @@ void HomeAgent::on_icmpv6(const wire::EthernetView& eth, const wire::Ipv6View& i
 }
 
 void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ipv6View& ip, std::uint8_t status) {
+  // RFC 6275 9.3.3: never to a source that is not a unicast address (a
+  // forged source must not make the HA multicast on the home link).
+  if (ip.src().is_unspecified() || ip.src().is_multicast()) return;
   const auto chain = wire::walk_extension_chain(ip);
   const wire::Ip6Addr hoa = chain && chain->home_address ? *chain->home_address : ip.src();
   const bool sent = writer_.send_ipv6(Port::uplink, to, [&](wire::MutableByteSpan buf) -> wire::Result<std::size_t> {

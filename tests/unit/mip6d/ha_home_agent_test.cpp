@@ -416,6 +416,17 @@ TEST_F(HomeAgentTest, UnknownMobilityHeaderTypeWithBadChecksumIsDroppedSilently)
   EXPECT_EQ(ha->counters().be_sent, 0u);
 }
 
+// RFC 6275 9.3.3: no Binding Error to an unspecified or multicast source.
+TEST_F(HomeAgentTest, NoBindingErrorToANonUnicastSource) {
+  start();
+  for (const char* source : {"::", "ff02::1"}) {
+    deliver(unknown_type_frame(bu_frame(1, 600s, addr(source)), false));
+    EXPECT_TRUE(io.take_sent(Port::uplink).empty()) << source;
+  }
+  EXPECT_EQ(ha->counters().mh_malformed, 2u);
+  EXPECT_EQ(ha->counters().be_sent, 0u);
+}
+
 TEST_F(HomeAgentTest, RestartRestoresBindingsBeforeAnsweringAnything) {
   StoredBinding s;
   s.home_address = kHoa;
