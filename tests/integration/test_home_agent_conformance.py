@@ -39,6 +39,7 @@ from harness import (  # noqa: E402
 from scapy.all import Ether, raw  # noqa: E402
 from scapy.layers.inet6 import (  # noqa: E402
     HAO,
+    ICMPv6EchoRequest,
     ICMPv6ND_NS,
     ICMPv6NDOptSrcLLAddr,
     IPv6,
@@ -552,6 +553,20 @@ class HomeAgentConformance(unittest.TestCase):
             over = struct.pack("!BB", 2, 32) + b"\x00\x00"
             self.malformed(raw(self.bu(hoa, 173, timestamp=None, with_auth=False, extra_options=over).pkt), {
                 "frames.received": 1, "mh.received": 1, "bu.received": 1, "bu.dropped.bad_options": 1})
+        with self.subTest("an option after the MN-HA option"):
+            sent = self.bu(hoa, 174)
+            pkt = bytearray(raw(sent.pkt))
+            # Append a Binding Refresh Advice (4 bytes) + PadN (4 bytes)
+            # after the authentication option: 8 more bytes of MH.
+            pkt += struct.pack("!BBH", 2, 2, 1) + harness.padding(4)
+            struct.pack_into("!H", pkt, 4, len(pkt) - 40)
+            pkt[64 + 1] += 1
+            pkt[64 + 4:64 + 6] = b"\x00\x00"
+            checksum = 0xFFFF - harness.ones_complement_sum(
+                ip6(hoa) + ip6(HA) + struct.pack("!IxxxB", len(pkt) - 64, IPPROTO_MH) + bytes(pkt[64:]))
+            struct.pack_into("!H", pkt, 64 + 4, checksum)
+            self.malformed(pkt, {
+                "frames.received": 1, "mh.received": 1, "bu.received": 1, "bu.dropped.bad_options": 1})
         self.assert_no_binding(hoa)
 
     def test_malformed_payload_proto_not_59(self):
@@ -589,6 +604,15 @@ class HomeAgentConformance(unittest.TestCase):
         self.assertEqual(be[8:24], ip6(hoa), "home address from the HAO")
         self.assert_counters(before, {"frames.received": 1, "mh.received": 1, "mh.malformed": 1, "be.sent": 1})
 
+    def test_no_binding_error_to_a_source_that_is_not_unicast(self):
+        # RFC 6275 9.3.3: the BE goes to the source only when it is unicast.
+        hoa = self.new_hoa()
+        for source in ("::", "ff02::1"):
+            with self.subTest(source):
+                mh = MIP6MH_Generic(mhtype=42, len=1, res=0, msg=b"\x00" * 10)
+                pkt = IPv6(src=source, dst=HA) / IPv6ExtHdrDestOpt(options=[HAO(hoa=hoa)]) / mh
+                self.malformed(raw(pkt), {"frames.received": 1, "mh.received": 1, "mh.malformed": 1})
+
     def test_unknown_mh_type_with_bad_checksum_is_dropped(self):
         # RFC 6275 9.2: the checksum is verified before the MH type; a
         # corrupted message earns no Binding Error (and the decision table
@@ -603,6 +627,12 @@ class HomeAgentConformance(unittest.TestCase):
         ba = (IPv6(src=COA, dst=HA) / IPv6ExtHdrDestOpt(options=[HAO(hoa=hoa)])
               / MIP6MH_BA(status=0, flags=0, seq=1, mhtime=1))
         self.malformed(raw(ba), {"frames.received": 1, "mh.received": 1, "mh.ignored": 1})
+        with self.subTest("a BU with a type 2 routing header"):
+            sent = self.bu(hoa, 176)
+            rh2 = (IPv6(src=COA, dst=HA) / IPv6ExtHdrRouting(type=2, addresses=[hoa], segleft=0)
+                   / IPv6(raw(sent.pkt))[IPv6ExtHdrDestOpt])
+            self.malformed(raw(rh2), {"frames.received": 1, "mh.received": 1, "bu.received": 1,
+                                      "bu.dropped.misplaced_header": 1})
         with self.subTest("MH for another address"):
             other = self.bu(hoa, 175).pkt
             other[IPv6].dst = "2001:db8:a::2"
@@ -646,6 +676,28 @@ class HomeAgentConformance(unittest.TestCase):
         # Target Link-layer Address option: the HA's MAC.
         self.assertEqual(icmp[24:26], b"\x02\x01")
         self.assertEqual(":".join("%02x" % b for b in icmp[26:32]), HA_MAC)
+
+    def test_echo_request_to_the_home_agent(self):
+        before = self.ha.stats()
+        echo = (Ether(dst=HA_MAC, src=ROUTER_MAC) / IPv6(src=COA, dst=HA, hlim=60)
+                / ICMPv6EchoRequest(id=0x1234, seq=7, data=b"roam6 ping"))
+        self.port.send(raw(echo))
+
+        def reply(f):
+            p = parse_ipv6_frame(f)
+            return p is not None and p["upper"] == 58 and p["payload"][:1] == b"\x81"
+
+        f = self.port.receive(reply, 2.0)
+        self.assertIsNotNone(f, "no echo reply")
+        p = parse_ipv6_frame(f)
+        self.assertEqual((p["eth_src"], p["eth_dst"]), (HA_MAC, ROUTER_MAC))
+        self.assertEqual((p["src"], p["dst"]), (HA, COA))
+        icmp = p["payload"]
+        self.assertTrue(upper_layer_checksum_ok(HA, COA, 58, icmp))
+        self.assertEqual(icmp[1], 0)
+        self.assertEqual(struct.unpack("!HH", icmp[4:8]), (0x1234, 7))
+        self.assertEqual(icmp[8:], b"roam6 ping")
+        self.assert_counters(before, {"frames.received": 1, "icmp.echo_replies": 1})
 
     def test_neighbour_solicitations(self):
         with self.subTest("the HA's own address"):
