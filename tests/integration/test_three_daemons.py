@@ -373,9 +373,37 @@ class ThreeDaemons(unittest.TestCase):
         self.assertEqual(na[24:26], b"\x02\x01")
         self.assertEqual(":".join("%02x" % b for b in na[26:32]), home_router_mac)
 
+        # Another address of the home prefix is on-link too: the home router
+        # answers for it (R clear, it is not a router).
+        other = "2001:db8:a::200"
+        ns = (Ether(src=G1_MAC, dst="33:33:ff:00:02:00")
+              / IPv6(src=G1_LL, dst="ff02::1:ff00:200", hlim=255) / ICMPv6ND_NS(tgt=other)
+              / ICMPv6NDOptSrcLLAddr(lladdr=G1_MAC))
+        port.send(raw(ns))
+
+        def na_for(target):
+            def match(f):
+                p = parse_ipv6_frame(f)
+                return (p is not None and p["upper"] == 58 and p["payload"][:1] == b"\x88"
+                        and p["payload"][8:24] == ip6(target))
+            return match
+
+        f = port.receive(na_for(other), 2.0)
+        self.assertIsNotNone(f, "no NA for another home address")
+        p = parse_ipv6_frame(f)
+        self.assertEqual((p["eth_src"], p["eth_dst"]), (home_router_mac, G1_MAC))
+        self.assertEqual(p["payload"][4] & 0xE0, 0x60, "S and O set, R clear")
+        self.assertEqual(":".join("%02x" % b for b in p["payload"][26:32]), home_router_mac)
+
+        # The guest's own home address is its own: its DAD probe gets no answer.
+        dad = (Ether(src=G1_MAC, dst="33:33:ff:00:01:00")
+               / IPv6(src="::", dst="ff02::1:ff00:100", hlim=255) / ICMPv6ND_NS(tgt=G1_HOA))
+        port.send(raw(dad))
+        self.assertEqual(port.receive_all(na_for(G1_HOA), 0.5), [])
+
         after = self.host[site].stats()
         self.assertEqual(after["nd.rs_answered"] - before["nd.rs_answered"], 1)
-        self.assertEqual(after["nd.ns_answered"] - before["nd.ns_answered"], 1)
+        self.assertEqual(after["nd.ns_answered"] - before["nd.ns_answered"], 2)
 
 
 if __name__ == "__main__":
