@@ -567,9 +567,6 @@ def bu_options(timestamp, key, spi=None, auth_size=None, extra=b""):
     return bytes(out), auth_at
 
 
-FLAG_A, FLAG_H, FLAG_L, FLAG_K = "A", "H", "L", "K"
-
-
 def binding_update(care_of, home_agent, home_address, seq, lifetime_units, key,
                    timestamp="now", flags="AH", spi=None, corrupt=False, extra_options=b"",
                    with_auth=True, hao=True):
@@ -670,12 +667,3 @@ def walk_options(mh, start=BU_BASE):
         out.append((i, t, bytes(mh[i + 2:i + 2 + length])))
         i += 2 + length
     return out
-
-
-def is_mobility_to(f, dst_mac=None):
-    p = parse_ipv6_frame(f)
-    return p is not None and p["upper"] == IPPROTO_MH and (dst_mac is None or p["eth_dst"] == dst_mac)
-
-
-def is_mobility(f):
-    return is_mobility_to(f)

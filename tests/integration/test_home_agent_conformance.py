@@ -21,11 +21,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
 from harness import (  # noqa: E402
-    BU_BASE,
     IPPROTO_MH,
     Key,
     Lab,
-    RawOptions,
     binding_update,
     counter_delta,
     frame,

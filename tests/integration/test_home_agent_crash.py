@@ -28,7 +28,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
 from harness import IPPROTO_MH, Key, Lab, InNamespace, addr, binding_update, frame, ntp_timestamp  # noqa: E402
-from scapy.all import raw  # noqa: E402
 
 HA = "2001:db8:a::1"
 HA_MAC = "02:00:00:00:0a:99"
