@@ -5,6 +5,7 @@
 
 #include "mip6d/signalling/neighbour_responder.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
+#include "roam6/wire/checksum.hpp"
 #include "roam6/wire/ethernet.hpp"
 #include "roam6/wire/extension_headers.hpp"
 #include "roam6/wire/icmpv6.hpp"
@@ -17,6 +18,24 @@ namespace {
 // starts, RETRANS_TIMER apart.
 constexpr unsigned neighbour_advertisements = 3;
 constexpr Duration announcement_spacing = std::chrono::seconds(1);
+
+// The checksum of a Mobility Header the wire library returned no view for
+// because its type is unknown (it has checked that Header Len fits the
+// packet). RFC 6275 6.1.1 pseudo-header: the Home Address option's address
+// as source, a type 2 routing header's (segments left) as destination.
+bool unknown_type_checksum_valid(const wire::Ipv6View& ip) {
+  const auto chain = wire::walk_extension_chain(ip);
+  if (!chain) return false;
+  const wire::ByteSpan mh = ip.packet().subspan(chain->upper_offset);
+  if (mh.size() < wire::mobility_header_min_size) return false;
+  const std::size_t size = (std::size_t{mh[1]} + 1) * 8;
+  if (size > mh.size()) return false;
+  const wire::Ip6Addr src = chain->home_address.value_or(ip.src());
+  const wire::Ip6Addr dst = chain->type2_home_address && chain->type2_segments_left != 0
+                                ? *chain->type2_home_address
+                                : ip.dst();
+  return wire::upper_layer_checksum_valid(src, dst, wire::ipproto::mobility, mh.first(size));
+}
 }  // namespace
 
 HomeAgent::HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
@@ -98,10 +117,16 @@ void HomeAgent::on_mobility(const wire::EthernetView& eth, wire::ByteSpan ipv6_p
   wire::MobilityPacket packet;
   const wire::Errc e = wire::decode_mobility_packet(ipv6_packet, packet);
   if (e == wire::Errc::unknown_mobility_header_type) {
-    // RFC 6275 9.2: answer an unknown MH type with a Binding Error.
+    // RFC 6275 9.2: answer an unknown MH type with a Binding Error, but
+    // only once the checksum is verified: a corrupted message is dropped
+    // silently, whatever its type byte says.
+    const auto ip = wire::Ipv6View::parse(ipv6_packet);
+    if (!ip || !unknown_type_checksum_valid(*ip)) {
+      ++counters_.mh_bad_checksum;
+      return;
+    }
     ++counters_.mh_malformed;
-    if (const auto ip = wire::Ipv6View::parse(ipv6_packet))
-      send_binding_error(eth.src(), *ip, wire::be_status::unrecognized_mh_type);
+    send_binding_error(eth.src(), *ip, wire::be_status::unrecognized_mh_type);
     return;
   }
   if (e == wire::Errc::bad_mobility_header_checksum) {
@@ -412,6 +437,9 @@ void HomeAgent::on_icmpv6(const wire::EthernetView& eth, const wire::Ipv6View& i
 }
 
 void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ipv6View& ip, std::uint8_t status) {
+  // RFC 6275 9.3.3: never to a source that is not a unicast address (a
+  // forged source must not make the HA multicast on the home link).
+  if (ip.src().is_unspecified() || ip.src().is_multicast()) return;
   const auto chain = wire::walk_extension_chain(ip);
   const wire::Ip6Addr hoa = chain && chain->home_address ? *chain->home_address : ip.src();
   const bool sent = writer_.send_ipv6(Port::uplink, to, [&](wire::MutableByteSpan buf) -> wire::Result<std::size_t> {
@@ -427,8 +455,12 @@ void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ipv6View
 }
 
 void HomeAgent::schedule_announcement(const wire::Ip6Addr& home_address) {
-  announcements_.push_back({scheduler_.now(), home_address, neighbour_advertisements});
-  if (!announce_timer_->armed()) announce_timer_->arm_at(scheduler_.now());
+  // Due now: first in line (the queue stays in due order, every other entry
+  // is due now or later), and the timer must fire now even while it waits
+  // for another binding's next announcement, up to a second away.
+  const TimePoint now = scheduler_.now();
+  announcements_.push_front({now, home_address, neighbour_advertisements});
+  if (!announce_timer_->armed() || announce_timer_->deadline() > now) announce_timer_->arm_at(now);
 }
 
 void HomeAgent::on_announcement_timer() {

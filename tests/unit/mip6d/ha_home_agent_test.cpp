@@ -340,12 +340,57 @@ TEST_F(HomeAgentTest, DefendsHomeAddressOnTheHomeLink) {
   EXPECT_TRUE(io.sent(Port::uplink).empty());
 }
 
+// A BU frame turned into MH type 42; with its checksum recomputed unless
+// `keep_checksum` (then it no longer matches).
+std::vector<std::uint8_t> unknown_type_frame(std::vector<std::uint8_t> f, bool keep_checksum) {
+  // MH: after Ethernet 14 + IPv6 40 + HAO header 24; type at +2.
+  constexpr std::size_t mh = 14 + 40 + 24;
+  f[mh + 2] = 42;
+  if (!keep_checksum) {
+    const auto size = static_cast<std::size_t>(f[mh + 1] + 1) * 8;
+    EXPECT_EQ(wire::write_mobility_header_checksum(wire::MutableByteSpan(f).subspan(mh, size), kHoa, kHa),
+              wire::Errc::ok);
+  }
+  return f;
+}
+
+// The targets of the unsolicited NAs among `frames`, in order.
+std::vector<Ip6Addr> announced(const std::vector<std::vector<std::uint8_t>>& frames) {
+  std::vector<Ip6Addr> out;
+  for (const auto& f : frames) {
+    auto eth = wire::EthernetView::parse(f);
+    if (!eth || eth->dst() != mac("33:33:00:00:00:01")) continue;
+    auto ip = wire::Ipv6View::parse(eth->payload());
+    auto na = wire::parse_neighbour_advertisement(*ip, ip->payload());
+    if (na) out.push_back(na->target());
+  }
+  return out;
+}
+
+// A binding created while another one's announcements are under way is
+// announced at once, not when the other one's next NA is due.
+TEST_F(HomeAgentTest, NewBindingIsAnnouncedAtOnceWhileAnotherIsBeingAnnounced) {
+  start();
+  const Ip6Addr second = addr("2001:db8:a::101");
+  deliver(bu_frame(1, 600s));
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), std::vector<Ip6Addr>{kHoa});
+  sched.advance(300ms);
+  deliver(bu_frame(1, 600s, kCoaB, "site-b-hosts", std::nullopt, second));
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), std::vector<Ip6Addr>{second});
+  sched.advance(700ms);  // t = 1 s
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), std::vector<Ip6Addr>{kHoa});
+  sched.advance(300ms);  // t = 1.3 s
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), std::vector<Ip6Addr>{second});
+  sched.advance(2s);
+  EXPECT_EQ(announced(io.take_sent(Port::uplink)), (std::vector<Ip6Addr>{kHoa, second}));
+  sched.advance(5s);
+  EXPECT_TRUE(announced(io.take_sent(Port::uplink)).empty());
+  EXPECT_EQ(ha->counters().na_announced, 6u);
+}
+
 TEST_F(HomeAgentTest, UnknownMobilityHeaderTypeGetsBindingError) {
   start();
-  auto f = bu_frame(1, 600s);
-  // MH type byte: Ethernet 14 + IPv6 40 + HAO header 24 + 2.
-  f[14 + 40 + 24 + 2] = 42;
-  deliver(f);
+  deliver(unknown_type_frame(bu_frame(1, 600s), false));
   auto sent = io.take_sent(Port::uplink);
   ASSERT_EQ(sent.size(), 1u);
   auto eth = wire::EthernetView::parse(sent[0]);
@@ -355,6 +400,31 @@ TEST_F(HomeAgentTest, UnknownMobilityHeaderTypeGetsBindingError) {
   ASSERT_TRUE(be);
   EXPECT_EQ(be->status(), wire::be_status::unrecognized_mh_type);
   EXPECT_EQ(be->home_address(), kHoa);
+  EXPECT_EQ(ha->counters().mh_malformed, 1u);
+  EXPECT_EQ(ha->counters().be_sent, 1u);
+}
+
+// RFC 6275 9.2: the checksum is verified before the MH type; a corrupted
+// message is dropped silently (and docs/signalling.md's table checks the
+// checksum before answering an unknown type).
+TEST_F(HomeAgentTest, UnknownMobilityHeaderTypeWithBadChecksumIsDroppedSilently) {
+  start();
+  deliver(unknown_type_frame(bu_frame(1, 600s), true));
+  EXPECT_TRUE(io.take_sent(Port::uplink).empty());
+  EXPECT_EQ(ha->counters().mh_bad_checksum, 1u);
+  EXPECT_EQ(ha->counters().mh_malformed, 0u);
+  EXPECT_EQ(ha->counters().be_sent, 0u);
+}
+
+// RFC 6275 9.3.3: no Binding Error to an unspecified or multicast source.
+TEST_F(HomeAgentTest, NoBindingErrorToANonUnicastSource) {
+  start();
+  for (const char* source : {"::", "ff02::1"}) {
+    deliver(unknown_type_frame(bu_frame(1, 600s, addr(source)), false));
+    EXPECT_TRUE(io.take_sent(Port::uplink).empty()) << source;
+  }
+  EXPECT_EQ(ha->counters().mh_malformed, 2u);
+  EXPECT_EQ(ha->counters().be_sent, 0u);
 }
 
 TEST_F(HomeAgentTest, RestartRestoresBindingsBeforeAnsweringAnything) {
