@@ -10,8 +10,8 @@
 //                        itself is the daemon's), checksum last.
 //   ParseBindingAck      IPv6 | RH2 | MH BA + Replay Protection + MN-HA.
 //   BuildBindingAck      the same packet.
-//   WalkExtensionChain4  walk_extension_chain over HbH, RH2, Fragment and
-//                        DestOpts(HAO) in front of an MH.
+//   WalkExtensionChain4  walk_extension_chain (in-place form) over HbH, RH2,
+//                        Fragment and DestOpts(HAO) in front of an MH.
 //   DecodeOptions        decode_mobility_options alone, for the BU above.
 
 #include <benchmark/benchmark.h>
@@ -192,14 +192,16 @@ void BM_WalkExtensionChain4(benchmark::State& state) {
     state.SkipWithError("chain packet refused");
     return;
   }
+  ExtensionChain chain;
   for (auto _ : state) {
-    const auto chain = walk_extension_chain(*ip);
-    if (!chain || chain->header_count != 4 || chain->upper_protocol != ipproto::mobility) {
+    // The per-packet (in-place) form, as decode_mobility_packet uses it.
+    if (walk_extension_chain(*ip, chain) != Errc::ok || chain.header_count != 4 ||
+        chain.upper_protocol != ipproto::mobility) {
       state.SkipWithError("walk failed");
       break;
     }
-    benchmark::DoNotOptimize(chain->upper_offset);
-    benchmark::DoNotOptimize(chain->home_address);
+    benchmark::DoNotOptimize(chain.upper_offset);
+    benchmark::DoNotOptimize(chain.home_address);
   }
 }
 BENCHMARK(BM_WalkExtensionChain4);

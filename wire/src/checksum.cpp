@@ -126,6 +126,11 @@ std::uint16_t upper_layer_checksum(const Ip6Addr& src, const Ip6Addr& dst,
   return static_cast<std::uint16_t>(~checksum_fold(upper_layer_sum(src, dst, next_header, upper)));
 }
 
+std::uint16_t upper_layer_checksum(const std::uint8_t* src, const std::uint8_t* dst,
+                                   std::uint8_t next_header, ByteSpan upper) noexcept {
+  return static_cast<std::uint16_t>(~checksum_fold(upper_layer_sum(src, dst, next_header, upper)));
+}
+
 bool upper_layer_checksum_valid(const Ip6Addr& src, const Ip6Addr& dst,
                                 std::uint8_t next_header, ByteSpan upper) noexcept {
   return checksum_fold(upper_layer_sum(src, dst, next_header, upper)) == 0xffff;

@@ -41,14 +41,18 @@ inline Errc walk_chain(const Ipv6View& ip, ExtensionChain& chain) noexcept {
   const std::size_t payload_size = ip.payload_length();
   std::uint8_t next = ip.next_header();
   std::size_t offset = 0;  // within the payload
+  // Kept in a register and stored on the way out: `chain` is octets, which
+  // may alias the packet as far as the compiler knows, so a member would be
+  // reloaded after every store.
+  std::uint8_t count = 0;
 
   while (is_extension_header(next)) {
     const auto abs_offset = static_cast<std::uint16_t>(ipv6_header_size + offset);
-    if (next == ipproto::hop_by_hop && chain.header_count != 0) [[unlikely]]
+    if (next == ipproto::hop_by_hop && count != 0) [[unlikely]]
       return Errc::hop_by_hop_not_first;
-    if (chain.header_count == max_extension_headers) [[unlikely]]
+    if (count == max_extension_headers) [[unlikely]]
       return Errc::extension_chain_too_long;
-    ++chain.header_count;
+    ++count;
 
     const std::size_t remaining = payload_size - offset;
     if (remaining < 8) [[unlikely]] {
@@ -66,6 +70,7 @@ inline Errc walk_chain(const Ipv6View& ip, ExtensionChain& chain) noexcept {
     }
     if (length > remaining) [[unlikely]]
       return Errc::extension_header_exceeds_payload;
+    const std::uint8_t following = h[0];  // read before any store to `chain`
 
     switch (next) {
       case ipproto::destination_options:
@@ -104,19 +109,21 @@ inline Errc walk_chain(const Ipv6View& ip, ExtensionChain& chain) noexcept {
         if ((load_be16(h + 2) >> 3) != 0) {
           // The rest is fragment data, not headers.
           chain.later_fragment = true;
-          chain.upper_protocol = h[0];
+          chain.upper_protocol = following;
           chain.upper_offset = static_cast<std::uint16_t>(abs_offset + 8);
+          chain.header_count = count;
           return Errc::ok;
         }
         break;
       default:  // AH: nothing to look at inside
         break;
     }
-    next = h[0];
+    next = following;
     offset += length;
   }
   chain.upper_protocol = next;
   chain.upper_offset = static_cast<std::uint16_t>(ipv6_header_size + offset);
+  chain.header_count = count;
   return Errc::ok;
 }
 

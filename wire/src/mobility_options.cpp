@@ -1,5 +1,8 @@
 #include "roam6/wire/mobility_options.hpp"
 
+#include <memory>
+#include <type_traits>
+
 namespace roam6::wire {
 
 Result<MobilityOption> MobilityOptionReader::next() noexcept {
@@ -122,24 +125,33 @@ Errc record(std::optional<T>& slot, const Result<T>& decoded, MobilityOptionSet&
 // What may still follow, once an authentication option has been seen.
 enum class Seal : std::uint8_t { open, only_mn_aaa, closed };
 
+// Empties one optional with a single store. Its values are trivially
+// destructible, so constructing an empty one over it ends nothing that needs
+// ending; reset() would test the flag first.
+template <class T>
+inline void clear(std::optional<T>& slot) noexcept {
+  static_assert(std::is_trivially_destructible_v<std::optional<T>>);
+  std::construct_at(&slot);
+}
+
 // The same as `set = MobilityOptionSet{}` for every observable member, but
 // only the engaged flags are written, not the few hundred octets of storage:
 // this runs for every message.
 void reset(MobilityOptionSet& set) noexcept {
-  set.binding_refresh_advice.reset();
-  set.alternate_care_of_address.reset();
-  set.nonce_indices.reset();
-  set.binding_authorization_data.reset();
-  set.mobile_node_identifier.reset();
-  set.mn_ha_authentication.reset();
-  set.mn_aaa_authentication.reset();
-  set.replay_protection.reset();
-  set.home_network_prefix.reset();
-  set.handoff_indicator.reset();
-  set.access_technology_type.reset();
-  set.mobile_node_link_layer_identifier.reset();
-  set.link_local_address.reset();
-  set.timestamp.reset();
+  clear(set.binding_refresh_advice);
+  clear(set.alternate_care_of_address);
+  clear(set.nonce_indices);
+  clear(set.binding_authorization_data);
+  clear(set.mobile_node_identifier);
+  clear(set.mn_ha_authentication);
+  clear(set.mn_aaa_authentication);
+  clear(set.replay_protection);
+  clear(set.home_network_prefix);
+  clear(set.handoff_indicator);
+  clear(set.access_technology_type);
+  clear(set.mobile_node_link_layer_identifier);
+  clear(set.link_local_address);
+  clear(set.timestamp);
   set.home_network_prefix_count = 0;
   set.duplicate_count = 0;
   set.unknown_count = 0;
@@ -202,17 +214,32 @@ Errc decode_mobility_options(ByteSpan options, std::size_t options_offset,
             record(set.mobile_node_identifier, decode_mobile_node_identifier(o), set));
         break;
       case mobility_option::message_authentication: {
-        const auto auth = decode_message_authentication(o);
-        if (!auth) return auth.error();
-        if (auth->subtype == mobility_auth_subtype::mn_ha) {
-          ROAM6_TRY_ERRC(record(set.mn_ha_authentication, auth, set));
+        // decode_message_authentication's check, then the fields stored
+        // straight into the set: a MessageAuthentication assembled on the
+        // stack and copied over would be reloaded through a store-forwarding
+        // stall on every authenticated BU and BA.
+        ROAM6_TRY_ERRC(need_at_least(o, message_authentication_fixed_length + 1));
+        const std::uint8_t subtype = o.data[0];
+        std::optional<MessageAuthentication>* slot = nullptr;
+        if (subtype == mobility_auth_subtype::mn_ha) {
+          slot = &set.mn_ha_authentication;
           seal = Seal::only_mn_aaa;
-        } else if (auth->subtype == mobility_auth_subtype::mn_aaa) {
-          ROAM6_TRY_ERRC(record(set.mn_aaa_authentication, auth, set));
+        } else if (subtype == mobility_auth_subtype::mn_aaa) {
+          slot = &set.mn_aaa_authentication;
           seal = Seal::closed;
         } else {
           ++set.unknown_count;
+          break;
         }
+        if (slot->has_value()) {
+          ++set.duplicate_count;
+          break;
+        }
+        MessageAuthentication& auth = slot->emplace();
+        auth.subtype = subtype;
+        auth.spi = load_be32(o.data.data() + 1);
+        auth.authenticator = o.data.subspan(message_authentication_fixed_length);
+        auth.offset = o.offset;
         break;
       }
       case mobility_option::replay_protection:

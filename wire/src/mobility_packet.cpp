@@ -24,8 +24,6 @@ MutableByteSpan mh_area(MutableByteSpan out, const MobilityPacketFields& f) noex
 MobilityPacketWriter::MobilityPacketWriter(MutableByteSpan out,
                                            const MobilityPacketFields& fields) noexcept
     : out_(out),
-      pseudo_src_(fields.pseudo_source()),
-      pseudo_dst_(fields.pseudo_destination()),
       mh_offset_(headers_size(fields)),
       mh_(mh_area(out, fields)) {
   if (out.size() < mh_offset_) {
@@ -48,14 +46,17 @@ MobilityPacketWriter::MobilityPacketWriter(MutableByteSpan out,
     return;
   }
   std::size_t at = ipv6_header_size;
+  // The address sits 8 octets into both headers.
   if (fields.type2_home_address) {
     // Sizes were checked above, so these writes cannot fail.
     (void)write_type2_routing_header(out.subspan(at), after_routing, *fields.type2_home_address);
+    pseudo_dst_offset_ = static_cast<std::uint8_t>(at + 8);
     at += type2_routing_header_size;
   }
   if (fields.home_address_option) {
     (void)write_home_address_option_header(out.subspan(at), ipproto::mobility,
                                            *fields.home_address_option);
+    pseudo_src_offset_ = static_cast<std::uint8_t>(at + 8);
   }
 }
 
@@ -65,8 +66,14 @@ Result<std::size_t> MobilityPacketWriter::finish() noexcept {
   if (!mh_size) return mh_size.error();
   const std::size_t payload = mh_offset_ - ipv6_header_size + *mh_size;
   // An MH is at most 2048 octets, so the payload always fits in 16 bits.
-  store_be16(out_.data() + 4, static_cast<std::uint16_t>(payload));
-  ROAM6_TRY_ERRC(write_mobility_header_checksum(mh_.bytes(), pseudo_src_, pseudo_dst_));
+  std::uint8_t* p = out_.data();
+  store_be16(p + 4, static_cast<std::uint16_t>(payload));
+  // The finished MH is whole (Header Len matches its size), so the checks
+  // of write_mobility_header_checksum are already met.
+  std::uint8_t* mh = p + mh_offset_;
+  store_be16(mh + 4, 0);
+  store_be16(mh + 4, upper_layer_checksum(p + pseudo_src_offset_, p + pseudo_dst_offset_,
+                                          ipproto::mobility, ByteSpan(mh, *mh_size)));
   return ipv6_header_size + payload;
 }
 

@@ -105,6 +105,23 @@ TEST(MobilityOptionAlignment, PaddingArithmetic) {
   EXPECT_TRUE(none.satisfied_at(13));
 }
 
+TEST(MobilityOptionAlignment, MaskArithmeticMatchesTheDefinition) {
+  // x = 1, 2, 4, 8 take the mask path; 3 and 6 the division path. Both
+  // must give the definition: the least padding reaching offset % x == y.
+  for (const int xi : {1, 2, 3, 4, 6, 8}) {
+    const auto x = static_cast<std::uint8_t>(xi);
+    for (std::uint8_t y = 0; y < x; ++y) {
+      const OptionAlignment a{x, y};
+      for (std::size_t offset = 0; offset < 80; ++offset) {
+        std::size_t pad = 0;
+        while ((offset + pad) % x != y) ++pad;
+        EXPECT_EQ(a.padding_before(offset), pad) << int{x} << "n+" << int{y} << " at " << offset;
+        EXPECT_EQ(a.satisfied_at(offset), offset % x == y) << int{x} << "n+" << int{y};
+      }
+    }
+  }
+}
+
 TEST(MobilityOptionReader, WalksPaddingKnownAndUnknown) {
   Bytes b{0};                         // Pad1 at 12
   append(b, {1, 1, 0});               // PadN(3) at 13

@@ -23,6 +23,9 @@ std::uint64_t pseudo_header_sum(const Ip6Addr& src, const Ip6Addr& dst,
 // `upper` with its checksum field already zeroed.
 std::uint16_t upper_layer_checksum(const Ip6Addr& src, const Ip6Addr& dst,
                                    std::uint8_t next_header, ByteSpan upper) noexcept;
+// The same with each address given as its 16 octets in place.
+std::uint16_t upper_layer_checksum(const std::uint8_t* src, const std::uint8_t* dst,
+                                   std::uint8_t next_header, ByteSpan upper) noexcept;
 // True when `upper` (checksum field included) sums to 0xffff.
 bool upper_layer_checksum_valid(const Ip6Addr& src, const Ip6Addr& dst,
                                 std::uint8_t next_header, ByteSpan upper) noexcept;

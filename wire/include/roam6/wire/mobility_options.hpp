@@ -86,16 +86,22 @@ inline constexpr std::uint32_t max_reserved_mobility_spi = 255;
 
 // Alignment requirement "xn+y" for the first octet (the Type) of an option,
 // as an offset from the start of the Mobility Header (RFC 6275 6.2).
+// Every requirement the RFCs state has x = 1, 2, 4 or 8 (RFC 8200 4.2's
+// notation), which these compute with masks instead of divisions (the
+// writer runs them per option of every BU and BA); any other x still works.
 struct OptionAlignment {
   std::uint8_t x = 1;  // 1: no requirement
   std::uint8_t y = 0;
   [[nodiscard]] constexpr bool satisfied_at(std::size_t offset) const noexcept {
+    if (power_of_two()) return (offset & (x - 1u)) == y;
     return offset % x == y;
   }
   // Octets of padding needed before an option placed at `offset`.
   [[nodiscard]] constexpr std::size_t padding_before(std::size_t offset) const noexcept {
+    if (power_of_two()) return (y - offset) & (x - 1u);
     return (x + y - offset % x) % x;
   }
+  [[nodiscard]] constexpr bool power_of_two() const noexcept { return x != 0 && (x & (x - 1)) == 0; }
 };
 
 // The requirement each RFC states for its option; {1, 0} for those without

@@ -73,8 +73,11 @@ class MobilityPacketWriter {
 
  private:
   MutableByteSpan out_;
-  Ip6Addr pseudo_src_;
-  Ip6Addr pseudo_dst_;
+  // Where the pseudo-header addresses were written in `out_` (the IPv6
+  // source or the HAO; the IPv6 destination or the RH2 address), so finish()
+  // reads them from the packet as sent.
+  std::uint8_t pseudo_src_offset_ = 8;
+  std::uint8_t pseudo_dst_offset_ = 24;
   std::size_t mh_offset_ = ipv6_header_size;
   Errc error_ = Errc::ok;
   MobilityHeaderWriter mh_;
