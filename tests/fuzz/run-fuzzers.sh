@@ -54,8 +54,9 @@ run_one() {
     echo "  $name: ok ($stats)"
     return 0
   fi
-  echo "  $name: FAILED (log: $log)"
-  grep -E "fuzz check failed|ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -6 | sed 's/^/    /'
+  # One write, so the lines of two targets finishing together do not mix.
+  printf '%s\n%s\n' "  $name: FAILED (log: $log)" \
+    "$(grep -E "fuzz check failed|ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -6 | sed 's/^/    /')"
   return 1
 }
 
