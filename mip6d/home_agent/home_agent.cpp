@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 
+#include "mip6d/io/ipv6_frame.hpp"
 #include "mip6d/signalling/neighbour_responder.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
 #include "roam6/wire/checksum.hpp"
@@ -78,35 +79,31 @@ void HomeAgent::start() {
 
 void HomeAgent::on_frame(const ReceivedFrame& frame) {
   ++counters_.frames_received;
-  const auto eth = wire::EthernetView::parse(frame.frame);
-  if (!eth || eth->ethertype() != wire::ethertype::ipv6) {
+  Ipv6Frame f;
+  switch (parse_ipv6_frame(frame.frame, f)) {
+    case FrameKind::not_ipv6:
+      ++counters_.frames_not_for_us;
+      return;
+    case FrameKind::malformed:
+      ++counters_.malformed_frames;
+      return;
+    case FrameKind::ipv6:
+      break;
+  }
+  if (f.chain.later_fragment) {
     ++counters_.frames_not_for_us;
     return;
   }
-  const auto ip = wire::Ipv6View::parse(eth->payload());
-  if (!ip) {
-    ++counters_.malformed_frames;
-    return;
-  }
-  const auto chain = wire::walk_extension_chain(*ip);
-  if (!chain) {
-    ++counters_.malformed_frames;
-    return;
-  }
-  if (chain->later_fragment) {
-    ++counters_.frames_not_for_us;
-    return;
-  }
-  if (chain->upper_protocol == wire::ipproto::mobility) {
-    if (ip->dst() != ha_.address) {
+  if (f.chain.upper_protocol == wire::ipproto::mobility) {
+    if (f.ip.dst() != ha_.address) {
       ++counters_.frames_not_for_us;
       return;
     }
-    on_mobility(*eth, ip->packet());
+    on_mobility(f.eth, f.ip.packet());
     return;
   }
-  if (chain->upper_protocol == wire::ipproto::icmpv6) {
-    on_icmpv6(*eth, *ip, ip->packet().subspan(chain->upper_offset));
+  if (f.chain.upper_protocol == wire::ipproto::icmpv6) {
+    on_icmpv6(f.eth, f.ip, f.ip.packet().subspan(f.chain.upper_offset));
     return;
   }
   ++counters_.frames_not_for_us;

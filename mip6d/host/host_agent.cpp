@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mip6d/io/ipv6_frame.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
 #include "roam6/wire/ethernet.hpp"
 #include "roam6/wire/extension_headers.hpp"
@@ -358,35 +359,33 @@ void HostAgent::on_frame(const ReceivedFrame& frame) {
 }
 
 void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
-  const auto eth = wire::EthernetView::parse(frame.frame);
-  if (!eth || eth->ethertype() != wire::ethertype::ipv6) {
-    ++counters_.frames_ignored;
-    return;
+  Ipv6Frame f;
+  switch (parse_ipv6_frame(frame.frame, f)) {
+    case FrameKind::not_ipv6:
+      ++counters_.frames_ignored;
+      return;
+    case FrameKind::malformed:
+      ++counters_.malformed_frames;
+      return;
+    case FrameKind::ipv6:
+      break;
   }
-  const auto ip = wire::Ipv6View::parse(eth->payload());
-  if (!ip) {
-    ++counters_.malformed_frames;
-    return;
-  }
-  const auto chain = wire::walk_extension_chain(*ip);
-  if (!chain) {
-    ++counters_.malformed_frames;
-    return;
-  }
-  if (chain->upper_protocol == wire::ipproto::mobility && !chain->later_fragment &&
-      ip->dst() == host_.care_of_address) {
+  const auto& eth = f.eth;
+  const auto& ip = f.ip;
+  if (f.chain.upper_protocol == wire::ipproto::mobility && !f.chain.later_fragment &&
+      ip.dst() == host_.care_of_address) {
     wire::MobilityPacket packet;
-    if (wire::decode_mobility_packet(ip->packet(), packet) != wire::Errc::ok) {
+    if (wire::decode_mobility_packet(ip.packet(), packet) != wire::Errc::ok) {
       ++counters_.malformed_frames;
       return;
     }
     on_mobility(packet);
     return;
   }
-  if (chain->upper_protocol == wire::ipproto::icmpv6) {
-    const auto icmp = ip->packet().subspan(chain->upper_offset);
+  if (f.chain.upper_protocol == wire::ipproto::icmpv6) {
+    const auto icmp = ip.packet().subspan(f.chain.upper_offset);
     const auto outcome = answer_neighbour_solicitation(
-        writer_, Port::uplink, *eth, *ip, icmp, [this](const wire::Ip6Addr& t) -> std::optional<NeighbourAnswer> {
+        writer_, Port::uplink, eth, ip, icmp, [this](const wire::Ip6Addr& t) -> std::optional<NeighbourAnswer> {
           if (t == host_.care_of_address) return NeighbourAnswer{io_.mac(Port::uplink), false, true, std::nullopt};
           return std::nullopt;
         });

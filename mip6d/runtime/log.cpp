@@ -21,12 +21,15 @@ void Logger::write(LogLevel level, std::string_view line) const {
 }
 
 LogRecord::LogRecord(const Logger& logger, LogLevel level, std::string_view event)
-    : logger_(logger), level_(level), active_(logger.enabled(level)) {
-  if (active_) out_ << event;
+    : logger_(logger), level_(level) {
+  if (logger.enabled(level)) {
+    out_.emplace();
+    *out_ << event;
+  }
 }
 
 LogRecord::~LogRecord() {
-  if (active_) logger_.write(level_, out_.str());
+  if (out_) logger_.write(level_, out_->str());
 }
 
 }  // namespace roam6::mip6d

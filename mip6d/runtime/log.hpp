@@ -3,6 +3,7 @@
 // that the daemon points at stderr (journald adds the time) and tests capture.
 
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -36,14 +37,14 @@ class LogRecord {
 
   template <class T>
   LogRecord& kv(std::string_view key, const T& value) {
-    if (active_) {
-      out_ << ' ' << key << '=';
+    if (out_) {
+      *out_ << ' ' << key << '=';
       if constexpr (requires { value.to_string(); }) {
-        out_ << value.to_string();
+        *out_ << value.to_string();
       } else if constexpr (std::is_same_v<T, std::uint8_t>) {
-        out_ << static_cast<unsigned>(value);
+        *out_ << static_cast<unsigned>(value);
       } else {
-        out_ << value;
+        *out_ << value;
       }
     }
     return *this;
@@ -52,8 +53,9 @@ class LogRecord {
  private:
   const Logger& logger_;
   LogLevel level_;
-  bool active_;
-  std::ostringstream out_;
+  // Only built when the level is enabled: a disabled record (e.g. a debug
+  // line per dropped packet) costs no allocation.
+  std::optional<std::ostringstream> out_;
 };
 
 }  // namespace roam6::mip6d
