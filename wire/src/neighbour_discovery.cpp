@@ -24,8 +24,17 @@ Result<ByteSpan> check_nd_message(const Ipv6View& ip, ByteSpan icmp, std::uint8_
   return icmp;
 }
 
-Result<NdOptions> parse_options(ByteSpan message, std::size_t fixed_size) noexcept {
-  return NdOptions::parse(message.subspan(fixed_size));
+// The options after the fixed part: framing checked, the ones `use` names
+// decoded.
+Errc read_options(ByteSpan message, std::size_t fixed_size, NdOptionUse use, NdOptions& raw,
+                  NdOptionSet& set) noexcept {
+  const auto parsed = NdOptions::parse(message.subspan(fixed_size));
+  if (!parsed) return parsed.error();
+  raw = *parsed;
+  const auto decoded = decode_nd_options(raw, use);
+  if (!decoded) return decoded.error();
+  set = *decoded;
+  return Errc::ok;
 }
 
 // Writes the IPv6 header and the first ICMPv6 word; the caller fills in the
@@ -67,14 +76,9 @@ Result<RouterSolicitationView> parse_router_solicitation(const Ipv6View& ip,
                                         router_solicitation_size);
   if (!message) return message.error();
   RouterSolicitationView v;
-  const auto raw = parse_options(*message, router_solicitation_size);
-  if (!raw) return raw.error();
-  v.raw_options_ = *raw;
   NdOptionUse use;
   use.source_link_layer = true;
-  const auto set = decode_nd_options(v.raw_options_, use);
-  if (!set) return set.error();
-  v.options_ = *set;
+  ROAM6_TRY_ERRC(read_options(*message, router_solicitation_size, use, v.raw_options_, v.options_));
   if (ip.src().is_unspecified() && v.options_.source_link_layer)
     return Errc::nd_link_layer_option_from_unspecified_source;
   return v;
@@ -88,16 +92,11 @@ Result<RouterAdvertisementView> parse_router_advertisement(const Ipv6View& ip,
   if (!ip.src().is_link_local()) return Errc::bad_nd_source;
   RouterAdvertisementView v;
   v.message_ = *message;
-  const auto raw = parse_options(*message, router_advertisement_size);
-  if (!raw) return raw.error();
-  v.raw_options_ = *raw;
   NdOptionUse use;
   use.source_link_layer = true;
   use.prefix_information = true;
   use.mtu = true;
-  const auto set = decode_nd_options(v.raw_options_, use);
-  if (!set) return set.error();
-  v.options_ = *set;
+  ROAM6_TRY_ERRC(read_options(*message, router_advertisement_size, use, v.raw_options_, v.options_));
   return v;
 }
 
@@ -111,14 +110,9 @@ Result<NeighbourSolicitationView> parse_neighbour_solicitation(const Ipv6View& i
   if (v.target().is_multicast()) return Errc::bad_nd_target;
   v.dad_ = ip.src().is_unspecified();
   if (v.dad_ && !is_solicited_node_multicast(ip.dst())) return Errc::bad_nd_destination;
-  const auto raw = parse_options(*message, neighbour_solicitation_size);
-  if (!raw) return raw.error();
-  v.raw_options_ = *raw;
   NdOptionUse use;
   use.source_link_layer = true;
-  const auto set = decode_nd_options(v.raw_options_, use);
-  if (!set) return set.error();
-  v.options_ = *set;
+  ROAM6_TRY_ERRC(read_options(*message, neighbour_solicitation_size, use, v.raw_options_, v.options_));
   if (v.dad_ && v.options_.source_link_layer)
     return Errc::nd_link_layer_option_from_unspecified_source;
   return v;
@@ -133,14 +127,9 @@ Result<NeighbourAdvertisementView> parse_neighbour_advertisement(const Ipv6View&
   v.message_ = *message;
   if (v.target().is_multicast()) return Errc::bad_nd_target;
   if (v.solicited() && ip.dst().is_multicast()) return Errc::bad_nd_destination;
-  const auto raw = parse_options(*message, neighbour_advertisement_size);
-  if (!raw) return raw.error();
-  v.raw_options_ = *raw;
   NdOptionUse use;
   use.target_link_layer = true;
-  const auto set = decode_nd_options(v.raw_options_, use);
-  if (!set) return set.error();
-  v.options_ = *set;
+  ROAM6_TRY_ERRC(read_options(*message, neighbour_advertisement_size, use, v.raw_options_, v.options_));
   return v;
 }
 
