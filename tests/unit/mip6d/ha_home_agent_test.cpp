@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "daemon_test_support.hpp"
 #include "memory_binding_store.hpp"
 #include "mip6d/config/config_loader.hpp"
 #include "mip6d/io/fake_packet_io.hpp"
@@ -84,8 +85,6 @@ class HomeAgentTest : public ::testing::Test {
                                      const Ip6Addr& coa = kCoaB, const char* key = "site-b-hosts",
                                      std::optional<std::uint64_t> timestamp = std::nullopt,
                                      const Ip6Addr& hoa = kHoa) {
-    std::vector<std::uint8_t> f(1024);
-    auto head = wire::write_ethernet_header(f, kHaMac, kRouterMac, wire::ethertype::ipv6);
     BindingUpdateSpec s;
     s.care_of_address = coa;
     s.home_agent = kHa;
@@ -93,10 +92,7 @@ class HomeAgentTest : public ::testing::Test {
     s.sequence = seq;
     s.lifetime = lifetime;
     s.timestamp = timestamp.value_or(to_ntp_timestamp(sched.wall_now()));
-    auto n = write_binding_update(wire::MutableByteSpan(f).subspan(*head), s, *host_keys.find(key));
-    EXPECT_TRUE(n);
-    f.resize(*head + *n);
-    return f;
+    return test::binding_update_frame({kHaMac, kRouterMac, s}, *host_keys.find(key));
   }
   void deliver(const std::vector<std::uint8_t>& frame) {
     io.inject(Port::uplink, frame, sched.now());
@@ -248,8 +244,6 @@ TEST_F(HomeAgentTest, UnauthenticatedOrUnknownSpiIsSilentlyDropped) {
   std::vector<Key> other_keys{config.keys[0]};
   other_keys[0].spi = 4242;
   KeyRing stranger(other_keys);
-  std::vector<std::uint8_t> f(512);
-  auto head = wire::write_ethernet_header(f, kHaMac, kRouterMac, wire::ethertype::ipv6);
   BindingUpdateSpec s;
   s.care_of_address = kCoaB;
   s.home_agent = kHa;
@@ -257,9 +251,7 @@ TEST_F(HomeAgentTest, UnauthenticatedOrUnknownSpiIsSilentlyDropped) {
   s.sequence = 1;
   s.lifetime = 600s;
   s.timestamp = to_ntp_timestamp(sched.wall_now());
-  auto n = write_binding_update(wire::MutableByteSpan(f).subspan(*head), s, *stranger.find(4242u));
-  f.resize(*head + *n);
-  deliver(f);
+  deliver(test::binding_update_frame({kHaMac, kRouterMac, s}, *stranger.find(4242u)));
   EXPECT_TRUE(io.sent(Port::uplink).empty());
   EXPECT_EQ(ha->counters().bu_dropped[static_cast<std::size_t>(SignallingDrop::unknown_spi)], 1u);
   EXPECT_TRUE(fib.tunnels().empty());
