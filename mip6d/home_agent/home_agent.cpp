@@ -153,27 +153,14 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
     // RFC 4285: a BU whose authenticator fails under a known SA is refused
     // with MIPV6-AUTH-FAIL; one without authentication, or under an SPI we
     // hold no key for, cannot be answered meaningfully and is dropped.
-    if (check.drop == SignallingDrop::bad_authenticator) {
-      const auto bu_view = wire::BindingUpdateView::from(packet.mh);
-      wire::MobilityOptionSet options;
-      if (bu_view && wire::decode_mobility_options(packet.mh, options) == wire::Errc::ok &&
-          options.mn_ha_authentication) {
-        if (KeyRing::Entry* sa = keys_.find(options.mn_ha_authentication->spi)) {
-          bu.sa = sa;
-          bu.source = packet.ip.src();
-          bu.care_of_address = bu.source;
-          bu.home_address = packet.chain.home_address.value_or(bu.source);
-          bu.sequence = bu_view->sequence();
-          bu.timestamp = options.replay_protection;
-          RegistrationDecision d;
-          d.status = wire::ba_status::mipv6_auth_fail;
-          d.sequence = bu.sequence;
-          d.reason = "authentication failed";
-          ++counters_.bu_refused;
-          ++counters_.refused_by_status[d.status];
-          queue_ack(from, bu, d);
-        }
-      }
+    if (check.drop == SignallingDrop::bad_authenticator && bu.sa != nullptr) {
+      RegistrationDecision d;
+      d.status = wire::ba_status::mipv6_auth_fail;
+      d.sequence = bu.sequence;
+      d.reason = "authentication failed";
+      ++counters_.bu_refused;
+      ++counters_.refused_by_status[d.status];
+      queue_ack(from, bu, d);
     }
     return;
   }

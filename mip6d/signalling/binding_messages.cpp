@@ -83,12 +83,14 @@ CheckResult authenticate(const wire::MobilityPacket& packet, const wire::Mobilit
   const auto& auth = *options.mn_ha_authentication;
   KeyRing::Entry* sa = keys.find(auth.spi);
   if (sa == nullptr) return {SignallingDrop::unknown_spi, wire::Errc::ok};
+  // Named even when the authenticator turns out wrong: a refusal is signed
+  // with the SA the message claims.
+  sa_out = sa;
   const auto input = wire::mobility_auth_input(care_of, home_address, packet.mh.bytes(), auth.offset);
   if (!input) return {SignallingDrop::bad_authenticator, input.error()};
   const Authenticator expected = sa->authenticator.compute(*input);
   if (!sa->authenticator.matches(expected, auth.authenticator))
     return {SignallingDrop::bad_authenticator, wire::Errc::ok};
-  sa_out = sa;
   return {};
 }
 

@@ -74,7 +74,9 @@ struct ReceivedBindingUpdate {
   std::uint16_t flags = 0;
   std::uint32_t lifetime_seconds = 0;
   std::optional<std::uint64_t> timestamp;
-  KeyRing::Entry* sa = nullptr;   // the SA that authenticated it
+  // The SA its SPI names: it authenticated the BU when the check passed;
+  // after bad_authenticator it is the SA a refusal is signed with.
+  KeyRing::Entry* sa = nullptr;
 };
 
 struct ReceivedBindingAck {
