@@ -21,21 +21,16 @@ constexpr unsigned neighbour_advertisements = 3;
 constexpr Duration announcement_spacing = std::chrono::seconds(1);
 
 // The checksum of a Mobility Header the wire library returned no view for
-// because its type is unknown (it has checked that Header Len fits the
-// packet). RFC 6275 6.1.1 pseudo-header: the Home Address option's address
-// as source, a type 2 routing header's (segments left) as destination.
-bool unknown_type_checksum_valid(const wire::Ipv6View& ip) {
-  const auto chain = wire::walk_extension_chain(ip);
-  if (!chain) return false;
-  const wire::ByteSpan mh = ip.packet().subspan(chain->upper_offset);
+// because its type is unknown; `p.ip` and `p.chain` are set. RFC 6275 6.1.1
+// pseudo-header: the Home Address option's address as source, a type 2
+// routing header's (segments left) as destination.
+bool unknown_type_checksum_valid(const wire::MobilityPacket& p) {
+  const wire::ByteSpan mh = p.ip.packet().subspan(p.chain.upper_offset);
   if (mh.size() < wire::mobility_header_min_size) return false;
   const std::size_t size = (std::size_t{mh[1]} + 1) * 8;
   if (size > mh.size()) return false;
-  const wire::Ip6Addr src = chain->home_address.value_or(ip.src());
-  const wire::Ip6Addr dst = chain->type2_home_address && chain->type2_segments_left != 0
-                                ? *chain->type2_home_address
-                                : ip.dst();
-  return wire::upper_layer_checksum_valid(src, dst, wire::ipproto::mobility, mh.first(size));
+  return wire::upper_layer_checksum_valid(p.pseudo_source(), p.pseudo_destination(),
+                                          wire::ipproto::mobility, mh.first(size));
 }
 }  // namespace
 
@@ -99,7 +94,7 @@ void HomeAgent::on_frame(const ReceivedFrame& frame) {
       ++counters_.frames_not_for_us;
       return;
     }
-    on_mobility(f.eth, f.ip.packet());
+    on_mobility(f);
     return;
   }
   if (f.chain.upper_protocol == wire::ipproto::icmpv6) {
@@ -109,21 +104,21 @@ void HomeAgent::on_frame(const ReceivedFrame& frame) {
   ++counters_.frames_not_for_us;
 }
 
-void HomeAgent::on_mobility(const wire::EthernetView& eth, wire::ByteSpan ipv6_packet) {
+void HomeAgent::on_mobility(const Ipv6Frame& frame) {
   ++counters_.mh_received;
   wire::MobilityPacket packet;
-  const wire::Errc e = wire::decode_mobility_packet(ipv6_packet, packet);
+  const wire::Errc e = wire::decode_mobility_packet(frame.ip, frame.chain, packet);
   if (e == wire::Errc::unknown_mobility_header_type) {
     // RFC 6275 9.2: answer an unknown MH type with a Binding Error, but
     // only once the checksum is verified: a corrupted message is dropped
     // silently, whatever its type byte says.
-    const auto ip = wire::Ipv6View::parse(ipv6_packet);
-    if (!ip || !unknown_type_checksum_valid(*ip)) {
+    if (!unknown_type_checksum_valid(packet)) {
       ++counters_.mh_bad_checksum;
       return;
     }
     ++counters_.mh_malformed;
-    send_binding_error(eth.src(), *ip, wire::be_status::unrecognized_mh_type);
+    send_binding_error(frame.eth.src(), packet.ip.src(), packet.pseudo_source(),
+                       wire::be_status::unrecognized_mh_type);
     return;
   }
   if (e == wire::Errc::bad_mobility_header_checksum) {
@@ -138,7 +133,7 @@ void HomeAgent::on_mobility(const wire::EthernetView& eth, wire::ByteSpan ipv6_p
     ++counters_.mh_ignored;
     return;
   }
-  on_binding_update(eth.src(), packet);
+  on_binding_update(frame.eth.src(), packet);
 }
 
 void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::MobilityPacket& packet) {
@@ -420,14 +415,13 @@ void HomeAgent::on_icmpv6(const wire::EthernetView& eth, const wire::Ipv6View& i
   ++counters_.frames_not_for_us;
 }
 
-void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ipv6View& ip, std::uint8_t status) {
+void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ip6Addr& source,
+                                   const wire::Ip6Addr& hoa, std::uint8_t status) {
   // RFC 6275 9.3.3: never to a source that is not a unicast address (a
   // forged source must not make the HA multicast on the home link).
-  if (ip.src().is_unspecified() || ip.src().is_multicast()) return;
-  const auto chain = wire::walk_extension_chain(ip);
-  const wire::Ip6Addr hoa = chain && chain->home_address ? *chain->home_address : ip.src();
+  if (source.is_unspecified() || source.is_multicast()) return;
   const bool sent = writer_.send_ipv6(Port::uplink, to, [&](wire::MutableByteSpan buf) -> wire::Result<std::size_t> {
-    wire::MobilityPacketWriter pw(buf, {.src = ha_.address, .dst = ip.src()});
+    wire::MobilityPacketWriter pw(buf, {.src = ha_.address, .dst = source});
     pw.mh().begin_binding_error({.status = status, .home_address = hoa});
     return pw.finish();
   });

@@ -20,6 +20,7 @@
 #include "mip6d/home_agent/registrar.hpp"
 #include "mip6d/io/forwarding_table.hpp"
 #include "mip6d/io/frame_writer.hpp"
+#include "mip6d/io/ipv6_frame.hpp"
 #include "mip6d/io/packet_io.hpp"
 #include "mip6d/runtime/log.hpp"
 #include "mip6d/runtime/scheduler.hpp"
@@ -93,10 +94,12 @@ class HomeAgent {
   };
 
   void on_frame(const ReceivedFrame& frame);
-  void on_mobility(const wire::EthernetView& eth, wire::ByteSpan ipv6_packet);
+  void on_mobility(const Ipv6Frame& frame);
   void on_binding_update(const wire::MacAddr& from, const wire::MobilityPacket& packet);
   void on_icmpv6(const wire::EthernetView& eth, const wire::Ipv6View& ip, wire::ByteSpan icmp);
-  void send_binding_error(const wire::MacAddr& to, const wire::Ipv6View& ip, std::uint8_t status);
+  // `hoa`: the Home Address option's address, else the source (RFC 6275 6.1.9).
+  void send_binding_error(const wire::MacAddr& to, const wire::Ip6Addr& source,
+                          const wire::Ip6Addr& hoa, std::uint8_t status);
 
   void apply(const RegistrationRequest& request, const RegistrationDecision& decision);
   void queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUpdate& bu,

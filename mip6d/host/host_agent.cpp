@@ -375,7 +375,7 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
   if (f.chain.upper_protocol == wire::ipproto::mobility && !f.chain.later_fragment &&
       ip.dst() == host_.care_of_address) {
     wire::MobilityPacket packet;
-    if (wire::decode_mobility_packet(ip.packet(), packet) != wire::Errc::ok) {
+    if (wire::decode_mobility_packet(ip, f.chain, packet) != wire::Errc::ok) {
       ++counters_.malformed_frames;
       return;
     }

@@ -77,27 +77,44 @@ Result<std::size_t> MobilityPacketWriter::finish() noexcept {
   return ipv6_header_size + payload;
 }
 
+namespace {
+
+// The part after the chain walk: MH parse and checksum. out.ip and
+// out.chain are already set.
+Errc finish_mobility_packet(MobilityPacket& out) noexcept {
+  const ExtensionChain& chain = out.chain;
+  if (chain.upper_protocol != ipproto::mobility || chain.later_fragment) [[unlikely]]
+    return Errc::not_mobility_header;
+  const ByteSpan packet = out.ip.packet();
+  ROAM6_TRY_ERRC(MobilityHeaderView::parse(packet.subspan(chain.upper_offset), out.mh));
+  // The pseudo-header addresses are read where they are in the packet (not
+  // from the chain just written, which would stall on store forwarding).
+  const std::uint8_t* pseudo_src =
+      chain.home_address ? packet.data() + chain.home_address_offset : out.ip.src_bytes();
+  const std::uint8_t* pseudo_dst = chain.type2_home_address && chain.type2_segments_left != 0
+                                       ? packet.data() + chain.type2_home_address_offset
+                                       : out.ip.dst_bytes();
+  return upper_layer_checksum_valid(pseudo_src, pseudo_dst, ipproto::mobility, out.mh.bytes())
+             ? Errc::ok
+             : Errc::bad_mobility_header_checksum;
+}
+
+}  // namespace
+
 Errc decode_mobility_packet(ByteSpan ipv6_packet, MobilityPacket& out) noexcept {
   const auto ip = Ipv6View::parse(ipv6_packet);
   if (!ip) return ip.error();
   out.ip = *ip;
   // The chain is walked straight into `out` (no copy of it), inline.
   ROAM6_TRY_ERRC(detail::walk_chain(*ip, out.chain));
-  const ExtensionChain& chain = out.chain;
-  if (chain.upper_protocol != ipproto::mobility || chain.later_fragment) [[unlikely]]
-    return Errc::not_mobility_header;
-  const ByteSpan packet = ip->packet();
-  ROAM6_TRY_ERRC(MobilityHeaderView::parse(packet.subspan(chain.upper_offset), out.mh));
-  // The pseudo-header addresses are read where they are in the packet (not
-  // from the chain just written, which would stall on store forwarding).
-  const std::uint8_t* pseudo_src =
-      chain.home_address ? packet.data() + chain.home_address_offset : ip->src_bytes();
-  const std::uint8_t* pseudo_dst = chain.type2_home_address && chain.type2_segments_left != 0
-                                       ? packet.data() + chain.type2_home_address_offset
-                                       : ip->dst_bytes();
-  return upper_layer_checksum_valid(pseudo_src, pseudo_dst, ipproto::mobility, out.mh.bytes())
-             ? Errc::ok
-             : Errc::bad_mobility_header_checksum;
+  return finish_mobility_packet(out);
+}
+
+Errc decode_mobility_packet(const Ipv6View& ip, const ExtensionChain& chain,
+                            MobilityPacket& out) noexcept {
+  out.ip = ip;
+  out.chain = chain;
+  return finish_mobility_packet(out);
 }
 
 Result<MobilityPacket> decode_mobility_packet(ByteSpan ipv6_packet) noexcept {

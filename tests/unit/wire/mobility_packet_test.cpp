@@ -287,3 +287,36 @@ TEST(MobilityPacketWriterErrors, BuffersAndFields) {
 
 }  // namespace
 }  // namespace roam6::wire
+
+namespace roam6::wire {
+namespace {
+
+// The overload for an already walked chain decodes the same packet the same
+// way as the one-step form.
+TEST(DecodeMobilityPacketWalked, SameAsOneStep) {
+  std::array<std::uint8_t, 256> buf{};
+  MobilityPacketWriter pw(buf, {.src = *Ip6Addr::parse("2001:db8:b::2"),
+                                .dst = *Ip6Addr::parse("2001:db8:a::1"),
+                                .home_address_option = *Ip6Addr::parse("2001:db8:a::100")});
+  pw.mh().begin_binding_update({.sequence = 7, .flags = bu_flag::home_registration, .lifetime_units = 10});
+  const auto n = pw.finish();
+  ASSERT_TRUE(n);
+  const ByteSpan packet(buf.data(), *n);
+  const auto ip = Ipv6View::parse(packet);
+  ASSERT_TRUE(ip);
+  const auto chain = walk_extension_chain(*ip);
+  ASSERT_TRUE(chain);
+  MobilityPacket walked;
+  ASSERT_EQ(decode_mobility_packet(*ip, *chain, walked), Errc::ok);
+  const auto one_step = decode_mobility_packet(packet);
+  ASSERT_TRUE(one_step);
+  EXPECT_EQ(walked.mh_offset(), one_step->mh_offset());
+  EXPECT_EQ(walked.pseudo_source(), one_step->pseudo_source());
+  EXPECT_EQ(walked.mh.type(), mh_type::binding_update);
+  buf[*n - 1] ^= 1;  // now the checksum is wrong
+  const auto ip2 = Ipv6View::parse(packet);
+  EXPECT_EQ(decode_mobility_packet(*ip2, *chain, walked), Errc::bad_mobility_header_checksum);
+}
+
+}  // namespace
+}  // namespace roam6::wire

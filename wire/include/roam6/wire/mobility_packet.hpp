@@ -115,6 +115,11 @@ struct MobilityPacket {
 // returning the ~90-octet struct by value costs about as much as the MH
 // parse and checksum together. `out` is unspecified after an error.
 Errc decode_mobility_packet(ByteSpan ipv6_packet, MobilityPacket& out) noexcept;
+// For a caller that has already parsed the IPv6 header and walked its chain
+// (walk_extension_chain): the same checks from the MH on, without a second
+// walk.
+Errc decode_mobility_packet(const Ipv6View& ip, const ExtensionChain& chain,
+                            MobilityPacket& out) noexcept;
 // Convenience form.
 Result<MobilityPacket> decode_mobility_packet(ByteSpan ipv6_packet) noexcept;
 
