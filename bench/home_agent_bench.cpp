@@ -136,7 +136,7 @@ void bu_throughput(const Config& config, std::uint32_t updates, std::uint32_t bu
   }
   const double s = seconds_since(start);
   std::printf("authenticated BU->BA (new bindings, SQLite commit per %u-BU burst): %u in %.3f s = %.0f per second"
-              " (goal >= 100000); BAs sent %llu, accepted %llu\n",
+              " (goal >= 100000); frames sent (BAs and first NAs) %llu, accepted %llu\n",
               burst, updates, s, updates / s, static_cast<unsigned long long>(io.sent),
               static_cast<unsigned long long>(agent.counters().bu_accepted));
 }
