@@ -1,0 +1,26 @@
+#pragma once
+// The DPDK Environment Abstraction Layer, once per process. rte_eal_init
+// cannot be called twice (even after rte_eal_cleanup), so the first caller's
+// arguments win and later callers get the same environment.
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace roam6::datapath {
+
+class EalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Initialises the EAL with `args` (without argv[0]) unless already done.
+// Throws EalError naming rte_errno's text when rte_eal_init fails.
+void ensure_eal(const std::vector<std::string>& args);
+[[nodiscard]] bool eal_ready() noexcept;
+
+// The arguments roam6's tests use: no hugepages, no PCI, quiet, a file
+// prefix unique to this process so parallel test processes never collide.
+[[nodiscard]] std::vector<std::string> test_eal_args(unsigned memory_mb = 512);
+
+}  // namespace roam6::datapath

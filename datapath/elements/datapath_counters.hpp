@@ -1,0 +1,75 @@
+#pragma once
+// Per-core counters: what happened to every packet, by port and by reason.
+// Each forwarding core owns one DatapathCounters and is its only writer; the
+// control plane sums them (relaxed loads of naturally aligned 64-bit words:
+// a reader may see a value one burst old, never a torn one).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace roam6::datapath {
+
+enum class DatapathPort : std::uint8_t { uplink = 0, guests = 1 };
+inline constexpr std::size_t datapath_port_count = 2;
+
+// What the datapath did with a packet. Everything received ends in exactly
+// one of these (a punted copy of a forwarded frame counts only as punted
+// in addition, see `punted`).
+enum class Disposition : std::uint8_t {
+  passed,             // forwarded untouched (guest at home, traffic not ours)
+  encapsulated,       // entered the tunnel
+  decapsulated,       // left the tunnel and was forwarded
+  punted,             // handed to mip6d (signalling, ND/RS, resume signal)
+  held,               // queued for a guest that has not resumed yet
+  released,           // held, then forwarded when the guest resumed
+  packet_too_big_sent,
+  // drops, each its own reason
+  drop_malformed,             // truncated or inconsistent headers
+  drop_not_ipv6,              // away guest sent something other than IPv6/resume frames
+  drop_ingress_filter,        // away guest used a source that is not its own
+  drop_link_scope,            // link-local source/destination that may not cross the tunnel
+  drop_hop_limit,             // inner hop limit would reach 0
+  drop_too_big,               // did not fit the tunnel (a Packet Too Big was or was not sent)
+  drop_tunnel_unknown_binding,  // tunnelled packet for no binding here
+  drop_tunnel_wrong_source,   // outer source is not the registered peer
+  drop_tunnel_not_for_us,     // ip6ip6 to an address that is not ours
+  drop_tunnel_malformed,      // ip6ip6 that cannot be decapsulated
+  drop_not_for_us,            // Home Agent: frame on the home link for nobody we serve
+  drop_punt_ring_full,        // mip6d is behind: signalling/ND frame dropped
+  drop_hold_full,             // hold queue for the guest (or all of them) full
+  drop_hold_expired,          // guest did not resume in time / left
+  drop_no_mbuf,               // no buffer for a copy or an ICMPv6 error
+  drop_tx_full,               // the port did not take the packet
+  count_
+};
+inline constexpr std::size_t disposition_count = static_cast<std::size_t>(Disposition::count_);
+
+[[nodiscard]] std::string_view to_string(Disposition disposition) noexcept;
+[[nodiscard]] bool is_drop(Disposition disposition) noexcept;
+
+struct PortCounters {
+  std::uint64_t rx_packets = 0;
+  std::uint64_t rx_bytes = 0;
+  std::uint64_t tx_packets = 0;
+  std::uint64_t tx_bytes = 0;
+  std::array<std::uint64_t, disposition_count> disposition{};  // by the port it arrived on
+};
+
+struct alignas(64) DatapathCounters {
+  std::array<PortCounters, datapath_port_count> port{};
+  std::uint64_t injected = 0;         // frames mip6d sent through the datapath
+  std::uint64_t inject_dropped = 0;   // ... that the port did not take
+  std::uint64_t resumes_signalled = 0;
+  std::uint64_t packet_too_big_suppressed = 0;  // rate limit said no
+
+  void count(DatapathPort at, Disposition what) noexcept {
+    ++port[static_cast<std::size_t>(at)].disposition[static_cast<std::size_t>(what)];
+  }
+};
+
+// a += b, field by field (for summing cores).
+void accumulate(DatapathCounters& a, const DatapathCounters& b) noexcept;
+
+}  // namespace roam6::datapath

@@ -1,0 +1,163 @@
+#pragma once
+// The binding table the control plane shares with the forwarding cores.
+//
+// Three rte_hash tables (lock-free readers: RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF)
+// map a key to a pointer to an immutable record:
+//   tunnels       home address -> TunnelRecord   (Home Agent role)
+//   guests_by_mac guest MAC    -> GuestRecord    (host role, frames from guests)
+//   guests_by_hoa home address -> GuestRecord    (host role, decapsulated packets)
+// A change never edits a record a reader may hold: the writer fills a fresh
+// record and swaps the pointer in the hash (one atomic store), and the old
+// record goes back to the pool only after every registered reader has passed a
+// quiescent state (rte_rcu_qsbr). So no packet ever sees half a binding.
+//
+// Threads: exactly one writer (the control plane: every set_/clear_ call and
+// reclaim()); any number of readers (forwarding cores), each registered with
+// register_reader() and reporting quiescent() between bursts. Readers never
+// block and never allocate.
+//
+// Every record carries a `slot`: a small integer the writer assigns when the
+// key is first added and keeps while the key exists, so per-binding counters
+// and per-core state live in flat arrays indexed by slot. A slot is reused only
+// after a grace period, and its counters are zeroed when it is handed out
+// again; `generation` changes on every reuse so per-core state can tell.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "roam6/wire/address.hpp"
+
+struct rte_hash;
+struct rte_rcu_qsbr;
+
+namespace roam6::datapath {
+
+using wire::Ip6Addr;
+using wire::MacAddr;
+
+// An ip6ip6 outer header prepared when the binding is written, so that
+// encapsulation copies 40 bytes and patches the length, traffic class and
+// flow label instead of building it field by field.
+struct OuterHeaderTemplate {
+  alignas(8) std::uint8_t bytes[40];
+};
+
+struct TunnelRecord {
+  Ip6Addr home_address;
+  Ip6Addr care_of_address;
+  OuterHeaderTemplate outer;  // src = Home Agent address, dst = care-of address
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;
+};
+
+struct GuestRecord {
+  MacAddr mac;
+  bool away = false;
+  bool resumed = false;
+  Ip6Addr home_address;
+  Ip6Addr link_local;
+  Ip6Addr home_agent;
+  Ip6Addr care_of_address;
+  MacAddr router_mac;
+  Ip6Addr router_link_local;
+  OuterHeaderTemplate outer;  // src = care-of address, dst = Home Agent
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;
+};
+
+// What the writer is given; the table derives the records from these.
+struct TunnelSpec {
+  Ip6Addr home_address;
+  Ip6Addr care_of_address;
+};
+struct GuestSpec {
+  MacAddr mac;
+  Ip6Addr home_address;
+  Ip6Addr link_local;
+  bool away = false;
+  Ip6Addr home_agent;
+  Ip6Addr care_of_address;
+  MacAddr router_mac;
+  Ip6Addr router_link_local;
+  bool resumed = false;
+};
+
+// Per-binding traffic, one set per slot per forwarding core; summed on read.
+struct BindingCounters {
+  std::uint64_t encapsulated_packets = 0;
+  std::uint64_t encapsulated_bytes = 0;   // inner bytes that entered the tunnel
+  std::uint64_t decapsulated_packets = 0;
+  std::uint64_t decapsulated_bytes = 0;   // inner bytes that left the tunnel
+};
+
+class BindingTableError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct BindingTableLimits {
+  std::uint32_t max_tunnels = 1u << 20;  // Home Agent: bindings
+  std::uint32_t max_guests = 1u << 16;   // host: guests on this host
+  std::uint32_t max_readers = 8;         // forwarding cores
+  std::string name = "roam6";            // prefix of the rte_hash names (unique per process)
+};
+
+class BindingTable {
+ public:
+  // Throws BindingTableError (rte_hash or memory allocation failed). Needs
+  // the EAL to be initialised.
+  explicit BindingTable(const BindingTableLimits& limits, const Ip6Addr& home_agent_address = {});
+  ~BindingTable();
+  BindingTable(const BindingTable&) = delete;
+  BindingTable& operator=(const BindingTable&) = delete;
+
+  // ---- writer (control plane thread) ----
+  // Add or replace; false when the table is full (the old entry, if any,
+  // stays). The Home Agent address is the outer source of every tunnel.
+  bool set_tunnel(const TunnelSpec& spec);
+  bool clear_tunnel(const Ip6Addr& home_address);
+  bool set_guest(const GuestSpec& spec);
+  bool clear_guest(const MacAddr& mac);
+  // Returns records whose grace period has passed to the pool. Called by the
+  // writer after changes and from a periodic timer; cheap when idle.
+  void reclaim();
+  [[nodiscard]] std::size_t tunnel_count() const noexcept;
+  [[nodiscard]] std::size_t guest_count() const noexcept;
+  // Sum over readers of one binding's counters; nullopt when there is none.
+  [[nodiscard]] std::optional<BindingCounters> tunnel_counters(const Ip6Addr& home_address) const;
+  [[nodiscard]] std::optional<BindingCounters> guest_counters(const MacAddr& mac) const;
+  [[nodiscard]] const GuestRecord* find_guest_for_writer(const MacAddr& mac) const;
+  [[nodiscard]] const TunnelRecord* find_tunnel_for_writer(const Ip6Addr& home_address) const;
+
+  // ---- readers (forwarding cores) ----
+  // Each forwarding core calls this once, on its own thread, before its
+  // first lookup, and gets its reader index (0 .. max_readers-1).
+  unsigned register_reader();
+  void unregister_reader(unsigned reader);
+  // Between bursts: no record pointer obtained before this is used after it.
+  void quiescent(unsigned reader) noexcept;
+  // Bulk lookups (up to 64 keys): out[i] = record or nullptr. Keys are
+  // pointers into the packets, 16 bytes (addresses) or 6 bytes (MACs).
+  void lookup_tunnels(const std::uint8_t* const* home_addresses, unsigned n,
+                      const TunnelRecord** out) const noexcept;
+  void lookup_guests_by_mac(const std::uint8_t* const* macs, unsigned n,
+                            const GuestRecord** out) const noexcept;
+  void lookup_guests_by_home_address(const std::uint8_t* const* home_addresses, unsigned n,
+                                     const GuestRecord** out) const noexcept;
+  // The reader's own counters for one slot; only that reader writes them.
+  [[nodiscard]] BindingCounters& counters(unsigned reader, std::uint32_t slot) noexcept;
+
+  [[nodiscard]] std::uint32_t slot_capacity() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace roam6::datapath
