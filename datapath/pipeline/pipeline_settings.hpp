@@ -1,0 +1,49 @@
+#pragma once
+// What a role's pipeline needs to know about its node, fixed at start.
+
+#include <cstdint>
+
+#include "roam6/wire/address.hpp"
+
+namespace roam6::datapath {
+
+struct TunnelSettings {
+  std::uint8_t hop_limit = 64;         // outer hop limit (RFC 2473 6.3)
+  std::uint32_t flow_label_key = 0;    // keys the derived outer flow label (wire/tunnel.hpp)
+};
+
+struct PacketTooBigSettings {
+  // RFC 4443 2.4 (f): ICMPv6 errors are rate-limited. A token bucket per core.
+  std::uint32_t per_second = 100;
+  std::uint32_t burst = 10;
+};
+
+struct HoldSettings {
+  std::uint32_t packets_per_guest = 256;  // then drop_hold_full
+  std::uint32_t guests = 64;              // guests holding at once, per core
+  std::uint32_t timeout_ms = 5000;        // then drop_hold_expired
+};
+
+struct HostSettings {
+  wire::Ip6Addr care_of_address;   // this host's address at its site (outer source)
+  wire::MacAddr uplink_mac;        // our MAC on the uplink (Ethernet source of tunnel packets)
+  wire::MacAddr next_hop_mac;      // the site router on the uplink (Ethernet destination)
+  std::uint32_t uplink_mtu = 1500;
+  TunnelSettings tunnel;
+  PacketTooBigSettings packet_too_big;
+  HoldSettings hold;
+  // A guest that keeps sending is reported to mip6d (a copy of one frame)
+  // at most this often, so mip6d knows it still runs here.
+  std::uint32_t liveness_interval_ms = 1000;
+};
+
+struct HomeAgentSettings {
+  wire::Ip6Addr address;           // the Home Agent's address (outer source / accepted destination)
+  wire::MacAddr port_mac;          // our MAC on the home link
+  wire::MacAddr router_mac;        // the home router (Ethernet destination of what we send)
+  std::uint32_t mtu = 1500;        // home link / path MTU towards the care-of addresses
+  TunnelSettings tunnel;
+  PacketTooBigSettings packet_too_big;
+};
+
+}  // namespace roam6::datapath
