@@ -22,6 +22,10 @@ constexpr std::array<std::pair<LogLevel, std::string_view>, 4> kLogLevelNames{{
     {LogLevel::info, "info"},
     {LogLevel::debug, "debug"},
 }};
+constexpr std::array<std::pair<PollMode, std::string_view>, 2> kPollModeNames{{
+    {PollMode::busy, "busy"},
+    {PollMode::adaptive, "adaptive"},
+}};
 
 template <class Enum, std::size_t N>
 std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& names,
@@ -61,6 +65,18 @@ std::optional<AuthAlgorithm> parse_auth_algorithm(std::string_view text) noexcep
 }
 std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
   return value_of(kLogLevelNames, text);
+}
+std::string_view to_string(PollMode mode) noexcept { return name_of(kPollModeNames, mode); }
+std::optional<PollMode> parse_poll_mode(std::string_view text) noexcept {
+  return value_of(kPollModeNames, text);
+}
+
+std::vector<std::string> default_eal_args(std::string_view node_name) {
+  // No hugepages and no PCI scan: runs on any machine, with virtual devices
+  // (net_af_packet, net_af_xdp, net_memif, ...). The file prefix keeps two
+  // nodes on one machine from sharing DPDK runtime files.
+  return {"--no-huge", "-m",  "1024", "--no-pci", "--no-telemetry", "-l", "0-1",
+          "--file-prefix=roam6-" + std::string(node_name)};
 }
 
 const Site* Config::find_site(std::string_view name) const {

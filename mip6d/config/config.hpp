@@ -26,14 +26,22 @@ enum class AuthAlgorithm : std::uint8_t {
 
 enum class LogLevel : std::uint8_t { error, warning, info, debug };
 
+// How the DPDK forwarding cores wait for packets ([datapath] poll).
+enum class PollMode : std::uint8_t {
+  busy,      // poll without pause: lowest latency, one core at 100 % per worker
+  adaptive,  // sleep adaptive_sleep_us after a run of empty polls
+};
+
 // The spellings used in the configuration file ("home-agent", "hmac-sha1-96",
 // "warning", ...); parse_* return nullopt for anything else.
 std::string_view to_string(Role role) noexcept;
 std::string_view to_string(AuthAlgorithm algorithm) noexcept;
 std::string_view to_string(LogLevel level) noexcept;
+std::string_view to_string(PollMode mode) noexcept;
 std::optional<Role> parse_role(std::string_view text) noexcept;
 std::optional<AuthAlgorithm> parse_auth_algorithm(std::string_view text) noexcept;
 std::optional<LogLevel> parse_log_level(std::string_view text) noexcept;
+std::optional<PollMode> parse_poll_mode(std::string_view text) noexcept;
 
 // Limits the loader enforces, here so the code that uses the values can rely
 // on them.
@@ -113,6 +121,41 @@ struct Interfaces {
   std::string guests;      // host only: guest-facing side (OVS)
 };
 
+// The DPDK datapath ([datapath]). Without it mip6d uses packet sockets on
+// [interfaces] and programs no data plane.
+struct DatapathConfig {
+  // EAL arguments (without argv[0]). Empty in the file means the default,
+  // which to_config fills in: see default_eal_args().
+  std::vector<std::string> eal_args;
+  std::string uplink;   // DPDK device string, e.g. "net_af_packet0,iface=veth1"
+  std::string guests;   // host only
+  std::uint32_t workers = 1;
+  std::uint32_t mbufs = 16383;
+  std::uint32_t punt_ring = 1024;
+  std::uint32_t inject_ring = 1024;
+  PollMode poll = PollMode::busy;
+  std::uint32_t adaptive_sleep_us = 100;
+  // Home Agent: tunnels; host: guests on this host.
+  std::uint32_t max_bindings = 0;  // 0 in the file is refused; default set by role
+  std::uint32_t hold_packets = 256;      // per guest, before it resumes
+  std::uint32_t hold_guests = 64;        // guests holding at once, per core
+  std::uint32_t hold_timeout_ms = 5000;
+  std::uint32_t packet_too_big_per_second = 100;
+  std::uint32_t packet_too_big_burst = 10;
+  // The uplink's IPv6 MTU; default: the mtu of the site the node stands on
+  // (host: host.site; Home Agent: the site of its address).
+  std::uint32_t uplink_mtu = 1500;
+};
+
+namespace datapath_defaults {
+inline constexpr std::uint32_t max_tunnels = 1u << 20;
+inline constexpr std::uint32_t max_guests = 1u << 16;
+}  // namespace datapath_defaults
+
+// ["--no-huge", "-m", "1024", "--no-pci", "--no-telemetry", "-l", "0-1",
+//  "--file-prefix=roam6-<node_name>"]
+std::vector<std::string> default_eal_args(std::string_view node_name);
+
 struct Config {
   std::string source;      // file it came from, for messages
   Role role = Role::host;
@@ -126,6 +169,8 @@ struct Config {
   std::vector<Guest> guests;
   std::optional<HomeAgentConfig> home_agent;  // set iff role == home_agent
   std::optional<HostConfig> host;             // set iff role == host
+  // Set: the DPDK datapath carries the packets and `interfaces` is empty.
+  std::optional<DatapathConfig> datapath;
 
   // nullptr when nothing matches. Names, SPIs, MACs and home addresses are
   // unique (the loader rejects duplicates) and site prefixes do not overlap.

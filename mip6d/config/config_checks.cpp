@@ -51,12 +51,29 @@ void check_role_sections(const ConfigDraft& d, ErrorCollector& errors) {
     errors.add(d.home_agent->where,
                "section [home_agent] is only for role = \"home-agent\", not " + role_text);
 
-  if (!d.interfaces) return;
-  const Field<std::string>& guests = d.interfaces->guests;
+  if (d.interfaces && d.datapath) {
+    errors.add(d.interfaces->where,
+               "section [interfaces] names packet-socket interfaces, which are unused with "
+               "[datapath]: set datapath.uplink and datapath.guests instead");
+    return;
+  }
+  if (!d.interfaces && !d.datapath) {
+    errors.add(Location{"interfaces", std::nullopt},
+               "missing required key: section [interfaces] (or [datapath] for the DPDK datapath)");
+    return;
+  }
+  const Field<std::string>& guests = d.datapath ? d.datapath->guests : d.interfaces->guests;
+  const std::string_view what = d.datapath ? "guest-facing DPDK device" : "guest-facing interface";
   if (is_home_agent && guests.given)
     errors.add(guests.where, "a Home Agent has no guest ports; only for role = \"host\"");
   if (!is_home_agent && !guests.given)
-    errors.add(guests.where, "missing required key (the guest-facing interface) for " + role_text);
+    errors.add(guests.where,
+               "missing required key (the " + std::string(what) + ") for " + role_text);
+  if (d.datapath && d.datapath->guests && d.datapath->uplink &&
+      d.datapath->guests->substr(0, d.datapath->guests->find(',')) ==
+          d.datapath->uplink->substr(0, d.datapath->uplink->find(',')))
+    errors.add(d.datapath->guests.where,
+               "the same DPDK port as datapath.uplink; they must be different ports");
 }
 
 void check_sites(const std::vector<SiteDraft>& sites, ErrorCollector& errors) {

@@ -66,8 +66,17 @@ std::string describe_config(const Config& config) {
          ", loaded from " + config.source + '\n';
   out += "control socket " + config.control_socket + ", log level " +
          std::string(to_string(config.log_level)) + '\n';
-  out += "interfaces: uplink " + config.interfaces.uplink;
-  if (!config.interfaces.guests.empty()) out += ", guests " + config.interfaces.guests;
+  if (config.datapath) {
+    const DatapathConfig& dp = *config.datapath;
+    out += "datapath (DPDK): uplink " + dp.uplink;
+    if (!dp.guests.empty()) out += ", guests " + dp.guests;
+    out += ", " + std::to_string(dp.workers) + " worker(s), " +
+           std::string(to_string(dp.poll)) + " polling, uplink MTU " +
+           std::to_string(dp.uplink_mtu);
+  } else {
+    out += "interfaces: uplink " + config.interfaces.uplink;
+    if (!config.interfaces.guests.empty()) out += ", guests " + config.interfaces.guests;
+  }
   out += '\n';
   if (config.home_agent) describe_home_agent(*config.home_agent, out);
   if (config.host) describe_host(*config.host, out);

@@ -68,6 +68,38 @@ HostConfig to_host(HostDraft&& d) {
   return host;
 }
 
+DatapathConfig to_datapath(DatapathDraft&& d, const Config& config) {
+  DatapathConfig dp;
+  if (d.eal_args) {
+    dp.eal_args = std::move(*d.eal_args.value);
+  } else {
+    dp.eal_args = default_eal_args(config.node_name);
+  }
+  dp.uplink = std::move(d.uplink.value.value());
+  assign_if_set(dp.guests, d.guests);
+  assign_if_set(dp.workers, d.workers, to_u32);
+  assign_if_set(dp.mbufs, d.mbufs, to_u32);
+  assign_if_set(dp.punt_ring, d.punt_ring, to_u32);
+  assign_if_set(dp.inject_ring, d.inject_ring, to_u32);
+  assign_if_set(dp.poll, d.poll);
+  assign_if_set(dp.adaptive_sleep_us, d.adaptive_sleep_us, to_u32);
+  dp.max_bindings = config.role == Role::home_agent ? datapath_defaults::max_tunnels
+                                                    : datapath_defaults::max_guests;
+  assign_if_set(dp.max_bindings, d.max_bindings, to_u32);
+  assign_if_set(dp.hold_packets, d.hold_packets, to_u32);
+  assign_if_set(dp.hold_guests, d.hold_guests, to_u32);
+  assign_if_set(dp.hold_timeout_ms, d.hold_timeout_ms, to_u32);
+  assign_if_set(dp.packet_too_big_per_second, d.packet_too_big_per_second, to_u32);
+  assign_if_set(dp.packet_too_big_burst, d.packet_too_big_burst, to_u32);
+  // The link the uplink is on: the host's site, or the Home Agent's home site.
+  const Site* site = nullptr;
+  if (config.host) site = config.find_site(config.host->site);
+  if (config.home_agent) site = config.find_site_containing(config.home_agent->address);
+  if (site != nullptr) dp.uplink_mtu = site->mtu;
+  assign_if_set(dp.uplink_mtu, d.uplink_mtu, to_u32);
+  return dp;
+}
+
 template <class Out, class In, class Convert>
 std::vector<Out> convert_all(std::vector<In>&& drafts, Convert convert) {
   std::vector<Out> out;
@@ -85,15 +117,18 @@ Config to_config(ConfigDraft&& draft, std::string source) {
   config.node_name = std::move(draft.node_name.value.value());
   assign_if_set(config.control_socket, draft.control_socket);
   assign_if_set(config.log_level, draft.log_level);
-  InterfacesDraft& interfaces = draft.interfaces.value();
-  config.interfaces.uplink = std::move(interfaces.uplink.value.value());
-  assign_if_set(config.interfaces.guests, interfaces.guests);
+  if (draft.interfaces) {  // absent only when [datapath] replaces it
+    InterfacesDraft& interfaces = *draft.interfaces;
+    config.interfaces.uplink = std::move(interfaces.uplink.value.value());
+    assign_if_set(config.interfaces.guests, interfaces.guests);
+  }
   config.sites = convert_all<Site>(std::move(draft.sites), to_site);
   config.keys = convert_all<Key>(std::move(draft.keys), to_key);
   config.policy = convert_all<PolicyRule>(std::move(draft.policy), to_policy_rule);
   config.guests = convert_all<Guest>(std::move(draft.guests), to_guest);
   if (draft.home_agent) config.home_agent = to_home_agent(std::move(*draft.home_agent));
   if (draft.host) config.host = to_host(std::move(*draft.host));
+  if (draft.datapath) config.datapath = to_datapath(std::move(*draft.datapath), config);
   return config;
 }
 

@@ -69,6 +69,26 @@ struct InterfacesDraft {
   Field<std::string> guests;
 };
 
+struct DatapathDraft {
+  Location where;
+  Field<std::vector<std::string>> eal_args;
+  Field<std::string> uplink;
+  Field<std::string> guests;
+  Field<std::int64_t> workers;
+  Field<std::int64_t> mbufs;
+  Field<std::int64_t> punt_ring;
+  Field<std::int64_t> inject_ring;
+  Field<PollMode> poll;
+  Field<std::int64_t> adaptive_sleep_us;
+  Field<std::int64_t> max_bindings;
+  Field<std::int64_t> hold_packets;
+  Field<std::int64_t> hold_guests;
+  Field<std::int64_t> hold_timeout_ms;
+  Field<std::int64_t> packet_too_big_per_second;
+  Field<std::int64_t> packet_too_big_burst;
+  Field<std::int64_t> uplink_mtu;
+};
+
 struct ConfigDraft {
   Field<Role> role;
   Field<std::string> node_name;
@@ -81,6 +101,7 @@ struct ConfigDraft {
   std::vector<GuestDraft> guests;
   std::optional<HomeAgentDraft> home_agent;
   std::optional<HostDraft> host;
+  std::optional<DatapathDraft> datapath;
 };
 
 // Only for a draft no check found anything wrong with: every required field

@@ -125,6 +125,27 @@ std::optional<LogLevel> log_level(std::string_view text, std::string& problem) {
   return value;
 }
 
+std::optional<PollMode> poll_mode(std::string_view text, std::string& problem) {
+  auto value = parse_poll_mode(text);
+  if (!value)
+    problem = "unknown poll mode " + quoted(text) + " (expected \"busy\" or \"adaptive\")";
+  return value;
+}
+
+// A DPDK device string: "net_af_packet0,iface=veth1", "0000:03:00.0", ...
+std::optional<std::string> dpdk_device(std::string_view text, std::string& problem) {
+  if (text.find_first_of(" \t\n\r") != std::string_view::npos || text.front() == ',') {
+    problem = "not a DPDK device (e.g. \"net_af_packet0,iface=veth1\" or a PCI address; "
+              "no whitespace): " + quoted(text);
+    return std::nullopt;
+  }
+  return std::string(text);
+}
+
+std::optional<std::string> eal_argument(std::string_view text, std::string&) {
+  return std::string(text);
+}
+
 // --- Sections ---
 
 constexpr std::int64_t kMinLifetime = limits::min_binding_lifetime.count();
@@ -136,6 +157,30 @@ InterfacesDraft read_interfaces(TableReader& t) {
   d.uplink = t.string_as<std::string>("uplink", kRequired, interface_name);
   // Required or forbidden depending on the role: config_checks decides.
   d.guests = t.string_as<std::string>("guests", kOptional, interface_name);
+  t.report_unknown_keys();
+  return d;
+}
+
+DatapathDraft read_datapath(TableReader& t) {
+  DatapathDraft d;
+  d.where = t.where();
+  d.eal_args = t.string_list_as<std::string>("eal_args", kOptional, eal_argument);
+  d.uplink = t.string_as<std::string>("uplink", kRequired, dpdk_device);
+  // Required or forbidden depending on the role: config_checks decides.
+  d.guests = t.string_as<std::string>("guests", kOptional, dpdk_device);
+  d.workers = t.integer("workers", kOptional, 1, 64);
+  d.mbufs = t.integer("mbufs", kOptional, 1023, 1 << 24);
+  d.punt_ring = t.integer("punt_ring", kOptional, 64, 1 << 20);
+  d.inject_ring = t.integer("inject_ring", kOptional, 64, 1 << 20);
+  d.poll = t.string_as<PollMode>("poll", kOptional, poll_mode);
+  d.adaptive_sleep_us = t.integer("adaptive_sleep_us", kOptional, 1, 100000);
+  d.max_bindings = t.integer("max_bindings", kOptional, 1, 1 << 24);
+  d.hold_packets = t.integer("hold_packets", kOptional, 1, 65536);
+  d.hold_guests = t.integer("hold_guests", kOptional, 1, 65536);
+  d.hold_timeout_ms = t.integer("hold_timeout_ms", kOptional, 1, 60000);
+  d.packet_too_big_per_second = t.integer("packet_too_big_per_second", kOptional, 1, 1000000);
+  d.packet_too_big_burst = t.integer("packet_too_big_burst", kOptional, 1, 100000);
+  d.uplink_mtu = t.integer("uplink_mtu", kOptional, limits::min_mtu, limits::max_mtu);
   t.report_unknown_keys();
   return d;
 }
@@ -251,7 +296,9 @@ ConfigDraft read_config_draft(const toml::table& root_table,
   d.node_name = root.string("node_name", kRequired);
   d.control_socket = root.string_as<std::string>("control_socket", kOptional, unix_socket_path);
   d.log_level = root.string_as<LogLevel>("log_level", kOptional, log_level);
-  if (auto t = root.table("interfaces", kRequired)) d.interfaces = read_interfaces(*t);
+  // Required unless [datapath] replaces it: config_checks decides.
+  if (auto t = root.table("interfaces", kOptional)) d.interfaces = read_interfaces(*t);
+  if (auto t = root.table("datapath", kOptional)) d.datapath = read_datapath(*t);
   if (auto t = root.table("home_agent", kOptional)) d.home_agent = read_home_agent(*t);
   if (auto t = root.table("host", kOptional)) d.host = read_host(*t);
   d.sites = read_each<SiteDraft>(root, "sites", read_site);

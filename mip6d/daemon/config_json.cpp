@@ -58,6 +58,26 @@ json host_json(const HostConfig& host) {
           {"requested_lifetime", host.requested_lifetime.count()}};
 }
 
+json datapath_json(const DatapathConfig& dp) {
+  json out{{"eal_args", dp.eal_args},
+           {"uplink", dp.uplink},
+           {"workers", dp.workers},
+           {"mbufs", dp.mbufs},
+           {"punt_ring", dp.punt_ring},
+           {"inject_ring", dp.inject_ring},
+           {"poll", std::string(to_string(dp.poll))},
+           {"adaptive_sleep_us", dp.adaptive_sleep_us},
+           {"max_bindings", dp.max_bindings},
+           {"hold_packets", dp.hold_packets},
+           {"hold_guests", dp.hold_guests},
+           {"hold_timeout_ms", dp.hold_timeout_ms},
+           {"packet_too_big_per_second", dp.packet_too_big_per_second},
+           {"packet_too_big_burst", dp.packet_too_big_burst},
+           {"uplink_mtu", dp.uplink_mtu}};
+  if (!dp.guests.empty()) out["guests"] = dp.guests;
+  return out;
+}
+
 template <class T, class F>
 json array_of(const std::vector<T>& items, F&& to_json) {
   json out = json::array();
@@ -68,7 +88,8 @@ json array_of(const std::vector<T>& items, F&& to_json) {
 }  // namespace
 
 json config_to_json(const Config& config) {
-  json interfaces{{"uplink", config.interfaces.uplink}};
+  json interfaces = json::object();
+  if (!config.interfaces.uplink.empty()) interfaces["uplink"] = config.interfaces.uplink;
   if (!config.interfaces.guests.empty()) interfaces["guests"] = config.interfaces.guests;
 
   json out{{"source", config.source},
@@ -83,6 +104,7 @@ json config_to_json(const Config& config) {
            {"guests", array_of(config.guests, guest_json)}};
   if (config.home_agent) out["home_agent"] = home_agent_json(*config.home_agent);
   if (config.host) out["host"] = host_json(*config.host);
+  if (config.datapath) out["datapath"] = datapath_json(*config.datapath);
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "datapath/dpdk/eal.hpp"
 #include "mip6d/daemon/control_commands.hpp"
 #include "mip6d/daemon/stats_json.hpp"
 #include "mip6d/daemon/version.hpp"
@@ -47,7 +48,11 @@ Daemon::Daemon(Config config, Logger::Sink sink)
   // is registered, so a daemon that answers is a ready one.
   try {
     start_control_server();
-    open_packet_io();
+    if (config_.datapath) {
+      open_datapath();
+    } else {
+      open_packet_io();
+    }
     start_role();
     register_common_commands(commands_, config_);
   } catch (const StartupError&) {
@@ -58,12 +63,17 @@ Daemon::Daemon(Config config, Logger::Sink sink)
   }
   wait_for_signal();
 
+  const std::string& uplink =
+      config_.datapath ? config_.datapath->uplink : config_.interfaces.uplink;
+  const std::string& guests =
+      config_.datapath ? config_.datapath->guests : config_.interfaces.guests;
   LogRecord(log_, LogLevel::info, "started")
       .kv("version", daemon_version())
       .kv("role", to_string(config_.role))
       .kv("node", config_.node_name)
-      .kv("uplink", config_.interfaces.uplink)
-      .kv("guests", config_.interfaces.guests.empty() ? "-" : config_.interfaces.guests)
+      .kv("backend", config_.datapath ? "dpdk" : "packet-socket")
+      .kv("uplink", uplink)
+      .kv("guests", guests.empty() ? "-" : guests)
       .kv("control_socket", config_.control_socket)
       .kv("log_level", to_string(config_.log_level));
 }
@@ -74,7 +84,10 @@ void Daemon::open_packet_io() {
   PacketSocketInterfaces interfaces{config_.interfaces.uplink,
                                     config_.role == Role::host ? config_.interfaces.guests : ""};
   try {
-    packet_io_ = std::make_unique<PacketSocketIo>(io_, interfaces);
+    socket_io_ = std::make_unique<PacketSocketIo>(io_, interfaces);
+    packet_io_ = socket_io_.get();
+    fib_ = &recording_fib_;
+    programmed_ = &recording_fib_;
   } catch (const std::exception& e) {
     // PacketSocketIo names the interface; say which role needed it.
     throw StartupError("cannot open the packet sockets (interfaces: uplink " + interfaces.uplink +
@@ -83,12 +96,89 @@ void Daemon::open_packet_io() {
   }
 }
 
+datapath::DatapathSettings Daemon::datapath_settings() const {
+  const DatapathConfig& dp = *config_.datapath;
+  datapath::DatapathSettings s;
+  s.role = config_.role == Role::home_agent ? datapath::DatapathRole::home_agent
+                                            : datapath::DatapathRole::host;
+  s.uplink_device = dp.uplink;
+  s.guests_device = dp.guests;
+  s.workers = dp.workers;
+  s.mtu = dp.uplink_mtu;
+  s.mbufs = dp.mbufs;
+  s.punt_ring = dp.punt_ring;
+  s.inject_ring = dp.inject_ring;
+  s.poll.mode = dp.poll == PollMode::adaptive ? datapath::PollMode::adaptive
+                                              : datapath::PollMode::busy;
+  s.poll.sleep_us = dp.adaptive_sleep_us;
+  s.table.max_tunnels = config_.role == Role::home_agent ? dp.max_bindings : 1;
+  s.table.max_guests = config_.role == Role::host ? dp.max_bindings : 1;
+  const datapath::PacketTooBigSettings packet_too_big{dp.packet_too_big_per_second,
+                                                      dp.packet_too_big_burst};
+  if (config_.role == Role::host) {
+    // Checked by the loader: the host's site exists.
+    const Site& site = *config_.find_site(config_.host->site);
+    s.host.care_of_address = config_.host->care_of_address;
+    s.host.next_hop_mac = site.router_mac;
+    s.host.uplink_mtu = dp.uplink_mtu;
+    s.host.packet_too_big = packet_too_big;
+    s.host.hold = datapath::HoldSettings{dp.hold_packets, dp.hold_guests, dp.hold_timeout_ms};
+  } else {
+    const Ip6Addr& address = config_.home_agent->address;
+    const Site* home = config_.find_site_containing(address);
+    if (home == nullptr) {
+      throw StartupError("cannot start the datapath: the Home Agent address " +
+                         address.to_string() +
+                         " is in no [[sites]] prefix, so the home router's MAC is unknown");
+    }
+    s.home_agent.address = address;
+    s.home_agent.router_mac = home->router_mac;
+    s.home_agent.mtu = dp.uplink_mtu;
+    s.home_agent.packet_too_big = packet_too_big;
+  }
+  return s;
+}
+
+void Daemon::open_datapath() {
+  const DatapathConfig& dp = *config_.datapath;
+  try {
+    datapath::ensure_eal(dp.eal_args);
+    datapath_ = std::make_unique<datapath::Datapath>(datapath_settings());
+    dpdk_io_ = std::make_unique<datapath::DpdkPacketIo>(io_, *datapath_);
+    dpdk_fib_ = std::make_unique<datapath::DpdkForwardingTable>(datapath_->table(), scheduler_, log_);
+  } catch (const StartupError&) {
+    throw;
+  } catch (const std::exception& e) {
+    dpdk_fib_.reset();
+    dpdk_io_.reset();
+    datapath_.reset();
+    throw StartupError("cannot open the DPDK datapath (uplink " + dp.uplink +
+                       (dp.guests.empty() ? "" : ", guests " + dp.guests) + "): " + e.what());
+  }
+  packet_io_ = dpdk_io_.get();
+  fib_ = dpdk_fib_.get();
+  programmed_ = &dpdk_fib_->programmed();
+  LogRecord(log_, LogLevel::info, "datapath_started")
+      .kv("workers", datapath_->worker_count())
+      .kv("poll", to_string(dp.poll))
+      .kv("uplink_mac", datapath_->mac(datapath::DatapathPort::uplink))
+      .kv("mtu", dp.uplink_mtu);
+}
+
 void Daemon::start_role() {
   const auto extend_stats = [this](nlohmann::json& stats) {
     for (const Port port : {Port::uplink, Port::guests}) {
-      if (packet_io_->has_port(port)) {
-        stats["ports"][std::string(port_name(port))] = port_stats_json(packet_io_->counters(port));
+      if (socket_io_ && socket_io_->has_port(port)) {
+        stats["ports"][std::string(port_name(port))] = port_stats_json(socket_io_->counters(port));
       }
+      if (dpdk_io_ && dpdk_io_->has_port(port)) {
+        stats["ports"][std::string(port_name(port))] = port_stats_json(dpdk_io_->counters(port));
+      }
+    }
+    if (datapath_) {
+      stats["datapath"] = datapath_stats_json(datapath_->stats(), dpdk_fib_->counters(),
+                                              datapath_->table().tunnel_count(),
+                                              datapath_->table().guest_count());
     }
     stats["control"] = {{"connections", control_server_ ? control_server_->connection_count() : 0}};
   };
@@ -101,16 +191,16 @@ void Daemon::start_role() {
       throw StartupError("cannot open the binding store " + database + " (" +
                          std::string(to_string(e.kind())) + "): " + e.what());
     }
-    home_agent_ = std::make_unique<ha::HomeAgent>(config_, scheduler_, *packet_io_, fib_, *store_, log_);
+    home_agent_ = std::make_unique<ha::HomeAgent>(config_, scheduler_, *packet_io_, *fib_, *store_, log_);
     try {
       home_agent_->start();
     } catch (const StoreError& e) {
       throw StartupError("cannot restore the bindings from " + database + " (" +
                          std::string(to_string(e.kind())) + "): " + e.what());
     }
-    register_home_agent_commands(commands_, *home_agent_, config_, &fib_, extend_stats);
+    register_home_agent_commands(commands_, *home_agent_, config_, programmed_, extend_stats);
   } else {
-    host_agent_ = std::make_unique<host::HostAgent>(config_, scheduler_, *packet_io_, fib_, log_);
+    host_agent_ = std::make_unique<host::HostAgent>(config_, scheduler_, *packet_io_, *fib_, log_);
     host_agent_->start();
     register_host_commands(commands_, *host_agent_, scheduler_, extend_stats);
   }
@@ -188,7 +278,17 @@ void Daemon::shut_down() {
     store_.reset();
     LogRecord(log_, LogLevel::info, "store_closed").kv("database", config_.home_agent->database);
   }
-  packet_io_.reset();
+  // The packet I/O and forwarding table before the datapath they use; the
+  // datapath stops its cores before it closes its ports.
+  packet_io_ = nullptr;
+  fib_ = nullptr;
+  socket_io_.reset();
+  dpdk_io_.reset();
+  dpdk_fib_.reset();
+  if (datapath_) {
+    datapath_.reset();
+    LogRecord(log_, LogLevel::info, "datapath_stopped");
+  }
 }
 
 }  // namespace roam6::mip6d::daemon

@@ -2,19 +2,23 @@
 // The mip6d process: one boost::asio::io_context and everything that runs on
 // it, wired for the configured role.
 //
-//   home-agent: PacketSocketIo (uplink = home link), RecordingForwardingTable,
+//   home-agent: packet I/O (uplink = home link), forwarding table,
 //               SqliteBindingStore, HomeAgent
-//   host:       PacketSocketIo (uplink + guests), RecordingForwardingTable,
-//               HostAgent
+//   host:       packet I/O (uplink + guests), forwarding table, HostAgent
 //   both:       AsioScheduler, Logger, ControlServer + CommandRegistry,
 //               SIGTERM/SIGINT/SIGHUP handling
+//
+// Packet I/O and forwarding table come from one of two backends:
+//   [datapath] configured: the DPDK datapath (EAL, ports, forwarding cores)
+//               with DpdkPacketIo (punt/inject rings) and DpdkForwardingTable
+//               (the datapath's binding table);
+//   otherwise:  PacketSocketIo on [interfaces] and a RecordingForwardingTable.
 //
 //   Daemon daemon(std::move(config));   // throws StartupError
 //   return daemon.run();                // until SIGTERM/SIGINT or stop()
 //
-// The RecordingForwardingTable stands in for the DPDK datapath until it
-// exists: signalling is complete, and `binding.list` shows what the data
-// plane would be doing.
+// Without the datapath the RecordingForwardingTable only records: signalling
+// is complete, and `binding.list` shows what the data plane would be doing.
 
 #include <memory>
 #include <stdexcept>
@@ -24,6 +28,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "datapath/engine/datapath.hpp"
+#include "datapath/mip6d_bridge/dpdk_forwarding_table.hpp"
+#include "datapath/mip6d_bridge/dpdk_packet_io.hpp"
 #include "mip6d/config/config.hpp"
 #include "mip6d/control/command_registry.hpp"
 #include "mip6d/control/control_server.hpp"
@@ -69,6 +76,8 @@ class Daemon {
 
  private:
   void open_packet_io();
+  void open_datapath();
+  [[nodiscard]] datapath::DatapathSettings datapath_settings() const;
   void start_role();
   void start_control_server();
   void wait_for_signal();
@@ -81,8 +90,16 @@ class Daemon {
   Logger log_;
   AsioScheduler scheduler_;
   boost::asio::signal_set signals_;
-  std::unique_ptr<PacketSocketIo> packet_io_;
-  RecordingForwardingTable fib_;
+  // Exactly one backend is open; packet_io_/fib_ point at it.
+  std::unique_ptr<PacketSocketIo> socket_io_;
+  RecordingForwardingTable recording_fib_;
+  std::unique_ptr<datapath::Datapath> datapath_;
+  std::unique_ptr<datapath::DpdkPacketIo> dpdk_io_;
+  std::unique_ptr<datapath::DpdkForwardingTable> dpdk_fib_;
+  PacketIo* packet_io_ = nullptr;
+  ForwardingTable* fib_ = nullptr;
+  // What the data plane holds, for binding.list.
+  const RecordingForwardingTable* programmed_ = nullptr;
   std::unique_ptr<SqliteBindingStore> store_;
   std::unique_ptr<ha::HomeAgent> home_agent_;
   std::unique_ptr<host::HostAgent> host_agent_;

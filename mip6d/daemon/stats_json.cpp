@@ -81,4 +81,55 @@ json port_stats_json(const PacketSocketCounters& c) {
   };
 }
 
+json port_stats_json(const datapath::DpdkPacketIoCounters& c) {
+  return {
+      {"rx", {{"frames", c.rx_frames}, {"bytes", c.rx_bytes}}},
+      {"tx", {{"frames", c.tx_frames}, {"bytes", c.tx_bytes}, {"dropped", c.tx_dropped}}},
+  };
+}
+
+json datapath_stats_json(const datapath::DatapathStats& stats,
+                         const datapath::ForwardingTableCounters& table, std::size_t tunnels,
+                         std::size_t guests) {
+  using datapath::Disposition;
+  const datapath::DatapathCounters& c = stats.counters;
+  json ports = json::object();
+  for (std::size_t p = 0; p < datapath::datapath_port_count; ++p) {
+    if (!stats.devices[p]) continue;
+    const datapath::DeviceStats& device = *stats.devices[p];
+    const datapath::PortCounters& port = c.port[p];
+    // Every reason, zeros included, so that the set of keys never changes.
+    json disposition = json::object();
+    for (std::size_t d = 0; d < datapath::disposition_count; ++d)
+      disposition[std::string(to_string(static_cast<Disposition>(d)))] = port.disposition[d];
+    ports[p == 0 ? "uplink" : "guests"] = {
+        {"device", device.device},
+        {"queues", device.queues},
+        {"rx", {{"packets", port.rx_packets}, {"bytes", port.rx_bytes}}},
+        {"tx", {{"packets", port.tx_packets}, {"bytes", port.tx_bytes}}},
+        {"imissed", device.imissed},
+        {"ierrors", device.ierrors},
+        {"oerrors", device.oerrors},
+        {"rx_nombuf", device.rx_nombuf},
+        {"disposition", std::move(disposition)},
+    };
+  }
+  return {
+      {"workers", stats.workers},
+      {"injected", c.injected},
+      {"inject_dropped", c.inject_dropped},
+      {"resumes_signalled", c.resumes_signalled},
+      {"packet_too_big_suppressed", c.packet_too_big_suppressed},
+      {"table",
+       {{"tunnels", tunnels},
+        {"guests", guests},
+        {"tunnels_set", table.tunnels_set},
+        {"tunnels_cleared", table.tunnels_cleared},
+        {"guests_set", table.guests_set},
+        {"guests_cleared", table.guests_cleared},
+        {"full", table.full}}},
+      {"ports", std::move(ports)},
+  };
+}
+
 }  // namespace roam6::mip6d::daemon

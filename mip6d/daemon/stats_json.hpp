@@ -10,6 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datapath/engine/datapath.hpp"
+#include "datapath/mip6d_bridge/dpdk_forwarding_table.hpp"
+#include "datapath/mip6d_bridge/dpdk_packet_io.hpp"
 #include "mip6d/home_agent/home_agent.hpp"
 #include "mip6d/host/host_agent.hpp"
 #include "mip6d/io/packet_socket_io.hpp"
@@ -25,6 +28,17 @@ nlohmann::json host_stats_json(const host::HostCounters& counters, std::size_t g
 
 // One packet-socket port: {"rx": {...}, "tx": {...}}.
 nlohmann::json port_stats_json(const PacketSocketCounters& counters);
+
+// One datapath port as mip6d sees it (punted frames in, injected frames out):
+// {"rx": {"frames", "bytes"}, "tx": {"frames", "bytes", "dropped"}}.
+nlohmann::json port_stats_json(const datapath::DpdkPacketIoCounters& counters);
+
+// The DPDK datapath: {"workers", "injected", "inject_dropped", ...,
+// "table": {...}, "ports": {"uplink": {"device", "rx", "tx", "imissed", ...,
+// "disposition": {"<reason>": count, ... every reason}}}}.
+nlohmann::json datapath_stats_json(const datapath::DatapathStats& stats,
+                                   const datapath::ForwardingTableCounters& table,
+                                   std::size_t tunnels, std::size_t guests);
 
 // {"<drop reason>": count, ...} for every reason but "none" (which is not a
 // drop), zeros included so that the set of keys never changes.
