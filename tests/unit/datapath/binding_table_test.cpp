@@ -448,6 +448,34 @@ TEST(BindingTable, ManyTablesInOneProcessWithLongNames) {
   EXPECT_EQ(lookup_tunnel(second, numbered(0xa, 1)), nullptr);
 }
 
+TEST(BindingTable, DestructionGivesBackAllEalMemory) {
+  const auto heap_in_use = [] {
+    std::size_t total = 0;
+    for (int socket = 0; socket < RTE_MAX_NUMA_NODES; ++socket) {
+      rte_malloc_socket_stats stats{};
+      if (rte_malloc_get_socket_stats(socket, &stats) == 0) total += stats.heap_allocsz_bytes;
+    }
+    return total;
+  };
+  const std::size_t before = heap_in_use();
+  {
+    BindingTable table(small_limits(1000, 1000, 2), home_agent);
+    const unsigned reader = table.register_reader();
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+      ASSERT_TRUE(table.set_tunnel({numbered(0xa, i), care_of_b}));
+      ASSERT_TRUE(table.set_guest(away_guest(numbered_mac(i), numbered(0xc, i), care_of_b)));
+    }
+    for (std::uint32_t i = 0; i < 1000; i += 3) {
+      ASSERT_TRUE(table.clear_tunnel(numbered(0xa, i)));
+      ASSERT_TRUE(table.clear_guest(numbered_mac(i)));
+    }
+    EXPECT_GT(heap_in_use(), before);
+    table.unregister_reader(reader);
+    // Destroyed with changes still waiting for their grace period.
+  }
+  EXPECT_EQ(heap_in_use(), before);
+}
+
 // ---- outer header templates ----
 
 TEST(BindingTable, TunnelOuterHeaderGoesFromHomeAgentToCareOf) {
