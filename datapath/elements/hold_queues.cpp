@@ -53,6 +53,7 @@ bool HoldQueues::hold(std::uint32_t slot, std::uint32_t generation, const wire::
   packets_[index(qi, tail)] = m;
   stamps_[index(qi, tail)] = now_tsc;
   ++queue.count;
+  ++total_;
   return true;
 }
 

@@ -71,6 +71,8 @@ class HoldQueues {
 
   [[nodiscard]] std::uint32_t queued(std::uint32_t slot, std::uint32_t generation) const noexcept;
   [[nodiscard]] std::uint32_t guests_holding() const noexcept;
+  // Packets held over all guests (O(1): the per-packet path asks it).
+  [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
   [[nodiscard]] const HoldSettings& settings() const noexcept { return settings_; }
 
  private:
@@ -89,6 +91,7 @@ class HoldQueues {
   void pop_front(Queue& queue) noexcept {
     queue.head = queue.head + 1 == per_guest_ ? 0 : queue.head + 1;
     --queue.count;
+    --total_;
   }
   template <class Sink>
   std::uint32_t drain(std::uint32_t q, Sink& sink) noexcept {
@@ -109,6 +112,7 @@ class HoldQueues {
   std::unique_ptr<Queue[]> queues_;
   std::unique_ptr<rte_mbuf*[]> packets_;
   std::unique_ptr<std::uint64_t[]> stamps_;
+  std::uint64_t total_ = 0;
 };
 
 }  // namespace roam6::datapath
