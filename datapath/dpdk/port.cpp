@@ -103,6 +103,14 @@ void Port::configure(const PortSettings& settings, rte_mempool* pool) {
   rte_ether_addr address{};
   if (const int rc = rte_eth_macaddr_get(id_, &address); rc != 0)
     fail("cannot read the MAC address", rc);
+  if (rte_is_zero_ether_addr(&address)) {
+    // Some virtual devices (net_ring, net_null) have no address of their
+    // own; an all-zero source would be invalid on the wire. A random locally
+    // administered one is ours for the life of the port; the driver may or
+    // may not store it, and in promiscuous mode it filters nothing by it.
+    rte_eth_random_addr(address.addr_bytes);
+    rte_eth_dev_default_mac_addr_set(id_, &address);
+  }
   std::memcpy(mac_.bytes.data(), address.addr_bytes, 6);
 
   if (const int rc = rte_eth_dev_start(id_); rc != 0) fail("cannot start", rc);

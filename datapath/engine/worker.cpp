@@ -24,7 +24,10 @@ std::uint16_t EthTxSink::transmit(rte_mbuf** pkts, std::uint16_t n) noexcept {
 
 Worker::Worker(const WorkerResources& resources) : resources_(resources) {
   if (resources_.role == DatapathRole::host) {
-    host_pipeline_ = std::make_unique<HostPipeline>(*resources_.host);
+    // Sized now, so the per-guest state exists before the first burst and
+    // the loop never allocates.
+    host_pipeline_ =
+        std::make_unique<HostPipeline>(*resources_.host, resources_.table->slot_capacity());
   } else {
     home_agent_pipeline_ = std::make_unique<HomeAgentPipeline>(*resources_.home_agent);
   }
@@ -65,9 +68,7 @@ int Worker::lcore_main(void* worker) noexcept {
 }
 
 void Worker::deliver(DatapathPort port, rte_mbuf** pkts, std::uint16_t n) noexcept {
-  PortCounters& c = counters_.port[index_of(port)];
-  c.rx_packets += n;
-  for (std::uint16_t i = 0; i < n; ++i) c.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+  // The pipelines count rx packets and bytes themselves.
   if (host_pipeline_) {
     if (port == DatapathPort::guests) {
       host_pipeline_->from_guests(ctx_, pkts, n);

@@ -1,5 +1,7 @@
 // The datapath tests' main: one DPDK EAL per test process (rte_eal_init runs
-// once per process), started before the first test and shared by all.
+// once per process), started before the first test and shared by all. It has
+// two lcores: the main one (the tests, as mip6d's control plane) and one
+// worker, on which the engine tests run a forwarding core.
 
 #include <gtest/gtest.h>
 
@@ -9,7 +11,11 @@ namespace {
 
 class EalEnvironment : public ::testing::Environment {
  public:
-  void SetUp() override { roam6::datapath::ensure_eal(roam6::datapath::test_eal_args(1024)); }
+  void SetUp() override {
+    auto args = roam6::datapath::test_eal_args(1024);
+    args.insert(args.end(), {"-l", "0-1"});
+    roam6::datapath::ensure_eal(args);
+  }
 };
 
 }  // namespace
