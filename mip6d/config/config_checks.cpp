@@ -58,8 +58,9 @@ void check_role_sections(const ConfigDraft& d, ErrorCollector& errors) {
     return;
   }
   if (!d.interfaces && !d.datapath) {
-    errors.add(Location{"interfaces", std::nullopt},
-               "missing required key: section [interfaces] (or [datapath] for the DPDK datapath)");
+    if (!d.interfaces_given && !d.datapath_given)
+      errors.add(Location{"interfaces", std::nullopt},
+                 "missing required key: section [interfaces] (or [datapath] for the DPDK datapath)");
     return;
   }
   const Field<std::string>& guests = d.datapath ? d.datapath->guests : d.interfaces->guests;

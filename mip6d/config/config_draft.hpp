@@ -102,6 +102,9 @@ struct ConfigDraft {
   std::optional<HomeAgentDraft> home_agent;
   std::optional<HostDraft> host;
   std::optional<DatapathDraft> datapath;
+  // The key is in the document, even if it is not a table (already reported).
+  bool interfaces_given = false;
+  bool datapath_given = false;
 };
 
 // Only for a draft no check found anything wrong with: every required field

@@ -297,6 +297,8 @@ ConfigDraft read_config_draft(const toml::table& root_table,
   d.control_socket = root.string_as<std::string>("control_socket", kOptional, unix_socket_path);
   d.log_level = root.string_as<LogLevel>("log_level", kOptional, log_level);
   // Required unless [datapath] replaces it: config_checks decides.
+  d.interfaces_given = root.contains("interfaces");
+  d.datapath_given = root.contains("datapath");
   if (auto t = root.table("interfaces", kOptional)) d.interfaces = read_interfaces(*t);
   if (auto t = root.table("datapath", kOptional)) d.datapath = read_datapath(*t);
   if (auto t = root.table("home_agent", kOptional)) d.home_agent = read_home_agent(*t);

@@ -71,11 +71,11 @@ Daemon::Daemon(Config config, Logger::Sink sink)
       .kv("version", daemon_version())
       .kv("role", to_string(config_.role))
       .kv("node", config_.node_name)
-      .kv("backend", config_.datapath ? "dpdk" : "packet-socket")
       .kv("uplink", uplink)
       .kv("guests", guests.empty() ? "-" : guests)
       .kv("control_socket", config_.control_socket)
-      .kv("log_level", to_string(config_.log_level));
+      .kv("log_level", to_string(config_.log_level))
+      .kv("backend", config_.datapath ? "dpdk" : "packet-socket");
 }
 
 Daemon::~Daemon() { shut_down(); }
