@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 
 namespace roam6::mip6d::daemon {
@@ -124,6 +125,49 @@ TEST(StatsJson, PortCounters) {
   EXPECT_EQ(port_stats_json(c), json::parse(R"({
       "rx": {"frames": 1, "bytes": 2, "truncated": 3, "errors": 4},
       "tx": {"frames": 5, "bytes": 6, "dropped": 7}})"));
+}
+
+TEST(StatsJson, DatapathShowsEveryReasonPerPortAndOnlyThePortsItHas) {
+  using datapath::DatapathPort;
+  using datapath::Disposition;
+  datapath::DatapathStats stats;
+  stats.workers = 2;
+  stats.counters.injected = 7;
+  stats.counters.inject_dropped = 1;
+  stats.counters.port[0].rx_packets = 10;
+  stats.counters.port[0].tx_bytes = 999;
+  stats.counters.count(DatapathPort::uplink, Disposition::decapsulated);
+  stats.counters.count(DatapathPort::uplink, Disposition::drop_tunnel_wrong_source);
+  stats.counters.count(DatapathPort::uplink, Disposition::drop_tunnel_wrong_source);
+  stats.devices[0] = datapath::DeviceStats{"net_af_packet0,iface=ha0", 1, 3, 0, 4, 5};
+  datapath::ForwardingTableCounters table;
+  table.tunnels_set = 12;
+  table.full = 2;
+
+  std::map<std::string, json> flat;
+  leaves(datapath_stats_json(stats, table, 10, 0), "", flat);
+  EXPECT_EQ(flat["workers"], 2);
+  EXPECT_EQ(flat["injected"], 7);
+  EXPECT_EQ(flat["inject_dropped"], 1);
+  EXPECT_EQ(flat["table.tunnels"], 10);
+  EXPECT_EQ(flat["table.tunnels_set"], 12);
+  EXPECT_EQ(flat["table.full"], 2);
+  EXPECT_EQ(flat["ports.uplink.device"], "net_af_packet0,iface=ha0");
+  EXPECT_EQ(flat["ports.uplink.rx.packets"], 10);
+  EXPECT_EQ(flat["ports.uplink.tx.bytes"], 999);
+  EXPECT_EQ(flat["ports.uplink.imissed"], 3);
+  EXPECT_EQ(flat["ports.uplink.oerrors"], 4);
+  EXPECT_EQ(flat["ports.uplink.rx_nombuf"], 5);
+  EXPECT_EQ(flat["ports.uplink.disposition.decapsulated"], 1);
+  EXPECT_EQ(flat["ports.uplink.disposition.drop_tunnel_wrong_source"], 2);
+  // Every reason is there, zeros included, so the set of keys never changes.
+  for (std::size_t d = 0; d < datapath::disposition_count; ++d) {
+    const std::string key = "ports.uplink.disposition." +
+                            std::string(datapath::to_string(static_cast<Disposition>(d)));
+    EXPECT_TRUE(flat.contains(key)) << key;
+  }
+  // A Home Agent has no guests port.
+  for (const auto& [key, value] : flat) EXPECT_EQ(key.find("ports.guests"), std::string::npos) << key;
 }
 
 }  // namespace
