@@ -570,5 +570,70 @@ TEST_F(HostPipelineTest, TxFullIsCountedOnTopOfTheDisposition) {
   EXPECT_EQ(h.counters.port[0].tx_packets, 0u);
 }
 
+
+TEST_F(HostPipelineTest, OuterExtensionHeadersAreStrippedWithTheOuterHeader) {
+  seen_resumed();
+  const Bytes inner = udp_packet({correspondent, home_address, 50}, 16);
+  const Bytes frame = ethernet_frame(uplink_mac, site_router_mac,
+                                     with_destination_options(ip6ip6_packet({home_agent, care_of}, inner), 4));
+  from_uplink({frame});
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  const Bytes out = h.guests_sink.frames()[0];
+  EXPECT_EQ(Bytes(out.begin() + 14, out.end()), inner);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), guest_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data() + 6), router_mac);
+  EXPECT_TRUE(h.only(Disposition::decapsulated, 1, DatapathPort::uplink));
+}
+
+TEST_F(HostPipelineTest, NoHeadroomForTheOuterHeaderIsCounted) {
+  seen_resumed();
+  const Bytes frame = guest_udp();
+  rte_mbuf* m = rte_pktmbuf_alloc(h.pool);
+  ASSERT_NE(m, nullptr);
+  m->data_off = 20;  // less than the 40 bytes of an outer header
+  std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(), frame.size());
+  pipeline.from_guests(h.ctx, &m, 1);
+  h.flush();
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_no_mbuf), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 0u);
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+}
+
+TEST_F(HostPipelineTest, ChainedMbufsAreLinearisedFirst) {
+  seen_resumed();
+  const Bytes frame = guest_udp(200);
+  rte_mbuf* head = to_mbuf(h.pool, Bytes(frame.begin(), frame.begin() + 30));
+  rte_mbuf* tail = to_mbuf(h.pool, Bytes(frame.begin() + 30, frame.end()));
+  ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
+  pipeline.from_guests(h.ctx, &head, 1);
+  h.flush();
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes out = h.uplink_sink.frames()[0];
+  ASSERT_EQ(out.size(), frame.size() + 40);
+  EXPECT_EQ(Bytes(out.begin() + 54 + 8, out.end()), Bytes(frame.begin() + 14 + 8, frame.end()));
+  EXPECT_EQ(h.counters.port[1].rx_bytes, frame.size());
+}
+
+TEST_F(HostPipelineTest, NoMbufForThePacketTooBigIsCounted) {
+  seen_resumed();
+  from_guests({guest_udp()});  // liveness copy out of the way
+  rte_mbuf* m = to_mbuf(h.pool, guest_udp(1500));
+  rte_mempool* empty = rte_pktmbuf_pool_create(unique_name("empty").c_str(), 1, 0, 0,
+                                               RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  ASSERT_NE(empty, nullptr);
+  rte_mbuf* hog = rte_pktmbuf_alloc(empty);
+  rte_mempool* real_pool = h.ctx.pool;
+  h.ctx.pool = empty;
+  pipeline.from_guests(h.ctx, &m, 1);
+  h.flush();
+  h.ctx.pool = real_pool;
+  rte_pktmbuf_free(hog);
+  rte_mempool_free(empty);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_too_big), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_no_mbuf), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 0u);
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+}
+
 }  // namespace
 }  // namespace roam6::datapath
