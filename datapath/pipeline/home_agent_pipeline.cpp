@@ -163,7 +163,6 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
     Route routes[chunk];
     // Two keys per tunnelled packet (inner source: whose binding; inner
     // destination: another away guest?), one per packet to a home address.
-    AddressKey key_store[2 * chunk];
     const std::uint8_t* keys[2 * chunk];
     std::uint16_t key_of[chunk];
     unsigned key_count = 0;
@@ -194,10 +193,8 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         if (auto tunnel = inspect_tunnel_frame(frame_class)) {
           tunnels[i] = *tunnel;
           key_of[i] = static_cast<std::uint16_t>(key_count);
-          keys[key_count] = copy_key(key_store[key_count], tunnel->inner.src_bytes());
-          ++key_count;
-          keys[key_count] = copy_key(key_store[key_count], tunnel->inner.dst_bytes());
-          ++key_count;
+          keys[key_count++] = tunnel->inner.src_bytes();
+          keys[key_count++] = tunnel->inner.dst_bytes();
         } else {
           key_of[i] = 2 * chunk;
         }
@@ -206,8 +203,7 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
       } else {
         routes[i] = Route::home_address;
         key_of[i] = static_cast<std::uint16_t>(key_count);
-        keys[key_count] = copy_key(key_store[key_count], dst);
-        ++key_count;
+        keys[key_count++] = dst;
       }
     }
     const TunnelRecord* records[2 * chunk];

@@ -103,7 +103,6 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
     rte_mbuf** burst = pkts + base;
     static constexpr std::uint8_t no_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    MacKey mac_keys[chunk];
     const std::uint8_t* macs[chunk];
     const GuestRecord* records[chunk];
     // The lookup reads each frame's source MAC: start every load now.
@@ -112,8 +111,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       const bool whole = contiguous(burst[i]) && rte_pktmbuf_data_len(burst[i]) >= eth;
       // A frame too short to have a source MAC looks up the broadcast
       // address, which no guest has.
-      macs[i] = whole ? copy_key(mac_keys[i], rte_pktmbuf_mtod(burst[i], const std::uint8_t*) + 6)
-                      : no_mac;
+      macs[i] = whole ? rte_pktmbuf_mtod(burst[i], const std::uint8_t*) + 6 : no_mac;
     }
     ctx.table->lookup_guests_by_mac(macs, count, records);
 
@@ -238,7 +236,6 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     ClassifiedFrame classes[chunk];
     TunnelFrame tunnels[chunk];
     bool tunnelled[chunk];
-    AddressKey key_store[chunk];
     const std::uint8_t* keys[chunk];
     std::uint16_t key_of[chunk];
     unsigned key_count = 0;
@@ -258,8 +255,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       if (auto tunnel = inspect_tunnel_frame(classes[i])) {
         tunnels[i] = *tunnel;
         key_of[i] = static_cast<std::uint16_t>(key_count);
-        keys[key_count] = copy_key(key_store[key_count], tunnel->inner.dst_bytes());
-        ++key_count;
+        keys[key_count++] = tunnel->inner.dst_bytes();
       } else {
         key_of[i] = chunk;  // malformed tunnel packet
       }
@@ -344,8 +340,7 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
   holds.visit(
       ctx.now_tsc, timeout,
       [&](std::uint32_t slot, std::uint32_t generation, const wire::MacAddr& mac) {
-        MacKey mac_key;
-        const std::uint8_t* key = copy_key(mac_key, mac.bytes.data());
+        const std::uint8_t* key = mac.bytes.data();
         const GuestRecord* record = nullptr;
         ctx.table->lookup_guests_by_mac(&key, 1, &record);
         if (record == nullptr || record->slot != slot || record->generation != generation)

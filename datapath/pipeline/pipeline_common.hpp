@@ -6,7 +6,6 @@
 #include <rte_prefetch.h>
 
 #include <cstdint>
-#include <cstring>
 
 #include "datapath/elements/datapath_counters.hpp"
 #include "datapath/elements/packet_too_big.hpp"
@@ -86,24 +85,6 @@ inline void count_held(WorkerContext& ctx, DatapathPort at) noexcept {
 inline void uncount_held(WorkerContext& ctx, DatapathPort at) noexcept {
   --ctx.counters->port[static_cast<std::size_t>(at)]
         .disposition[static_cast<std::size_t>(Disposition::held)];
-}
-
-// Lookup keys copied out of the packets: rte_hash's CRC reads them a word
-// at a time, which must not be done at the odd offsets addresses have in a
-// frame (undefined behaviour, and what UBSan reports).
-struct alignas(16) AddressKey {
-  std::uint8_t bytes[16];
-};
-struct alignas(8) MacKey {
-  std::uint8_t bytes[8];
-};
-inline const std::uint8_t* copy_key(AddressKey& key, const std::uint8_t* address) noexcept {
-  std::memcpy(key.bytes, address, 16);
-  return key.bytes;
-}
-inline const std::uint8_t* copy_key(MacKey& key, const std::uint8_t* mac) noexcept {
-  std::memcpy(key.bytes, mac, 6);
-  return key.bytes;
 }
 
 inline std::uint64_t ms_to_tsc(const WorkerContext& ctx, std::uint32_t ms) noexcept {
