@@ -635,5 +635,37 @@ TEST_F(HostPipelineTest, NoMbufForThePacketTooBigIsCounted) {
   EXPECT_TRUE(h.guests_sink.packets.empty());
 }
 
+
+TEST_F(HostPipelineTest, AGuestThatLeavesAndComesBackIsSignalledAgain) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));  // mip6d took the signal
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));  // it left and is arriving again
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 2u);
+}
+
+TEST_F(HostPipelineTest, HeldPacketsDoNotGoToTheNextGuestOfTheSlot) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  const auto old_slot = h.table.find_guest_for_writer(guest_mac)->slot;
+  const auto old_generation = h.table.find_guest_for_writer(guest_mac)->generation;
+  from_uplink({tunnelled_to_guest(1)});
+  ASSERT_TRUE(h.table.clear_guest(guest_mac));
+  // Let the grace period pass so the slot can be handed out again.
+  h.table.quiescent(h.ctx.reader);
+  h.table.reclaim();
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  const GuestRecord* again = h.table.find_guest_for_writer(guest_mac);
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->slot != old_slot || again->generation != old_generation);
+  housekeeping();
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_expired), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 0u);
+}
+
 }  // namespace
 }  // namespace roam6::datapath
