@@ -105,6 +105,8 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     static constexpr std::uint8_t no_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     const std::uint8_t* macs[chunk];
     const GuestRecord* records[chunk];
+    // The lookup reads each frame's source MAC: start every load now.
+    for (std::uint16_t i = 0; i < count; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
     for (std::uint16_t i = 0; i < count; ++i) {
       const bool whole = contiguous(burst[i]) && rte_pktmbuf_data_len(burst[i]) >= eth;
       // A frame too short to have a source MAC looks up the broadcast
@@ -114,7 +116,6 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     ctx.table->lookup_guests_by_mac(macs, count, records);
 
     for (std::uint16_t i = 0; i < count; ++i) {
-      prefetch_ahead(burst, i, count);
       rte_mbuf* m = burst[i];
       const auto* frame = rte_pktmbuf_mtod(m, const std::uint8_t*);
       const std::uint32_t length = rte_pktmbuf_data_len(m);
@@ -307,11 +308,13 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           continue;
         case FrameKind::mobility:
         case FrameKind::neighbour_discovery:
-          if (frame_class.ip.dst_bytes()[0] == 0xff ||
-              same_address(frame_class.ip.dst_bytes(), settings_.care_of_address)) {
+          if (same_address(frame_class.ip.dst_bytes(), settings_.care_of_address) ||
+              solicits_care_of_address(frame_class)) {
             punt(ctx, at, m);
             continue;
           }
+          // The site's own multicast ND (its router's RAs, solicitations for
+          // guests at home here) belongs to the guests, not to mip6d.
           break;
         case FrameKind::not_ipv6:
         case FrameKind::ip6ip6:
@@ -321,6 +324,16 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       forward(ctx, at, DatapathPort::guests, m, Disposition::passed);
     }
   }
+}
+
+bool HostPipeline::solicits_care_of_address(const ClassifiedFrame& frame) const noexcept {
+  // A multicast Neighbour Solicitation whose target (8 octets into the
+  // ICMPv6 message) is our care-of address: mip6d answers it.
+  constexpr std::uint8_t neighbour_solicitation = 135;
+  if (frame.icmp_type != neighbour_solicitation || frame.ip.dst_bytes()[0] != 0xff) return false;
+  const wire::ByteSpan packet = frame.ip.packet();
+  if (packet.size() < std::size_t{frame.upper_offset} + 8 + 16) return false;
+  return same_address(packet.data() + frame.upper_offset + 8, settings_.care_of_address);
 }
 
 void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {

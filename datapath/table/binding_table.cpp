@@ -343,7 +343,10 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
     }
     return false;
   }
-  if (address_kept) (void)t.publish(t.guests_by_home_address, address_key, fresh);
+  // Replacing an existing key cannot run out of room. Should rte_hash refuse
+  // anyway, drop the key rather than leave it pointing at a retired record.
+  if (address_kept && !t.publish(t.guests_by_home_address, address_key, fresh))
+    t.unlink(t.guests_by_home_address, address_key, Impl::Retired::guest_address_key);
   if (old_indexed && !address_kept)
     t.unlink(t.guests_by_home_address, old->home_address.bytes.data(),
              Impl::Retired::guest_address_key);

@@ -125,6 +125,9 @@ class BindingTable {
   // ---- writer (control plane thread) ----
   // Add or replace; false when the table is full (the old entry, if any,
   // stays). The Home Agent address is the outer source of every tunnel.
+  // Also false, changing nothing, when records waiting out a grace period
+  // use up the headroom and the readers do not pass a quiescent state within
+  // limits.grace_period_wait_ms (a stuck forwarding core); retry later.
   bool set_tunnel(const TunnelSpec& spec);
   bool clear_tunnel(const Ip6Addr& home_address);
   // A guest is found by MAC and by home address; one whose home address is
@@ -146,7 +149,9 @@ class BindingTable {
 
   // ---- readers (forwarding cores) ----
   // Each forwarding core calls this once, on its own thread, before its
-  // first lookup, and gets its reader index (0 .. max_readers-1).
+  // first lookup, and gets its reader index (0 .. max_readers-1). Throws
+  // BindingTableError when all max_readers indexes are taken, and
+  // unregister_reader for an index that is not registered.
   unsigned register_reader();
   void unregister_reader(unsigned reader);
   // Between bursts: no record pointer obtained before this is used after it.

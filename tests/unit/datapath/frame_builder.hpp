@@ -99,9 +99,11 @@ inline Bytes with_destination_options(const Bytes& packet, std::optional<std::ui
     opts[2] = wire::dest_option::padn;
     opts[3] = 4;
   }
-  Bytes out(packet.begin(), packet.begin() + 40);
-  out.insert(out.end(), opts.begin(), opts.end());
-  out.insert(out.end(), packet.begin() + 40, packet.end());
+  // Sized once and filled with memcpy (GCC 12 -O3 misreads insert() here).
+  Bytes out(packet.size() + opts.size());
+  std::memcpy(out.data(), packet.data(), 40);
+  std::memcpy(out.data() + 40, opts.data(), opts.size());
+  std::memcpy(out.data() + 48, packet.data() + 40, packet.size() - 40);
   out[6] = wire::ipproto::destination_options;
   wire::store_be16(out.data() + 4, static_cast<std::uint16_t>(out.size() - 40));
   return out;

@@ -443,21 +443,37 @@ TEST_F(HostPipelineTest, UplinkSignallingIsPuntedAndTheRestPassed) {
       uplink_mac, site_router_mac,
       ip6ip6_packet({home_agent, ip("2001:db8:b::3")}, udp_packet({correspondent, home_address}, 8)));
   const Bytes arp = ethernet_frame(uplink_mac, site_router_mac, Bytes(28), wire::ethertype::arp);
+  // Multicast solicitations: for our care-of address (mip6d answers) and
+  // for a guest at home on this host (the guest answers).
+  Bytes target_care_of(20);
+  std::copy(care_of.bytes.begin(), care_of.bytes.end(), target_care_of.begin() + 4);
+  Bytes target_other(20);
+  const Ip6Addr other = ip("2001:db8:b::77");
+  std::copy(other.bytes.begin(), other.bytes.end(), target_other.begin() + 4);
+  const Bytes ns_multicast_for_us = ethernet_frame(
+      mac("33:33:ff:00:00:02"), site_router_mac,
+      icmpv6_packet({ip("fe80::cc"), ip("ff02::1:ff00:2"), 255}, 135, target_care_of));
+  const Bytes ns_multicast_for_other = ethernet_frame(
+      mac("33:33:ff:00:00:77"), site_router_mac,
+      icmpv6_packet({ip("fe80::cc"), ip("ff02::1:ff00:77"), 255}, 135, target_other));
   Bytes malformed = plain;
   malformed.resize(malformed.size() - 1);
   h.ctx.now_tsc = 99;
-  from_uplink({mh, ra, ns_for_other, mh_for_other, plain, tunnel_for_other, arp, malformed, Bytes(3)});
+  from_uplink({mh, ra, ns_for_other, mh_for_other, plain, tunnel_for_other, arp, malformed, Bytes(3),
+               ns_multicast_for_us, ns_multicast_for_other});
   const auto punted = h.punted();
   ASSERT_EQ(punted.size(), 2u);
   EXPECT_EQ(bytes_of(punted[0]), mh);
-  EXPECT_EQ(bytes_of(punted[1]), ra);
+  EXPECT_EQ(bytes_of(punted[1]), ns_multicast_for_us);
   EXPECT_EQ(PuntQueue::port_of(punted[0]), DatapathPort::uplink);
   EXPECT_EQ(PuntQueue::tsc_of(punted[1]), 99u);
-  EXPECT_EQ(h.guests_sink.frames(),
-            (std::vector<Bytes>{ns_for_other, mh_for_other, plain, tunnel_for_other, arp}));
-  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 5u);
+  // The site router's advertisements and solicitations for others belong to
+  // the guests (those at home here need them).
+  EXPECT_EQ(h.guests_sink.frames(), (std::vector<Bytes>{ra, ns_for_other, mh_for_other, plain, tunnel_for_other,
+                                                        arp, ns_multicast_for_other}));
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 7u);
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_malformed), 2u);
-  EXPECT_EQ(h.total(DatapathPort::uplink), 9u);
+  EXPECT_EQ(h.total(DatapathPort::uplink), 11u);
 }
 
 TEST_F(HostPipelineTest, PacketsForANotResumedGuestAreHeldAndReleasedInOrderAtResume) {
@@ -568,6 +584,103 @@ TEST_F(HostPipelineTest, TxFullIsCountedOnTopOfTheDisposition) {
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_tx_full), 1u);
   EXPECT_EQ(h.counters.port[0].tx_packets, 0u);
+}
+
+
+TEST_F(HostPipelineTest, OuterExtensionHeadersAreStrippedWithTheOuterHeader) {
+  seen_resumed();
+  const Bytes inner = udp_packet({correspondent, home_address, 50}, 16);
+  const Bytes frame = ethernet_frame(uplink_mac, site_router_mac,
+                                     with_destination_options(ip6ip6_packet({home_agent, care_of}, inner), 4));
+  from_uplink({frame});
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  const Bytes out = h.guests_sink.frames()[0];
+  EXPECT_EQ(Bytes(out.begin() + 14, out.end()), inner);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), guest_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data() + 6), router_mac);
+  EXPECT_TRUE(h.only(Disposition::decapsulated, 1, DatapathPort::uplink));
+}
+
+TEST_F(HostPipelineTest, NoHeadroomForTheOuterHeaderIsCounted) {
+  seen_resumed();
+  const Bytes frame = guest_udp();
+  rte_mbuf* m = rte_pktmbuf_alloc(h.pool);
+  ASSERT_NE(m, nullptr);
+  m->data_off = 20;  // less than the 40 bytes of an outer header
+  std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(), frame.size());
+  pipeline.from_guests(h.ctx, &m, 1);
+  h.flush();
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_no_mbuf), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 0u);
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+}
+
+TEST_F(HostPipelineTest, ChainedMbufsAreLinearisedFirst) {
+  seen_resumed();
+  const Bytes frame = guest_udp(200);
+  rte_mbuf* head = to_mbuf(h.pool, Bytes(frame.begin(), frame.begin() + 30));
+  rte_mbuf* tail = to_mbuf(h.pool, Bytes(frame.begin() + 30, frame.end()));
+  ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
+  pipeline.from_guests(h.ctx, &head, 1);
+  h.flush();
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes out = h.uplink_sink.frames()[0];
+  ASSERT_EQ(out.size(), frame.size() + 40);
+  EXPECT_EQ(Bytes(out.begin() + 54 + 8, out.end()), Bytes(frame.begin() + 14 + 8, frame.end()));
+  EXPECT_EQ(h.counters.port[1].rx_bytes, frame.size());
+}
+
+TEST_F(HostPipelineTest, NoMbufForThePacketTooBigIsCounted) {
+  seen_resumed();
+  from_guests({guest_udp()});  // liveness copy out of the way
+  rte_mbuf* m = to_mbuf(h.pool, guest_udp(1500));
+  rte_mempool* empty = rte_pktmbuf_pool_create(unique_name("empty").c_str(), 1, 0, 0,
+                                               RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  ASSERT_NE(empty, nullptr);
+  rte_mbuf* hog = rte_pktmbuf_alloc(empty);
+  rte_mempool* real_pool = h.ctx.pool;
+  h.ctx.pool = empty;
+  pipeline.from_guests(h.ctx, &m, 1);
+  h.flush();
+  h.ctx.pool = real_pool;
+  rte_pktmbuf_free(hog);
+  rte_mempool_free(empty);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_too_big), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_no_mbuf), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 0u);
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+}
+
+
+TEST_F(HostPipelineTest, AGuestThatLeavesAndComesBackIsSignalledAgain) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));  // mip6d took the signal
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));  // it left and is arriving again
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 2u);
+}
+
+TEST_F(HostPipelineTest, HeldPacketsDoNotGoToTheNextGuestOfTheSlot) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  const auto old_slot = h.table.find_guest_for_writer(guest_mac)->slot;
+  const auto old_generation = h.table.find_guest_for_writer(guest_mac)->generation;
+  from_uplink({tunnelled_to_guest(1)});
+  ASSERT_TRUE(h.table.clear_guest(guest_mac));
+  // Let the grace period pass so the slot can be handed out again.
+  h.table.quiescent(h.ctx.reader);
+  h.table.reclaim();
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  const GuestRecord* again = h.table.find_guest_for_writer(guest_mac);
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->slot != old_slot || again->generation != old_generation);
+  housekeeping();
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_expired), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 0u);
 }
 
 }  // namespace
