@@ -169,7 +169,8 @@ struct Config {
   std::vector<Guest> guests;
   std::optional<HomeAgentConfig> home_agent;  // set iff role == home_agent
   std::optional<HostConfig> host;             // set iff role == host
-  // Set: the DPDK datapath carries the packets and `interfaces` is empty.
+  // Set: the DPDK datapath carries the packets; `interfaces` (optional then)
+  // is not used for I/O.
   std::optional<DatapathConfig> datapath;
 
   // nullptr when nothing matches. Names, SPIs, MACs and home addresses are

@@ -51,30 +51,31 @@ void check_role_sections(const ConfigDraft& d, ErrorCollector& errors) {
     errors.add(d.home_agent->where,
                "section [home_agent] is only for role = \"home-agent\", not " + role_text);
 
-  if (d.interfaces && d.datapath) {
-    errors.add(d.interfaces->where,
-               "section [interfaces] names packet-socket interfaces, which are unused with "
-               "[datapath]: set datapath.uplink and datapath.guests instead");
-    return;
-  }
   if (!d.interfaces && !d.datapath) {
     if (!d.interfaces_given && !d.datapath_given)
       errors.add(Location{"interfaces", std::nullopt},
                  "missing required key: section [interfaces] (or [datapath] for the DPDK datapath)");
     return;
   }
-  const Field<std::string>& guests = d.datapath ? d.datapath->guests : d.interfaces->guests;
-  const std::string_view what = d.datapath ? "guest-facing DPDK device" : "guest-facing interface";
-  if (is_home_agent && guests.given)
-    errors.add(guests.where, "a Home Agent has no guest ports; only for role = \"host\"");
-  if (!is_home_agent && !guests.given)
-    errors.add(guests.where,
-               "missing required key (the " + std::string(what) + ") for " + role_text);
-  if (d.datapath && d.datapath->guests && d.datapath->uplink &&
-      d.datapath->guests->substr(0, d.datapath->guests->find(',')) ==
-          d.datapath->uplink->substr(0, d.datapath->uplink->find(',')))
-    errors.add(d.datapath->guests.where,
-               "the same DPDK port as datapath.uplink; they must be different ports");
+  // With [datapath], [interfaces] may stay (it then only names the kernel
+  // interfaces, e.g. the ones net_af_packet devices sit on); whichever is
+  // given must fit the role.
+  const auto check_guests = [&](const Field<std::string>& guests, std::string_view what) {
+    if (is_home_agent && guests.given)
+      errors.add(guests.where, "a Home Agent has no guest ports; only for role = \"host\"");
+    if (!is_home_agent && !guests.given)
+      errors.add(guests.where,
+                 "missing required key (the " + std::string(what) + ") for " + role_text);
+  };
+  if (d.interfaces) check_guests(d.interfaces->guests, "guest-facing interface");
+  if (d.datapath) {
+    check_guests(d.datapath->guests, "guest-facing DPDK device");
+    const Field<std::string>& uplink = d.datapath->uplink;
+    const Field<std::string>& guests = d.datapath->guests;
+    if (uplink && guests &&
+        guests->substr(0, guests->find(',')) == uplink->substr(0, uplink->find(',')))
+      errors.add(guests.where, "the same DPDK port as datapath.uplink; they must be different ports");
+  }
 }
 
 void check_sites(const std::vector<SiteDraft>& sites, ErrorCollector& errors) {

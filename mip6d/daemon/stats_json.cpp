@@ -98,11 +98,7 @@ json datapath_stats_json(const datapath::DatapathStats& stats,
     if (!stats.devices[p]) continue;
     const datapath::DeviceStats& device = *stats.devices[p];
     const datapath::PortCounters& port = c.port[p];
-    // Every reason, zeros included, so that the set of keys never changes.
-    json disposition = json::object();
-    for (std::size_t d = 0; d < datapath::disposition_count; ++d)
-      disposition[std::string(to_string(static_cast<Disposition>(d)))] = port.disposition[d];
-    ports[p == 0 ? "uplink" : "guests"] = {
+    json entry = {
         {"device", device.device},
         {"queues", device.queues},
         {"rx", {{"packets", port.rx_packets}, {"bytes", port.rx_bytes}}},
@@ -111,8 +107,12 @@ json datapath_stats_json(const datapath::DatapathStats& stats,
         {"ierrors", device.ierrors},
         {"oerrors", device.oerrors},
         {"rx_nombuf", device.rx_nombuf},
-        {"disposition", std::move(disposition)},
     };
+    // Every reason beside them, zeros included, so that the set of keys
+    // never changes (no reason shares a name with the keys above).
+    for (std::size_t d = 0; d < datapath::disposition_count; ++d)
+      entry[std::string(to_string(static_cast<Disposition>(d)))] = port.disposition[d];
+    ports[p == 0 ? "uplink" : "guests"] = std::move(entry);
   }
   return {
       {"workers", stats.workers},

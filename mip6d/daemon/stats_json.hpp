@@ -35,7 +35,7 @@ nlohmann::json port_stats_json(const datapath::DpdkPacketIoCounters& counters);
 
 // The DPDK datapath: {"workers", "injected", "inject_dropped", ...,
 // "table": {...}, "ports": {"uplink": {"device", "rx", "tx", "imissed", ...,
-// "disposition": {"<reason>": count, ... every reason}}}}.
+// "<reason>": count for every reason}}}.
 nlohmann::json datapath_stats_json(const datapath::DatapathStats& stats,
                                    const datapath::ForwardingTableCounters& table,
                                    std::size_t tunnels, std::size_t guests);

@@ -135,7 +135,7 @@ TEST(Engine, InjectedSignallingGoesOutAndComesBackPuntedToMip6d) {
   EXPECT_EQ(packet_io.counters(mip6d::Port::uplink).rx_frames, 1u);
 }
 
-TEST(Engine, UnknownGuestTrafficIsPassedToTheUplinkAndItsRouterSolicitationPunted) {
+TEST(Engine, UnknownGuestTrafficIsPassedToTheUplinkAndASolicitationForUsPunted) {
   Datapath datapath(host_settings("e3"));
   boost::asio::io_context io;
   DpdkPacketIo packet_io(io, datapath);
@@ -146,14 +146,18 @@ TEST(Engine, UnknownGuestTrafficIsPassedToTheUplinkAndItsRouterSolicitationPunte
     ports.push_back(frame.port);
   });
 
-  // Injected on the guests port, it comes back as if a guest sent it; the
-  // guest is unknown, so the core passes it to the uplink, where it comes
-  // back again and, being a Router Solicitation, is punted from the uplink.
-  const Bytes rs = ethernet_frame(mac("33:33:00:00:00:02"), mac("52:54:00:00:00:99"),
-                                  icmpv6_packet({ip("fe80::99"), ip("ff02::2"), 255}, 133, Bytes(4)));
-  ASSERT_TRUE(packet_io.send(mip6d::Port::guests, rs));
+  // Injected on the guests port, it comes back as if a machine there sent
+  // it; that machine is no guest of ours, so the core passes it to the
+  // uplink, where it comes back again and, being a Neighbour Solicitation
+  // for our care-of address, is punted from the uplink.
+  Bytes solicitation(4);  // reserved, then the target
+  solicitation.insert(solicitation.end(), care_of.bytes.begin(), care_of.bytes.end());
+  const Bytes ns = ethernet_frame(
+      mac("33:33:ff:00:00:02"), mac("52:54:00:00:00:99"),
+      icmpv6_packet({ip("fe80::99"), ip("ff02::1:ff00:2"), 255}, 135, solicitation));
+  ASSERT_TRUE(packet_io.send(mip6d::Port::guests, ns));
   ASSERT_TRUE(run_until(io, [&] { return !received.empty(); }));
-  EXPECT_EQ(received[0], rs);
+  EXPECT_EQ(received[0], ns);
   EXPECT_EQ(ports[0], mip6d::Port::uplink);
 
   const DatapathStats stats = datapath.stats();

@@ -149,12 +149,15 @@ TEST(ConfigDatapath, DefaultsFollowTheNodeAndItsSite) {
   EXPECT_TRUE(a.config().datapath->guests.empty());
 }
 
-TEST(ConfigDatapath, InterfacesAndDatapathTogetherAreRefused) {
+TEST(ConfigDatapath, InterfacesMayStayBesideTheDatapathAndAreCheckedAsUsual) {
   const auto r = load_config_string(
-      host_with(kMinimalHostDatapath, "[interfaces]\nuplink = \"eth0\"\nguests = \"g0\"\n"), "t.toml");
-  EXPECT_TRUE(HasOnlyError(r, "interfaces", "unused with [datapath]"));
-  ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(r.errors().front().position.has_value());
+      host_with(kMinimalHostDatapath, "[interfaces]\nuplink = \"veth1\"\nguests = \"veth2\"\n"), "t.toml");
+  ASSERT_TRUE(r.ok()) << r.error_report();
+  EXPECT_TRUE(r.config().datapath.has_value());
+  EXPECT_EQ(r.config().interfaces.uplink, "veth1");
+  EXPECT_TRUE(HasOnlyError(
+      load_config_string(host_with(kMinimalHostDatapath, "[interfaces]\nuplink = \"veth1\"\n"), "t.toml"),
+      "interfaces.guests", "missing required key (the guest-facing interface)"));
 }
 
 TEST(ConfigDatapath, NeitherInterfacesNorDatapathIsAMissingSection) {

@@ -158,11 +158,11 @@ TEST(StatsJson, DatapathShowsEveryReasonPerPortAndOnlyThePortsItHas) {
   EXPECT_EQ(flat["ports.uplink.imissed"], 3);
   EXPECT_EQ(flat["ports.uplink.oerrors"], 4);
   EXPECT_EQ(flat["ports.uplink.rx_nombuf"], 5);
-  EXPECT_EQ(flat["ports.uplink.disposition.decapsulated"], 1);
-  EXPECT_EQ(flat["ports.uplink.disposition.drop_tunnel_wrong_source"], 2);
+  EXPECT_EQ(flat["ports.uplink.decapsulated"], 1);
+  EXPECT_EQ(flat["ports.uplink.drop_tunnel_wrong_source"], 2);
   // Every reason is there, zeros included, so the set of keys never changes.
   for (std::size_t d = 0; d < datapath::disposition_count; ++d) {
-    const std::string key = "ports.uplink.disposition." +
+    const std::string key = "ports.uplink." +
                             std::string(datapath::to_string(static_cast<Disposition>(d)));
     EXPECT_TRUE(flat.contains(key)) << key;
   }
