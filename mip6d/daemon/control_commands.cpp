@@ -32,11 +32,20 @@ double seconds_since_epoch(WallTime when) {
   return std::chrono::duration<double>(when.time_since_epoch()).count();
 }
 
+// "traffic": {...} from the datapath, or null when it has no entry.
+json traffic_json(const std::optional<BindingTraffic>& traffic) {
+  if (!traffic) return nullptr;
+  return {{"encapsulated", {{"packets", traffic->encapsulated_packets},
+                            {"bytes", traffic->encapsulated_bytes}}},
+          {"decapsulated", {{"packets", traffic->decapsulated_packets},
+                            {"bytes", traffic->decapsulated_bytes}}}};
+}
+
 // ---- Home Agent ----------------------------------------------------------
 
 json ha_binding_json(const ha::HomeAgent& agent, const Config& config,
-                     const RecordingForwardingTable* fib, const wire::Ip6Addr& home_address,
-                     const ha::Binding& binding) {
+                     const RecordingForwardingTable* fib, const BindingTrafficLookup& traffic,
+                     const wire::Ip6Addr& home_address, const ha::Binding& binding) {
   const Key* key = config.find_key(binding.spi);
   json out{{"home_address", home_address.to_string()},
            {"care_of_address", binding.care_of_address.to_string()},
@@ -49,6 +58,7 @@ json ha_binding_json(const ha::HomeAgent& agent, const Config& config,
     const wire::Ip6Addr* tunnel = fib->care_of_address(home_address);
     out["tunnel"] = tunnel != nullptr ? json(tunnel->to_string()) : json(nullptr);
   }
+  if (traffic.tunnel) out["traffic"] = traffic_json(traffic.tunnel(home_address));
   return out;
 }
 
@@ -82,8 +92,9 @@ json guest_json(const host::GuestStatus& status) {
   return out;
 }
 
-json host_binding_json(const host::GuestStatus& status, const HostConfig& host) {
-  return {{"name", status.guest.name},
+json host_binding_json(const host::GuestStatus& status, const HostConfig& host,
+                       const BindingTrafficLookup& traffic) {
+  json out{{"name", status.guest.name},
           {"state", std::string(host::name(status.state))},
           {"home_address", status.guest.home_address.to_string()},
           {"care_of_address", host.care_of_address.to_string()},
@@ -95,6 +106,8 @@ json host_binding_json(const host::GuestStatus& status, const HostConfig& host) 
           {"granted_lifetime", status.granted_lifetime.count()},
           {"transmissions", status.transmissions},
           {"last_status", status.last_status}};
+  if (traffic.guest) out["traffic"] = traffic_json(traffic.guest(status.guest.mac));
+  return out;
 }
 
 // The host agent refuses with its own codes, which are control-protocol
@@ -162,10 +175,10 @@ void register_common_commands(control::CommandRegistry& registry, const Config& 
 
 void register_home_agent_commands(control::CommandRegistry& registry, const ha::HomeAgent& agent,
                                   const Config& config, const RecordingForwardingTable* fib,
-                                  StatsExtension extend_stats) {
+                                  StatsExtension extend_stats, BindingTrafficLookup traffic) {
   refuse_guest_commands_on_home_agent(registry, config);
 
-  registry.add(std::string(command::binding_list), [&agent, &config, fib](const json& args) -> json {
+  registry.add(std::string(command::binding_list), [&agent, &config, fib, traffic](const json& args) -> json {
     control::parse_no_args(args);
     std::vector<std::pair<wire::Ip6Addr, const ha::Binding*>> entries;
     entries.reserve(agent.bindings().size());
@@ -176,19 +189,19 @@ void register_home_agent_commands(control::CommandRegistry& registry, const ha::
               [](const auto& a, const auto& b) { return a.first < b.first; });
     json bindings = json::array();
     for (const auto& [hoa, binding] : entries) {
-      bindings.push_back(ha_binding_json(agent, config, fib, hoa, *binding));
+      bindings.push_back(ha_binding_json(agent, config, fib, traffic, hoa, *binding));
     }
     return {{"bindings", std::move(bindings)}};
   });
 
-  registry.add(std::string(command::binding_show), [&agent, &config, fib](const json& args) -> json {
+  registry.add(std::string(command::binding_show), [&agent, &config, fib, traffic](const json& args) -> json {
     const auto parsed = control::parse_binding_show_args(args);
     const ha::Binding* binding = agent.bindings().find(parsed.home_address);
     if (binding == nullptr) {
       throw control::ControlError(error_code::unknown_binding,
                                   "no binding for " + parsed.home_address.to_string());
     }
-    return ha_binding_json(agent, config, fib, parsed.home_address, *binding);
+    return ha_binding_json(agent, config, fib, traffic, parsed.home_address, *binding);
   });
 
   registry.add(std::string(command::stats),
@@ -200,7 +213,8 @@ void register_home_agent_commands(control::CommandRegistry& registry, const ha::
 }
 
 void register_host_commands(control::CommandRegistry& registry, host::HostAgent& agent,
-                            const Scheduler& scheduler, StatsExtension extend_stats) {
+                            const Scheduler& scheduler, StatsExtension extend_stats,
+                            BindingTrafficLookup traffic) {
   registry.add(std::string(command::guest_attach), [&agent](const json& args) -> json {
     const auto parsed = control::parse_guest_attach_args(args);
     std::optional<host::GuestDescription> description;
@@ -234,16 +248,16 @@ void register_host_commands(control::CommandRegistry& registry, host::HostAgent&
     return {{"guests", std::move(guests)}};
   });
 
-  registry.add(std::string(command::binding_list), [&agent](const json& args) -> json {
+  registry.add(std::string(command::binding_list), [&agent, traffic](const json& args) -> json {
     control::parse_no_args(args);
     json bindings = json::array();
     for (const auto& status : agent.guests()) {
-      bindings.push_back(host_binding_json(status, agent.settings()));
+      bindings.push_back(host_binding_json(status, agent.settings(), traffic));
     }
     return {{"bindings", std::move(bindings)}};
   });
 
-  registry.add(std::string(command::binding_show), [&agent](const json& args) -> json {
+  registry.add(std::string(command::binding_show), [&agent, traffic](const json& args) -> json {
     const auto parsed = control::parse_binding_show_args(args);
     const auto status = agent.guest_by_home_address(parsed.home_address);
     if (!status) {
@@ -251,7 +265,7 @@ void register_host_commands(control::CommandRegistry& registry, host::HostAgent&
                                   "no guest with home address " + parsed.home_address.to_string() +
                                       " on this host");
     }
-    return host_binding_json(*status, agent.settings());
+    return host_binding_json(*status, agent.settings(), traffic);
   });
 
   registry.add(std::string(command::stats),

@@ -12,6 +12,7 @@
 // Every registered object must outlive the registry's use.
 
 #include <functional>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -28,6 +29,20 @@ namespace roam6::mip6d::daemon {
 // packet-socket ports, the control server). Called for every request.
 using StatsExtension = std::function<void(nlohmann::json& stats)>;
 
+// One binding's data-plane traffic, when a datapath carries it.
+struct BindingTraffic {
+  std::uint64_t encapsulated_packets = 0;
+  std::uint64_t encapsulated_bytes = 0;
+  std::uint64_t decapsulated_packets = 0;
+  std::uint64_t decapsulated_bytes = 0;
+};
+// Looks a binding's traffic up; nullopt when the data plane has no entry.
+// Empty functions: no datapath, and binding.list/show carry no "traffic".
+struct BindingTrafficLookup {
+  std::function<std::optional<BindingTraffic>(const wire::Ip6Addr& home_address)> tunnel;
+  std::function<std::optional<BindingTraffic>(const wire::MacAddr& guest_mac)> guest;
+};
+
 // version, config.show.
 void register_common_commands(control::CommandRegistry& registry, const Config& config);
 
@@ -37,13 +52,15 @@ void register_common_commands(control::CommandRegistry& registry, const Config& 
 // the tunnel the data plane has for it ("tunnel", null when none).
 void register_home_agent_commands(control::CommandRegistry& registry, const ha::HomeAgent& agent,
                                   const Config& config, const RecordingForwardingTable* fib,
-                                  StatsExtension extend_stats = {});
+                                  StatsExtension extend_stats = {},
+                                  BindingTrafficLookup traffic = {});
 
 // guest.attach/detach/resume/list, binding.list and binding.show (one entry
 // per guest), stats from the host's counters. `scheduler` gives the time of
 // a guest.resume that carries no timestamp.
 void register_host_commands(control::CommandRegistry& registry, host::HostAgent& agent,
-                            const Scheduler& scheduler, StatsExtension extend_stats = {});
+                            const Scheduler& scheduler, StatsExtension extend_stats = {},
+                            BindingTrafficLookup traffic = {});
 
 // BU flags as RFC letters in wire order ("AH"; "" for none); bits no RFC
 // names are appended as "+0x..." so that nothing received is hidden.

@@ -165,7 +165,30 @@ void Daemon::open_datapath() {
       .kv("mtu", dp.uplink_mtu);
 }
 
+namespace {
+
+BindingTraffic to_traffic(const datapath::BindingCounters& c) {
+  return {c.encapsulated_packets, c.encapsulated_bytes, c.decapsulated_packets,
+          c.decapsulated_bytes};
+}
+
+}  // namespace
+
 void Daemon::start_role() {
+  BindingTrafficLookup traffic;
+  if (datapath_) {
+    datapath::BindingTable& table = datapath_->table();
+    traffic.tunnel = [&table](const Ip6Addr& hoa) -> std::optional<BindingTraffic> {
+      const auto counters = table.tunnel_counters(hoa);
+      if (!counters) return std::nullopt;
+      return to_traffic(*counters);
+    };
+    traffic.guest = [&table](const MacAddr& mac) -> std::optional<BindingTraffic> {
+      const auto counters = table.guest_counters(mac);
+      if (!counters) return std::nullopt;
+      return to_traffic(*counters);
+    };
+  }
   const auto extend_stats = [this](nlohmann::json& stats) {
     for (const Port port : {Port::uplink, Port::guests}) {
       if (socket_io_ && socket_io_->has_port(port)) {
@@ -198,11 +221,12 @@ void Daemon::start_role() {
       throw StartupError("cannot restore the bindings from " + database + " (" +
                          std::string(to_string(e.kind())) + "): " + e.what());
     }
-    register_home_agent_commands(commands_, *home_agent_, config_, programmed_, extend_stats);
+    register_home_agent_commands(commands_, *home_agent_, config_, programmed_, extend_stats,
+                                 traffic);
   } else {
     host_agent_ = std::make_unique<host::HostAgent>(config_, scheduler_, *packet_io_, *fib_, log_);
     host_agent_->start();
-    register_host_commands(commands_, *host_agent_, scheduler_, extend_stats);
+    register_host_commands(commands_, *host_agent_, scheduler_, extend_stats, traffic);
   }
 }
 

@@ -288,6 +288,30 @@ TEST_F(HostCommandsTest, BindingListHasOneEntryPerGuestFromThisHost) {
             "unknown_binding");
 }
 
+TEST_F(HostCommandsTest, BindingsShowTheirDatapathTrafficWhenADatapathCountsIt) {
+  control::CommandRegistry with_datapath;
+  BindingTrafficLookup traffic;
+  traffic.guest = [](const wire::MacAddr& guest) -> std::optional<BindingTraffic> {
+    if (guest != mac("52:54:00:00:00:01")) return std::nullopt;
+    return BindingTraffic{3, 300, 4, 400};
+  };
+  register_host_commands(with_datapath, *agent, sched, {}, traffic);
+  call(with_datapath, "guest.attach", {{"name", "g1"}});
+  const json bindings = call(with_datapath, "binding.list")["bindings"];
+  ASSERT_EQ(bindings.size(), 1u) << bindings;
+  EXPECT_EQ(bindings[0]["traffic"], json::parse(R"({"encapsulated": {"packets": 3, "bytes": 300},
+                                                   "decapsulated": {"packets": 4, "bytes": 400}})"));
+  EXPECT_EQ(call(with_datapath, "binding.show", {{"home_address", "2001:db8:a::100"}}), bindings[0]);
+
+  // A guest the datapath's table does not hold: null.
+  control::CommandRegistry without_entry;
+  traffic.guest = [](const wire::MacAddr&) -> std::optional<BindingTraffic> { return std::nullopt; };
+  register_host_commands(without_entry, *agent, sched, {}, traffic);
+  EXPECT_TRUE(call(without_entry, "binding.list")["bindings"][0]["traffic"].is_null());
+  // Without a datapath there is no "traffic" at all.
+  EXPECT_FALSE(call(registry, "binding.list")["bindings"][0].contains("traffic"));
+}
+
 TEST_F(HostCommandsTest, GuestErrorsKeepTheirCodes) {
   EXPECT_EQ(refusal(call(registry, "guest.attach", {{"name", "nobody"}})), "unknown_guest");
   EXPECT_EQ(refusal(call(registry, "guest.resume", {{"name", "nobody"}})), "unknown_guest");
