@@ -160,6 +160,8 @@ void Daemon::open_datapath() {
   programmed_ = &dpdk_fib_->programmed();
   LogRecord(log_, LogLevel::info, "datapath_started")
       .kv("workers", datapath_->worker_count())
+      // Fewer run when the EAL has fewer worker lcores or a port fewer queues.
+      .kv("workers_wanted", dp.workers)
       .kv("poll", to_string(dp.poll))
       .kv("uplink_mac", datapath_->mac(datapath::DatapathPort::uplink))
       .kv("mtu", dp.uplink_mtu);

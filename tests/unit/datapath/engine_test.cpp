@@ -8,7 +8,13 @@
 #include <rte_lcore.h>
 
 #include <boost/asio/io_context.hpp>
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "datapath/engine/datapath.hpp"
@@ -168,6 +174,62 @@ TEST(Engine, UnknownGuestTrafficIsPassedToTheUplinkAndASolicitationForUsPunted) 
   EXPECT_EQ(count(stats, DatapathPort::uplink, Disposition::punted), 1u);
   EXPECT_EQ(device_stats("net_ring_e3u").opackets, 1u);
   EXPECT_EQ(device_stats("net_ring_e3g").opackets, 1u);
+}
+
+// The frames of a classic pcap file (little-endian, as net_pcap writes).
+std::vector<Bytes> pcap_frames(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  const Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<Bytes> frames;
+  std::size_t at = 24;  // global header
+  while (at + 16 <= file.size()) {
+    const std::uint32_t length = static_cast<std::uint32_t>(file[at + 8]) |
+                                 static_cast<std::uint32_t>(file[at + 9]) << 8 |
+                                 static_cast<std::uint32_t>(file[at + 10]) << 16 |
+                                 static_cast<std::uint32_t>(file[at + 11]) << 24;
+    at += 16;
+    if (at + length > file.size()) break;
+    frames.emplace_back(file.begin() + static_cast<std::ptrdiff_t>(at),
+                        file.begin() + static_cast<std::ptrdiff_t>(at + length));
+    at += length;
+  }
+  return frames;
+}
+
+TEST(Engine, InjectedFramesLeaveThroughARealDeviceIntoAPcapFile) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("roam6-engine-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    // An empty capture to receive from: the global header only.
+    std::ofstream empty(dir / "empty.pcap", std::ios::binary);
+    const std::uint8_t header[24] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+                                     0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0};
+    empty.write(reinterpret_cast<const char*>(header), sizeof header);
+  }
+  DatapathSettings settings = host_settings("e8");
+  settings.role = DatapathRole::home_agent;
+  settings.home_agent.address = home_agent;
+  settings.guests_device.clear();
+  settings.uplink_device = "net_pcap_e8,rx_pcap=" + (dir / "empty.pcap").string() +
+                           ",tx_pcap=" + (dir / "out.pcap").string();
+  settings.workers = 4;  // more than the EAL's worker lcores and net_pcap's one queue
+  const Bytes ba = ethernet_frame(site_router, mac("02:00:00:00:0a:02"),
+                                  mobility_packet({home_agent, care_of}));
+  {
+    Datapath datapath(settings);
+    EXPECT_EQ(datapath.worker_count(), 1u);
+    boost::asio::io_context io;
+    DpdkPacketIo packet_io(io, datapath);
+    ASSERT_TRUE(packet_io.send(mip6d::Port::uplink, ba));
+    ASSERT_TRUE(packet_io.send(mip6d::Port::uplink, ba));
+    ASSERT_TRUE(run_until(io, [&] { return datapath.stats().counters.injected == 2; }));
+  }  // closing the port flushes the capture
+  const auto frames = pcap_frames(dir / "out.pcap");
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0], ba);
+  EXPECT_EQ(frames[1], ba);
 }
 
 TEST(Engine, SendRefusesWhatCannotGoOut) {
