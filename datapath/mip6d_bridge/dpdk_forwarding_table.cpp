@@ -1,6 +1,18 @@
 #include "datapath/mip6d_bridge/dpdk_forwarding_table.hpp"
 
+#include <string_view>
+
 namespace roam6::datapath {
+namespace {
+
+std::string_view reason_when_refused(std::size_t count, std::size_t limit) {
+  if (limit != 0 && count >= limit) return "full";
+  // No free record: a forwarding core has not passed a quiescent state, so
+  // retired records cannot be reused yet (or the limit is unknown here).
+  return "no_free_record";
+}
+
+}  // namespace
 
 DpdkForwardingTable::DpdkForwardingTable(BindingTable& table, mip6d::Scheduler& scheduler,
                                          const mip6d::Logger& log,
@@ -23,9 +35,10 @@ void DpdkForwardingTable::arm_reclaim() {
 
 void DpdkForwardingTable::set_tunnel(const mip6d::TunnelBinding& binding) {
   if (!table_.set_tunnel(TunnelSpec{binding.home_address, binding.care_of_address})) {
-    ++counters_.full;
-    mip6d::LogRecord(log_, mip6d::LogLevel::warning, "datapath_table_full")
+    ++counters_.refused;
+    mip6d::LogRecord(log_, mip6d::LogLevel::warning, "datapath_table_refused")
         .kv("kind", "tunnel")
+        .kv("reason", reason_when_refused(table_.tunnel_count(), max_tunnels_))
         .kv("hoa", binding.home_address)
         .kv("coa", binding.care_of_address)
         .kv("tunnels", table_.tunnel_count());
@@ -46,9 +59,18 @@ void DpdkForwardingTable::set_guest(const mip6d::GuestPath& path) {
                        path.away,      path.home_agent,      path.care_of_address,
                        path.router_mac, path.router_link_local, path.resumed};
   if (!table_.set_guest(spec)) {
-    ++counters_.full;
-    mip6d::LogRecord(log_, mip6d::LogLevel::warning, "datapath_table_full")
+    ++counters_.refused;
+    // The table also refuses a home address another guest holds.
+    bool home_address_taken = false;
+    for (const auto& [mac, other] : programmed_.guests()) {
+      if (mac != path.mac && other.home_address == path.home_address &&
+          path.home_address != wire::Ip6Addr{})
+        home_address_taken = true;
+    }
+    mip6d::LogRecord(log_, mip6d::LogLevel::warning, "datapath_table_refused")
         .kv("kind", "guest")
+        .kv("reason", home_address_taken ? std::string_view("home_address_in_use")
+                                         : reason_when_refused(table_.guest_count(), max_guests_))
         .kv("mac", path.mac)
         .kv("hoa", path.home_address)
         .kv("guests", table_.guest_count());

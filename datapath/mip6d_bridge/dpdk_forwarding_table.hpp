@@ -1,9 +1,11 @@
 #pragma once
 // mip6d's ForwardingTable over the datapath's BindingTable. Runs on the
-// control-plane thread, the table's one writer. A full table cannot take a
-// new binding: that is logged and counted (mip6d's signalling has already
-// answered by then, so the binding exists for mip6d but not for packets;
-// the operator sees it in `mip6ctl stats` as datapath.table.full).
+// control-plane thread, the table's one writer. The table can refuse an
+// entry: full, a guest's home address held by another guest, or no record
+// free because a forwarding core has not passed a quiescent state. That is
+// logged (datapath_table_refused, with the likely reason) and counted
+// (datapath.table.refused): mip6d's signalling has already answered by then,
+// so the binding exists for mip6d but not for packets.
 // A periodic timer returns retired records to the table's pool once every
 // forwarding core has passed a quiescent state.
 
@@ -23,7 +25,7 @@ struct ForwardingTableCounters {
   std::uint64_t tunnels_cleared = 0;
   std::uint64_t guests_set = 0;
   std::uint64_t guests_cleared = 0;
-  std::uint64_t full = 0;  // a set_* the table could not take
+  std::uint64_t refused = 0;  // a set_* the table did not take
 };
 
 class DpdkForwardingTable final : public mip6d::ForwardingTable {
@@ -43,6 +45,11 @@ class DpdkForwardingTable final : public mip6d::ForwardingTable {
   [[nodiscard]] const mip6d::RecordingForwardingTable& programmed() const { return programmed_; }
   [[nodiscard]] const ForwardingTableCounters& counters() const { return counters_; }
   [[nodiscard]] BindingTable& table() const { return table_; }
+  // Entries the table holds at most (BindingTableLimits), for the log.
+  void set_limits(std::size_t max_tunnels, std::size_t max_guests) {
+    max_tunnels_ = max_tunnels;
+    max_guests_ = max_guests;
+  }
 
  private:
   void arm_reclaim();
@@ -54,6 +61,8 @@ class DpdkForwardingTable final : public mip6d::ForwardingTable {
   std::unique_ptr<mip6d::Timer> reclaim_timer_;
   mip6d::RecordingForwardingTable programmed_;
   ForwardingTableCounters counters_;
+  std::size_t max_tunnels_ = 0;  // 0: unknown
+  std::size_t max_guests_ = 0;
 };
 
 }  // namespace roam6::datapath

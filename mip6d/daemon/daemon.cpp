@@ -146,6 +146,8 @@ void Daemon::open_datapath() {
     datapath_ = std::make_unique<datapath::Datapath>(datapath_settings());
     dpdk_io_ = std::make_unique<datapath::DpdkPacketIo>(io_, *datapath_);
     dpdk_fib_ = std::make_unique<datapath::DpdkForwardingTable>(datapath_->table(), scheduler_, log_);
+    dpdk_fib_->set_limits(datapath_->settings().table.max_tunnels,
+                          datapath_->settings().table.max_guests);
   } catch (const StartupError&) {
     throw;
   } catch (const std::exception& e) {

@@ -127,7 +127,7 @@ json datapath_stats_json(const datapath::DatapathStats& stats,
         {"tunnels_cleared", table.tunnels_cleared},
         {"guests_set", table.guests_set},
         {"guests_cleared", table.guests_cleared},
-        {"full", table.full}}},
+        {"refused", table.refused}}},
       {"ports", std::move(ports)},
   };
 }

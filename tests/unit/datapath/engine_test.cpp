@@ -289,6 +289,7 @@ TEST(Engine, ForwardingTableProgramsTheBindingTableAndCountsAFullOne) {
   mip6d::Logger log(mip6d::LogLevel::info,
                     [&](mip6d::LogLevel, std::string_view line) { lines.emplace_back(line); });
   DpdkForwardingTable fib(datapath.table(), scheduler, log, 1ms);
+  fib.set_limits(settings.table.max_tunnels, settings.table.max_guests);
 
   mip6d::GuestPath g1{mac("52:54:00:00:00:01"), ip("2001:db8:a::100"), ip("fe80::100"), true,
                       home_agent, care_of, mac("02:00:00:00:0a:01"), ip("fe80::1"), false};
@@ -301,11 +302,12 @@ TEST(Engine, ForwardingTableProgramsTheBindingTableAndCountsAFullOne) {
   ASSERT_NE(datapath.table().find_guest_for_writer(g1.mac), nullptr);
   EXPECT_TRUE(datapath.table().find_guest_for_writer(g1.mac)->away);
   EXPECT_EQ(fib.counters().guests_set, 1u);
-  EXPECT_EQ(fib.counters().full, 1u);
+  EXPECT_EQ(fib.counters().refused, 1u);
   EXPECT_NE(fib.programmed().guest(g1.mac), nullptr);
   EXPECT_EQ(fib.programmed().guest(g2.mac), nullptr);
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_NE(lines[0].find("datapath_table_full"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("datapath_table_refused"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("reason=full"), std::string::npos) << lines[0];
 
   fib.clear_guest(g1.mac);
   EXPECT_EQ(datapath.table().guest_count(), 0u);

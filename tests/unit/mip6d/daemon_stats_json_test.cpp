@@ -142,7 +142,7 @@ TEST(StatsJson, DatapathShowsEveryReasonPerPortAndOnlyThePortsItHas) {
   stats.devices[0] = datapath::DeviceStats{"net_af_packet0,iface=ha0", 1, 3, 0, 4, 5};
   datapath::ForwardingTableCounters table;
   table.tunnels_set = 12;
-  table.full = 2;
+  table.refused = 2;
 
   std::map<std::string, json> flat;
   leaves(datapath_stats_json(stats, table, 10, 0), "", flat);
@@ -151,7 +151,7 @@ TEST(StatsJson, DatapathShowsEveryReasonPerPortAndOnlyThePortsItHas) {
   EXPECT_EQ(flat["inject_dropped"], 1);
   EXPECT_EQ(flat["table.tunnels"], 10);
   EXPECT_EQ(flat["table.tunnels_set"], 12);
-  EXPECT_EQ(flat["table.full"], 2);
+  EXPECT_EQ(flat["table.refused"], 2);
   EXPECT_EQ(flat["ports.uplink.device"], "net_af_packet0,iface=ha0");
   EXPECT_EQ(flat["ports.uplink.rx.packets"], 10);
   EXPECT_EQ(flat["ports.uplink.tx.bytes"], 999);
