@@ -1,0 +1,135 @@
+"""Home Agent role: the home link's traffic for an away guest into the
+tunnel, the reverse tunnel out of it, and everything it must refuse."""
+
+import struct
+import unittest
+
+from scapy.layers.inet6 import ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, MIP6MH_BU
+
+from replay import (
+    CARE_OF, CORRESPONDENT, G_HOA, HA_PORT_MAC, HOME_AGENT, HOME_ROUTER_MAC, DatapathTestCase,
+    Ether, IPv6, Run, UDP, home_agent_settings, ipv6_bytes, raw, with_hop_limit)
+
+TUNNELS = [{"home_address": G_HOA, "care_of_address": CARE_OF}]
+OTHER_HOA = "2001:db8:a::200"
+
+
+def to_home_address(hoa=G_HOA, size=None, payload=b"to guest", tc=0, fl=0, hlim=60, sport=9):
+    frame = (Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+             IPv6(src=CORRESPONDENT, dst=hoa, tc=tc, fl=fl, hlim=hlim) /
+             UDP(sport=sport, dport=40000))
+    if size is not None:
+        payload = bytes((i * 3) & 0xFF for i in range(size - 48))
+    return frame / payload
+
+
+def reverse_tunnelled(outer_src=CARE_OF, inner_src=G_HOA, hlim=50, outer_dst=HOME_AGENT,
+                      payload=b"from guest"):
+    return (Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+            IPv6(src=outer_src, dst=outer_dst, nh=41, hlim=61) /
+            IPv6(src=inner_src, dst=CORRESPONDENT, hlim=hlim, tc=0x20, fl=0x777) /
+            UDP(sport=40000, dport=9) / payload)
+
+
+class HomeAgentForwarding(DatapathTestCase):
+    def test_encapsulated_to_care_of_address(self):
+        frames = [to_home_address(tc=0xB8, fl=0x54321, payload=b"a"),
+                  to_home_address(payload=b"b", sport=10),
+                  to_home_address(payload=b"c", sport=11, hlim=2)]
+        outcome = Run(self, "home_agent", home_agent_settings(), tunnels=TUNNELS) \
+            .input("uplink", frames).run()
+        self.assertDispositions(outcome, "uplink", {"encapsulated": 3})
+        self.assertEqual(len(outcome.uplink), 3)
+        self.assertEqual(outcome.punt, [])
+        for sent, got in zip(frames, outcome.uplink):
+            with self.subTest(payload=bytes(sent[UDP].payload)):
+                self.assertEqual(got.src, HA_PORT_MAC)
+                self.assertEqual(got.dst, HOME_ROUTER_MAC)
+                outer = got[IPv6]
+                self.assertEqual((outer.src, outer.dst, outer.nh, outer.hlim),
+                                 (HOME_AGENT, CARE_OF, 41, 64))
+                self.assertEqual(outer.tc, sent[IPv6].tc)
+                inner_sent = ipv6_bytes(sent)
+                self.assertEqual(outer.plen, len(inner_sent))
+                self.assertEqual(raw(got)[54:].hex(),
+                                 with_hop_limit(inner_sent, sent[IPv6].hlim - 1).hex())
+                self.assertUdpChecksumValid(IPv6(raw(got)[54:]))
+        labels = [p[IPv6].fl for p in outcome.uplink]
+        self.assertEqual(labels[0], 0x54321)
+        self.assertNotEqual(labels[1], 0)
+        self.assertEqual(labels[1], labels[2], "same inner flow, same derived label")
+        self.assertEqual(outcome.counters["tunnel_bindings"][G_HOA]["encapsulated_packets"], 3)
+
+    def test_reverse_tunnel_decapsulated_to_router(self):
+        frame = reverse_tunnelled()
+        outcome = Run(self, "home_agent", home_agent_settings(), tunnels=TUNNELS) \
+            .input("uplink", [frame]).run()
+        self.assertDispositions(outcome, "uplink", {"decapsulated": 1})
+        self.assertEqual(len(outcome.uplink), 1)
+        got = outcome.uplink[0]
+        self.assertEqual((got.src, got.dst, got.type), (HA_PORT_MAC, HOME_ROUTER_MAC, 0x86DD))
+        inner_sent = raw(frame[IPv6].payload)
+        # The Home Agent forwards the decapsulated packet as a router does
+        # (RFC 2473 3.2, RFC 8200 3): the inner hop limit drops by one.
+        self.assertEqual(raw(got)[14:].hex(), with_hop_limit(inner_sent, 49).hex())
+        self.assertUdpChecksumValid(got[IPv6])
+        self.assertEqual(outcome.counters["tunnel_bindings"][G_HOA]["decapsulated_packets"], 1)
+
+    def test_packet_too_big_back_to_sender(self):
+        big = to_home_address(size=1461)
+        outcome = Run(self, "home_agent", home_agent_settings(mtu=1500), tunnels=TUNNELS) \
+            .input("uplink", [big]).run()
+        self.assertDispositions(outcome, "uplink", {"packet_too_big_sent": 1})
+        self.assertEqual(len(outcome.uplink), 1)
+        ptb = outcome.uplink[0]
+        self.assertEqual((ptb.src, ptb.dst), (HA_PORT_MAC, HOME_ROUTER_MAC))
+        ip6 = ptb[IPv6]
+        self.assertEqual((ip6.src, ip6.dst, ip6.nh), (HOME_AGENT, CORRESPONDENT, 58))
+        icmp = raw(ip6.payload)
+        self.assertEqual((icmp[0], icmp[1]), (2, 0))
+        self.assertEqual(struct.unpack("!I", icmp[4:8])[0], 1460)
+        self.assertIcmpv6ChecksumValid(ip6)
+        self.assertEqual(icmp[8:].hex(), ipv6_bytes(big)[:1280 - 48].hex())
+
+
+class HomeAgentRefusals(DatapathTestCase):
+    def run_uplink(self, frames):
+        return Run(self, "home_agent", home_agent_settings(), tunnels=TUNNELS) \
+            .input("uplink", frames).run()
+
+    def test_refusals(self):
+        good = raw(reverse_tunnelled())
+        cases = {
+            "drop_tunnel_wrong_source": [reverse_tunnelled(outer_src="2001:db8:e::6")],
+            "drop_tunnel_unknown_binding": [reverse_tunnelled(inner_src=OTHER_HOA)],
+            "drop_not_for_us": [to_home_address(hoa=OTHER_HOA),
+                                Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+                                IPv6(src=CORRESPONDENT, dst="2001:db8:a::7") / UDP() / b"x"],
+            "drop_hop_limit": [reverse_tunnelled(hlim=1)],
+            "drop_malformed": [good[:9], good[:14 + 30],
+                               good[:18] + struct.pack("!H", 900) + good[20:]],
+            "drop_tunnel_malformed": [good[:14 + 40] + b"\x45" + good[14 + 41:]],
+        }
+        for reason, frames in cases.items():
+            with self.subTest(reason=reason):
+                outcome = self.run_uplink(frames)
+                self.assertDispositions(outcome, "uplink", {reason: len(frames)})
+                self.assertNothingOut(outcome)
+                self.assertEqual(set(outcome.counters["tunnel_bindings"][G_HOA].values()), {0})
+
+    def test_mobility_header_and_nd_punted(self):
+        frames = [
+            Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+            IPv6(src=CARE_OF, dst=HOME_AGENT) / MIP6MH_BU(seq=1, mhtime=100, flags=0x6),
+            Ether(src=HOME_ROUTER_MAC, dst="33:33:ff:00:01:00") /
+            IPv6(src="fe80::1", dst="ff02::1:ff00:100", hlim=255) / ICMPv6ND_NS(tgt=G_HOA) /
+            ICMPv6NDOptSrcLLAddr(lladdr=HOME_ROUTER_MAC),
+        ]
+        outcome = self.run_uplink(frames)
+        self.assertDispositions(outcome, "uplink", {"punted": 2})
+        self.assertEqual([raw(p).hex() for p in outcome.punt], [raw(p).hex() for p in frames])
+        self.assertEqual(outcome.uplink, [])
+
+
+if __name__ == "__main__":
+    unittest.main()
