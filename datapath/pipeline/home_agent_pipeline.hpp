@@ -10,6 +10,25 @@
 //     decapsulated and sent to the home router
 //   - Mobility Header or ICMPv6 ND to us (the HA address, or multicast): punted
 //   - anything else: drop_not_for_us
+//
+// Implementation notes (datapath/pipeline/home_agent_pipeline.cpp):
+//   - Two away guests talking: when a decapsulated packet's destination is
+//     itself a home address with a binding, it goes straight into that
+//     binding's tunnel (counted `encapsulated`; per-binding counters: decap
+//     on the source's binding, encap on the destination's) instead of via
+//     the home router. If it does not fit (only possible with an inner
+//     Tunnel Encapsulation Limit option) it is drop_too_big without an error:
+//     its sender sits behind another tunnel.
+//   - Neighbour Discovery addressed to a bound home address is punted (the
+//     HA's proxy ND answers it, RFC 6275 10.4.1); other link-scope traffic to
+//     a home address is drop_link_scope, as is a decapsulated packet to a
+//     link-scope destination.
+//   - ip6ip6 to an address that is neither ours nor a bound home address:
+//     drop_tunnel_not_for_us. Non-IPv6 frames: drop_not_for_us.
+//   - Packet Too Big: from the HA address to the sender's address and MAC;
+//     counting as in host_pipeline.hpp (offending packet drop_too_big, the
+//     error an extra packet_too_big_sent / packet_too_big_suppressed).
+//   - The inner hop limit is decremented on encapsulation only (RFC 2473 3.1).
 
 #include <cstdint>
 

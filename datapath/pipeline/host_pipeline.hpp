@@ -19,6 +19,46 @@
 //   - Mobility Header or ICMPv6 ND to us (unicast to the care-of address, or
 //     multicast): punted
 //   - anything else: passed to the guests port
+//
+// Implementation notes (datapath/pipeline/host_pipeline.cpp):
+//   - Per-guest per-core state (resume seen here, last report TSC) lives in an
+//     array indexed by record slot, sized BindingTable::slot_capacity(). Pass
+//     that capacity to the constructor, or call housekeeping() once before
+//     the first burst: it allocates the array from ctx.table when missing.
+//     Until it exists, no resume signals or liveness copies are sent.
+//   - "Seen on this core": the resume signal went out from here; it is
+//     forgotten when the record is next seen marked resumed, or its slot's
+//     generation changes, so a guest that leaves and comes back is signalled
+//     again.
+//   - Resume signal / liveness: a copy of the frame (rte_pktmbuf_copy from
+//     ctx.pool) is punted with ctx.now_tsc, and the frame is processed as
+//     usual. The copy is an extra packet: it counts `punted` (or
+//     drop_no_mbuf / drop_punt_ring_full) on top of the frame's own
+//     disposition. When the frame itself is punted anyway (ND/RS from an away
+//     guest, or a non-IPv6 frame such as QEMU's RARP from an away guest that
+//     is due a report) it is the report and no copy is made. Liveness: a
+//     known guest (resumed or not) is reported at most every
+//     liveness_interval_ms; the first frame always reports.
+//   - Hold queues: ctx.holds when set, else the pipeline's own (allocated by
+//     the constructor from settings.hold). `held` is a gauge: +1 when a
+//     packet is held, -1 when it leaves as `released` or drop_hold_expired.
+//     A guest's queue is released at its resume signal, when a decapsulated
+//     packet for a running guest arrives (held ones first), or by
+//     housekeeping() once mip6d marks the record resumed; dropped
+//     (drop_hold_expired) when its record is gone or its slot's generation
+//     changed; each packet expires timeout_ms after it was held.
+//   - Packet Too Big: the offending packet counts drop_too_big; the error is
+//     an extra packet counting packet_too_big_sent (or drop_no_mbuf), or
+//     packet_too_big_suppressed when the per-core token bucket is empty. A
+//     packet of at most 1280 bytes that does not fit the tunnel (only with an
+//     uplink MTU under 1320) would need the outer packet fragmented, which
+//     this datapath does not do: drop_too_big without an error.
+//   - No headroom for the outer header: drop_no_mbuf. Tunnel Encapsulation
+//     Limit 0 in the inner packet: drop_hop_limit (the tunnel's hop limit).
+//   - Uplink frames that do not parse as IPv6 (bad header, payload length
+//     past the frame, bad extension chain) are drop_malformed, not passed.
+//   - Packets released or emitted by housekeeping() sit in ctx.out until the
+//     caller flushes.
 
 #include <cstdint>
 
@@ -32,6 +72,8 @@ namespace roam6::datapath {
 class HostPipeline {
  public:
   explicit HostPipeline(const HostSettings& settings);
+  // Allocates the per-slot state now (slot_capacity = table.slot_capacity()).
+  HostPipeline(const HostSettings& settings, std::uint32_t slot_capacity);
   ~HostPipeline();
   HostPipeline(const HostPipeline&) = delete;
   HostPipeline& operator=(const HostPipeline&) = delete;

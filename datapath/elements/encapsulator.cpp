@@ -1,0 +1,133 @@
+#include "datapath/elements/encapsulator.hpp"
+
+#include <rte_mbuf.h>
+
+#include <cstring>
+
+#include "roam6/wire/ethernet.hpp"
+#include "roam6/wire/tunnel.hpp"
+
+namespace roam6::datapath {
+
+namespace {
+
+constexpr std::size_t eth = wire::ethernet_header_size;
+
+// Drops link-layer padding: only the IPv6 packet enters the tunnel.
+void trim_to_packet(rte_mbuf* m, std::size_t packet_length) noexcept {
+  const std::size_t frame_length = eth + packet_length;
+  if (rte_pktmbuf_pkt_len(m) > frame_length)
+    rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_pkt_len(m) - frame_length));
+}
+
+// Prepends `header_size` bytes and moves the Ethernet header to the new
+// front, rewriting its addresses. nullptr when there is no headroom.
+std::uint8_t* make_room(rte_mbuf* m, std::uint16_t header_size, EthernetRewrite ethernet) noexcept {
+  auto* front = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_prepend(m, header_size));
+  if (front == nullptr) return nullptr;
+  // The old header starts header_size (>= 40) bytes later: no overlap.
+  std::memcpy(front + 12, front + header_size + 12, 2);
+  ethernet.dst->write_to(front);
+  ethernet.src->write_to(front + 6);
+  return front;
+}
+
+EncapsulationOutcome through_wire_library(rte_mbuf* m, const ClassifiedFrame& frame,
+                                          const OuterHeaderTemplate& outer,
+                                          const TunnelSettings& tunnel, std::uint32_t path_mtu,
+                                          EthernetRewrite ethernet) noexcept {
+  EncapsulationOutcome out;
+  wire::TunnelConfig config;
+  config.src = wire::Ip6Addr::from_bytes(outer.bytes + 8);
+  config.dst = wire::Ip6Addr::from_bytes(outer.bytes + 24);
+  config.hop_limit = tunnel.hop_limit;
+  config.flow_label_key = tunnel.flow_label_key;
+  const auto plan = wire::plan_encapsulation(frame.ip.packet(), config);
+  if (!plan) {
+    out.result = plan.error() == wire::Errc::inner_hop_limit_exhausted ||
+                         plan.error() == wire::Errc::tunnel_encapsulation_limit_reached
+                     ? EncapsulationResult::hop_limit_exhausted
+                     : EncapsulationResult::malformed;
+    return out;
+  }
+  out.inner_length = plan->inner_length;
+  if (const auto mtu = wire::needs_packet_too_big(plan->inner_length, path_mtu, plan->header_size)) {
+    out.result = EncapsulationResult::too_big;
+    out.packet_too_big_mtu = *mtu;
+    return out;
+  }
+  if (plan->inner_length + plan->header_size > path_mtu) {
+    out.result = EncapsulationResult::needs_fragmentation;
+    return out;
+  }
+  const auto header_size = static_cast<std::uint16_t>(plan->header_size);
+  std::uint8_t* front = make_room(m, header_size, ethernet);
+  if (front == nullptr) {
+    out.result = EncapsulationResult::no_headroom;
+    return out;
+  }
+  const auto done = wire::encapsulate({front + eth, header_size + std::size_t{plan->inner_length}},
+                                      header_size, *plan, config);
+  if (!done) {  // cannot happen for a plan made just above; undo rather than send garbage
+    std::memcpy(front + header_size, front, eth);
+    rte_pktmbuf_adj(m, header_size);
+    out.result = EncapsulationResult::malformed;
+    return out;
+  }
+  out.result = EncapsulationResult::encapsulated;
+  return out;
+}
+
+}  // namespace
+
+EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame,
+                                       const OuterHeaderTemplate& outer,
+                                       const TunnelSettings& tunnel, std::uint32_t path_mtu,
+                                       EthernetRewrite ethernet) noexcept {
+  const auto inner_length = static_cast<std::uint16_t>(frame.ip.packet().size());
+  trim_to_packet(m, inner_length);
+  if (frame.has_extension_headers) [[unlikely]]
+    return through_wire_library(m, frame, outer, tunnel, path_mtu, ethernet);
+
+  EncapsulationOutcome out;
+  out.inner_length = inner_length;
+  if (frame.ip.hop_limit() <= 1) {
+    out.result = EncapsulationResult::hop_limit_exhausted;
+    return out;
+  }
+  if (const auto mtu =
+          wire::needs_packet_too_big(inner_length, path_mtu, wire::tunnel_ipv6_header_size)) {
+    out.result = EncapsulationResult::too_big;
+    out.packet_too_big_mtu = *mtu;
+    return out;
+  }
+  if (inner_length + wire::tunnel_ipv6_header_size > path_mtu) {
+    out.result = EncapsulationResult::needs_fragmentation;
+    return out;
+  }
+  // Read before the headers move.
+  const std::uint8_t traffic_class = frame.ip.traffic_class();
+  std::uint32_t flow_label = frame.ip.flow_label();
+  if (flow_label == 0)
+    flow_label = wire::derive_flow_label(frame.ip.src(), frame.ip.dst(), frame.ip.next_header(),
+                                         tunnel.flow_label_key);
+
+  std::uint8_t* front =
+      make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
+  if (front == nullptr) {
+    out.result = EncapsulationResult::no_headroom;
+    return out;
+  }
+  std::uint8_t* outer_ip = front + eth;
+  std::memcpy(outer_ip, outer.bytes, sizeof outer.bytes);
+  wire::store_be32(outer_ip, (6u << 28) | (std::uint32_t{traffic_class} << 20) | flow_label);
+  wire::store_be16(outer_ip + 4, inner_length);
+  outer_ip[6] = wire::ipproto::ipv6;
+  outer_ip[7] = tunnel.hop_limit;
+  std::uint8_t* inner_ip = outer_ip + wire::tunnel_ipv6_header_size;
+  --inner_ip[7];
+  out.result = EncapsulationResult::encapsulated;
+  return out;
+}
+
+}  // namespace roam6::datapath

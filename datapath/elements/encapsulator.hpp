@@ -1,0 +1,53 @@
+#pragma once
+// ip6ip6 encapsulation of one frame in place (RFC 2473, rules as in
+// wire/tunnel.hpp): the outer header goes into the mbuf's headroom and the
+// Ethernet header moves in front of it.
+//
+// Fast path (the inner packet has no extension headers): copy the binding's
+// OuterHeaderTemplate (its addresses), then write version, traffic class
+// (copied from the inner packet), flow label (the inner one, or
+// wire::derive_flow_label when it is 0), payload length, next header 41 and
+// the tunnel's hop limit, and decrement the inner hop limit. An inner packet
+// with extension headers may carry a Tunnel Encapsulation Limit, so it goes
+// through wire::plan_encapsulation / wire::encapsulate instead, which keeps
+// RFC 2473 4.1.1 in one place.
+
+#include <cstdint>
+
+#include "datapath/elements/frame_classifier.hpp"
+#include "datapath/pipeline/pipeline_settings.hpp"
+#include "datapath/table/binding_table.hpp"
+
+struct rte_mbuf;
+
+namespace roam6::datapath {
+
+enum class EncapsulationResult : std::uint8_t {
+  encapsulated,
+  hop_limit_exhausted,     // inner hop limit <= 1, or encapsulation limit 0 (drop_hop_limit)
+  too_big,                 // send Packet Too Big reporting `packet_too_big_mtu`
+  needs_fragmentation,     // <= 1280 bytes but over the tunnel MTU: not fragmented here
+  no_headroom,             // the mbuf cannot take the outer header
+  malformed,               // the inner packet's extension chain is refused
+};
+
+struct EncapsulationOutcome {
+  EncapsulationResult result = EncapsulationResult::malformed;
+  std::uint32_t packet_too_big_mtu = 0;
+  std::uint16_t inner_length = 0;  // bytes that entered the tunnel
+};
+
+struct EthernetRewrite {
+  const wire::MacAddr* dst;
+  const wire::MacAddr* src;
+};
+
+// `frame` was classified from m's data (an IPv6 frame). On anything but
+// `encapsulated` the mbuf is unchanged apart from link-layer padding after
+// the IPv6 packet, which is trimmed first.
+EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame,
+                                       const OuterHeaderTemplate& outer,
+                                       const TunnelSettings& tunnel, std::uint32_t path_mtu,
+                                       EthernetRewrite ethernet) noexcept;
+
+}  // namespace roam6::datapath

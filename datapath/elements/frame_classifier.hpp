@@ -1,0 +1,43 @@
+#pragma once
+// What one Ethernet frame is, as far as the pipelines care: not IPv6, IPv6
+// that does not parse, Mobility Header, Neighbour Discovery (ICMPv6 133-137),
+// ip6ip6, or any other IPv6. The extension chain is walked only when the
+// first next header is an extension header, so the common packet costs one
+// header check. Untagged frames only (the ports carry no VLANs).
+
+#include <cstdint>
+
+#include "roam6/wire/ipv6.hpp"
+
+namespace roam6::datapath {
+
+enum class FrameKind : std::uint8_t {
+  truncated_ethernet,  // shorter than an Ethernet header
+  not_ipv6,
+  malformed_ipv6,      // bad fixed header, payload length past the frame, bad chain
+  mobility,            // next header 135, after any chain
+  neighbour_discovery, // ICMPv6 types 133-137
+  ip6ip6,              // upper protocol 41
+  other_ipv6,
+};
+
+struct ClassifiedFrame {
+  FrameKind kind = FrameKind::truncated_ethernet;
+  // Valid from `mobility` on: the IPv6 header at frame + 14.
+  wire::Ipv6View ip;
+  std::uint8_t upper_protocol = 0;
+  std::uint16_t upper_offset = 0;     // from the IPv6 header
+  bool has_extension_headers = false;
+  std::uint8_t icmp_type = 0;          // when upper_protocol is ICMPv6
+};
+
+[[nodiscard]] bool is_ipv6_extension_header(std::uint8_t next_header) noexcept;
+
+// `frame` is the whole Ethernet frame (contiguous).
+[[nodiscard]] ClassifiedFrame classify_frame(const std::uint8_t* frame, std::uint32_t length) noexcept;
+
+// A link-local or loopback unicast address, or a multicast group of
+// interface-, link- or reserved scope: none of them may cross the tunnel.
+[[nodiscard]] bool is_link_scope(const std::uint8_t* address) noexcept;
+
+}  // namespace roam6::datapath

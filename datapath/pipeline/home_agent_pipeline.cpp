@@ -1,0 +1,247 @@
+#include "datapath/pipeline/home_agent_pipeline.hpp"
+
+#include <rte_mbuf.h>
+
+#include "datapath/elements/decapsulator.hpp"
+#include "datapath/elements/encapsulator.hpp"
+#include "datapath/elements/frame_classifier.hpp"
+#include "datapath/pipeline/pipeline_common.hpp"
+
+namespace roam6::datapath {
+
+using namespace pipeline_detail;
+
+struct HomeAgentPipeline::State {
+  explicit State(const HomeAgentSettings& settings) : packet_too_big(settings.packet_too_big) {}
+  TokenBucket packet_too_big;
+};
+
+HomeAgentPipeline::HomeAgentPipeline(const HomeAgentSettings& settings)
+    : settings_(settings), state_(new State(settings)) {}
+
+HomeAgentPipeline::~HomeAgentPipeline() { delete state_; }
+
+namespace {
+
+constexpr auto at = DatapathPort::uplink;
+
+enum class Route : std::uint8_t { drop_malformed, not_for_us, to_ha, tunnel, home_address };
+
+void count_encapsulated(WorkerContext& ctx, const TunnelRecord& record,
+                        std::uint16_t inner_length) noexcept {
+  BindingCounters& binding = ctx.table->counters(ctx.reader, record.slot);
+  ++binding.encapsulated_packets;
+  binding.encapsulated_bytes += inner_length;
+}
+
+void from_tunnel(WorkerContext& ctx, const HomeAgentSettings& settings, rte_mbuf* m,
+                 std::uint16_t key, const TunnelFrame& tunnel, const TunnelRecord* const* records,
+                 const EthernetRewrite& to_router) noexcept {
+  if (key == 2 * pipeline_detail::chunk) {
+    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+    return;
+  }
+  const TunnelRecord* source = records[key];
+  const TunnelRecord* destination = records[key + 1];
+  if (source == nullptr) {
+    drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
+    return;
+  }
+  if (!same_address(tunnel.outer_src, source->care_of_address)) {
+    drop(ctx, at, m, Disposition::drop_tunnel_wrong_source);
+    return;
+  }
+  if (is_link_scope(tunnel.inner.dst_bytes())) {
+    drop(ctx, at, m, Disposition::drop_link_scope);
+    return;
+  }
+  const std::uint16_t inner_length = strip_tunnel_header(m, tunnel, to_router);
+  BindingCounters& binding = ctx.table->counters(ctx.reader, source->slot);
+  ++binding.decapsulated_packets;
+  binding.decapsulated_bytes += inner_length;
+  if (destination == nullptr) {
+    forward(ctx, at, at, m, Disposition::decapsulated);
+    return;
+  }
+  // Two away guests talking: straight back into the destination's tunnel,
+  // instead of a round trip through the home router.
+  const ClassifiedFrame inner =
+      classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+  if (inner.kind < FrameKind::mobility) {
+    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+    return;
+  }
+  const auto outcome = encapsulate_frame(m, inner, destination->outer, settings.tunnel,
+                                         settings.mtu, to_router);
+  switch (outcome.result) {
+    case EncapsulationResult::encapsulated:
+      count_encapsulated(ctx, *destination, outcome.inner_length);
+      forward(ctx, at, at, m, Disposition::encapsulated);
+      return;
+    case EncapsulationResult::hop_limit_exhausted:
+      drop(ctx, at, m, Disposition::drop_hop_limit);
+      return;
+    case EncapsulationResult::too_big:
+    case EncapsulationResult::needs_fragmentation:
+      // The sender is behind another tunnel; an error to it would have to be
+      // tunnelled too. Both tunnels share one MTU, so this takes an inner
+      // Tunnel Encapsulation Limit option to happen at all.
+      drop(ctx, at, m, Disposition::drop_too_big);
+      return;
+    case EncapsulationResult::no_headroom:
+      drop(ctx, at, m, Disposition::drop_no_mbuf);
+      return;
+    case EncapsulationResult::malformed:
+      drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+      return;
+  }
+}
+
+void to_home_address(WorkerContext& ctx, const HomeAgentSettings& settings, TokenBucket& bucket,
+                     rte_mbuf* m, const ClassifiedFrame& frame_class, const TunnelRecord* record,
+                     const EthernetRewrite& to_router) noexcept {
+  if (record == nullptr) {
+    drop(ctx, at, m,
+         frame_class.kind == FrameKind::ip6ip6 ? Disposition::drop_tunnel_not_for_us
+                                               : Disposition::drop_not_for_us);
+    return;
+  }
+  if (frame_class.kind == FrameKind::neighbour_discovery) {
+    // Neighbour Discovery for an away guest's home address is answered by
+    // mip6d's proxy (RFC 6275 10.4.1); it never crosses the tunnel.
+    punt(ctx, at, m);
+    return;
+  }
+  if (is_link_scope(frame_class.ip.src_bytes())) {
+    drop(ctx, at, m, Disposition::drop_link_scope);
+    return;
+  }
+  // Sender's MAC, read before encapsulation rewrites the header.
+  const auto sender_mac = wire::MacAddr::from_bytes(rte_pktmbuf_mtod(m, const std::uint8_t*) + 6);
+  const auto outcome =
+      encapsulate_frame(m, frame_class, record->outer, settings.tunnel, settings.mtu, to_router);
+  switch (outcome.result) {
+    case EncapsulationResult::encapsulated:
+      count_encapsulated(ctx, *record, outcome.inner_length);
+      forward(ctx, at, at, m, Disposition::encapsulated);
+      return;
+    case EncapsulationResult::hop_limit_exhausted:
+      drop(ctx, at, m, Disposition::drop_hop_limit);
+      return;
+    case EncapsulationResult::too_big: {
+      PacketTooBigAddressing to;
+      to.ethernet_dst = sender_mac;
+      to.ethernet_src = settings.port_mac;
+      to.src = settings.address;
+      to.dst = frame_class.ip.src();
+      refuse_too_big(ctx, at, at, m, bucket, to, outcome.packet_too_big_mtu);
+      return;
+    }
+    case EncapsulationResult::needs_fragmentation:
+      drop(ctx, at, m, Disposition::drop_too_big);
+      return;
+    case EncapsulationResult::no_headroom:
+      drop(ctx, at, m, Disposition::drop_no_mbuf);
+      return;
+    case EncapsulationResult::malformed:
+      drop(ctx, at, m, Disposition::drop_malformed);
+      return;
+  }
+}
+
+}  // namespace
+
+void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_t n) noexcept {
+  count_rx(ctx, at, pkts, n);
+  const EthernetRewrite to_router{&settings_.router_mac, &settings_.port_mac};
+
+  for (std::uint16_t base = 0; base < n; base += chunk) {
+    const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
+    rte_mbuf** burst = pkts + base;
+    ClassifiedFrame classes[chunk];
+    TunnelFrame tunnels[chunk];
+    Route routes[chunk];
+    // Two keys per tunnelled packet (inner source: whose binding; inner
+    // destination: another away guest?), one per packet to a home address.
+    const std::uint8_t* keys[2 * chunk];
+    std::uint16_t key_of[chunk];
+    unsigned key_count = 0;
+
+    for (std::uint16_t i = 0; i < count; ++i) {
+      prefetch_ahead(burst, i, count);
+      rte_mbuf* m = burst[i];
+      if (!contiguous(m)) {
+        routes[i] = Route::drop_malformed;
+        continue;
+      }
+      ClassifiedFrame& frame_class = classes[i];
+      frame_class = classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+      switch (frame_class.kind) {
+        case FrameKind::truncated_ethernet:
+        case FrameKind::malformed_ipv6:
+          routes[i] = Route::drop_malformed;
+          continue;
+        case FrameKind::not_ipv6:
+          routes[i] = Route::not_for_us;
+          continue;
+        default:
+          break;
+      }
+      const std::uint8_t* dst = frame_class.ip.dst_bytes();
+      if (same_address(dst, settings_.address) && frame_class.kind == FrameKind::ip6ip6) {
+        routes[i] = Route::tunnel;
+        if (auto tunnel = inspect_tunnel_frame(frame_class)) {
+          tunnels[i] = *tunnel;
+          key_of[i] = static_cast<std::uint16_t>(key_count);
+          keys[key_count++] = tunnel->inner.src_bytes();
+          keys[key_count++] = tunnel->inner.dst_bytes();
+        } else {
+          key_of[i] = 2 * chunk;
+        }
+      } else if (same_address(dst, settings_.address) || dst[0] == 0xff) {
+        routes[i] = Route::to_ha;
+      } else {
+        routes[i] = Route::home_address;
+        key_of[i] = static_cast<std::uint16_t>(key_count);
+        keys[key_count++] = dst;
+      }
+    }
+    const TunnelRecord* records[2 * chunk];
+    if (key_count != 0) ctx.table->lookup_tunnels(keys, key_count, records);
+
+    for (std::uint16_t i = 0; i < count; ++i) {
+      rte_mbuf* m = burst[i];
+      const ClassifiedFrame& frame_class = classes[i];
+      switch (routes[i]) {
+        case Route::drop_malformed:
+          drop(ctx, at, m, Disposition::drop_malformed);
+          continue;
+        case Route::not_for_us:
+          drop(ctx, at, m, Disposition::drop_not_for_us);
+          continue;
+        case Route::to_ha:
+          if (frame_class.kind == FrameKind::mobility ||
+              frame_class.kind == FrameKind::neighbour_discovery)
+            punt(ctx, at, m);
+          else if (frame_class.kind == FrameKind::ip6ip6)
+            drop(ctx, at, m, Disposition::drop_tunnel_not_for_us);
+          else
+            drop(ctx, at, m, Disposition::drop_not_for_us);
+          continue;
+        case Route::tunnel:
+          from_tunnel(ctx, settings_, m, key_of[i], tunnels[i], records, to_router);
+          continue;
+        case Route::home_address:
+          to_home_address(ctx, settings_, state_->packet_too_big, m, frame_class,
+                          records[key_of[i]], to_router);
+          continue;
+      }
+    }
+  }
+}
+
+void HomeAgentPipeline::housekeeping(WorkerContext&) noexcept {
+  // Nothing waits on the Home Agent: no hold queues, no per-core state.
+}
+
+}  // namespace roam6::datapath

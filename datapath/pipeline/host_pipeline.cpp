@@ -1,0 +1,360 @@
+#include "datapath/pipeline/host_pipeline.hpp"
+
+#include <rte_mbuf.h>
+
+#include <cstring>
+#include <memory>
+
+#include "datapath/elements/decapsulator.hpp"
+#include "datapath/elements/encapsulator.hpp"
+#include "datapath/elements/frame_classifier.hpp"
+#include "datapath/elements/hold_queues.hpp"
+#include "datapath/pipeline/pipeline_common.hpp"
+
+namespace roam6::datapath {
+
+using namespace pipeline_detail;
+
+namespace {
+
+constexpr std::size_t eth = 14;
+
+// What this core remembers about one guest, by record slot. Reset when the
+// slot's generation changes (another guest, or the guest re-added).
+struct GuestCoreState {
+  bool valid = false;
+  std::uint32_t generation = 0;
+  // The resume signal went out from this core and the record has not been
+  // marked resumed since: the guest runs here, held packets may go.
+  bool seen_running = false;
+  bool reported = false;
+  std::uint64_t last_report_tsc = 0;
+};
+
+}  // namespace
+
+struct HostPipeline::State {
+  State(const HostSettings& settings, std::uint32_t slot_capacity)
+      : own_holds(settings.hold), packet_too_big(settings.packet_too_big) {
+    allocate(slot_capacity);
+  }
+
+  void allocate(std::uint32_t slot_capacity) {
+    if (slot_capacity == 0 || guests) return;
+    guests = std::make_unique<GuestCoreState[]>(slot_capacity);
+    capacity = slot_capacity;
+  }
+
+  HoldQueues& holds(WorkerContext& ctx) noexcept { return ctx.holds ? *ctx.holds : own_holds; }
+
+  // nullptr until the per-slot array exists (see host_pipeline.hpp).
+  GuestCoreState* guest_state(const GuestRecord& record) noexcept {
+    if (record.slot >= capacity) return nullptr;
+    GuestCoreState& state = guests[record.slot];
+    if (!state.valid || state.generation != record.generation) {
+      state = GuestCoreState{};
+      state.valid = true;
+      state.generation = record.generation;
+    }
+    // Once mip6d has marked the guest resumed, a later "not resumed" record
+    // (it left and came back) needs a fresh signal.
+    if (record.resumed) state.seen_running = false;
+    return &state;
+  }
+
+  bool running_here(const GuestRecord& record) noexcept {
+    if (record.resumed) return true;
+    const GuestCoreState* state = guest_state(record);
+    return state != nullptr && state->seen_running;
+  }
+
+  HoldQueues own_holds;
+  TokenBucket packet_too_big;
+  std::unique_ptr<GuestCoreState[]> guests;
+  std::uint32_t capacity = 0;
+};
+
+HostPipeline::HostPipeline(const HostSettings& settings) : HostPipeline(settings, 0) {}
+
+HostPipeline::HostPipeline(const HostSettings& settings, std::uint32_t slot_capacity)
+    : settings_(settings), state_(new State(settings, slot_capacity)) {}
+
+HostPipeline::~HostPipeline() { delete state_; }
+
+namespace {
+
+void release_held(WorkerContext& ctx, HoldQueues& holds, const GuestRecord& record) noexcept {
+  if (holds.total() == 0) return;
+  holds.release(record.slot, record.generation, [&ctx](rte_mbuf* m) {
+    uncount_held(ctx, DatapathPort::uplink);
+    forward(ctx, DatapathPort::uplink, DatapathPort::guests, m, Disposition::released);
+  });
+}
+
+}  // namespace
+
+void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_t n) noexcept {
+  constexpr auto at = DatapathPort::guests;
+  count_rx(ctx, at, pkts, n);
+  const std::uint64_t report_interval = ms_to_tsc(ctx, settings_.liveness_interval_ms);
+  HoldQueues& holds = state_->holds(ctx);
+
+  for (std::uint16_t base = 0; base < n; base += chunk) {
+    const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
+    rte_mbuf** burst = pkts + base;
+    static constexpr std::uint8_t no_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    const std::uint8_t* macs[chunk];
+    const GuestRecord* records[chunk];
+    for (std::uint16_t i = 0; i < count; ++i) {
+      const bool whole = contiguous(burst[i]) && rte_pktmbuf_data_len(burst[i]) >= eth;
+      // A frame too short to have a source MAC looks up the broadcast
+      // address, which no guest has.
+      macs[i] = whole ? rte_pktmbuf_mtod(burst[i], const std::uint8_t*) + 6 : no_mac;
+    }
+    ctx.table->lookup_guests_by_mac(macs, count, records);
+
+    for (std::uint16_t i = 0; i < count; ++i) {
+      prefetch_ahead(burst, i, count);
+      rte_mbuf* m = burst[i];
+      const auto* frame = rte_pktmbuf_mtod(m, const std::uint8_t*);
+      const std::uint32_t length = rte_pktmbuf_data_len(m);
+      if (macs[i] == no_mac) {
+        drop(ctx, at, m, Disposition::drop_malformed);
+        continue;
+      }
+      const GuestRecord* record = records[i];
+      if (record == nullptr) {
+        forward(ctx, at, DatapathPort::uplink, m, Disposition::passed);
+        continue;
+      }
+
+      // Resume signal and liveness report.
+      bool report = false;
+      if (GuestCoreState* state = state_->guest_state(*record)) {
+        if (!record->resumed && !state->seen_running) {
+          state->seen_running = true;
+          ++ctx.counters->resumes_signalled;
+          report = true;
+          release_held(ctx, holds, *record);
+        }
+        if (!state->reported || ctx.now_tsc - state->last_report_tsc >= report_interval)
+          report = true;
+        if (report) {
+          state->reported = true;
+          state->last_report_tsc = ctx.now_tsc;
+        }
+      }
+
+      if (!record->away) {
+        if (report) punt_copy(ctx, at, m);
+        forward(ctx, at, DatapathPort::uplink, m, Disposition::passed);
+        continue;
+      }
+
+      const ClassifiedFrame frame_class = classify_frame(frame, length);
+      switch (frame_class.kind) {
+        case FrameKind::truncated_ethernet:
+        case FrameKind::malformed_ipv6:
+          if (report) punt_copy(ctx, at, m);
+          drop(ctx, at, m, Disposition::drop_malformed);
+          continue;
+        case FrameKind::not_ipv6:
+          // The resume frame itself (QEMU's RARP) goes to mip6d as is.
+          if (report)
+            punt(ctx, at, m);
+          else
+            drop(ctx, at, m, Disposition::drop_not_ipv6);
+          continue;
+        case FrameKind::neighbour_discovery:
+          // Home-link emulation is mip6d's; the frame doubles as the report.
+          punt(ctx, at, m);
+          continue;
+        case FrameKind::mobility:
+        case FrameKind::ip6ip6:
+        case FrameKind::other_ipv6:
+          break;
+      }
+      if (report) punt_copy(ctx, at, m);
+
+      const wire::Ipv6View& ip = frame_class.ip;
+      if (is_link_scope(ip.src_bytes()) || is_link_scope(ip.dst_bytes())) {
+        drop(ctx, at, m, Disposition::drop_link_scope);
+        continue;
+      }
+      if (!same_address(ip.src_bytes(), record->home_address)) {
+        drop(ctx, at, m, Disposition::drop_ingress_filter);
+        continue;
+      }
+      const auto outcome =
+          encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
+                            {&settings_.next_hop_mac, &settings_.uplink_mac});
+      switch (outcome.result) {
+        case EncapsulationResult::encapsulated: {
+          BindingCounters& binding = ctx.table->counters(ctx.reader, record->slot);
+          ++binding.encapsulated_packets;
+          binding.encapsulated_bytes += outcome.inner_length;
+          forward(ctx, at, DatapathPort::uplink, m, Disposition::encapsulated);
+          break;
+        }
+        case EncapsulationResult::hop_limit_exhausted:
+          drop(ctx, at, m, Disposition::drop_hop_limit);
+          break;
+        case EncapsulationResult::too_big: {
+          // From the home router as the guest knows it, back to the guest.
+          PacketTooBigAddressing to;
+          to.ethernet_dst = record->mac;
+          to.ethernet_src = record->router_mac;
+          to.src = record->router_link_local;
+          to.dst = ip.src();
+          refuse_too_big(ctx, at, DatapathPort::guests, m, state_->packet_too_big, to,
+                         outcome.packet_too_big_mtu);
+          break;
+        }
+        case EncapsulationResult::needs_fragmentation:
+          drop(ctx, at, m, Disposition::drop_too_big);
+          break;
+        case EncapsulationResult::no_headroom:
+          drop(ctx, at, m, Disposition::drop_no_mbuf);
+          break;
+        case EncapsulationResult::malformed:
+          drop(ctx, at, m, Disposition::drop_malformed);
+          break;
+      }
+    }
+  }
+}
+
+void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_t n) noexcept {
+  constexpr auto at = DatapathPort::uplink;
+  count_rx(ctx, at, pkts, n);
+  HoldQueues& holds = state_->holds(ctx);
+
+  for (std::uint16_t base = 0; base < n; base += chunk) {
+    const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
+    rte_mbuf** burst = pkts + base;
+    ClassifiedFrame classes[chunk];
+    TunnelFrame tunnels[chunk];
+    bool tunnelled[chunk];
+    const std::uint8_t* keys[chunk];
+    std::uint16_t key_of[chunk];
+    unsigned key_count = 0;
+    for (std::uint16_t i = 0; i < count; ++i) {
+      prefetch_ahead(burst, i, count);
+      rte_mbuf* m = burst[i];
+      tunnelled[i] = false;
+      if (!contiguous(m)) {
+        classes[i] = ClassifiedFrame{};  // truncated_ethernet: dropped as malformed
+        continue;
+      }
+      classes[i] = classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+      if (classes[i].kind != FrameKind::ip6ip6 ||
+          !same_address(classes[i].ip.dst_bytes(), settings_.care_of_address))
+        continue;
+      tunnelled[i] = true;
+      if (auto tunnel = inspect_tunnel_frame(classes[i])) {
+        tunnels[i] = *tunnel;
+        key_of[i] = static_cast<std::uint16_t>(key_count);
+        keys[key_count++] = tunnel->inner.dst_bytes();
+      } else {
+        key_of[i] = chunk;  // malformed tunnel packet
+      }
+    }
+    const GuestRecord* records[chunk];
+    if (key_count != 0) ctx.table->lookup_guests_by_home_address(keys, key_count, records);
+
+    for (std::uint16_t i = 0; i < count; ++i) {
+      rte_mbuf* m = burst[i];
+      const ClassifiedFrame& frame_class = classes[i];
+      if (tunnelled[i]) {
+        if (key_of[i] == chunk) {
+          drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+          continue;
+        }
+        const TunnelFrame& tunnel = tunnels[i];
+        const GuestRecord* record = records[key_of[i]];
+        if (record == nullptr || !record->away) {
+          drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
+          continue;
+        }
+        if (!same_address(tunnel.outer_src, record->home_agent)) {
+          drop(ctx, at, m, Disposition::drop_tunnel_wrong_source);
+          continue;
+        }
+        if (is_link_scope(tunnel.inner.src_bytes())) {
+          drop(ctx, at, m, Disposition::drop_link_scope);
+          continue;
+        }
+        const std::uint16_t inner_length =
+            strip_tunnel_header(m, tunnel, {&record->mac, &record->router_mac});
+        BindingCounters& binding = ctx.table->counters(ctx.reader, record->slot);
+        ++binding.decapsulated_packets;
+        binding.decapsulated_bytes += inner_length;
+        if (state_->running_here(*record)) {
+          // Anything still held for the guest goes first, keeping order.
+          release_held(ctx, holds, *record);
+          forward(ctx, at, DatapathPort::guests, m, Disposition::decapsulated);
+        } else if (holds.hold(record->slot, record->generation, record->mac, m, ctx.now_tsc)) {
+          count_held(ctx, at);
+        } else {
+          drop(ctx, at, m, Disposition::drop_hold_full);
+        }
+        continue;
+      }
+      switch (frame_class.kind) {
+        case FrameKind::truncated_ethernet:
+        case FrameKind::malformed_ipv6:
+          drop(ctx, at, m, Disposition::drop_malformed);
+          continue;
+        case FrameKind::mobility:
+        case FrameKind::neighbour_discovery:
+          if (frame_class.ip.dst_bytes()[0] == 0xff ||
+              same_address(frame_class.ip.dst_bytes(), settings_.care_of_address)) {
+            punt(ctx, at, m);
+            continue;
+          }
+          break;
+        case FrameKind::not_ipv6:
+        case FrameKind::ip6ip6:
+        case FrameKind::other_ipv6:
+          break;
+      }
+      forward(ctx, at, DatapathPort::guests, m, Disposition::passed);
+    }
+  }
+}
+
+void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
+  if (!state_->guests && ctx.table != nullptr) {
+    // The one allocation outside the constructor: the per-slot array, sized
+    // by the table this core reads (see host_pipeline.hpp).
+    try {
+      state_->allocate(ctx.table->slot_capacity());
+    } catch (...) {
+      // Retried next time; until then frames still flow, without signals.
+    }
+  }
+  HoldQueues& holds = state_->holds(ctx);
+  if (holds.total() == 0) return;
+  const std::uint64_t timeout = ms_to_tsc(ctx, holds.settings().timeout_ms);
+  holds.visit(
+      ctx.now_tsc, timeout,
+      [&](std::uint32_t slot, std::uint32_t generation, const wire::MacAddr& mac) {
+        const std::uint8_t* key = mac.bytes.data();
+        const GuestRecord* record = nullptr;
+        ctx.table->lookup_guests_by_mac(&key, 1, &record);
+        if (record == nullptr || record->slot != slot || record->generation != generation)
+          return HoldQueues::Verdict::drop;
+        return state_->running_here(*record) ? HoldQueues::Verdict::release
+                                             : HoldQueues::Verdict::keep;
+      },
+      [&ctx](rte_mbuf* m) {
+        uncount_held(ctx, DatapathPort::uplink);
+        forward(ctx, DatapathPort::uplink, DatapathPort::guests, m, Disposition::released);
+      },
+      [&ctx](rte_mbuf* m) {
+        uncount_held(ctx, DatapathPort::uplink);
+        drop(ctx, DatapathPort::uplink, m, Disposition::drop_hold_expired);
+      });
+}
+
+}  // namespace roam6::datapath

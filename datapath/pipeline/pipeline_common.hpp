@@ -1,0 +1,108 @@
+#pragma once
+// Small steps both roles share: receive accounting, punting a frame or a copy
+// of it, Packet Too Big, and held-packet accounting. Internal to pipeline/.
+
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include <cstdint>
+
+#include "datapath/elements/datapath_counters.hpp"
+#include "datapath/elements/packet_too_big.hpp"
+#include "datapath/elements/punt_queue.hpp"
+#include "datapath/pipeline/worker_context.hpp"
+
+namespace roam6::datapath::pipeline_detail {
+
+// Bursts are processed in chunks of this many packets so one bulk table
+// lookup (at most 64 keys) covers a chunk.
+inline constexpr std::uint16_t chunk = 32;
+
+inline void count_rx(WorkerContext& ctx, DatapathPort port, rte_mbuf* const* pkts,
+                     std::uint16_t n) noexcept {
+  auto& counters = ctx.counters->port[static_cast<std::size_t>(port)];
+  counters.rx_packets += n;
+  for (std::uint16_t i = 0; i < n; ++i) counters.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+}
+
+inline void drop(WorkerContext& ctx, DatapathPort at, rte_mbuf* m, Disposition why) noexcept {
+  ctx.counters->count(at, why);
+  rte_pktmbuf_free(m);
+}
+
+inline void forward(WorkerContext& ctx, DatapathPort at, DatapathPort to, rte_mbuf* m,
+                    Disposition what) noexcept {
+  ctx.counters->count(at, what);
+  ctx.emit(to, m);
+}
+
+// The frame itself goes to mip6d: counted punted or drop_punt_ring_full.
+inline void punt(WorkerContext& ctx, DatapathPort at, rte_mbuf* m) noexcept {
+  ctx.counters->count(at, ctx.punt->push(m, at, ctx.now_tsc) ? Disposition::punted
+                                                             : Disposition::drop_punt_ring_full);
+}
+
+// A copy goes to mip6d and the frame carries on. The copy is an extra
+// packet: it counts punted (or drop_no_mbuf / drop_punt_ring_full) in
+// addition to the frame's own disposition.
+inline void punt_copy(WorkerContext& ctx, DatapathPort at, const rte_mbuf* m) noexcept {
+  rte_mbuf* copy = rte_pktmbuf_copy(m, ctx.pool, 0, UINT32_MAX);
+  if (copy == nullptr) {
+    ctx.counters->count(at, Disposition::drop_no_mbuf);
+    return;
+  }
+  punt(ctx, at, copy);
+}
+
+// Counts the offending packet drop_too_big and frees it; the Packet Too Big
+// (if the rate limit allows and a buffer is free) is an extra packet counted
+// packet_too_big_sent, or packet_too_big_suppressed / drop_no_mbuf.
+inline void refuse_too_big(WorkerContext& ctx, DatapathPort at, DatapathPort reply_port,
+                           rte_mbuf* m, TokenBucket& bucket, const PacketTooBigAddressing& to,
+                           std::uint32_t mtu) noexcept {
+  if (!bucket.take(ctx.now_tsc, ctx.tsc_hz)) {
+    ++ctx.counters->packet_too_big_suppressed;
+  } else {
+    const auto* frame = rte_pktmbuf_mtod(m, const std::uint8_t*);
+    const std::size_t ip_length = rte_pktmbuf_data_len(m) - 14u;
+    rte_mbuf* reply = build_packet_too_big(ctx.pool, to, mtu, {frame + 14, ip_length});
+    if (reply == nullptr) {
+      ctx.counters->count(at, Disposition::drop_no_mbuf);
+    } else {
+      ctx.counters->count(at, Disposition::packet_too_big_sent);
+      ctx.emit(reply_port, reply);
+    }
+  }
+  drop(ctx, at, m, Disposition::drop_too_big);
+}
+
+// `held` is a gauge of packets waiting in hold queues: +1 when held, -1 when
+// the packet leaves (released or drop_hold_expired), so every received packet
+// is in exactly one disposition at any time.
+inline void count_held(WorkerContext& ctx, DatapathPort at) noexcept {
+  ctx.counters->count(at, Disposition::held);
+}
+inline void uncount_held(WorkerContext& ctx, DatapathPort at) noexcept {
+  --ctx.counters->port[static_cast<std::size_t>(at)]
+        .disposition[static_cast<std::size_t>(Disposition::held)];
+}
+
+inline std::uint64_t ms_to_tsc(const WorkerContext& ctx, std::uint32_t ms) noexcept {
+  return ctx.tsc_hz / 1000 * ms + ctx.tsc_hz % 1000 * ms / 1000;
+}
+
+inline bool same_address(const std::uint8_t* a, const wire::Ip6Addr& b) noexcept {
+  return std::memcmp(a, b.bytes.data(), 16) == 0;
+}
+
+// Ensures each mbuf's headers are contiguous; false if it could not be
+// linearised (the caller drops it as malformed).
+inline bool contiguous(rte_mbuf* m) noexcept {
+  return rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_linearize(m) == 0;
+}
+
+inline void prefetch_ahead(rte_mbuf* const* pkts, std::uint16_t i, std::uint16_t n) noexcept {
+  if (i + 3 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void*));
+}
+
+}  // namespace roam6::datapath::pipeline_detail

@@ -1,0 +1,445 @@
+#include "datapath/table/binding_table.hpp"
+
+#include <rte_lcore.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <new>
+
+#include "datapath/table/grace_periods.hpp"
+#include "datapath/table/lock_free_hash.hpp"
+#include "datapath/table/outer_header_template.hpp"
+#include "datapath/table/record_pool.hpp"
+#include "datapath/table/slot_allocator.hpp"
+#include "datapath/table/zeroed_array.hpp"
+
+namespace roam6::datapath {
+namespace {
+
+// Well under RTE_HASH_ENTRIES_MAX (1 << 30) once headroom is added, and keeps
+// every size computation below inside 32 bits.
+constexpr std::uint32_t max_bindings_per_kind = 1u << 28;
+
+// How long the writer waits for readers to pass a quiescent state when it has
+// run out of records, slots or key slots. Readers quiesce every burst, so a
+// healthy datapath answers in microseconds; a core stuck longer than this
+// makes the change fail (set_* returns false) instead of hanging the control
+// plane.
+constexpr auto grace_period_wait_limit = std::chrono::seconds(1);
+
+// Records, slots and key slots waiting out a grace period still occupy their
+// storage, so every pool is larger than the live limit. The headroom only
+// decides how often the writer must wait for readers when changes come in a
+// burst; correctness never depends on it.
+std::uint32_t grace_headroom(std::uint32_t live) noexcept {
+  return std::max<std::uint32_t>(64, live / 8);
+}
+
+// rte_hash derives ring and memzone names from its own name and truncates
+// them at 32 characters; keep ours short so truncation never makes two
+// tables' internals collide.
+std::string hash_name(const std::string& prefix, unsigned serial, const char* kind) {
+  const std::string head = prefix.empty() ? std::string("roam6") : prefix.substr(0, 8);
+  return head + "_" + std::to_string(serial) + "_" + kind;
+}
+
+std::atomic<unsigned> next_table_serial{0};
+
+std::uint64_t load_relaxed(const std::uint64_t& value) noexcept {
+  return __atomic_load_n(&value, __ATOMIC_RELAXED);
+}
+
+BindingTableLimits checked(const BindingTableLimits& limits) {
+  if (limits.max_readers == 0 || limits.max_readers > RTE_MAX_LCORE)
+    throw BindingTableError("binding table: max_readers must be 1.." +
+                            std::to_string(RTE_MAX_LCORE) + ", not " +
+                            std::to_string(limits.max_readers));
+  if (limits.max_tunnels > max_bindings_per_kind || limits.max_guests > max_bindings_per_kind)
+    throw BindingTableError("binding table: at most " + std::to_string(max_bindings_per_kind) +
+                            " tunnels and as many guests");
+  return limits;
+}
+
+}  // namespace
+
+struct BindingTable::Impl {
+  // What a pending entry gives back once its grace period has passed.
+  enum class Retired : std::uint8_t {
+    tunnel_record,
+    guest_record,
+    slot,
+    tunnel_key,         // key slot position in `tunnels`
+    guest_mac_key,      // ... in `guests_by_mac`
+    guest_address_key,  // ... in `guests_by_home_address`
+  };
+  struct Pending {
+    std::uint64_t token;
+    Retired what;
+    std::uint32_t index;
+  };
+
+  Impl(const BindingTableLimits& table_limits, const Ip6Addr& home_agent_address,
+       unsigned serial)
+      : limits(checked(table_limits)),
+        home_agent(home_agent_address),
+        grace(limits.max_readers),
+        tunnels(hash_name(limits.name, serial, "tun"),
+                limits.max_tunnels + grace_headroom(limits.max_tunnels), 16),
+        guests_by_mac(hash_name(limits.name, serial, "mac"),
+                      limits.max_guests + grace_headroom(limits.max_guests), 6),
+        guests_by_home_address(hash_name(limits.name, serial, "hoa"),
+                               limits.max_guests + grace_headroom(limits.max_guests), 16),
+        tunnel_records(limits.max_tunnels + grace_headroom(limits.max_tunnels)),
+        guest_records(limits.max_guests + grace_headroom(limits.max_guests)),
+        slots(limits.max_tunnels + limits.max_guests +
+              grace_headroom(limits.max_tunnels + limits.max_guests)),
+        counters(std::size_t{limits.max_readers} * slots.capacity()) {}
+
+  // ---- grace periods ----
+
+  // Call only after `index` is unreachable for readers that start looking now.
+  void retire(Retired what, std::uint32_t index) {
+    pending.push_back(Pending{grace.start(), what, index});
+  }
+
+  void release(const Pending& entry) noexcept {
+    switch (entry.what) {
+      case Retired::tunnel_record: tunnel_records.release(entry.index); break;
+      case Retired::guest_record: guest_records.release(entry.index); break;
+      case Retired::slot: slots.release(entry.index); break;
+      case Retired::tunnel_key: tunnels.free_position(entry.index); break;
+      case Retired::guest_mac_key: guests_by_mac.free_position(entry.index); break;
+      case Retired::guest_address_key: guests_by_home_address.free_position(entry.index); break;
+    }
+  }
+
+  // Tokens grow with the queue, so the first entry whose grace period has
+  // not passed ends the scan.
+  void reclaim() noexcept {
+    while (!pending.empty() && grace.has_passed(pending.front().token)) {
+      release(pending.front());
+      pending.pop_front();
+    }
+  }
+
+  // Waits until everything pending is reusable; false when there was nothing
+  // to wait for or the readers did not answer in time.
+  bool wait_and_reclaim() noexcept {
+    if (pending.empty()) return false;
+    const bool passed = grace.wait(pending.back().token, grace_period_wait_limit);
+    reclaim();
+    return passed;
+  }
+
+  // Runs `attempt` (returns something testable: pointer, optional, bool) and,
+  // if it finds no room, retries after reclaiming what is ready and then
+  // after waiting for a grace period.
+  template <class Attempt>
+  auto with_room(Attempt attempt) noexcept {
+    auto result = attempt();
+    if (result) return result;
+    reclaim();
+    result = attempt();
+    if (result) return result;
+    if (wait_and_reclaim()) result = attempt();
+    return result;
+  }
+
+  // ---- writer helpers ----
+
+  template <class Record>
+  Record* take_record(RecordPool<Record>& pool) noexcept {
+    return with_room([&pool] { return pool.acquire(); });
+  }
+
+  std::optional<Slot> take_slot() noexcept {
+    auto slot = with_room([this] { return slots.allocate(); });
+    // The previous owner's traffic must not show up under the new binding.
+    // No reader writes these now: the slot came back after a grace period,
+    // and the record naming it is published (a release store) after this.
+    if (slot && slot->reused)
+      for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader)
+        counter(reader, slot->index) = BindingCounters{};
+    return slot;
+  }
+
+  bool publish(LockFreeHash& hash, const void* key, const void* record) noexcept {
+    return with_room([&] { return hash.insert(key, record) == LockFreeHash::Insert::done; });
+  }
+
+  // Unlinks `key` (which must be present) and frees its key slot later.
+  void unlink(LockFreeHash& hash, const void* key, Retired what) {
+    if (const auto position = hash.erase(key)) retire(what, *position);
+  }
+
+  BindingCounters& counter(std::uint32_t reader, std::uint32_t slot) noexcept {
+    return counters[std::size_t{reader} * slots.capacity() + slot];
+  }
+
+  BindingCounters sum_counters(std::uint32_t slot) const noexcept {
+    BindingCounters total;
+    for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader) {
+      const BindingCounters& one = counters[std::size_t{reader} * slots.capacity() + slot];
+      // Readers write these while we read; aligned 64-bit loads are never torn.
+      total.encapsulated_packets += load_relaxed(one.encapsulated_packets);
+      total.encapsulated_bytes += load_relaxed(one.encapsulated_bytes);
+      total.decapsulated_packets += load_relaxed(one.decapsulated_packets);
+      total.decapsulated_bytes += load_relaxed(one.decapsulated_bytes);
+    }
+    return total;
+  }
+
+  const TunnelRecord* find_tunnel(const Ip6Addr& home_address) const noexcept {
+    return static_cast<const TunnelRecord*>(tunnels.find(home_address.bytes.data()));
+  }
+  const GuestRecord* find_guest(const MacAddr& mac) const noexcept {
+    return static_cast<const GuestRecord*>(guests_by_mac.find(mac.bytes.data()));
+  }
+  const GuestRecord* find_guest_by_home_address(const Ip6Addr& home_address) const noexcept {
+    return static_cast<const GuestRecord*>(
+        guests_by_home_address.find(home_address.bytes.data()));
+  }
+
+  BindingTableLimits limits;
+  Ip6Addr home_agent;
+  GracePeriods grace;
+  LockFreeHash tunnels;
+  LockFreeHash guests_by_mac;
+  LockFreeHash guests_by_home_address;
+  RecordPool<TunnelRecord> tunnel_records;
+  RecordPool<GuestRecord> guest_records;
+  SlotAllocator slots;
+  ZeroedArray<BindingCounters> counters;  // [reader][slot]
+  std::deque<Pending> pending;
+  std::atomic<std::size_t> tunnel_count{0};
+  std::atomic<std::size_t> guest_count{0};
+};
+
+namespace {
+
+// A guest's home address may not be known yet when its port appears; such a
+// guest is reachable by MAC only.
+bool indexed_by_home_address(const Ip6Addr& home_address) noexcept {
+  return !home_address.is_unspecified();
+}
+
+}  // namespace
+
+BindingTable::BindingTable(const BindingTableLimits& limits, const Ip6Addr& home_agent_address)
+    : impl_(std::make_unique<Impl>(limits, home_agent_address, next_table_serial.fetch_add(1))) {}
+
+BindingTable::~BindingTable() = default;
+
+// ---- writer ----
+
+bool BindingTable::set_tunnel(const TunnelSpec& spec) {
+  Impl& t = *impl_;
+  t.reclaim();
+  const void* key = spec.home_address.bytes.data();
+  const TunnelRecord* old = t.find_tunnel(spec.home_address);
+  if (!old && t.tunnel_count.load(std::memory_order_relaxed) >= t.limits.max_tunnels)
+    return false;
+
+  TunnelRecord* fresh = t.take_record(t.tunnel_records);
+  if (!fresh) return false;
+  Slot slot;
+  if (old) {
+    slot = Slot{old->slot, old->generation, false};
+  } else if (const auto taken = t.take_slot()) {
+    slot = *taken;
+  } else {
+    t.tunnel_records.release(t.tunnel_records.index_of(fresh));
+    return false;
+  }
+
+  *fresh = TunnelRecord{spec.home_address, spec.care_of_address,
+                        make_outer_header_template(t.home_agent, spec.care_of_address),
+                        slot.index, slot.generation};
+  if (!t.publish(t.tunnels, key, fresh)) {
+    // Never visible to a reader: both can be reused at once.
+    t.tunnel_records.release(t.tunnel_records.index_of(fresh));
+    if (!old) t.slots.release(slot.index);
+    return false;
+  }
+  if (old)
+    t.retire(Impl::Retired::tunnel_record, t.tunnel_records.index_of(old));
+  else
+    t.tunnel_count.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool BindingTable::clear_tunnel(const Ip6Addr& home_address) {
+  Impl& t = *impl_;
+  t.reclaim();
+  const TunnelRecord* old = t.find_tunnel(home_address);
+  if (!old) return false;
+  t.unlink(t.tunnels, home_address.bytes.data(), Impl::Retired::tunnel_key);
+  t.retire(Impl::Retired::tunnel_record, t.tunnel_records.index_of(old));
+  t.retire(Impl::Retired::slot, old->slot);
+  t.tunnel_count.fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool BindingTable::set_guest(const GuestSpec& spec) {
+  Impl& t = *impl_;
+  t.reclaim();
+  const GuestRecord* old = t.find_guest(spec.mac);
+  if (!old && t.guest_count.load(std::memory_order_relaxed) >= t.limits.max_guests) return false;
+  const bool new_indexed = indexed_by_home_address(spec.home_address);
+  if (new_indexed) {
+    // One home address, one guest: a second guest claiming it is a
+    // configuration error the first guest must not pay for.
+    const GuestRecord* holder = t.find_guest_by_home_address(spec.home_address);
+    if (holder && holder->mac != spec.mac) return false;
+  }
+  const bool old_indexed = old && indexed_by_home_address(old->home_address);
+  const bool address_kept = old_indexed && new_indexed && old->home_address == spec.home_address;
+
+  GuestRecord* fresh = t.take_record(t.guest_records);
+  if (!fresh) return false;
+  Slot slot;
+  if (old) {
+    slot = Slot{old->slot, old->generation, false};
+  } else if (const auto taken = t.take_slot()) {
+    slot = *taken;
+  } else {
+    t.guest_records.release(t.guest_records.index_of(fresh));
+    return false;
+  }
+
+  GuestRecord record;
+  record.mac = spec.mac;
+  record.away = spec.away;
+  record.resumed = spec.resumed;
+  record.home_address = spec.home_address;
+  record.link_local = spec.link_local;
+  record.home_agent = spec.home_agent;
+  record.care_of_address = spec.care_of_address;
+  record.router_mac = spec.router_mac;
+  record.router_link_local = spec.router_link_local;
+  record.outer = spec.away ? make_outer_header_template(spec.care_of_address, spec.home_agent)
+                           : OuterHeaderTemplate{};
+  record.slot = slot.index;
+  record.generation = slot.generation;
+  *fresh = record;
+
+  const void* mac_key = spec.mac.bytes.data();
+  const void* address_key = spec.home_address.bytes.data();
+  // Steps that may need a new key slot come first, so a refusal leaves the
+  // table as it was (or, for a brand-new guest, takes back what it added).
+  const bool adds_address_key = new_indexed && !address_kept;
+  if (adds_address_key && !t.publish(t.guests_by_home_address, address_key, fresh)) {
+    t.guest_records.release(t.guest_records.index_of(fresh));
+    if (!old) t.slots.release(slot.index);
+    return false;
+  }
+  if (!t.publish(t.guests_by_mac, mac_key, fresh)) {
+    // Only a new MAC can fail here; replacing needs no room.
+    if (adds_address_key) {
+      // Readers may have found `fresh` by its home address already.
+      t.unlink(t.guests_by_home_address, address_key, Impl::Retired::guest_address_key);
+      t.retire(Impl::Retired::guest_record, t.guest_records.index_of(fresh));
+      if (!old) t.retire(Impl::Retired::slot, slot.index);
+    } else {
+      t.guest_records.release(t.guest_records.index_of(fresh));
+      if (!old) t.slots.release(slot.index);
+    }
+    return false;
+  }
+  if (address_kept) (void)t.publish(t.guests_by_home_address, address_key, fresh);
+  if (old_indexed && !address_kept)
+    t.unlink(t.guests_by_home_address, old->home_address.bytes.data(),
+             Impl::Retired::guest_address_key);
+
+  if (old)
+    t.retire(Impl::Retired::guest_record, t.guest_records.index_of(old));
+  else
+    t.guest_count.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+bool BindingTable::clear_guest(const MacAddr& mac) {
+  Impl& t = *impl_;
+  t.reclaim();
+  const GuestRecord* old = t.find_guest(mac);
+  if (!old) return false;
+  t.unlink(t.guests_by_mac, mac.bytes.data(), Impl::Retired::guest_mac_key);
+  if (indexed_by_home_address(old->home_address))
+    t.unlink(t.guests_by_home_address, old->home_address.bytes.data(),
+             Impl::Retired::guest_address_key);
+  t.retire(Impl::Retired::guest_record, t.guest_records.index_of(old));
+  t.retire(Impl::Retired::slot, old->slot);
+  t.guest_count.fetch_sub(1, std::memory_order_relaxed);
+  return true;
+}
+
+void BindingTable::reclaim() { impl_->reclaim(); }
+
+std::size_t BindingTable::tunnel_count() const noexcept {
+  return impl_->tunnel_count.load(std::memory_order_relaxed);
+}
+
+std::size_t BindingTable::guest_count() const noexcept {
+  return impl_->guest_count.load(std::memory_order_relaxed);
+}
+
+std::optional<BindingCounters> BindingTable::tunnel_counters(const Ip6Addr& home_address) const {
+  const TunnelRecord* record = impl_->find_tunnel(home_address);
+  if (!record) return std::nullopt;
+  return impl_->sum_counters(record->slot);
+}
+
+std::optional<BindingCounters> BindingTable::guest_counters(const MacAddr& mac) const {
+  const GuestRecord* record = impl_->find_guest(mac);
+  if (!record) return std::nullopt;
+  return impl_->sum_counters(record->slot);
+}
+
+const GuestRecord* BindingTable::find_guest_for_writer(const MacAddr& mac) const {
+  return impl_->find_guest(mac);
+}
+
+const TunnelRecord* BindingTable::find_tunnel_for_writer(const Ip6Addr& home_address) const {
+  return impl_->find_tunnel(home_address);
+}
+
+// ---- readers ----
+
+unsigned BindingTable::register_reader() { return impl_->grace.register_reader(); }
+
+void BindingTable::unregister_reader(unsigned reader) { impl_->grace.unregister_reader(reader); }
+
+void BindingTable::quiescent(unsigned reader) noexcept { impl_->grace.quiescent(reader); }
+
+void BindingTable::lookup_tunnels(const std::uint8_t* const* home_addresses, unsigned n,
+                                  const TunnelRecord** out) const noexcept {
+  impl_->tunnels.find_bulk(home_addresses, n, out);
+}
+
+void BindingTable::lookup_guests_by_mac(const std::uint8_t* const* macs, unsigned n,
+                                        const GuestRecord** out) const noexcept {
+  impl_->guests_by_mac.find_bulk(macs, n, out);
+}
+
+void BindingTable::lookup_guests_by_home_address(const std::uint8_t* const* home_addresses,
+                                                 unsigned n,
+                                                 const GuestRecord** out) const noexcept {
+  impl_->guests_by_home_address.find_bulk(home_addresses, n, out);
+}
+
+BindingCounters& BindingTable::counters(unsigned reader, std::uint32_t slot) noexcept {
+  Impl& t = *impl_;
+  if (reader >= t.limits.max_readers || slot >= t.slots.capacity()) [[unlikely]] {
+    // A caller bug must not scribble over another binding's counters.
+    thread_local BindingCounters discarded;
+    return discarded;
+  }
+  return t.counter(reader, slot);
+}
+
+std::uint32_t BindingTable::slot_capacity() const noexcept { return impl_->slots.capacity(); }
+
+}  // namespace roam6::datapath

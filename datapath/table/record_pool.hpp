@@ -1,0 +1,36 @@
+#pragma once
+// Fixed storage for the immutable records the binding table publishes. The
+// writer takes a record, fills it, publishes it, and gives it back only after
+// a grace period; the pool itself knows nothing about grace periods.
+
+#include <cstdint>
+
+#include "datapath/table/index_allocator.hpp"
+#include "datapath/table/zeroed_array.hpp"
+
+namespace roam6::datapath {
+
+template <class Record>
+class RecordPool {
+ public:
+  explicit RecordPool(std::uint32_t capacity) : storage_(capacity), free_(capacity) {}
+
+  // nullptr when every record is live or waiting out a grace period.
+  [[nodiscard]] Record* acquire() noexcept {
+    const auto index = free_.allocate();
+    return index ? &storage_[*index] : nullptr;
+  }
+  void release(std::uint32_t index) noexcept { free_.release(index); }
+
+  [[nodiscard]] std::uint32_t index_of(const Record* record) const noexcept {
+    return static_cast<std::uint32_t>(record - storage_.data());
+  }
+  [[nodiscard]] std::uint32_t capacity() const noexcept { return free_.capacity(); }
+  [[nodiscard]] std::uint32_t in_use() const noexcept { return free_.in_use(); }
+
+ private:
+  ZeroedArray<Record> storage_;
+  IndexAllocator free_;
+};
+
+}  // namespace roam6::datapath
