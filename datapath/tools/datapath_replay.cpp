@@ -123,9 +123,11 @@ EXAMPLE
 
 class Pipeline {
  public:
-  Pipeline(const rp::ReplaySpec& spec) {
+  // The host pipeline's per-slot state is sized now, as a forwarding core
+  // does, so the very first burst can already give the resume signal.
+  explicit Pipeline(const rp::ReplaySpec& spec, std::uint32_t slot_capacity) {
     if (spec.role == rp::Role::host)
-      host_ = std::make_unique<dp::HostPipeline>(spec.host);
+      host_ = std::make_unique<dp::HostPipeline>(spec.host, slot_capacity);
     else
       home_agent_ = std::make_unique<dp::HomeAgentPipeline>(spec.home_agent);
   }
@@ -238,7 +240,7 @@ class Replay {
                                                   counters_);
       ctx_.out[p] = batches_[p].get();
     }
-    pipeline_ = std::make_unique<Pipeline>(spec_);
+    pipeline_ = std::make_unique<Pipeline>(spec_, table_->slot_capacity());
 
     for (std::size_t i = 0; i < spec_.steps.size(); ++i) run_step(i);
     poll_round();  // what the last step left for housekeeping
@@ -358,12 +360,8 @@ class Replay {
     rte_mbuf* pkts[burst_size];
     const auto n = input.receive(pkts, burst_size);
     ctx_.now_tsc = rte_rdtsc();
-    if (n > 0) {
-      auto& rx = counters_.port[static_cast<std::size_t>(port)];
-      rx.rx_packets += n;
-      for (std::uint16_t i = 0; i < n; ++i) rx.rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-      pipeline_->receive(ctx_, port, pkts, n);
-    }
+    // The pipeline counts rx itself (pipeline_common.hpp).
+    if (n > 0) pipeline_->receive(ctx_, port, pkts, n);
     finish_round();
     return n;
   }

@@ -69,9 +69,9 @@ class HomeAgentForwarding(DatapathTestCase):
         got = outcome.uplink[0]
         self.assertEqual((got.src, got.dst, got.type), (HA_PORT_MAC, HOME_ROUTER_MAC, 0x86DD))
         inner_sent = raw(frame[IPv6].payload)
-        # The Home Agent forwards the decapsulated packet as a router does
-        # (RFC 2473 3.2, RFC 8200 3): the inner hop limit drops by one.
-        self.assertEqual(raw(got)[14:].hex(), with_hop_limit(inner_sent, 49).hex())
+        # The inner hop limit is decremented on encapsulation only, by the
+        # host (RFC 2473 3.1; home_agent_pipeline.hpp): unchanged here.
+        self.assertEqual(raw(got)[14:].hex(), inner_sent.hex())
         self.assertUdpChecksumValid(got[IPv6])
         self.assertEqual(outcome.counters["tunnel_bindings"][G_HOA]["decapsulated_packets"], 1)
 
@@ -79,7 +79,7 @@ class HomeAgentForwarding(DatapathTestCase):
         big = to_home_address(size=1461)
         outcome = Run(self, "home_agent", home_agent_settings(mtu=1500), tunnels=TUNNELS) \
             .input("uplink", [big]).run()
-        self.assertDispositions(outcome, "uplink", {"packet_too_big_sent": 1})
+        self.assertDispositions(outcome, "uplink", {"drop_too_big": 1, "packet_too_big_sent": 1})
         self.assertEqual(len(outcome.uplink), 1)
         ptb = outcome.uplink[0]
         self.assertEqual((ptb.src, ptb.dst), (HA_PORT_MAC, HOME_ROUTER_MAC))
@@ -105,7 +105,8 @@ class HomeAgentRefusals(DatapathTestCase):
             "drop_not_for_us": [to_home_address(hoa=OTHER_HOA),
                                 Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
                                 IPv6(src=CORRESPONDENT, dst="2001:db8:a::7") / UDP() / b"x"],
-            "drop_hop_limit": [reverse_tunnelled(hlim=1)],
+            "drop_hop_limit": [to_home_address(hlim=1), to_home_address(hlim=0)],
+            "drop_tunnel_not_for_us": [reverse_tunnelled(outer_dst="2001:db8:a::77")],
             "drop_malformed": [good[:9], good[:14 + 30],
                                good[:18] + struct.pack("!H", 900) + good[20:]],
             "drop_tunnel_malformed": [good[:14 + 40] + b"\x45" + good[14 + 41:]],

@@ -38,9 +38,12 @@ class GuestToTunnel(DatapathTestCase):
         outcome = (Run(self, "host", host_settings(), guests=host_guests())
                    .input("guests", frames).run())
 
-        self.assertDispositions(outcome, "guests", {"encapsulated": 4})
+        # The first frame of a known guest is also reported to mip6d
+        # (liveness, host_pipeline.hpp): one copy, unchanged.
+        self.assertDispositions(outcome, "guests", {"encapsulated": 4, "punted": 1})
         self.assertEqual(outcome.guests, [], "nothing goes back to the guests")
-        self.assertEqual(outcome.punt, [], "a resumed guest's frames are not punted")
+        self.assertEqual([raw(p).hex() for p in outcome.punt], [raw(frames[0]).hex()])
+        self.assertEqual(outcome.counters["resumes_signalled"], 0, "G had resumed already")
         self.assertEqual(len(outcome.uplink), 4)
         for sent, got in zip(frames, outcome.uplink):
             sent_frame = Ether(sent) if isinstance(sent, bytes) else sent
@@ -131,13 +134,15 @@ class GuestAtHome(DatapathTestCase):
         outcome = (Run(self, "host", host_settings(), guests=host_guests())
                    .input("guests", out_frames).input("uplink", in_frames).run())
 
-        self.assertDispositions(outcome, "guests", {"passed": 2})
+        # A known guest at home is reported to mip6d too (first frame, liveness).
+        self.assertDispositions(outcome, "guests", {"passed": 2, "punted": 1})
         self.assertDispositions(outcome, "uplink", {"passed": 1})
         self.assertEqual([raw(p).hex() for p in outcome.uplink],
                          [raw(p).hex() for p in out_frames], "guests -> uplink byte for byte")
         self.assertEqual([raw(p).hex() for p in outcome.guests],
                          [raw(p).hex() for p in in_frames], "uplink -> guests byte for byte")
-        self.assertEqual(outcome.punt, [])
+        self.assertEqual([raw(p).hex() for p in outcome.punt], [raw(out_frames[0]).hex()])
+        self.assertEqual(outcome.counters["resumes_signalled"], 0)
 
 
 if __name__ == "__main__":
