@@ -72,7 +72,7 @@ def away_guest(mac, hoa, ll, resumed=True):
 def host_guests():
     return [away_guest(G_MAC, G_HOA, G_LL),
             away_guest(P_MAC, P_HOA, P_LL, resumed=False),
-            {"mac": H_MAC, "home_address": H_HOA, "away": False}]
+            {"mac": H_MAC, "home_address": H_HOA, "away": False, "resumed": True}]
 
 
 def host_settings(**overrides):
