@@ -80,7 +80,9 @@ SPEC
         "tunnel": {...}, "packet_too_big": {...}},
       "guests": [GUEST...],           (host role: programmed before step 1)
       "tunnels": [TUNNEL...],         (Home Agent role: programmed before step 1)
-      "steps": [STEP...]
+      "steps": [STEP...],
+      "punt_ring_size": 4096          (frames the punt ring holds; the replay
+                                       empties it after every burst)
     }
     GUEST  = {"mac", "home_address", "link_local", "away", "home_agent",
               "care_of_address", "router_mac", "router_link_local", "resumed"}
@@ -165,8 +167,10 @@ json port_counters_json(const dp::PortCounters& c) {
   json disposition = json::object();
   for (std::size_t d = 0; d < dp::disposition_count; ++d)
     disposition[std::string(dp::to_string(static_cast<dp::Disposition>(d)))] = c.disposition[d];
-  return {{"rx_packets", c.rx_packets}, {"rx_bytes", c.rx_bytes},
-          {"tx_packets", c.tx_packets}, {"tx_bytes", c.tx_bytes},
+  return {{"rx_packets", c.rx_packets},
+          {"rx_bytes", c.rx_bytes},
+          {"tx_packets", c.tx_packets},
+          {"tx_bytes", c.tx_bytes},
           {"disposition", disposition}};
 }
 
@@ -217,7 +221,7 @@ class Replay {
     ctx_.reader = table_->register_reader();
     ctx_.table = table_.get();
     ctx_.counters = &counters_;
-    punt_ = std::make_unique<dp::PuntQueue>("replay_punt", 4096);
+    punt_ = std::make_unique<dp::PuntQueue>("replay_punt", spec_.punt_ring_size);
     ctx_.punt = punt_.get();
     if (spec_.role == rp::Role::host) {
       holds_ = std::make_unique<dp::HoldQueues>(spec_.host.hold);
@@ -236,8 +240,8 @@ class Replay {
     // crashing (a sink that takes nothing).
     if (spec_.role == rp::Role::home_agent) {
       const auto p = static_cast<std::size_t>(dp::DatapathPort::guests);
-      batches_[p] = std::make_unique<dp::TxBatch>(refusing_sink_, dp::DatapathPort::guests,
-                                                  counters_);
+      batches_[p] =
+          std::make_unique<dp::TxBatch>(refusing_sink_, dp::DatapathPort::guests, counters_);
       ctx_.out[p] = batches_[p].get();
     }
     pipeline_ = std::make_unique<Pipeline>(spec_, table_->slot_capacity());
@@ -345,7 +349,8 @@ class Replay {
     if (const auto* s = std::get_if<rp::ClearTunnelStep>(&step))
       table_->clear_tunnel(s->home_address);
     if (const auto* s = std::get_if<rp::WaitStep>(&step)) {
-      const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(s->milliseconds);
+      const auto until =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(s->milliseconds);
       while (std::chrono::steady_clock::now() < until) {
         poll_round();
         std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -171,15 +171,19 @@ Step step_at(const json& j, const std::string& where, const std::filesystem::pat
     required_member(j, where, "input", s.port, port_at);
     std::string file;
     required_member(j, where, "pcap", file, text_at);
-    s.pcap = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file)
-                                                        : base_dir / file;
+    s.pcap =
+        std::filesystem::path(file).is_absolute() ? std::filesystem::path(file) : base_dir / file;
     // A devargs string is split at commas; such a path cannot be passed on.
-    if (s.pcap.string().find(',') != std::string::npos) fail(where, "pcap path contains a comma");
-    if (!std::filesystem::is_regular_file(s.pcap)) fail(where, "no such file: " + s.pcap.string());
+    if (s.pcap.string().find(',') != std::string::npos)
+      fail(where + ".pcap", "path contains a comma");
+    if (!std::filesystem::is_regular_file(s.pcap))
+      fail(where + ".pcap", "no such file: " + s.pcap.string());
     return s;
   }
-  if (j.size() != 1) fail(where, "a step has exactly one of input/set_guest/clear_guest/"
-                                 "set_tunnel/clear_tunnel/wait_ms");
+  if (j.size() != 1)
+    fail(where,
+         "a step has exactly one of input/set_guest/clear_guest/"
+         "set_tunnel/clear_tunnel/wait_ms");
   const auto& [key, value] = *j.items().begin();
   const auto inner = where + "." + key;
   if (key == "set_guest") return SetGuestStep{guest_at(value, inner)};
@@ -203,18 +207,24 @@ ReplaySpec parse_replay_spec(const std::string& json_text, const std::filesystem
   } catch (const json::parse_error& e) {
     throw SpecError(std::string("spec is not valid JSON: ") + e.what());
   }
-  only_fields(j, "spec", {"role", "host", "home_agent", "guests", "tunnels", "steps"});
+  only_fields(j, "spec",
+              {"role", "host", "home_agent", "guests", "tunnels", "steps", "punt_ring_size"});
   ReplaySpec spec;
+  optional_member(j, "spec", "punt_ring_size", spec.punt_ring_size, unsigned_at<std::uint32_t>);
+  if (spec.punt_ring_size == 0 || spec.punt_ring_size > (1u << 20))
+    fail("spec.punt_ring_size", "must be 1 .. 1048576");
   std::string role;
   required_member(j, "spec", "role", role, text_at);
   if (role == "host") {
     spec.role = Role::host;
     required_member(j, "spec", "host", spec.host, host_settings_at);
-    if (j.contains("home_agent")) fail("spec", "role host takes \"host\" settings, not \"home_agent\"");
+    if (j.contains("home_agent"))
+      fail("spec", "role host takes \"host\" settings, not \"home_agent\"");
   } else if (role == "home_agent") {
     spec.role = Role::home_agent;
     required_member(j, "spec", "home_agent", spec.home_agent, home_agent_settings_at);
-    if (j.contains("host")) fail("spec", "role home_agent takes \"home_agent\" settings, not \"host\"");
+    if (j.contains("host"))
+      fail("spec", "role home_agent takes \"home_agent\" settings, not \"host\"");
   } else {
     fail("spec.role", "must be \"host\" or \"home_agent\", not \"" + role + "\"");
   }
@@ -234,8 +244,7 @@ ReplaySpec parse_replay_spec(const std::string& json_text, const std::filesystem
   }
   if (const auto* steps = list_at("steps")) {
     for (std::size_t i = 0; i < steps->size(); ++i)
-      spec.steps.push_back(
-          step_at((*steps)[i], "spec.steps[" + std::to_string(i) + "]", base_dir));
+      spec.steps.push_back(step_at((*steps)[i], "spec.steps[" + std::to_string(i) + "]", base_dir));
   }
   for (const auto& step : spec.steps) {
     if (const auto* input = std::get_if<InputStep>(&step);

@@ -56,6 +56,8 @@ struct ReplaySpec {
   std::vector<GuestSpec> guests;
   std::vector<TunnelSpec> tunnels;
   std::vector<Step> steps;
+  // The punt ring towards mip6d (frames); small values let tests fill it.
+  std::uint32_t punt_ring_size = 4096;
 };
 
 // Reads and checks the spec; relative pcap paths are taken from the spec

@@ -143,6 +143,10 @@ class Run:
         if tunnels:
             self.spec["tunnels"] = list(tunnels)
 
+    def option(self, name, value):
+        self.spec[name] = value
+        return self
+
     def input(self, port, frames):
         name = "in%d-%s.pcap" % (len(self.spec["steps"]), port)
         write_pcap(os.path.join(self.dir, name), frames)

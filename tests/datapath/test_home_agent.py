@@ -6,6 +6,8 @@ import unittest
 
 from scapy.layers.inet6 import ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, MIP6MH_BU
 
+from scapy.layers.inet import IP, UDP as UDP4
+
 from replay import (
     CARE_OF, CORRESPONDENT, G_HOA, HA_PORT_MAC, HOME_AGENT, HOME_ROUTER_MAC, DatapathTestCase,
     Ether, IPv6, Run, UDP, home_agent_settings, ipv6_bytes, raw, with_hop_limit)
@@ -75,6 +77,46 @@ class HomeAgentForwarding(DatapathTestCase):
         self.assertUdpChecksumValid(got[IPv6])
         self.assertEqual(outcome.counters["tunnel_bindings"][G_HOA]["decapsulated_packets"], 1)
 
+    def test_two_away_guests_talk_tunnel_to_tunnel(self):
+        # G (behind host B) sends to another away guest (behind host C): the
+        # HA decapsulates and puts it straight into the other binding's tunnel.
+        other_care_of = "2001:db8:d::4"
+        tunnels = TUNNELS + [{"home_address": OTHER_HOA, "care_of_address": other_care_of}]
+        frame = (Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+                 IPv6(src=CARE_OF, dst=HOME_AGENT, nh=41) /
+                 IPv6(src=G_HOA, dst=OTHER_HOA, hlim=20, fl=0x11111) /
+                 UDP(sport=1, dport=2) / b"guest to guest")
+        outcome = Run(self, "home_agent", home_agent_settings(), tunnels=tunnels) \
+            .input("uplink", [frame]).run()
+        self.assertDispositions(outcome, "uplink", {"encapsulated": 1})
+        self.assertEqual(len(outcome.uplink), 1)
+        got = outcome.uplink[0]
+        self.assertEqual((got.src, got.dst), (HA_PORT_MAC, HOME_ROUTER_MAC))
+        outer = got[IPv6]
+        self.assertEqual((outer.src, outer.dst, outer.nh, outer.hlim, outer.fl),
+                         (HOME_AGENT, other_care_of, 41, 64, 0x11111))
+        inner_sent = raw(frame[IPv6].payload)
+        self.assertEqual(raw(got)[54:].hex(), with_hop_limit(inner_sent, 19).hex())
+        bindings = outcome.counters["tunnel_bindings"]
+        self.assertEqual(bindings[G_HOA]["decapsulated_packets"], 1)
+        self.assertEqual(bindings[OTHER_HOA]["encapsulated_packets"], 1)
+
+    def test_binding_changes_between_phases(self):
+        # The care-of address moves (host B -> host D), then the binding goes.
+        moved = "2001:db8:d::4"
+        outcome = (Run(self, "home_agent", home_agent_settings(), tunnels=TUNNELS)
+                   .input("uplink", [to_home_address(payload=b"1")])
+                   .step(set_tunnel={"home_address": G_HOA, "care_of_address": moved})
+                   .input("uplink", [to_home_address(payload=b"2"),
+                                     reverse_tunnelled(outer_src=CARE_OF)])
+                   .step(clear_tunnel=G_HOA)
+                   .input("uplink", [to_home_address(payload=b"3")])
+                   .run())
+        self.assertEqual([p[IPv6].dst for p in outcome.uplink], [CARE_OF, moved])
+        self.assertDispositions(outcome, "uplink", {"encapsulated": 2,
+                                                    "drop_tunnel_wrong_source": 1,
+                                                    "drop_not_for_us": 1})
+
     def test_packet_too_big_back_to_sender(self):
         big = to_home_address(size=1461)
         outcome = Run(self, "home_agent", home_agent_settings(mtu=1500), tunnels=TUNNELS) \
@@ -104,8 +146,12 @@ class HomeAgentRefusals(DatapathTestCase):
             "drop_tunnel_unknown_binding": [reverse_tunnelled(inner_src=OTHER_HOA)],
             "drop_not_for_us": [to_home_address(hoa=OTHER_HOA),
                                 Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
-                                IPv6(src=CORRESPONDENT, dst="2001:db8:a::7") / UDP() / b"x"],
+                                IPv6(src=CORRESPONDENT, dst="2001:db8:a::7") / UDP() / b"x",
+                                Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+                                IP(src="192.0.2.1", dst="192.0.2.2") / UDP4() / b"v4"],
             "drop_hop_limit": [to_home_address(hlim=1), to_home_address(hlim=0)],
+            "drop_link_scope": [Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+                                IPv6(src="fe80::9", dst=G_HOA) / UDP() / b"link-local"],
             "drop_tunnel_not_for_us": [reverse_tunnelled(outer_dst="2001:db8:a::77")],
             "drop_malformed": [good[:9], good[:14 + 30],
                                good[:18] + struct.pack("!H", 900) + good[20:]],

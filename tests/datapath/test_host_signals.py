@@ -67,6 +67,19 @@ class Punt(DatapathTestCase):
         self.assertEqual(outcome.counters["resumes_signalled"], 0)
 
 
+    def test_punt_ring_full(self):
+        # mip6d is behind: the ring (4 frames here) takes what fits, in order,
+        # and the rest are counted, never blocking the core.
+        frames = [Ether(src=SITE_ROUTER_MAC, dst="33:33:ff:00:00:02") /
+                  IPv6(src="fe80::b:%x" % n, dst="ff02::1:ff00:2", hlim=255) /
+                  ICMPv6ND_NS(tgt=CARE_OF) for n in range(1, 7)]
+        outcome = (Run(self, "host", host_settings(), guests=host_guests())
+                   .option("punt_ring_size", 4).input("uplink", frames).run())
+        self.assertDispositions(outcome, "uplink", {"punted": 4, "drop_punt_ring_full": 2})
+        self.assertEqual([raw(p).hex() for p in outcome.punt], [raw(p).hex() for p in frames[:4]])
+        self.assertEqual(outcome.guests, [])
+
+
 class ResumeAndHold(DatapathTestCase):
     def test_first_frame_of_unresumed_guest_is_punted_and_forwarded(self):
         frames = [from_guest(P_MAC, P_HOA, payload=b"first"),
