@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libssl-dev libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev
   libdpdk-dev dpdk libpcap-dev libmnl-dev
+  # dpdk-testpmd: the datapath benchmark runs it next to roam6 for the ratio
+  dpdk-dev
   # test and demo tooling
   python3 python3-scapy iproute2 procps
 )

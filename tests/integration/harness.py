@@ -180,6 +180,27 @@ def remove_leftovers():
         pid = _owner_pid(name)
         if pid is not None and not _pid_alive(pid):
             shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)
+    for name in _dpdk_runtime_dirs():
+        pid = _owner_pid(name)
+        if pid is not None and not _pid_alive(pid):
+            shutil.rmtree(os.path.join(DPDK_RUNTIME, name), ignore_errors=True)
+
+
+# A DPDK process keeps its runtime files in /var/run/dpdk/<file-prefix>; a
+# killed one leaves them behind. Datapath tests use file prefixes r6it-<pid>-*.
+DPDK_RUNTIME = "/var/run/dpdk"
+
+
+def _dpdk_runtime_dirs():
+    try:
+        return [n for n in os.listdir(DPDK_RUNTIME) if n.startswith(PREFIX)]
+    except FileNotFoundError:
+        return []
+
+
+def dpdk_file_prefix(tag):
+    """A DPDK --file-prefix owned by this test run (removed by Lab.close)."""
+    return "%s-%s" % (RUN, tag)
 
 
 # --------------------------------------------------------------------------
@@ -464,6 +485,9 @@ class Lab:
         for name in self.namespaces:
             remove_namespace(name)
         self.namespaces = []
+        for name in _dpdk_runtime_dirs():
+            if name.startswith(RUN + "-"):
+                shutil.rmtree(os.path.join(DPDK_RUNTIME, name), ignore_errors=True)
         if os.environ.get("ROAM6_KEEP_LOGS"):
             print("logs kept in", self.dir, file=sys.stderr)
         else:
