@@ -184,7 +184,11 @@ Step step_at(const json& j, const std::string& where, const std::filesystem::pat
     fail(where,
          "a step has exactly one of input/set_guest/clear_guest/"
          "set_tunnel/clear_tunnel/wait_ms");
-  const auto& [key, value] = *j.items().begin();
+  // The one member, by iterator: items() is a temporary proxy whose entries
+  // must not outlive it.
+  const auto member = j.begin();
+  const std::string key = member.key();
+  const json& value = member.value();
   const auto inner = where + "." + key;
   if (key == "set_guest") return SetGuestStep{guest_at(value, inner)};
   if (key == "clear_guest") return ClearGuestStep{mac_at(value, inner)};
