@@ -50,6 +50,10 @@ CASES = {
             GOOD_GUEST[:14 + 20],                              # IPv6 header cut in half
             set_payload_length(GOOD_GUEST, 14, 200),           # payload length past the frame
             GOOD_GUEST[:14] + b"\x45" + GOOD_GUEST[15:],       # version 4 in an IPv6 ethertype
+            # a Hop-by-Hop Options header longer than the payload holding it
+            raw(Ether(src=G_MAC, dst=HOME_ROUTER_MAC) /
+                IPv6(src=G_HOA, dst=CORRESPONDENT, nh=0, plen=8) /
+                (b"\x11\x05" + b"\x00" * 6)),
         ],
         "drop_malformed"),
     "tunnel_wrong_source": (

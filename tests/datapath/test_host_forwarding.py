@@ -35,16 +35,19 @@ class GuestToTunnel(DatapathTestCase):
         # Ethernet padding after the IPv6 packet must not enter the tunnel.
         padded = raw(from_guest(b"p", sport=40003)) + b"\x00" * 9
         frames.append(padded)
+        # Another flow (other destination): its own label (equal only by a
+        # 2^-20 chance).
+        frames.append(from_guest(b"other flow", dst="2001:db8:c::10"))
         outcome = (Run(self, "host", host_settings(), guests=host_guests())
                    .input("guests", frames).run())
 
         # The first frame of a known guest is also reported to mip6d
         # (liveness, host_pipeline.hpp): one copy, unchanged.
-        self.assertDispositions(outcome, "guests", {"encapsulated": 4, "punted": 1})
+        self.assertDispositions(outcome, "guests", {"encapsulated": 5, "punted": 1})
         self.assertEqual(outcome.guests, [], "nothing goes back to the guests")
         self.assertEqual([raw(p).hex() for p in outcome.punt], [raw(frames[0]).hex()])
         self.assertEqual(outcome.counters["resumes_signalled"], 0, "G had resumed already")
-        self.assertEqual(len(outcome.uplink), 4)
+        self.assertEqual(len(outcome.uplink), 5)
         for sent, got in zip(frames, outcome.uplink):
             sent_frame = Ether(sent) if isinstance(sent, bytes) else sent
             inner_sent = ipv6_bytes(sent_frame)
@@ -75,15 +78,17 @@ class GuestToTunnel(DatapathTestCase):
         self.assertEqual(labels[1], labels[2],
                          "one inner flow (src, dst, next header) -> one outer label")
         self.assertEqual(labels[1], labels[3])
+        self.assertNotEqual(labels[4], 0)
+        self.assertNotEqual(labels[4], labels[1], "the label follows the flow")
 
         binding = outcome.counters["guest_bindings"][G_MAC]
-        self.assertEqual(binding["encapsulated_packets"], 4)
+        self.assertEqual(binding["encapsulated_packets"], 5)
         self.assertEqual(binding["encapsulated_bytes"],
                          sum(len(ipv6_bytes(Ether(f) if isinstance(f, bytes) else f))
                              for f in frames))
         ports = outcome.counters["ports"]
-        self.assertEqual(ports["guests"]["rx_packets"], 4)
-        self.assertEqual(ports["uplink"]["tx_packets"], 4)
+        self.assertEqual(ports["guests"]["rx_packets"], 5)
+        self.assertEqual(ports["uplink"]["tx_packets"], 5)
         self.assertEqual(ports["uplink"]["tx_bytes"], sum(len(raw(p)) for p in outcome.uplink))
 
 
