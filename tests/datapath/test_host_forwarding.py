@@ -92,6 +92,47 @@ class GuestToTunnel(DatapathTestCase):
         self.assertEqual(ports["uplink"]["tx_bytes"], sum(len(raw(p)) for p in outcome.uplink))
 
 
+class GuestToTunnelExtensions(DatapathTestCase):
+    """RFC 2473 4.1.1: the inner Tunnel Encapsulation Limit option."""
+
+    @staticmethod
+    def with_limit(limit, payload):
+        # Destination Options header: Tunnel Encapsulation Limit (type 4, len 1,
+        # value) + PadN(1): 8 bytes, written by hand from RFC 2473 5.1.
+        dest_opts = bytes([17, 0, 4, 1, limit, 1, 1, 0])
+        inner = IPv6(src=G_HOA, dst=CORRESPONDENT, nh=60, hlim=64) / (
+            dest_opts + raw(UDP(sport=7, dport=9, len=8 + len(payload), chksum=0) / payload))
+        return Ether(src=G_MAC, dst=HOME_ROUTER_MAC) / inner
+
+    def test_limit_decremented_into_outer_header_and_zero_refused(self):
+        frames = [self.with_limit(3, b"three"), self.with_limit(0, b"zero")]
+        outcome = (Run(self, "host", host_settings(), guests=host_guests())
+                   .input("guests", frames).run())
+        self.assertDispositions(outcome, "guests",
+                                {"encapsulated": 1, "drop_hop_limit": 1, "punted": 1})
+        self.assertEqual(len(outcome.uplink), 1)
+        got = raw(outcome.uplink[0])[14:]
+        inner_sent = ipv6_bytes(frames[0])
+        self.assertEqual(got[6], 60, "outer next header: Destination Options (RFC 2473 5.1)")
+        self.assertEqual(struct.unpack("!H", got[4:6])[0], 8 + len(inner_sent))
+        options = got[40:48]
+        self.assertEqual(options[0], 41, "then ip6ip6")
+        self.assertEqual(options[1], 0, "8 bytes long")
+        self.assertEqual(options[2:5], bytes([4, 1, 2]), "limit 3 - 1 = 2 (rule c)")
+        self.assertEqual(got[48:].hex(), with_hop_limit(inner_sent, 63).hex())
+
+
+class ManyPackets(DatapathTestCase):
+    def test_order_kept_across_bursts(self):
+        frames = [from_guest(struct.pack("!I", n), sport=50000 + n % 7) for n in range(150)]
+        outcome = (Run(self, "host", host_settings(), guests=host_guests())
+                   .input("guests", frames).run())
+        self.assertEqual(len(outcome.uplink), 150)
+        self.assertEqual([struct.unpack("!I", raw(p)[14 + 40 + 40 + 8:][:4])[0]
+                          for p in outcome.uplink], list(range(150)),
+                         "bursts of 32, batches of 64: still in arrival order")
+
+
 class TunnelToGuest(DatapathTestCase):
     """uplink ip6ip6 from the Home Agent -> decapsulated to the guest."""
 

@@ -95,6 +95,41 @@ class ResumeAndHold(DatapathTestCase):
             self.assertEqual(bytes(got[IPv6].payload[UDP].payload), bytes(sent[UDP].payload))
         self.assertDispositions(outcome, "guests", {"encapsulated": 2, "punted": 1})
 
+    def test_liveness_reported_again_after_the_interval(self):
+        frames = [from_guest(payload=b"%d" % n) for n in range(3)]
+        outcome = (Run(self, "host", host_settings(liveness_interval_ms=100),
+                       guests=host_guests())
+                   .input("guests", frames[:2])
+                   .step(wait_ms=250)
+                   .input("guests", frames[2:])
+                   .run())
+        self.assertEqual([raw(p).hex() for p in outcome.punt],
+                         [raw(frames[0]).hex(), raw(frames[2]).hex()],
+                         "first frame, then the first one after the interval")
+        self.assertEqual(outcome.counters["resumes_signalled"], 0)
+        self.assertDispositions(outcome, "guests", {"encapsulated": 3, "punted": 2})
+
+    def test_guest_leaving_and_coming_back_is_signalled_again(self):
+        frame = from_guest(P_MAC, P_HOA, payload=b"here")
+        outcome = (Run(self, "host", host_settings(), guests=host_guests())
+                   .input("guests", [frame])
+                   .step(clear_guest=P_MAC)
+                   .step(set_guest=away_guest(P_MAC, P_HOA, P_LL, resumed=False))
+                   .input("guests", [frame])
+                   .run())
+        self.assertEqual(outcome.counters["resumes_signalled"], 2)
+        self.assertEqual(len(outcome.punt), 2)
+
+    def test_many_held_released_in_order_up_to_the_limit(self):
+        outcome = (Run(self, "host", host_settings(hold={"packets_per_guest": 100}),
+                       guests=host_guests())
+                   .input("uplink", [tunnelled_to(P_HOA, n) for n in range(130)])
+                   .input("guests", [from_guest(P_MAC, P_HOA)])
+                   .run())
+        self.assertEqual(sequence_numbers(outcome.guests), list(range(100)),
+                         "the first 100 kept, in order; later ones refused")
+        self.assertDispositions(outcome, "uplink", {"released": 100, "drop_hold_full": 30})
+
     def test_held_until_first_frame_then_released_in_order(self):
         outcome = (Run(self, "host", host_settings(), guests=host_guests())
                    .input("uplink", [tunnelled_to(P_HOA, n) for n in range(5)])
