@@ -5,7 +5,9 @@ not hide the results of the other forwarding checks."""
 
 import unittest
 
-from replay import DatapathTestCase, IPv6, Run, host_guests, host_settings, raw
+from replay import (DatapathTestCase, IPv6, Run, home_agent_settings, host_guests,
+                    host_settings, raw)
+from test_home_agent import TUNNELS, reverse_tunnelled
 from test_host_forwarding import tunnelled_to_guest
 
 
@@ -50,6 +52,30 @@ class EcnAtDecapsulation(DatapathTestCase):
         _, outcome = self.decapsulate([(self.NOT_ECT, self.CE)])
         self.assertEqual(outcome.guests, [])
         self.assertNotIn("decapsulated", outcome.nonzero("uplink"))
+
+
+
+class EcnAtHomeAgent(DatapathTestCase):
+    """The same table at the Home Agent's exit of the reverse tunnel."""
+
+    def test_figure_4_at_the_home_agent(self):
+        cases = [((2, 3), 3), ((3, 0), 3), ((2, 1), 1)]  # (inner, outer) -> inner ECN
+        frames = []
+        for n, ((inner, outer), _) in enumerate(cases):
+            frame = reverse_tunnelled(payload=b"ecn %d" % n)
+            frame[IPv6].tc = outer
+            frame[IPv6].payload.tc = 0x20 | inner
+            frames.append(frame)
+        dropped = reverse_tunnelled(payload=b"not-ect")
+        dropped[IPv6].tc = 3
+        dropped[IPv6].payload.tc = 0x20
+        outcome = (Run(self, "home_agent", home_agent_settings(), tunnels=TUNNELS)
+                   .input("uplink", frames + [dropped]).run())
+        delivered = {bytes(p[IPv6].payload.payload)[-7:]: p[IPv6].tc for p in outcome.uplink}
+        for n, ((inner, outer), expected) in enumerate(cases):
+            with self.subTest(inner=inner, outer=outer):
+                self.assertEqual(delivered.get((b"ecn %d" % n)[-7:]), 0x20 | expected)
+        self.assertNotIn(b"not-ect", delivered, "Not-ECT inner under CE outer is dropped")
 
 
 if __name__ == "__main__":
