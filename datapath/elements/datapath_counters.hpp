@@ -16,13 +16,18 @@ inline constexpr std::size_t datapath_port_count = 2;
 
 // What the datapath did with a packet. Everything received ends in exactly
 // one of these (a punted copy of a forwarded frame counts only as punted
-// in addition, see `punted`).
+// in addition, see `punted`). Also extra, on top of the received packet's
+// own disposition: a Packet Too Big sent (packet_too_big_sent), a copy or
+// error for which no mbuf was free (drop_no_mbuf), a copy the punt ring
+// refused (drop_punt_ring_full), and drop_tx_full (counted by TxBatch
+// against the port that refused the packet).
 enum class Disposition : std::uint8_t {
   passed,             // forwarded untouched (guest at home, traffic not ours)
   encapsulated,       // entered the tunnel
   decapsulated,       // left the tunnel and was forwarded
   punted,             // handed to mip6d (signalling, ND/RS, resume signal)
-  held,               // queued for a guest that has not resumed yet
+  held,               // waiting now for a guest that has not resumed yet: a gauge,
+                      // -1 again when the packet leaves (released / drop_hold_expired)
   released,           // held, then forwarded when the guest resumed
   packet_too_big_sent,
   // drops, each its own reason

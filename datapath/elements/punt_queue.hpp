@@ -30,7 +30,9 @@ class PuntQueue {
 
   // Control plane: up to n frames; caller frees them.
   unsigned pop(rte_mbuf** out, unsigned n) noexcept;
-  // Readable when frames may be waiting; read it (drain()) before pop().
+  // Readable when frames may be waiting; read it (drain_event()) before
+  // pop(), then pop() until it returns 0: the eventfd is written only when
+  // the ring goes from empty to non-empty.
   [[nodiscard]] int event_fd() const noexcept { return event_fd_; }
   void drain_event() noexcept;
 

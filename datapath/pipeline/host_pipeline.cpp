@@ -105,6 +105,8 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     static constexpr std::uint8_t no_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     const std::uint8_t* macs[chunk];
     const GuestRecord* records[chunk];
+    // The lookup reads each frame's source MAC: start every load now.
+    for (std::uint16_t i = 0; i < count; ++i) rte_prefetch0(rte_pktmbuf_mtod(burst[i], void*));
     for (std::uint16_t i = 0; i < count; ++i) {
       const bool whole = contiguous(burst[i]) && rte_pktmbuf_data_len(burst[i]) >= eth;
       // A frame too short to have a source MAC looks up the broadcast
@@ -114,7 +116,6 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     ctx.table->lookup_guests_by_mac(macs, count, records);
 
     for (std::uint16_t i = 0; i < count; ++i) {
-      prefetch_ahead(burst, i, count);
       rte_mbuf* m = burst[i];
       const auto* frame = rte_pktmbuf_mtod(m, const std::uint8_t*);
       const std::uint32_t length = rte_pktmbuf_data_len(m);

@@ -23,13 +23,6 @@ namespace {
 // every size computation below inside 32 bits.
 constexpr std::uint32_t max_bindings_per_kind = 1u << 28;
 
-// How long the writer waits for readers to pass a quiescent state when it has
-// run out of records, slots or key slots. Readers quiesce every burst, so a
-// healthy datapath answers in microseconds; a core stuck longer than this
-// makes the change fail (set_* returns false) instead of hanging the control
-// plane.
-constexpr auto grace_period_wait_limit = std::chrono::seconds(1);
-
 // Records, slots and key slots waiting out a grace period still occupy their
 // storage, so every pool is larger than the live limit. The headroom only
 // decides how often the writer must wait for readers when changes come in a
@@ -129,7 +122,8 @@ struct BindingTable::Impl {
   // to wait for or the readers did not answer in time.
   bool wait_and_reclaim() noexcept {
     if (pending.empty()) return false;
-    const bool passed = grace.wait(pending.back().token, grace_period_wait_limit);
+    const bool passed = grace.wait(pending.back().token,
+                                   std::chrono::milliseconds(limits.grace_period_wait_ms));
     reclaim();
     return passed;
   }
@@ -349,7 +343,10 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
     }
     return false;
   }
-  if (address_kept) (void)t.publish(t.guests_by_home_address, address_key, fresh);
+  // Replacing an existing key cannot run out of room. Should rte_hash refuse
+  // anyway, drop the key rather than leave it pointing at a retired record.
+  if (address_kept && !t.publish(t.guests_by_home_address, address_key, fresh))
+    t.unlink(t.guests_by_home_address, address_key, Impl::Retired::guest_address_key);
   if (old_indexed && !address_kept)
     t.unlink(t.guests_by_home_address, old->home_address.bytes.data(),
              Impl::Retired::guest_address_key);

@@ -106,6 +106,11 @@ struct BindingTableLimits {
   std::uint32_t max_guests = 1u << 16;   // host: guests on this host
   std::uint32_t max_readers = 8;         // forwarding cores
   std::string name = "roam6";            // prefix of the rte_hash names (unique per process)
+  // How long a writer that ran out of records, slots or key slots waits for
+  // the readers to pass a quiescent state before the change fails (set_*
+  // returns false). Healthy readers answer in microseconds; this bounds how
+  // long a stuck forwarding core can stall the control plane.
+  std::uint32_t grace_period_wait_ms = 1000;
 };
 
 class BindingTable {
@@ -120,8 +125,15 @@ class BindingTable {
   // ---- writer (control plane thread) ----
   // Add or replace; false when the table is full (the old entry, if any,
   // stays). The Home Agent address is the outer source of every tunnel.
+  // Also false, changing nothing, when records waiting out a grace period
+  // use up the headroom and the readers do not pass a quiescent state within
+  // limits.grace_period_wait_ms (a stuck forwarding core); retry later.
   bool set_tunnel(const TunnelSpec& spec);
   bool clear_tunnel(const Ip6Addr& home_address);
+  // A guest is found by MAC and by home address; one whose home address is
+  // still unspecified (::) by MAC only. Replacing moves both keys together
+  // (a changed home address drops the old one). set_guest also returns false,
+  // changing nothing, when another guest holds spec.home_address.
   bool set_guest(const GuestSpec& spec);
   bool clear_guest(const MacAddr& mac);
   // Returns records whose grace period has passed to the pool. Called by the
@@ -137,7 +149,9 @@ class BindingTable {
 
   // ---- readers (forwarding cores) ----
   // Each forwarding core calls this once, on its own thread, before its
-  // first lookup, and gets its reader index (0 .. max_readers-1).
+  // first lookup, and gets its reader index (0 .. max_readers-1). Throws
+  // BindingTableError when all max_readers indexes are taken, and
+  // unregister_reader for an index that is not registered.
   unsigned register_reader();
   void unregister_reader(unsigned reader);
   // Between bursts: no record pointer obtained before this is used after it.

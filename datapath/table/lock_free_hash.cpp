@@ -6,10 +6,44 @@
 #include <rte_memory.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "datapath/table/binding_table.hpp"
 
 namespace roam6::datapath {
+namespace {
+
+// CRC32-C like rte_hash_crc, but loading through memcpy: keys point into
+// packets at any alignment, and rte_hash_crc dereferences them as uint64_t*,
+// which is undefined behaviour (UBSan stops the sanitizer build on it). The
+// compiler turns each memcpy into one unaligned load, so the cost is the same.
+std::uint32_t key_hash(const void* key, std::uint32_t length, std::uint32_t seed) {
+  const auto* p = static_cast<const std::uint8_t*>(key);
+  std::uint32_t crc = seed;
+  for (; length >= 8; length -= 8, p += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    crc = rte_hash_crc_8byte(word, crc);
+  }
+  if (length >= 4) {
+    std::uint32_t word;
+    std::memcpy(&word, p, 4);
+    crc = rte_hash_crc_4byte(word, crc);
+    p += 4;
+    length -= 4;
+  }
+  if (length >= 2) {
+    std::uint16_t half;
+    std::memcpy(&half, p, 2);
+    crc = rte_hash_crc_2byte(half, crc);
+    p += 2;
+    length -= 2;
+  }
+  if (length == 1) crc = rte_hash_crc_1byte(*p, crc);
+  return crc;
+}
+
+}  // namespace
 
 LockFreeHash::LockFreeHash(const std::string& name, std::uint32_t entries,
                            std::uint32_t key_length) {
@@ -17,7 +51,7 @@ LockFreeHash::LockFreeHash(const std::string& name, std::uint32_t entries,
   parameters.name = name.c_str();
   parameters.entries = entries;
   parameters.key_len = key_length;
-  parameters.hash_func = rte_hash_crc;
+  parameters.hash_func = key_hash;
   parameters.hash_func_init_val = 0;
   parameters.socket_id = SOCKET_ID_ANY;
   parameters.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;

@@ -1,0 +1,760 @@
+#include "datapath/table/binding_table.hpp"
+
+#include <gtest/gtest.h>
+#include <rte_malloc.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+namespace roam6::datapath {
+namespace {
+
+Ip6Addr ip(const char* text) { return Ip6Addr::parse(text).value(); }
+MacAddr mac(const char* text) { return MacAddr::parse(text).value(); }
+
+// 2001:db8:<site>::<n>, n up to 32 bits.
+Ip6Addr numbered(std::uint16_t site, std::uint32_t n) {
+  Ip6Addr a = ip("2001:db8::");
+  a.bytes[4] = static_cast<std::uint8_t>(site >> 8);
+  a.bytes[5] = static_cast<std::uint8_t>(site);
+  a.bytes[12] = static_cast<std::uint8_t>(n >> 24);
+  a.bytes[13] = static_cast<std::uint8_t>(n >> 16);
+  a.bytes[14] = static_cast<std::uint8_t>(n >> 8);
+  a.bytes[15] = static_cast<std::uint8_t>(n);
+  return a;
+}
+
+MacAddr numbered_mac(std::uint32_t n) {
+  MacAddr m = mac("52:54:00:00:00:00");
+  m.bytes[3] = static_cast<std::uint8_t>(n >> 16);
+  m.bytes[4] = static_cast<std::uint8_t>(n >> 8);
+  m.bytes[5] = static_cast<std::uint8_t>(n);
+  return m;
+}
+
+BindingTableLimits small_limits(std::uint32_t tunnels = 16, std::uint32_t guests = 16,
+                                std::uint32_t readers = 2) {
+  BindingTableLimits limits;
+  limits.max_tunnels = tunnels;
+  limits.max_guests = guests;
+  limits.max_readers = readers;
+  limits.name = "bt_test";
+  return limits;
+}
+
+const Ip6Addr home_agent = ip("2001:db8:a::1");
+const Ip6Addr care_of_b = ip("2001:db8:b::2");
+const Ip6Addr care_of_c = ip("2001:db8:c::2");
+
+GuestSpec away_guest(const MacAddr& m, const Ip6Addr& home_address, const Ip6Addr& care_of) {
+  GuestSpec spec;
+  spec.mac = m;
+  spec.home_address = home_address;
+  spec.link_local = ip("fe80::5054:ff:fe00:1");
+  spec.away = true;
+  spec.home_agent = home_agent;
+  spec.care_of_address = care_of;
+  spec.router_mac = mac("02:00:00:00:00:01");
+  spec.router_link_local = ip("fe80::1");
+  spec.resumed = true;
+  return spec;
+}
+
+const TunnelRecord* lookup_tunnel(const BindingTable& table, const Ip6Addr& home_address) {
+  const std::uint8_t* key = home_address.bytes.data();
+  const TunnelRecord* record = nullptr;
+  table.lookup_tunnels(&key, 1, &record);
+  return record;
+}
+
+const GuestRecord* lookup_by_mac(const BindingTable& table, const MacAddr& m) {
+  const std::uint8_t* key = m.bytes.data();
+  const GuestRecord* record = nullptr;
+  table.lookup_guests_by_mac(&key, 1, &record);
+  return record;
+}
+
+const GuestRecord* lookup_by_home_address(const BindingTable& table, const Ip6Addr& a) {
+  const std::uint8_t* key = a.bytes.data();
+  const GuestRecord* record = nullptr;
+  table.lookup_guests_by_home_address(&key, 1, &record);
+  return record;
+}
+
+// Reads the 40-byte template the way a packet parser would.
+struct OuterFields {
+  unsigned version, traffic_class, flow_label, payload_length, next_header, hop_limit;
+  Ip6Addr src, dst;
+};
+OuterFields parse_outer(const OuterHeaderTemplate& outer) {
+  const std::uint8_t* p = outer.bytes;
+  OuterFields f{};
+  f.version = p[0] >> 4;
+  f.traffic_class = static_cast<unsigned>(((p[0] & 0x0f) << 4) | (p[1] >> 4));
+  f.flow_label = static_cast<unsigned>(((p[1] & 0x0f) << 16) | (p[2] << 8) | p[3]);
+  f.payload_length = static_cast<unsigned>((p[4] << 8) | p[5]);
+  f.next_header = p[6];
+  f.hop_limit = p[7];
+  f.src = Ip6Addr::from_bytes(p + 8);
+  f.dst = Ip6Addr::from_bytes(p + 24);
+  return f;
+}
+
+// ---- tunnels ----
+
+TEST(BindingTable, TunnelSetGetReplaceClear) {
+  BindingTable table(small_limits(), home_agent);
+  const Ip6Addr hoa = ip("2001:db8:a::100");
+  EXPECT_EQ(lookup_tunnel(table, hoa), nullptr);
+  EXPECT_FALSE(table.clear_tunnel(hoa));
+
+  ASSERT_TRUE(table.set_tunnel({hoa, care_of_b}));
+  EXPECT_EQ(table.tunnel_count(), 1u);
+  const TunnelRecord* first = table.find_tunnel_for_writer(hoa);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(lookup_tunnel(table, hoa), first);
+  EXPECT_EQ(first->home_address, hoa);
+  EXPECT_EQ(first->care_of_address, care_of_b);
+  EXPECT_LT(first->slot, table.slot_capacity());
+  EXPECT_EQ(first->generation, 1u);
+
+  ASSERT_TRUE(table.set_tunnel({hoa, care_of_c}));
+  EXPECT_EQ(table.tunnel_count(), 1u);
+  const TunnelRecord* second = lookup_tunnel(table, hoa);
+  ASSERT_NE(second, nullptr);
+  // A fresh record, not an edit of the one readers may hold.
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second->care_of_address, care_of_c);
+  EXPECT_EQ(second->slot, first->slot);
+  EXPECT_EQ(second->generation, first->generation);
+
+  EXPECT_TRUE(table.clear_tunnel(hoa));
+  EXPECT_EQ(table.tunnel_count(), 0u);
+  EXPECT_EQ(lookup_tunnel(table, hoa), nullptr);
+  EXPECT_EQ(table.find_tunnel_for_writer(hoa), nullptr);
+  EXPECT_FALSE(table.clear_tunnel(hoa));
+  EXPECT_FALSE(table.tunnel_counters(hoa).has_value());
+}
+
+TEST(BindingTable, BulkLookupMixesHitsAndMissesBeyondOneChunk) {
+  BindingTable table(small_limits(128), home_agent);
+  std::vector<Ip6Addr> keys;
+  for (std::uint32_t i = 0; i < 100; ++i) keys.push_back(numbered(0xa, i));
+  for (std::uint32_t i = 0; i < 100; i += 2) ASSERT_TRUE(table.set_tunnel({keys[i], care_of_b}));
+  std::vector<const std::uint8_t*> key_pointers;
+  for (const auto& k : keys) key_pointers.push_back(k.bytes.data());
+  std::vector<const TunnelRecord*> out(keys.size(), nullptr);
+  table.lookup_tunnels(key_pointers.data(), static_cast<unsigned>(keys.size()), out.data());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i % 2 == 0) {
+      ASSERT_NE(out[i], nullptr) << i;
+      EXPECT_EQ(out[i]->home_address, keys[i]);
+    } else {
+      EXPECT_EQ(out[i], nullptr) << i;
+    }
+  }
+  table.lookup_tunnels(key_pointers.data(), 0, out.data());  // nothing to do, no crash
+}
+
+// ---- guests ----
+
+TEST(BindingTable, GuestFoundByMacAndHomeAddressBothMoveTogether) {
+  BindingTable table(small_limits(), home_agent);
+  const MacAddr m = mac("52:54:00:12:34:56");
+  const Ip6Addr hoa = ip("2001:db8:a::42");
+  EXPECT_FALSE(table.clear_guest(m));
+
+  ASSERT_TRUE(table.set_guest(away_guest(m, hoa, care_of_b)));
+  EXPECT_EQ(table.guest_count(), 1u);
+  const GuestRecord* first = lookup_by_mac(table, m);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, hoa), first);
+  EXPECT_EQ(table.find_guest_for_writer(m), first);
+  EXPECT_EQ(first->mac, m);
+  EXPECT_EQ(first->home_address, hoa);
+  EXPECT_TRUE(first->away);
+  EXPECT_TRUE(first->resumed);
+  EXPECT_EQ(first->link_local, ip("fe80::5054:ff:fe00:1"));
+  EXPECT_EQ(first->home_agent, home_agent);
+  EXPECT_EQ(first->care_of_address, care_of_b);
+  EXPECT_EQ(first->router_mac, mac("02:00:00:00:00:01"));
+  EXPECT_EQ(first->router_link_local, ip("fe80::1"));
+
+  // New care-of address: both keys lead to the same new record.
+  ASSERT_TRUE(table.set_guest(away_guest(m, hoa, care_of_c)));
+  const GuestRecord* second = lookup_by_mac(table, m);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(lookup_by_home_address(table, hoa), second);
+  EXPECT_EQ(second->care_of_address, care_of_c);
+  EXPECT_EQ(second->slot, first->slot);
+  EXPECT_EQ(table.guest_count(), 1u);
+
+  // New home address: the old one stops matching.
+  const Ip6Addr other_hoa = ip("2001:db8:a::43");
+  ASSERT_TRUE(table.set_guest(away_guest(m, other_hoa, care_of_c)));
+  const GuestRecord* third = lookup_by_mac(table, m);
+  ASSERT_NE(third, nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, other_hoa), third);
+  EXPECT_EQ(lookup_by_home_address(table, hoa), nullptr);
+  EXPECT_EQ(third->slot, first->slot);
+  EXPECT_EQ(table.guest_count(), 1u);
+
+  EXPECT_TRUE(table.clear_guest(m));
+  EXPECT_EQ(table.guest_count(), 0u);
+  EXPECT_EQ(lookup_by_mac(table, m), nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, other_hoa), nullptr);
+  EXPECT_FALSE(table.clear_guest(m));
+  EXPECT_FALSE(table.guest_counters(m).has_value());
+}
+
+TEST(BindingTable, GuestCannotTakeAnotherGuestsHomeAddress) {
+  BindingTable table(small_limits(), home_agent);
+  const Ip6Addr hoa = ip("2001:db8:a::42");
+  ASSERT_TRUE(table.set_guest(away_guest(numbered_mac(1), hoa, care_of_b)));
+  EXPECT_FALSE(table.set_guest(away_guest(numbered_mac(2), hoa, care_of_c)));
+  EXPECT_EQ(lookup_by_mac(table, numbered_mac(2)), nullptr);
+  const GuestRecord* holder = lookup_by_home_address(table, hoa);
+  ASSERT_NE(holder, nullptr);
+  EXPECT_EQ(holder->mac, numbered_mac(1));
+  EXPECT_EQ(holder->care_of_address, care_of_b);
+  EXPECT_EQ(table.guest_count(), 1u);
+  // Once the first guest is gone the address is free.
+  ASSERT_TRUE(table.clear_guest(numbered_mac(1)));
+  EXPECT_TRUE(table.set_guest(away_guest(numbered_mac(2), hoa, care_of_c)));
+  EXPECT_EQ(lookup_by_home_address(table, hoa)->mac, numbered_mac(2));
+}
+
+TEST(BindingTable, GuestWithoutHomeAddressIsFoundByMacOnly) {
+  BindingTable table(small_limits(), home_agent);
+  GuestSpec spec;
+  spec.mac = numbered_mac(1);
+  ASSERT_TRUE(table.set_guest(spec));
+  spec.mac = numbered_mac(2);
+  ASSERT_TRUE(table.set_guest(spec));  // :: is nobody's address, so no conflict
+  EXPECT_NE(lookup_by_mac(table, numbered_mac(1)), nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, Ip6Addr{}), nullptr);
+  // Learning the address later adds the second key.
+  spec.home_address = ip("2001:db8:a::7");
+  ASSERT_TRUE(table.set_guest(spec));
+  EXPECT_EQ(lookup_by_home_address(table, spec.home_address), lookup_by_mac(table, spec.mac));
+  EXPECT_TRUE(table.clear_guest(numbered_mac(1)));
+  EXPECT_TRUE(table.clear_guest(numbered_mac(2)));
+  EXPECT_EQ(lookup_by_home_address(table, spec.home_address), nullptr);
+}
+
+// ---- slots and counters ----
+
+TEST(BindingTable, ReplaceKeepsSlotAndCountersClearThenReAddStartsAtZero) {
+  BindingTable table(small_limits(), home_agent);
+  const Ip6Addr hoa = ip("2001:db8:a::100");
+  ASSERT_TRUE(table.set_tunnel({hoa, care_of_b}));
+  const std::uint32_t slot = table.find_tunnel_for_writer(hoa)->slot;
+  const std::uint32_t generation = table.find_tunnel_for_writer(hoa)->generation;
+  table.counters(0, slot).encapsulated_packets = 3;
+  table.counters(0, slot).encapsulated_bytes = 300;
+  table.counters(1, slot).encapsulated_packets = 4;
+  table.counters(1, slot).decapsulated_packets = 7;
+  table.counters(1, slot).decapsulated_bytes = 700;
+  auto sum = table.tunnel_counters(hoa);
+  ASSERT_TRUE(sum.has_value());
+  EXPECT_EQ(sum->encapsulated_packets, 7u);
+  EXPECT_EQ(sum->encapsulated_bytes, 300u);
+  EXPECT_EQ(sum->decapsulated_packets, 7u);
+  EXPECT_EQ(sum->decapsulated_bytes, 700u);
+
+  ASSERT_TRUE(table.set_tunnel({hoa, care_of_c}));
+  EXPECT_EQ(table.find_tunnel_for_writer(hoa)->slot, slot);
+  EXPECT_EQ(table.tunnel_counters(hoa)->encapsulated_packets, 7u);
+
+  // No reader is registered, so the grace period is over at once and the
+  // slot is the first one handed out again.
+  ASSERT_TRUE(table.clear_tunnel(hoa));
+  table.reclaim();
+  ASSERT_TRUE(table.set_tunnel({hoa, care_of_b}));
+  const TunnelRecord* again = table.find_tunnel_for_writer(hoa);
+  EXPECT_EQ(again->slot, slot);
+  EXPECT_EQ(again->generation, generation + 1);
+  sum = table.tunnel_counters(hoa);
+  EXPECT_EQ(sum->encapsulated_packets, 0u);
+  EXPECT_EQ(sum->encapsulated_bytes, 0u);
+  EXPECT_EQ(sum->decapsulated_packets, 0u);
+  EXPECT_EQ(sum->decapsulated_bytes, 0u);
+}
+
+TEST(BindingTable, SlotIsNotReusedBeforeReadersPassAQuiescentState) {
+  BindingTable table(small_limits(), home_agent);
+  const unsigned reader = table.register_reader();
+  const MacAddr m = numbered_mac(1);
+  ASSERT_TRUE(table.set_guest(away_guest(m, ip("2001:db8:a::1:1"), care_of_b)));
+  const GuestRecord* held = lookup_by_mac(table, m);  // the reader holds this
+  const std::uint32_t slot = held->slot;
+  table.counters(reader, slot).encapsulated_packets = 9;
+  ASSERT_TRUE(table.clear_guest(m));
+  table.reclaim();
+  ASSERT_TRUE(table.set_guest(away_guest(m, ip("2001:db8:a::1:1"), care_of_c)));
+  const GuestRecord* fresh = table.find_guest_for_writer(m);
+  EXPECT_NE(fresh->slot, slot);
+  EXPECT_NE(fresh, held);
+  const std::uint32_t fresh_slot = fresh->slot;
+  const std::uint32_t fresh_generation = fresh->generation;
+  // The record the reader still holds is untouched.
+  EXPECT_EQ(held->care_of_address, care_of_b);
+  EXPECT_EQ(held->slot, slot);
+  EXPECT_EQ(table.guest_counters(m)->encapsulated_packets, 0u);
+
+  table.quiescent(reader);
+  ASSERT_TRUE(table.clear_guest(m));
+  table.quiescent(reader);
+  table.reclaim();
+  ASSERT_TRUE(table.set_guest(away_guest(m, ip("2001:db8:a::1:1"), care_of_b)));
+  // Most recently freed slot first: the one from the second binding. (Its
+  // record may already be reused, so compare with the saved values.)
+  const GuestRecord* third = table.find_guest_for_writer(m);
+  EXPECT_EQ(third->slot, fresh_slot);
+  EXPECT_EQ(third->generation, fresh_generation + 1);
+  table.unregister_reader(reader);
+}
+
+TEST(BindingTable, CountersOutOfRangeGoNowhere) {
+  BindingTable table(small_limits(), home_agent);
+  ASSERT_TRUE(table.set_tunnel({ip("2001:db8:a::100"), care_of_b}));
+  table.counters(99, 0).encapsulated_packets += 1;
+  table.counters(0, table.slot_capacity()).encapsulated_packets += 1;
+  EXPECT_EQ(table.tunnel_counters(ip("2001:db8:a::100"))->encapsulated_packets, 0u);
+}
+
+// ---- limits ----
+
+TEST(BindingTable, FullTableRefusesNewKeysAndKeepsOldEntries) {
+  BindingTable table(small_limits(4, 3), home_agent);
+  for (std::uint32_t i = 0; i < 4; ++i) ASSERT_TRUE(table.set_tunnel({numbered(0xa, i), care_of_b}));
+  EXPECT_FALSE(table.set_tunnel({numbered(0xa, 4), care_of_b}));
+  EXPECT_EQ(lookup_tunnel(table, numbered(0xa, 4)), nullptr);
+  EXPECT_EQ(table.tunnel_count(), 4u);
+  // Replacing an existing binding needs no new entry.
+  EXPECT_TRUE(table.set_tunnel({numbered(0xa, 2), care_of_c}));
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    const TunnelRecord* record = lookup_tunnel(table, numbered(0xa, i));
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(record->care_of_address, i == 2 ? care_of_c : care_of_b);
+  }
+  ASSERT_TRUE(table.clear_tunnel(numbered(0xa, 0)));
+  EXPECT_TRUE(table.set_tunnel({numbered(0xa, 4), care_of_b}));
+
+  for (std::uint32_t i = 0; i < 3; ++i)
+    ASSERT_TRUE(table.set_guest(away_guest(numbered_mac(i), numbered(0xa, 100 + i), care_of_b)));
+  EXPECT_FALSE(table.set_guest(away_guest(numbered_mac(3), numbered(0xa, 103), care_of_b)));
+  EXPECT_EQ(lookup_by_mac(table, numbered_mac(3)), nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, numbered(0xa, 103)), nullptr);
+  EXPECT_TRUE(table.set_guest(away_guest(numbered_mac(1), numbered(0xa, 101), care_of_c)));
+  EXPECT_EQ(table.guest_count(), 3u);
+  for (std::uint32_t i = 0; i < 3; ++i) {
+    const GuestRecord* record = lookup_by_home_address(table, numbered(0xa, 100 + i));
+    ASSERT_NE(record, nullptr);
+    EXPECT_EQ(record, lookup_by_mac(table, numbered_mac(i)));
+    EXPECT_EQ(record->care_of_address, i == 1 ? care_of_c : care_of_b);
+  }
+}
+
+TEST(BindingTable, ChurnBeyondThePoolReusesRecordsKeySlotsAndSlots) {
+  // Far more changes than records, slots or key slots exist: everything must
+  // come back after grace periods (the reader here quiesces between changes).
+  BindingTable table(small_limits(8, 8, 1), home_agent);
+  const unsigned reader = table.register_reader();
+  for (std::uint32_t round = 0; round < 2000; ++round) {
+    const Ip6Addr hoa = numbered(0xa, round % 8);
+    ASSERT_TRUE(table.set_tunnel({hoa, round % 2 ? care_of_b : care_of_c})) << round;
+    ASSERT_TRUE(table.set_guest(away_guest(numbered_mac(round % 8), numbered(0xb, round), care_of_b)))
+        << round;
+    if (round % 3 == 0) {
+      ASSERT_TRUE(table.clear_tunnel(hoa));
+      ASSERT_TRUE(table.clear_guest(numbered_mac(round % 8)));
+    }
+    table.quiescent(reader);
+  }
+  table.unregister_reader(reader);
+  EXPECT_LE(table.tunnel_count(), 8u);
+  EXPECT_LE(table.guest_count(), 8u);
+}
+
+TEST(BindingTable, StuckReaderMakesChangesFailInsteadOfHanging) {
+  BindingTableLimits limits = small_limits(4, 4, 1);
+  limits.grace_period_wait_ms = 20;
+  BindingTable table(limits, home_agent);
+  const unsigned reader = table.register_reader();  // and never quiescent
+  const Ip6Addr hoa = numbered(0xa, 1);
+  unsigned accepted = 0;
+  bool refused = false;
+  for (unsigned i = 0; i < 1000 && !refused; ++i) {
+    if (table.set_tunnel({hoa, i % 2 ? care_of_b : care_of_c}))
+      ++accepted;
+    else
+      refused = true;
+  }
+  ASSERT_TRUE(refused);
+  EXPECT_GE(accepted, 4u);  // the pool has headroom beyond the live limit
+  // The last accepted binding is still there, whole.
+  const TunnelRecord* record = lookup_tunnel(table, hoa);
+  ASSERT_NE(record, nullptr);
+  EXPECT_EQ(record->care_of_address, accepted % 2 ? care_of_c : care_of_b);
+  // Once the reader moves on, so does the writer.
+  table.quiescent(reader);
+  EXPECT_TRUE(table.set_tunnel({hoa, care_of_b}));
+  table.unregister_reader(reader);
+}
+
+TEST(BindingTable, ReaderRegistration) {
+  BindingTable table(small_limits(4, 4, 2), home_agent);
+  const unsigned a = table.register_reader();
+  const unsigned b = table.register_reader();
+  EXPECT_NE(a, b);
+  EXPECT_LT(a, 2u);
+  EXPECT_LT(b, 2u);
+  EXPECT_THROW((void)table.register_reader(), BindingTableError);
+  table.unregister_reader(a);
+  EXPECT_THROW(table.unregister_reader(a), BindingTableError);
+  EXPECT_THROW(table.unregister_reader(7), BindingTableError);
+  EXPECT_EQ(table.register_reader(), a);
+  table.quiescent(42);  // ignored, not a crash
+  table.unregister_reader(a);
+  table.unregister_reader(b);
+}
+
+TEST(BindingTable, BadLimitsAreAClearError) {
+  BindingTableLimits limits = small_limits();
+  limits.max_readers = 0;
+  EXPECT_THROW(BindingTable table(limits), BindingTableError);
+  limits = small_limits();
+  limits.max_tunnels = 1u << 31;
+  EXPECT_THROW(BindingTable table(limits), BindingTableError);
+}
+
+TEST(BindingTable, ManyTablesInOneProcessWithLongNames) {
+  BindingTableLimits limits = small_limits();
+  limits.name = "a-rather-long-table-name-that-rte_hash-would-truncate";
+  BindingTable first(limits, home_agent);
+  BindingTable second(limits, home_agent);
+  ASSERT_TRUE(first.set_tunnel({numbered(0xa, 1), care_of_b}));
+  EXPECT_EQ(lookup_tunnel(second, numbered(0xa, 1)), nullptr);
+}
+
+TEST(BindingTable, DestructionGivesBackAllEalMemory) {
+  const auto heap_in_use = [] {
+    std::size_t total = 0;
+    for (int socket = 0; socket < RTE_MAX_NUMA_NODES; ++socket) {
+      rte_malloc_socket_stats stats{};
+      if (rte_malloc_get_socket_stats(socket, &stats) == 0) total += stats.heap_allocsz_bytes;
+    }
+    return total;
+  };
+  const std::size_t before = heap_in_use();
+  {
+    BindingTable table(small_limits(1000, 1000, 2), home_agent);
+    const unsigned reader = table.register_reader();
+    for (std::uint32_t i = 0; i < 1000; ++i) {
+      ASSERT_TRUE(table.set_tunnel({numbered(0xa, i), care_of_b}));
+      ASSERT_TRUE(table.set_guest(away_guest(numbered_mac(i), numbered(0xc, i), care_of_b)));
+    }
+    for (std::uint32_t i = 0; i < 1000; i += 3) {
+      ASSERT_TRUE(table.clear_tunnel(numbered(0xa, i)));
+      ASSERT_TRUE(table.clear_guest(numbered_mac(i)));
+    }
+    EXPECT_GT(heap_in_use(), before);
+    table.unregister_reader(reader);
+    // Destroyed with changes still waiting for their grace period.
+  }
+  EXPECT_EQ(heap_in_use(), before);
+}
+
+// ---- outer header templates ----
+
+TEST(BindingTable, TunnelOuterHeaderGoesFromHomeAgentToCareOf) {
+  BindingTable table(small_limits(), home_agent);
+  ASSERT_TRUE(table.set_tunnel({ip("2001:db8:a::100"), care_of_b}));
+  const OuterFields f = parse_outer(table.find_tunnel_for_writer(ip("2001:db8:a::100"))->outer);
+  EXPECT_EQ(f.version, 6u);
+  EXPECT_EQ(f.traffic_class, 0u);
+  EXPECT_EQ(f.flow_label, 0u);
+  EXPECT_EQ(f.payload_length, 0u);
+  EXPECT_EQ(f.next_header, 41u);
+  EXPECT_EQ(f.hop_limit, 64u);
+  EXPECT_EQ(f.src, home_agent);
+  EXPECT_EQ(f.dst, care_of_b);
+}
+
+TEST(BindingTable, AwayGuestOuterHeaderGoesFromCareOfToHomeAgent) {
+  BindingTable table(small_limits(), home_agent);
+  const MacAddr m = numbered_mac(1);
+  ASSERT_TRUE(table.set_guest(away_guest(m, ip("2001:db8:a::42"), care_of_c)));
+  const OuterFields f = parse_outer(table.find_guest_for_writer(m)->outer);
+  EXPECT_EQ(f.version, 6u);
+  EXPECT_EQ(f.traffic_class, 0u);
+  EXPECT_EQ(f.flow_label, 0u);
+  EXPECT_EQ(f.payload_length, 0u);
+  EXPECT_EQ(f.next_header, 41u);
+  EXPECT_EQ(f.hop_limit, 64u);
+  EXPECT_EQ(f.src, care_of_c);
+  EXPECT_EQ(f.dst, home_agent);
+
+  // A guest at home is never encapsulated: no template.
+  GuestSpec at_home = away_guest(m, ip("2001:db8:a::42"), care_of_c);
+  at_home.away = false;
+  ASSERT_TRUE(table.set_guest(at_home));
+  const GuestRecord* record = table.find_guest_for_writer(m);
+  EXPECT_FALSE(record->away);
+  const OuterHeaderTemplate zero{};
+  EXPECT_EQ(std::memcmp(record->outer.bytes, zero.bytes, sizeof zero.bytes), 0);
+}
+
+// ---- scale ----
+
+std::size_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::size_t eal_heap_bytes() {
+  std::size_t total = 0;
+  for (int socket = 0; socket < RTE_MAX_NUMA_NODES; ++socket) {
+    rte_malloc_socket_stats stats{};
+    if (rte_malloc_get_socket_stats(socket, &stats) == 0) total += stats.heap_allocsz_bytes;
+  }
+  return total;
+}
+
+TEST(BindingTable, MillionTunnelsInsertedAndAllFound) {
+  constexpr std::uint32_t count = 1'000'000;
+  BindingTableLimits limits = small_limits(1u << 20, 16, 2);
+  const std::size_t eal_before = eal_heap_bytes();
+  const std::size_t rss_before = resident_bytes();
+  const auto created = std::chrono::steady_clock::now();
+  BindingTable table(limits, home_agent);
+  const auto creation_done = std::chrono::steady_clock::now();
+  const std::size_t rss_table = resident_bytes();
+  // Keys built beforehand, so the timing is the table's alone.
+  std::vector<TunnelSpec> specs(count);
+  for (std::uint32_t i = 0; i < count; ++i)
+    specs[i] = {numbered(0xa, i), i % 2 ? care_of_b : care_of_c};
+  const auto inserting = std::chrono::steady_clock::now();
+  for (std::uint32_t i = 0; i < count; ++i) ASSERT_TRUE(table.set_tunnel(specs[i])) << i;
+  const auto inserted = std::chrono::steady_clock::now();
+  EXPECT_EQ(table.tunnel_count(), count);
+
+  std::array<Ip6Addr, 64> keys;
+  std::array<const std::uint8_t*, 64> key_pointers;
+  std::array<const TunnelRecord*, 64> out;
+  for (std::size_t k = 0; k < keys.size(); ++k) key_pointers[k] = keys[k].bytes.data();
+  std::uint32_t found = 0;
+  for (std::uint32_t base = 0; base < count; base += 64) {
+    const unsigned n = std::min<std::uint32_t>(64, count - base);
+    for (unsigned k = 0; k < n; ++k) keys[k] = specs[base + k].home_address;
+    table.lookup_tunnels(key_pointers.data(), n, out.data());
+    for (unsigned k = 0; k < n; ++k) {
+      const std::uint32_t i = base + k;
+      ASSERT_NE(out[k], nullptr) << i;
+      ASSERT_EQ(out[k]->home_address, keys[k]) << i;
+      ASSERT_EQ(out[k]->care_of_address, i % 2 ? care_of_b : care_of_c) << i;
+      ++found;
+    }
+  }
+  const auto looked_up = std::chrono::steady_clock::now();
+  EXPECT_EQ(found, count);
+  EXPECT_EQ(lookup_tunnel(table, numbered(0xa, count)), nullptr);
+  EXPECT_EQ(lookup_tunnel(table, numbered(0xb, 0)), nullptr);
+
+  using ms = std::chrono::duration<double, std::milli>;
+  const double eal_mib = static_cast<double>(eal_heap_bytes() - eal_before) / (1 << 20);
+  // Without the specs vector, which is the test's, not the table's.
+  const double rss_mib =
+      static_cast<double>(resident_bytes() - rss_before - count * sizeof(TunnelSpec)) / (1 << 20);
+  const double rss_empty_mib = static_cast<double>(rss_table - rss_before) / (1 << 20);
+  std::printf(
+      "[ metrics  ] 1M tunnels: create %.1f ms, insert %.1f ms (%.0f ns each), bulk lookup "
+      "%.1f ms (%.0f ns each); EAL heap +%.1f MiB, RSS +%.1f MiB (empty table +%.1f MiB)\n",
+      ms(creation_done - created).count(), ms(inserted - inserting).count(),
+      ms(inserted - inserting).count() * 1e6 / count, ms(looked_up - inserted).count(),
+      ms(looked_up - inserted).count() * 1e6 / count, eal_mib, rss_mib, rss_empty_mib);
+  RecordProperty("insert_ms", std::to_string(ms(inserted - inserting).count()));
+  RecordProperty("eal_heap_mib", std::to_string(eal_mib));
+  RecordProperty("rss_mib", std::to_string(rss_mib));
+}
+
+// ---- concurrency ----
+
+// Two readers look up everything in bulk, burst after burst, while the writer
+// flips every binding between two care-of addresses (and every guest between
+// two home addresses) and deletes and re-adds some. Each record a reader sees must be whole and must not change while the
+// reader holds it (until its next quiescent()). Editing a published record in
+// place, or reusing one before the grace period, breaks one of the checks.
+TEST(BindingTable, ReadersAlwaysSeeWholeRecordsWhileTheWriterChurns) {
+  constexpr std::uint32_t tunnel_keys = 32;
+  constexpr std::uint32_t guest_keys = 16;
+  constexpr unsigned reader_threads = 2;
+  // Small pools: records, slots and key slots are reused all the time.
+  BindingTable table(small_limits(tunnel_keys, guest_keys, reader_threads), home_agent);
+
+  std::vector<Ip6Addr> tunnel_hoas;
+  for (std::uint32_t i = 0; i < tunnel_keys; ++i) tunnel_hoas.push_back(numbered(0xa, i));
+  std::vector<MacAddr> guest_macs;
+  // Guest i lives at guest_hoas[i] or guest_hoas[guest_keys + i].
+  std::vector<Ip6Addr> guest_hoas;
+  for (std::uint32_t i = 0; i < guest_keys; ++i) guest_macs.push_back(numbered_mac(i));
+  for (std::uint32_t i = 0; i < 2 * guest_keys; ++i) guest_hoas.push_back(numbered(0xc, i));
+
+  std::atomic<bool> stop{false};
+  std::atomic<unsigned> ready{0};
+  std::atomic<std::uint64_t> violations{0};
+  std::atomic<std::uint64_t> records_seen{0};
+  std::atomic<std::uint64_t> misses_seen{0};
+  std::array<std::atomic<std::uint64_t>, 2> care_of_seen{};
+  std::mutex first_violation_mutex;
+  std::string first_violation;
+  const std::uint32_t slot_capacity = table.slot_capacity();
+
+  auto violation = [&](const std::string& what) {
+    if (violations.fetch_add(1) == 0) {
+      const std::lock_guard lock(first_violation_mutex);
+      first_violation = what;
+    }
+  };
+  auto care_of_index = [](const Ip6Addr& a) -> int {
+    if (a == care_of_b) return 0;
+    if (a == care_of_c) return 1;
+    return -1;
+  };
+
+  auto reader_loop = [&] {
+    const unsigned reader = table.register_reader();
+    ready.fetch_add(1);
+    std::vector<const std::uint8_t*> tunnel_keys_p, mac_keys_p, hoa_keys_p;
+    for (const auto& a : tunnel_hoas) tunnel_keys_p.push_back(a.bytes.data());
+    for (const auto& m : guest_macs) mac_keys_p.push_back(m.bytes.data());
+    for (const auto& a : guest_hoas) hoa_keys_p.push_back(a.bytes.data());
+    std::vector<const TunnelRecord*> tunnels(tunnel_keys);
+    std::vector<TunnelRecord> tunnel_copies(tunnel_keys);
+    std::vector<const GuestRecord*> by_mac(guest_keys), by_hoa(2 * guest_keys);
+    std::vector<GuestRecord> mac_copies(guest_keys), hoa_copies(2 * guest_keys);
+
+    auto check_guest = [&](const GuestRecord* g, std::uint32_t i) {
+      const int c = care_of_index(g->care_of_address);
+      const bool address_ok =
+          g->home_address == guest_hoas[i] || g->home_address == guest_hoas[guest_keys + i];
+      if (g->mac != guest_macs[i] || !address_ok || c < 0 || g->slot >= slot_capacity ||
+          !g->away) {
+        violation("guest record not whole for key " + std::to_string(i));
+        return;
+      }
+      care_of_seen[static_cast<unsigned>(c)].fetch_add(1, std::memory_order_relaxed);
+      if (std::memcmp(g->outer.bytes + 8, g->care_of_address.bytes.data(), 16) != 0 ||
+          std::memcmp(g->outer.bytes + 24, home_agent.bytes.data(), 16) != 0)
+        violation("guest outer header does not match its care-of address");
+    };
+
+    while (!stop.load(std::memory_order_relaxed)) {
+      table.lookup_tunnels(tunnel_keys_p.data(), tunnel_keys, tunnels.data());
+      table.lookup_guests_by_mac(mac_keys_p.data(), guest_keys, by_mac.data());
+      table.lookup_guests_by_home_address(hoa_keys_p.data(), 2 * guest_keys, by_hoa.data());
+      for (std::uint32_t i = 0; i < tunnel_keys; ++i) {
+        const TunnelRecord* t = tunnels[i];
+        if (!t) {
+          misses_seen.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        records_seen.fetch_add(1, std::memory_order_relaxed);
+        tunnel_copies[i] = *t;
+        const int c = care_of_index(t->care_of_address);
+        if (t->home_address != tunnel_hoas[i] || c < 0 || t->slot >= slot_capacity) {
+          violation("tunnel record not whole for key " + std::to_string(i));
+          continue;
+        }
+        care_of_seen[static_cast<unsigned>(c)].fetch_add(1, std::memory_order_relaxed);
+        if (std::memcmp(t->outer.bytes + 24, t->care_of_address.bytes.data(), 16) != 0 ||
+            std::memcmp(t->outer.bytes + 8, home_agent.bytes.data(), 16) != 0)
+          violation("tunnel outer header does not match its care-of address");
+        table.counters(reader, t->slot).encapsulated_packets += 1;
+      }
+      for (std::uint32_t i = 0; i < guest_keys; ++i) {
+        if (by_mac[i]) {
+          mac_copies[i] = *by_mac[i];
+          check_guest(by_mac[i], i);
+        }
+      }
+      for (std::uint32_t k = 0; k < 2 * guest_keys; ++k) {
+        if (!by_hoa[k]) continue;
+        hoa_copies[k] = *by_hoa[k];
+        if (by_hoa[k]->home_address != guest_hoas[k])
+          violation("guest found under a home address it does not have");
+        check_guest(by_hoa[k], k % guest_keys);
+      }
+      // Still ours until quiescent(): nothing may have changed underneath.
+      std::this_thread::yield();
+      for (std::uint32_t i = 0; i < tunnel_keys; ++i)
+        if (tunnels[i] && std::memcmp(tunnels[i], &tunnel_copies[i], sizeof(TunnelRecord)) != 0)
+          violation("tunnel record changed before the reader's quiescent state");
+      for (std::uint32_t i = 0; i < guest_keys; ++i)
+        if (by_mac[i] && std::memcmp(by_mac[i], &mac_copies[i], sizeof(GuestRecord)) != 0)
+          violation("guest record (by MAC) changed before the reader's quiescent state");
+      for (std::uint32_t k = 0; k < 2 * guest_keys; ++k)
+        if (by_hoa[k] && std::memcmp(by_hoa[k], &hoa_copies[k], sizeof(GuestRecord)) != 0)
+          violation("guest record (by address) changed before the reader's quiescent state");
+      table.quiescent(reader);
+    }
+    table.unregister_reader(reader);
+  };
+
+  std::vector<std::thread> readers;
+  for (unsigned r = 0; r < reader_threads; ++r) readers.emplace_back(reader_loop);
+  while (ready.load() < reader_threads) std::this_thread::yield();
+
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
+  std::uint64_t rounds = 0;
+  std::uint64_t refused = 0;
+  while (std::chrono::steady_clock::now() < until || rounds < 50) {
+    for (std::uint32_t i = 0; i < tunnel_keys; ++i) {
+      const Ip6Addr& care_of = (rounds + i) % 2 ? care_of_b : care_of_c;
+      if (!table.set_tunnel({tunnel_hoas[i], care_of})) ++refused;
+      if ((rounds + i) % 7 == 0) {
+        table.clear_tunnel(tunnel_hoas[i]);
+        if (!table.set_tunnel({tunnel_hoas[i], care_of})) ++refused;
+      } else if ((rounds + i) % 11 == 0) {
+        table.clear_tunnel(tunnel_hoas[i]);  // stays absent until the next round
+      }
+    }
+    for (std::uint32_t i = 0; i < guest_keys; ++i) {
+      const Ip6Addr& care_of = (rounds + i) % 2 ? care_of_b : care_of_c;
+      const Ip6Addr& hoa = guest_hoas[((rounds / 3 + i) % 2) * guest_keys + i];
+      if (!table.set_guest(away_guest(guest_macs[i], hoa, care_of))) ++refused;
+      if ((rounds + i) % 5 == 0) table.clear_guest(guest_macs[i]);
+    }
+    table.reclaim();
+    ++rounds;
+  }
+  stop.store(true);
+  for (auto& t : readers) t.join();
+
+  EXPECT_EQ(violations.load(), 0u) << first_violation;
+  EXPECT_EQ(refused, 0u);
+  EXPECT_GT(rounds, 50u);
+  EXPECT_GT(records_seen.load(), 0u);
+  EXPECT_GT(misses_seen.load(), 0u);
+  EXPECT_GT(care_of_seen[0].load(), 0u);
+  EXPECT_GT(care_of_seen[1].load(), 0u);
+  std::printf("[ metrics  ] churn: %llu writer rounds, %llu records checked by readers\n",
+              static_cast<unsigned long long>(rounds),
+              static_cast<unsigned long long>(records_seen.load()));
+}
+
+}  // namespace
+}  // namespace roam6::datapath

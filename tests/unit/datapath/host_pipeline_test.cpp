@@ -1,0 +1,671 @@
+// The host role's pipeline against a real binding table and punt queue:
+// every path and drop reason of host_pipeline.hpp, checked field by field.
+
+#include <gtest/gtest.h>
+
+#include "datapath/elements/hold_queues.hpp"
+#include "datapath/pipeline/host_pipeline.hpp"
+#include "pipeline_harness.hpp"
+#include "roam6/wire/tunnel.hpp"
+
+namespace roam6::datapath {
+namespace {
+
+using namespace test;
+using wire::load_be16;
+using wire::load_be32;
+
+const auto guest_mac = mac("52:54:00:00:00:10");
+const auto other_mac = mac("52:54:00:00:00:99");
+const auto router_mac = mac("02:00:00:00:aa:01");
+const auto uplink_mac = mac("02:00:00:00:bb:01");
+const auto site_router_mac = mac("02:00:00:00:cc:01");
+const auto home_address = ip("2001:db8:a::10");
+const auto guest_link_local = ip("fe80::5054:ff:fe00:10");
+const auto home_agent = ip("2001:db8:a::1");
+const auto care_of = ip("2001:db8:b::2");
+const auto router_link_local = ip("fe80::1");
+const auto correspondent = ip("2001:db8:c::1");
+
+HostSettings host_settings() {
+  HostSettings s;
+  s.care_of_address = care_of;
+  s.uplink_mac = uplink_mac;
+  s.next_hop_mac = site_router_mac;
+  s.uplink_mtu = 1500;
+  s.tunnel.hop_limit = 60;
+  s.tunnel.flow_label_key = 0x1234;
+  s.packet_too_big = {100, 2};
+  s.hold = {4, 2, 50};
+  s.liveness_interval_ms = 1000;
+  return s;
+}
+
+GuestSpec away_guest(bool resumed = true) {
+  GuestSpec g;
+  g.mac = guest_mac;
+  g.home_address = home_address;
+  g.link_local = guest_link_local;
+  g.away = true;
+  g.home_agent = home_agent;
+  g.care_of_address = care_of;
+  g.router_mac = router_mac;
+  g.router_link_local = router_link_local;
+  g.resumed = resumed;
+  return g;
+}
+
+class HostPipelineTest : public ::testing::Test {
+ protected:
+  HostPipelineTest() : pipeline(host_settings(), h.table.slot_capacity()) {}
+
+  void from_guests(const std::vector<Bytes>& frames) {
+    std::vector<rte_mbuf*> m;
+    for (const auto& f : frames) m.push_back(to_mbuf(h.pool, f));
+    pipeline.from_guests(h.ctx, m.data(), static_cast<std::uint16_t>(m.size()));
+    h.flush();
+  }
+  void from_uplink(const std::vector<Bytes>& frames) {
+    std::vector<rte_mbuf*> m;
+    for (const auto& f : frames) m.push_back(to_mbuf(h.pool, f));
+    pipeline.from_uplink(h.ctx, m.data(), static_cast<std::uint16_t>(m.size()));
+    h.flush();
+  }
+  void housekeeping() {
+    pipeline.housekeeping(h.ctx);
+    h.flush();
+  }
+  // A frame from the guest to the correspondent.
+  static Bytes guest_udp(std::size_t data = 32, std::uint8_t hop = 64, std::uint8_t tc = 0,
+                         std::uint32_t flow = 0) {
+    return ethernet_frame(router_mac, guest_mac,
+                          udp_packet({home_address, correspondent, hop, tc, flow}, data));
+  }
+  // The correspondent's packet to the guest as the Home Agent tunnels it.
+  static Bytes tunnelled_to_guest(std::size_t data = 32, const wire::Ip6Addr& outer_src = home_agent,
+                                  std::uint8_t outer_tc = 0, std::uint8_t inner_tc = 0) {
+    const Bytes inner = udp_packet({correspondent, home_address, 50, inner_tc, 0}, data);
+    return ethernet_frame(uplink_mac, site_router_mac,
+                          ip6ip6_packet({outer_src, care_of, 60, outer_tc, 7}, inner));
+  }
+  // The guest's state as this core knows it, made resumed.
+  void seen_resumed() {
+    ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  }
+
+  PipelineHarness h;
+  HostPipeline pipeline;
+};
+
+TEST_F(HostPipelineTest, UnknownGuestAndGuestAtHomeArePassedUntouched) {
+  const Bytes unknown = ethernet_frame(router_mac, other_mac, udp_packet({home_address, correspondent}, 8));
+  from_guests({unknown});
+  ASSERT_EQ(h.uplink_sink.frames(), std::vector<Bytes>{unknown});
+  EXPECT_TRUE(h.only(Disposition::passed, 1, DatapathPort::guests));
+  EXPECT_EQ(h.counters.port[1].rx_packets, 1u);
+  EXPECT_EQ(h.counters.port[1].rx_bytes, unknown.size());
+  EXPECT_EQ(h.counters.port[0].tx_packets, 1u);
+
+  GuestSpec home = away_guest(true);
+  home.away = false;
+  ASSERT_TRUE(h.table.set_guest(home));
+  const Bytes frame = guest_udp();
+  from_guests({frame});
+  EXPECT_EQ(h.uplink_sink.frames().back(), frame);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::passed), 2u);
+  // First frame of a known guest: one liveness copy, in addition.
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::punted), 1u);
+  EXPECT_EQ(h.punted().size(), 1u);
+}
+
+TEST_F(HostPipelineTest, AwayGuestIsEncapsulatedFieldByField) {
+  seen_resumed();
+  Bytes frame = guest_udp(100, 64, 0xb8 | 0x1, 0);
+  frame.resize(frame.size() + 4);  // link-layer padding is not tunnelled
+  from_guests({frame});
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes out = h.uplink_sink.frames()[0];
+  const std::size_t inner_length = 40 + 8 + 100;
+  ASSERT_EQ(out.size(), 14 + 40 + inner_length);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), site_router_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data() + 6), uplink_mac);
+  EXPECT_EQ(load_be16(out.data() + 12), 0x86dd);
+  const auto outer = *wire::Ipv6View::parse({out.data() + 14, out.size() - 14});
+  EXPECT_EQ(outer.traffic_class(), 0xb9);
+  EXPECT_EQ(outer.flow_label(), wire::derive_flow_label(home_address, correspondent, 17, 0x1234));
+  EXPECT_NE(outer.flow_label(), 0u);
+  EXPECT_EQ(outer.payload_length(), inner_length);
+  EXPECT_EQ(outer.next_header(), 41);
+  EXPECT_EQ(outer.hop_limit(), 60);
+  EXPECT_EQ(outer.src(), care_of);
+  EXPECT_EQ(outer.dst(), home_agent);
+  const auto inner = *wire::Ipv6View::parse(outer.payload());
+  EXPECT_EQ(inner.hop_limit(), 63);
+  EXPECT_EQ(inner.src(), home_address);
+  EXPECT_EQ(inner.dst(), correspondent);
+  EXPECT_EQ(inner.traffic_class(), 0xb9);
+  // Everything but the hop limit is the guest's packet.
+  Bytes expected(frame.begin() + 14, frame.begin() + 14 + static_cast<long>(inner_length));
+  expected[7] = 63;
+  EXPECT_EQ(Bytes(out.begin() + 54, out.end()), expected);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);
+  const auto binding = h.table.guest_counters(guest_mac);
+  ASSERT_TRUE(binding);
+  EXPECT_EQ(binding->encapsulated_packets, 1u);
+  EXPECT_EQ(binding->encapsulated_bytes, inner_length);
+}
+
+TEST_F(HostPipelineTest, NonZeroInnerFlowLabelIsCopied) {
+  seen_resumed();
+  from_guests({guest_udp(10, 64, 0, 0xabcde)});
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes out = h.uplink_sink.frames()[0];
+  EXPECT_EQ(load_be32(out.data() + 14) & 0xfffff, 0xabcdeu);
+}
+
+TEST_F(HostPipelineTest, InnerExtensionHeadersGoThroughTheTunnelEncapsulationLimitRules) {
+  seen_resumed();
+  const Bytes with_limit = ethernet_frame(
+      router_mac, guest_mac, with_destination_options(udp_packet({home_address, correspondent}, 8), 3));
+  from_guests({with_limit});
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes out = h.uplink_sink.frames()[0];
+  const auto outer = *wire::Ipv6View::parse({out.data() + 14, out.size() - 14});
+  EXPECT_EQ(outer.next_header(), wire::ipproto::destination_options);
+  EXPECT_EQ(outer.payload_length(), 8 + 40 + 8 + 16);
+  EXPECT_EQ(outer.src(), care_of);
+  EXPECT_EQ(outer.dst(), home_agent);
+  EXPECT_EQ(outer.hop_limit(), 60);
+  const auto chain = wire::walk_extension_chain(outer);
+  ASSERT_TRUE(chain.ok());
+  EXPECT_EQ(chain->tunnel_encapsulation_limit, 2);  // RFC 2473 4.1.1 (c)
+  EXPECT_EQ(chain->upper_protocol, 41);
+  EXPECT_EQ(out[14 + 48 + 7], 63);  // inner hop limit
+
+  const Bytes exhausted = ethernet_frame(
+      router_mac, guest_mac, with_destination_options(udp_packet({home_address, correspondent}, 8), 0));
+  from_guests({exhausted});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hop_limit), 1u);
+  EXPECT_EQ(h.uplink_sink.packets.size(), 1u);
+}
+
+TEST_F(HostPipelineTest, HopLimitOneIsDroppedWithoutAnError) {
+  seen_resumed();
+  (void)h.punted();
+  from_guests({guest_udp(10, 1)});
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hop_limit), 1u);
+  EXPECT_EQ(h.total(DatapathPort::guests), 2u);  // + the liveness copy
+}
+
+TEST_F(HostPipelineTest, TooBigGetsARateLimitedPacketTooBigFromTheHomeRouter) {
+  seen_resumed();
+  const Bytes big = guest_udp(1500 - 40 - 48 + 1);  // inner 1461: one over the tunnel MTU
+  from_guests({big, big, big});
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_too_big), 3u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 2u);
+  EXPECT_EQ(h.counters.packet_too_big_suppressed, 1u);
+  ASSERT_EQ(h.guests_sink.packets.size(), 2u);
+  const Bytes ptb = h.guests_sink.frames()[0];
+  ASSERT_EQ(ptb.size(), 14u + 1280u);
+  EXPECT_EQ(wire::MacAddr::from_bytes(ptb.data()), guest_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(ptb.data() + 6), router_mac);
+  const auto ip6 = *wire::Ipv6View::parse({ptb.data() + 14, ptb.size() - 14});
+  EXPECT_EQ(ip6.src(), router_link_local);
+  EXPECT_EQ(ip6.dst(), home_address);
+  EXPECT_EQ(ip6.next_header(), 58);
+  EXPECT_EQ(ip6.payload_length(), 1240);
+  const auto icmp = wire::parse_icmpv6(ip6, ip6.payload());
+  ASSERT_TRUE(icmp.ok());  // checksum valid
+  EXPECT_EQ(icmp->type(), 2);
+  EXPECT_EQ(icmp->code(), 0);
+  EXPECT_EQ(load_be32(ptb.data() + 14 + 40 + 4), 1460u);
+  // As much of the offending packet as fits, byte for byte.
+  EXPECT_EQ(Bytes(ptb.begin() + 14 + 48, ptb.end()),
+            Bytes(big.begin() + 14, big.begin() + 14 + 1232));
+
+  // Time refills the bucket: one more gets through 10 ms later.
+  h.ctx.now_tsc += 10'000;
+  from_guests({big});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 3u);
+}
+
+TEST_F(HostPipelineTest, SmallPacketOverTheTunnelMtuIsNotFragmentedButCounted) {
+  auto settings = host_settings();
+  settings.uplink_mtu = 1300;
+  HostPipeline small_mtu(settings, h.table.slot_capacity());
+  seen_resumed();
+  rte_mbuf* m = to_mbuf(h.pool, guest_udp(1280 - 48));
+  small_mtu.from_guests(h.ctx, &m, 1);
+  h.flush();
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_too_big), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 0u);
+}
+
+TEST_F(HostPipelineTest, AwayGuestDropsByReason) {
+  seen_resumed();
+  from_guests({guest_udp()});  // the liveness report goes out with this one
+  (void)h.punted();
+  h.uplink_sink.clear();
+  const auto before = h.count(DatapathPort::guests, Disposition::encapsulated);
+  from_guests({
+      // wrong source
+      ethernet_frame(router_mac, guest_mac, udp_packet({ip("2001:db8:a::99"), correspondent}, 8)),
+      // link-local source, link-scope multicast destination
+      ethernet_frame(router_mac, guest_mac, udp_packet({guest_link_local, correspondent}, 8)),
+      ethernet_frame(router_mac, guest_mac, udp_packet({home_address, ip("ff02::16")}, 8)),
+      // not IPv6 (no report due)
+      ethernet_frame(router_mac, guest_mac, Bytes(46), wire::ethertype::ipv4),
+      // IPv6 shorter than its payload length
+      [] {
+        Bytes f = guest_udp(20);
+        f.resize(f.size() - 5);
+        return f;
+      }(),
+      // truncated Ethernet
+      Bytes(10, 0x52),
+  });
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), before);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_ingress_filter), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_link_scope), 2u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_not_ipv6), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_malformed), 2u);
+  EXPECT_EQ(h.total(DatapathPort::guests), h.counters.port[1].rx_packets + 1);  // + 1 report copy
+}
+
+TEST_F(HostPipelineTest, NeighbourDiscoveryFromAnAwayGuestIsPunted) {
+  seen_resumed();
+  const Bytes rs = ethernet_frame(mac("33:33:00:00:00:02"), guest_mac,
+                                  icmpv6_packet({guest_link_local, ip("ff02::2"), 255}, 133, Bytes(4)));
+  const Bytes ns = ethernet_frame(mac("33:33:ff:00:00:01"), guest_mac,
+                                  icmpv6_packet({guest_link_local, ip("ff02::1:ff00:1"), 255}, 135));
+  h.ctx.now_tsc = 5;
+  from_guests({rs, ns});
+  const auto punted = h.punted();
+  ASSERT_EQ(punted.size(), 2u);  // the frames themselves, no extra copy
+  EXPECT_EQ(bytes_of(punted[0]), rs);
+  EXPECT_EQ(bytes_of(punted[1]), ns);
+  EXPECT_EQ(PuntQueue::port_of(punted[0]), DatapathPort::guests);
+  EXPECT_EQ(PuntQueue::tsc_of(punted[0]), 5u);
+  EXPECT_TRUE(h.only(Disposition::punted, 2, DatapathPort::guests));
+}
+
+TEST_F(HostPipelineTest, PuntRingFullIsCountedAsSuch) {
+  seen_resumed();
+  const Bytes rs = ethernet_frame(mac("33:33:00:00:00:02"), guest_mac,
+                                  icmpv6_packet({guest_link_local, ip("ff02::2"), 255}, 133, Bytes(4)));
+  from_guests(std::vector<Bytes>(70, rs));  // the ring holds 64
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::punted), 64u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_punt_ring_full), 6u);
+}
+
+TEST_F(HostPipelineTest, FirstFrameOfANotResumedGuestSignalsResumeOnceWithItsTimestamp) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  const Bytes frame = guest_udp();
+  h.ctx.now_tsc = 777'000;
+  from_guests({frame});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  auto punted = h.punted();
+  ASSERT_EQ(punted.size(), 1u);
+  EXPECT_EQ(bytes_of(punted[0]), frame);  // the copy, as received
+  EXPECT_EQ(PuntQueue::tsc_of(punted[0]), 777'000u);
+  EXPECT_EQ(PuntQueue::port_of(punted[0]), DatapathPort::guests);
+  // The original carried on into the tunnel.
+  EXPECT_EQ(h.uplink_sink.packets.size(), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::punted), 1u);
+
+  // Later frames: no second signal, and liveness only after the interval.
+  h.ctx.now_tsc += 999'999;
+  from_guests({frame, frame});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  EXPECT_TRUE(h.punted().empty());
+  h.ctx.now_tsc += 1;
+  from_guests({frame});
+  punted = h.punted();
+  ASSERT_EQ(punted.size(), 1u);
+  EXPECT_EQ(PuntQueue::tsc_of(punted[0]), 777'000u + 1'000'000u);
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+}
+
+TEST_F(HostPipelineTest, ResumeFrameThatIsNotIpv6IsPuntedItself) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  const Bytes rarp = ethernet_frame(mac("ff:ff:ff:ff:ff:ff"), guest_mac, Bytes(46), wire::ethertype::rarp);
+  from_guests({rarp});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  const auto punted = h.punted();
+  ASSERT_EQ(punted.size(), 1u);
+  EXPECT_EQ(bytes_of(punted[0]), rarp);
+  EXPECT_TRUE(h.only(Disposition::punted, 1, DatapathPort::guests));
+}
+
+TEST_F(HostPipelineTest, NoMbufForTheResumeCopyIsCountedAndTheFrameStillFlows) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  rte_mbuf* m = to_mbuf(h.pool, guest_udp());
+  rte_mempool* real_pool = h.ctx.pool;
+  rte_mempool* empty = rte_pktmbuf_pool_create(unique_name("empty").c_str(), 1, 0, 0,
+                                               RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  ASSERT_NE(empty, nullptr);
+  rte_mbuf* hog = rte_pktmbuf_alloc(empty);
+  h.ctx.pool = empty;
+  pipeline.from_guests(h.ctx, &m, 1);
+  h.flush();
+  h.ctx.pool = real_pool;
+  rte_pktmbuf_free(hog);
+  rte_mempool_free(empty);
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_no_mbuf), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);
+}
+
+TEST_F(HostPipelineTest, TunnelledPacketIsDecapsulatedToTheGuestFromTheHomeRouter) {
+  seen_resumed();
+  Bytes frame = tunnelled_to_guest(64, home_agent, 0x03, 0xa2);  // outer CE, inner ECT(0)
+  frame.resize(frame.size() + 3);                                // padding
+  from_uplink({frame});
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  const Bytes out = h.guests_sink.frames()[0];
+  const std::size_t inner_length = 40 + 8 + 64;
+  ASSERT_EQ(out.size(), 14 + inner_length);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), guest_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data() + 6), router_mac);
+  EXPECT_EQ(load_be16(out.data() + 12), 0x86dd);
+  const auto inner = *wire::Ipv6View::parse({out.data() + 14, out.size() - 14});
+  EXPECT_EQ(inner.src(), correspondent);
+  EXPECT_EQ(inner.dst(), home_address);
+  EXPECT_EQ(inner.hop_limit(), 50);
+  EXPECT_EQ(inner.traffic_class(), 0xa3);  // RFC 6040: CE carried over
+  Bytes expected(frame.begin() + 54, frame.begin() + 54 + static_cast<long>(inner_length));
+  expected[1] = static_cast<std::uint8_t>(expected[1] | 0x30);
+  EXPECT_EQ(Bytes(out.begin() + 14, out.end()), expected);
+  EXPECT_TRUE(h.only(Disposition::decapsulated, 1, DatapathPort::uplink));
+  const auto binding = h.table.guest_counters(guest_mac);
+  ASSERT_TRUE(binding);
+  EXPECT_EQ(binding->decapsulated_packets, 1u);
+  EXPECT_EQ(binding->decapsulated_bytes, inner_length);
+}
+
+TEST_F(HostPipelineTest, EcnIsLeftAloneWithoutCongestionOrForNotEct) {
+  seen_resumed();
+  from_uplink({tunnelled_to_guest(8, home_agent, 0x02, 0x01), tunnelled_to_guest(8, home_agent, 0x03, 0x00)});
+  ASSERT_EQ(h.guests_sink.packets.size(), 2u);
+  EXPECT_EQ(wire::Ipv6View::parse({h.guests_sink.frames()[0].data() + 14, 56})->traffic_class(), 0x01);
+  EXPECT_EQ(wire::Ipv6View::parse({h.guests_sink.frames()[1].data() + 14, 56})->traffic_class(), 0x00);
+}
+
+TEST_F(HostPipelineTest, TunnelledPacketsDroppedByReason) {
+  seen_resumed();
+  GuestSpec at_home = away_guest(true);
+  at_home.mac = other_mac;
+  at_home.home_address = ip("2001:db8:a::20");
+  at_home.away = false;
+  ASSERT_TRUE(h.table.set_guest(at_home));
+  const Bytes unknown = ethernet_frame(
+      uplink_mac, site_router_mac,
+      ip6ip6_packet({home_agent, care_of}, udp_packet({correspondent, ip("2001:db8:a::77")}, 8)));
+  const Bytes to_home_guest = ethernet_frame(
+      uplink_mac, site_router_mac,
+      ip6ip6_packet({home_agent, care_of}, udp_packet({correspondent, ip("2001:db8:a::20")}, 8)));
+  Bytes truncated_inner = tunnelled_to_guest(8);
+  truncated_inner[14 + 4] = 0;
+  truncated_inner[14 + 5] = 30;  // outer payload 30 bytes: inner header cut
+  truncated_inner.resize(14 + 40 + 30);
+  Bytes inner_longer = tunnelled_to_guest(8);
+  wire::store_be16(inner_longer.data() + 14 + 40 + 4, 200);  // inner claims more than the outer holds
+  const Bytes link_local_inner = ethernet_frame(
+      uplink_mac, site_router_mac,
+      ip6ip6_packet({home_agent, care_of}, udp_packet({ip("fe80::9"), home_address}, 8)));
+  Bytes not_ipv6_inner = tunnelled_to_guest(8);
+  not_ipv6_inner[14 + 40] = 0x45;
+  from_uplink({unknown, to_home_guest, tunnelled_to_guest(8, ip("2001:db8:f::1")), truncated_inner,
+               inner_longer, link_local_inner, not_ipv6_inner});
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_tunnel_unknown_binding), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_tunnel_wrong_source), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_tunnel_malformed), 3u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_link_scope), 1u);
+  EXPECT_EQ(h.total(DatapathPort::uplink), 7u);
+}
+
+TEST_F(HostPipelineTest, UplinkSignallingIsPuntedAndTheRestPassed) {
+  const Bytes mh = ethernet_frame(uplink_mac, site_router_mac, mobility_packet({home_agent, care_of}));
+  const Bytes ra = ethernet_frame(mac("33:33:00:00:00:01"), site_router_mac,
+                                  icmpv6_packet({ip("fe80::cc"), ip("ff02::1"), 255}, 134));
+  const Bytes ns_for_other = ethernet_frame(uplink_mac, site_router_mac,
+                                            icmpv6_packet({ip("fe80::cc"), ip("2001:db8:b::3"), 255}, 135));
+  const Bytes mh_for_other = ethernet_frame(uplink_mac, site_router_mac,
+                                            mobility_packet({home_agent, ip("2001:db8:b::3")}));
+  const Bytes plain = ethernet_frame(uplink_mac, site_router_mac, udp_packet({correspondent, care_of}, 8));
+  const Bytes tunnel_for_other = ethernet_frame(
+      uplink_mac, site_router_mac,
+      ip6ip6_packet({home_agent, ip("2001:db8:b::3")}, udp_packet({correspondent, home_address}, 8)));
+  const Bytes arp = ethernet_frame(uplink_mac, site_router_mac, Bytes(28), wire::ethertype::arp);
+  Bytes malformed = plain;
+  malformed.resize(malformed.size() - 1);
+  h.ctx.now_tsc = 99;
+  from_uplink({mh, ra, ns_for_other, mh_for_other, plain, tunnel_for_other, arp, malformed, Bytes(3)});
+  const auto punted = h.punted();
+  ASSERT_EQ(punted.size(), 2u);
+  EXPECT_EQ(bytes_of(punted[0]), mh);
+  EXPECT_EQ(bytes_of(punted[1]), ra);
+  EXPECT_EQ(PuntQueue::port_of(punted[0]), DatapathPort::uplink);
+  EXPECT_EQ(PuntQueue::tsc_of(punted[1]), 99u);
+  EXPECT_EQ(h.guests_sink.frames(),
+            (std::vector<Bytes>{ns_for_other, mh_for_other, plain, tunnel_for_other, arp}));
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 5u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_malformed), 2u);
+  EXPECT_EQ(h.total(DatapathPort::uplink), 9u);
+}
+
+TEST_F(HostPipelineTest, PacketsForANotResumedGuestAreHeldAndReleasedInOrderAtResume) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  std::vector<Bytes> tunnelled;
+  for (std::size_t i = 0; i < 3; ++i) tunnelled.push_back(tunnelled_to_guest(10 + i));
+  from_uplink(tunnelled);
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 3u);
+  housekeeping();  // not resumed yet, not expired: still held
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+
+  // The guest's first frame here: resume signal, held packets out in order.
+  from_guests({guest_udp()});
+  ASSERT_EQ(h.guests_sink.packets.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const Bytes out = h.guests_sink.frames()[i];
+    EXPECT_EQ(out.size(), 14 + 40 + 8 + 10 + i);
+    EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), guest_mac);
+  }
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 3u);
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  // From now on tunnelled packets go straight through.
+  from_uplink({tunnelled_to_guest()});
+  EXPECT_EQ(h.guests_sink.packets.size(), 4u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::decapsulated), 1u);
+  EXPECT_EQ(h.total(DatapathPort::uplink), 4u);
+}
+
+TEST_F(HostPipelineTest, HousekeepingReleasesWhenMip6dMarksTheGuestResumed) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  housekeeping();
+  ASSERT_EQ(h.guests_sink.packets.size(), 2u);
+  EXPECT_EQ(h.guests_sink.frames()[0].size(), 14u + 40 + 8 + 1);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
+}
+
+TEST_F(HostPipelineTest, HeldPacketsExpireAndOverflowByReason) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  h.ctx.now_tsc = 1'000'000;
+  from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});
+  h.ctx.now_tsc += 20'000;
+  from_uplink({tunnelled_to_guest(3), tunnelled_to_guest(4), tunnelled_to_guest(5)});  // 4 per guest
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 4u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_full), 1u);
+  h.ctx.now_tsc = 1'000'000 + 49'999;
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_expired), 0u);
+  h.ctx.now_tsc = 1'000'000 + 50'000;  // timeout 50 ms: the first two go
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_expired), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);
+  h.ctx.now_tsc += 20'000;
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_expired), 4u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.total(DatapathPort::uplink), 5u);
+}
+
+TEST_F(HostPipelineTest, HeldPacketsOfAGuestThatLeftAreDropped) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  from_uplink({tunnelled_to_guest(1)});
+  ASSERT_TRUE(h.table.clear_guest(guest_mac));
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_expired), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
+}
+
+TEST_F(HostPipelineTest, OnlyHoldSettingsGuestsHoldAtOnce) {
+  // Three away guests, hold queues for two.
+  for (int g = 0; g < 3; ++g) {
+    GuestSpec spec = away_guest(false);
+    spec.mac.bytes[5] = static_cast<std::uint8_t>(0x20 + g);
+    spec.home_address.bytes[15] = static_cast<std::uint8_t>(0x20 + g);
+    ASSERT_TRUE(h.table.set_guest(spec));
+  }
+  std::vector<Bytes> frames;
+  for (int g = 0; g < 3; ++g) {
+    auto hoa = home_address;
+    hoa.bytes[15] = static_cast<std::uint8_t>(0x20 + g);
+    frames.push_back(ethernet_frame(uplink_mac, site_router_mac,
+                                    ip6ip6_packet({home_agent, care_of}, udp_packet({correspondent, hoa}, 8))));
+  }
+  from_uplink(frames);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_full), 1u);
+}
+
+TEST_F(HostPipelineTest, PipelineWithoutCapacityAllocatesItsStateInHousekeeping) {
+  HostPipeline lazy(host_settings());
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  lazy.housekeeping(h.ctx);
+  rte_mbuf* m = to_mbuf(h.pool, guest_udp());
+  lazy.from_guests(h.ctx, &m, 1);
+  h.flush();
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+}
+
+TEST_F(HostPipelineTest, TxFullIsCountedOnTopOfTheDisposition) {
+  seen_resumed();
+  h.uplink_sink.accept = 0;
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_tx_full), 1u);
+  EXPECT_EQ(h.counters.port[0].tx_packets, 0u);
+}
+
+
+TEST_F(HostPipelineTest, OuterExtensionHeadersAreStrippedWithTheOuterHeader) {
+  seen_resumed();
+  const Bytes inner = udp_packet({correspondent, home_address, 50}, 16);
+  const Bytes frame = ethernet_frame(uplink_mac, site_router_mac,
+                                     with_destination_options(ip6ip6_packet({home_agent, care_of}, inner), 4));
+  from_uplink({frame});
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  const Bytes out = h.guests_sink.frames()[0];
+  EXPECT_EQ(Bytes(out.begin() + 14, out.end()), inner);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), guest_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data() + 6), router_mac);
+  EXPECT_TRUE(h.only(Disposition::decapsulated, 1, DatapathPort::uplink));
+}
+
+TEST_F(HostPipelineTest, NoHeadroomForTheOuterHeaderIsCounted) {
+  seen_resumed();
+  const Bytes frame = guest_udp();
+  rte_mbuf* m = rte_pktmbuf_alloc(h.pool);
+  ASSERT_NE(m, nullptr);
+  m->data_off = 20;  // less than the 40 bytes of an outer header
+  std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(frame.size())), frame.data(), frame.size());
+  pipeline.from_guests(h.ctx, &m, 1);
+  h.flush();
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_no_mbuf), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 0u);
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+}
+
+TEST_F(HostPipelineTest, ChainedMbufsAreLinearisedFirst) {
+  seen_resumed();
+  const Bytes frame = guest_udp(200);
+  rte_mbuf* head = to_mbuf(h.pool, Bytes(frame.begin(), frame.begin() + 30));
+  rte_mbuf* tail = to_mbuf(h.pool, Bytes(frame.begin() + 30, frame.end()));
+  ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
+  pipeline.from_guests(h.ctx, &head, 1);
+  h.flush();
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes out = h.uplink_sink.frames()[0];
+  ASSERT_EQ(out.size(), frame.size() + 40);
+  EXPECT_EQ(Bytes(out.begin() + 54 + 8, out.end()), Bytes(frame.begin() + 14 + 8, frame.end()));
+  EXPECT_EQ(h.counters.port[1].rx_bytes, frame.size());
+}
+
+TEST_F(HostPipelineTest, NoMbufForThePacketTooBigIsCounted) {
+  seen_resumed();
+  from_guests({guest_udp()});  // liveness copy out of the way
+  rte_mbuf* m = to_mbuf(h.pool, guest_udp(1500));
+  rte_mempool* empty = rte_pktmbuf_pool_create(unique_name("empty").c_str(), 1, 0, 0,
+                                               RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+  ASSERT_NE(empty, nullptr);
+  rte_mbuf* hog = rte_pktmbuf_alloc(empty);
+  rte_mempool* real_pool = h.ctx.pool;
+  h.ctx.pool = empty;
+  pipeline.from_guests(h.ctx, &m, 1);
+  h.flush();
+  h.ctx.pool = real_pool;
+  rte_pktmbuf_free(hog);
+  rte_mempool_free(empty);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_too_big), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_no_mbuf), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 0u);
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+}
+
+
+TEST_F(HostPipelineTest, AGuestThatLeavesAndComesBackIsSignalledAgain) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));  // mip6d took the signal
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));  // it left and is arriving again
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 2u);
+}
+
+TEST_F(HostPipelineTest, HeldPacketsDoNotGoToTheNextGuestOfTheSlot) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  const auto old_slot = h.table.find_guest_for_writer(guest_mac)->slot;
+  const auto old_generation = h.table.find_guest_for_writer(guest_mac)->generation;
+  from_uplink({tunnelled_to_guest(1)});
+  ASSERT_TRUE(h.table.clear_guest(guest_mac));
+  // Let the grace period pass so the slot can be handed out again.
+  h.table.quiescent(h.ctx.reader);
+  h.table.reclaim();
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  const GuestRecord* again = h.table.find_guest_for_writer(guest_mac);
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->slot != old_slot || again->generation != old_generation);
+  housekeeping();
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_expired), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 0u);
+}
+
+}  // namespace
+}  // namespace roam6::datapath
