@@ -469,15 +469,24 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  int status = 0;
+  std::string runtime_dir;
   try {
     Replay replay(spec, *out_dir);
     dp::ensure_eal(replay.eal_args());
+    runtime_dir = rte_eal_get_runtime_dir();
     replay.run();
     replay.write_counters();
   } catch (const std::exception& e) {
     std::cerr << "roam6-datapath-replay: " << e.what() << '\n';
-    return 2;
+    status = 2;
   }
-  rte_eal_cleanup();
-  return 0;
+  if (dp::eal_ready()) rte_eal_cleanup();
+  // The EAL leaves its runtime folder (/var/run/dpdk/<file prefix>) behind;
+  // the prefix is this process's own, so nobody else can be using it.
+  if (!runtime_dir.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(runtime_dir, ignored);
+  }
+  return status;
 }
