@@ -151,7 +151,11 @@ class HomeAgentRefusals(DatapathTestCase):
                                 IP(src="192.0.2.1", dst="192.0.2.2") / UDP4() / b"v4"],
             "drop_hop_limit": [to_home_address(hlim=1), to_home_address(hlim=0)],
             "drop_link_scope": [Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
-                                IPv6(src="fe80::9", dst=G_HOA) / UDP() / b"link-local"],
+                                IPv6(src="fe80::9", dst=G_HOA) / UDP() / b"link-local",
+                                # out of the tunnel towards a link-local address
+                                Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+                                IPv6(src=CARE_OF, dst=HOME_AGENT, nh=41) /
+                                IPv6(src=G_HOA, dst="fe80::1") / UDP() / b"to router ll"],
             "drop_tunnel_not_for_us": [reverse_tunnelled(outer_dst="2001:db8:a::77")],
             "drop_malformed": [good[:9], good[:14 + 30],
                                good[:18] + struct.pack("!H", 900) + good[20:]],

@@ -7,8 +7,9 @@ import unittest
 from scapy.layers.inet import IP, UDP as UDP4
 
 from replay import (
-    CARE_OF, CORRESPONDENT, G_HOA, G_LL, G_MAC, HOME_AGENT, HOME_ROUTER_MAC, SITE_ROUTER_MAC,
-    UPLINK_MAC, DatapathTestCase, Ether, IPv6, Run, UDP, host_guests, host_settings, raw)
+    CARE_OF, CORRESPONDENT, G_HOA, G_LL, G_MAC, H_HOA, HOME_AGENT, HOME_ROUTER_MAC,
+    SITE_ROUTER_MAC, UPLINK_MAC, DatapathTestCase, Ether, IPv6, Run, UDP, host_guests,
+    host_settings, raw)
 
 
 def guest_frame(src=G_HOA, dst=CORRESPONDENT, hlim=64, payload=b"data"):
@@ -59,7 +60,9 @@ CASES = {
     "tunnel_wrong_source": (
         "uplink", [tunnel_frame(outer_src="2001:db8:e::1")], "drop_tunnel_wrong_source"),
     "tunnel_unknown_inner_destination": (
-        "uplink", [tunnel_frame(inner_dst="2001:db8:a::555")], "drop_tunnel_unknown_binding"),
+        "uplink", [tunnel_frame(inner_dst="2001:db8:a::555"),
+                   tunnel_frame(inner_dst=H_HOA)],  # a guest here, but at home: no tunnel
+        "drop_tunnel_unknown_binding"),
     "tunnel_inner_malformed": (
         "uplink", [
             # outer payload holds only half an inner header
