@@ -308,11 +308,13 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           continue;
         case FrameKind::mobility:
         case FrameKind::neighbour_discovery:
-          if (frame_class.ip.dst_bytes()[0] == 0xff ||
-              same_address(frame_class.ip.dst_bytes(), settings_.care_of_address)) {
+          if (same_address(frame_class.ip.dst_bytes(), settings_.care_of_address) ||
+              solicits_care_of_address(frame_class)) {
             punt(ctx, at, m);
             continue;
           }
+          // The site's own multicast ND (its router's RAs, solicitations for
+          // guests at home here) belongs to the guests, not to mip6d.
           break;
         case FrameKind::not_ipv6:
         case FrameKind::ip6ip6:
@@ -322,6 +324,16 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       forward(ctx, at, DatapathPort::guests, m, Disposition::passed);
     }
   }
+}
+
+bool HostPipeline::solicits_care_of_address(const ClassifiedFrame& frame) const noexcept {
+  // A multicast Neighbour Solicitation whose target (8 octets into the
+  // ICMPv6 message) is our care-of address: mip6d answers it.
+  constexpr std::uint8_t neighbour_solicitation = 135;
+  if (frame.icmp_type != neighbour_solicitation || frame.ip.dst_bytes()[0] != 0xff) return false;
+  const wire::ByteSpan packet = frame.ip.packet();
+  if (packet.size() < std::size_t{frame.upper_offset} + 8 + 16) return false;
+  return same_address(packet.data() + frame.upper_offset + 8, settings_.care_of_address);
 }
 
 void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {

@@ -17,7 +17,9 @@
 //     decapsulated, Ethernet source = the home router's MAC, destination =
 //     the guest; held if the guest has not resumed yet, else to the guests port
 //   - Mobility Header or ICMPv6 ND to us (unicast to the care-of address, or
-//     multicast): punted
+//     a multicast Neighbour Solicitation for it): punted; the site's other
+//     multicast ND (router advertisements, solicitations for guests at
+//     home here) passes to the guests
 //   - anything else: passed to the guests port
 //
 // Implementation notes (datapath/pipeline/host_pipeline.cpp):
@@ -69,6 +71,8 @@ struct rte_mbuf;
 
 namespace roam6::datapath {
 
+struct ClassifiedFrame;
+
 class HostPipeline {
  public:
   explicit HostPipeline(const HostSettings& settings);
@@ -88,6 +92,8 @@ class HostPipeline {
   [[nodiscard]] const HostSettings& settings() const noexcept { return settings_; }
 
  private:
+  [[nodiscard]] bool solicits_care_of_address(const ClassifiedFrame& frame) const noexcept;
+
   HostSettings settings_;
   struct State;
   State* state_;

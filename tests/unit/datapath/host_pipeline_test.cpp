@@ -443,21 +443,37 @@ TEST_F(HostPipelineTest, UplinkSignallingIsPuntedAndTheRestPassed) {
       uplink_mac, site_router_mac,
       ip6ip6_packet({home_agent, ip("2001:db8:b::3")}, udp_packet({correspondent, home_address}, 8)));
   const Bytes arp = ethernet_frame(uplink_mac, site_router_mac, Bytes(28), wire::ethertype::arp);
+  // Multicast solicitations: for our care-of address (mip6d answers) and
+  // for a guest at home on this host (the guest answers).
+  Bytes target_care_of(20);
+  std::copy(care_of.bytes.begin(), care_of.bytes.end(), target_care_of.begin() + 4);
+  Bytes target_other(20);
+  const Ip6Addr other = ip("2001:db8:b::77");
+  std::copy(other.bytes.begin(), other.bytes.end(), target_other.begin() + 4);
+  const Bytes ns_multicast_for_us = ethernet_frame(
+      mac("33:33:ff:00:00:02"), site_router_mac,
+      icmpv6_packet({ip("fe80::cc"), ip("ff02::1:ff00:2"), 255}, 135, target_care_of));
+  const Bytes ns_multicast_for_other = ethernet_frame(
+      mac("33:33:ff:00:00:77"), site_router_mac,
+      icmpv6_packet({ip("fe80::cc"), ip("ff02::1:ff00:77"), 255}, 135, target_other));
   Bytes malformed = plain;
   malformed.resize(malformed.size() - 1);
   h.ctx.now_tsc = 99;
-  from_uplink({mh, ra, ns_for_other, mh_for_other, plain, tunnel_for_other, arp, malformed, Bytes(3)});
+  from_uplink({mh, ra, ns_for_other, mh_for_other, plain, tunnel_for_other, arp, malformed, Bytes(3),
+               ns_multicast_for_us, ns_multicast_for_other});
   const auto punted = h.punted();
   ASSERT_EQ(punted.size(), 2u);
   EXPECT_EQ(bytes_of(punted[0]), mh);
-  EXPECT_EQ(bytes_of(punted[1]), ra);
+  EXPECT_EQ(bytes_of(punted[1]), ns_multicast_for_us);
   EXPECT_EQ(PuntQueue::port_of(punted[0]), DatapathPort::uplink);
   EXPECT_EQ(PuntQueue::tsc_of(punted[1]), 99u);
-  EXPECT_EQ(h.guests_sink.frames(),
-            (std::vector<Bytes>{ns_for_other, mh_for_other, plain, tunnel_for_other, arp}));
-  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 5u);
+  // The site router's advertisements and solicitations for others belong to
+  // the guests (those at home here need them).
+  EXPECT_EQ(h.guests_sink.frames(), (std::vector<Bytes>{ra, ns_for_other, mh_for_other, plain, tunnel_for_other,
+                                                        arp, ns_multicast_for_other}));
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 7u);
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_malformed), 2u);
-  EXPECT_EQ(h.total(DatapathPort::uplink), 9u);
+  EXPECT_EQ(h.total(DatapathPort::uplink), 11u);
 }
 
 TEST_F(HostPipelineTest, PacketsForANotResumedGuestAreHeldAndReleasedInOrderAtResume) {
