@@ -6,10 +6,11 @@ import unittest
 
 from scapy.layers.l2 import ARP
 from scapy.layers.inet6 import (
-    ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, MIP6MH_BA)
+    ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, MIP6MH_BA)
 
 from replay import (
-    CARE_OF, CORRESPONDENT, G_HOA, G_LL, G_MAC, HOME_AGENT, HOME_ROUTER_LL, HOME_ROUTER_MAC,
+    CARE_OF, CORRESPONDENT, G_HOA, G_LL, G_MAC, H_HOA, HOME_AGENT, HOME_ROUTER_LL,
+    HOME_ROUTER_MAC,
     P_HOA, P_MAC, SITE_ROUTER_MAC, UPLINK_MAC, DatapathTestCase, Ether, IPv6, Run, UDP,
     away_guest, host_guests, host_settings, ipv6_bytes, raw)
 
@@ -66,6 +67,21 @@ class Punt(DatapathTestCase):
         self.assertEqual(outcome.guests, [])
         self.assertEqual(outcome.counters["resumes_signalled"], 0)
 
+
+    def test_site_nd_not_for_us_passes_to_guests(self):
+        # Only ND for the care-of address is mip6d's; the site's router
+        # advertisements and solicitations for guests at home here go to them.
+        frames = [
+            Ether(src=SITE_ROUTER_MAC, dst="33:33:00:00:00:01") /
+            IPv6(src="fe80::b:1", dst="ff02::1", hlim=255) / ICMPv6ND_RA(),
+            Ether(src=SITE_ROUTER_MAC, dst="33:33:ff:00:02:00") /
+            IPv6(src="fe80::b:1", dst="ff02::1:ff00:200", hlim=255) / ICMPv6ND_NS(tgt=H_HOA),
+        ]
+        outcome = (Run(self, "host", host_settings(), guests=host_guests())
+                   .input("uplink", frames).run())
+        self.assertDispositions(outcome, "uplink", {"passed": 2})
+        self.assertEqual([raw(p).hex() for p in outcome.guests], [raw(p).hex() for p in frames])
+        self.assertEqual(outcome.punt, [])
 
     def test_punt_ring_full(self):
         # mip6d is behind: the ring (4 frames here) takes what fits, in order,
