@@ -6,13 +6,12 @@ import unittest
 
 from scapy.layers.l2 import ARP
 from scapy.layers.inet6 import (
-    ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig, MIP6MH_BA)
+    ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, MIP6MH_BA)
 
 from replay import (
     CARE_OF, CORRESPONDENT, G_HOA, G_LL, G_MAC, H_HOA, HOME_AGENT, HOME_ROUTER_LL,
-    HOME_ROUTER_MAC,
-    P_HOA, P_MAC, SITE_ROUTER_MAC, UPLINK_MAC, DatapathTestCase, Ether, IPv6, Run, UDP,
-    away_guest, host_guests, host_settings, ipv6_bytes, raw)
+    HOME_ROUTER_MAC, P_HOA, P_MAC, SITE_ROUTER_MAC, UPLINK_MAC, DatapathTestCase, Ether, IPv6,
+    Run, UDP, away_guest, host_guests, host_settings, ipv6_bytes, raw)
 
 P_LL = "fe80::5054:ff:fe00:3"
 
