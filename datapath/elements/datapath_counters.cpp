@@ -21,6 +21,7 @@ std::string_view to_string(Disposition disposition) noexcept {
     case Disposition::drop_tunnel_wrong_source: return "drop_tunnel_wrong_source";
     case Disposition::drop_tunnel_not_for_us: return "drop_tunnel_not_for_us";
     case Disposition::drop_tunnel_malformed: return "drop_tunnel_malformed";
+    case Disposition::drop_ecn_congestion: return "drop_ecn_congestion";
     case Disposition::drop_not_for_us: return "drop_not_for_us";
     case Disposition::drop_punt_ring_full: return "drop_punt_ring_full";
     case Disposition::drop_hold_full: return "drop_hold_full";

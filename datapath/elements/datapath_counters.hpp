@@ -41,6 +41,7 @@ enum class Disposition : std::uint8_t {
   drop_tunnel_wrong_source,   // outer source is not the registered peer
   drop_tunnel_not_for_us,     // ip6ip6 to an address that is not ours
   drop_tunnel_malformed,      // ip6ip6 that cannot be decapsulated
+  drop_ecn_congestion,        // outer CE over a Not-ECT inner packet (RFC 6040 4.2)
   drop_not_for_us,            // Home Agent: frame on the home link for nobody we serve
   drop_punt_ring_full,        // mip6d is behind: signalling/ND frame dropped
   drop_hold_full,             // hold queue for the guest (or all of them) full

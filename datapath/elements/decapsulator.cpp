@@ -10,18 +10,32 @@ namespace roam6::datapath {
 namespace {
 
 constexpr std::uint8_t ecn_mask = 0x03;
+constexpr std::uint8_t ecn_not_ect = 0x00;
+constexpr std::uint8_t ecn_ect1 = 0x01;
 constexpr std::uint8_t ecn_ce = 0x03;
 
-// RFC 6040 section 4.2: outer CE over an ECT inner packet marks the inner CE.
+// RFC 6040 section 4.2, Figure 4 (normal mode): the outer ECN field is
+// merged into the inner one. CE over Not-ECT is refused before this runs.
 void propagate_congestion(std::uint8_t* inner, std::uint8_t outer_traffic_class) noexcept {
-  if ((outer_traffic_class & ecn_mask) != ecn_ce) return;
+  const auto outer_ecn = static_cast<std::uint8_t>(outer_traffic_class & ecn_mask);
+  if (outer_ecn != ecn_ce && outer_ecn != ecn_ect1) return;
   const std::uint32_t word = wire::load_be32(inner);
   const auto inner_ecn = static_cast<std::uint8_t>((word >> 20) & ecn_mask);
-  if (inner_ecn == 0 || inner_ecn == ecn_ce) return;
-  wire::store_be32(inner, word | (std::uint32_t{ecn_ce} << 20));
+  // Not-ECT stays Not-ECT; CE stays CE; ECT(1) over ECT(0) and CE over any
+  // ECT replace the inner value.
+  if (inner_ecn == ecn_not_ect || inner_ecn == ecn_ce) return;
+  if (outer_ecn == ecn_ect1 && inner_ecn == ecn_ect1) return;
+  const std::uint32_t cleared = word & ~(std::uint32_t{ecn_mask} << 20);
+  wire::store_be32(inner, cleared | (std::uint32_t{outer_ecn} << 20));
 }
 
 }  // namespace
+
+bool ecn_forbids_decapsulation(const TunnelFrame& tunnel) noexcept {
+  const auto outer_ecn = static_cast<std::uint8_t>(tunnel.outer_traffic_class & ecn_mask);
+  const auto inner_ecn = static_cast<std::uint8_t>(tunnel.inner.traffic_class() & ecn_mask);
+  return outer_ecn == ecn_ce && inner_ecn == ecn_not_ect;
+}
 
 std::optional<TunnelFrame> inspect_tunnel_frame(const ClassifiedFrame& frame) noexcept {
   if (frame.kind != FrameKind::ip6ip6) return std::nullopt;

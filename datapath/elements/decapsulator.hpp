@@ -10,8 +10,10 @@
 // here), as is one whose outer chain carries an option or routing header the
 // exit point would have to act on.
 //
-// ECN (RFC 6040 normal mode): when the outer ECN field is CE and the inner
-// one is ECT(0) or ECT(1), the inner becomes CE.
+// ECN (RFC 6040 section 4.2, normal mode): outer CE over ECT(0)/ECT(1) makes
+// the inner CE, outer ECT(1) over ECT(0) makes it ECT(1); outer CE over a
+// Not-ECT inner packet must be dropped (ecn_forbids_decapsulation), since
+// its endpoints could not react to the congestion mark.
 
 #include <cstdint>
 #include <optional>
@@ -32,6 +34,10 @@ struct TunnelFrame {
 
 // nullopt: ip6ip6 that cannot be decapsulated (drop_tunnel_malformed).
 [[nodiscard]] std::optional<TunnelFrame> inspect_tunnel_frame(const ClassifiedFrame& frame) noexcept;
+
+// RFC 6040: CE on the outer header of a Not-ECT inner packet; the caller
+// drops it (drop_ecn_congestion).
+[[nodiscard]] bool ecn_forbids_decapsulation(const TunnelFrame& tunnel) noexcept;
 
 // Strips the outer header(s) and link-layer padding and writes the Ethernet
 // header. The mbuf then holds exactly Ethernet + inner packet. Returns the

@@ -55,6 +55,10 @@ void from_tunnel(WorkerContext& ctx, const HomeAgentSettings& settings, rte_mbuf
     drop(ctx, at, m, Disposition::drop_link_scope);
     return;
   }
+  if (ecn_forbids_decapsulation(tunnel)) {
+    drop(ctx, at, m, Disposition::drop_ecn_congestion);
+    return;
+  }
   const std::uint16_t inner_length = strip_tunnel_header(m, tunnel, to_router);
   BindingCounters& binding = ctx.table->counters(ctx.reader, source->slot);
   ++binding.decapsulated_packets;

@@ -285,6 +285,10 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           drop(ctx, at, m, Disposition::drop_link_scope);
           continue;
         }
+        if (ecn_forbids_decapsulation(tunnel)) {
+          drop(ctx, at, m, Disposition::drop_ecn_congestion);
+          continue;
+        }
         const std::uint16_t inner_length =
             strip_tunnel_header(m, tunnel, {&record->mac, &record->router_mac});
         BindingCounters& binding = ctx.table->counters(ctx.reader, record->slot);

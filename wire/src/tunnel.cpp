@@ -115,18 +115,26 @@ Result<std::optional<TunnelEncapsulationLimit>> find_tunnel_encapsulation_limit(
 
 std::uint32_t derive_flow_label(const Ip6Addr& src, const Ip6Addr& dst, std::uint8_t next_header,
                                 std::uint32_t key) noexcept {
-  // FNV-1a over key, addresses and next header, then folded to 20 bits: any
-  // well-mixed function would do, this one is short and stable across builds.
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  const auto mix = [&h](std::uint8_t byte) {
-    h ^= byte;
-    h *= 0x100000001b3ull;
+  // A keyed multiply-xorshift over the addresses eight octets at a time: it
+  // runs for every unlabelled packet a datapath tunnels, so it must cost a
+  // few cycles, not one multiply per octet. Octets are assembled big-endian,
+  // so the label is the same on every machine.
+  constexpr std::uint64_t multiplier = 0x9e3779b97f4a7c15ull;
+  const auto word = [](const std::uint8_t* p) {
+    std::uint64_t w = 0;
+    for (int i = 0; i < 8; ++i) w = (w << 8) | p[i];
+    return w;
   };
-  for (int shift = 24; shift >= 0; shift -= 8) mix(static_cast<std::uint8_t>(key >> shift));
-  for (const std::uint8_t b : src.bytes) mix(b);
-  for (const std::uint8_t b : dst.bytes) mix(b);
-  mix(next_header);
-  const auto folded = static_cast<std::uint32_t>((h >> 40) ^ (h >> 20) ^ h) & max_flow_label;
+  std::uint64_t h = (std::uint64_t{key} << 8 | next_header) * multiplier;
+  for (const std::uint64_t w : {word(src.bytes.data()), word(src.bytes.data() + 8), word(dst.bytes.data()),
+                                word(dst.bytes.data() + 8)}) {
+    h = (h ^ w) * multiplier;
+    h ^= h >> 32;
+  }
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 32;
+  const auto folded = static_cast<std::uint32_t>(h ^ (h >> 20) ^ (h >> 40)) & max_flow_label;
   return folded == 0 ? 1 : folded;
 }
 

@@ -388,12 +388,24 @@ TEST_F(HostPipelineTest, TunnelledPacketIsDecapsulatedToTheGuestFromTheHomeRoute
   EXPECT_EQ(binding->decapsulated_bytes, inner_length);
 }
 
-TEST_F(HostPipelineTest, EcnIsLeftAloneWithoutCongestionOrForNotEct) {
+TEST_F(HostPipelineTest, EcnFollowsRfc6040NormalMode) {
   seen_resumed();
-  from_uplink({tunnelled_to_guest(8, home_agent, 0x02, 0x01), tunnelled_to_guest(8, home_agent, 0x03, 0x00)});
-  ASSERT_EQ(h.guests_sink.packets.size(), 2u);
-  EXPECT_EQ(wire::Ipv6View::parse({h.guests_sink.frames()[0].data() + 14, 56})->traffic_class(), 0x01);
-  EXPECT_EQ(wire::Ipv6View::parse({h.guests_sink.frames()[1].data() + 14, 56})->traffic_class(), 0x00);
+  // (outer, inner) traffic class -> inner after decapsulation; DSCP kept.
+  from_uplink({tunnelled_to_guest(8, home_agent, 0x02, 0x01),    // ECT(0) over ECT(1): ECT(1)
+               tunnelled_to_guest(8, home_agent, 0x01, 0xa2),    // ECT(1) over ECT(0): ECT(1)
+               tunnelled_to_guest(8, home_agent, 0x01, 0xa0),    // ECT(1) over Not-ECT: Not-ECT
+               tunnelled_to_guest(8, home_agent, 0x03, 0xa3),    // CE over CE: CE
+               tunnelled_to_guest(8, home_agent, 0x03, 0x00)});  // CE over Not-ECT: dropped
+  ASSERT_EQ(h.guests_sink.packets.size(), 4u);
+  const auto traffic_class = [&](std::size_t i) {
+    return wire::Ipv6View::parse({h.guests_sink.frames()[i].data() + 14, 56})->traffic_class();
+  };
+  EXPECT_EQ(traffic_class(0), 0x01);
+  EXPECT_EQ(traffic_class(1), 0xa1);
+  EXPECT_EQ(traffic_class(2), 0xa0);
+  EXPECT_EQ(traffic_class(3), 0xa3);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_ecn_congestion), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::decapsulated), 4u);
 }
 
 TEST_F(HostPipelineTest, TunnelledPacketsDroppedByReason) {
