@@ -13,7 +13,7 @@ PACKAGES=(
   # dpdk-testpmd: the datapath benchmark runs it next to roam6 for the ratio
   dpdk-dev
   # test and demo tooling
-  python3 python3-scapy iproute2 procps
+  python3 python3-scapy iproute2 procps iputils-ping ethtool
 )
 
 missing=()
