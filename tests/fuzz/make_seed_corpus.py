@@ -568,6 +568,44 @@ def auth_inputs():
     return out
 
 
+# ---------------------------------------------------------------------------
+# Datapath pipelines: one byte for the path (0 host from guests, 1 host from
+# the uplink, 2 Home Agent), then an Ethernet frame, with the addresses
+# fuzz_datapath_pipelines.cpp programs into its table.
+
+def datapath_frames():
+    import logging
+    logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
+    from scapy.all import ARP, Ether, raw
+    from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6ND_RS, IPv6, IPv6ExtHdrDestOpt,
+                                    IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, MIP6MH_BA, UDP)
+    g1, g2, g3 = "52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03"
+    router, uplink, ha_mac, site_router = "02:00:00:00:0a:01", "02:00:00:00:0b:02", "02:00:00:00:0a:99", "02:00:00:00:0b:01"
+    hoa1, hoa2, cn = "2001:db8:a::100", "2001:db8:a::200", "2001:db8:c0::10"
+    ha, coa = "2001:db8:a::1", "2001:db8:b::2"
+    seeds = [
+        ("host_guest_udp", 0, Ether(src=g1, dst=router) / IPv6(src=hoa1, dst=cn, tc=0x22) / UDP(sport=1, dport=9) / (b"x" * 20)),
+        ("host_guest_big", 0, Ether(src=g1, dst=router) / IPv6(src=hoa1, dst=cn) / UDP() / (b"x" * 1400)),
+        ("host_guest_ext", 0, Ether(src=g1, dst=router) / IPv6(src=hoa1, dst=cn) / IPv6ExtHdrDestOpt() / UDP() / (b"x" * 8)),
+        ("host_guest_ns", 0, Ether(src=g1, dst="33:33:ff:00:00:01") / IPv6(src="fe80::5054:ff:fe00:1", dst="ff02::1:ff00:1", hlim=255) / ICMPv6ND_NS(tgt="fe80::1")),
+        ("host_guest_rs", 0, Ether(src=g1, dst="33:33:00:00:00:02") / IPv6(src="fe80::5054:ff:fe00:1", dst="ff02::2", hlim=255) / ICMPv6ND_RS()),
+        ("host_arriving", 0, Ether(src=g2, dst=router) / IPv6(src=hoa2, dst=cn) / UDP() / (b"y" * 8)),
+        ("host_at_home", 0, Ether(src=g3, dst=router) / IPv6(src="2001:db8:b::300", dst=cn) / UDP() / (b"z" * 8)),
+        ("host_rarp", 0, Ether(src=g2, dst="ff:ff:ff:ff:ff:ff", type=0x8035) / raw(ARP(op=3, hwsrc=g2, hwdst=g2))),
+        ("host_uplink_tunnel", 1, Ether(src=site_router, dst=uplink) / IPv6(src=ha, dst=coa, tc=3) / IPv6(src=cn, dst=hoa1, tc=2) / UDP() / (b"t" * 16)),
+        ("host_uplink_tunnel_arriving", 1, Ether(src=site_router, dst=uplink) / IPv6(src=ha, dst=coa) / IPv6(src=cn, dst=hoa2) / UDP() / (b"t" * 16)),
+        ("host_uplink_tunnel_ext", 1, Ether(src=site_router, dst=uplink) / IPv6(src=ha, dst=coa) / IPv6ExtHdrDestOpt() / IPv6(src=cn, dst=hoa1) / UDP()),
+        ("host_uplink_ba", 1, Ether(src=site_router, dst=uplink) / IPv6(src=ha, dst=coa) / IPv6ExtHdrRouting(type=2, addresses=[hoa1]) / MIP6MH_BA()),
+        ("host_uplink_ns", 1, Ether(src=site_router, dst="33:33:ff:00:00:02") / IPv6(src="fe80::cc", dst="ff02::1:ff00:2", hlim=255) / ICMPv6ND_NS(tgt=coa)),
+        ("ha_to_hoa", 2, Ether(src=router, dst=ha_mac) / IPv6(src=cn, dst=hoa1) / ICMPv6EchoRequest()),
+        ("ha_tunnel_in", 2, Ether(src=router, dst=ha_mac) / IPv6(src=coa, dst=ha) / IPv6(src=hoa1, dst=cn) / UDP() / (b"u" * 10)),
+        ("ha_tunnel_hairpin", 2, Ether(src=router, dst=ha_mac) / IPv6(src=coa, dst=ha) / IPv6(src=hoa1, dst="2001:db8:a::101") / UDP() / (b"u" * 10)),
+        ("ha_hbh", 2, Ether(src=router, dst=ha_mac) / IPv6(src=cn, dst=hoa1) / IPv6ExtHdrHopByHop() / UDP()),
+        ("ha_ns", 2, Ether(src=router, dst="33:33:ff:00:01:00") / IPv6(src="fe80::1", dst="ff02::1:ff00:100", hlim=255) / ICMPv6ND_NS(tgt=hoa1)),
+    ]
+    return [(name, bytes([path]) + raw(frame)) for name, path, frame in seeds]
+
+
 def write_corpus(target, seeds):
     d = os.path.join(CORPUS, target)
     if os.path.isdir(d):
@@ -600,6 +638,7 @@ def main():
     write_corpus("fuzz_nd_options", nd_option_sequences())
     write_corpus("fuzz_tunnel_decapsulate", tunnel_packets())
     write_corpus("fuzz_tunnel_encapsulate", inner_packets())
+    write_corpus("fuzz_datapath_pipelines", datapath_frames())
 
 
 if __name__ == "__main__":
