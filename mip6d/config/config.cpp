@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
+#include <limits>
 #include <utility>
 
 namespace roam6::mip6d {
@@ -71,12 +73,35 @@ std::optional<PollMode> parse_poll_mode(std::string_view text) noexcept {
   return value_of(kPollModeNames, text);
 }
 
-std::vector<std::string> default_eal_args(std::string_view node_name) {
-  // No hugepages and no PCI scan: runs on any machine, with virtual devices
-  // (net_af_packet, net_af_xdp, net_memif, ...). The file prefix keeps two
-  // nodes on one machine from sharing DPDK runtime files.
-  return {"--no-huge", "-m",  "1024", "--no-pci", "--no-telemetry", "-l", "0-1",
-          "--file-prefix=roam6-" + std::string(node_name)};
+std::vector<std::string> default_eal_args(std::string_view node_name, bool hugepages) {
+  // No PCI scan: runs on any machine, with virtual devices (net_af_packet,
+  // net_af_xdp, net_memif, ...). The file prefix keeps two nodes on one
+  // machine from sharing DPDK runtime files.
+  std::vector<std::string> args;
+  if (!hugepages) args = {"--no-huge", "-m", "1024"};
+  args.insert(args.end(), {"--no-pci", "--no-telemetry", "-l", "0-1",
+                           "--file-prefix=roam6-" + std::string(node_name)});
+  return args;
+}
+
+bool hugepages_available() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  long free_pages = 0;
+  while (meminfo >> key) {
+    if (key == "HugePages_Free:") {
+      meminfo >> free_pages;
+      break;
+    }
+    meminfo.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  if (free_pages <= 0) return false;
+  std::ifstream mounts("/proc/mounts");
+  std::string line;
+  while (std::getline(mounts, line)) {
+    if (line.find(" hugetlbfs ") != std::string::npos) return true;
+  }
+  return false;
 }
 
 const Site* Config::find_site(std::string_view name) const {

@@ -73,7 +73,7 @@ DatapathConfig to_datapath(DatapathDraft&& d, const Config& config) {
   if (d.eal_args) {
     dp.eal_args = std::move(*d.eal_args.value);
   } else {
-    dp.eal_args = default_eal_args(config.node_name);
+    dp.eal_args = default_eal_args(config.node_name, hugepages_available());
   }
   dp.uplink = std::move(d.uplink.value.value());
   assign_if_set(dp.guests, d.guests);

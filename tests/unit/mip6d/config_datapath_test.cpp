@@ -125,13 +125,20 @@ uplink_mtu = 1500
             std::string::npos);
 }
 
+TEST(ConfigDatapath, DefaultEalArgumentsUseHugepagesOnlyWhenThereAreSome) {
+  EXPECT_EQ(default_eal_args("host-b1", false),
+            (std::vector<std::string>{"--no-huge", "-m", "1024", "--no-pci", "--no-telemetry", "-l", "0-1",
+                                      "--file-prefix=roam6-host-b1"}));
+  EXPECT_EQ(default_eal_args("ha-a", true),
+            (std::vector<std::string>{"--no-pci", "--no-telemetry", "-l", "0-1", "--file-prefix=roam6-ha-a"}));
+}
+
 TEST(ConfigDatapath, DefaultsFollowTheNodeAndItsSite) {
   const auto h = load_config_string(host_with(kMinimalHostDatapath), "t.toml");
   ASSERT_TRUE(h.ok()) << h.error_report();
   const DatapathConfig& d = *h.config().datapath;
-  EXPECT_EQ(d.eal_args, (std::vector<std::string>{"--no-huge", "-m", "1024", "--no-pci",
-                                                  "--no-telemetry", "-l", "0-1",
-                                                  "--file-prefix=roam6-host-b1"}));
+  // Hugepages when the machine has them, ordinary memory otherwise.
+  EXPECT_EQ(d.eal_args, default_eal_args("host-b1", hugepages_available()));
   EXPECT_EQ(d.workers, 1u);
   EXPECT_EQ(d.mbufs, 16383u);
   EXPECT_EQ(d.punt_ring, 1024u);
