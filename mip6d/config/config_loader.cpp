@@ -25,15 +25,17 @@ ConfigLoadResult single_error(std::string file, std::optional<SourcePosition> po
 
 }  // namespace
 
-ConfigLoadResult ConfigLoadResult::failure(std::vector<ConfigError> errors) {
-  assert(!errors.empty());
-  return ConfigLoadResult(std::move(errors));
+ConfigLoadResult ConfigLoadResult::success(Config config) {
+  ConfigLoadResult result;
+  result.config_.emplace(std::move(config));
+  return result;
 }
 
-const std::vector<ConfigError>& ConfigLoadResult::errors() const {
-  static const std::vector<ConfigError> kNone;
-  const auto* errors = std::get_if<std::vector<ConfigError>>(&outcome_);
-  return errors != nullptr ? *errors : kNone;
+ConfigLoadResult ConfigLoadResult::failure(std::vector<ConfigError> errors) {
+  assert(!errors.empty());
+  ConfigLoadResult result;
+  result.errors_ = std::move(errors);
+  return result;
 }
 
 std::string ConfigLoadResult::error_report() const {

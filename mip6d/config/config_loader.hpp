@@ -5,7 +5,7 @@
 
 #include <string>
 #include <string_view>
-#include <variant>
+#include <optional>
 #include <vector>
 
 #include "mip6d/config/config.hpp"
@@ -15,26 +15,28 @@ namespace roam6::mip6d {
 
 class ConfigLoadResult {
  public:
-  static ConfigLoadResult success(Config config) { return ConfigLoadResult(std::move(config)); }
+  static ConfigLoadResult success(Config config);
   // `errors` must not be empty.
   static ConfigLoadResult failure(std::vector<ConfigError> errors);
 
-  [[nodiscard]] bool ok() const noexcept { return std::holds_alternative<Config>(outcome_); }
+  [[nodiscard]] bool ok() const noexcept { return config_.has_value(); }
   explicit operator bool() const noexcept { return ok(); }
 
   // Only when ok().
-  [[nodiscard]] const Config& config() const& { return std::get<Config>(outcome_); }
-  [[nodiscard]] Config&& config() && { return std::get<Config>(std::move(outcome_)); }
+  [[nodiscard]] const Config& config() const& { return config_.value(); }
+  [[nodiscard]] Config&& config() && { return std::move(config_).value(); }
   // Empty when ok(); otherwise in file order (line, then column).
-  [[nodiscard]] const std::vector<ConfigError>& errors() const;
+  [[nodiscard]] const std::vector<ConfigError>& errors() const noexcept { return errors_; }
   // Every error's to_string(), one per line; empty when ok().
   [[nodiscard]] std::string error_report() const;
 
  private:
-  explicit ConfigLoadResult(std::variant<Config, std::vector<ConfigError>> outcome)
-      : outcome_(std::move(outcome)) {}
+  ConfigLoadResult() = default;
 
-  std::variant<Config, std::vector<ConfigError>> outcome_;
+  // Exactly one is set. (Not a std::variant: GCC 12 at -O2 warns, wrongly,
+  // that destroying one that holds a Config reads the vector uninitialised.)
+  std::optional<Config> config_;
+  std::vector<ConfigError> errors_;
 };
 
 // Loads `path`. A key's relative secret_file is resolved against the
