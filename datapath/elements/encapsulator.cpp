@@ -95,13 +95,15 @@ EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame
     out.result = EncapsulationResult::hop_limit_exhausted;
     return out;
   }
-  if (const auto mtu =
-          wire::needs_packet_too_big(inner_length, path_mtu, wire::tunnel_ipv6_header_size)) {
-    out.result = EncapsulationResult::too_big;
-    out.packet_too_big_mtu = *mtu;
-    return out;
-  }
-  if (inner_length + wire::tunnel_ipv6_header_size > path_mtu) {
+  // Almost every packet fits: one comparison instead of the call that
+  // decides between Packet Too Big and fragmentation.
+  if (inner_length + wire::tunnel_ipv6_header_size > path_mtu) [[unlikely]] {
+    if (const auto mtu =
+            wire::needs_packet_too_big(inner_length, path_mtu, wire::tunnel_ipv6_header_size)) {
+      out.result = EncapsulationResult::too_big;
+      out.packet_too_big_mtu = *mtu;
+      return out;
+    }
     out.result = EncapsulationResult::needs_fragmentation;
     return out;
   }

@@ -211,7 +211,10 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
       }
     }
     const TunnelRecord* records[2 * chunk];
-    if (key_count != 0) ctx.table->lookup_tunnels(keys, key_count, records);
+    if (key_count != 0) {
+      ctx.table->lookup_tunnels(keys, key_count, records);
+      prefetch_bindings(ctx, records, key_count);
+    }
 
     for (std::uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = burst[i];

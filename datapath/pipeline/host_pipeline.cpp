@@ -62,6 +62,10 @@ struct HostPipeline::State {
     return &state;
   }
 
+  void prefetch_guest_state(const GuestRecord& record) const noexcept {
+    if (record.slot < capacity) rte_prefetch0(&guests[record.slot]);
+  }
+
   bool running_here(const GuestRecord& record) noexcept {
     if (record.resumed) return true;
     const GuestCoreState* state = guest_state(record);
@@ -114,6 +118,9 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       macs[i] = whole ? rte_pktmbuf_mtod(burst[i], const std::uint8_t*) + 6 : no_mac;
     }
     ctx.table->lookup_guests_by_mac(macs, count, records);
+    prefetch_bindings(ctx, records, count);
+    for (std::uint16_t i = 0; i < count; ++i)
+      if (records[i] != nullptr) state_->prefetch_guest_state(*records[i]);
 
     for (std::uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = burst[i];
@@ -261,7 +268,12 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       }
     }
     const GuestRecord* records[chunk];
-    if (key_count != 0) ctx.table->lookup_guests_by_home_address(keys, key_count, records);
+    if (key_count != 0) {
+      ctx.table->lookup_guests_by_home_address(keys, key_count, records);
+      prefetch_bindings(ctx, records, key_count);
+      for (unsigned k = 0; k < key_count; ++k)
+        if (records[k] != nullptr) state_->prefetch_guest_state(*records[k]);
+    }
 
     for (std::uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = burst[i];
