@@ -102,6 +102,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
   count_rx(ctx, at, pkts, n);
   const std::uint64_t report_interval = ms_to_tsc(ctx, settings_.liveness_interval_ms);
   HoldQueues& holds = state_->holds(ctx);
+  BindingTally tally;
 
   for (std::uint16_t base = 0; base < n; base += chunk) {
     const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
@@ -197,13 +198,10 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
                             {&settings_.next_hop_mac, &settings_.uplink_mac});
       switch (outcome.result) {
-        case EncapsulationResult::encapsulated: {
-          BindingCounters& binding = ctx.table->counters(ctx.reader, record->slot);
-          ++binding.encapsulated_packets;
-          binding.encapsulated_bytes += outcome.inner_length;
+        case EncapsulationResult::encapsulated:
+          tally.encapsulated(ctx, record->slot, outcome.inner_length);
           forward(ctx, at, DatapathPort::uplink, m, Disposition::encapsulated);
           break;
-        }
         case EncapsulationResult::hop_limit_exhausted:
           drop(ctx, at, m, Disposition::drop_hop_limit);
           break;
@@ -229,6 +227,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           break;
       }
     }
+    tally.apply();
   }
 }
 
@@ -236,6 +235,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
   constexpr auto at = DatapathPort::uplink;
   count_rx(ctx, at, pkts, n);
   HoldQueues& holds = state_->holds(ctx);
+  BindingTally tally;
 
   for (std::uint16_t base = 0; base < n; base += chunk) {
     const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
@@ -303,9 +303,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         }
         const std::uint16_t inner_length =
             strip_tunnel_header(m, tunnel, {&record->mac, &record->router_mac});
-        BindingCounters& binding = ctx.table->counters(ctx.reader, record->slot);
-        ++binding.decapsulated_packets;
-        binding.decapsulated_bytes += inner_length;
+        tally.decapsulated(ctx, record->slot, inner_length);
         if (state_->running_here(*record)) {
           // Anything still held for the guest goes first, keeping order.
           release_held(ctx, holds, *record);
@@ -339,6 +337,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       }
       forward(ctx, at, DatapathPort::guests, m, Disposition::passed);
     }
+    tally.apply();
   }
 }
 
