@@ -60,14 +60,14 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
   }
   // Two away guests talking: straight back into the destination's tunnel,
   // instead of a round trip through the home router.
-  const ClassifiedFrame inner =
-      classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+  ClassifiedFrame inner;
+  classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), inner);
   if (inner.kind < FrameKind::mobility) {
     drop(ctx, at, m, Disposition::drop_tunnel_malformed);
     return;
   }
-  const auto outcome = encapsulate_frame(m, inner, destination->outer, settings.tunnel,
-                                         settings.mtu, to_router);
+  EncapsulationOutcome outcome;
+  encapsulate_frame(m, inner, destination->outer, settings.tunnel, settings.mtu, to_router, outcome);
   switch (outcome.result) {
     case EncapsulationResult::encapsulated:
       tally.encapsulated(ctx, destination->slot, outcome.inner_length);
@@ -114,8 +114,9 @@ void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
   }
   // Sender's MAC, read before encapsulation rewrites the header.
   const auto sender_mac = wire::MacAddr::from_bytes(rte_pktmbuf_mtod(m, const std::uint8_t*) + 6);
-  const auto outcome =
-      encapsulate_frame(m, frame_class, record->outer, settings.tunnel, settings.mtu, to_router);
+  EncapsulationOutcome outcome;
+  encapsulate_frame(m, frame_class, record->outer, settings.tunnel, settings.mtu, to_router,
+                    outcome);
   switch (outcome.result) {
     case EncapsulationResult::encapsulated:
       tally.encapsulated(ctx, record->slot, outcome.inner_length);
@@ -172,7 +173,7 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         continue;
       }
       ClassifiedFrame& frame_class = classes[i];
-      frame_class = classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+      classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), frame_class);
       switch (frame_class.kind) {
         case FrameKind::truncated_ethernet:
         case FrameKind::malformed_ipv6:

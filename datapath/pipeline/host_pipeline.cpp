@@ -160,7 +160,8 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         continue;
       }
 
-      const ClassifiedFrame frame_class = classify_frame(frame, length);
+      ClassifiedFrame frame_class;
+      classify_frame(frame, length, frame_class);
       switch (frame_class.kind) {
         case FrameKind::truncated_ethernet:
         case FrameKind::malformed_ipv6:
@@ -194,9 +195,9 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         drop(ctx, at, m, Disposition::drop_ingress_filter);
         continue;
       }
-      const auto outcome =
-          encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
-                            {&settings_.next_hop_mac, &settings_.uplink_mac});
+      EncapsulationOutcome outcome;
+      encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
+                        {&settings_.next_hop_mac, &settings_.uplink_mac}, outcome);
       switch (outcome.result) {
         case EncapsulationResult::encapsulated:
           tally.encapsulated(ctx, record->slot, outcome.inner_length);
@@ -254,7 +255,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         classes[i] = ClassifiedFrame{};  // truncated_ethernet: dropped as malformed
         continue;
       }
-      classes[i] = classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+      classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), classes[i]);
       if (classes[i].kind != FrameKind::ip6ip6 ||
           !same_address(classes[i].ip.dst_bytes(), settings_.care_of_address))
         continue;
