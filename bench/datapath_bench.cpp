@@ -10,7 +10,15 @@
 // dpdk-testpmd io-forward runs on the same two net_null devices in the same
 // run, and the ratio roam6 / testpmd is printed.
 //
+// Memory: hugepages when the kernel has enough free (the EAL, and with it
+// rte_hash, the binding table's arrays and the mbufs, lands on them), else
+// --no-huge; the first line says which. The bench never reserves hugepages
+// itself: bench/run_datapath_bench.sh reserves them for the run and gives
+// them back. --memory no-huge forces the fallback, --memory huge insists.
+//
 // Usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]
+//                       [--memory auto|huge|no-huge]
+//                       [--scenario ha-encap|ha-decap|host-encap|host-decap]
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -53,11 +61,15 @@ struct Options {
   double seconds = 2.0;
   std::vector<std::uint32_t> bindings{1, 1000, 1000000};
   bool testpmd = true;
+  enum class Memory { automatic, huge, no_huge } memory = Memory::automatic;
+  std::string only;  // one scenario: ha-encap, ha-decap, host-encap, host-decap
 };
 
 [[noreturn]] void usage(int status) {
   std::fprintf(status == 0 ? stdout : stderr,
                "usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]\n"
+               "                      [--memory auto|huge|no-huge]\n"
+               "                      [--scenario ha-encap|ha-decap|host-encap|host-decap]\n"
                "  Prints Mpps and cycles per packet for encapsulation and decapsulation\n"
                "  on one forwarding core (net_null), next to dpdk-testpmd io-forward.\n");
   std::exit(status);
@@ -70,6 +82,20 @@ Options parse_options(int argc, char** argv) {
     if (a == "--help" || a == "-h") usage(0);
     if (a == "--no-testpmd") {
       o.testpmd = false;
+    } else if (a == "--scenario" && i + 1 < argc) {
+      o.only = argv[++i];
+      if (o.only != "ha-encap" && o.only != "ha-decap" && o.only != "host-encap" && o.only != "host-decap")
+        usage(2);
+    } else if (a == "--memory" && i + 1 < argc) {
+      const std::string m = argv[++i];
+      if (m == "auto")
+        o.memory = Options::Memory::automatic;
+      else if (m == "huge")
+        o.memory = Options::Memory::huge;
+      else if (m == "no-huge")
+        o.memory = Options::Memory::no_huge;
+      else
+        usage(2);
     } else if (a == "--seconds" && i + 1 < argc) {
       o.seconds = std::atof(argv[++i]);
       if (o.seconds <= 0) usage(2);
@@ -173,6 +199,16 @@ class PortSink final : public TxSink {
 
 enum class Scenario { ha_encapsulate, ha_decapsulate, host_encapsulate, host_decapsulate };
 
+const char* scenario_option(Scenario s) {
+  switch (s) {
+    case Scenario::ha_encapsulate: return "ha-encap";
+    case Scenario::ha_decapsulate: return "ha-decap";
+    case Scenario::host_encapsulate: return "host-encap";
+    case Scenario::host_decapsulate: return "host-decap";
+  }
+  return "?";
+}
+
 const char* scenario_name(Scenario s) {
   switch (s) {
     case Scenario::ha_encapsulate: return "HA encap (lookup HoA + encap)";
@@ -184,7 +220,7 @@ const char* scenario_name(Scenario s) {
 }
 
 struct Run {
-  Scenario scenario;
+  Scenario scenario = Scenario::ha_encapsulate;
   bool with_pipeline = true;
   std::uint32_t bindings = 1;
   double seconds = 2;
@@ -198,6 +234,9 @@ struct Run {
   std::uint64_t packets = 0;
   std::uint64_t cycles = 0;
   std::uint64_t stage_cycles = 0;  // pipeline + transmit (generator excluded)
+  std::uint64_t bursts = 0;
+  std::uint64_t interrupted_bursts = 0;  // excluded: the core was taken away
+  std::uint64_t all_packets = 0;         // including those of interrupted bursts
   DatapathCounters counters{};
 };
 
@@ -238,10 +277,19 @@ int forward(void* arg) {
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
   const auto budget = static_cast<std::uint64_t>(run.seconds * static_cast<double>(hz));
+  // A burst takes microseconds; one that took longer than this lost the
+  // core to the scheduler or the hypervisor (on a shared machine, for
+  // milliseconds), and its time says nothing about the pipeline. Such
+  // bursts are left out of every figure and counted.
+  const std::uint64_t interrupted = hz / 4000;  // 250 us
   std::uint64_t now = start;
   std::uint64_t packets = 0;
   std::uint64_t stage = 0;  // cycles from the filled burst to its transmission
+  std::uint64_t busy = 0;   // cycles of whole iterations (rx, fill, pipeline, tx)
+  std::uint64_t bursts = 0;
+  std::uint64_t excluded = 0;
   while (now - start < budget) {
+    const std::uint64_t iteration_start = rte_rdtsc();
     const std::uint16_t n = rte_eth_rx_burst(run.rx_port, 0, pkts, burst_size);
     for (std::uint16_t i = 0; i < n; ++i) {
       const std::uint32_t k = keys[key_index];
@@ -284,13 +332,82 @@ int forward(void* arg) {
     uplink.flush();
     guests.flush();
     run.table->quiescent(reader);
-    stage += rte_rdtsc() - now;
+    const std::uint64_t end = rte_rdtsc();
+    ++bursts;
+    run.all_packets += n;
+    if (end - iteration_start > interrupted) {
+      ++excluded;
+      now = end;
+      continue;
+    }
+    stage += end - now;
+    busy += end - iteration_start;
     packets += n;
+    now = end;
   }
   run.stage_cycles = stage;
-  run.cycles = rte_rdtsc() - start;
+  run.cycles = busy;
   run.packets = packets;
+  run.bursts = bursts;
+  run.interrupted_bursts = excluded;
   run.table->unregister_reader(reader);
+  return 0;
+}
+
+// The table alone: bulk lookups of 32 random home addresses and, with
+// `with_records`, a read of each record's slot and an update of its counters
+// (prefetched as the pipeline does). Runs on the forwarding core and leaves
+// out interrupted bursts like forward(). Not part of any pipeline figure; it
+// shows how much of one is the table.
+struct TableRun {
+  BindingTable* table = nullptr;
+  const std::vector<std::uint32_t>* keys = nullptr;
+  double seconds = 0.5;
+  bool with_records = false;
+  double cycles_per_key = 0;
+};
+
+int table_only(void* arg) {
+  TableRun& run = *static_cast<TableRun*>(arg);
+  BindingTable& table = *run.table;
+  const auto& keys = *run.keys;
+  const unsigned reader = table.register_reader();
+  std::array<Ip6Addr, burst_size> addresses{};
+  const std::uint8_t* key_pointers[burst_size];
+  const TunnelRecord* records[burst_size];
+  const std::uint64_t hz = rte_get_tsc_hz();
+  const std::uint64_t interrupted = hz / 4000;  // as in forward()
+  const auto budget = static_cast<std::uint64_t>(run.seconds * static_cast<double>(hz));
+  const std::uint64_t start = rte_rdtsc();
+  std::size_t key_index = 0;
+  std::uint64_t spent = 0;
+  std::uint64_t looked_up = 0;
+  std::uint64_t found = 0;
+  while (rte_rdtsc() - start < budget) {
+    for (unsigned i = 0; i < burst_size; ++i) {
+      addresses[i] = address(0xa, keys[key_index]);
+      key_index = (key_index + 1) & (key_sequence_length - 1);
+      key_pointers[i] = addresses[i].bytes.data();
+    }
+    const std::uint64_t begin = rte_rdtsc();
+    table.lookup_tunnels(key_pointers, burst_size, records);
+    if (run.with_records) {
+      for (unsigned i = 0; i < burst_size; ++i) prefetch_record(records[i]);
+      for (unsigned i = 0; i < burst_size; ++i)
+        if (records[i] != nullptr) table.prefetch_counters(reader, records[i]->slot);
+      for (unsigned i = 0; i < burst_size; ++i)
+        if (records[i] != nullptr) ++table.counters(reader, records[i]->slot).encapsulated_packets;
+    }
+    for (unsigned i = 0; i < burst_size; ++i) found += records[i] != nullptr ? 1 : 0;
+    const std::uint64_t took = rte_rdtsc() - begin;
+    table.quiescent(reader);
+    if (took > interrupted) continue;
+    spent += took;
+    looked_up += burst_size;
+  }
+  table.unregister_reader(reader);
+  if (found == 0) std::printf("(no binding found)\n");
+  run.cycles_per_key = looked_up == 0 ? 0 : static_cast<double>(spent) / static_cast<double>(looked_up);
   return 0;
 }
 
@@ -333,6 +450,44 @@ std::uint16_t open_null_port(const char* name, rte_mempool* pool) {
   return port;
 }
 
+// Free default-size hugepages, in MiB, as /proc/meminfo reports them.
+std::uint64_t free_hugepage_mb() {
+  FILE* meminfo = std::fopen("/proc/meminfo", "r");
+  if (meminfo == nullptr) return 0;
+  char line[256];
+  unsigned long long free_pages = 0;
+  unsigned long long page_kb = 0;
+  while (std::fgets(line, sizeof line, meminfo) != nullptr) {
+    std::sscanf(line, "HugePages_Free: %llu", &free_pages);
+    std::sscanf(line, "Hugepagesize: %llu kB", &page_kb);
+  }
+  std::fclose(meminfo);
+  return free_pages * page_kb / 1024;
+}
+
+// What both processes (testpmd first, then ours) need: the bench's EAL
+// grows on demand up to about 1.2 GB at a million bindings (rte_hash,
+// records, eight readers' counters, mbufs); testpmd's is gone by then.
+constexpr std::uint64_t hugepage_mb_needed = 1536;
+
+bool use_hugepages(const Options& o) {
+  if (o.memory == Options::Memory::no_huge) return false;
+  const std::uint64_t free_mb = free_hugepage_mb();
+  if (free_mb >= hugepage_mb_needed) return true;
+  if (o.memory == Options::Memory::huge) {
+    std::fprintf(stderr, "datapath_bench: --memory huge, but only %llu MiB of hugepages are free (%llu needed)\n",
+                 static_cast<unsigned long long>(free_mb), static_cast<unsigned long long>(hugepage_mb_needed));
+    std::exit(1);
+  }
+  return false;
+}
+
+// EAL memory options: on hugepages, nothing left behind in hugetlbfs
+// (--in-memory); otherwise the tests' --no-huge with a fixed size.
+std::string eal_memory_args(bool hugepages) {
+  return hugepages ? "--in-memory" : "--no-huge -m 1024";
+}
+
 struct TestpmdResult {
   bool ok = false;
   double mpps = 0;
@@ -341,10 +496,10 @@ struct TestpmdResult {
 
 // dpdk-testpmd io-forward on two net_null devices, one forwarding core;
 // Mpps from its accumulated RX count over the time between start and stop.
-TestpmdResult run_testpmd(double seconds) {
+TestpmdResult run_testpmd(double seconds, bool hugepages) {
   const std::string out = "/tmp/roam6-datapath-bench-testpmd-" + std::to_string(::getpid()) + ".log";
   const std::string cmd =
-      "dpdk-testpmd --no-huge -m 1024 --no-pci --no-telemetry --file-prefix=roam6-bench-testpmd-" +
+      "dpdk-testpmd " + eal_memory_args(hugepages) + " --no-pci --no-telemetry --file-prefix=roam6-bench-testpmd-" +
       std::to_string(::getpid()) +
       " -l 0-1 --vdev net_null0 --vdev net_null1 --log-level='*:warning' -- -i"
       " --forward-mode=io --nb-cores=1 --total-num-mbufs=16384 > " + out + " 2>&1";
@@ -393,10 +548,17 @@ TestpmdResult run_testpmd(double seconds) {
 int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
 
+  const bool hugepages = use_hugepages(options);
   TestpmdResult testpmd;
-  if (options.testpmd) testpmd = run_testpmd(options.seconds);
+  if (options.testpmd) testpmd = run_testpmd(options.seconds, hugepages);
 
-  auto args = test_eal_args(2048);
+  std::vector<std::string> args;
+  if (hugepages) {
+    args = {"--in-memory", "--no-pci", "--no-telemetry",
+            "--file-prefix=roam6-bench-" + std::to_string(::getpid()), "--log-level=*:warning"};
+  } else {
+    args = test_eal_args(2048);
+  }
   args.insert(args.end(), {"-l", "0-1", "--vdev", "net_null0", "--vdev", "net_null1"});
   ensure_eal(args);
   if (rte_lcore_count() < 2) {
@@ -412,6 +574,10 @@ int main(int argc, char** argv) {
 
   std::printf("datapath_bench: one forwarding core, net_null -> net_null, burst %u, %.1f s per figure\n",
               burst_size, options.seconds);
+  std::printf("memory: %s (TSC %.3f GHz)\n",
+              rte_eal_has_hugepages() != 0 ? "hugepages (EAL --in-memory; table arrays via rte_zmalloc)"
+                                           : "--no-huge (4 KiB EAL pages; table arrays on transparent hugepages if the kernel allows)",
+              static_cast<double>(rte_get_tsc_hz()) / 1e9);
   if (testpmd.ok) {
     // One forwarding core busy for the whole interval; the TSC rate is
     // known only once our own EAL runs.
@@ -422,6 +588,7 @@ int main(int argc, char** argv) {
   std::mt19937 rng(42);
   for (const Scenario scenario : {Scenario::ha_encapsulate, Scenario::ha_decapsulate, Scenario::host_encapsulate,
                                   Scenario::host_decapsulate}) {
+    if (!options.only.empty() && options.only != scenario_option(scenario)) continue;
     double generator_cycles = 0;
     double transmit_cycles = 0;  // per packet, measured where the pipeline runs
     for (const std::uint32_t n : options.bindings) {
@@ -435,7 +602,16 @@ int main(int argc, char** argv) {
       std::uniform_int_distribution<std::uint32_t> pick(0, n - 1);
       for (auto& k : keys) k = pick(rng);
 
-      Run run{scenario, true, n, options.seconds, rx, tx, &table, pool, &punt, &keys, 0, 0, {}};
+      Run run;
+      run.scenario = scenario;
+      run.bindings = n;
+      run.seconds = options.seconds;
+      run.rx_port = rx;
+      run.tx_port = tx;
+      run.table = &table;
+      run.pool = pool;
+      run.punt = &punt;
+      run.keys = &keys;
       if (generator_cycles == 0) {
         Run baseline = run;
         baseline.with_pipeline = false;
@@ -444,7 +620,7 @@ int main(int argc, char** argv) {
         generator_cycles = static_cast<double>(baseline.cycles) / static_cast<double>(baseline.packets);
         transmit_cycles = static_cast<double>(baseline.stage_cycles) / static_cast<double>(baseline.packets);
         std::printf("%-46s %10s %8.2f Mpps %8.1f cycles/pkt\n", "generator only (fill frame, rx, tx)", "-",
-                    static_cast<double>(baseline.packets) / options.seconds / 1e6, generator_cycles);
+                    static_cast<double>(rte_get_tsc_hz()) / generator_cycles / 1e6, generator_cycles);
       }
       rte_eal_remote_launch(forward, &run, worker);
       rte_eal_wait_lcore(worker);
@@ -452,6 +628,7 @@ int main(int argc, char** argv) {
       const double mpps = static_cast<double>(run.packets) / (static_cast<double>(run.cycles) / static_cast<double>(rte_get_tsc_hz())) / 1e6;
       const auto& port = run.counters.port[0];
       const auto& guests_port = run.counters.port[1];
+      // Interrupted bursts' packets took the path too but are not in run.packets.
       const std::uint64_t done = port.disposition[static_cast<std::size_t>(Disposition::encapsulated)] +
                                  port.disposition[static_cast<std::size_t>(Disposition::decapsulated)] +
                                  guests_port.disposition[static_cast<std::size_t>(Disposition::encapsulated)] +
@@ -468,11 +645,27 @@ int main(int argc, char** argv) {
         std::printf("  %.2f x testpmd (%.2f x as testpmd + pipeline)", mpps / testpmd.mpps,
                     testpmd.cycles_per_packet / (testpmd.cycles_per_packet + pipeline));
       }
-      if (done != run.packets) {
+      if (run.interrupted_bursts != 0)
+        std::printf("  [%.2f%% of bursts interrupted, left out]",
+                    100.0 * static_cast<double>(run.interrupted_bursts) / static_cast<double>(run.bursts));
+      if (done != run.all_packets) {
         std::printf("  [only %llu of %llu packets took the path]", static_cast<unsigned long long>(done),
-                    static_cast<unsigned long long>(run.packets));
+                    static_cast<unsigned long long>(run.all_packets));
       }
       std::printf("\n");
+      if (scenario == Scenario::ha_encapsulate) {
+        // On the forwarding core, after the run: the tunnel table alone.
+        TableRun lookup{&table, &keys, std::min(options.seconds, 1.0) / 2, false, 0};
+        TableRun with_records = lookup;
+        with_records.with_records = true;
+        for (TableRun* table_run : {&lookup, &with_records}) {
+          rte_eal_remote_launch(table_only, table_run, worker);
+          rte_eal_wait_lcore(worker);
+        }
+        std::printf("%-46s %10u %43s %8.1f table cycles/pkt (rte_hash bulk lookup alone %.1f)\n",
+                    "  of which: bulk lookup, record, counters", n, "", with_records.cycles_per_key,
+                    lookup.cycles_per_key);
+      }
       std::fflush(stdout);
     }
   }

@@ -84,26 +84,38 @@ EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame
                                        const OuterHeaderTemplate& outer,
                                        const TunnelSettings& tunnel, std::uint32_t path_mtu,
                                        EthernetRewrite ethernet) noexcept {
+  EncapsulationOutcome out;
+  encapsulate_frame(m, frame, outer, tunnel, path_mtu, ethernet, out);
+  return out;
+}
+
+void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHeaderTemplate& outer,
+                       const TunnelSettings& tunnel, std::uint32_t path_mtu,
+                       EthernetRewrite ethernet, EncapsulationOutcome& out) noexcept {
   const auto inner_length = static_cast<std::uint16_t>(frame.ip.packet().size());
   trim_to_packet(m, inner_length);
-  if (frame.has_extension_headers) [[unlikely]]
-    return through_wire_library(m, frame, outer, tunnel, path_mtu, ethernet);
+  if (frame.has_extension_headers) [[unlikely]] {
+    out = through_wire_library(m, frame, outer, tunnel, path_mtu, ethernet);
+    return;
+  }
 
-  EncapsulationOutcome out;
+  out = EncapsulationOutcome{};
   out.inner_length = inner_length;
   if (frame.ip.hop_limit() <= 1) {
     out.result = EncapsulationResult::hop_limit_exhausted;
-    return out;
+    return;
   }
-  if (const auto mtu =
-          wire::needs_packet_too_big(inner_length, path_mtu, wire::tunnel_ipv6_header_size)) {
-    out.result = EncapsulationResult::too_big;
-    out.packet_too_big_mtu = *mtu;
-    return out;
-  }
-  if (inner_length + wire::tunnel_ipv6_header_size > path_mtu) {
+  // Almost every packet fits: one comparison instead of the call that
+  // decides between Packet Too Big and fragmentation.
+  if (inner_length + wire::tunnel_ipv6_header_size > path_mtu) [[unlikely]] {
+    if (const auto mtu =
+            wire::needs_packet_too_big(inner_length, path_mtu, wire::tunnel_ipv6_header_size)) {
+      out.result = EncapsulationResult::too_big;
+      out.packet_too_big_mtu = *mtu;
+      return;
+    }
     out.result = EncapsulationResult::needs_fragmentation;
-    return out;
+    return;
   }
   // Read before the headers move.
   const std::uint8_t traffic_class = frame.ip.traffic_class();
@@ -116,7 +128,7 @@ EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame
       make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
   if (front == nullptr) {
     out.result = EncapsulationResult::no_headroom;
-    return out;
+    return;
   }
   std::uint8_t* outer_ip = front + eth;
   std::memcpy(outer_ip, outer.bytes, sizeof outer.bytes);
@@ -127,7 +139,6 @@ EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame
   std::uint8_t* inner_ip = outer_ip + wire::tunnel_ipv6_header_size;
   --inner_ip[7];
   out.result = EncapsulationResult::encapsulated;
-  return out;
 }
 
 }  // namespace roam6::datapath

@@ -49,5 +49,11 @@ EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame
                                        const OuterHeaderTemplate& outer,
                                        const TunnelSettings& tunnel, std::uint32_t path_mtu,
                                        EthernetRewrite ethernet) noexcept;
+// The same, written into `out`: returned in registers, the outcome is built
+// field by field on the stack and reloaded whole, a store-forwarding stall
+// on every packet the pipelines encapsulate.
+void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHeaderTemplate& outer,
+                       const TunnelSettings& tunnel, std::uint32_t path_mtu,
+                       EthernetRewrite ethernet, EncapsulationOutcome& out) noexcept;
 
 }  // namespace roam6::datapath

@@ -21,21 +21,27 @@ bool is_ipv6_extension_header(std::uint8_t next_header) noexcept {
 
 ClassifiedFrame classify_frame(const std::uint8_t* frame, std::uint32_t length) noexcept {
   ClassifiedFrame out;
-  if (length < wire::ethernet_header_size) return out;
+  classify_frame(frame, length, out);
+  return out;
+}
+
+void classify_frame(const std::uint8_t* frame, std::uint32_t length, ClassifiedFrame& out) noexcept {
+  out = ClassifiedFrame{};
+  if (length < wire::ethernet_header_size) return;
   if (wire::load_be16(frame + 12) != wire::ethertype::ipv6) {
     out.kind = FrameKind::not_ipv6;
-    return out;
+    return;
   }
   out.kind = FrameKind::malformed_ipv6;
   const auto ip = wire::Ipv6View::parse(
       {frame + wire::ethernet_header_size, length - wire::ethernet_header_size});
-  if (!ip) return out;
+  if (!ip) return;
   out.ip = *ip;
   out.upper_protocol = ip->next_header();
   out.upper_offset = static_cast<std::uint16_t>(wire::ipv6_header_size);
   if (is_ipv6_extension_header(out.upper_protocol)) [[unlikely]] {
     wire::ExtensionChain chain;
-    if (wire::walk_extension_chain(*ip, chain) != wire::Errc::ok) return out;
+    if (wire::walk_extension_chain(*ip, chain) != wire::Errc::ok) return;
     out.has_extension_headers = true;
     // A later fragment carries no upper-layer header: it is just "other".
     out.upper_protocol = chain.later_fragment ? wire::ipproto::no_next_header : chain.upper_protocol;
@@ -50,7 +56,7 @@ ClassifiedFrame classify_frame(const std::uint8_t* frame, std::uint32_t length) 
       break;
     case wire::ipproto::icmpv6: {
       const std::size_t end = wire::ipv6_header_size + ip->payload_length();
-      if (end < std::size_t{out.upper_offset} + wire::icmpv6_header_size) return out;  // malformed
+      if (end < std::size_t{out.upper_offset} + wire::icmpv6_header_size) return;  // malformed
       out.icmp_type = frame[wire::ethernet_header_size + out.upper_offset];
       out.kind = out.icmp_type >= wire::icmpv6_type::router_solicitation &&
                          out.icmp_type <= wire::icmpv6_type::redirect
@@ -61,7 +67,6 @@ ClassifiedFrame classify_frame(const std::uint8_t* frame, std::uint32_t length) 
     default:
       out.kind = FrameKind::other_ipv6;
   }
-  return out;
 }
 
 bool is_link_scope(const std::uint8_t* a) noexcept {

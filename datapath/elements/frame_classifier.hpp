@@ -35,6 +35,10 @@ struct ClassifiedFrame {
 
 // `frame` is the whole Ethernet frame (contiguous).
 [[nodiscard]] ClassifiedFrame classify_frame(const std::uint8_t* frame, std::uint32_t length) noexcept;
+// The same, written into `out`: the pipelines keep a chunk's classes in an
+// array, and assigning a returned struct copies it with wider loads than the
+// stores that built it, which stalls store-to-load forwarding per packet.
+void classify_frame(const std::uint8_t* frame, std::uint32_t length, ClassifiedFrame& out) noexcept;
 
 // A link-local or loopback unicast address, or a multicast group of
 // interface-, link- or reserved scope: none of them may cross the tunnel.

@@ -27,14 +27,7 @@ constexpr auto at = DatapathPort::uplink;
 
 enum class Route : std::uint8_t { drop_malformed, not_for_us, to_ha, tunnel, home_address };
 
-void count_encapsulated(WorkerContext& ctx, const TunnelRecord& record,
-                        std::uint16_t inner_length) noexcept {
-  BindingCounters& binding = ctx.table->counters(ctx.reader, record.slot);
-  ++binding.encapsulated_packets;
-  binding.encapsulated_bytes += inner_length;
-}
-
-void from_tunnel(WorkerContext& ctx, const HomeAgentSettings& settings, rte_mbuf* m,
+void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings, rte_mbuf* m,
                  std::uint16_t key, const TunnelFrame& tunnel, const TunnelRecord* const* records,
                  const EthernetRewrite& to_router) noexcept {
   if (key == 2 * pipeline_detail::chunk) {
@@ -60,26 +53,24 @@ void from_tunnel(WorkerContext& ctx, const HomeAgentSettings& settings, rte_mbuf
     return;
   }
   const std::uint16_t inner_length = strip_tunnel_header(m, tunnel, to_router);
-  BindingCounters& binding = ctx.table->counters(ctx.reader, source->slot);
-  ++binding.decapsulated_packets;
-  binding.decapsulated_bytes += inner_length;
+  tally.decapsulated(ctx, source->slot, inner_length);
   if (destination == nullptr) {
     forward(ctx, at, at, m, Disposition::decapsulated);
     return;
   }
   // Two away guests talking: straight back into the destination's tunnel,
   // instead of a round trip through the home router.
-  const ClassifiedFrame inner =
-      classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+  ClassifiedFrame inner;
+  classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), inner);
   if (inner.kind < FrameKind::mobility) {
     drop(ctx, at, m, Disposition::drop_tunnel_malformed);
     return;
   }
-  const auto outcome = encapsulate_frame(m, inner, destination->outer, settings.tunnel,
-                                         settings.mtu, to_router);
+  EncapsulationOutcome outcome;
+  encapsulate_frame(m, inner, destination->outer, settings.tunnel, settings.mtu, to_router, outcome);
   switch (outcome.result) {
     case EncapsulationResult::encapsulated:
-      count_encapsulated(ctx, *destination, outcome.inner_length);
+      tally.encapsulated(ctx, destination->slot, outcome.inner_length);
       forward(ctx, at, at, m, Disposition::encapsulated);
       return;
     case EncapsulationResult::hop_limit_exhausted:
@@ -101,7 +92,8 @@ void from_tunnel(WorkerContext& ctx, const HomeAgentSettings& settings, rte_mbuf
   }
 }
 
-void to_home_address(WorkerContext& ctx, const HomeAgentSettings& settings, TokenBucket& bucket,
+void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings,
+                     TokenBucket& bucket,
                      rte_mbuf* m, const ClassifiedFrame& frame_class, const TunnelRecord* record,
                      const EthernetRewrite& to_router) noexcept {
   if (record == nullptr) {
@@ -122,11 +114,12 @@ void to_home_address(WorkerContext& ctx, const HomeAgentSettings& settings, Toke
   }
   // Sender's MAC, read before encapsulation rewrites the header.
   const auto sender_mac = wire::MacAddr::from_bytes(rte_pktmbuf_mtod(m, const std::uint8_t*) + 6);
-  const auto outcome =
-      encapsulate_frame(m, frame_class, record->outer, settings.tunnel, settings.mtu, to_router);
+  EncapsulationOutcome outcome;
+  encapsulate_frame(m, frame_class, record->outer, settings.tunnel, settings.mtu, to_router,
+                    outcome);
   switch (outcome.result) {
     case EncapsulationResult::encapsulated:
-      count_encapsulated(ctx, *record, outcome.inner_length);
+      tally.encapsulated(ctx, record->slot, outcome.inner_length);
       forward(ctx, at, at, m, Disposition::encapsulated);
       return;
     case EncapsulationResult::hop_limit_exhausted:
@@ -158,6 +151,7 @@ void to_home_address(WorkerContext& ctx, const HomeAgentSettings& settings, Toke
 void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_t n) noexcept {
   count_rx(ctx, at, pkts, n);
   const EthernetRewrite to_router{&settings_.router_mac, &settings_.port_mac};
+  BindingTally tally;
 
   for (std::uint16_t base = 0; base < n; base += chunk) {
     const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
@@ -179,7 +173,7 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         continue;
       }
       ClassifiedFrame& frame_class = classes[i];
-      frame_class = classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+      classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), frame_class);
       switch (frame_class.kind) {
         case FrameKind::truncated_ethernet:
         case FrameKind::malformed_ipv6:
@@ -211,7 +205,10 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
       }
     }
     const TunnelRecord* records[2 * chunk];
-    if (key_count != 0) ctx.table->lookup_tunnels(keys, key_count, records);
+    if (key_count != 0) {
+      ctx.table->lookup_tunnels(keys, key_count, records);
+      prefetch_bindings(ctx, records, key_count);
+    }
 
     for (std::uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = burst[i];
@@ -233,14 +230,15 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
             drop(ctx, at, m, Disposition::drop_not_for_us);
           continue;
         case Route::tunnel:
-          from_tunnel(ctx, settings_, m, key_of[i], tunnels[i], records, to_router);
+          from_tunnel(ctx, tally, settings_, m, key_of[i], tunnels[i], records, to_router);
           continue;
         case Route::home_address:
-          to_home_address(ctx, settings_, state_->packet_too_big, m, frame_class,
+          to_home_address(ctx, tally, settings_, state_->packet_too_big, m, frame_class,
                           records[key_of[i]], to_router);
           continue;
       }
     }
+    tally.apply();
   }
 }
 

@@ -62,6 +62,10 @@ struct HostPipeline::State {
     return &state;
   }
 
+  void prefetch_guest_state(const GuestRecord& record) const noexcept {
+    if (record.slot < capacity) rte_prefetch0(&guests[record.slot]);
+  }
+
   bool running_here(const GuestRecord& record) noexcept {
     if (record.resumed) return true;
     const GuestCoreState* state = guest_state(record);
@@ -98,6 +102,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
   count_rx(ctx, at, pkts, n);
   const std::uint64_t report_interval = ms_to_tsc(ctx, settings_.liveness_interval_ms);
   HoldQueues& holds = state_->holds(ctx);
+  BindingTally tally;
 
   for (std::uint16_t base = 0; base < n; base += chunk) {
     const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
@@ -114,6 +119,9 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       macs[i] = whole ? rte_pktmbuf_mtod(burst[i], const std::uint8_t*) + 6 : no_mac;
     }
     ctx.table->lookup_guests_by_mac(macs, count, records);
+    prefetch_bindings(ctx, records, count);
+    for (std::uint16_t i = 0; i < count; ++i)
+      if (records[i] != nullptr) state_->prefetch_guest_state(*records[i]);
 
     for (std::uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = burst[i];
@@ -152,7 +160,8 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         continue;
       }
 
-      const ClassifiedFrame frame_class = classify_frame(frame, length);
+      ClassifiedFrame frame_class;
+      classify_frame(frame, length, frame_class);
       switch (frame_class.kind) {
         case FrameKind::truncated_ethernet:
         case FrameKind::malformed_ipv6:
@@ -186,17 +195,14 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         drop(ctx, at, m, Disposition::drop_ingress_filter);
         continue;
       }
-      const auto outcome =
-          encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
-                            {&settings_.next_hop_mac, &settings_.uplink_mac});
+      EncapsulationOutcome outcome;
+      encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
+                        {&settings_.next_hop_mac, &settings_.uplink_mac}, outcome);
       switch (outcome.result) {
-        case EncapsulationResult::encapsulated: {
-          BindingCounters& binding = ctx.table->counters(ctx.reader, record->slot);
-          ++binding.encapsulated_packets;
-          binding.encapsulated_bytes += outcome.inner_length;
+        case EncapsulationResult::encapsulated:
+          tally.encapsulated(ctx, record->slot, outcome.inner_length);
           forward(ctx, at, DatapathPort::uplink, m, Disposition::encapsulated);
           break;
-        }
         case EncapsulationResult::hop_limit_exhausted:
           drop(ctx, at, m, Disposition::drop_hop_limit);
           break;
@@ -222,6 +228,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           break;
       }
     }
+    tally.apply();
   }
 }
 
@@ -229,6 +236,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
   constexpr auto at = DatapathPort::uplink;
   count_rx(ctx, at, pkts, n);
   HoldQueues& holds = state_->holds(ctx);
+  BindingTally tally;
 
   for (std::uint16_t base = 0; base < n; base += chunk) {
     const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
@@ -247,7 +255,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         classes[i] = ClassifiedFrame{};  // truncated_ethernet: dropped as malformed
         continue;
       }
-      classes[i] = classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m));
+      classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), classes[i]);
       if (classes[i].kind != FrameKind::ip6ip6 ||
           !same_address(classes[i].ip.dst_bytes(), settings_.care_of_address))
         continue;
@@ -261,7 +269,12 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       }
     }
     const GuestRecord* records[chunk];
-    if (key_count != 0) ctx.table->lookup_guests_by_home_address(keys, key_count, records);
+    if (key_count != 0) {
+      ctx.table->lookup_guests_by_home_address(keys, key_count, records);
+      prefetch_bindings(ctx, records, key_count);
+      for (unsigned k = 0; k < key_count; ++k)
+        if (records[k] != nullptr) state_->prefetch_guest_state(*records[k]);
+    }
 
     for (std::uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = burst[i];
@@ -291,9 +304,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         }
         const std::uint16_t inner_length =
             strip_tunnel_header(m, tunnel, {&record->mac, &record->router_mac});
-        BindingCounters& binding = ctx.table->counters(ctx.reader, record->slot);
-        ++binding.decapsulated_packets;
-        binding.decapsulated_bytes += inner_length;
+        tally.decapsulated(ctx, record->slot, inner_length);
         if (state_->running_here(*record)) {
           // Anything still held for the guest goes first, keeping order.
           release_held(ctx, holds, *record);
@@ -327,6 +338,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       }
       forward(ctx, at, DatapathPort::guests, m, Disposition::passed);
     }
+    tally.apply();
   }
 }
 

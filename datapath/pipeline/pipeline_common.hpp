@@ -101,6 +101,60 @@ inline bool contiguous(rte_mbuf* m) noexcept {
   return rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_linearize(m) == 0;
 }
 
+// After a chunk's bulk lookup: start every record's lines, then (once the
+// slots arrive) every binding's counters, so the chunk waits for memory a
+// couple of times instead of twice per packet.
+template <class Record>
+inline void prefetch_bindings(const WorkerContext& ctx, const Record* const* records,
+                              unsigned n) noexcept {
+  for (unsigned k = 0; k < n; ++k) prefetch_record(records[k]);
+  for (unsigned k = 0; k < n; ++k)
+    if (records[k] != nullptr) ctx.table->prefetch_counters(ctx.reader, records[k]->slot);
+}
+
+// Per-binding counter updates of one chunk, applied after the chunk's
+// packets are done: the counters were only prefetched when the chunk's
+// records arrived, and touching them per packet would wait for that load
+// right away instead of behind the rest of the chunk's work.
+class BindingTally {
+ public:
+  void encapsulated(WorkerContext& ctx, std::uint32_t slot, std::uint16_t bytes) noexcept {
+    add(ctx, slot, bytes, true);
+  }
+  void decapsulated(WorkerContext& ctx, std::uint32_t slot, std::uint16_t bytes) noexcept {
+    add(ctx, slot, bytes, false);
+  }
+  void apply() noexcept {
+    for (unsigned i = 0; i < count_; ++i) {
+      BindingCounters& binding = *entries_[i].counters;
+      if (entries_[i].encapsulated) {
+        ++binding.encapsulated_packets;
+        binding.encapsulated_bytes += entries_[i].bytes;
+      } else {
+        ++binding.decapsulated_packets;
+        binding.decapsulated_bytes += entries_[i].bytes;
+      }
+    }
+    count_ = 0;
+  }
+
+ private:
+  // A packet counts at most twice (decapsulated, then encapsulated again).
+  static constexpr unsigned capacity = 2 * chunk;
+  struct Entry {
+    BindingCounters* counters;
+    std::uint16_t bytes;
+    bool encapsulated;
+  };
+  void add(WorkerContext& ctx, std::uint32_t slot, std::uint16_t bytes, bool encapsulated) noexcept {
+    if (count_ == capacity) [[unlikely]] apply();
+    // Only the address now; the load waits until apply().
+    entries_[count_++] = Entry{&ctx.table->counters(ctx.reader, slot), bytes, encapsulated};
+  }
+  Entry entries_[capacity];
+  unsigned count_ = 0;
+};
+
 inline void prefetch_ahead(rte_mbuf* const* pkts, std::uint16_t i, std::uint16_t n) noexcept {
   if (i + 3 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void*));
 }

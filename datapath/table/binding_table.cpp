@@ -223,7 +223,10 @@ bool indexed_by_home_address(const Ip6Addr& home_address) noexcept {
 }  // namespace
 
 BindingTable::BindingTable(const BindingTableLimits& limits, const Ip6Addr& home_agent_address)
-    : impl_(std::make_unique<Impl>(limits, home_agent_address, next_table_serial.fetch_add(1))) {}
+    : impl_(std::make_unique<Impl>(limits, home_agent_address, next_table_serial.fetch_add(1))),
+      counters_(impl_->counters.data()),
+      slot_capacity_(impl_->slots.capacity()),
+      max_readers_(impl_->limits.max_readers) {}
 
 BindingTable::~BindingTable() = default;
 
@@ -427,16 +430,9 @@ void BindingTable::lookup_guests_by_home_address(const std::uint8_t* const* home
   impl_->guests_by_home_address.find_bulk(home_addresses, n, out);
 }
 
-BindingCounters& BindingTable::counters(unsigned reader, std::uint32_t slot) noexcept {
-  Impl& t = *impl_;
-  if (reader >= t.limits.max_readers || slot >= t.slots.capacity()) [[unlikely]] {
-    // A caller bug must not scribble over another binding's counters.
-    thread_local BindingCounters discarded;
-    return discarded;
-  }
-  return t.counter(reader, slot);
+BindingCounters& BindingTable::discarded_counters() noexcept {
+  thread_local BindingCounters discarded;
+  return discarded;
 }
-
-std::uint32_t BindingTable::slot_capacity() const noexcept { return impl_->slots.capacity(); }
 
 }  // namespace roam6::datapath

@@ -1,41 +1,42 @@
 #pragma once
-// A fixed-size array of trivially copyable objects, zero-filled, from calloc.
-// Large callocs come straight from mmap, so pages nobody writes stay
-// untouched: a table sized for a million bindings and eight cores costs
-// address space, not memory, until the bindings exist.
+// A fixed-size array of trivially copyable objects, zero-filled, from
+// ZeroedMemory (table_memory.hpp): on the EAL's hugepages when it has them,
+// otherwise an anonymous mapping that costs nothing until written.
 
 #include <cstddef>
-#include <cstdlib>
-#include <memory>
 #include <new>
 #include <type_traits>
+
+#include "datapath/table/table_memory.hpp"
 
 namespace roam6::datapath {
 
 template <class T>
 class ZeroedArray {
   static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
-                "calloc'ed storage only holds implicit-lifetime objects");
+                "zero-filled storage only holds implicit-lifetime objects");
+  static_assert(alignof(T) <= 64, "ZeroedMemory aligns to a cache line at least");
 
  public:
   ZeroedArray() = default;
   // Throws std::bad_alloc.
   explicit ZeroedArray(std::size_t size)
-      : data_(static_cast<T*>(std::calloc(size == 0 ? 1 : size, sizeof(T)))), size_(size) {
-    if (!data_) throw std::bad_alloc();
-  }
+      : memory_(bytes_for(size)), size_(size) {}
 
-  [[nodiscard]] T& operator[](std::size_t i) noexcept { return data_.get()[i]; }
-  [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return data_.get()[i]; }
-  [[nodiscard]] T* data() noexcept { return data_.get(); }
-  [[nodiscard]] const T* data() const noexcept { return data_.get(); }
+  [[nodiscard]] T& operator[](std::size_t i) noexcept { return data()[i]; }
+  [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return data()[i]; }
+  [[nodiscard]] T* data() noexcept { return static_cast<T*>(memory_.data()); }
+  [[nodiscard]] const T* data() const noexcept { return static_cast<const T*>(memory_.data()); }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool on_eal_hugepages() const noexcept { return memory_.from_eal(); }
 
  private:
-  struct Free {
-    void operator()(T* p) const noexcept { std::free(p); }
-  };
-  std::unique_ptr<T, Free> data_;
+  static std::size_t bytes_for(std::size_t size) {
+    if (size > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_alloc();
+    return sizeof(T) * (size == 0 ? 1 : size);
+  }
+
+  ZeroedMemory memory_;
   std::size_t size_ = 0;
 };
 
