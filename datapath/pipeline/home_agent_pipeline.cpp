@@ -40,16 +40,8 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
     drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
     return;
   }
-  if (!same_address(tunnel.outer_src, source->care_of_address)) {
-    drop(ctx, at, m, Disposition::drop_tunnel_wrong_source);
-    return;
-  }
-  if (is_link_scope(tunnel.inner.dst_bytes())) {
-    drop(ctx, at, m, Disposition::drop_link_scope);
-    return;
-  }
-  if (ecn_forbids_decapsulation(tunnel)) {
-    drop(ctx, at, m, Disposition::drop_ecn_congestion);
+  if (const auto refusal = refuse_tunnel_exit(tunnel, source->care_of_address)) {
+    drop(ctx, at, m, *refusal);
     return;
   }
   const std::uint16_t inner_length = strip_tunnel_header(m, tunnel, to_router);

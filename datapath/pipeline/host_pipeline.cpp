@@ -290,16 +290,8 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
           continue;
         }
-        if (!same_address(tunnel.outer_src, record->home_agent)) {
-          drop(ctx, at, m, Disposition::drop_tunnel_wrong_source);
-          continue;
-        }
-        if (is_link_scope(tunnel.inner.src_bytes())) {
-          drop(ctx, at, m, Disposition::drop_link_scope);
-          continue;
-        }
-        if (ecn_forbids_decapsulation(tunnel)) {
-          drop(ctx, at, m, Disposition::drop_ecn_congestion);
+        if (const auto refusal = refuse_tunnel_exit(tunnel, record->home_agent)) {
+          drop(ctx, at, m, *refusal);
           continue;
         }
         const std::uint16_t inner_length =

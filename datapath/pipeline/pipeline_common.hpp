@@ -6,8 +6,11 @@
 #include <rte_prefetch.h>
 
 #include <cstdint>
+#include <optional>
 
 #include "datapath/elements/datapath_counters.hpp"
+#include "datapath/elements/decapsulator.hpp"
+#include "datapath/elements/frame_classifier.hpp"
 #include "datapath/elements/packet_too_big.hpp"
 #include "datapath/elements/punt_queue.hpp"
 #include "datapath/pipeline/worker_context.hpp"
@@ -154,6 +157,19 @@ class BindingTally {
   Entry entries_[capacity];
   unsigned count_ = 0;
 };
+
+// Why a tunnel packet may not leave the tunnel at this exit, or nullopt. The
+// binding was found by one inner address; `peer` is the only outer source
+// it may come from. A link-scope inner address must never cross a tunnel,
+// and RFC 6040 forbids delivering a Not-ECT packet that met congestion.
+inline std::optional<Disposition> refuse_tunnel_exit(const TunnelFrame& tunnel,
+                                                     const wire::Ip6Addr& peer) noexcept {
+  if (!same_address(tunnel.outer_src, peer)) return Disposition::drop_tunnel_wrong_source;
+  if (is_link_scope(tunnel.inner.src_bytes()) || is_link_scope(tunnel.inner.dst_bytes()))
+    return Disposition::drop_link_scope;
+  if (ecn_forbids_decapsulation(tunnel)) return Disposition::drop_ecn_congestion;
+  return std::nullopt;
+}
 
 inline void prefetch_ahead(rte_mbuf* const* pkts, std::uint16_t i, std::uint16_t n) noexcept {
   if (i + 3 < n) rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void*));
