@@ -60,28 +60,17 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
   }
   EncapsulationOutcome outcome;
   encapsulate_frame(m, inner, destination->outer, settings.tunnel, settings.mtu, to_router, outcome);
-  switch (outcome.result) {
-    case EncapsulationResult::encapsulated:
-      tally.encapsulated(ctx, destination->slot, outcome.inner_length);
-      forward(ctx, at, at, m, Disposition::encapsulated);
-      return;
-    case EncapsulationResult::hop_limit_exhausted:
-      drop(ctx, at, m, Disposition::drop_hop_limit);
-      return;
-    case EncapsulationResult::too_big:
-    case EncapsulationResult::needs_fragmentation:
-      // The sender is behind another tunnel; an error to it would have to be
-      // tunnelled too. Both tunnels share one MTU, so this takes an inner
-      // Tunnel Encapsulation Limit option to happen at all.
-      drop(ctx, at, m, Disposition::drop_too_big);
-      return;
-    case EncapsulationResult::no_headroom:
-      drop(ctx, at, m, Disposition::drop_no_mbuf);
-      return;
-    case EncapsulationResult::malformed:
-      drop(ctx, at, m, Disposition::drop_tunnel_malformed);
-      return;
+  if (outcome.result == EncapsulationResult::encapsulated) {
+    tally.encapsulated(ctx, destination->slot, outcome.inner_length);
+    forward(ctx, at, at, m, Disposition::encapsulated);
+    return;
   }
+  // Too big: the sender is behind another tunnel, and an error to it would
+  // have to be tunnelled too. Both tunnels share one MTU, so this takes an
+  // inner Tunnel Encapsulation Limit option to happen at all.
+  drop(ctx, at, m,
+       outcome.result == EncapsulationResult::malformed ? Disposition::drop_tunnel_malformed
+                                                        : encapsulation_refusal(outcome.result));
 }
 
 void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings,
@@ -109,33 +98,21 @@ void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
   EncapsulationOutcome outcome;
   encapsulate_frame(m, frame_class, record->outer, settings.tunnel, settings.mtu, to_router,
                     outcome);
-  switch (outcome.result) {
-    case EncapsulationResult::encapsulated:
-      tally.encapsulated(ctx, record->slot, outcome.inner_length);
-      forward(ctx, at, at, m, Disposition::encapsulated);
-      return;
-    case EncapsulationResult::hop_limit_exhausted:
-      drop(ctx, at, m, Disposition::drop_hop_limit);
-      return;
-    case EncapsulationResult::too_big: {
-      PacketTooBigAddressing to;
-      to.ethernet_dst = sender_mac;
-      to.ethernet_src = settings.port_mac;
-      to.src = settings.address;
-      to.dst = frame_class.ip.src();
-      refuse_too_big(ctx, at, at, m, bucket, to, outcome.packet_too_big_mtu);
-      return;
-    }
-    case EncapsulationResult::needs_fragmentation:
-      drop(ctx, at, m, Disposition::drop_too_big);
-      return;
-    case EncapsulationResult::no_headroom:
-      drop(ctx, at, m, Disposition::drop_no_mbuf);
-      return;
-    case EncapsulationResult::malformed:
-      drop(ctx, at, m, Disposition::drop_malformed);
-      return;
+  if (outcome.result == EncapsulationResult::encapsulated) {
+    tally.encapsulated(ctx, record->slot, outcome.inner_length);
+    forward(ctx, at, at, m, Disposition::encapsulated);
+    return;
   }
+  if (outcome.result == EncapsulationResult::too_big) {
+    PacketTooBigAddressing to;
+    to.ethernet_dst = sender_mac;
+    to.ethernet_src = settings.port_mac;
+    to.src = settings.address;
+    to.dst = frame_class.ip.src();
+    refuse_too_big(ctx, at, at, m, bucket, to, outcome.packet_too_big_mtu);
+    return;
+  }
+  drop(ctx, at, m, encapsulation_refusal(outcome.result));
 }
 
 }  // namespace

@@ -198,34 +198,20 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       EncapsulationOutcome outcome;
       encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
                         {&settings_.next_hop_mac, &settings_.uplink_mac}, outcome);
-      switch (outcome.result) {
-        case EncapsulationResult::encapsulated:
-          tally.encapsulated(ctx, record->slot, outcome.inner_length);
-          forward(ctx, at, DatapathPort::uplink, m, Disposition::encapsulated);
-          break;
-        case EncapsulationResult::hop_limit_exhausted:
-          drop(ctx, at, m, Disposition::drop_hop_limit);
-          break;
-        case EncapsulationResult::too_big: {
-          // From the home router as the guest knows it, back to the guest.
-          PacketTooBigAddressing to;
-          to.ethernet_dst = record->mac;
-          to.ethernet_src = record->router_mac;
-          to.src = record->router_link_local;
-          to.dst = ip.src();
-          refuse_too_big(ctx, at, DatapathPort::guests, m, state_->packet_too_big, to,
-                         outcome.packet_too_big_mtu);
-          break;
-        }
-        case EncapsulationResult::needs_fragmentation:
-          drop(ctx, at, m, Disposition::drop_too_big);
-          break;
-        case EncapsulationResult::no_headroom:
-          drop(ctx, at, m, Disposition::drop_no_mbuf);
-          break;
-        case EncapsulationResult::malformed:
-          drop(ctx, at, m, Disposition::drop_malformed);
-          break;
+      if (outcome.result == EncapsulationResult::encapsulated) {
+        tally.encapsulated(ctx, record->slot, outcome.inner_length);
+        forward(ctx, at, DatapathPort::uplink, m, Disposition::encapsulated);
+      } else if (outcome.result == EncapsulationResult::too_big) {
+        // From the home router as the guest knows it, back to the guest.
+        PacketTooBigAddressing to;
+        to.ethernet_dst = record->mac;
+        to.ethernet_src = record->router_mac;
+        to.src = record->router_link_local;
+        to.dst = ip.src();
+        refuse_too_big(ctx, at, DatapathPort::guests, m, state_->packet_too_big, to,
+                       outcome.packet_too_big_mtu);
+      } else {
+        drop(ctx, at, m, encapsulation_refusal(outcome.result));
       }
     }
     tally.apply();

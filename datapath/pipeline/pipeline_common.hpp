@@ -10,6 +10,7 @@
 
 #include "datapath/elements/datapath_counters.hpp"
 #include "datapath/elements/decapsulator.hpp"
+#include "datapath/elements/encapsulator.hpp"
 #include "datapath/elements/frame_classifier.hpp"
 #include "datapath/elements/packet_too_big.hpp"
 #include "datapath/elements/punt_queue.hpp"
@@ -157,6 +158,20 @@ class BindingTally {
   Entry entries_[capacity];
   unsigned count_ = 0;
 };
+
+// The drop reason for a packet encapsulate_frame refused (anything but
+// encapsulated; too_big is drop_too_big when no Packet Too Big is sent).
+inline Disposition encapsulation_refusal(EncapsulationResult result) noexcept {
+  switch (result) {
+    case EncapsulationResult::hop_limit_exhausted: return Disposition::drop_hop_limit;
+    case EncapsulationResult::too_big:
+    case EncapsulationResult::needs_fragmentation: return Disposition::drop_too_big;
+    case EncapsulationResult::no_headroom: return Disposition::drop_no_mbuf;
+    case EncapsulationResult::encapsulated:
+    case EncapsulationResult::malformed: break;
+  }
+  return Disposition::drop_malformed;
+}
 
 // Why a tunnel packet may not leave the tunnel at this exit, or nullopt. The
 // binding was found by one inner address; `peer` is the only outer source
