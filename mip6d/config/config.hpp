@@ -61,6 +61,8 @@ inline constexpr std::size_t min_secret_bytes = 16;
 // captured BU be replayed for longer.
 inline constexpr std::chrono::seconds min_replay_window{1};
 inline constexpr std::chrono::seconds max_replay_window{300};
+inline constexpr std::int64_t min_replay_memory_limit = 1024;
+inline constexpr std::int64_t max_replay_memory_limit = 16 * 1048576;
 }  // namespace limits
 
 // A shared secret between hosts and a Home Agent, named by its Mobility SPI
@@ -106,6 +108,9 @@ struct HomeAgentConfig {
   std::string database = "/var/lib/roam6/bindings.sqlite";
   // RFC 4285 replay protection: accepted clock difference for timestamps.
   std::chrono::seconds replay_window{7};
+  // Replay records kept at most (home addresses and mobile node identities
+  // accepted within the last window); see home_agent/replay_memory.hpp.
+  std::size_t replay_memory_limit = 1048576;
   bool durable_sync = false;  // true: fsync every commit (power-loss safe)
 };
 

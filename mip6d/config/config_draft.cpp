@@ -55,6 +55,7 @@ HomeAgentConfig to_home_agent(HomeAgentDraft&& d) {
   assign_if_set(ha.max_lifetime, d.max_lifetime, to_seconds);
   assign_if_set(ha.database, d.database);
   assign_if_set(ha.replay_window, d.replay_window, to_seconds);
+  assign_if_set(ha.replay_memory_limit, d.replay_memory_limit, [](std::int64_t v) { return static_cast<std::size_t>(v); });
   assign_if_set(ha.durable_sync, d.durable_sync);
   return ha;
 }

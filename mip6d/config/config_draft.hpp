@@ -52,6 +52,7 @@ struct HomeAgentDraft {
   Field<std::int64_t> max_lifetime;
   Field<std::string> database;
   Field<std::int64_t> replay_window;
+  Field<std::int64_t> replay_memory_limit;
   Field<bool> durable_sync;
 };
 

@@ -194,6 +194,8 @@ HomeAgentDraft read_home_agent(TableReader& t) {
   d.database = t.string("database", kOptional);
   d.replay_window = t.integer("replay_window", kOptional, limits::min_replay_window.count(),
                               limits::max_replay_window.count());
+  d.replay_memory_limit = t.integer("replay_memory_limit", kOptional, limits::min_replay_memory_limit,
+                                    limits::max_replay_memory_limit);
   d.durable_sync = t.boolean("durable_sync", kOptional);
   t.report_unknown_keys();
   return d;

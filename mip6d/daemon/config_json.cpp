@@ -48,6 +48,7 @@ json home_agent_json(const HomeAgentConfig& ha) {
           {"max_lifetime", ha.max_lifetime.count()},
           {"database", ha.database},
           {"replay_window", ha.replay_window.count()},
+          {"replay_memory_limit", ha.replay_memory_limit},
           {"durable_sync", ha.durable_sync}};
 }
 

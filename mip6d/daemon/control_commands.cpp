@@ -208,7 +208,7 @@ void register_home_agent_commands(control::CommandRegistry& registry, const ha::
                [&agent, extend = std::move(extend_stats)](const json& args) -> json {
                  control::parse_no_args(args);
                  return with_extensions(
-                     home_agent_stats_json(agent.counters(), agent.bindings().size()), extend);
+                     home_agent_stats_json(agent.counters(), agent.bindings().size(), agent.replay_memory()), extend);
                });
 }
 

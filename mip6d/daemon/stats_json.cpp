@@ -22,7 +22,7 @@ json refused_by_status_json(const std::array<std::uint64_t, 256>& refused) {
   return out;
 }
 
-json home_agent_stats_json(const ha::HomeAgentCounters& c, std::size_t bindings) {
+json home_agent_stats_json(const ha::HomeAgentCounters& c, std::size_t bindings, const ha::ReplayMemory& replay) {
   return {
       {"frames", {{"received", c.frames_received},
                   {"not_for_us", c.frames_not_for_us},
@@ -35,8 +35,7 @@ json home_agent_stats_json(const ha::HomeAgentCounters& c, std::size_t bindings)
               {"accepted", c.bu_accepted},
               {"refused", c.bu_refused},
               {"refused_by_status", refused_by_status_json(c.refused_by_status)},
-              {"dropped", signalling_drops_json(c.bu_dropped)},
-              {"dropped_by_policy", c.bu_dropped_by_policy}}},
+              {"dropped", signalling_drops_json(c.bu_dropped)}}},
       {"bindings", {{"current", bindings},
                     {"created", c.bindings_created},
                     {"refreshed", c.bindings_refreshed},
@@ -44,6 +43,13 @@ json home_agent_stats_json(const ha::HomeAgentCounters& c, std::size_t bindings)
                     {"deleted", c.bindings_deleted},
                     {"expired", c.bindings_expired},
                     {"restored", c.bindings_restored}}},
+      {"replay", {{"records", replay.size()},
+                  {"limit", replay.capacity()},
+                  {"floor_active", replay.floor() != 0 ? 1 : 0},
+                  {"evictions", replay.evictions()},
+                  {"refused", c.replay_refused},
+                  {"restored", c.replay_records_restored},
+                  {"expired", c.replay_records_expired}}},
       {"ba", {{"sent", c.ba_sent}}},
       {"be", {{"sent", c.be_sent}}},
       {"nd", {{"ns_answered", c.ns_answered}, {"na_announced", c.na_announced}}},

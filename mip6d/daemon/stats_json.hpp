@@ -21,7 +21,8 @@
 namespace roam6::mip6d::daemon {
 
 // `bindings` is the binding cache's current size (bindings.current).
-nlohmann::json home_agent_stats_json(const ha::HomeAgentCounters& counters, std::size_t bindings);
+nlohmann::json home_agent_stats_json(const ha::HomeAgentCounters& counters, std::size_t bindings,
+                                     const ha::ReplayMemory& replay);
 
 // `guests` is the number of guests the host agent knows (guests.current).
 nlohmann::json host_stats_json(const host::HostCounters& counters, std::size_t guests);

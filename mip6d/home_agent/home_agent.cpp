@@ -19,6 +19,10 @@ namespace {
 // starts, RETRANS_TIMER apart.
 constexpr unsigned neighbour_advertisements = 3;
 constexpr Duration announcement_spacing = std::chrono::seconds(1);
+// How often replay records past their use leave memory and the store. They
+// do no harm meanwhile (an old record only refuses what the window refuses
+// anyway), so this only bounds the space they take.
+constexpr Duration replay_purge_interval = std::chrono::seconds(30);
 
 // The checksum of a Mobility Header the wire library returned no view for
 // because its type is unknown; `p.ip` and `p.chain` are set. RFC 6275 6.1.1
@@ -44,9 +48,11 @@ HomeAgent::HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, F
       log_(log),
       keys_(config.keys),
       registrar_(ha_, config.policy),
+      replay_(ha_.replay_memory_limit, ha_.replay_window),
       writer_(io),
       expiry_timer_(scheduler.make_timer([this] { on_expiry(); })),
-      announce_timer_(scheduler.make_timer([this] { on_announcement_timer(); })) {}
+      announce_timer_(scheduler.make_timer([this] { on_announcement_timer(); })),
+      replay_timer_(scheduler.make_timer([this] { on_replay_timer(); })) {}
 
 HomeAgent::~HomeAgent() = default;
 
@@ -65,11 +71,89 @@ void HomeAgent::start() {
     fib_.set_tunnel({s.home_address, s.care_of_address});
     ++counters_.bindings_restored;
   });
+  restore_replay_memory(wall);
   LogRecord(log_, LogLevel::info, "home_agent_started")
       .kv("address", ha_.address)
-      .kv("restored_bindings", counters_.bindings_restored);
+      .kv("restored_bindings", counters_.bindings_restored)
+      .kv("restored_replay_records", counters_.replay_records_restored);
   rearm_expiry();
+  replay_timer_->arm_at(now + replay_purge_interval);
   io_.set_handler([this](const ReceivedFrame& f) { on_frame(f); });
+}
+
+void HomeAgent::restore_replay_memory(WallTime wall) {
+  // What the store remembers, then every live binding's own last timestamp
+  // (a store written before the replay memory existed has only those).
+  store_.load_replay(wall, [&](const StoredReplayRecord& r) {
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(r.key.data());
+    if (r.key.size() == 1 && bytes[0] == replay_floor_key_byte) {
+      replay_.restore_floor(r.last_timestamp, wall);
+      return;
+    }
+    const auto key = ReplayKey::from_bytes({bytes, r.key.size()});
+    if (!key) {
+      LogRecord(log_, LogLevel::warning, "replay_record_skipped").kv("reason", "\"unknown key form\"");
+      return;
+    }
+    replay_.restore(*key, r.last_timestamp, r.sequence, wall);
+    ++counters_.replay_records_restored;
+  });
+  cache_.for_each([&](const wire::Ip6Addr& hoa, const Binding& b) {
+    replay_.restore(ReplayKey::for_home_address(hoa), b.last_timestamp, b.sequence, wall);
+  });
+}
+
+std::uint64_t HomeAgent::last_accepted(const ReceivedBindingUpdate& bu) const {
+  std::uint64_t last = replay_.last_accepted(ReplayKey::for_home_address(bu.home_address));
+  if (bu.mobile_node_identifier) {
+    last = std::max(last, replay_.last_accepted(ReplayKey::for_mobile_node(
+                              bu.mobile_node_identifier->front(),
+                              std::span(*bu.mobile_node_identifier).subspan(1))));
+  }
+  return last;
+}
+
+void HomeAgent::persist_replay(const ReplayKey& key) {
+  const ReplayRecord* r = replay_.find(key);
+  if (r == nullptr || store_batch_failed_) return;
+  store_.put_replay({key.to_bytes(), r->last_timestamp, r->sequence, r->forget_at});
+}
+
+void HomeAgent::remember_accepted(const ReceivedBindingUpdate& bu) {
+  // In the batch of the BU itself: the record is durable before the BA leaves.
+  // A batch that fails to commit leaves the record in memory only, which
+  // errs on the side of refusing.
+  begin_store_batch();
+  std::vector<ReplayKey> keys{ReplayKey::for_home_address(bu.home_address)};
+  if (bu.mobile_node_identifier)
+    keys.push_back(ReplayKey::for_mobile_node(bu.mobile_node_identifier->front(),
+                                              std::span(*bu.mobile_node_identifier).subspan(1)));
+  for (const ReplayKey& key : keys) {
+    const std::uint64_t floor_before = replay_.floor();
+    const auto evicted = replay_.remember(key, *bu.timestamp, bu.sequence);
+    persist_replay(key);
+    if (store_batch_failed_) continue;
+    for (const ReplayKey& gone : evicted) store_.erase_replay(gone.to_bytes());
+    if (replay_.floor() != floor_before) {
+      LogRecord(log_, LogLevel::warning, "replay_memory_full")
+          .kv("limit", replay_.capacity())
+          .kv("evicted", evicted.size())
+          .kv("detail", "\"oldest records folded into a timestamp floor; raise replay_memory_limit\"");
+      store_.put_replay({std::string(1, static_cast<char>(replay_floor_key_byte)), replay_.floor(), 0,
+                         replay_.floor_forget_at()});
+    }
+  }
+}
+
+void HomeAgent::on_replay_timer() {
+  const WallTime wall = scheduler_.wall_now();
+  const std::size_t gone = replay_.expire(wall);
+  counters_.replay_records_expired += gone;
+  if (gone != 0) {
+    begin_store_batch();
+    if (!store_batch_failed_) store_.purge_replay(wall);
+  }
+  replay_timer_->arm_at(scheduler_.now() + replay_purge_interval);
 }
 
 void HomeAgent::on_frame(const ReceivedFrame& frame) {
@@ -140,6 +224,26 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   ++counters_.bu_received;
   ReceivedBindingUpdate bu;
   const CheckResult check = check_binding_update(packet, keys_, bu);
+  // Before anything can answer (even a refusal of its authenticator): a BU
+  // naming an address no node may own gets no packet and binds nothing.
+  const bool addresses_known = check.ok() || check.drop == SignallingDrop::bad_authenticator ||
+                               check.drop == SignallingDrop::no_authentication ||
+                               check.drop == SignallingDrop::unknown_spi;
+  if (addresses_known) {
+    const Unanswerable u = unanswerable(bu.source, bu.home_address, bu.care_of_address);
+    if (u != Unanswerable::no) {
+      const SignallingDrop drop = u == Unanswerable::source         ? SignallingDrop::unusable_source
+                                  : u == Unanswerable::home_address ? SignallingDrop::unbindable_home_address
+                                                                    : SignallingDrop::unusable_care_of_address;
+      ++counters_.bu_dropped[static_cast<std::size_t>(drop)];
+      LogRecord(log_, LogLevel::info, "bu_dropped")
+          .kv("reason", name(drop))
+          .kv("source", bu.source)
+          .kv("hoa", bu.home_address)
+          .kv("coa", bu.care_of_address);
+      return;
+    }
+  }
   if (!check.ok()) {
     ++counters_.bu_dropped[static_cast<std::size_t>(check.drop)];
     LogRecord(log_, LogLevel::debug, "bu_dropped")
@@ -169,17 +273,11 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   request.key = bu.sa->key;
   request.timestamp = bu.timestamp;
   const Binding* existing = cache_.find(bu.home_address);
-  const RegistrationDecision decision = registrar_.decide(request, existing, scheduler_.wall_now());
+  const RegistrationDecision decision =
+      registrar_.decide(request, existing, last_accepted(bu), scheduler_.wall_now());
 
-  if (decision.silently_drop) {
-    ++counters_.bu_dropped_by_policy;
-    LogRecord(log_, LogLevel::info, "bu_dropped")
-        .kv("hoa", bu.home_address)
-        .kv("coa", bu.care_of_address)
-        .kv("reason", decision.reason);
-    return;
-  }
   if (decision.status >= 128) {
+    if (decision.replayed) ++counters_.replay_refused;
     ++counters_.bu_refused;
     ++counters_.refused_by_status[decision.status];
     LogRecord(log_, LogLevel::info, "bu_refused")
@@ -192,6 +290,7 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
     return;
   }
   ++counters_.bu_accepted;
+  remember_accepted(bu);
   apply(request, decision);
   if ((bu.flags & wire::bu_flag::acknowledge) != 0) queue_ack(from, bu, decision);
 }
@@ -263,7 +362,7 @@ void HomeAgent::queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUp
   // RFC 4285 6: echo the accepted timestamp; on an ID mismatch, tell the
   // host our own clock so it can resynchronise.
   if (d.status == wire::ba_status::mipv6_id_mismatch) {
-    ack.spec.timestamp = to_ntp_timestamp(scheduler_.wall_now());
+    ack.spec.timestamp = d.resync_timestamp != 0 ? d.resync_timestamp : to_ntp_timestamp(scheduler_.wall_now());
   } else {
     ack.spec.timestamp = bu.timestamp;
   }

@@ -18,6 +18,7 @@
 #include "mip6d/config/config.hpp"
 #include "mip6d/home_agent/binding_cache.hpp"
 #include "mip6d/home_agent/registrar.hpp"
+#include "mip6d/home_agent/replay_memory.hpp"
 #include "mip6d/io/forwarding_table.hpp"
 #include "mip6d/io/frame_writer.hpp"
 #include "mip6d/io/ipv6_frame.hpp"
@@ -41,7 +42,6 @@ struct HomeAgentCounters {
   std::uint64_t mh_ignored = 0;  // types a home agent does not act on
   std::uint64_t bu_received = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(SignallingDrop::count_)> bu_dropped{};
-  std::uint64_t bu_dropped_by_policy = 0;  // e.g. unusable care-of address
   std::uint64_t bu_accepted = 0;
   std::uint64_t bu_refused = 0;
   std::array<std::uint64_t, 256> refused_by_status{};
@@ -51,6 +51,9 @@ struct HomeAgentCounters {
   std::uint64_t bindings_deleted = 0;
   std::uint64_t bindings_expired = 0;
   std::uint64_t bindings_restored = 0;
+  std::uint64_t replay_refused = 0;          // 144 "not newer than the last accepted"
+  std::uint64_t replay_records_restored = 0;
+  std::uint64_t replay_records_expired = 0;
   std::uint64_t ba_sent = 0;
   std::uint64_t be_sent = 0;
   std::uint64_t ns_answered = 0;
@@ -72,6 +75,7 @@ class HomeAgent {
   void start();
 
   [[nodiscard]] const BindingCache& bindings() const noexcept { return cache_; }
+  [[nodiscard]] const ReplayMemory& replay_memory() const noexcept { return replay_; }
   [[nodiscard]] const HomeAgentCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const HomeAgentConfig& settings() const noexcept { return ha_; }
   // Remaining lifetime of a binding, for operators.
@@ -102,6 +106,11 @@ class HomeAgent {
                           const wire::Ip6Addr& hoa, std::uint8_t status);
 
   void apply(const RegistrationRequest& request, const RegistrationDecision& decision);
+  void remember_accepted(const ReceivedBindingUpdate& bu);
+  void persist_replay(const ReplayKey& key);
+  [[nodiscard]] std::uint64_t last_accepted(const ReceivedBindingUpdate& bu) const;
+  void restore_replay_memory(WallTime wall);
+  void on_replay_timer();
   void queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUpdate& bu,
                  const RegistrationDecision& decision);
   void begin_store_batch();
@@ -124,6 +133,7 @@ class HomeAgent {
   KeyRing keys_;
   Registrar registrar_;
   BindingCache cache_;
+  ReplayMemory replay_;
   FrameWriter writer_;
   HomeAgentCounters counters_;
 
@@ -134,6 +144,7 @@ class HomeAgent {
   std::vector<UndoRecord> undo_;
   std::unique_ptr<Timer> expiry_timer_;
   std::unique_ptr<Timer> announce_timer_;
+  std::unique_ptr<Timer> replay_timer_;
   std::deque<Announcement> announcements_;
 };
 

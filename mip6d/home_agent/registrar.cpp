@@ -47,28 +47,47 @@ RegistrationDecision refuse(std::uint8_t status, std::string_view reason, std::u
   return d;
 }
 
-bool usable_care_of(const wire::Ip6Addr& a) {
-  static const auto loopback = *wire::Ip6Addr::parse("::1");
-  return !a.is_unspecified() && !a.is_multicast() && !a.is_link_local() && a != loopback;
-}
-
 }  // namespace
 
+Unanswerable unanswerable(const wire::Ip6Addr& source, const wire::Ip6Addr& home_address,
+                          const wire::Ip6Addr& care_of_address) noexcept {
+  if (!source.is_global_unicast()) return Unanswerable::source;
+  if (!home_address.is_global_unicast()) return Unanswerable::home_address;
+  if (!care_of_address.is_global_unicast()) return Unanswerable::care_of_address;
+  return Unanswerable::no;
+}
+
+std::string_view Registrar::reserved_home_address(const wire::Ip6Addr& hoa) const {
+  if (hoa == ha_.address) return "home address is the Home Agent's own address";
+  for (const auto& p : ha_.home_prefixes) {
+    if (!p.contains(hoa)) continue;
+    if (p.is_subnet_router_anycast(hoa)) return "home address is the prefix's Subnet-Router anycast address";
+    if (p.is_reserved_subnet_anycast(hoa)) return "home address is a reserved subnet anycast address (RFC 2526)";
+  }
+  return {};
+}
+
 RegistrationDecision Registrar::decide(const RegistrationRequest& r, const Binding* existing,
-                                       WallTime now) const {
+                                       std::uint64_t last_accepted_timestamp, WallTime now) const {
   // RFC 4285 section 6: replay protection before anything else.
   if (!r.timestamp) return refuse(st::mipv6_mesg_id_required, "replay protection option missing", r.sequence);
-  const auto skew = ntp_distance(*r.timestamp, to_ntp_timestamp(now));
-  if (skew > ha_.replay_window) return refuse(st::mipv6_id_mismatch, "timestamp outside replay window", r.sequence);
-  // Timestamps come from each host's own clock, so they are compared only
-  // with the last one accepted from the same care-of address; a BU replayed
-  // from another address is stopped by its sequence number below.
-  if (existing && existing->care_of_address == r.care_of_address && *r.timestamp <= existing->last_timestamp)
-    return refuse(st::mipv6_id_mismatch, "timestamp not newer than last accepted", r.sequence);
-
-  if (!usable_care_of(r.care_of_address)) {
-    RegistrationDecision d = refuse(st::reason_unspecified, "care-of address not a routable unicast address", r.sequence);
-    d.silently_drop = true;
+  const std::uint64_t our_time = to_ntp_timestamp(now);
+  const auto skew = ntp_distance(*r.timestamp, our_time);
+  if (skew > ha_.replay_window) {
+    RegistrationDecision d = refuse(st::mipv6_id_mismatch, "timestamp outside replay window", r.sequence);
+    d.resync_timestamp = our_time;
+    return d;
+  }
+  // Newer than anything accepted for this home address, from any care-of
+  // address, binding or not: a BU captured and resent after a deregistration,
+  // an expiry, a restart or a move is refused. Hosts keep their clocks within
+  // the window of ours, and a host that is behind learns the number to beat
+  // from the refusal.
+  const std::uint64_t last = std::max(last_accepted_timestamp, existing ? existing->last_timestamp : 0);
+  if (*r.timestamp <= last) {
+    RegistrationDecision d = refuse(st::mipv6_id_mismatch, "timestamp not newer than last accepted", r.sequence);
+    d.resync_timestamp = std::max(our_time, last);
+    d.replayed = true;
     return d;
   }
   // This node is a Home Agent only; correspondent registrations need return
@@ -79,6 +98,10 @@ RegistrationDecision Registrar::decide(const RegistrationRequest& r, const Bindi
   if (std::none_of(ha_.home_prefixes.begin(), ha_.home_prefixes.end(),
                    [&](const auto& p) { return p.contains(r.home_address); }))
     return refuse(st::not_home_subnet, "home address outside the home prefixes", r.sequence);
+  // Inside the prefix but not a node's address: 129, not 132 (it is the home
+  // subnet; the operator's rules forbid it).
+  if (const auto why = reserved_home_address(r.home_address); !why.empty())
+    return refuse(st::administratively_prohibited, why, r.sequence);
   const bool deregistration = r.lifetime_seconds == 0 || r.care_of_address == r.home_address;
   if (r.key == nullptr || !authorised(*r.key, r.care_of_address, r.home_address))
     return refuse(st::administratively_prohibited, "policy does not allow this key, care-of address and home address", r.sequence);

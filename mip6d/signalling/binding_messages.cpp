@@ -35,6 +35,12 @@ std::string_view name(SignallingDrop d) noexcept {
     case SignallingDrop::no_authentication: return "no_authentication";
     case SignallingDrop::unknown_spi: return "unknown_spi";
     case SignallingDrop::bad_authenticator: return "bad_authenticator";
+    case SignallingDrop::unusable_source: return "unusable_source";
+    case SignallingDrop::unbindable_home_address: return "unbindable_home_address";
+    case SignallingDrop::unusable_care_of_address: return "unusable_care_of_address";
+    case SignallingDrop::not_from_home_agent: return "not_from_home_agent";
+    case SignallingDrop::no_replay_protection: return "no_replay_protection";
+    case SignallingDrop::replayed: return "replayed";
     case SignallingDrop::count_: break;
   }
   return "?";
@@ -114,6 +120,12 @@ CheckResult check_binding_update(const wire::MobilityPacket& packet, KeyRing& ke
   out.flags = bu->flags();
   out.lifetime_seconds = bu->lifetime_seconds();
   out.timestamp = options.replay_protection;
+  if (options.mobile_node_identifier) {
+    const auto& id = *options.mobile_node_identifier;
+    std::vector<std::uint8_t> bytes{id.subtype};
+    bytes.insert(bytes.end(), id.identifier.begin(), id.identifier.end());
+    out.mobile_node_identifier = std::move(bytes);
+  }
   // The authenticator binds the IPv6 source as the care-of address.
   return authenticate(packet, options, out.source, out.home_address, keys, out.sa);
 }

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "mip6d/signalling/key_ring.hpp"
 #include "roam6/wire/address.hpp"
@@ -61,6 +62,15 @@ enum class SignallingDrop : std::uint8_t {
   no_authentication,   // no MN-HA option: silently dropped (RFC 4285)
   unknown_spi,         // no SA for its SPI: silently dropped
   bad_authenticator,   // wrong length or value
+  // Home Agent: a BU naming an address no node may own is discarded without
+  // an answer (no packet toward it, nothing bound).
+  unusable_source,            // IPv6 source, where the BA would go
+  unbindable_home_address,    // multicast, ::, ::1, link-local, IPv4-mapped, ...
+  unusable_care_of_address,
+  // Host: a message that is not the Home Agent's answer to our own BU.
+  not_from_home_agent,        // IPv6 (or outer) source is not the guest's HA
+  no_replay_protection,       // no RFC 4285 timestamp to check
+  replayed,                   // timestamp of no BU outstanding, or not newer
   count_
 };
 std::string_view name(SignallingDrop d) noexcept;
@@ -74,6 +84,8 @@ struct ReceivedBindingUpdate {
   std::uint16_t flags = 0;
   std::uint32_t lifetime_seconds = 0;
   std::optional<std::uint64_t> timestamp;
+  // RFC 4283 Mobile Node Identifier option: subtype byte, then the identifier.
+  std::optional<std::vector<std::uint8_t>> mobile_node_identifier;
   // The SA its SPI names: it authenticated the BU when the check passed;
   // after bad_authenticator it is the SA a refusal is signed with.
   KeyRing::Entry* sa = nullptr;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "mip6d/runtime/scheduler.hpp"
 #include "roam6/wire/address.hpp"
@@ -22,6 +23,16 @@ struct StoredBinding {
   std::uint16_t flags = 0;       // BU flags as received
 };
 
+// One record of the Home Agent's replay memory (home_agent/replay_memory.hpp):
+// the last timestamp accepted for a home address or mobile node identity,
+// kept after the binding it came from is gone.
+struct StoredReplayRecord {
+  std::string key;                  // the key's stored form: kind byte, identity bytes
+  std::uint64_t last_timestamp = 0;
+  std::uint16_t sequence = 0;
+  WallTime forget_at;               // after this the record is of no use
+};
+
 class BindingStore {
  public:
   virtual ~BindingStore() = default;
@@ -33,6 +44,15 @@ class BindingStore {
   virtual void put(const StoredBinding& binding) = 0;
   virtual void erase(const wire::Ip6Addr& home_address) = 0;
   virtual void commit() = 0;
+
+  // Replay memory, in the same file and the same batches as the bindings, so
+  // a restart does not reopen what it closed. load_replay streams the records
+  // still of use at `now` (outside a batch); the others are written inside
+  // one. purge_replay drops every record of no use at `now`.
+  virtual void load_replay(WallTime now, const std::function<void(const StoredReplayRecord&)>& each) = 0;
+  virtual void put_replay(const StoredReplayRecord& record) = 0;
+  virtual void erase_replay(const std::string& key) = 0;
+  virtual void purge_replay(WallTime now) = 0;
 };
 
 }  // namespace roam6::mip6d

@@ -34,6 +34,16 @@ constexpr std::array<const char*, SqliteBindingStore::kSchemaVersion> kMigration
     "  sequence        INTEGER NOT NULL,"
     "  flags           INTEGER NOT NULL"
     ") WITHOUT ROWID",
+    // 1 -> 2. The Home Agent's replay memory (RFC 4285 6), which outlives the
+    // bindings: the key is a kind byte plus a home address or an RFC 4283
+    // identity; forget_at_us is when the record stops mattering. No index on
+    // it: purges are rare full scans, and an index would cost every write.
+    "CREATE TABLE replay_memory ("
+    "  key            BLOB    NOT NULL PRIMARY KEY CHECK (length(key) BETWEEN 1 AND 257),"
+    "  last_timestamp INTEGER NOT NULL,"  // uint64 stored bit-for-bit as int64
+    "  sequence       INTEGER NOT NULL,"
+    "  forget_at_us   INTEGER NOT NULL"
+    ") WITHOUT ROWID",
 };
 
 // Page cache for the connection (negative: KiB). Big enough that batched
@@ -184,7 +194,8 @@ void SqliteBindingStore::close() noexcept {
   if (state_ != State::idle) rollback_quietly();
   state_ = State::idle;
   for (Statement* statement : {&begin_, &commit_, &rollback_, &upsert_, &erase_, &select_all_,
-                               &delete_expired_, &count_}) {
+                               &delete_expired_, &count_, &replay_upsert_, &replay_erase_,
+                               &replay_select_, &replay_purge_, &replay_count_}) {
     statement->reset();
   }
   if (db_ != nullptr) {
@@ -294,6 +305,14 @@ void SqliteBindingStore::prepare_statements() {
       "FROM bindings");
   delete_expired_ = prepare("DELETE FROM bindings WHERE expires_us <= ?1");
   count_ = prepare("SELECT count(*) FROM bindings");
+  replay_upsert_ = prepare(
+      "INSERT OR REPLACE INTO replay_memory (key, last_timestamp, sequence, forget_at_us) "
+      "VALUES (?1, ?2, ?3, ?4)");
+  replay_erase_ = prepare("DELETE FROM replay_memory WHERE key = ?1");
+  replay_select_ = prepare(
+      "SELECT key, last_timestamp, sequence, forget_at_us FROM replay_memory WHERE forget_at_us > ?1");
+  replay_purge_ = prepare("DELETE FROM replay_memory WHERE forget_at_us <= ?1");
+  replay_count_ = prepare("SELECT count(*) FROM replay_memory");
 }
 
 void SqliteBindingStore::load(WallTime now,
@@ -364,24 +383,14 @@ void SqliteBindingStore::put(const StoredBinding& binding) {
   }
   if (rc == SQLITE_OK) rc = sqlite3_bind_int(upsert, kSequence + 1, binding.sequence);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int(upsert, kFlags + 1, binding.flags);
-  try {
-    if (rc != SQLITE_OK) throw error(rc, "storing a binding");
-    step_to_done(upsert, "storing a binding");
-  } catch (const StoreError& e) {
-    abandon_batch(e);
-  }
+  write_in_batch(upsert, rc, "storing a binding");
 }
 
 void SqliteBindingStore::erase(const wire::Ip6Addr& home_address) {
   require_state(State::in_batch, "erase()");
   sqlite3_stmt* const erase = erase_.get();
-  try {
-    const int rc = sqlite3_bind_blob(erase, 1, home_address.bytes.data(), 16, SQLITE_STATIC);
-    if (rc != SQLITE_OK) throw error(rc, "erasing a binding");
-    step_to_done(erase, "erasing a binding");
-  } catch (const StoreError& e) {
-    abandon_batch(e);
-  }
+  write_in_batch(erase, sqlite3_bind_blob(erase, 1, home_address.bytes.data(), 16, SQLITE_STATIC),
+                 "erasing a binding");
 }
 
 void SqliteBindingStore::commit() {
@@ -394,18 +403,94 @@ void SqliteBindingStore::commit() {
   state_ = State::idle;
 }
 
+void SqliteBindingStore::load_replay(WallTime now,
+                                     const std::function<void(const StoredReplayRecord&)>& each) {
+  require_state(State::idle, "load_replay()");
+  state_ = State::loading;
+  sqlite3_stmt* const select = replay_select_.get();
+  try {
+    sqlite3_bind_int64(select, 1, to_epoch_microseconds(now));
+    StoredReplayRecord record;
+    for (;;) {
+      const int rc = sqlite3_step(select);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) throw error(rc, "loading the replay memory");
+      const void* key = sqlite3_column_blob(select, 0);
+      const int key_size = sqlite3_column_bytes(select, 0);
+      const std::int64_t forget_at_us = sqlite3_column_int64(select, 3);
+      if (key == nullptr || key_size < 1 || forget_at_us > kMaxEpochMicroseconds ||
+          !read_unsigned(select, 2, record.sequence)) {
+        throw StoreError(StoreErrc::corrupt, describe(path_) + ": a stored replay record is malformed" +
+                                                 hint_for(StoreErrc::corrupt));
+      }
+      record.key.assign(static_cast<const char*>(key), static_cast<std::size_t>(key_size));
+      record.last_timestamp = std::bit_cast<std::uint64_t>(sqlite3_column_int64(select, 1));
+      record.forget_at = WallTime{std::chrono::microseconds{forget_at_us}};
+      each(record);
+    }
+    sqlite3_reset(select);
+    state_ = State::idle;
+  } catch (...) {
+    sqlite3_reset(select);
+    state_ = State::idle;
+    throw;
+  }
+}
+
+void SqliteBindingStore::put_replay(const StoredReplayRecord& record) {
+  require_state(State::in_batch, "put_replay()");
+  sqlite3_stmt* const upsert = replay_upsert_.get();
+  int rc = sqlite3_bind_blob(upsert, 1, record.key.data(), static_cast<int>(record.key.size()),
+                             SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(upsert, 2, std::bit_cast<std::int64_t>(record.last_timestamp));
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(upsert, 3, record.sequence);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(upsert, 4, to_epoch_microseconds(record.forget_at));
+  write_in_batch(upsert, rc, "storing a replay record");
+}
+
+void SqliteBindingStore::erase_replay(const std::string& key) {
+  require_state(State::in_batch, "erase_replay()");
+  sqlite3_stmt* const erase = replay_erase_.get();
+  write_in_batch(erase, sqlite3_bind_blob(erase, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC),
+                 "erasing a replay record");
+}
+
+void SqliteBindingStore::purge_replay(WallTime now) {
+  require_state(State::in_batch, "purge_replay()");
+  sqlite3_stmt* const purge = replay_purge_.get();
+  write_in_batch(purge, sqlite3_bind_int64(purge, 1, to_epoch_microseconds(now)),
+                 "purging the replay memory");
+}
+
+std::size_t SqliteBindingStore::replay_count() {
+  if (state_ == State::loading) require_state(State::idle, "replay_count()");
+  return count_rows(replay_count_.get(), "counting replay records");
+}
+
 std::size_t SqliteBindingStore::count() {
   if (state_ == State::loading) require_state(State::idle, "count()");
-  sqlite3_stmt* const count = count_.get();
+  return count_rows(count_.get(), "counting bindings");
+}
+
+std::size_t SqliteBindingStore::count_rows(sqlite3_stmt* count, const char* what) {
   const int rc = sqlite3_step(count);
   if (rc != SQLITE_ROW) {
-    StoreError failure = error(rc, "counting bindings");
+    StoreError failure = error(rc, what);
     sqlite3_reset(count);
     throw failure;
   }
   const std::int64_t rows = sqlite3_column_int64(count, 0);
   sqlite3_reset(count);
   return static_cast<std::size_t>(rows);
+}
+
+void SqliteBindingStore::write_in_batch(sqlite3_stmt* statement, int bind_result, const char* what) {
+  try {
+    if (bind_result != SQLITE_OK) throw error(bind_result, what);
+    step_to_done(statement, what);
+  } catch (const StoreError& e) {
+    abandon_batch(e);
+  }
 }
 
 SqliteBindingStore::Statement SqliteBindingStore::prepare(const char* sql, const char* what) {

@@ -42,7 +42,7 @@ class SqliteBindingStore final : public BindingStore {
  public:
   // Version written to PRAGMA user_version. Files with a lower version are
   // migrated on open; a higher one means a newer mip6d wrote it: StoreError.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens `database`, creating it (and the schema) when missing. The parent
   // directory must exist. Throws StoreError.
@@ -66,6 +66,13 @@ class SqliteBindingStore final : public BindingStore {
   // Erasing a home address that has no binding is not an error.
   void erase(const wire::Ip6Addr& home_address) override;
   void commit() override;
+
+  // Replay memory: one row per key, replaced by put_replay.
+  void load_replay(WallTime now, const std::function<void(const StoredReplayRecord&)>& each) override;
+  void put_replay(const StoredReplayRecord& record) override;
+  void erase_replay(const std::string& key) override;
+  void purge_replay(WallTime now) override;
+  [[nodiscard]] std::size_t replay_count();
 
   // Number of stored bindings (expired ones included until the next load()),
   // as seen by this connection: an open batch's changes count.
@@ -94,6 +101,10 @@ class SqliteBindingStore final : public BindingStore {
   Statement prepare(const char* sql, const char* what = nullptr);
   void exec(const char* sql, const char* what);
   void step_to_done(sqlite3_stmt* statement, const char* what);
+  // Steps a write whose parameters were bound with `bind_result`; on any
+  // failure abandons the batch and throws.
+  void write_in_batch(sqlite3_stmt* statement, int bind_result, const char* what);
+  [[nodiscard]] std::size_t count_rows(sqlite3_stmt* count, const char* what);
   // Rolls back whatever transaction SQLite still has open; never throws.
   void rollback_quietly() noexcept;
   // Error for SQLite result `rc` during `what`, with the connection's message.
@@ -116,6 +127,11 @@ class SqliteBindingStore final : public BindingStore {
   Statement select_all_;
   Statement delete_expired_;
   Statement count_;
+  Statement replay_upsert_;
+  Statement replay_erase_;
+  Statement replay_select_;
+  Statement replay_purge_;
+  Statement replay_count_;
 };
 
 }  // namespace roam6::mip6d

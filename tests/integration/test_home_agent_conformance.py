@@ -12,6 +12,7 @@ docs/operations.md, and `mip6ctl binding show`.
 """
 
 import os
+import socket
 import struct
 import sys
 import time
@@ -62,7 +63,9 @@ K96 = Key("site-b-sha1", 1002, "hmac-sha1-96", "8899aabbccddeeff0011223344556677
 ROGUE = Key("rogue", 1003, "hmac-sha256", "f0e1d2c3b4a5968778695a4b3c2d1e0f")
 
 # Counters that move on their own (unsolicited NAs after a new binding).
-ASYNC_COUNTERS = ("ports.", "control.", "nd.na_announced")
+# The replay memory's gauges too: records come with every accepted BU and go
+# on a purge timer (tests of their own below).
+ASYNC_COUNTERS = ("ports.", "control.", "nd.na_announced", "replay.records", "replay.expired")
 
 
 def config(lab):
@@ -288,12 +291,15 @@ class HomeAgentConformance(unittest.TestCase):
         self.assert_ba(self.exchange(sent), sent, 0, units=units)
         return sent
 
-    def refused(self, sent, status, seq=None, ha_clock=False, echo=True):
+    def refused(self, sent, status, seq=None, ha_clock=False, echo=True, replayed=False):
         before = self.ha.stats()
         self.assert_ba(self.exchange(sent), sent, status, seq=seq, units=0, echo=echo, ha_clock=ha_clock)
-        self.assert_counters(before, {
+        expected = {
             "frames.received": 1, "mh.received": 1, "bu.received": 1, "bu.refused": 1,
-            "bu.refused_by_status.%d" % status: 1, "ba.sent": 1})
+            "bu.refused_by_status.%d" % status: 1, "ba.sent": 1}
+        if replayed:
+            expected["replay.refused"] = 1
+        self.assert_counters(before, expected)
 
     # ------------------------------------------------------------------
     # accepted
@@ -322,15 +328,22 @@ class HomeAgentConformance(unittest.TestCase):
     def test_moved_to_another_care_of_address(self):
         hoa = self.new_hoa()
         first = self.register(hoa, 30)
+        # RFC 4285 6: the timestamp must be newer than the last one accepted
+        # for the home address, whichever care-of address that came from: a
+        # host whose clock lags is refused with 144 and told the number to
+        # beat (the HA's clock, or the last accepted when that is ahead).
+        lagging = self.bu(hoa, seq=31, coa=COA2, timestamp=first.timestamp - (1 << 32))
+        answer = self.exchange(lagging)
+        to_beat = self.assert_ba(answer, lagging, 144, units=0, echo=False, ha_clock=True)
+        self.assertGreaterEqual(to_beat, first.timestamp)
+        self.assert_binding(hoa, COA, 30, 400)
         before = self.ha.stats()
-        # Timestamps are compared per care-of address: an older clock at the
-        # new host is no replay.
-        sent = self.bu(hoa, seq=31, coa=COA2, timestamp=first.timestamp - (1 << 32))
+        sent = self.bu(hoa, seq=32, coa=COA2, timestamp=to_beat + 1)
         self.assert_ba(self.exchange(sent), sent, 0, units=100)
         self.assert_counters(before, {
             "frames.received": 1, "mh.received": 1, "bu.received": 1, "bu.accepted": 1,
             "bindings.moved": 1, "ba.sent": 1})
-        self.assert_binding(hoa, COA2, 31, 400)
+        self.assert_binding(hoa, COA2, 32, 400)
 
     def test_lifetime_capped_by_max_lifetime(self):
         hoa = self.new_hoa()
@@ -459,9 +472,97 @@ class HomeAgentConformance(unittest.TestCase):
         hoa = self.new_hoa()
         first = self.register(hoa, 110)
         # A replay of the accepted BU's timestamp with a fresh sequence number.
-        self.refused(self.bu(hoa, seq=111, timestamp=first.timestamp), 144, ha_clock=True)
-        self.refused(self.bu(hoa, seq=112, timestamp=first.timestamp - 1), 144, ha_clock=True)
+        self.refused(self.bu(hoa, seq=111, timestamp=first.timestamp), 144, ha_clock=True, replayed=True)
+        self.refused(self.bu(hoa, seq=112, timestamp=first.timestamp - 1), 144, ha_clock=True, replayed=True)
         self.assert_binding(hoa, COA, 110, 400)
+
+    # ------------------------------------------------------------------
+    # replay memory: RFC 4285 6 says a timestamp must be newer than the last
+    # one accepted for the home address. That memory must not end with the
+    # binding, a restart, or a move (docs/security.md).
+
+    def test_144_replay_after_deregistration(self):
+        hoa = self.new_hoa()
+        captured = self.register(hoa, 200)
+        time.sleep(0.01)
+        gone = self.bu(hoa, seq=201, units=0)
+        self.assert_ba(self.exchange(gone), gone, 0, units=0)
+        self.assert_no_binding(hoa)
+        # The captured registration, resent well inside the window.
+        self.refused(captured, 144, ha_clock=True, replayed=True)
+        self.assert_no_binding(hoa)
+
+    def test_144_replay_after_expiry(self):
+        hoa = self.new_hoa()
+        captured = self.register(hoa, 210, units=1)  # 4 s
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if not any(x["home_address"] == hoa for x in self.ha.ctl("binding", "list")["bindings"]):
+                break
+            time.sleep(0.1)
+        self.assert_no_binding(hoa)
+        # About 4 s after it was sent: still inside the 7 s window.
+        self.refused(captured, 144, ha_clock=True, replayed=True)
+        self.assert_no_binding(hoa)
+
+    def test_144_replay_from_an_earlier_care_of_address(self):
+        hoa = self.new_hoa()
+        from_b = self.register(hoa, 220)
+        time.sleep(0.01)
+        moved = self.bu(hoa, seq=221, coa=COA2)
+        self.assert_ba(self.exchange(moved), moved, 0, units=100)
+        time.sleep(0.01)
+        gone = self.bu(hoa, seq=222, units=0, coa=COA2)
+        self.assert_ba(self.exchange(gone), gone, 0, units=0)
+        # No binding left, so RFC 6275 9.5.1 puts no bound on the sequence
+        # number: only the remembered timestamp stops the replay.
+        self.refused(from_b, 144, ha_clock=True, replayed=True)
+        self.assert_no_binding(hoa)
+
+    def test_144_replay_after_a_restart_within_the_window(self):
+        hoa = self.new_hoa()
+        captured = self.register(hoa, 230)
+        time.sleep(0.01)
+        gone = self.bu(hoa, seq=231, units=0)
+        self.assert_ba(self.exchange(gone), gone, 0, units=0)
+        # Killed outright: the record was committed before the BA left.
+        self.ha.kill()
+        self.ha.start()
+        self.assertGreaterEqual(self.ha.stats()["replay.restored"], 1)
+        self.refused(captured, 144, ha_clock=True, replayed=True)
+        self.assert_no_binding(hoa)
+
+    # ------------------------------------------------------------------
+    # addresses that can never be bound
+
+    def test_home_addresses_no_node_may_own_get_no_answer(self):
+        # RFC 4291 2.4-2.5: multicast, unspecified, loopback, link-local and
+        # IPv4-mapped addresses are no node's home address. No BA may carry
+        # them in its type 2 routing header: silence, counted.
+        for bad in ("ff02::1", "ff0e::101", "::", "::1", "fe80::100", "::ffff:192.0.2.7"):
+            with self.subTest(bad):
+                before = self.ha.stats()
+                self.assert_silent(self.bu(bad, seq=240).pkt, duration=0.3)
+                self.assert_counters(before, {
+                    "frames.received": 1, "mh.received": 1, "bu.received": 1,
+                    "bu.dropped.unbindable_home_address": 1})
+        # Not even a wrong authenticator earns a 146 toward such an address.
+        before = self.ha.stats()
+        self.assert_silent(binding_update(COA, HA, "ff02::1", 241, 100, K256, corrupt=True), duration=0.3)
+        self.assert_counters(before, {
+            "frames.received": 1, "mh.received": 1, "bu.received": 1,
+            "bu.dropped.unbindable_home_address": 1})
+
+    def test_129_reserved_home_addresses(self):
+        # Inside the home prefix but never a node's: the HA's own address,
+        # the Subnet-Router anycast address (RFC 4291 2.6.1) and the
+        # reserved subnet anycast addresses (RFC 2526; fdff:...:fffe is the
+        # Mobile IPv6 Home-Agents anycast address).
+        for reserved in (HA, "2001:db8:a::", "2001:db8:a:0:fdff:ffff:ffff:fffe",
+                         "2001:db8:a:0:fdff:ffff:ffff:ff80"):
+            with self.subTest(reserved):
+                self.refused(self.bu(reserved, seq=250), 129)
+                self.assert_no_binding(reserved)
 
     # ------------------------------------------------------------------
     # registration rules
@@ -488,11 +589,20 @@ class HomeAgentConformance(unittest.TestCase):
         self.assert_binding(hoa, COA, 141, 400)
 
     def test_unusable_care_of_address_is_dropped_silently(self):
+        # A link-local IPv6 source: no BA may go there (RFC 4291 2.5.6).
         hoa = self.new_hoa()
         before = self.ha.stats()
         self.assert_silent(self.bu(hoa, seq=150, coa="fe80::2").pkt)
         self.assert_counters(before, {
-            "frames.received": 1, "mh.received": 1, "bu.received": 1, "bu.dropped_by_policy": 1})
+            "frames.received": 1, "mh.received": 1, "bu.received": 1, "bu.dropped.unusable_source": 1})
+        self.assert_no_binding(hoa)
+        # A link-local Alternate Care-of Address (RFC 6275 6.2.5, at 8n+6).
+        alternate = b"\x01\x00" + b"\x03\x10" + socket.inet_pton(socket.AF_INET6, "fe80::2")
+        before = self.ha.stats()
+        self.assert_silent(self.bu(hoa, seq=151, extra_options=alternate).pkt)
+        self.assert_counters(before, {
+            "frames.received": 1, "mh.received": 1, "bu.received": 1,
+            "bu.dropped.unusable_care_of_address": 1})
         self.assert_no_binding(hoa)
 
     def test_no_acknowledge_flag_no_ba(self):

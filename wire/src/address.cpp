@@ -31,6 +31,29 @@ bool Ip6Addr::is_unspecified() const noexcept {
   return true;
 }
 
+bool Ip6Addr::is_loopback() const noexcept {
+  for (std::size_t i = 0; i < 15; ++i)
+    if (bytes[i] != 0) return false;
+  return bytes[15] == 1;
+}
+
+bool Ip6Addr::is_ipv4_mapped() const noexcept {
+  for (std::size_t i = 0; i < 10; ++i)
+    if (bytes[i] != 0) return false;
+  return bytes[10] == 0xff && bytes[11] == 0xff;
+}
+
+bool Ip6Addr::is_ipv4_compatible() const noexcept {
+  for (std::size_t i = 0; i < 12; ++i)
+    if (bytes[i] != 0) return false;
+  return !is_unspecified() && !is_loopback();
+}
+
+bool Ip6Addr::is_global_unicast() const noexcept {
+  return !is_unspecified() && !is_loopback() && !is_multicast() && !is_link_local() &&
+         !is_site_local() && !is_ipv4_mapped() && !is_ipv4_compatible();
+}
+
 Ip6Addr solicited_node_multicast(const Ip6Addr& target) noexcept {
   Ip6Addr a;
   a.bytes = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff, 0, 0, 0};
@@ -84,6 +107,24 @@ std::optional<Ip6Prefix> Ip6Prefix::parse(std::string_view text) {
 
 bool Ip6Prefix::contains(const Ip6Addr& addr) const noexcept {
   return of(addr, length).address == address;
+}
+
+bool Ip6Prefix::is_subnet_router_anycast(const Ip6Addr& addr) const noexcept {
+  return length <= 126 && addr == address;
+}
+
+bool Ip6Prefix::is_reserved_subnet_anycast(const Ip6Addr& addr) const noexcept {
+  if (!contains(addr)) return false;
+  if (length == 64) {
+    // Modified EUI-64 format: the universal/local bit is 0, hence fdff.
+    static constexpr std::uint8_t top[7] = {0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    return std::memcmp(addr.bytes.data() + 8, top, sizeof top) == 0 && (addr.bytes[15] & 0x80) != 0;
+  }
+  if (length > 121) return false;
+  // Host bits from `length` to 120 all ones; the last 7 are the anycast ID.
+  for (unsigned bit = length; bit < 121; ++bit)
+    if ((addr.bytes[bit / 8] & (0x80u >> (bit % 8))) == 0) return false;
+  return true;
 }
 
 std::string Ip6Prefix::to_string() const {

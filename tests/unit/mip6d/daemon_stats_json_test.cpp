@@ -28,10 +28,11 @@ TEST(StatsJson, EveryHomeAgentCounterAppearsOnceUnderItsArea) {
   for (auto* field :
        {&c.frames_received, &c.frames_not_for_us, &c.malformed_frames, &c.mh_received,
         &c.mh_malformed, &c.mh_bad_checksum, &c.mh_ignored, &c.bu_received,
-        &c.bu_dropped_by_policy, &c.bu_accepted, &c.bu_refused, &c.bindings_created,
+        &c.replay_refused, &c.bu_accepted, &c.bu_refused, &c.bindings_created,
         &c.bindings_refreshed, &c.bindings_moved, &c.bindings_deleted, &c.bindings_expired,
         &c.bindings_restored, &c.ba_sent, &c.be_sent, &c.ns_answered, &c.na_announced,
-        &c.echo_replies, &c.send_failures, &c.store_failures}) {
+        &c.echo_replies, &c.send_failures, &c.store_failures, &c.replay_records_restored,
+        &c.replay_records_expired}) {
     *field = next++;
   }
   c.bu_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)] = 100;
@@ -39,19 +40,23 @@ TEST(StatsJson, EveryHomeAgentCounterAppearsOnceUnderItsArea) {
   c.refused_by_status[129] = 200;
   c.refused_by_status[144] = 201;
 
-  const json stats = home_agent_stats_json(c, 42);
+  ha::ReplayMemory replay(2048, std::chrono::seconds(7));
+  replay.remember(ha::ReplayKey::for_home_address(*wire::Ip6Addr::parse("2001:db8:a::1")), 1ull << 40, 5);
+  const json stats = home_agent_stats_json(c, 42, replay);
   std::map<std::string, json> flat;
   leaves(stats, "", flat);
 
   const std::map<std::string, std::uint64_t> expected{
       {"frames.received", 1}, {"frames.not_for_us", 2}, {"frames.malformed", 3},
       {"mh.received", 4}, {"mh.malformed", 5}, {"mh.bad_checksum", 6}, {"mh.ignored", 7},
-      {"bu.received", 8}, {"bu.dropped_by_policy", 9}, {"bu.accepted", 10}, {"bu.refused", 11},
+      {"bu.received", 8}, {"replay.refused", 9}, {"bu.accepted", 10}, {"bu.refused", 11},
       {"bindings.created", 12}, {"bindings.refreshed", 13}, {"bindings.moved", 14},
       {"bindings.deleted", 15}, {"bindings.expired", 16}, {"bindings.restored", 17},
       {"ba.sent", 18}, {"be.sent", 19}, {"nd.ns_answered", 20}, {"nd.na_announced", 21},
       {"icmp.echo_replies", 22}, {"errors.send_failures", 23}, {"errors.store_failures", 24},
-      {"bindings.current", 42},
+      {"replay.restored", 25}, {"replay.expired", 26},
+      {"bindings.current", 42}, {"replay.records", 1}, {"replay.limit", 2048},
+      {"replay.floor_active", 0}, {"replay.evictions", 0},
       {"bu.dropped.bad_authenticator", 100}, {"bu.dropped.unknown_spi", 101},
       {"bu.refused_by_status.129", 200}, {"bu.refused_by_status.144", 201},
   };

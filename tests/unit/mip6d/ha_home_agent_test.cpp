@@ -478,5 +478,125 @@ TEST_F(HomeAgentTest, GarbageNeverCrashesAndIsCounted) {
   EXPECT_LE(c.bindings_created, 1u);
 }
 
+// RFC 4285 6: a timestamp is accepted only if newer than the last one
+// accepted for the home address. The memory of it must outlive the binding.
+TEST_F(HomeAgentTest, ReplayAfterDeregistrationIsRefused) {
+  start();
+  const auto registration = bu_frame(1, 600s);
+  deliver(registration);
+  ASSERT_EQ(acks().at(0).status, 0);
+  sched.advance(1s);
+  deliver(bu_frame(2, 0s));
+  ASSERT_EQ(acks().at(0).status, 0);
+  ASSERT_EQ(ha->bindings().find(kHoa), nullptr);
+  sched.advance(1s);
+  deliver(registration);  // captured off the wire, resent within the window
+  const auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 144);
+  EXPECT_EQ(ha->bindings().find(kHoa), nullptr);
+  EXPECT_TRUE(fib.tunnels().empty());
+  EXPECT_EQ(ha->counters().replay_refused, 1u);
+}
+
+TEST_F(HomeAgentTest, ReplayAfterExpiryIsRefused) {
+  start();
+  const auto registration = bu_frame(1, 4s);
+  deliver(registration);
+  ASSERT_EQ(acks().at(0).status, 0);
+  sched.advance(5s);
+  ASSERT_EQ(ha->counters().bindings_expired, 1u);
+  deliver(registration);  // 5 s old: still inside the 7 s window
+  const auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 144);
+  EXPECT_TRUE(fib.tunnels().empty());
+}
+
+TEST_F(HomeAgentTest, ReplayAfterRestartWithinTheWindowIsRefused) {
+  start();
+  const auto registration = bu_frame(1, 600s);
+  deliver(registration);
+  acks();
+  sched.advance(1s);
+  deliver(bu_frame(2, 0s));
+  acks();
+  // The record is in the store, in the batch that acknowledged the BU.
+  ASSERT_EQ(store.replay_rows.size(), 1u);
+  ha.reset();  // the Home Agent restarts on the same store
+  sched.advance(2s);
+  start();
+  deliver(registration);
+  const auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 144);
+  EXPECT_TRUE(fib.tunnels().empty());
+  EXPECT_EQ(ha->counters().replay_records_restored, 1u);
+}
+
+TEST_F(HomeAgentTest, ReplayFromAnEarlierCareOfAddressIsRefused) {
+  start();
+  const auto from_b = bu_frame(10, 600s);
+  deliver(from_b);
+  acks();
+  sched.advance(1s);
+  const Ip6Addr coa_c = addr("2001:db8:b::7");
+  deliver(bu_frame(11, 600s, coa_c));  // the guest moved
+  ASSERT_EQ(acks().at(0).status, 0);
+  sched.advance(1s);
+  deliver(bu_frame(12, 0s, coa_c));  // and left: no binding, any sequence goes
+  acks();
+  deliver(from_b);
+  const auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 144);
+  EXPECT_EQ(a[0].care_of_address, kCoaB);
+  EXPECT_TRUE(fib.tunnels().empty());
+}
+
+TEST_F(HomeAgentTest, ReplayRecordsLeaveOnceNoReplayCanPassTheWindow) {
+  start();
+  deliver(bu_frame(1, 600s));
+  acks();
+  sched.advance(1s);
+  deliver(bu_frame(2, 0s));
+  acks();
+  EXPECT_EQ(ha->replay_memory().size(), 1u);
+  sched.advance(60s);
+  EXPECT_EQ(ha->replay_memory().size(), 0u);
+  EXPECT_TRUE(store.replay_rows.empty());
+  EXPECT_EQ(ha->counters().replay_records_expired, 1u);
+}
+
+TEST_F(HomeAgentTest, AddressesNoNodeMayOwnGetNoAnswerAndNoBinding) {
+  start();
+  // RFC 4291: multicast, unspecified, loopback, link-local, IPv4-mapped home
+  // addresses are never bound, and nothing is sent toward them.
+  for (const char* bad : {"ff02::1", "::", "::1", "fe80::100", "::ffff:192.0.2.1"}) {
+    deliver(bu_frame(1, 600s, kCoaB, "site-b-hosts", std::nullopt, addr(bad)));
+    EXPECT_TRUE(io.take_sent(Port::uplink).empty()) << bad;
+  }
+  EXPECT_EQ(ha->counters().bu_dropped[static_cast<std::size_t>(SignallingDrop::unbindable_home_address)], 5u);
+  // The same BU with a broken authenticator: still silence, not a 146.
+  auto forged = bu_frame(1, 600s, kCoaB, "rogue", std::nullopt, addr("ff02::1"));
+  forged[forged.size() - 1] ^= 0x55;
+  deliver(forged);
+  EXPECT_TRUE(io.take_sent(Port::uplink).empty());
+  EXPECT_TRUE(fib.tunnels().empty());
+  EXPECT_TRUE(store.rows.empty());
+}
+
+TEST_F(HomeAgentTest, ReservedHomeAddressesAreRefusedWith129) {
+  start();
+  for (const char* reserved : {"2001:db8:a::1", "2001:db8:a::", "2001:db8:a:0:fdff:ffff:ffff:fffe"}) {
+    deliver(bu_frame(1, 600s, kCoaB, "site-b-hosts", std::nullopt, addr(reserved)));
+    const auto a = acks();
+    ASSERT_EQ(a.size(), 1u) << reserved;
+    EXPECT_EQ(a[0].status, 129) << reserved;
+    sched.advance(1ms);
+  }
+  EXPECT_TRUE(fib.tunnels().empty());
+}
+
 }  // namespace
 }  // namespace roam6::mip6d::ha

@@ -40,8 +40,9 @@ class RegistrarTest : public ::testing::Test {
     r.timestamp = to_ntp_timestamp(now);
     return r;
   }
-  RegistrationDecision decide(const RegistrationRequest& r, const Binding* existing = nullptr) {
-    return registrar.decide(r, existing, now);
+  RegistrationDecision decide(const RegistrationRequest& r, const Binding* existing = nullptr,
+                              std::uint64_t last_accepted = 0) {
+    return registrar.decide(r, existing, last_accepted, now);
   }
 
   HomeAgentConfig ha;
@@ -57,7 +58,7 @@ TEST_F(RegistrarTest, AcceptsNewBindingWithGrantedLifetime) {
   EXPECT_EQ(d.sequence, 10);
   EXPECT_EQ(d.lifetime, 600s);
   EXPECT_EQ(d.change, BindingChange::created);
-  EXPECT_FALSE(d.silently_drop);
+  EXPECT_FALSE(d.replayed);
 }
 
 TEST_F(RegistrarTest, CapsLifetimeAndRoundsToFourSecondUnits) {
@@ -128,12 +129,31 @@ TEST_F(RegistrarTest, Refusals) {
   EXPECT_EQ(decide(no_key).status, st::administratively_prohibited);
 }
 
-TEST_F(RegistrarTest, UnusableCareOfAddressIsDroppedSilently) {
-  for (const char* coa : {"::", "::1", "fe80::1", "ff02::1"}) {
-    auto r = bu();
-    r.care_of_address = addr(coa);
-    EXPECT_TRUE(decide(r).silently_drop) << coa;
+TEST(Unanswerable, AddressesNoNodeMayOwnAreNeverAnswered) {
+  // RFC 4291 2.4 / 2.5: only a global unicast address can be bound or answered.
+  const auto good = addr("2001:db8:a::100");
+  const auto coa = addr("2001:db8:b::2");
+  EXPECT_EQ(unanswerable(coa, good, coa), Unanswerable::no);
+  for (const char* bad : {"::", "::1", "fe80::1", "ff02::1", "ff0e::1", "::ffff:192.0.2.1", "fec0::1"}) {
+    EXPECT_EQ(unanswerable(addr(bad), good, coa), Unanswerable::source) << bad;
+    EXPECT_EQ(unanswerable(coa, addr(bad), coa), Unanswerable::home_address) << bad;
+    EXPECT_EQ(unanswerable(coa, good, addr(bad)), Unanswerable::care_of_address) << bad;
   }
+}
+
+TEST_F(RegistrarTest, ReservedHomeAddressesAreRefusedWith129) {
+  // Inside the home prefix but never a node's: the HA's own address, the
+  // Subnet-Router anycast (RFC 4291 2.6.1) and RFC 2526's reserved anycast.
+  for (const char* hoa : {"2001:db8:a::1", "2001:db8:a::", "2001:db8:a:0:fdff:ffff:ffff:fffe",
+                          "2001:db8:a:0:fdff:ffff:ffff:ff80"}) {
+    auto r = bu();
+    r.home_address = addr(hoa);
+    const auto d = decide(r);
+    EXPECT_EQ(d.status, st::administratively_prohibited) << hoa;
+    EXPECT_EQ(d.change, BindingChange::none) << hoa;
+    EXPECT_FALSE(registrar.reserved_home_address(addr(hoa)).empty()) << hoa;
+  }
+  EXPECT_TRUE(registrar.reserved_home_address(addr("2001:db8:a:0:fdff:ffff:ffff:ff7f")).empty());
 }
 
 TEST_F(RegistrarTest, ReplayProtection) {
@@ -151,20 +171,53 @@ TEST_F(RegistrarTest, ReplayProtection) {
   near.timestamp = to_ntp_timestamp(now - 6s);
   EXPECT_EQ(decide(near).status, st::accepted);
 
+  // RFC 4285 6: each accepted timestamp must be newer than the last one.
   Binding b;
   b.care_of_address = addr("2001:db8:b::2");
   b.sequence = 10;
   b.last_timestamp = to_ntp_timestamp(now);
   auto replay = bu(11);  // same timestamp as the accepted one
-  EXPECT_EQ(decide(replay, &b).status, st::mipv6_id_mismatch);
+  const auto refused = decide(replay, &b);
+  EXPECT_EQ(refused.status, st::mipv6_id_mismatch);
+  EXPECT_TRUE(refused.replayed);
   replay.timestamp = to_ntp_timestamp(now + 1ms);
   EXPECT_EQ(decide(replay, &b).status, st::accepted);
-  // Another host's clock may lag: from a new care-of address an older
-  // timestamp is fine (its sequence number guards against replay).
+  // From another care-of address too: a BU replayed from the address the
+  // guest has left is as stale as one from the same address.
   auto moved = bu(11);
   moved.care_of_address = addr("2001:db8:b::7");
   moved.timestamp = to_ntp_timestamp(now - 2s);
-  EXPECT_EQ(decide(moved, &b).status, st::accepted);
+  EXPECT_EQ(decide(moved, &b).status, st::mipv6_id_mismatch);
+}
+
+TEST_F(RegistrarTest, ReplayMemoryOutlivesTheBinding) {
+  // No binding any more (deregistered or expired), but the replay memory
+  // still holds the last accepted timestamp: the captured BU is refused.
+  const std::uint64_t last = to_ntp_timestamp(now - 1s);
+  auto replay = bu(11);
+  replay.timestamp = last;
+  const auto d = decide(replay, nullptr, last);
+  EXPECT_EQ(d.status, st::mipv6_id_mismatch);
+  EXPECT_EQ(d.change, BindingChange::none);
+  // The BA tells the host what to beat: our clock, here ahead of `last`.
+  EXPECT_EQ(d.resync_timestamp, to_ntp_timestamp(now));
+  replay.timestamp = last + 1;
+  EXPECT_EQ(decide(replay, nullptr, last).status, st::accepted);
+}
+
+TEST_F(RegistrarTest, RefusalOfAStaleTimestampCarriesTheNumberToBeat) {
+  // Another host's clock led ours: its last accepted timestamp is ahead of
+  // the HA's clock. The 144 carries that one, not our (older) clock, so the
+  // refused host's next BU gets through.
+  const std::uint64_t ahead = to_ntp_timestamp(now + 3s);
+  auto r = bu(11);
+  r.timestamp = to_ntp_timestamp(now + 1s);
+  const auto d = decide(r, nullptr, ahead);
+  EXPECT_EQ(d.status, st::mipv6_id_mismatch);
+  EXPECT_EQ(d.resync_timestamp, ahead);
+  auto outside = bu(11);
+  outside.timestamp = to_ntp_timestamp(now - 60s);
+  EXPECT_EQ(decide(outside).resync_timestamp, to_ntp_timestamp(now));
 }
 
 TEST(NtpTimestamp, RoundTripsAndMeasuresDistance) {

@@ -386,5 +386,85 @@ TEST_F(SqliteBindingStoreTest, CallsOutOfOrderAreMisuse) {
   EXPECT_EQ(load_all(store, kNow).size(), 1u);
 }
 
+std::vector<StoredReplayRecord> load_replay_all(SqliteBindingStore& store, WallTime now) {
+  std::vector<StoredReplayRecord> loaded;
+  store.load_replay(now, [&](const StoredReplayRecord& r) { loaded.push_back(r); });
+  std::sort(loaded.begin(), loaded.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+  return loaded;
+}
+
+TEST_F(SqliteBindingStoreTest, ReplayRecordsRoundTripAcrossReopenAndOutliveTheirBinding) {
+  const std::string hoa_key = std::string(1, '\0') + std::string(16, '\x01');
+  const std::string id_key = std::string("\x01\x01g1@site-a", 12);
+  {
+    SqliteBindingStore store(file_);
+    store.begin();
+    store.put(binding("2001:db8:a::1", "2001:db8:b::2", kNow + 600s));
+    store.put_replay({hoa_key, 0xfedcba9876543210ull, 65535, kNow + 7s});
+    store.put_replay({id_key, 7, 3, kNow + 2s});
+    store.commit();
+    store.begin();
+    store.erase(address("2001:db8:a::1"));  // the binding goes, its record stays
+    store.put_replay({hoa_key, 0xfedcba9876543211ull, 65534, kNow + 8s});  // replaced
+    store.commit();
+  }
+  SqliteBindingStore store(file_);
+  EXPECT_TRUE(load_all(store, kNow).empty());
+  const auto loaded = load_replay_all(store, kNow);
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded[0].key, hoa_key);
+  EXPECT_EQ(loaded[0].last_timestamp, 0xfedcba9876543211ull);  // all 64 bits, unsigned
+  EXPECT_EQ(loaded[0].sequence, 65534);
+  EXPECT_EQ(loaded[0].forget_at, kNow + 8s);
+  EXPECT_EQ(loaded[1].key, id_key);
+  // Records of no use at `now` are not loaded, and a purge removes them.
+  EXPECT_EQ(load_replay_all(store, kNow + 2s).size(), 1u);
+  store.begin();
+  store.purge_replay(kNow + 2s);
+  store.commit();
+  EXPECT_EQ(store.replay_count(), 1u);
+  store.begin();
+  store.erase_replay(hoa_key);
+  store.commit();
+  EXPECT_EQ(store.replay_count(), 0u);
+}
+
+TEST_F(SqliteBindingStoreTest, VersionOneFileGainsTheReplayTableAndKeepsItsBindings) {
+  // A file as the first mip6d release wrote it.
+  run_sql(file_,
+          "CREATE TABLE bindings (home_address BLOB NOT NULL PRIMARY KEY, care_of_address BLOB NOT NULL,"
+          " expires_us INTEGER NOT NULL, spi INTEGER NOT NULL, last_timestamp INTEGER NOT NULL,"
+          " sequence INTEGER NOT NULL, flags INTEGER NOT NULL) WITHOUT ROWID;"
+          "PRAGMA application_id = 1379287635; PRAGMA user_version = 1;");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "INSERT INTO bindings VALUES (?1, ?2, ?3, 256, 42, 9, 40960)", -1, &st, nullptr),
+              SQLITE_OK);
+    const auto hoa = address("2001:db8:a::5");
+    const auto coa = address("2001:db8:b::2");
+    sqlite3_bind_blob(st, 1, hoa.bytes.data(), 16, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, coa.bytes.data(), 16, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, std::chrono::duration_cast<std::chrono::microseconds>(
+                                  (kNow + 60s).time_since_epoch()).count());
+    ASSERT_EQ(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+  {
+    SqliteBindingStore store(file_);
+    const auto loaded = load_all(store, kNow);
+    ASSERT_EQ(loaded.size(), 1u);
+    EXPECT_EQ(loaded[0].sequence, 9);
+    EXPECT_TRUE(load_replay_all(store, kNow).empty());
+    store.begin();
+    store.put_replay({std::string(17, '\0'), 1, 1, kNow + 7s});
+    store.commit();
+    EXPECT_EQ(store.replay_count(), 1u);
+  }
+  EXPECT_EQ(query_text(file_, "PRAGMA user_version"), "2");
+}
+
 }  // namespace
 }  // namespace roam6::mip6d

@@ -92,5 +92,42 @@ TEST(MacAddr, ParsesAndPrints) {
   EXPECT_FALSE(MacAddr::parse("52:54.00:ab:cd:0f"));
 }
 
+TEST(Ip6Addr, ClassifiesScopes) {
+  const auto a = [](const char* t) { return *Ip6Addr::parse(t); };
+  EXPECT_TRUE(a("::1").is_loopback());
+  EXPECT_FALSE(a("::").is_loopback());
+  EXPECT_TRUE(a("::ffff:192.0.2.1").is_ipv4_mapped());
+  EXPECT_TRUE(a("::192.0.2.1").is_ipv4_compatible());
+  EXPECT_FALSE(a("::1").is_ipv4_compatible());
+  EXPECT_TRUE(a("fec0::1").is_site_local());
+  for (const char* t : {"::", "::1", "ff02::1", "ff0e::1", "fe80::1", "febf::1", "fec0::1",
+                        "::ffff:192.0.2.1", "::192.0.2.1"})
+    EXPECT_FALSE(a(t).is_global_unicast()) << t;
+  for (const char* t : {"2001:db8:a::100", "fd00::1", "2000::", "3fff:ffff::1", "fe00::1"})
+    EXPECT_TRUE(a(t).is_global_unicast()) << t;
+}
+
+TEST(Ip6Prefix, KnowsItsAnycastAddresses) {
+  const auto a = [](const char* t) { return *Ip6Addr::parse(t); };
+  const auto p64 = *Ip6Prefix::parse("2001:db8:a::/64");
+  // RFC 4291 2.6.1: the subnet-router anycast address is the prefix itself.
+  EXPECT_TRUE(p64.is_subnet_router_anycast(a("2001:db8:a::")));
+  EXPECT_FALSE(p64.is_subnet_router_anycast(a("2001:db8:a::1")));
+  EXPECT_FALSE(Ip6Prefix::parse("2001:db8:a::/127")->is_subnet_router_anycast(a("2001:db8:a::")));
+  // RFC 2526 2: on a /64, fdff:ffff:ffff:ff80 to fdff:ffff:ffff:ffff.
+  EXPECT_TRUE(p64.is_reserved_subnet_anycast(a("2001:db8:a:0:fdff:ffff:ffff:ff80")));
+  EXPECT_TRUE(p64.is_reserved_subnet_anycast(a("2001:db8:a:0:fdff:ffff:ffff:fffe")));  // Mobile IPv6 HA anycast
+  EXPECT_TRUE(p64.is_reserved_subnet_anycast(a("2001:db8:a:0:fdff:ffff:ffff:ffff")));
+  EXPECT_FALSE(p64.is_reserved_subnet_anycast(a("2001:db8:a:0:fdff:ffff:ffff:ff7f")));
+  EXPECT_FALSE(p64.is_reserved_subnet_anycast(a("2001:db8:a:0:ffff:ffff:ffff:ffff")));
+  EXPECT_FALSE(p64.is_reserved_subnet_anycast(a("2001:db8:b:0:fdff:ffff:ffff:ff80")));
+  // Other lengths: host part all ones except the 7-bit anycast ID.
+  const auto p112 = *Ip6Prefix::parse("2001:db8:a::/112");
+  EXPECT_TRUE(p112.is_reserved_subnet_anycast(a("2001:db8:a::ff80")));
+  EXPECT_TRUE(p112.is_reserved_subnet_anycast(a("2001:db8:a::ffff")));
+  EXPECT_FALSE(p112.is_reserved_subnet_anycast(a("2001:db8:a::ff7f")));
+  EXPECT_FALSE(Ip6Prefix::parse("2001:db8:a::/124")->is_reserved_subnet_anycast(a("2001:db8:a::f")));
+}
+
 }  // namespace
 }  // namespace roam6::wire

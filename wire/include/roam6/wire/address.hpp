@@ -31,6 +31,18 @@ struct Ip6Addr {
   [[nodiscard]] bool is_link_local() const noexcept {
     return bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0x80;
   }
+  [[nodiscard]] bool is_loopback() const noexcept;  // ::1
+  // fec0::/10, deprecated by RFC 3879 but still not global.
+  [[nodiscard]] bool is_site_local() const noexcept {
+    return bytes[0] == 0xfe && (bytes[1] & 0xc0) == 0xc0;
+  }
+  // ::ffff:0:0/96 (RFC 4291 2.5.5.2): an IPv4 host, never an IPv6 node's address.
+  [[nodiscard]] bool is_ipv4_mapped() const noexcept;
+  // ::/96 other than :: and ::1 (RFC 4291 2.5.5.1, deprecated).
+  [[nodiscard]] bool is_ipv4_compatible() const noexcept;
+  // A unicast address of global scope that a node may own: none of the above,
+  // not multicast. (Unique local fc00::/7 counts: it is global in scope.)
+  [[nodiscard]] bool is_global_unicast() const noexcept;
 
   friend auto operator<=>(const Ip6Addr&, const Ip6Addr&) = default;
 };
@@ -51,6 +63,13 @@ struct Ip6Prefix {
   static Ip6Prefix of(const Ip6Addr& addr, std::uint8_t length) noexcept;
   [[nodiscard]] bool contains(const Ip6Addr& addr) const noexcept;
   [[nodiscard]] std::string to_string() const;
+  // RFC 4291 2.6.1: the prefix with an all-zero interface identifier, which
+  // every router on the link answers. None on /127 and /128 (RFC 6164).
+  [[nodiscard]] bool is_subnet_router_anycast(const Ip6Addr& addr) const noexcept;
+  // RFC 2526: the 128 reserved subnet anycast addresses at the top of the
+  // prefix (interface identifiers fdff:ffff:ffff:ff80-ffff on a /64, the
+  // host part all ones but the last 7 bits on other lengths up to /121).
+  [[nodiscard]] bool is_reserved_subnet_anycast(const Ip6Addr& addr) const noexcept;
 
   friend auto operator<=>(const Ip6Prefix&, const Ip6Prefix&) = default;
 };
