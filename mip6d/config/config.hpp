@@ -119,6 +119,9 @@ struct HostConfig {
   Ip6Addr care_of_address;     // this host's address at its site
   std::string key;             // Key::name used to sign BUs
   std::chrono::seconds requested_lifetime{600};
+  // RFC 4285 replay protection on what the Home Agent sends us (Binding
+  // Refresh Requests): accepted difference between its clock and ours.
+  std::chrono::seconds replay_window{7};
 };
 
 struct Interfaces {

@@ -66,6 +66,7 @@ HostConfig to_host(HostDraft&& d) {
   host.care_of_address = *d.care_of_address;
   host.key = std::move(d.key.value.value());
   assign_if_set(host.requested_lifetime, d.requested_lifetime, to_seconds);
+  assign_if_set(host.replay_window, d.replay_window, to_seconds);
   return host;
 }
 

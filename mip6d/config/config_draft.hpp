@@ -62,6 +62,7 @@ struct HostDraft {
   Field<Ip6Addr> care_of_address;
   Field<std::string> key;
   Field<std::int64_t> requested_lifetime;
+  Field<std::int64_t> replay_window;
 };
 
 struct InterfacesDraft {

@@ -208,6 +208,8 @@ HostDraft read_host(TableReader& t) {
   d.care_of_address = t.string_as<Ip6Addr>("care_of_address", kRequired, ip6_address);
   d.key = t.string("key", kRequired);
   d.requested_lifetime = t.integer("requested_lifetime", kOptional, kMinLifetime, kMaxLifetime);
+  d.replay_window = t.integer("replay_window", kOptional, limits::min_replay_window.count(),
+                              limits::max_replay_window.count());
   t.report_unknown_keys();
   return d;
 }

@@ -56,7 +56,8 @@ json host_json(const HostConfig& host) {
   return {{"site", host.site},
           {"care_of_address", host.care_of_address.to_string()},
           {"key", host.key},
-          {"requested_lifetime", host.requested_lifetime.count()}};
+          {"requested_lifetime", host.requested_lifetime.count()},
+          {"replay_window", host.replay_window.count()}};
 }
 
 json datapath_json(const DatapathConfig& dp) {

@@ -8,6 +8,7 @@
 #include "roam6/wire/extension_headers.hpp"
 #include "roam6/wire/icmpv6.hpp"
 #include "roam6/wire/neighbour_discovery.hpp"
+#include "roam6/wire/tunnel.hpp"
 
 namespace roam6::mip6d::host {
 
@@ -107,6 +108,15 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     program_path();
   }
 
+  // RFC 4285 6 for what the HA sends with its own clock (BRR): within our
+  // window of our clock, and newer than any such before.
+  bool accept_home_agent_time(std::uint64_t timestamp) {
+    const auto skew = ntp_distance(timestamp, to_ntp_timestamp(agent_.scheduler_.wall_now()));
+    if (skew > agent_.host_.replay_window || timestamp <= last_home_agent_time_) return false;
+    last_home_agent_time_ = timestamp;
+    return true;
+  }
+
   // RegistrationOwner
   void send_binding_update(const BindingUpdateOrder& order) override {
     BindingUpdateSpec spec;
@@ -115,7 +125,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     spec.home_address = desc_.home_address;
     spec.sequence = order.sequence;
     spec.lifetime = order.lifetime;
-    spec.timestamp = to_ntp_timestamp(agent_.scheduler_.wall_now());
+    spec.timestamp = order.timestamp;
     const bool sent = agent_.writer_.send_ipv6(Port::uplink, agent_.site_.router_mac, [&](wire::MutableByteSpan buf) {
       return write_binding_update(buf, spec, *agent_.sa_);
     });
@@ -218,6 +228,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   std::optional<WallTime> resumed_at_;
   std::optional<TimePoint> last_heard_;
   std::optional<TimePoint> last_reclaim_;
+  std::uint64_t last_home_agent_time_ = 0;
   Registration registration_;
   std::unique_ptr<Timer> ra_timer_;
 };
@@ -252,8 +263,51 @@ void HostAgent::start() {
   LogRecord(log_, LogLevel::info, "host_started")
       .kv("site", site_.name)
       .kv("coa", host_.care_of_address)
-      .kv("key", host_.key);
+      .kv("key", host_.key)
+      .kv("listed_guests", config_.guests.size());
+  // A guest in [[guests]] is expected everywhere: its first frame on this
+  // host's guest port (QEMU's RARP, an RS, anything) is its arrival here,
+  // with no guest.attach needed.
+  for (const Guest& g : config_.guests) expect(g);
   io_.set_handler([this](const ReceivedFrame& f) { on_frame(f); });
+}
+
+void HostAgent::expect(const Guest& guest) {
+  const Site* home = config_.find_site(guest.home_site);
+  if (home == nullptr || !home->home_agent) return;  // the loader refuses such a file
+  expected_by_mac_[guest.mac] = &guest;
+  // The datapath learns the MAC now, so that the guest's first frame comes
+  // to us as a resume signal; nothing is sent for it.
+  GuestPath p;
+  p.mac = guest.mac;
+  p.home_address = guest.home_address;
+  p.link_local = wire::link_local_from_mac(guest.mac);
+  p.away = home->name != site_.name;
+  if (p.away) {
+    p.home_agent = *home->home_agent;
+    p.care_of_address = host_.care_of_address;
+    p.router_mac = home->router_mac;
+    p.router_link_local = home->router_link_local;
+  }
+  fib_.set_guest(p);
+}
+
+bool HostAgent::recognise(const wire::MacAddr& mac, TimePoint when) {
+  const auto it = expected_by_mac_.find(mac);
+  if (it == expected_by_mac_.end()) return false;
+  const std::string name = it->second->name;
+  try {
+    attach(name, std::nullopt, std::nullopt);
+  } catch (const GuestCommandError& e) {
+    LogRecord(log_, LogLevel::error, "guest_not_recognised")
+        .kv("guest", name)
+        .kv("error", std::string("\"") + e.what() + "\"");
+    return false;
+  }
+  ++counters_.guests_recognised;
+  LogRecord(log_, LogLevel::info, "guest_recognised").kv("guest", name).kv("mac", mac);
+  detect_resume(*guests_.at(name), when);
+  return true;
 }
 
 HostAgent::GuestEntry& HostAgent::require(const std::string& name) {
@@ -290,6 +344,9 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
   if (const auto it = guests_.find(name); it != guests_.end()) {
     if (!it->second->leaving()) {
       it->second->set_port(port);
+      // Attached but not running here yet: the migration step's hand-over
+      // number still counts.
+      if (last_sequence && !it->second->resumed()) it->second->registration().continue_after(*last_sequence);
       return;  // already here; a repeated attach is harmless
     }
     // Came back while its deregistration was in flight: start afresh,
@@ -306,6 +363,13 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
     throw GuestCommandError("invalid_argument", "home address " + desc.home_address.to_string() +
                                                     " belongs to guest " + clash->second->desc().name);
 
+  expected_by_mac_.erase(desc.mac);
+  // Back on a host it left: continue after the number it last used here,
+  // unless the migration step handed over a newer one.
+  if (const auto departed = last_sequence_of_departed_.find(name); departed != last_sequence_of_departed_.end()) {
+    if (!last_sequence) last_sequence = departed->second;
+    last_sequence_of_departed_.erase(departed);
+  }
   auto entry = std::make_unique<GuestEntry>(*this, desc, *home, last_sequence, port);
   GuestEntry& g = *entry;
   guests_.emplace(name, std::move(entry));
@@ -347,6 +411,11 @@ void HostAgent::forget_if_done(const std::string& name) {
   std::shared_ptr<GuestEntry> doomed(it->second.release());
   guests_.erase(it);
   scheduler_.post([doomed] {});
+  // A listed guest stays expected: if it comes back, its frames say so.
+  if (const Guest* listed = config_.find_guest(name)) {
+    if (const auto last = doomed->registration().last_sequence()) last_sequence_of_departed_[name] = *last;
+    expect(*listed);
+  }
 }
 
 void HostAgent::on_frame(const ReceivedFrame& frame) {
@@ -372,15 +441,20 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
   }
   const auto& eth = f.eth;
   const auto& ip = f.ip;
-  if (f.chain.upper_protocol == wire::ipproto::mobility && !f.chain.later_fragment &&
-      ip.dst() == host_.care_of_address) {
-    wire::MobilityPacket packet;
-    if (wire::decode_mobility_packet(ip, f.chain, packet) != wire::Errc::ok) {
-      ++counters_.malformed_frames;
+  if (ip.dst() == host_.care_of_address && !f.chain.later_fragment) {
+    if (f.chain.upper_protocol == wire::ipproto::mobility) {
+      wire::MobilityPacket packet;
+      if (const auto e = wire::decode_mobility_packet(ip, f.chain, packet); e != wire::Errc::ok) {
+        count_undecodable(ip, f.chain, e);
+        return;
+      }
+      on_mobility(packet, ip.src());
       return;
     }
-    on_mobility(packet);
-    return;
+    if (f.chain.upper_protocol == wire::ipproto::ipv6) {
+      on_tunnelled(ip);
+      return;
+    }
   }
   if (f.chain.upper_protocol == wire::ipproto::icmpv6) {
     const auto icmp = ip.packet().subspan(f.chain.upper_offset);
@@ -397,54 +471,216 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
   ++counters_.frames_ignored;
 }
 
-void HostAgent::on_mobility(const wire::MobilityPacket& packet) {
-  switch (packet.mh.type()) {
-    case wire::mh_type::binding_ack: {
+void HostAgent::on_tunnelled(const wire::Ipv6View& outer) {
+  // RFC 6275 6.1: the Home Agent sends a Binding Refresh Request (and any
+  // other message to a home address but the BA) without a type 2 routing
+  // header, so it reaches us tunnelled to the care-of address, addressed to
+  // the home address. With the datapath, only those are punted here; the
+  // rest of the tunnel is its business.
+  const auto tunnel = wire::decapsulate(outer.packet());
+  if (!tunnel) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  wire::ExtensionChain chain;
+  if (wire::walk_extension_chain(tunnel->inner, chain) != wire::Errc::ok) {
+    ++counters_.malformed_frames;
+    return;
+  }
+  if (chain.upper_protocol != wire::ipproto::mobility || chain.later_fragment) {
+    ++counters_.frames_ignored;
+    return;
+  }
+  ++counters_.mh_tunnelled;
+  wire::MobilityPacket packet;
+  if (const auto e = wire::decode_mobility_packet(tunnel->inner, chain, packet); e != wire::Errc::ok) {
+    count_undecodable(tunnel->inner, chain, e);
+    return;
+  }
+  on_mobility(packet, tunnel->outer_src);
+}
+
+void HostAgent::count_undecodable(const wire::Ipv6View& ip, const wire::ExtensionChain& chain, wire::Errc error) {
+  // Name the message it claims to be, so that a BA with a bad checksum is
+  // counted as a dropped BA and not only as a malformed frame.
+  const auto mh = ip.packet().subspan(chain.upper_offset);
+  const auto drop = error == wire::Errc::bad_mobility_header_checksum ? SignallingDrop::bad_checksum
+                                                                       : SignallingDrop::malformed;
+  const int type = mh.size() >= 3 ? mh[2] : -1;
+  switch (type) {
+    case wire::mh_type::binding_ack:
       ++counters_.ba_received;
-      ReceivedBindingAck ba;
-      const CheckResult r = check_binding_ack(packet, keys_, ba);
-      if (!r.ok()) {
-        ++counters_.ba_dropped[static_cast<std::size_t>(r.drop)];
-        return;
-      }
-      const auto it = by_home_address_.find(ba.home_address);
-      if (it == by_home_address_.end()) {
-        ++counters_.ba_unknown_guest;
-        return;
-      }
-      GuestEntry& g = *it->second;
-      if (ba.status == wire::ba_status::mipv6_id_mismatch)
-        LogRecord(log_, LogLevel::warning, "clock_skew")
-            .kv("guest", g.desc().name)
-            .kv("ha", ba.home_agent)
-            .kv("detail", "\"the home agent refused our timestamp; check NTP on both\"");
-      const std::string name = g.desc().name;
-      g.registration().on_binding_ack(
-          {ba.status, ba.sequence, std::chrono::seconds(ba.lifetime_seconds)});
-      forget_if_done(name);
+      ++counters_.ba_dropped[static_cast<std::size_t>(drop)];
       return;
-    }
-    case wire::mh_type::binding_refresh_request: {
+    case wire::mh_type::binding_refresh_request:
       ++counters_.brr_received;
-      // Sent by the HA to the home address, through the tunnel or with a
-      // type 2 routing header.
-      const auto hoa = packet.chain.type2_home_address.value_or(packet.ip.dst());
-      if (const auto it = by_home_address_.find(hoa); it != by_home_address_.end())
-        it->second->registration().on_refresh_request();
+      ++counters_.brr_dropped[static_cast<std::size_t>(drop)];
       return;
-    }
-    case wire::mh_type::binding_error: {
+    case wire::mh_type::binding_error:
       ++counters_.be_received;
-      const auto be = wire::BindingErrorView::from(packet.mh);
-      if (!be) return;
-      if (const auto it = by_home_address_.find(be->home_address()); it != by_home_address_.end())
-        it->second->registration().on_binding_error();
+      ++counters_.be_dropped[static_cast<std::size_t>(drop)];
       return;
-    }
+    default:
+      ++counters_.malformed_frames;
+      return;
+  }
+}
+
+void HostAgent::log_refused(std::string_view message, const CheckResult& r, const wire::Ip6Addr& sender) {
+  const bool keys_disagree = r.drop == SignallingDrop::unknown_spi || r.drop == SignallingDrop::bad_authenticator;
+  LogRecord rec(log_, keys_disagree ? LogLevel::warning : LogLevel::debug, message);
+  rec.kv("reason", name(r.drop)).kv("sender", sender);
+  if (r.spi) rec.kv("spi", *r.spi);
+  if (r.algorithm_mismatch()) {
+    rec.kv("authenticator_bytes", r.authenticator_received)
+        .kv("expected_bytes", r.authenticator_expected)
+        .kv("detail", "\"the Home Agent uses another algorithm for this SPI (hmac-sha1-96: 12 bytes, hmac-sha256: 32)\"");
+  } else if (r.drop == SignallingDrop::bad_authenticator) {
+    rec.kv("detail", "\"the Home Agent holds another secret for this SPI\"");
+  } else if (r.drop == SignallingDrop::unknown_spi) {
+    rec.kv("detail", "\"no key with this SPI here\"");
+  }
+}
+
+bool HostAgent::from_home_agent(const GuestEntry& g, const wire::Ip6Addr& sender, const wire::Ip6Addr& source,
+                                std::string_view message, HostCounters::Drops& drops) {
+  const wire::Ip6Addr& home_agent = *g.home().home_agent;
+  if (sender == home_agent && source == home_agent) return true;
+  ++drops[static_cast<std::size_t>(SignallingDrop::not_from_home_agent)];
+  LogRecord(log_, LogLevel::warning, message)
+      .kv("reason", name(SignallingDrop::not_from_home_agent))
+      .kv("guest", g.desc().name)
+      .kv("sender", sender == home_agent ? source : sender)
+      .kv("ha", home_agent);
+  return false;
+}
+
+void HostAgent::on_mobility(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender) {
+  switch (packet.mh.type()) {
+    case wire::mh_type::binding_ack:
+      on_binding_ack(packet, sender);
+      return;
+    case wire::mh_type::binding_refresh_request:
+      on_refresh_request(packet, sender);
+      return;
+    case wire::mh_type::binding_error:
+      on_binding_error(packet, sender);
+      return;
     default:
       ++counters_.frames_ignored;
       return;
   }
+}
+
+void HostAgent::on_binding_ack(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender) {
+  ++counters_.ba_received;
+  const auto drop = [this](SignallingDrop d) { ++counters_.ba_dropped[static_cast<std::size_t>(d)]; };
+  ReceivedBindingAck ba;
+  const CheckResult r = check_binding_ack(packet, keys_, ba);
+  if (!r.ok()) {
+    drop(r.drop);
+    log_refused("ba_dropped", r, sender);
+    return;
+  }
+  const auto it = by_home_address_.find(ba.home_address);
+  if (it == by_home_address_.end()) {
+    ++counters_.ba_unknown_guest;
+    return;
+  }
+  GuestEntry& g = *it->second;
+  const wire::Ip6Addr& home_agent = *g.home().home_agent;
+  // RFC 6275 11.7.3: a BA answers the BU we sent to that address, and only
+  // that one. The authenticator does not cover the source, and a site's
+  // hosts share a key: without this, any of them could bind or unbind
+  // another host's guests.
+  if (!from_home_agent(g, sender, ba.home_agent, "ba_dropped", counters_.ba_dropped)) return;
+  const std::string guest = g.desc().name;
+  const AckOutcome outcome = g.registration().on_binding_ack(
+      {ba.status, ba.sequence, std::chrono::seconds(ba.lifetime_seconds), ba.timestamp});
+  switch (outcome) {
+    case AckOutcome::taken:
+      if (ba.status == wire::ba_status::mipv6_id_mismatch)
+        LogRecord(log_, LogLevel::warning, "clock_skew")
+            .kv("guest", guest)
+            .kv("ha", home_agent)
+            .kv("detail", "\"the home agent refused our timestamp; resynchronised past its own. Check NTP on both\"");
+      break;
+    case AckOutcome::not_awaiting:
+    case AckOutcome::not_ours:
+      ++counters_.ba_ignored;
+      break;
+    case AckOutcome::no_timestamp:
+      drop(SignallingDrop::no_replay_protection);
+      break;
+    case AckOutcome::replayed:
+      drop(SignallingDrop::replayed);
+      LogRecord(log_, LogLevel::warning, "ba_dropped")
+          .kv("reason", name(SignallingDrop::replayed))
+          .kv("guest", guest)
+          .kv("seq", ba.sequence)
+          .kv("detail", "\"its timestamp answers none of the Binding Updates outstanding\"");
+      break;
+  }
+  forget_if_done(guest);
+}
+
+void HostAgent::on_refresh_request(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender) {
+  ++counters_.brr_received;
+  const auto drop = [this](SignallingDrop d) { ++counters_.brr_dropped[static_cast<std::size_t>(d)]; };
+  ReceivedRefreshRequest brr;
+  const CheckResult r = check_binding_refresh_request(packet, host_.care_of_address, keys_, brr);
+  if (!r.ok()) {
+    drop(r.drop);
+    log_refused("brr_dropped", r, sender);
+    return;
+  }
+  const auto it = by_home_address_.find(brr.home_address);
+  if (it == by_home_address_.end()) {
+    ++counters_.brr_unknown_guest;
+    return;
+  }
+  GuestEntry& g = *it->second;
+  if (!from_home_agent(g, sender, brr.home_agent, "brr_dropped", counters_.brr_dropped)) return;
+  if (!brr.timestamp) {
+    drop(SignallingDrop::no_replay_protection);
+    return;
+  }
+  if (!g.accept_home_agent_time(*brr.timestamp)) {
+    drop(SignallingDrop::replayed);
+    return;
+  }
+  ++counters_.brr_accepted;
+  g.registration().on_refresh_request();
+}
+
+void HostAgent::on_binding_error(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender) {
+  ++counters_.be_received;
+  const auto be = wire::BindingErrorView::from(packet.mh);
+  if (!be) {
+    ++counters_.be_dropped[static_cast<std::size_t>(SignallingDrop::malformed)];
+    return;
+  }
+  // RFC 6275 6.1.9: the Home Address field names the home address of the
+  // offending packet; a tunnelled BE is also addressed to it.
+  const wire::Ip6Addr hoa = be->home_address().is_unspecified() ? packet.ip.dst() : be->home_address();
+  const auto it = by_home_address_.find(hoa);
+  if (it == by_home_address_.end()) {
+    ++counters_.be_unknown_guest;
+    return;
+  }
+  GuestEntry& g = *it->second;
+  const wire::Ip6Addr& home_agent = *g.home().home_agent;
+  if (!from_home_agent(g, sender, packet.ip.src(), "be_dropped", counters_.be_dropped)) return;
+  ++counters_.be_accepted;
+  LogRecord(log_, LogLevel::warning, "binding_error")
+      .kv("guest", g.desc().name)
+      .kv("ha", home_agent)
+      .kv("status", be->status());
+  // Status 1: the HA holds no binding for a packet we sent with a Home
+  // Address option; register again. Status 2 (a Mobility Header type it
+  // does not know) is not fixed by sending again.
+  if (be->status() == wire::be_status::unknown_binding_for_home_address_option)
+    g.registration().on_binding_error();
 }
 
 void HostAgent::detect_resume(GuestEntry& g, TimePoint when) {
@@ -460,10 +696,13 @@ void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
     ++counters_.malformed_frames;
     return;
   }
-  const auto it = by_mac_.find(eth->src());
+  auto it = by_mac_.find(eth->src());
   if (it == by_mac_.end()) {
-    ++counters_.frames_ignored;
-    return;
+    if (!recognise(eth->src(), frame.received)) {
+      ++counters_.frames_ignored;
+      return;
+    }
+    it = by_mac_.find(eth->src());
   }
   GuestEntry& g = *it->second;
   // Any frame from the guest's MAC (QEMU's RARP, an unsolicited NA) is the

@@ -71,19 +71,29 @@ struct GuestStatus {
 };
 
 struct HostCounters {
+  using Drops = std::array<std::uint64_t, static_cast<std::size_t>(SignallingDrop::count_)>;
   std::uint64_t frames_received = 0;
   std::uint64_t frames_ignored = 0;
   std::uint64_t malformed_frames = 0;
+  std::uint64_t mh_tunnelled = 0;  // MH from the HA to a home address, through the tunnel
   std::uint64_t bu_sent = 0;
   std::uint64_t ba_received = 0;
-  std::array<std::uint64_t, static_cast<std::size_t>(SignallingDrop::count_)> ba_dropped{};
+  Drops ba_dropped{};
   std::uint64_t ba_unknown_guest = 0;
+  std::uint64_t ba_ignored = 0;  // late or repeated answers: nothing outstanding they answer
   std::uint64_t brr_received = 0;
+  std::uint64_t brr_accepted = 0;
+  Drops brr_dropped{};
+  std::uint64_t brr_unknown_guest = 0;
   std::uint64_t be_received = 0;
+  std::uint64_t be_accepted = 0;
+  Drops be_dropped{};
+  std::uint64_t be_unknown_guest = 0;
   std::uint64_t rs_answered = 0;
   std::uint64_t ra_sent = 0;
   std::uint64_t ns_answered = 0;
   std::uint64_t resumes_detected = 0;
+  std::uint64_t guests_recognised = 0;  // listed guests attached by their first frame
   std::uint64_t send_failures = 0;
 };
 
@@ -122,7 +132,24 @@ class HostAgent {
   void on_frame(const ReceivedFrame& frame);
   void on_uplink_frame(const ReceivedFrame& frame);
   void on_guest_frame(const ReceivedFrame& frame);
-  void on_mobility(const wire::MobilityPacket& packet);
+  void on_tunnelled(const wire::Ipv6View& outer);
+  // `sender`: the IPv6 source that delivered it to us (the outer source of
+  // a tunnelled message); both it and the message's own source must be the
+  // guest's Home Agent.
+  void on_mobility(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender);
+  void on_binding_ack(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender);
+  void on_refresh_request(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender);
+  void on_binding_error(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender);
+  void count_undecodable(const wire::Ipv6View& ip, const wire::ExtensionChain& chain, wire::Errc error);
+  void log_refused(std::string_view message, const CheckResult& r, const wire::Ip6Addr& sender);
+  // Whether both the address that delivered a message and its own source
+  // are the guest's Home Agent; counts and logs the real sender when not.
+  bool from_home_agent(const GuestEntry& g, const wire::Ip6Addr& sender, const wire::Ip6Addr& source,
+                       std::string_view message, HostCounters::Drops& drops);
+  // Listed guests ([[guests]]) not attached here: their first frame on the
+  // guest port attaches them.
+  void expect(const Guest& guest);
+  bool recognise(const wire::MacAddr& mac, TimePoint when);
   void detect_resume(GuestEntry& g, TimePoint when);
   GuestEntry& require(const std::string& name);
   void forget_if_done(const std::string& name);
@@ -143,6 +170,9 @@ class HostAgent {
   std::map<std::string, std::unique_ptr<GuestEntry>> guests_;
   std::unordered_map<wire::MacAddr, GuestEntry*> by_mac_;
   std::unordered_map<wire::Ip6Addr, GuestEntry*> by_home_address_;
+  std::unordered_map<wire::MacAddr, const Guest*> expected_by_mac_;
+  // The sequence number a listed guest last used here, for when it returns.
+  std::unordered_map<std::string, std::uint16_t> last_sequence_of_departed_;
 };
 
 }  // namespace roam6::mip6d::host

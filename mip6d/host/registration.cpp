@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <random>
 
+#include "mip6d/signalling/ntp_timestamp.hpp"
 #include "mip6d/signalling/sequence.hpp"
 
 namespace roam6::mip6d::host {
 
 namespace {
 constexpr std::uint8_t status_sequence_out_of_window = 135;
+constexpr std::uint8_t status_id_mismatch = 144;  // RFC 4285 MIPV6-ID-MISMATCH
 constexpr std::uint8_t first_refusal_status = 128;
 // A 135 answer is followed at once by a resynchronised BU; bound how often
 // per registration so two misbehaving peers cannot ping-pong forever.
@@ -33,6 +35,7 @@ std::string_view name(RegistrationEvent e) noexcept {
     case RegistrationEvent::start: return "start";
     case RegistrationEvent::ack_accepted: return "ack_accepted";
     case RegistrationEvent::ack_out_of_window: return "ack_out_of_window";
+    case RegistrationEvent::ack_timestamp_refused: return "ack_timestamp_refused";
     case RegistrationEvent::ack_refused: return "ack_refused";
     case RegistrationEvent::retransmit_timeout: return "retransmit_timeout";
     case RegistrationEvent::refresh_due: return "refresh_due";
@@ -76,6 +79,13 @@ std::uint16_t Registration::take_sequence() {
   return s;
 }
 
+std::uint64_t Registration::take_timestamp() {
+  const std::uint64_t t =
+      std::max({to_ntp_timestamp(scheduler_.wall_now()), timestamp_floor_ + 1, last_sent_timestamp_ + 1});
+  last_sent_timestamp_ = t;
+  return t;
+}
+
 void Registration::enter(RegistrationState next, RegistrationEvent event, std::string_view detail) {
   const RegistrationState from = state_;
   state_ = next;
@@ -84,7 +94,9 @@ void Registration::enter(RegistrationState next, RegistrationEvent event, std::s
 
 void Registration::send_new(BindingUpdateOrder order, Duration first_timeout) {
   order.sequence = take_sequence();
+  order.timestamp = take_timestamp();
   first_outstanding_ = order.sequence;
+  first_outstanding_timestamp_ = order.timestamp;
   outstanding_ = order;
   attempts_ = 1;
   ++transmissions_;
@@ -96,6 +108,7 @@ void Registration::send_new(BindingUpdateOrder order, Duration first_timeout) {
 
 void Registration::retransmit() {
   outstanding_.sequence = take_sequence();
+  outstanding_.timestamp = take_timestamp();
   ++attempts_;
   ++transmissions_;
   current_timeout_ = std::min(current_timeout_ * 2, timing_.max_timeout);
@@ -119,6 +132,11 @@ void Registration::arm_refresh() {
   timer_->arm_at(at);
 }
 
+void Registration::continue_after(std::uint16_t last_sequence) {
+  if (state_ != RegistrationState::idle || last_sent_) return;
+  next_sequence_ = static_cast<std::uint16_t>(last_sequence + 1);
+}
+
 void Registration::start() {
   switch (state_) {
     case RegistrationState::idle:
@@ -127,7 +145,7 @@ void Registration::start() {
     case RegistrationState::deregistering:
       resyncs_ = 0;
       enter(RegistrationState::registering, RegistrationEvent::start, "");
-      send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+      send_new({0, requested_lifetime_, false, 0}, timing_.first_registration_timeout);
       return;
     case RegistrationState::registering:
     case RegistrationState::bound:
@@ -136,12 +154,37 @@ void Registration::start() {
   }
 }
 
-void Registration::on_binding_ack(const AckInfo& ack) {
+AckOutcome Registration::on_binding_ack(const AckInfo& ack) {
   const bool awaiting = state_ == RegistrationState::registering ||
                         state_ == RegistrationState::refreshing ||
                         state_ == RegistrationState::deregistering;
-  if (!awaiting || !last_sent_) return;
+  if (!awaiting || !last_sent_) return AckOutcome::not_awaiting;
+  if (!ack.timestamp) return AckOutcome::no_timestamp;
   const bool ours = sequence_in_window(ack.sequence, first_outstanding_, *last_sent_);
+
+  if (ack.status == status_id_mismatch) {
+    // The HA refused our timestamp: its clock and ours disagree by more
+    // than its window, or another host's last accepted BU is newer. It sent
+    // the number to beat; go past it at once, a bounded number of times.
+    if (!ours) return AckOutcome::not_ours;
+    last_status_ = ack.status;
+    timestamp_floor_ = std::max(timestamp_floor_, *ack.timestamp);
+    if (resyncs_ < max_resyncs) {
+      ++resyncs_;
+      const Duration timeout = state_ == RegistrationState::registering ? timing_.first_registration_timeout
+                                                                        : timing_.initial_timeout;
+      enter(state_, RegistrationEvent::ack_timestamp_refused, "timestamp resynchronised past the HA's");
+      send_new({0, outstanding_.lifetime, outstanding_.deregistration, 0}, timeout);
+      return AckOutcome::taken;
+    }
+    // Still refused: fall through to the general refusal below.
+  } else {
+    // Every other answer echoes the timestamp of the BU it answers, one of
+    // those outstanding now (their timestamps only grow).
+    const bool echoed = *ack.timestamp >= first_outstanding_timestamp_ && *ack.timestamp <= last_sent_timestamp_;
+    if (ack.status != status_sequence_out_of_window && !ours) return AckOutcome::not_ours;
+    if (!echoed) return AckOutcome::replayed;
+  }
   last_status_ = ack.status;
 
   if (ack.status == status_sequence_out_of_window) {
@@ -156,8 +199,8 @@ void Registration::on_binding_ack(const AckInfo& ack) {
       next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
       enter(state_, RegistrationEvent::ack_out_of_window,
             "resynchronised after HA's last accepted " + std::to_string(ack.sequence));
-      send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
-      return;
+      send_new({0, requested_lifetime_, false, 0}, timing_.first_registration_timeout);
+      return AckOutcome::taken;
     }
     next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
     timer_->cancel();
@@ -167,10 +210,8 @@ void Registration::on_binding_ack(const AckInfo& ack) {
     enter(state_ == RegistrationState::deregistering ? RegistrationState::idle : RegistrationState::superseded,
           RegistrationEvent::ack_out_of_window,
           "HA holds a newer binding (last accepted " + std::to_string(ack.sequence) + ")");
-    return;
+    return AckOutcome::taken;
   }
-
-  if (!ours) return;  // a late answer to a BU we no longer care about
 
   if (ack.status >= first_refusal_status) {
     timer_->cancel();
@@ -179,12 +220,12 @@ void Registration::on_binding_ack(const AckInfo& ack) {
     if (state_ == RegistrationState::deregistering) {
       enter(RegistrationState::idle, RegistrationEvent::ack_refused,
             "status " + std::to_string(ack.status));
-      return;
+      return AckOutcome::taken;
     }
     enter(RegistrationState::refused, RegistrationEvent::ack_refused,
           "status " + std::to_string(ack.status));
     timer_->arm_at(scheduler_.now() + timing_.max_timeout);
-    return;
+    return AckOutcome::taken;
   }
 
   // Accepted.
@@ -194,9 +235,10 @@ void Registration::on_binding_ack(const AckInfo& ack) {
     granted_ = std::chrono::seconds(0);
     owner_.binding_active(false);
     enter(RegistrationState::idle, RegistrationEvent::ack_accepted, "deregistered");
-    return;
+    return AckOutcome::taken;
   }
   const bool was_active = expires_.has_value();
+  resyncs_ = 0;
   granted_ = std::min(ack.lifetime, requested_lifetime_);
   // The lifetime runs from when the BU was sent (RFC 6275 section 11.7.3).
   expires_ = sent_at_ + granted_;
@@ -204,12 +246,13 @@ void Registration::on_binding_ack(const AckInfo& ack) {
   enter(RegistrationState::bound, RegistrationEvent::ack_accepted,
         "lifetime " + std::to_string(granted_.count()) + "s");
   arm_refresh();
+  return AckOutcome::taken;
 }
 
 void Registration::on_refresh_request() {
   if (state_ != RegistrationState::bound) return;
   enter(RegistrationState::refreshing, RegistrationEvent::refresh_requested, "");
-  send_new({0, requested_lifetime_, false}, timing_.initial_timeout);
+  send_new({0, requested_lifetime_, false, 0}, timing_.initial_timeout);
 }
 
 void Registration::on_binding_error() {
@@ -219,7 +262,7 @@ void Registration::on_binding_error() {
   owner_.binding_active(false);
   resyncs_ = 0;
   enter(RegistrationState::registering, RegistrationEvent::binding_error, "");
-  send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+  send_new({0, requested_lifetime_, false, 0}, timing_.first_registration_timeout);
 }
 
 void Registration::leave(bool deregister) {
@@ -236,7 +279,7 @@ void Registration::leave(bool deregister) {
   expires_.reset();
   if (was_active) owner_.binding_active(false);
   enter(RegistrationState::deregistering, RegistrationEvent::leave_deregister, "");
-  send_new({0, std::chrono::seconds(0), true}, timing_.initial_timeout);
+  send_new({0, std::chrono::seconds(0), true, 0}, timing_.initial_timeout);
 }
 
 void Registration::on_timer() {
@@ -253,7 +296,7 @@ void Registration::on_timer() {
         resyncs_ = 0;
         enter(RegistrationState::registering, RegistrationEvent::retransmit_timeout,
               "binding lifetime ran out while refreshing");
-        send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+        send_new({0, requested_lifetime_, false, 0}, timing_.first_registration_timeout);
         return;
       }
       enter(state_, RegistrationEvent::retransmit_timeout, "attempt " + std::to_string(attempts_ + 1));
@@ -270,12 +313,12 @@ void Registration::on_timer() {
       return;
     case RegistrationState::bound:
       enter(RegistrationState::refreshing, RegistrationEvent::refresh_due, "");
-      send_new({0, requested_lifetime_, false}, timing_.initial_timeout);
+      send_new({0, requested_lifetime_, false, 0}, timing_.initial_timeout);
       return;
     case RegistrationState::refused:
       resyncs_ = 0;
       enter(RegistrationState::registering, RegistrationEvent::retransmit_timeout, "retry after refusal");
-      send_new({0, requested_lifetime_, false}, timing_.first_registration_timeout);
+      send_new({0, requested_lifetime_, false, 0}, timing_.first_registration_timeout);
       return;
     case RegistrationState::idle:
     case RegistrationState::superseded:

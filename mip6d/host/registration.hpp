@@ -11,6 +11,8 @@
 //   registering --135--> registering (sequence resynchronised, resent at once)
 //                        if the guest runs here, else superseded
 //   refreshing --135--> superseded (another host holds the binding)
+//   registering/refreshing/deregistering --144--> same state (timestamp
+//                        resynchronised past the HA's, resent at once)
 //   any --leave(deregister)--> deregistering --accepted/given up--> idle
 //   any --leave(moved)--> superseded
 //   refreshing --lifetime over--> registering (the HA has dropped the binding)
@@ -40,6 +42,7 @@ enum class RegistrationEvent : std::uint8_t {
   start,                 // the guest runs here (or arrived here): register
   ack_accepted,          // BA status < 128 for our outstanding sequence
   ack_out_of_window,     // BA status 135
+  ack_timestamp_refused, // BA status 144: our timestamp was stale or skewed
   ack_refused,           // any other BA status >= 128
   retransmit_timeout,    // no BA in time
   refresh_due,           // granted lifetime nearly used up
@@ -71,6 +74,9 @@ struct BindingUpdateOrder {
   std::uint16_t sequence = 0;
   std::chrono::seconds lifetime{0};  // 0: deregistration
   bool deregistration = false;
+  // RFC 4285 6 replay protection, NTP format: our clock, but always newer
+  // than any we sent before and than what the HA told us to beat.
+  std::uint64_t timestamp = 0;
 };
 
 // What the state machine asks of its owner.
@@ -93,6 +99,16 @@ struct AckInfo {
   std::uint8_t status = 0;
   std::uint16_t sequence = 0;
   std::chrono::seconds lifetime{0};
+  std::optional<std::uint64_t> timestamp;  // its Replay Protection option
+};
+
+// What became of a BA (authenticated, from the HA) handed to the machine.
+enum class AckOutcome : std::uint8_t {
+  taken,            // it answered an outstanding BU and moved the machine
+  not_awaiting,     // no BU outstanding: a late or repeated answer
+  not_ours,         // sequence number of no outstanding BU
+  no_timestamp,     // RFC 4285: a BA must carry the Replay Protection option
+  replayed,         // echoes no timestamp we sent for what is outstanding
 };
 
 class Registration {
@@ -103,10 +119,17 @@ class Registration {
                std::chrono::seconds requested_lifetime, std::optional<std::uint16_t> last_sequence);
 
   void start();
+  // The migration step handed over the last sequence number the previous
+  // host used: continue after it. Only before this host has sent anything.
+  void continue_after(std::uint16_t last_sequence);
   // A BA arrived for this guest. BAs for another sequence than the
   // outstanding one are ignored (late answers to earlier BUs), except 135
-  // which carries the HA's last accepted number.
-  void on_binding_ack(const AckInfo& ack);
+  // which carries the HA's last accepted number. Any status but 144 must
+  // echo the timestamp of a BU outstanding now (RFC 4285 6): a BA recorded
+  // earlier and replayed can never complete a newer registration. 144
+  // carries the HA's clock instead; it only ever makes our next timestamp
+  // larger, so a replayed one does no harm.
+  AckOutcome on_binding_ack(const AckInfo& ack);
   void on_refresh_request();
   void on_binding_error();
   void leave(bool deregister);
@@ -119,10 +142,12 @@ class Registration {
   [[nodiscard]] std::optional<TimePoint> next_timer() const;
   [[nodiscard]] unsigned transmissions() const noexcept { return transmissions_; }
   [[nodiscard]] std::uint8_t last_status() const noexcept { return last_status_; }
+  [[nodiscard]] std::uint64_t last_sent_timestamp() const noexcept { return last_sent_timestamp_; }
 
  private:
   void on_timer();
   void send_new(BindingUpdateOrder order, Duration first_timeout);
+  std::uint64_t take_timestamp();
   void retransmit();
   void arm_retransmit();
   void enter(RegistrationState next, RegistrationEvent event, std::string_view detail);
@@ -141,6 +166,9 @@ class Registration {
   TimePoint sent_at_{};                  // of the newest transmission
   unsigned resyncs_ = 0;                 // 135 recoveries in this registration
   std::optional<std::uint16_t> last_sent_;
+  std::uint64_t first_outstanding_timestamp_ = 0;  // of the BU first_outstanding_ names
+  std::uint64_t last_sent_timestamp_ = 0;
+  std::uint64_t timestamp_floor_ = 0;              // from the HA's 144: ours must be newer
   BindingUpdateOrder outstanding_{};
   Duration current_timeout_{};
   unsigned attempts_ = 0;          // of the outstanding BU

@@ -81,22 +81,39 @@ wire::Result<std::size_t> write_binding_ack(wire::MutableByteSpan out, const Bin
 
 namespace {
 
+CheckResult dropped(SignallingDrop drop, wire::Errc error) {
+  CheckResult r;
+  r.drop = drop;
+  r.wire_error = error;
+  return r;
+}
+
 // Checks the MN-HA option over (care_of | home_address | MH through SPI).
 CheckResult authenticate(const wire::MobilityPacket& packet, const wire::MobilityOptionSet& options,
                          const wire::Ip6Addr& care_of, const wire::Ip6Addr& home_address,
                          KeyRing& keys, KeyRing::Entry*& sa_out) {
-  if (!options.mn_ha_authentication) return {SignallingDrop::no_authentication, wire::Errc::ok};
+  if (!options.mn_ha_authentication) return dropped(SignallingDrop::no_authentication, wire::Errc::ok);
   const auto& auth = *options.mn_ha_authentication;
+  CheckResult failed;
+  failed.spi = auth.spi;
+  failed.authenticator_received = auth.authenticator.size();
   KeyRing::Entry* sa = keys.find(auth.spi);
-  if (sa == nullptr) return {SignallingDrop::unknown_spi, wire::Errc::ok};
+  if (sa == nullptr) {
+    failed.drop = SignallingDrop::unknown_spi;
+    return failed;
+  }
   // Named even when the authenticator turns out wrong: a refusal is signed
   // with the SA the message claims.
   sa_out = sa;
+  failed.drop = SignallingDrop::bad_authenticator;
+  failed.authenticator_expected = sa->authenticator.size();
   const auto input = wire::mobility_auth_input(care_of, home_address, packet.mh.bytes(), auth.offset);
-  if (!input) return {SignallingDrop::bad_authenticator, input.error()};
+  if (!input) {
+    failed.wire_error = input.error();
+    return failed;
+  }
   const Authenticator expected = sa->authenticator.compute(*input);
-  if (!sa->authenticator.matches(expected, auth.authenticator))
-    return {SignallingDrop::bad_authenticator, wire::Errc::ok};
+  if (!sa->authenticator.matches(expected, auth.authenticator)) return failed;
   return {};
 }
 
@@ -105,12 +122,12 @@ CheckResult authenticate(const wire::MobilityPacket& packet, const wire::Mobilit
 CheckResult check_binding_update(const wire::MobilityPacket& packet, KeyRing& keys,
                                  ReceivedBindingUpdate& out) {
   const auto bu = wire::BindingUpdateView::from(packet.mh);
-  if (!bu) return {SignallingDrop::unexpected_type, bu.error()};
+  if (!bu) return dropped(SignallingDrop::unexpected_type, bu.error());
   // RFC 6275 6.1: an MH may carry a type 2 routing header only on a BA.
-  if (packet.chain.type2_home_address) return {SignallingDrop::misplaced_header, wire::Errc::ok};
+  if (packet.chain.type2_home_address) return dropped(SignallingDrop::misplaced_header, wire::Errc::ok);
   wire::MobilityOptionSet options;
   if (const auto e = wire::decode_mobility_options(packet.mh, options); e != wire::Errc::ok)
-    return {SignallingDrop::bad_options, e};
+    return dropped(SignallingDrop::bad_options, e);
 
   out.source = packet.ip.src();
   out.destination = packet.ip.dst();
@@ -133,12 +150,12 @@ CheckResult check_binding_update(const wire::MobilityPacket& packet, KeyRing& ke
 CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
                               ReceivedBindingAck& out) {
   const auto ba = wire::BindingAckView::from(packet.mh);
-  if (!ba) return {SignallingDrop::unexpected_type, ba.error()};
+  if (!ba) return dropped(SignallingDrop::unexpected_type, ba.error());
   if (packet.chain.home_address || !packet.chain.type2_home_address)
-    return {SignallingDrop::misplaced_header, wire::Errc::ok};
+    return dropped(SignallingDrop::misplaced_header, wire::Errc::ok);
   wire::MobilityOptionSet options;
   if (const auto e = wire::decode_mobility_options(packet.mh, options); e != wire::Errc::ok)
-    return {SignallingDrop::bad_options, e};
+    return dropped(SignallingDrop::bad_options, e);
 
   out.home_agent = packet.ip.src();
   out.care_of_address = packet.ip.dst();
@@ -151,6 +168,22 @@ CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
     out.refresh_interval_seconds = options.binding_refresh_advice->interval_seconds();
   KeyRing::Entry* sa = nullptr;
   return authenticate(packet, options, out.care_of_address, out.home_address, keys, sa);
+}
+
+CheckResult check_binding_refresh_request(const wire::MobilityPacket& packet, const wire::Ip6Addr& care_of,
+                                          KeyRing& keys, ReceivedRefreshRequest& out) {
+  if (packet.mh.type() != wire::mh_type::binding_refresh_request)
+    return dropped(SignallingDrop::unexpected_type, wire::Errc::ok);
+  // RFC 6275 6.1: never with a Home Address option (it comes from the HA).
+  if (packet.chain.home_address) return dropped(SignallingDrop::misplaced_header, wire::Errc::ok);
+  wire::MobilityOptionSet options;
+  if (const auto e = wire::decode_mobility_options(packet.mh, options); e != wire::Errc::ok)
+    return dropped(SignallingDrop::bad_options, e);
+  out.home_agent = packet.ip.src();
+  out.home_address = packet.chain.type2_home_address.value_or(packet.ip.dst());
+  out.timestamp = options.replay_protection;
+  KeyRing::Entry* sa = nullptr;
+  return authenticate(packet, options, care_of, out.home_address, keys, sa);
 }
 
 }  // namespace roam6::mip6d

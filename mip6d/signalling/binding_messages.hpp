@@ -105,7 +105,28 @@ struct ReceivedBindingAck {
 struct CheckResult {
   SignallingDrop drop = SignallingDrop::none;
   wire::Errc wire_error = wire::Errc::ok;
+  // For logs when the MN-HA option did not check out: the SPI it named and
+  // the authenticator length it carried, against what our key for that SPI
+  // expects (a length that differs means the peers disagree on the
+  // algorithm, not only on the secret).
+  std::optional<std::uint32_t> spi;
+  std::size_t authenticator_received = 0;
+  std::size_t authenticator_expected = 0;
   [[nodiscard]] bool ok() const noexcept { return drop == SignallingDrop::none; }
+  [[nodiscard]] bool algorithm_mismatch() const noexcept {
+    return drop == SignallingDrop::bad_authenticator && authenticator_received != authenticator_expected;
+  }
+};
+
+// A Binding Refresh Request as a host accepts it: RFC 6275 6.1.2 gives it no
+// protection of its own; roam6 asks for the RFC 4285 options a BA carries
+// (Replay Protection with the HA's clock, MN-HA authentication over the
+// care-of address, the home address and the MH), so that neither a forged
+// nor a replayed one makes a host signal.
+struct ReceivedRefreshRequest {
+  wire::Ip6Addr home_agent;    // IPv6 source (of the inner packet when tunnelled)
+  wire::Ip6Addr home_address;  // type 2 routing header, or the inner destination
+  std::optional<std::uint64_t> timestamp;
 };
 
 // Verifies and extracts an authenticated BU from an already decoded packet.
@@ -114,5 +135,8 @@ CheckResult check_binding_update(const wire::MobilityPacket& packet, KeyRing& ke
 // Same for a BA; only an SA in `keys` may have signed it.
 CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
                               ReceivedBindingAck& out);
+// Same for a BRR sent to `care_of` (the authenticator covers it).
+CheckResult check_binding_refresh_request(const wire::MobilityPacket& packet, const wire::Ip6Addr& care_of,
+                                          KeyRing& keys, ReceivedRefreshRequest& out);
 
 }  // namespace roam6::mip6d

@@ -93,21 +93,27 @@ class HostAgentTest : public ::testing::Test {
       if (wire::decode_mobility_packet(eth->payload(), p) != wire::Errc::ok) continue;
       ReceivedBindingUpdate bu;
       EXPECT_TRUE(check_binding_update(p, ha_keys, bu).ok());
+      if (bu.timestamp) last_bu_timestamp = *bu.timestamp;
       out.push_back({eth->dst(), bu});
     }
     return out;
   }
-  // The HA's answer to the host.
+  // The HA's answer to the host, echoing the last BU's timestamp (RFC 4285 6).
   void ack(std::uint8_t status, std::uint16_t seq, std::chrono::seconds lifetime) {
+    ack_from(kHa, status, seq, lifetime, last_bu_timestamp);
+  }
+  void ack_from(const Ip6Addr& source, std::uint8_t status, std::uint16_t seq, std::chrono::seconds lifetime,
+                std::optional<std::uint64_t> timestamp) {
     std::vector<std::uint8_t> f(512);
     auto head = wire::write_ethernet_header(f, kUplinkMac, mac("02:00:00:00:0b:01"), wire::ethertype::ipv6);
     BindingAckSpec s;
-    s.home_agent = kHa;
+    s.home_agent = source;
     s.care_of_address = kCoa;
     s.home_address = kHoa;
     s.status = status;
     s.sequence = seq;
     s.lifetime = lifetime;
+    s.timestamp = timestamp;
     auto n = write_binding_ack(wire::MutableByteSpan(f).subspan(*head), s, *ha_keys.find(1001u));
     ASSERT_TRUE(n);
     f.resize(*head + *n);
@@ -133,6 +139,7 @@ class HostAgentTest : public ::testing::Test {
   std::vector<std::string> lines;
   Logger log{LogLevel::debug, [this](LogLevel, std::string_view l) { lines.emplace_back(l); }};
   std::unique_ptr<HostAgent> agent;
+  std::uint64_t last_bu_timestamp = 0;
 };
 
 TEST_F(HostAgentTest, AttachProgramsHeldPathResumeRegisters) {
@@ -238,7 +245,10 @@ TEST_F(HostAgentTest, DetachMovedIsSilentStoppedDeregisters) {
   sent_bus();
   ack(0, 10, 600s);
   agent->detach("g1", false);
-  EXPECT_EQ(fib.guest(kGuestMac), nullptr);
+  // Gone from this host; being listed, it is expected back (the datapath
+  // knows its MAC, not as running here).
+  ASSERT_NE(fib.guest(kGuestMac), nullptr);
+  EXPECT_FALSE(fib.guest(kGuestMac)->resumed);
   sched.advance(3600s);
   EXPECT_TRUE(sent_bus().empty());
   EXPECT_FALSE(agent->guest("g1"));
@@ -323,6 +333,119 @@ TEST_F(HostAgentTest, ForgedAckIsIgnored) {
   sched.run_ready();
   EXPECT_EQ(agent->guest("g1")->state, RegistrationState::registering);
   EXPECT_EQ(agent->counters().ba_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)], 1u);
+}
+
+// RFC 6275 11.7.3: a BA answers the BU sent to that address. The RFC 4285
+// authenticator does not cover the source, and a site's hosts share a key.
+TEST_F(HostAgentTest, AckFromAnyoneButTheHomeAgentIsIgnored) {
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  agent->resume("g1", sched.wall_now());
+  sent_bus();
+  const Ip6Addr other_host = addr("2001:db8:b::3");
+  ack_from(other_host, 0, 10, 600s, last_bu_timestamp);
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::registering);
+  EXPECT_EQ(agent->counters().ba_dropped[static_cast<std::size_t>(SignallingDrop::not_from_home_agent)], 1u);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_NE(lines.back().find("sender=2001:db8:b::3"), std::string::npos) << lines.back();
+  ack(0, 10, 600s);
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::bound);
+}
+
+TEST_F(HostAgentTest, ReplayedAckCannotCompleteANewerRegistration) {
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  agent->resume("g1", sched.wall_now());
+  sent_bus();
+  const std::uint64_t first = last_bu_timestamp;
+  ack(0, 10, 600s);
+  agent->detach("g1", true);
+  sent_bus();
+  ack(0, 11, 0s);
+  sched.advance(10s);
+  // Back, registering again with 12.
+  agent->attach("g1", std::nullopt, std::nullopt);
+  agent->resume("g1", sched.wall_now());
+  ASSERT_EQ(sent_bus().size(), 1u);
+  ack_from(kHa, 0, 12, 600s, first);  // an old BA's timestamp, today's sequence number
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::registering);
+  EXPECT_EQ(agent->counters().ba_dropped[static_cast<std::size_t>(SignallingDrop::replayed)], 1u);
+  ack_from(kHa, 0, 12, 600s, std::nullopt);  // RFC 4285: no Replay Protection option
+  EXPECT_EQ(agent->counters().ba_dropped[static_cast<std::size_t>(SignallingDrop::no_replay_protection)], 1u);
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::registering);
+  ack(0, 12, 600s);
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::bound);
+}
+
+TEST_F(HostAgentTest, TimestampRefusalResendsAtOnce) {
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  agent->resume("g1", sched.wall_now());
+  sent_bus();
+  const std::uint64_t to_beat = last_bu_timestamp + (std::uint64_t{2} << 32);
+  ack_from(kHa, 144, 10, 0s, to_beat);
+  const auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_GT(*bus[0].bu.timestamp, to_beat);
+  EXPECT_EQ(bus[0].bu.sequence, 11);
+  ack(0, 11, 600s);
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::bound);
+}
+
+TEST_F(HostAgentTest, AckWithABadChecksumIsCountedAsADroppedAck) {
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  agent->resume("g1", sched.wall_now());
+  sent_bus();
+  std::vector<std::uint8_t> f(512);
+  auto head = wire::write_ethernet_header(f, kUplinkMac, mac("02:00:00:00:0b:01"), wire::ethertype::ipv6);
+  BindingAckSpec s{kHa, kCoa, kHoa, 0, 10, 600s, last_bu_timestamp, std::nullopt};
+  auto n = write_binding_ack(wire::MutableByteSpan(f).subspan(*head), s, *ha_keys.find(1001u));
+  f.resize(*head + *n);
+  f.back() ^= 0x01;  // the authenticator's last byte: the checksum fails first
+  io.inject(Port::uplink, f, sched.now());
+  sched.run_ready();
+  EXPECT_EQ(agent->counters().ba_received, 1u);
+  EXPECT_EQ(agent->counters().ba_dropped[static_cast<std::size_t>(SignallingDrop::bad_checksum)], 1u);
+  EXPECT_EQ(agent->counters().malformed_frames, 0u);
+}
+
+// docs/configuration.md: a guest in [[guests]] is recognised by its MAC when
+// it appears, without a guest.attach.
+TEST_F(HostAgentTest, ListedGuestIsRecognisedByItsFirstFrame) {
+  ASSERT_NE(fib.guest(kGuestMac), nullptr);  // the datapath knows the MAC
+  EXPECT_FALSE(fib.guest(kGuestMac)->resumed);
+  EXPECT_TRUE(agent->guests().empty());
+  std::vector<std::uint8_t> rarp(60, 0);
+  ASSERT_TRUE(wire::write_ethernet_header(rarp, mac("ff:ff:ff:ff:ff:ff"), kGuestMac, wire::ethertype::rarp));
+  io.inject(Port::guests, rarp, sched.now());
+  sched.run_ready();
+  EXPECT_EQ(agent->counters().guests_recognised, 1u);
+  const auto st = agent->guest("g1");
+  ASSERT_TRUE(st);
+  EXPECT_TRUE(st->resumed);
+  EXPECT_EQ(st->state, RegistrationState::registering);
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  const std::uint16_t first = bus[0].bu.sequence;
+  ack(0, first, 600s);
+  // It leaves (moved), and later comes back: recognised again, continuing
+  // its sequence numbers.
+  agent->detach("g1", false);
+  EXPECT_FALSE(agent->guest("g1"));
+  sched.advance(60s);
+  io.inject(Port::guests, rarp, sched.now());
+  sched.run_ready();
+  EXPECT_EQ(agent->counters().guests_recognised, 2u);
+  bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_EQ(bus[0].bu.sequence, static_cast<std::uint16_t>(first + 1));
+}
+
+TEST_F(HostAgentTest, UnlistedMacIsStillIgnored) {
+  std::vector<std::uint8_t> rarp(60, 0);
+  ASSERT_TRUE(wire::write_ethernet_header(rarp, mac("ff:ff:ff:ff:ff:ff"), mac("52:54:00:00:00:77"),
+                                          wire::ethertype::rarp));
+  io.inject(Port::guests, rarp, sched.now());
+  sched.run_ready();
+  EXPECT_TRUE(agent->guests().empty());
+  EXPECT_EQ(agent->counters().frames_ignored, 1u);
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ class RegistrationTest : public ::testing::Test {
   Registration reg{sched, owner, RegistrationTiming{}, 600s, std::uint16_t{41}};
 
   void accept_last(std::chrono::seconds lifetime = 600s) {
-    reg.on_binding_ack({0, owner.sent.back().order.sequence, lifetime});
+    reg.on_binding_ack({0, owner.sent.back().order.sequence, lifetime, owner.sent.back().order.timestamp});
   }
 };
 
@@ -142,12 +142,12 @@ TEST_F(RegistrationTest, OutOfWindowOnNewArrivalResynchronisesAtOnce) {
   fresh.start();
   ASSERT_EQ(owner.sent.size(), 1u);
   sched.advance(50ms);
-  fresh.on_binding_ack({135, 7000, 0s});
+  fresh.on_binding_ack({135, 7000, 0s, owner.sent.back().order.timestamp});
   ASSERT_EQ(owner.sent.size(), 2u);
   EXPECT_EQ(owner.sent[1].order.sequence, 7001);
   EXPECT_EQ(owner.sent[1].at, 50ms);  // no waiting for a timer
   EXPECT_EQ(fresh.state(), RegistrationState::registering);
-  fresh.on_binding_ack({0, 7001, 600s});
+  fresh.on_binding_ack({0, 7001, 600s, owner.sent.back().order.timestamp});
   EXPECT_EQ(fresh.state(), RegistrationState::bound);
 }
 
@@ -157,7 +157,7 @@ TEST_F(RegistrationTest, OutOfWindowWhenTheGuestNoLongerRunsHereYields) {
   Registration fresh{sched, owner, RegistrationTiming{}, 600s, std::nullopt};
   fresh.start();
   owner.runs_here = false;
-  fresh.on_binding_ack({135, 7000, 0s});
+  fresh.on_binding_ack({135, 7000, 0s, owner.sent.back().order.timestamp});
   EXPECT_EQ(fresh.state(), RegistrationState::superseded);
   EXPECT_EQ(owner.sent.size(), 1u);
   sched.advance(600s);
@@ -167,7 +167,7 @@ TEST_F(RegistrationTest, OutOfWindowWhenTheGuestNoLongerRunsHereYields) {
 TEST_F(RegistrationTest, OutOfWindowResyncIsBounded) {
   Registration fresh{sched, owner, RegistrationTiming{}, 600s, std::nullopt};
   fresh.start();
-  for (std::uint16_t i = 0; i < 10; ++i) fresh.on_binding_ack({135, static_cast<std::uint16_t>(30000 + i * 100), 0s});
+  for (std::uint16_t i = 0; i < 10; ++i) fresh.on_binding_ack({135, static_cast<std::uint16_t>(30000 + i * 100), 0s, owner.sent.back().order.timestamp});
   // Three resyncs, then it stops fighting.
   EXPECT_EQ(owner.sent.size(), 4u);
   EXPECT_EQ(fresh.state(), RegistrationState::superseded);
@@ -179,7 +179,7 @@ TEST_F(RegistrationTest, OutOfWindowWhileRefreshingMeansSupersededAndSilent) {
   sched.advance(450s);
   ASSERT_EQ(reg.state(), RegistrationState::refreshing);
   const auto sent_before = owner.sent.size();
-  reg.on_binding_ack({135, 500, 0s});  // another host registered 500
+  reg.on_binding_ack({135, 500, 0s, owner.sent.back().order.timestamp});  // another host registered 500
   EXPECT_EQ(reg.state(), RegistrationState::superseded);
   EXPECT_EQ(owner.activity, (std::vector<bool>{true, false}));
   sched.advance(3600s);
@@ -190,7 +190,7 @@ TEST_F(RegistrationTest, OutOfWindowNamingOurOwnSequenceResendsPastIt) {
   reg.start();
   sched.advance(1500ms);  // retransmission: 42, 43 outstanding
   ASSERT_EQ(owner.sent.size(), 2u);
-  reg.on_binding_ack({135, 43, 0s});
+  reg.on_binding_ack({135, 43, 0s, owner.sent.back().order.timestamp});
   ASSERT_EQ(owner.sent.size(), 3u);
   EXPECT_EQ(owner.sent[2].order.sequence, 44);
   EXPECT_EQ(reg.state(), RegistrationState::registering);
@@ -201,7 +201,7 @@ TEST_F(RegistrationTest, AckForEarlierRetransmissionCounts) {
   sched.advance(1500ms);
   sched.advance(3s);
   ASSERT_EQ(owner.sent.size(), 3u);  // 42, 43, 44
-  reg.on_binding_ack({0, 43, 600s});
+  reg.on_binding_ack({0, 43, 600s, owner.sent.back().order.timestamp});
   EXPECT_EQ(reg.state(), RegistrationState::bound);
 }
 
@@ -209,15 +209,15 @@ TEST_F(RegistrationTest, LateAckForOlderSequenceIsIgnored) {
   reg.start();
   accept_last();
   sched.advance(450s);  // refreshing with 43
-  reg.on_binding_ack({0, 42, 600s});
+  reg.on_binding_ack({0, 42, 600s, owner.sent.back().order.timestamp});
   EXPECT_EQ(reg.state(), RegistrationState::refreshing);
-  reg.on_binding_ack({129, 40, 0s});
+  reg.on_binding_ack({129, 40, 0s, owner.sent.back().order.timestamp});
   EXPECT_EQ(reg.state(), RegistrationState::refreshing);
 }
 
 TEST_F(RegistrationTest, RefusalWaitsMaximumBackoffThenRetries) {
   reg.start();
-  reg.on_binding_ack({129, 42, 0s});
+  reg.on_binding_ack({129, 42, 0s, owner.sent.back().order.timestamp});
   EXPECT_EQ(reg.state(), RegistrationState::refused);
   EXPECT_EQ(reg.last_status(), 129);
   sched.advance(31s);
@@ -237,7 +237,7 @@ TEST_F(RegistrationTest, DeregistrationOnLeave) {
   EXPECT_TRUE(owner.sent[1].order.deregistration);
   EXPECT_EQ(owner.sent[1].order.lifetime, 0s);
   EXPECT_EQ(owner.sent[1].order.sequence, 43);
-  reg.on_binding_ack({0, 43, 0s});
+  reg.on_binding_ack({0, 43, 0s, owner.sent.back().order.timestamp});
   EXPECT_EQ(reg.state(), RegistrationState::idle);
   sched.advance(3600s);
   EXPECT_EQ(owner.sent.size(), 2u);
@@ -257,7 +257,7 @@ TEST_F(RegistrationTest, DeregistrationMeetingANewerBindingStops) {
   reg.start();
   accept_last();
   reg.leave(true);
-  reg.on_binding_ack({135, 900, 0s});
+  reg.on_binding_ack({135, 900, 0s, owner.sent.back().order.timestamp});
   EXPECT_EQ(reg.state(), RegistrationState::idle);
   sched.advance(60s);
   EXPECT_EQ(owner.sent.size(), 2u);
@@ -305,6 +305,80 @@ TEST_F(RegistrationTest, EveryTransitionIsLogged) {
       "bound -leave_deregister-> deregistering",
   };
   EXPECT_EQ(owner.log, expected);
+}
+
+// RFC 4285 6: a BA echoes the timestamp of the BU it answers. One recorded
+// earlier (another registration of this guest, the same sequence number by
+// chance or by wrap) must never complete a newer registration.
+TEST_F(RegistrationTest, ReplayedAckOfAnEarlierRegistrationIsIgnored) {
+  reg.start();
+  const auto first = owner.sent.back().order;
+  accept_last();
+  reg.leave(true);
+  reg.on_binding_ack({0, owner.sent.back().order.sequence, 0s, owner.sent.back().order.timestamp});
+  ASSERT_EQ(reg.state(), RegistrationState::idle);
+  sched.advance(5s);
+  reg.start();  // registering again with sequence 44
+  const auto now = owner.sent.back().order;
+  EXPECT_GT(now.timestamp, first.timestamp);
+  // The first registration's BA, replayed with the current sequence number.
+  EXPECT_EQ(reg.on_binding_ack({0, now.sequence, 600s, first.timestamp}), AckOutcome::replayed);
+  EXPECT_EQ(reg.state(), RegistrationState::registering);
+  // A BA without the Replay Protection option proves nothing either.
+  EXPECT_EQ(reg.on_binding_ack({0, now.sequence, 600s, std::nullopt}), AckOutcome::no_timestamp);
+  EXPECT_EQ(reg.state(), RegistrationState::registering);
+  EXPECT_EQ(reg.on_binding_ack({0, now.sequence, 600s, now.timestamp}), AckOutcome::taken);
+  EXPECT_EQ(reg.state(), RegistrationState::bound);
+}
+
+TEST_F(RegistrationTest, TimestampsOnlyGrow) {
+  reg.start();
+  sched.advance(1500ms);
+  sched.advance(3s);
+  ASSERT_EQ(owner.sent.size(), 3u);
+  EXPECT_LT(owner.sent[0].order.timestamp, owner.sent[1].order.timestamp);
+  EXPECT_LT(owner.sent[1].order.timestamp, owner.sent[2].order.timestamp);
+  // An answer to any outstanding transmission echoes one of them.
+  EXPECT_EQ(reg.on_binding_ack({0, owner.sent[1].order.sequence, 600s, owner.sent[1].order.timestamp}),
+            AckOutcome::taken);
+}
+
+TEST_F(RegistrationTest, TimestampRefusalResendsPastTheHomeAgentsNumberAtOnce) {
+  // RFC 4285 6: 144 carries the HA's clock (or the last timestamp it
+  // accepted, from another host whose clock leads ours). Go past it now,
+  // without waiting for a retransmission timer or the 32 s refusal back-off.
+  reg.start();
+  sched.advance(20ms);
+  const auto refused = owner.sent.back().order;
+  const std::uint64_t to_beat = refused.timestamp + (std::uint64_t{3} << 32);  // 3 s ahead
+  EXPECT_EQ(reg.on_binding_ack({144, refused.sequence, 0s, to_beat}), AckOutcome::taken);
+  ASSERT_EQ(owner.sent.size(), 2u);
+  EXPECT_EQ(owner.sent[1].at, 20ms);
+  EXPECT_GT(owner.sent[1].order.timestamp, to_beat);
+  EXPECT_EQ(owner.sent[1].order.sequence, refused.sequence + 1);
+  EXPECT_EQ(reg.state(), RegistrationState::registering);
+  accept_last();
+  EXPECT_EQ(reg.state(), RegistrationState::bound);
+  EXPECT_EQ(owner.log[1], "registering -ack_timestamp_refused-> registering (timestamp resynchronised past the HA's)");
+}
+
+TEST_F(RegistrationTest, TimestampRefusalResyncIsBounded) {
+  reg.start();
+  for (int i = 0; i < 6; ++i) {
+    const auto last = owner.sent.back().order;
+    reg.on_binding_ack({144, last.sequence, 0s, last.timestamp + 1});
+  }
+  EXPECT_EQ(owner.sent.size(), 4u);  // three resyncs, then the ordinary refusal
+  EXPECT_EQ(reg.state(), RegistrationState::refused);
+  EXPECT_EQ(reg.last_status(), 144);
+}
+
+TEST_F(RegistrationTest, TimestampRefusalForAnotherSequenceIsIgnored) {
+  reg.start();
+  const auto sent = owner.sent.back().order;
+  EXPECT_EQ(reg.on_binding_ack({144, static_cast<std::uint16_t>(sent.sequence + 100), 0s, sent.timestamp}),
+            AckOutcome::not_ours);
+  EXPECT_EQ(owner.sent.size(), 1u);
 }
 
 TEST(RegistrationNames, AllNamed) {
