@@ -20,8 +20,8 @@ using wire::MacAddr;
 enum class Role : std::uint8_t { home_agent, host };
 
 enum class AuthAlgorithm : std::uint8_t {
-  hmac_sha256,  // 32-byte authenticator (roam6 default)
-  hmac_sha1_96, // RFC 4285's MN-HA algorithm: first 96 bits of HMAC-SHA1
+  hmac_sha256,  // 32-byte authenticator
+  hmac_sha1_96, // RFC 4285's MN-HA algorithm: first 96 bits of HMAC-SHA1 (default)
 };
 
 enum class LogLevel : std::uint8_t { error, warning, info, debug };
@@ -70,7 +70,9 @@ inline constexpr std::int64_t max_replay_memory_limit = 16 * 1048576;
 struct Key {
   std::string name;
   std::uint32_t spi = 0;
-  AuthAlgorithm algorithm = AuthAlgorithm::hmac_sha256;
+  // RFC 4285 5.1 defines HMAC-SHA1-96 for MN-HA: the default, so a host
+  // works with an existing Home Agent out of the box.
+  AuthAlgorithm algorithm = AuthAlgorithm::hmac_sha1_96;
   std::vector<std::uint8_t> secret;  // at least 16 bytes
 };
 

@@ -1,5 +1,7 @@
 #include "mip6d/config/config_checks.hpp"
 
+#include "mip6d/config/home_address_rules.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -134,6 +136,13 @@ void check_guests(const ConfigDraft& d, ErrorCollector& errors) {
       errors.add(guest.home_address.where, "home address " + guest.home_address->to_string() +
                                                " is outside home site " + quoted(*guest.home_site) +
                                                "'s prefix " + site->prefix->to_string());
+    } else if (guest.home_address && site->prefix) {
+      const std::optional<Ip6Addr> home_agent =
+          site->home_agent ? std::optional<Ip6Addr>(*site->home_agent) : std::nullopt;
+      const auto problem = home_address_problem(*guest.home_address, *site->prefix, home_agent);
+      if (!problem.empty())
+        errors.add(guest.home_address.where, "home address " + guest.home_address->to_string() + " " +
+                                                 std::string(problem) + ": it can never be bound");
     }
   }
 }

@@ -246,9 +246,13 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   }
   if (!check.ok()) {
     ++counters_.bu_dropped[static_cast<std::size_t>(check.drop)];
-    LogRecord(log_, LogLevel::debug, "bu_dropped")
-        .kv("reason", name(check.drop))
-        .kv("source", packet.ip.src());
+    // A host and this HA that disagree on a key are an operator's problem
+    // to see at once: name the SPI, and the algorithm when the lengths say so.
+    const bool keys_disagree =
+        check.drop == SignallingDrop::bad_authenticator || check.drop == SignallingDrop::unknown_spi;
+    LogRecord rec(log_, keys_disagree ? LogLevel::warning : LogLevel::debug, "bu_dropped");
+    rec.kv("reason", name(check.drop)).kv("source", packet.ip.src());
+    describe_authentication_failure(rec, check, "host");
     // RFC 4285: a BU whose authenticator fails under a known SA is refused
     // with MIPV6-AUTH-FAIL; one without authentication, or under an SPI we
     // hold no key for, cannot be answered meaningfully and is dropped.
@@ -467,9 +471,12 @@ void HomeAgent::on_expiry() {
 }
 
 std::optional<NeighbourAnswer> HomeAgent::answer_for(const wire::Ip6Addr& target) const {
-  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true, std::nullopt};
+  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true, std::nullopt, std::nullopt};
   if (target == ha_.address) return ours;
-  if (cache_.find(target) != nullptr) return ours;
+  // A home address it defends is the guest's, not ours: the answer comes
+  // from our own address (RFC 6275 10.4.1, RFC 4861 7.2.4), with our MAC.
+  const NeighbourAnswer proxied{io_.mac(Port::uplink), false, true, std::nullopt, ha_.address};
+  if (cache_.find(target) != nullptr) return proxied;
   if (target.is_link_local()) {
     // RFC 6275 10.4.1: with the L flag, the home address's interface
     // identifier under fe80::/64 is defended too.
@@ -477,7 +484,7 @@ std::optional<NeighbourAnswer> HomeAgent::answer_for(const wire::Ip6Addr& target
       wire::Ip6Addr candidate = prefix.address;
       std::copy(target.bytes.begin() + 8, target.bytes.end(), candidate.bytes.begin() + 8);
       const Binding* b = cache_.find(candidate);
-      if (b != nullptr && (b->flags & wire::bu_flag::link_local_compatibility) != 0) return ours;
+      if (b != nullptr && (b->flags & wire::bu_flag::link_local_compatibility) != 0) return proxied;
     }
   }
   return std::nullopt;
@@ -542,7 +549,7 @@ void HomeAgent::schedule_announcement(const wire::Ip6Addr& home_address) {
 
 void HomeAgent::on_announcement_timer() {
   const TimePoint now = scheduler_.now();
-  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true, std::nullopt};
+  const NeighbourAnswer ours{io_.mac(Port::uplink), false, true, std::nullopt, std::nullopt};
   while (!announcements_.empty() && announcements_.front().due <= now) {
     Announcement a = announcements_.front();
     announcements_.pop_front();

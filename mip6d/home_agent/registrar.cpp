@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mip6d/config/home_address_rules.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
 #include "mip6d/signalling/sequence.hpp"
 #include "roam6/wire/mobility_header.hpp"
@@ -58,11 +59,9 @@ Unanswerable unanswerable(const wire::Ip6Addr& source, const wire::Ip6Addr& home
 }
 
 std::string_view Registrar::reserved_home_address(const wire::Ip6Addr& hoa) const {
-  if (hoa == ha_.address) return "home address is the Home Agent's own address";
   for (const auto& p : ha_.home_prefixes) {
     if (!p.contains(hoa)) continue;
-    if (p.is_subnet_router_anycast(hoa)) return "home address is the prefix's Subnet-Router anycast address";
-    if (p.is_reserved_subnet_anycast(hoa)) return "home address is a reserved subnet anycast address (RFC 2526)";
+    if (const auto problem = home_address_problem(hoa, p, ha_.address); !problem.empty()) return problem;
   }
   return {};
 }

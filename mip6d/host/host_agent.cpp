@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "mip6d/config/home_address_rules.hpp"
 #include "mip6d/io/ipv6_frame.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
 #include "roam6/wire/ethernet.hpp"
@@ -164,11 +165,12 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     if (!away_) return std::nullopt;
     // The guest's own addresses are its to defend (DAD must not fail).
     if (target == desc_.home_address || target == link_local_) return std::nullopt;
-    const NeighbourAnswer router{home_.router_mac, true, true, home_.router_mac};
+    const NeighbourAnswer router{home_.router_mac, true, true, home_.router_mac, std::nullopt};
     if (target == home_.router_link_local) return router;
     // Every other on-link home address is reached through the home router
     // (and the tunnel), so it answers for them too.
-    if (home_.prefix.contains(target)) return NeighbourAnswer{home_.router_mac, false, true, home_.router_mac};
+    if (home_.prefix.contains(target))
+      return NeighbourAnswer{home_.router_mac, false, true, home_.router_mac, home_.router_link_local};
     return std::nullopt;
   }
 
@@ -340,6 +342,9 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
                                                     home->name + "'s prefix " + home->prefix.to_string());
   if (!home->home_agent)
     throw GuestCommandError("invalid_argument", "site " + home->name + " has no home agent");
+  if (const auto problem = home_address_problem(desc.home_address, home->prefix, home->home_agent); !problem.empty())
+    throw GuestCommandError("invalid_argument", "home address " + desc.home_address.to_string() + " " +
+                                                    std::string(problem) + ": it can never be bound");
 
   if (const auto it = guests_.find(name); it != guests_.end()) {
     if (!it->second->leaving()) {
@@ -460,7 +465,8 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
     const auto icmp = ip.packet().subspan(f.chain.upper_offset);
     const auto outcome = answer_neighbour_solicitation(
         writer_, Port::uplink, eth, ip, icmp, [this](const wire::Ip6Addr& t) -> std::optional<NeighbourAnswer> {
-          if (t == host_.care_of_address) return NeighbourAnswer{io_.mac(Port::uplink), false, true, std::nullopt};
+          if (t == host_.care_of_address)
+            return NeighbourAnswer{io_.mac(Port::uplink), false, true, std::nullopt, std::nullopt};
           return std::nullopt;
         });
     if (outcome == NsOutcome::answered) ++counters_.ns_answered;
@@ -530,16 +536,7 @@ void HostAgent::log_refused(std::string_view message, const CheckResult& r, cons
   const bool keys_disagree = r.drop == SignallingDrop::unknown_spi || r.drop == SignallingDrop::bad_authenticator;
   LogRecord rec(log_, keys_disagree ? LogLevel::warning : LogLevel::debug, message);
   rec.kv("reason", name(r.drop)).kv("sender", sender);
-  if (r.spi) rec.kv("spi", *r.spi);
-  if (r.algorithm_mismatch()) {
-    rec.kv("authenticator_bytes", r.authenticator_received)
-        .kv("expected_bytes", r.authenticator_expected)
-        .kv("detail", "\"the Home Agent uses another algorithm for this SPI (hmac-sha1-96: 12 bytes, hmac-sha256: 32)\"");
-  } else if (r.drop == SignallingDrop::bad_authenticator) {
-    rec.kv("detail", "\"the Home Agent holds another secret for this SPI\"");
-  } else if (r.drop == SignallingDrop::unknown_spi) {
-    rec.kv("detail", "\"no key with this SPI here\"");
-  }
+  describe_authentication_failure(rec, r, "Home Agent");
 }
 
 bool HostAgent::from_home_agent(const GuestEntry& g, const wire::Ip6Addr& sender, const wire::Ip6Addr& source,

@@ -170,6 +170,22 @@ CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
   return authenticate(packet, options, out.care_of_address, out.home_address, keys, sa);
 }
 
+void describe_authentication_failure(LogRecord& record, const CheckResult& r, std::string_view peer) {
+  if (r.drop != SignallingDrop::bad_authenticator && r.drop != SignallingDrop::unknown_spi) return;
+  if (r.spi) record.kv("spi", *r.spi);
+  std::string detail;
+  if (r.drop == SignallingDrop::unknown_spi) {
+    detail = "no key with this SPI here";
+  } else if (r.algorithm_mismatch()) {
+    record.kv("authenticator_bytes", r.authenticator_received).kv("expected_bytes", r.authenticator_expected);
+    detail = "the " + std::string(peer) +
+             " uses another algorithm for this SPI (hmac-sha1-96: 12 bytes, hmac-sha256: 32)";
+  } else {
+    detail = "the " + std::string(peer) + " holds another secret for this SPI";
+  }
+  record.kv("detail", "\"" + detail + "\"");
+}
+
 CheckResult check_binding_refresh_request(const wire::MobilityPacket& packet, const wire::Ip6Addr& care_of,
                                           KeyRing& keys, ReceivedRefreshRequest& out) {
   if (packet.mh.type() != wire::mh_type::binding_refresh_request)

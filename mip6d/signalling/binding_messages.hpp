@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mip6d/runtime/log.hpp"
 #include "mip6d/signalling/key_ring.hpp"
 #include "roam6/wire/address.hpp"
 #include "roam6/wire/mobility_header.hpp"
@@ -117,6 +118,12 @@ struct CheckResult {
     return drop == SignallingDrop::bad_authenticator && authenticator_received != authenticator_expected;
   }
 };
+
+// Adds to a log line why an MN-HA option did not check out, as an operator
+// can act on it: the SPI, the authenticator lengths when they show the two
+// sides use different algorithms, and a detail naming `peer` ("host",
+// "Home Agent"). Nothing for other drops.
+void describe_authentication_failure(LogRecord& record, const CheckResult& r, std::string_view peer);
 
 // A Binding Refresh Request as a host accepts it: RFC 6275 6.1.2 gives it no
 // protection of its own; roam6 asks for the RFC 4285 options a BA carries

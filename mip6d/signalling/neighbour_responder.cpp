@@ -15,7 +15,7 @@ NsOutcome answer_neighbour_solicitation(FrameWriter& out, Port port, const wire:
   if (!answer) return NsOutcome::not_ours;
 
   wire::NeighbourAdvertisementFields na;
-  na.src = ns->target();
+  na.src = answer->source.value_or(ns->target());
   na.target = ns->target();
   na.router = answer->router;
   na.override_flag = answer->override_flag;

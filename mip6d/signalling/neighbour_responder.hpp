@@ -21,6 +21,12 @@ struct NeighbourAnswer {
   // Ethernet source of the answer: the port's own MAC unless set (a host
   // answering as the guest's home router uses the router's MAC).
   std::optional<wire::MacAddr> frame_source;
+  // IPv6 source of a solicited answer. RFC 4861 7.2.4: an address of the
+  // interface that sends it. nullopt: the target itself (it is ours). A
+  // proxy answering for someone else's address (RFC 4861 7.2.8, RFC 6275
+  // 10.4.1) sets its own, so the neighbour is not told the proxied node
+  // spoke.
+  std::optional<wire::Ip6Addr> source;
 };
 
 // nullopt: not ours to answer.

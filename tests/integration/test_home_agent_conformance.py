@@ -853,7 +853,9 @@ class HomeAgentConformance(unittest.TestCase):
             self.solicit(hoa)
             f = self.port.receive(self.is_na_for(hoa), 2.0)
             self.assertIsNotNone(f, "no NA for the bound HoA")
-            self.assert_na(f, hoa, True, "fe80::a01", ROUTER_MAC, (HA, hoa))
+            # RFC 4861 7.2.4 / RFC 6275 10.4.1: from an address of the HA's
+            # own interface, never the proxied home address.
+            self.assert_na(f, hoa, True, "fe80::a01", ROUTER_MAC, (HA,))
             self.assert_counters(before, {"frames.received": 1, "nd.ns_answered": 1})
 
         with self.subTest("DAD for a bound home address"):
@@ -861,7 +863,7 @@ class HomeAgentConformance(unittest.TestCase):
             self.solicit(hoa, dad=True)
             f = self.port.receive(self.is_na_for(hoa), 2.0)
             self.assertIsNotNone(f, "no NA for the DAD probe")
-            self.assert_na(f, hoa, False, "ff02::1", "33:33:00:00:00:01", (HA, hoa))
+            self.assert_na(f, hoa, False, "ff02::1", "33:33:00:00:00:01", (HA,))
             self.assert_counters(before, {"frames.received": 1, "nd.ns_answered": 1})
 
         with self.subTest("an address nobody holds"):

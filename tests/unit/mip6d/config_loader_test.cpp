@@ -317,7 +317,8 @@ secret_hex = "00112233445566778899aabbccddeeff"
   EXPECT_EQ(h.config().log_level, LogLevel::info);
   EXPECT_EQ(h.config().host->requested_lifetime, 600s);
   EXPECT_EQ(h.config().sites[0].mtu, 1500u);
-  EXPECT_EQ(h.config().keys[0].algorithm, AuthAlgorithm::hmac_sha256);
+  // RFC 4285 5.1: HMAC-SHA1-96 is the MN-HA algorithm every Home Agent speaks.
+  EXPECT_EQ(h.config().keys[0].algorithm, AuthAlgorithm::hmac_sha1_96);
   EXPECT_TRUE(h.config().policy.empty());
   EXPECT_TRUE(h.config().guests.empty());
 
@@ -623,6 +624,19 @@ const RuleCase kRuleCases[] = {
    [](Doc& d) { edit(d.guests, "2001:db8:a::101", "2001:db8:b::101"); },
    "guests[1].home_address",
    "home address 2001:db8:b::101 is outside home site 'site-a''s prefix 2001:db8:a::/64"},
+  // Addresses no Home Agent would ever bind (RFC 4291 2.6.1, RFC 2526).
+  {"GuestHomeAddressIsTheHomeAgent", Base::host,
+   [](Doc& d) { edit(d.guests, "2001:db8:a::101", "2001:db8:a::1"); },
+   "guests[1].home_address",
+   "home address 2001:db8:a::1 is the Home Agent's own address: it can never be bound"},
+  {"GuestHomeAddressIsSubnetRouterAnycast", Base::host,
+   [](Doc& d) { edit(d.guests, "2001:db8:a::101", "2001:db8:a::"); },
+   "guests[1].home_address",
+   "home address 2001:db8:a:: is the prefix's Subnet-Router anycast address: it can never be bound"},
+  {"GuestHomeAddressIsReservedAnycast", Base::host,
+   [](Doc& d) { edit(d.guests, "2001:db8:a::101", "2001:db8:a:0:fdff:ffff:ffff:fffe"); },
+   "guests[1].home_address",
+   "home address 2001:db8:a:0:fdff:ffff:ffff:fffe is a reserved subnet anycast address (RFC 2526): it can never be bound"},
 
   // Host
   {"HostSiteUnknown", Base::host, [](Doc& d) { edit(d.host, "\"site-b\"", "\"site-q\""); },
@@ -642,6 +656,9 @@ const RuleCase kRuleCases[] = {
   {"RequestedLifetimeTooLong", Base::host,
    [](Doc& d) { edit(d.host, "requested_lifetime = 1200", "requested_lifetime = 262141"); },
    "host.requested_lifetime", "must be between 4 and 262140, not 262141"},
+  {"HostReplayWindowTooWide", Base::host,
+   [](Doc& d) { edit(d.host, "requested_lifetime = 1200", "requested_lifetime = 1200\nreplay_window = 301"); },
+   "host.replay_window", "must be between 1 and 300, not 301"},
 
   // Home Agent
   {"HomeAgentAddressOutsideHomePrefixes", Base::home_agent,
@@ -656,6 +673,9 @@ const RuleCase kRuleCases[] = {
   {"MaxLifetimeTooLong", Base::home_agent,
    [](Doc& d) { edit(d.home_agent, "max_lifetime = 7200", "max_lifetime = 262141"); },
    "home_agent.max_lifetime", "must be between 4 and 262140, not 262141"},
+  {"ReplayMemoryLimitTooSmall", Base::home_agent,
+   [](Doc& d) { edit(d.home_agent, "max_lifetime = 7200", "max_lifetime = 7200\nreplay_memory_limit = 10"); },
+   "home_agent.replay_memory_limit", "must be between 1024 and 16777216, not 10"},
   {"ReplayWindowZero", Base::home_agent,
    [](Doc& d) { edit(d.home_agent, "replay_window = 10", "replay_window = 0"); },
    "home_agent.replay_window", "must be between 1 and 300, not 0"},

@@ -105,7 +105,7 @@ TEST_F(ConfigJsonTest, KeysShowEverythingButTheSecret) {
   EXPECT_EQ(shown["keys"][0], json::parse(R"({"name": "inline", "spi": 1001,
       "algorithm": "hmac-sha1-96", "secret_bytes": 16})"));
   EXPECT_EQ(shown["keys"][1]["secret_bytes"], 32);
-  EXPECT_EQ(shown["keys"][1]["algorithm"], "hmac-sha256");
+  EXPECT_EQ(shown["keys"][1]["algorithm"], "hmac-sha1-96");
 }
 
 TEST_F(ConfigJsonTest, HomeAgentConfigurationInFull) {

@@ -262,7 +262,8 @@ TEST_F(DaemonInNamespaceTest, ServesMip6ctlTakesABindingAndStopsOnSigterm) {
   auto peer = ns->run_inside([&] {
     return std::make_unique<PacketSocketIo>(io, PacketSocketInterfaces{kPeerLink, ""});
   });
-  std::vector<Key> keys{Key{"site-b-hosts", 1001, AuthAlgorithm::hmac_sha256,
+  // The daemon's key names no algorithm: RFC 4285's HMAC-SHA1-96, the default.
+  std::vector<Key> keys{Key{"site-b-hosts", 1001, AuthAlgorithm::hmac_sha1_96,
                             {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
                              0xbb, 0xcc, 0xdd, 0xee, 0xff}}};
   KeyRing host_keys(keys);

@@ -598,5 +598,33 @@ TEST_F(HomeAgentTest, ReservedHomeAddressesAreRefusedWith129) {
   EXPECT_TRUE(fib.tunnels().empty());
 }
 
+TEST_F(HomeAgentTest, AHostOnAnotherAlgorithmIsNamedInTheLog) {
+  start();
+  // The HA's key 1001 names no algorithm: HMAC-SHA1-96 (RFC 4285 5.1). A
+  // host configured with hmac-sha256 for the same SPI.
+  ASSERT_EQ(config.keys[0].algorithm, AuthAlgorithm::hmac_sha1_96);
+  std::vector<Key> host_side{config.keys[0]};
+  host_side[0].algorithm = AuthAlgorithm::hmac_sha256;
+  KeyRing sha256(host_side);
+  BindingUpdateSpec s;
+  s.care_of_address = kCoaB;
+  s.home_agent = kHa;
+  s.home_address = kHoa;
+  s.sequence = 1;
+  s.lifetime = 600s;
+  s.timestamp = to_ntp_timestamp(sched.wall_now());
+  deliver(test::binding_update_frame({kHaMac, kRouterMac, s}, *sha256.find(1001u)));
+  const auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 146);
+  const auto line = std::find_if(lines.begin(), lines.end(),
+                                 [](const std::string& l) { return l.find("bu_dropped") != std::string::npos; });
+  ASSERT_NE(line, lines.end());
+  EXPECT_NE(line->find("spi=1001"), std::string::npos) << *line;
+  EXPECT_NE(line->find("authenticator_bytes=32"), std::string::npos) << *line;
+  EXPECT_NE(line->find("expected_bytes=12"), std::string::npos) << *line;
+  EXPECT_NE(line->find("another algorithm"), std::string::npos) << *line;
+}
+
 }  // namespace
 }  // namespace roam6::mip6d::ha

@@ -225,6 +225,9 @@ TEST_F(HostAgentTest, EmulatesTheHomeLink) {
     auto na = wire::parse_neighbour_advertisement(*ip, ip->payload());
     ASSERT_TRUE(na);
     EXPECT_EQ(na->target(), addr(target));
+    // RFC 4861 7.2.4 / 7.2.8: the emulated home router answers from its
+    // own address, also when it proxies for another home address.
+    EXPECT_EQ(ip->src(), addr("fe80::1")) << target;
     EXPECT_EQ(na->options().target_link_layer, kHomeRouterMac);
     EXPECT_EQ(na->router(), std::string(target) == "fe80::1");
   }
@@ -299,6 +302,17 @@ TEST_F(HostAgentTest, CommandErrors) {
   }
   GuestDescription outside{"x", mac("52:54:00:00:00:99"), addr("2001:db8:f::1"), "site-a"};
   EXPECT_THROW(agent->attach("x", outside, std::nullopt), GuestCommandError);
+  // Addresses no Home Agent would bind: refused here, before any BU.
+  for (const char* reserved : {"2001:db8:a::1", "2001:db8:a::", "2001:db8:a:0:fdff:ffff:ffff:fffe"}) {
+    GuestDescription bad{"x", mac("52:54:00:00:00:99"), addr(reserved), "site-a"};
+    try {
+      agent->attach("x", bad, std::nullopt);
+      FAIL() << reserved;
+    } catch (const GuestCommandError& e) {
+      EXPECT_EQ(e.code(), "invalid_argument");
+      EXPECT_NE(std::string(e.what()).find("can never be bound"), std::string::npos) << e.what();
+    }
+  }
   GuestDescription nosite{"x", mac("52:54:00:00:00:99"), kHoa, "site-z"};
   EXPECT_THROW(agent->attach("x", nosite, std::nullopt), GuestCommandError);
   agent->attach("g1", std::nullopt, std::nullopt);
