@@ -563,14 +563,15 @@ class Key:
 BU_BASE = 12  # the options of a BU (and a BA) start at this MH offset
 
 
-def bu_options(timestamp, key, spi=None, auth_size=None, extra=b""):
-    """The option area of a BU starting at MH offset 12: `extra` options,
-    Replay Protection at 8n+2 (when timestamp is not None), then the MN-HA
-    option (when key is not None) at 4n+1, last, ending the MH on a multiple
-    of 8 octets. The authenticator is left zero. Returns (bytes, offset of
-    the auth option in the MH or None)."""
+def bu_options(timestamp, key, spi=None, auth_size=None, extra=b"", base=None):
+    """The option area of a BU starting at MH offset 12 (or `base`: 12 for a
+    BA too, 8 for a BRR): `extra` options, Replay Protection at 8n+2 (when
+    timestamp is not None), then the MN-HA option (when key is not None) at
+    4n+1, last, ending the MH on a multiple of 8 octets. The authenticator is
+    left zero. Returns (bytes, offset of the auth option in the MH or None)."""
+    base = BU_BASE if base is None else base
     out = bytearray(extra)
-    at = BU_BASE + len(out)
+    at = base + len(out)
     if timestamp is not None:
         pad = (2 - at) % 8
         out += padding(pad) + struct.pack("!BBQ", 10, 8, timestamp)
@@ -578,16 +579,16 @@ def bu_options(timestamp, key, spi=None, auth_size=None, extra=b""):
     if key is not None:
         size = key.size if auth_size is None else auth_size
         length = 2 + 1 + 4 + size
-        at = BU_BASE + len(out)
+        at = base + len(out)
         # Start at 4n+1 and end on a multiple of 8: start = -length mod 8,
         # which is 4n+1 for both authenticator sizes (32 and 12).
         pad = (-length - at) % 8
         if (at + pad) % 4 != 1:
             pad += 4
         out += padding(pad)
-        auth_at = BU_BASE + len(out)
+        auth_at = base + len(out)
         out += struct.pack("!BBBI", 9, length - 2, 1, key.spi if spi is None else spi) + b"\x00" * size
-    out += padding((-(BU_BASE + len(out))) % 8)
+    out += padding((-(base + len(out))) % 8)
     return bytes(out), auth_at
 
 

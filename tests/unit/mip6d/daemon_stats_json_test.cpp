@@ -112,16 +112,33 @@ TEST(StatsJson, HostCountersByArea) {
   c.resumes_detected = 12;
   c.send_failures = 13;
   c.ba_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)] = 14;
+  c.guests_recognised = 15;
+  c.mh_tunnelled = 16;
+  c.ba_ignored = 17;
+  c.brr_accepted = 18;
+  c.brr_unknown_guest = 19;
+  c.brr_dropped[static_cast<std::size_t>(SignallingDrop::replayed)] = 20;
+  c.be_accepted = 21;
+  c.be_unknown_guest = 22;
+  c.be_dropped[static_cast<std::size_t>(SignallingDrop::not_from_home_agent)] = 23;
   const json stats = host_stats_json(c, 3);
   EXPECT_EQ(stats["frames"], json::parse(R"({"received": 1, "ignored": 2, "malformed": 3})"));
   EXPECT_EQ(stats["bu"], json::parse(R"({"sent": 4})"));
   EXPECT_EQ(stats["ba"]["received"], 5);
   EXPECT_EQ(stats["ba"]["unknown_guest"], 6);
   EXPECT_EQ(stats["ba"]["dropped"]["bad_authenticator"], 14);
+  EXPECT_EQ(stats["ba"]["ignored"], 17);
   EXPECT_EQ(stats["brr"]["received"], 7);
+  EXPECT_EQ(stats["brr"]["accepted"], 18);
+  EXPECT_EQ(stats["brr"]["unknown_guest"], 19);
+  EXPECT_EQ(stats["brr"]["dropped"]["replayed"], 20);
   EXPECT_EQ(stats["be"]["received"], 8);
+  EXPECT_EQ(stats["be"]["accepted"], 21);
+  EXPECT_EQ(stats["be"]["unknown_guest"], 22);
+  EXPECT_EQ(stats["be"]["dropped"]["not_from_home_agent"], 23);
+  EXPECT_EQ(stats["mh"], json::parse(R"({"tunnelled": 16})"));
   EXPECT_EQ(stats["nd"], json::parse(R"({"rs_answered": 9, "ra_sent": 10, "ns_answered": 11})"));
-  EXPECT_EQ(stats["guests"], json::parse(R"({"current": 3, "resumes_detected": 12})"));
+  EXPECT_EQ(stats["guests"], json::parse(R"({"current": 3, "resumes_detected": 12, "recognised": 15})"));
   EXPECT_EQ(stats["errors"], json::parse(R"({"send_failures": 13})"));
 }
 

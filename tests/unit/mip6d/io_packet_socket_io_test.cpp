@@ -89,6 +89,16 @@ class PacketSocketIoTest : public ::testing::Test {
     io.run_for(50ms);
   }
 
+  // IPv6-in-IPv6 from a to b whose inner packet starts with `inner_next_header`.
+  FrameBytes tunnelled_a_to_b(std::uint8_t inner_next_header, std::uint8_t tag) const {
+    const FrameBytes inner = test::ipv6_frame(b->mac(Port::uplink), a->mac(Port::uplink), ip("2001:db8:a::1"),
+                                              ip("2001:db8:a::100"), inner_next_header, tag);
+    FrameBytes outer = a_to_b(wire::ipproto::ipv6, tag, inner.size() - wire::ethernet_header_size);
+    std::copy(inner.begin() + wire::ethernet_header_size, inner.end(),
+              outer.begin() + wire::ethernet_header_size + wire::ipv6_header_size);
+    return outer;
+  }
+
   FrameBytes a_to_b(std::uint8_t next_header, std::uint8_t tag, std::size_t payload = 24) const {
     return test::ipv6_frame(b->mac(Port::uplink), a->mac(Port::uplink), ip("2001:db8:a::1"),
                             ip("2001:db8:b::5"), next_header, tag, 64, payload);
@@ -185,6 +195,8 @@ TEST_F(PacketSocketIoTest, UplinkFilterPassesOnlyControlPlaneFrames) {
       a_to_b(wire::ipproto::tcp, 4),
       a_to_b(wire::ipproto::no_next_header, 5),
       a_to_b(wire::ipproto::ipv6, 6),  // tunnelled data belongs to the datapath
+      tunnelled_a_to_b(wire::ipproto::udp, 7),
+      tunnelled_a_to_b(wire::ipproto::icmpv6, 8),
   };
   const std::vector<FrameBytes> passed = {
       a_to_b(wire::ipproto::mobility, 11),
@@ -194,6 +206,10 @@ TEST_F(PacketSocketIoTest, UplinkFilterPassesOnlyControlPlaneFrames) {
       a_to_b(wire::ipproto::fragment, 15),
       a_to_b(wire::ipproto::destination_options, 16),
       test::arp_like_frame(wire::ethertype::rarp, mac("52:54:00:00:00:01"), 17),
+      // RFC 6275 6.1: what the Home Agent sends a home address (BRR, BE)
+      // comes through the tunnel.
+      tunnelled_a_to_b(wire::ipproto::mobility, 18),
+      tunnelled_a_to_b(wire::ipproto::destination_options, 19),
   };
   // Interleaved, so a filter that stops early or late shows.
   for (std::size_t i = 0; i < dropped.size() || i < passed.size(); ++i) {
