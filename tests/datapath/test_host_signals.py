@@ -267,7 +267,7 @@ class PacketTooBig(DatapathTestCase):
     def test_rate_limited(self):
         frames = [from_guest(size=1400, sport=n) for n in range(5)]
         outcome = (Run(self, "host",
-                       host_settings(uplink_mtu=1280, packet_too_big={"per_second": 1, "burst": 2}),
+                       host_settings(uplink_mtu=1280, icmp_errors={"per_second": 1, "burst": 2}),
                        guests=host_guests())
                    .input("guests", frames).run())
         self.assertEqual(len(outcome.guests), 2, "the burst, then silence")

@@ -32,7 +32,7 @@ HomeAgentSettings ha_settings() {
   s.mtu = 1500;
   s.tunnel.hop_limit = 61;
   s.tunnel.flow_label_key = 99;
-  s.packet_too_big = {100, 1};
+  s.icmp_errors = {100, 1};
   return s;
 }
 
@@ -103,10 +103,25 @@ TEST_F(HomeAgentPipelineTest, TooBigForTheTunnelGetsPacketTooBigFromTheHomeAgent
   EXPECT_EQ(load_be32(ptb.data() + 14 + 44), 1460u);
 }
 
-TEST_F(HomeAgentPipelineTest, HopLimitOneToAHomeAddressIsDropped) {
-  receive({to_home_address(hoa1, 8, 1)});
-  EXPECT_TRUE(h.only(Disposition::drop_hop_limit, 1, DatapathPort::uplink));
-  EXPECT_TRUE(h.uplink_sink.packets.empty());
+TEST_F(HomeAgentPipelineTest, HopLimitOneToAHomeAddressGetsTimeExceededFromTheHomeAgent) {
+  const Bytes offending = to_home_address(hoa1, 8, 1);
+  receive({offending});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hop_limit), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::time_exceeded_sent), 1u);
+  EXPECT_EQ(h.total(DatapathPort::uplink), 2u);
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes te = h.uplink_sink.frames()[0];
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data()), sender_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data() + 6), port_mac);
+  const auto ip6 = *wire::Ipv6View::parse({te.data() + 14, te.size() - 14});
+  EXPECT_EQ(ip6.src(), ha_address);
+  EXPECT_EQ(ip6.dst(), correspondent);
+  const auto icmp = wire::parse_icmpv6(ip6, ip6.payload());
+  ASSERT_TRUE(icmp.ok());
+  EXPECT_EQ(icmp->type(), 3);  // RFC 4443 3.3: Time Exceeded,
+  EXPECT_EQ(icmp->code(), 0);  // hop limit exceeded in transit
+  EXPECT_EQ(load_be32(te.data() + 14 + 44), 0u);
+  EXPECT_EQ(Bytes(te.begin() + 14 + 48, te.end()), Bytes(offending.begin() + 14, offending.end()));
 }
 
 TEST_F(HomeAgentPipelineTest, TunnelFromTheRegisteredCareOfAddressIsDecapsulatedToTheRouter) {

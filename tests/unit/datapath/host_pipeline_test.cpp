@@ -35,7 +35,7 @@ HostSettings host_settings() {
   s.uplink_mtu = 1500;
   s.tunnel.hop_limit = 60;
   s.tunnel.flow_label_key = 0x1234;
-  s.packet_too_big = {100, 2};
+  s.icmp_errors = {100, 2};
   s.hold = {4, 2, 50};
   s.liveness_interval_ms = 1000;
   return s;
@@ -189,14 +189,27 @@ TEST_F(HostPipelineTest, InnerExtensionHeadersGoThroughTheTunnelEncapsulationLim
   EXPECT_EQ(h.uplink_sink.packets.size(), 1u);
 }
 
-TEST_F(HostPipelineTest, HopLimitOneIsDroppedWithoutAnError) {
+TEST_F(HostPipelineTest, HopLimitOneGetsTimeExceededFromTheHomeRouter) {
   seen_resumed();
   (void)h.punted();
-  from_guests({guest_udp(10, 1)});
+  const Bytes offending = guest_udp(10, 1);
+  from_guests({offending});
   EXPECT_TRUE(h.uplink_sink.packets.empty());
-  EXPECT_TRUE(h.guests_sink.packets.empty());
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hop_limit), 1u);
-  EXPECT_EQ(h.total(DatapathPort::guests), 2u);  // + the liveness copy
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::time_exceeded_sent), 1u);
+  EXPECT_EQ(h.total(DatapathPort::guests), 3u);  // + the liveness copy, + the error
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  const Bytes te = h.guests_sink.frames()[0];
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data()), guest_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data() + 6), router_mac);
+  const auto ip6 = *wire::Ipv6View::parse({te.data() + 14, te.size() - 14});
+  EXPECT_EQ(ip6.src(), router_link_local);
+  EXPECT_EQ(ip6.dst(), home_address);
+  const auto icmp = wire::parse_icmpv6(ip6, ip6.payload());
+  ASSERT_TRUE(icmp.ok());
+  EXPECT_EQ(icmp->type(), 3);
+  EXPECT_EQ(icmp->code(), 0);
+  EXPECT_EQ(Bytes(te.begin() + 14 + 48, te.end()), Bytes(offending.begin() + 14, offending.end()));
 }
 
 TEST_F(HostPipelineTest, TooBigGetsARateLimitedPacketTooBigFromTheHomeRouter) {
@@ -232,16 +245,57 @@ TEST_F(HostPipelineTest, TooBigGetsARateLimitedPacketTooBigFromTheHomeRouter) {
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 3u);
 }
 
-TEST_F(HostPipelineTest, SmallPacketOverTheTunnelMtuIsNotFragmentedButCounted) {
+TEST_F(HostPipelineTest, SmallPacketOverTheTunnelMtuIsEncapsulatedThenFragmented) {
+  // RFC 2473 7.1 (b): an inner packet of at most 1280 bytes is tunnelled and
+  // the tunnel packet fragmented to the path MTU.
   auto settings = host_settings();
   settings.uplink_mtu = 1300;
   HostPipeline small_mtu(settings, h.table.slot_capacity());
   seen_resumed();
-  rte_mbuf* m = to_mbuf(h.pool, guest_udp(1280 - 48));
+  const Bytes frame = guest_udp(1280 - 48);
+  rte_mbuf* m = to_mbuf(h.pool, frame);
   small_mtu.from_guests(h.ctx, &m, 1);
   h.flush();
-  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_too_big), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::fragments_sent), 2u);
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 0u);
+  EXPECT_EQ(h.table.guest_counters(guest_mac)->encapsulated_packets, 1u);
+  const auto fragments = h.uplink_sink.frames();
+  ASSERT_EQ(fragments.size(), 2u);
+  // First: 40 + 8 + the largest multiple of 8 that fits 1300 (1248).
+  ASSERT_EQ(fragments[0].size(), 14u + 40u + 8u + 1248u);
+  ASSERT_EQ(fragments[1].size(), 14u + 40u + 8u + (1280u + 40u - 40u - 1248u));
+  std::uint32_t ident = 0;
+  Bytes fragmentable;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const Bytes& f = fragments[i];
+    EXPECT_EQ(wire::MacAddr::from_bytes(f.data()), site_router_mac);
+    EXPECT_EQ(wire::MacAddr::from_bytes(f.data() + 6), uplink_mac);
+    const auto outer = *wire::Ipv6View::parse({f.data() + 14, f.size() - 14});
+    EXPECT_EQ(outer.src(), care_of);
+    EXPECT_EQ(outer.dst(), home_agent);
+    EXPECT_EQ(outer.next_header(), 44);
+    EXPECT_EQ(outer.hop_limit(), 60);
+    EXPECT_EQ(f[14 + 40], 41);  // the Fragment header's next header
+    const std::uint16_t offset_flags = load_be16(f.data() + 14 + 42);
+    EXPECT_EQ(offset_flags & 0xfff8, i == 0 ? 0 : 1248);
+    EXPECT_EQ(offset_flags & 1, i == 0 ? 1 : 0);  // M
+    if (i == 0) ident = load_be32(f.data() + 14 + 44);
+    EXPECT_EQ(load_be32(f.data() + 14 + 44), ident);
+    fragmentable.insert(fragmentable.end(), f.begin() + 14 + 48, f.end());
+  }
+  // Put together, the fragments are the inner packet with its hop limit
+  // decremented (RFC 8200 4.5).
+  Bytes inner(frame.begin() + 14, frame.end());
+  inner[7] = 63;
+  EXPECT_EQ(fragmentable, inner);
+  // The next fragmented packet has another Identification.
+  rte_mbuf* again = to_mbuf(h.pool, frame);
+  small_mtu.from_guests(h.ctx, &again, 1);
+  h.flush();
+  const auto more = h.uplink_sink.frames();
+  ASSERT_EQ(more.size(), 4u);
+  EXPECT_NE(load_be32(more[2].data() + 14 + 44), ident);
 }
 
 TEST_F(HostPipelineTest, AwayGuestDropsByReason) {
