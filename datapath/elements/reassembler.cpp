@@ -112,6 +112,9 @@ Reassembler::Outcome Reassembler::add(rte_mbuf* m, const ClassifiedFrame& frame,
     out.dropped += fragments;
     return out;
   }
+  // The lengths were DPDK's input; nothing else reads them.
+  whole->l2_len = 0;
+  whole->l3_len = 0;
   out.packet = whole;
   out.fragments = fragments;
   return out;

@@ -230,10 +230,12 @@ class NeverAnErrorAboutThese(IcmpErrorChecks):
                             UDP(sport=9, dport=1))
         broadcast = from_guest(hlim=1)
         broadcast[Ether].dst = "ff:ff:ff:ff:ff:ff"
+        to_group = from_guest(hlim=1)  # (e.3): a global multicast group
+        to_group[IPv6].dst = "ff0e::101"
         outcome = (Run(self, "host", host_settings(), guests=host_guests())
-                   .input("guests", [error_from_guest, broadcast]).run())
-        self.assertDispositions(outcome, "guests", {"drop_hop_limit": 2, "punted": 1})
-        self.assertEqual(outcome.counters["icmp_errors_withheld"], 2)
+                   .input("guests", [error_from_guest, broadcast, to_group]).run())
+        self.assertDispositions(outcome, "guests", {"drop_hop_limit": 3, "punted": 1})
+        self.assertEqual(outcome.counters["icmp_errors_withheld"], 3)
         self.assertEqual(outcome.guests, [])
         self.assertEqual(outcome.uplink, [])
 
