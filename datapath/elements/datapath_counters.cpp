@@ -8,9 +8,15 @@ std::string_view to_string(Disposition disposition) noexcept {
     case Disposition::encapsulated: return "encapsulated";
     case Disposition::decapsulated: return "decapsulated";
     case Disposition::punted: return "punted";
+    case Disposition::punted_tunnelled_mobility: return "punted_tunnelled_mobility";
     case Disposition::held: return "held";
     case Disposition::released: return "released";
+    case Disposition::reassembling: return "reassembling";
+    case Disposition::reassembled: return "reassembled";
     case Disposition::packet_too_big_sent: return "packet_too_big_sent";
+    case Disposition::time_exceeded_sent: return "time_exceeded_sent";
+    case Disposition::parameter_problem_sent: return "parameter_problem_sent";
+    case Disposition::fragments_sent: return "fragments_sent";
     case Disposition::drop_malformed: return "drop_malformed";
     case Disposition::drop_not_ipv6: return "drop_not_ipv6";
     case Disposition::drop_ingress_filter: return "drop_ingress_filter";
@@ -23,6 +29,8 @@ std::string_view to_string(Disposition disposition) noexcept {
     case Disposition::drop_tunnel_malformed: return "drop_tunnel_malformed";
     case Disposition::drop_ecn_congestion: return "drop_ecn_congestion";
     case Disposition::drop_not_for_us: return "drop_not_for_us";
+    case Disposition::drop_reassembly_timeout: return "drop_reassembly_timeout";
+    case Disposition::drop_reassembly_failed: return "drop_reassembly_failed";
     case Disposition::drop_punt_ring_full: return "drop_punt_ring_full";
     case Disposition::drop_hold_full: return "drop_hold_full";
     case Disposition::drop_hold_expired: return "drop_hold_expired";
@@ -51,6 +59,9 @@ void accumulate(DatapathCounters& a, const DatapathCounters& b) noexcept {
   a.inject_dropped += b.inject_dropped;
   a.resumes_signalled += b.resumes_signalled;
   a.packet_too_big_suppressed += b.packet_too_big_suppressed;
+  a.time_exceeded_suppressed += b.time_exceeded_suppressed;
+  a.parameter_problem_suppressed += b.parameter_problem_suppressed;
+  a.icmp_errors_withheld += b.icmp_errors_withheld;
 }
 
 }  // namespace roam6::datapath

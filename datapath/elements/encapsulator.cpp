@@ -32,6 +32,19 @@ std::uint8_t* make_room(rte_mbuf* m, std::uint16_t header_size, EthernetRewrite 
   return front;
 }
 
+// The outer header of the fast path: the binding's template (addresses),
+// then version, traffic class, flow label, payload length, next header 41
+// and the tunnel's hop limit.
+void write_outer_header(std::uint8_t* outer_ip, const OuterHeaderTemplate& outer,
+                        std::uint8_t traffic_class, std::uint32_t flow_label,
+                        std::uint16_t inner_length, std::uint8_t hop_limit) noexcept {
+  std::memcpy(outer_ip, outer.bytes, sizeof outer.bytes);
+  wire::store_be32(outer_ip, (6u << 28) | (std::uint32_t{traffic_class} << 20) | flow_label);
+  wire::store_be16(outer_ip + 4, inner_length);
+  outer_ip[6] = wire::ipproto::ipv6;
+  outer_ip[7] = hop_limit;
+}
+
 EncapsulationOutcome through_wire_library(rte_mbuf* m, const ClassifiedFrame& frame,
                                           const OuterHeaderTemplate& outer,
                                           const TunnelSettings& tunnel, std::uint32_t path_mtu,
@@ -44,10 +57,17 @@ EncapsulationOutcome through_wire_library(rte_mbuf* m, const ClassifiedFrame& fr
   config.flow_label_key = tunnel.flow_label_key;
   const auto plan = wire::plan_encapsulation(frame.ip.packet(), config);
   if (!plan) {
-    out.result = plan.error() == wire::Errc::inner_hop_limit_exhausted ||
-                         plan.error() == wire::Errc::tunnel_encapsulation_limit_reached
-                     ? EncapsulationResult::hop_limit_exhausted
-                     : EncapsulationResult::malformed;
+    out.result = EncapsulationResult::malformed;
+    if (plan.error() == wire::Errc::inner_hop_limit_exhausted) {
+      out.result = EncapsulationResult::hop_limit_exhausted;
+    } else if (plan.error() == wire::Errc::tunnel_encapsulation_limit_reached) {
+      // The plan found the option; find it again for where it is.
+      const auto limit = wire::find_tunnel_encapsulation_limit(frame.ip);
+      if (limit && *limit) {
+        out.result = EncapsulationResult::encapsulation_limit_reached;
+        out.parameter_problem_pointer = (*limit)->parameter_problem_pointer();
+      }
+    }
     return out;
   }
   out.inner_length = plan->inner_length;
@@ -56,10 +76,7 @@ EncapsulationOutcome through_wire_library(rte_mbuf* m, const ClassifiedFrame& fr
     out.packet_too_big_mtu = *mtu;
     return out;
   }
-  if (plan->inner_length + plan->header_size > path_mtu) {
-    out.result = EncapsulationResult::needs_fragmentation;
-    return out;
-  }
+  const bool oversize = plan->inner_length + plan->header_size > path_mtu;
   const auto header_size = static_cast<std::uint16_t>(plan->header_size);
   std::uint8_t* front = make_room(m, header_size, ethernet);
   if (front == nullptr) {
@@ -74,7 +91,8 @@ EncapsulationOutcome through_wire_library(rte_mbuf* m, const ClassifiedFrame& fr
     out.result = EncapsulationResult::malformed;
     return out;
   }
-  out.result = EncapsulationResult::encapsulated;
+  out.result = oversize ? EncapsulationResult::encapsulated_oversize
+                       : EncapsulationResult::encapsulated;
   return out;
 }
 
@@ -101,12 +119,13 @@ void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHea
 
   out = EncapsulationOutcome{};
   out.inner_length = inner_length;
-  if (frame.ip.hop_limit() <= 1) {
+  if (frame.ip.hop_limit() <= 1) [[unlikely]] {
     out.result = EncapsulationResult::hop_limit_exhausted;
     return;
   }
   // Almost every packet fits: one comparison instead of the call that
   // decides between Packet Too Big and fragmentation.
+  auto done = EncapsulationResult::encapsulated;
   if (inner_length + wire::tunnel_ipv6_header_size > path_mtu) [[unlikely]] {
     if (const auto mtu =
             wire::needs_packet_too_big(inner_length, path_mtu, wire::tunnel_ipv6_header_size)) {
@@ -114,8 +133,7 @@ void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHea
       out.packet_too_big_mtu = *mtu;
       return;
     }
-    out.result = EncapsulationResult::needs_fragmentation;
-    return;
+    done = EncapsulationResult::encapsulated_oversize;
   }
   // Read before the headers move.
   const std::uint8_t traffic_class = frame.ip.traffic_class();
@@ -131,14 +149,27 @@ void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHea
     return;
   }
   std::uint8_t* outer_ip = front + eth;
-  std::memcpy(outer_ip, outer.bytes, sizeof outer.bytes);
-  wire::store_be32(outer_ip, (6u << 28) | (std::uint32_t{traffic_class} << 20) | flow_label);
-  wire::store_be16(outer_ip + 4, inner_length);
-  outer_ip[6] = wire::ipproto::ipv6;
-  outer_ip[7] = tunnel.hop_limit;
+  write_outer_header(outer_ip, outer, traffic_class, flow_label, inner_length, tunnel.hop_limit);
   std::uint8_t* inner_ip = outer_ip + wire::tunnel_ipv6_header_size;
   --inner_ip[7];
-  out.result = EncapsulationResult::encapsulated;
+  out.result = done;
+}
+
+bool encapsulate_originated(rte_mbuf* m, const OuterHeaderTemplate& outer,
+                            const TunnelSettings& tunnel, EthernetRewrite ethernet) noexcept {
+  const auto* inner = rte_pktmbuf_mtod_offset(m, const std::uint8_t*, eth);
+  const auto inner_length = static_cast<std::uint16_t>(rte_pktmbuf_pkt_len(m) - eth);
+  const std::uint8_t traffic_class = static_cast<std::uint8_t>(wire::load_be32(inner) >> 20);
+  std::uint32_t flow_label = wire::load_be32(inner) & 0xfffff;
+  if (flow_label == 0)
+    flow_label = wire::derive_flow_label(wire::Ip6Addr::from_bytes(inner + 8),
+                                         wire::Ip6Addr::from_bytes(inner + 24), inner[6],
+                                         tunnel.flow_label_key);
+  std::uint8_t* front =
+      make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
+  if (front == nullptr) return false;
+  write_outer_header(front + eth, outer, traffic_class, flow_label, inner_length, tunnel.hop_limit);
+  return true;
 }
 
 }  // namespace roam6::datapath

@@ -11,6 +11,10 @@
 // with extension headers may carry a Tunnel Encapsulation Limit, so it goes
 // through wire::plan_encapsulation / wire::encapsulate instead, which keeps
 // RFC 2473 4.1.1 in one place.
+//
+// A packet of at most 1280 bytes whose tunnel packet exceeds the path MTU is
+// still encapsulated (RFC 2473 7.1 (b)): the result says so, and the caller
+// fragments the outer packet (outer_fragmenter.hpp).
 
 #include <cstdint>
 
@@ -24,9 +28,12 @@ namespace roam6::datapath {
 
 enum class EncapsulationResult : std::uint8_t {
   encapsulated,
-  hop_limit_exhausted,     // inner hop limit <= 1, or encapsulation limit 0 (drop_hop_limit)
+  encapsulated_oversize,   // encapsulated, but the tunnel packet exceeds the path MTU:
+                           // fragment it (RFC 2473 7.1 (b); inner packet <= 1280 bytes)
+  hop_limit_exhausted,     // inner hop limit <= 1: Time Exceeded (RFC 4443 3.3)
+  encapsulation_limit_reached,  // inner Tunnel Encapsulation Limit 0: Parameter Problem
+                                // pointing at `parameter_problem_pointer` (RFC 2473 4.1.1 (b))
   too_big,                 // send Packet Too Big reporting `packet_too_big_mtu`
-  needs_fragmentation,     // <= 1280 bytes but over the tunnel MTU: not fragmented here
   no_headroom,             // the mbuf cannot take the outer header
   malformed,               // the inner packet's extension chain is refused
 };
@@ -35,6 +42,8 @@ struct EncapsulationOutcome {
   EncapsulationResult result = EncapsulationResult::malformed;
   std::uint32_t packet_too_big_mtu = 0;
   std::uint16_t inner_length = 0;  // bytes that entered the tunnel
+  // From the start of the inner packet: the limit octet of the option.
+  std::uint16_t parameter_problem_pointer = 0;
 };
 
 struct EthernetRewrite {
@@ -55,5 +64,13 @@ EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame
 void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHeaderTemplate& outer,
                        const TunnelSettings& tunnel, std::uint32_t path_mtu,
                        EthernetRewrite ethernet, EncapsulationOutcome& out) noexcept;
+
+// A packet this node originates into the tunnel (an ICMPv6 error to an away
+// guest behind it): the same outer header, but the inner packet is not
+// forwarded, so its hop limit stays (wire::InnerOrigin::local). It must have
+// no extension headers and fit the tunnel; the caller made it so. `m` holds
+// Ethernet + the IPv6 packet. False when there is no headroom (m unchanged).
+bool encapsulate_originated(rte_mbuf* m, const OuterHeaderTemplate& outer,
+                            const TunnelSettings& tunnel, EthernetRewrite ethernet) noexcept;
 
 }  // namespace roam6::datapath

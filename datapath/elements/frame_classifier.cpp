@@ -43,6 +43,7 @@ void classify_frame(const std::uint8_t* frame, std::uint32_t length, ClassifiedF
     wire::ExtensionChain chain;
     if (wire::walk_extension_chain(*ip, chain) != wire::Errc::ok) return;
     out.has_extension_headers = true;
+    out.fragment = chain.fragmented;
     // A later fragment carries no upper-layer header: it is just "other".
     out.upper_protocol = chain.later_fragment ? wire::ipproto::no_next_header : chain.upper_protocol;
     out.upper_offset = chain.upper_offset;
@@ -67,6 +68,15 @@ void classify_frame(const std::uint8_t* frame, std::uint32_t length, ClassifiedF
     default:
       out.kind = FrameKind::other_ipv6;
   }
+}
+
+bool carries_mobility_header(const wire::Ipv6View& packet) noexcept {
+  const std::uint8_t next = packet.next_header();
+  if (next == wire::ipproto::mobility) return true;
+  if (!is_ipv6_extension_header(next)) [[likely]] return false;
+  wire::ExtensionChain chain;
+  return wire::walk_extension_chain(packet, chain) == wire::Errc::ok && !chain.later_fragment &&
+         chain.upper_protocol == wire::ipproto::mobility;
 }
 
 bool is_link_scope(const std::uint8_t* a) noexcept {

@@ -28,6 +28,9 @@ struct ClassifiedFrame {
   std::uint8_t upper_protocol = 0;
   std::uint16_t upper_offset = 0;     // from the IPv6 header
   bool has_extension_headers = false;
+  // The chain holds a Fragment header: the packet is one fragment (first or
+  // later) of a larger one. Only with has_extension_headers.
+  bool fragment = false;
   std::uint8_t icmp_type = 0;          // when upper_protocol is ICMPv6
 };
 
@@ -39,6 +42,10 @@ struct ClassifiedFrame {
 // array, and assigning a returned struct copies it with wider loads than the
 // stores that built it, which stalls store-to-load forwarding per packet.
 void classify_frame(const std::uint8_t* frame, std::uint32_t length, ClassifiedFrame& out) noexcept;
+
+// Whether a packet's upper layer (after any extension headers) is a Mobility
+// Header. The chain is walked only when the packet has one.
+[[nodiscard]] bool carries_mobility_header(const wire::Ipv6View& packet) noexcept;
 
 // A link-local or loopback unicast address, or a multicast group of
 // interface-, link- or reserved scope: none of them may cross the tunnel.

@@ -1,10 +1,12 @@
 #include "datapath/pipeline/home_agent_pipeline.hpp"
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include "datapath/elements/decapsulator.hpp"
 #include "datapath/elements/encapsulator.hpp"
 #include "datapath/elements/frame_classifier.hpp"
+#include "datapath/elements/reassembler.hpp"
 #include "datapath/pipeline/pipeline_common.hpp"
 
 namespace roam6::datapath {
@@ -12,8 +14,10 @@ namespace roam6::datapath {
 using namespace pipeline_detail;
 
 struct HomeAgentPipeline::State {
-  explicit State(const HomeAgentSettings& settings) : packet_too_big(settings.packet_too_big) {}
-  TokenBucket packet_too_big;
+  explicit State(const HomeAgentSettings& settings)
+      : icmp_errors(settings.icmp_errors), reassembler(settings.reassembly, rte_get_tsc_hz()) {}
+  IcmpErrorLimiter icmp_errors;
+  Reassembler reassembler;
 };
 
 HomeAgentPipeline::HomeAgentPipeline(const HomeAgentSettings& settings)
@@ -25,10 +29,31 @@ namespace {
 
 constexpr auto at = DatapathPort::uplink;
 
-enum class Route : std::uint8_t { drop_malformed, not_for_us, to_ha, tunnel, home_address };
+enum class Route : std::uint8_t {
+  drop_malformed,
+  not_for_us,
+  to_ha,
+  tunnel,
+  home_address,
+  reassembling,  // a fragment for us, waiting for the rest of its packet
+};
 
-void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings, rte_mbuf* m,
-                 std::uint16_t key, const TunnelFrame& tunnel, const TunnelRecord* const* records,
+// Errors about a packet an away guest sent through its tunnel go back into
+// that tunnel, from the Home Agent's address, to the home router.
+ErrorReturn into_tunnel(const HomeAgentSettings& settings, const TunnelRecord& source,
+                        const wire::Ipv6View& offending) noexcept {
+  ErrorReturn back;
+  back.port = at;
+  back.to = {settings.router_mac, settings.port_mac, settings.address, offending.src()};
+  back.tunnel = &source.outer;
+  back.tunnel_settings = &settings.tunnel;
+  back.path_mtu = settings.mtu;
+  return back;
+}
+
+void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings,
+                 IcmpErrorLimiter& icmp_errors, rte_mbuf* m, std::uint16_t key,
+                 const TunnelFrame& tunnel, const TunnelRecord* const* records,
                  const EthernetRewrite& to_router) noexcept {
   if (key == 2 * pipeline_detail::chunk) {
     drop(ctx, at, m, Disposition::drop_tunnel_malformed);
@@ -42,6 +67,16 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
   }
   if (const auto refusal = refuse_tunnel_exit(tunnel, source->care_of_address)) {
     drop(ctx, at, m, *refusal);
+    return;
+  }
+  if (tunnel.inner.hop_limit() == 0) [[unlikely]] {
+    // RFC 8200 3: the exit point forwards the packet, and a packet that
+    // arrives with hop limit 0 is not forwarded: Time Exceeded (RFC 4443
+    // 3.3) to its source, the away guest, through its tunnel.
+    send_icmp_error(ctx, at, icmp_errors, IcmpError::hop_limit_exceeded(),
+                    into_tunnel(settings, *source, tunnel.inner), tunnel.inner,
+                    to_link_layer_group(m));
+    drop(ctx, at, m, Disposition::drop_hop_limit);
     return;
   }
   const std::uint16_t inner_length = strip_tunnel_header(m, tunnel, to_router);
@@ -65,18 +100,25 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
     forward(ctx, at, at, m, Disposition::encapsulated);
     return;
   }
-  // Too big: the sender is behind another tunnel, and an error to it would
-  // have to be tunnelled too. Both tunnels share one MTU, so this takes an
-  // inner Tunnel Encapsulation Limit option to happen at all.
-  drop(ctx, at, m,
-       outcome.result == EncapsulationResult::malformed ? Disposition::drop_tunnel_malformed
-                                                        : encapsulation_refusal(outcome.result));
+  if (outcome.result == EncapsulationResult::encapsulated_oversize) {
+    if (send_fragmented(ctx, at, at, m, settings.mtu))
+      tally.encapsulated(ctx, destination->slot, outcome.inner_length);
+    return;
+  }
+  if (outcome.result == EncapsulationResult::malformed) {
+    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+    return;
+  }
+  // The sender is behind its own tunnel: its error goes back through it.
+  // (Too big takes an inner Tunnel Encapsulation Limit option: both tunnels
+  // share one MTU.)
+  refuse_encapsulation(ctx, at, m, inner, outcome, icmp_errors,
+                       into_tunnel(settings, *source, inner.ip));
 }
 
 void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings,
-                     TokenBucket& bucket,
-                     rte_mbuf* m, const ClassifiedFrame& frame_class, const TunnelRecord* record,
-                     const EthernetRewrite& to_router) noexcept {
+                     IcmpErrorLimiter& icmp_errors, rte_mbuf* m, const ClassifiedFrame& frame_class,
+                     const TunnelRecord* record, const EthernetRewrite& to_router) noexcept {
   if (record == nullptr) {
     drop(ctx, at, m,
          frame_class.kind == FrameKind::ip6ip6 ? Disposition::drop_tunnel_not_for_us
@@ -98,21 +140,22 @@ void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
   EncapsulationOutcome outcome;
   encapsulate_frame(m, frame_class, record->outer, settings.tunnel, settings.mtu, to_router,
                     outcome);
-  if (outcome.result == EncapsulationResult::encapsulated) {
+  if (outcome.result == EncapsulationResult::encapsulated) [[likely]] {
     tally.encapsulated(ctx, record->slot, outcome.inner_length);
     forward(ctx, at, at, m, Disposition::encapsulated);
     return;
   }
-  if (outcome.result == EncapsulationResult::too_big) {
-    PacketTooBigAddressing to;
-    to.ethernet_dst = sender_mac;
-    to.ethernet_src = settings.port_mac;
-    to.src = settings.address;
-    to.dst = frame_class.ip.src();
-    refuse_too_big(ctx, at, at, m, bucket, to, outcome.packet_too_big_mtu);
+  if (outcome.result == EncapsulationResult::encapsulated_oversize) {
+    if (send_fragmented(ctx, at, at, m, settings.mtu))
+      tally.encapsulated(ctx, record->slot, outcome.inner_length);
     return;
   }
-  drop(ctx, at, m, encapsulation_refusal(outcome.result));
+  // From the Home Agent's own address (RFC 4443 2.2 (b): the packet was not
+  // sent to it) back to the MAC the packet came from.
+  ErrorReturn back;
+  back.port = at;
+  back.to = {sender_mac, settings.port_mac, settings.address, frame_class.ip.src()};
+  refuse_encapsulation(ctx, at, m, frame_class, outcome, icmp_errors, back);
 }
 
 }  // namespace
@@ -134,15 +177,33 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
     std::uint16_t key_of[chunk];
     unsigned key_count = 0;
 
+    // The frame each received packet became: itself, or a packet its
+    // fragment completed.
+    rte_mbuf* frames[chunk];
+
     for (std::uint16_t i = 0; i < count; ++i) {
       prefetch_ahead(burst, i, count);
       rte_mbuf* m = burst[i];
+      frames[i] = m;
       if (!contiguous(m)) {
         routes[i] = Route::drop_malformed;
         continue;
       }
       ClassifiedFrame& frame_class = classes[i];
       classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), frame_class);
+      if (frame_class.fragment && same_address(frame_class.ip.dst_bytes(), settings_.address))
+          [[unlikely]] {
+        // Ours to reassemble (a host fragmented a tunnel packet, RFC 2473
+        // 7.1): go on with the whole packet once there is one.
+        m = reassemble(ctx, at, state_->reassembler, m, frame_class);
+        frames[i] = m;
+        if (m == nullptr) {
+          routes[i] = Route::reassembling;
+          continue;
+        }
+        classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m),
+                       frame_class);
+      }
       switch (frame_class.kind) {
         case FrameKind::truncated_ethernet:
         case FrameKind::malformed_ipv6:
@@ -180,9 +241,11 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
     }
 
     for (std::uint16_t i = 0; i < count; ++i) {
-      rte_mbuf* m = burst[i];
+      rte_mbuf* m = frames[i];
       const ClassifiedFrame& frame_class = classes[i];
       switch (routes[i]) {
+        case Route::reassembling:
+          continue;
         case Route::drop_malformed:
           drop(ctx, at, m, Disposition::drop_malformed);
           continue;
@@ -199,10 +262,11 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
             drop(ctx, at, m, Disposition::drop_not_for_us);
           continue;
         case Route::tunnel:
-          from_tunnel(ctx, tally, settings_, m, key_of[i], tunnels[i], records, to_router);
+          from_tunnel(ctx, tally, settings_, state_->icmp_errors, m, key_of[i], tunnels[i],
+                      records, to_router);
           continue;
         case Route::home_address:
-          to_home_address(ctx, tally, settings_, state_->packet_too_big, m, frame_class,
+          to_home_address(ctx, tally, settings_, state_->icmp_errors, m, frame_class,
                           records[key_of[i]], to_router);
           continue;
       }
@@ -211,8 +275,10 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
   }
 }
 
-void HomeAgentPipeline::housekeeping(WorkerContext&) noexcept {
-  // Nothing waits on the Home Agent: no hold queues, no per-core state.
+void HomeAgentPipeline::housekeeping(WorkerContext& ctx) noexcept {
+  // Only fragments wait on the Home Agent (no hold queues).
+  expire_fragments(ctx, at, state_->reassembler, state_->icmp_errors, settings_.address,
+                   settings_.port_mac);
 }
 
 }  // namespace roam6::datapath

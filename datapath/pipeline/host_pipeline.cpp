@@ -1,5 +1,6 @@
 #include "datapath/pipeline/host_pipeline.hpp"
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 
 #include <cstring>
@@ -9,6 +10,7 @@
 #include "datapath/elements/encapsulator.hpp"
 #include "datapath/elements/frame_classifier.hpp"
 #include "datapath/elements/hold_queues.hpp"
+#include "datapath/elements/reassembler.hpp"
 #include "datapath/pipeline/pipeline_common.hpp"
 
 namespace roam6::datapath {
@@ -35,7 +37,9 @@ struct GuestCoreState {
 
 struct HostPipeline::State {
   State(const HostSettings& settings, std::uint32_t slot_capacity)
-      : own_holds(settings.hold), packet_too_big(settings.packet_too_big) {
+      : own_holds(settings.hold),
+        icmp_errors(settings.icmp_errors),
+        reassembler(settings.reassembly, rte_get_tsc_hz()) {
     allocate(slot_capacity);
   }
 
@@ -73,7 +77,8 @@ struct HostPipeline::State {
   }
 
   HoldQueues own_holds;
-  TokenBucket packet_too_big;
+  IcmpErrorLimiter icmp_errors;
+  Reassembler reassembler;
   std::unique_ptr<GuestCoreState[]> guests;
   std::uint32_t capacity = 0;
 };
@@ -86,6 +91,16 @@ HostPipeline::HostPipeline(const HostSettings& settings, std::uint32_t slot_capa
 HostPipeline::~HostPipeline() { delete state_; }
 
 namespace {
+
+// Errors about a guest's packet come from its home router as the guest knows
+// it (the link-local address and MAC it has from its home link), on the
+// guests port: to the guest, nothing else is on its link.
+ErrorReturn to_guest(const GuestRecord& record, const wire::Ipv6View& offending) noexcept {
+  ErrorReturn back;
+  back.port = DatapathPort::guests;
+  back.to = {record.mac, record.router_mac, record.router_link_local, offending.src()};
+  return back;
+}
 
 void release_held(WorkerContext& ctx, HoldQueues& holds, const GuestRecord& record) noexcept {
   if (holds.total() == 0) return;
@@ -198,20 +213,15 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       EncapsulationOutcome outcome;
       encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
                         {&settings_.next_hop_mac, &settings_.uplink_mac}, outcome);
-      if (outcome.result == EncapsulationResult::encapsulated) {
+      if (outcome.result == EncapsulationResult::encapsulated) [[likely]] {
         tally.encapsulated(ctx, record->slot, outcome.inner_length);
         forward(ctx, at, DatapathPort::uplink, m, Disposition::encapsulated);
-      } else if (outcome.result == EncapsulationResult::too_big) {
-        // From the home router as the guest knows it, back to the guest.
-        PacketTooBigAddressing to;
-        to.ethernet_dst = record->mac;
-        to.ethernet_src = record->router_mac;
-        to.src = record->router_link_local;
-        to.dst = ip.src();
-        refuse_too_big(ctx, at, DatapathPort::guests, m, state_->packet_too_big, to,
-                       outcome.packet_too_big_mtu);
+      } else if (outcome.result == EncapsulationResult::encapsulated_oversize) {
+        if (send_fragmented(ctx, at, DatapathPort::uplink, m, settings_.uplink_mtu))
+          tally.encapsulated(ctx, record->slot, outcome.inner_length);
       } else {
-        drop(ctx, at, m, encapsulation_refusal(outcome.result));
+        refuse_encapsulation(ctx, at, m, frame_class, outcome, state_->icmp_errors,
+                             to_guest(*record, ip));
       }
     }
     tally.apply();
@@ -227,6 +237,9 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
   for (std::uint16_t base = 0; base < n; base += chunk) {
     const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
     rte_mbuf** burst = pkts + base;
+    // The frame each received packet became: itself, a packet its fragment
+    // completed, or nullptr while it waits for the rest of its packet.
+    rte_mbuf* frames[chunk];
     ClassifiedFrame classes[chunk];
     TunnelFrame tunnels[chunk];
     bool tunnelled[chunk];
@@ -236,12 +249,23 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     for (std::uint16_t i = 0; i < count; ++i) {
       prefetch_ahead(burst, i, count);
       rte_mbuf* m = burst[i];
+      frames[i] = m;
       tunnelled[i] = false;
       if (!contiguous(m)) {
         classes[i] = ClassifiedFrame{};  // truncated_ethernet: dropped as malformed
         continue;
       }
       classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), classes[i]);
+      if (classes[i].fragment &&
+          same_address(classes[i].ip.dst_bytes(), settings_.care_of_address)) [[unlikely]] {
+        // Ours to reassemble (the Home Agent fragmented a tunnel packet,
+        // RFC 2473 7.1): go on with the whole packet once there is one.
+        m = reassemble(ctx, at, state_->reassembler, m, classes[i]);
+        frames[i] = m;
+        if (m == nullptr) continue;
+        classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m),
+                       classes[i]);
+      }
       if (classes[i].kind != FrameKind::ip6ip6 ||
           !same_address(classes[i].ip.dst_bytes(), settings_.care_of_address))
         continue;
@@ -263,7 +287,8 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     }
 
     for (std::uint16_t i = 0; i < count; ++i) {
-      rte_mbuf* m = burst[i];
+      rte_mbuf* m = frames[i];
+      if (m == nullptr) continue;  // a fragment, waiting
       const ClassifiedFrame& frame_class = classes[i];
       if (tunnelled[i]) {
         if (key_of[i] == chunk) {
@@ -278,6 +303,31 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         }
         if (const auto refusal = refuse_tunnel_exit(tunnel, record->home_agent)) {
           drop(ctx, at, m, *refusal);
+          continue;
+        }
+        if (carries_mobility_header(tunnel.inner)) [[unlikely]] {
+          // RFC 6275 6.1: the Home Agent sends mobility messages to a home
+          // address (a Binding Refresh Request...) tunnelled, without a type
+          // 2 routing header. They are mip6d's, which acts for the guest:
+          // the whole tunnel packet goes to it, and the guest never sees it.
+          ctx.counters->count(at, ctx.punt->push(m, at, ctx.now_tsc)
+                                      ? Disposition::punted_tunnelled_mobility
+                                      : Disposition::drop_punt_ring_full);
+          continue;
+        }
+        if (tunnel.inner.hop_limit() == 0) [[unlikely]] {
+          // RFC 8200 3: a packet that arrives with hop limit 0 is not
+          // forwarded, and the exit point forwards it onto the guest's link.
+          // Time Exceeded (RFC 4443 3.3) to its source, from our care-of
+          // address (the only address of ours its source can reach), back
+          // through the router it came from.
+          ErrorReturn back;
+          back.port = at;
+          back.to = {wire::MacAddr::from_bytes(rte_pktmbuf_mtod(m, const std::uint8_t*) + 6),
+                     settings_.uplink_mac, settings_.care_of_address, tunnel.inner.src()};
+          send_icmp_error(ctx, at, state_->icmp_errors, IcmpError::hop_limit_exceeded(), back,
+                          tunnel.inner, to_link_layer_group(m));
+          drop(ctx, at, m, Disposition::drop_hop_limit);
           continue;
         }
         const std::uint16_t inner_length =
@@ -340,6 +390,8 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
       // Retried next time; until then frames still flow, without signals.
     }
   }
+  expire_fragments(ctx, DatapathPort::uplink, state_->reassembler, state_->icmp_errors,
+                   settings_.care_of_address, settings_.uplink_mac);
   HoldQueues& holds = state_->holds(ctx);
   if (holds.total() == 0) return;
   const std::uint64_t timeout = ms_to_tsc(ctx, holds.settings().timeout_ms);

@@ -8,14 +8,22 @@
 //     with the core's timestamp) and the guest's held packets are released
 //   - away guest: ND/RS punted (home-link emulation is mip6d's); other link-
 //     scope traffic dropped; source must be its home address (else
-//     drop_ingress_filter); too big for the tunnel -> Packet Too Big back to
-//     the guest (rate-limited); else encapsulated (outer src = care-of
-//     address, dst = its Home Agent) and sent to the site router on the uplink
+//     drop_ingress_filter); hop limit run out / Tunnel Encapsulation Limit 0
+//     / over 1280 bytes and too big for the tunnel -> Time Exceeded /
+//     Parameter Problem / Packet Too Big back to the guest (rate-limited);
+//     else encapsulated (outer src = care-of address, dst = its Home Agent)
+//     and sent to the site router on the uplink, as outer fragments when a
+//     packet of at most 1280 bytes does not fit the uplink MTU
 // From the uplink, per frame:
+//   - a fragment to our care-of address: reassembled, then the whole packet
+//     goes on as below
 //   - ip6ip6 to our care-of address: the inner destination must be an away
 //     guest here and the outer source its Home Agent, else dropped by reason;
-//     decapsulated, Ethernet source = the home router's MAC, destination =
-//     the guest; held if the guest has not resumed yet, else to the guests port
+//     an inner Mobility Header is punted whole (punted_tunnelled_mobility,
+//     RFC 6275 6.1); inner hop limit 0 -> Time Exceeded to its source from
+//     the care-of address; else decapsulated, Ethernet source = the home
+//     router's MAC, destination = the guest; held if the guest has not
+//     resumed yet, else to the guests port
 //   - Mobility Header or ICMPv6 ND to us (unicast to the care-of address, or
 //     a multicast Neighbour Solicitation for it): punted; the site's other
 //     multicast ND (router advertisements, solicitations for guests at
@@ -49,14 +57,20 @@
 //     housekeeping() once mip6d marks the record resumed; dropped
 //     (drop_hold_expired) when its record is gone or its slot's generation
 //     changed; each packet expires timeout_ms after it was held.
-//   - Packet Too Big: the offending packet counts drop_too_big; the error is
-//     an extra packet counting packet_too_big_sent (or drop_no_mbuf), or
-//     packet_too_big_suppressed when the per-core token bucket is empty. A
-//     packet of at most 1280 bytes that does not fit the tunnel (only with an
-//     uplink MTU under 1320) would need the outer packet fragmented, which
-//     this datapath does not do: drop_too_big without an error.
+//   - ICMPv6 errors (docs/datapath.md "ICMPv6 errors"): the offending packet
+//     counts its drop reason (drop_too_big, drop_hop_limit); the error is an
+//     extra packet counting *_sent (or drop_no_mbuf), *_suppressed when the
+//     per-core bucket of its type is empty, icmp_errors_withheld when RFC
+//     4443 2.4 (e) forbids it. To the guest from its home router's link-local
+//     address and MAC; to a correspondent from the care-of address.
+//   - A packet of at most 1280 bytes that does not fit the tunnel (only with
+//     an uplink MTU under 1328) is encapsulated and its outer packet
+//     fragmented (RFC 2473 7.1 (b)): `encapsulated` + fragments_sent each.
 //   - No headroom for the outer header: drop_no_mbuf. Tunnel Encapsulation
-//     Limit 0 in the inner packet: drop_hop_limit (the tunnel's hop limit).
+//     Limit 0 in the inner packet: drop_hop_limit and a Parameter Problem.
+//   - Reassembly (fragments to the care-of address) and its timeout, which
+//     housekeeping() runs: see reassembler.hpp and pipeline_common.hpp; the
+//     timeout counts in rte_get_tsc_hz() cycles of ctx.now_tsc.
 //   - Uplink frames that do not parse as IPv6 (bad header, payload length
 //     past the frame, bad extension chain) are drop_malformed, not passed.
 //   - Packets released or emitted by housekeeping() sit in ctx.out until the

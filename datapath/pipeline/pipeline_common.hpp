@@ -1,10 +1,12 @@
 #pragma once
 // Small steps both roles share: receive accounting, punting a frame or a copy
-// of it, Packet Too Big, and held-packet accounting. Internal to pipeline/.
+// of it, ICMPv6 errors, outer fragmentation, reassembly and held-packet
+// accounting. Internal to pipeline/.
 
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 
@@ -12,9 +14,13 @@
 #include "datapath/elements/decapsulator.hpp"
 #include "datapath/elements/encapsulator.hpp"
 #include "datapath/elements/frame_classifier.hpp"
-#include "datapath/elements/packet_too_big.hpp"
+#include "datapath/elements/icmp_errors.hpp"
+#include "datapath/elements/outer_fragmenter.hpp"
 #include "datapath/elements/punt_queue.hpp"
+#include "datapath/elements/reassembler.hpp"
 #include "datapath/pipeline/worker_context.hpp"
+#include "roam6/wire/icmpv6_error_policy.hpp"
+#include "roam6/wire/tunnel.hpp"
 
 namespace roam6::datapath::pipeline_detail {
 
@@ -58,26 +64,181 @@ inline void punt_copy(WorkerContext& ctx, DatapathPort at, const rte_mbuf* m) no
   punt(ctx, at, copy);
 }
 
-// Counts the offending packet drop_too_big and frees it; the Packet Too Big
-// (if the rate limit allows and a buffer is free) is an extra packet counted
-// packet_too_big_sent, or packet_too_big_suppressed / drop_no_mbuf.
-inline void refuse_too_big(WorkerContext& ctx, DatapathPort at, DatapathPort reply_port,
-                           rte_mbuf* m, TokenBucket& bucket, const PacketTooBigAddressing& to,
-                           std::uint32_t mtu) noexcept {
-  if (!bucket.take(ctx.now_tsc, ctx.tsc_hz)) {
-    ++ctx.counters->packet_too_big_suppressed;
-  } else {
-    const auto* frame = rte_pktmbuf_mtod(m, const std::uint8_t*);
-    const std::size_t ip_length = rte_pktmbuf_data_len(m) - 14u;
-    rte_mbuf* reply = build_packet_too_big(ctx.pool, to, mtu, {frame + 14, ip_length});
-    if (reply == nullptr) {
-      ctx.counters->count(at, Disposition::drop_no_mbuf);
-    } else {
-      ctx.counters->count(at, Disposition::packet_too_big_sent);
-      ctx.emit(reply_port, reply);
-    }
+// Where the ICMPv6 errors about one packet go: out of `port` to `to`, or,
+// when `tunnel` is set, into that binding's tunnel first (an away guest
+// behind it sent the packet; to.ethernet_* are then the outer frame's).
+struct ErrorReturn {
+  DatapathPort port = DatapathPort::uplink;
+  IcmpErrorAddressing to;
+  const OuterHeaderTemplate* tunnel = nullptr;
+  const TunnelSettings* tunnel_settings = nullptr;
+  std::uint32_t path_mtu = 0;  // with `tunnel`: the error and its outer header fit it
+};
+
+inline Disposition sent_disposition(IcmpErrorKind kind) noexcept {
+  switch (kind) {
+    case IcmpErrorKind::packet_too_big: return Disposition::packet_too_big_sent;
+    case IcmpErrorKind::time_exceeded: return Disposition::time_exceeded_sent;
+    case IcmpErrorKind::parameter_problem: return Disposition::parameter_problem_sent;
   }
-  drop(ctx, at, m, Disposition::drop_too_big);
+  return Disposition::parameter_problem_sent;
+}
+
+inline std::uint64_t& suppressed_counter(DatapathCounters& counters, IcmpErrorKind kind) noexcept {
+  switch (kind) {
+    case IcmpErrorKind::packet_too_big: return counters.packet_too_big_suppressed;
+    case IcmpErrorKind::time_exceeded: return counters.time_exceeded_suppressed;
+    case IcmpErrorKind::parameter_problem: return counters.parameter_problem_suppressed;
+  }
+  return counters.parameter_problem_suppressed;
+}
+
+// An ICMPv6 error about `invoking` (the offending packet; `link_layer_group`:
+// its frame went to an Ethernet multicast or broadcast address). The error
+// is an extra packet, counted *_sent on top of the offending packet's own
+// disposition; or not sent, and counted icmp_errors_withheld (RFC 4443 2.4
+// (e) forbids it, or there is no source address), *_suppressed (the rate
+// limit), or drop_no_mbuf. Rare path: it allocates from ctx.pool.
+inline void send_icmp_error(WorkerContext& ctx, DatapathPort at, IcmpErrorLimiter& limiter,
+                            const IcmpError& error, const ErrorReturn& back,
+                            const wire::Ipv6View& invoking, bool link_layer_group) noexcept {
+  if (back.to.src.is_unspecified() ||
+      !wire::icmpv6_error_allowed(invoking, error.type(), error.code, link_layer_group)) {
+    ++ctx.counters->icmp_errors_withheld;
+    return;
+  }
+  if (!limiter.take(error.kind, ctx.now_tsc, ctx.tsc_hz)) {
+    ++suppressed_counter(*ctx.counters, error.kind);
+    return;
+  }
+  std::size_t max_length = wire::ipv6_minimum_mtu;
+  if (back.tunnel != nullptr)
+    max_length = std::min<std::size_t>(
+        max_length, back.path_mtu > wire::tunnel_ipv6_header_size
+                        ? back.path_mtu - wire::tunnel_ipv6_header_size
+                        : 0);
+  rte_mbuf* reply = build_icmpv6_error(ctx.pool, back.to, error, invoking.packet(), max_length);
+  if (reply != nullptr && back.tunnel != nullptr &&
+      !encapsulate_originated(reply, *back.tunnel, *back.tunnel_settings,
+                              {&back.to.ethernet_dst, &back.to.ethernet_src})) {
+    rte_pktmbuf_free(reply);
+    reply = nullptr;
+  }
+  if (reply == nullptr) {
+    ctx.counters->count(at, Disposition::drop_no_mbuf);
+    return;
+  }
+  ctx.counters->count(at, sent_disposition(error.kind));
+  ctx.emit(back.port, reply);
+}
+
+inline bool to_link_layer_group(const rte_mbuf* m) noexcept {
+  return (*rte_pktmbuf_mtod(m, const std::uint8_t*) & 1) != 0;
+}
+
+// The packet entered the tunnel but its tunnel packet exceeds the path MTU
+// (RFC 2473 7.1 (b)): it leaves as outer fragments, counted `encapsulated`
+// plus fragments_sent each; without buffers for them, drop_no_mbuf. True
+// when it was sent.
+inline bool send_fragmented(WorkerContext& ctx, DatapathPort at, DatapathPort to, rte_mbuf* m,
+                            std::uint32_t path_mtu) noexcept {
+  rte_mbuf* fragments[max_outer_fragments];
+  const unsigned n = fragment_outer_packet(m, path_mtu, ctx.pool, fragments);
+  if (n == 0) {
+    drop(ctx, at, m, Disposition::drop_no_mbuf);
+    return false;
+  }
+  ctx.counters->count(at, Disposition::encapsulated);
+  for (unsigned i = 0; i < n; ++i) {
+    ctx.counters->count(at, Disposition::fragments_sent);
+    ctx.emit(to, fragments[i]);
+  }
+  return true;
+}
+
+// The drop reason for a packet encapsulate_frame refused (anything but
+// encapsulated / encapsulated_oversize).
+inline Disposition encapsulation_refusal(EncapsulationResult result) noexcept {
+  switch (result) {
+    case EncapsulationResult::hop_limit_exhausted:
+    case EncapsulationResult::encapsulation_limit_reached: return Disposition::drop_hop_limit;
+    case EncapsulationResult::too_big: return Disposition::drop_too_big;
+    case EncapsulationResult::no_headroom: return Disposition::drop_no_mbuf;
+    case EncapsulationResult::encapsulated:
+    case EncapsulationResult::encapsulated_oversize:
+    case EncapsulationResult::malformed: break;
+  }
+  return Disposition::drop_malformed;
+}
+
+// The ICMPv6 error that answers a refusal, if any: Packet Too Big (RFC 2473
+// 7.1 (a)), Time Exceeded code 0 (RFC 4443 3.3), Parameter Problem code 0 at
+// the limit octet of the Tunnel Encapsulation Limit option (RFC 2473
+// 4.1.1 (b)).
+inline std::optional<IcmpError> encapsulation_error(const EncapsulationOutcome& outcome) noexcept {
+  switch (outcome.result) {
+    case EncapsulationResult::too_big: return IcmpError::packet_too_big(outcome.packet_too_big_mtu);
+    case EncapsulationResult::hop_limit_exhausted: return IcmpError::hop_limit_exceeded();
+    case EncapsulationResult::encapsulation_limit_reached:
+      return IcmpError::erroneous_header_field(outcome.parameter_problem_pointer);
+    default: return std::nullopt;
+  }
+}
+
+// A packet encapsulate_frame refused: its ICMPv6 error (if it has one) goes
+// back to its sender as `back` says, counted on top; the packet is dropped by
+// reason. `frame` still describes m (a refused packet is unchanged).
+inline void refuse_encapsulation(WorkerContext& ctx, DatapathPort at, rte_mbuf* m,
+                                 const ClassifiedFrame& frame, const EncapsulationOutcome& outcome,
+                                 IcmpErrorLimiter& limiter, const ErrorReturn& back) noexcept {
+  if (const auto error = encapsulation_error(outcome))
+    send_icmp_error(ctx, at, limiter, *error, back, frame.ip, to_link_layer_group(m));
+  drop(ctx, at, m, encapsulation_refusal(outcome.result));
+}
+
+// A fragment addressed to this node goes to the reassembly table (m is
+// taken). Each fragment is `reassembling` (a gauge) while it waits, then
+// `reassembled` or drop_reassembly_failed. Returns the whole packet when
+// this fragment completed one: an extra packet the caller classifies and
+// handles, whose own disposition is counted on top.
+inline rte_mbuf* reassemble(WorkerContext& ctx, DatapathPort at, Reassembler& reassembler,
+                            rte_mbuf* m, const ClassifiedFrame& frame) noexcept {
+  const Reassembler::Outcome outcome = reassembler.add(m, frame, ctx.now_tsc);
+  auto& d = ctx.counters->port[static_cast<std::size_t>(at)].disposition;
+  // +1 for this fragment; every fragment that left the table this call
+  // (into the packet, or dropped) -1. Modulo 2^64 the gauge stays exact.
+  d[static_cast<std::size_t>(Disposition::reassembling)] += 1 - std::uint64_t{outcome.fragments} -
+                                                            outcome.dropped;
+  d[static_cast<std::size_t>(Disposition::reassembled)] += outcome.fragments;
+  d[static_cast<std::size_t>(Disposition::drop_reassembly_failed)] += outcome.dropped;
+  return outcome.packet;
+}
+
+// Housekeeping: abandons packets whose fragments did not all come in time
+// (drop_reassembly_timeout, the gauge -1 each). For a first fragment among
+// them, Time Exceeded code 1 goes to its source (RFC 8200 4.5; RFC 4443
+// 3.3), from `own_address` (the fragment was sent to it, RFC 4443 2.2 (a)),
+// back to the MAC it came from, out of `at`.
+inline void expire_fragments(WorkerContext& ctx, DatapathPort at, Reassembler& reassembler,
+                             IcmpErrorLimiter& limiter, const wire::Ip6Addr& own_address,
+                             const wire::MacAddr& own_mac) noexcept {
+  const std::uint32_t dropped = reassembler.expire(ctx.now_tsc, [&](const rte_mbuf* fragment) {
+    const auto* frame = rte_pktmbuf_mtod(fragment, const std::uint8_t*);
+    const std::uint32_t length = rte_pktmbuf_data_len(fragment);
+    const auto ip = wire::Ipv6View::parse({frame + 14, length - 14u});
+    // Only fragments with the Fragment header first are ever held.
+    if (!ip || ip->payload_length() < 8 || (wire::load_be16(ip->payload().data() + 2) & 0xfff8) != 0)
+      return;
+    ErrorReturn back;
+    back.port = at;
+    back.to = {wire::MacAddr::from_bytes(frame + 6), own_mac, own_address, ip->src()};
+    send_icmp_error(ctx, at, limiter, IcmpError::reassembly_time_exceeded(), back, *ip,
+                    (frame[0] & 1) != 0);
+  });
+  if (dropped == 0) return;
+  auto& d = ctx.counters->port[static_cast<std::size_t>(at)].disposition;
+  d[static_cast<std::size_t>(Disposition::reassembling)] -= dropped;
+  d[static_cast<std::size_t>(Disposition::drop_reassembly_timeout)] += dropped;
 }
 
 // `held` is a gauge of packets waiting in hold queues: +1 when held, -1 when
@@ -158,20 +319,6 @@ class BindingTally {
   Entry entries_[capacity];
   unsigned count_ = 0;
 };
-
-// The drop reason for a packet encapsulate_frame refused (anything but
-// encapsulated; too_big is drop_too_big when no Packet Too Big is sent).
-inline Disposition encapsulation_refusal(EncapsulationResult result) noexcept {
-  switch (result) {
-    case EncapsulationResult::hop_limit_exhausted: return Disposition::drop_hop_limit;
-    case EncapsulationResult::too_big:
-    case EncapsulationResult::needs_fragmentation: return Disposition::drop_too_big;
-    case EncapsulationResult::no_headroom: return Disposition::drop_no_mbuf;
-    case EncapsulationResult::encapsulated:
-    case EncapsulationResult::malformed: break;
-  }
-  return Disposition::drop_malformed;
-}
 
 // Why a tunnel packet may not leave the tunnel at this exit, or nullopt. The
 // binding was found by one inner address; `peer` is the only outer source

@@ -12,10 +12,26 @@ struct TunnelSettings {
   std::uint32_t flow_label_key = 0;    // keys the derived outer flow label (wire/tunnel.hpp)
 };
 
-struct PacketTooBigSettings {
-  // RFC 4443 2.4 (f): ICMPv6 errors are rate-limited. A token bucket per core.
+struct IcmpErrorSettings {
+  // RFC 4443 2.4 (f): ICMPv6 errors are rate-limited. Per core, one token
+  // bucket per message type (Packet Too Big, Time Exceeded, Parameter
+  // Problem), each with these settings.
   std::uint32_t per_second = 100;
   std::uint32_t burst = 10;
+};
+
+// Reassembly of fragmented tunnel packets addressed to this node (RFC 2473
+// 7.1: the other end fragments the outer packet of a small inner one), per
+// core in DPDK's rte_ip_frag table.
+struct ReassemblySettings {
+  // Packets being reassembled at once, per core; a fragment of one more is
+  // dropped (drop_reassembly_failed). Each holds at most 8 fragments
+  // (RTE_LIBRTE_IP_FRAG_MAX_FRAG).
+  std::uint32_t packets = 256;
+  // A packet whose fragments have not all come this long after the first is
+  // abandoned (drop_reassembly_timeout). RFC 8200 4.5 allows at most 60 s; a
+  // tunnel peer sends a packet's fragments back to back.
+  std::uint32_t timeout_ms = 1000;
 };
 
 struct HoldSettings {
@@ -30,7 +46,8 @@ struct HostSettings {
   wire::MacAddr next_hop_mac;      // the site router on the uplink (Ethernet destination)
   std::uint32_t uplink_mtu = 1500;
   TunnelSettings tunnel;
-  PacketTooBigSettings packet_too_big;
+  IcmpErrorSettings icmp_errors;
+  ReassemblySettings reassembly;
   HoldSettings hold;
   // A guest that keeps sending is reported to mip6d (a copy of one frame)
   // at most this often, so mip6d knows it still runs here.
@@ -43,7 +60,8 @@ struct HomeAgentSettings {
   wire::MacAddr router_mac;        // the home router (Ethernet destination of what we send)
   std::uint32_t mtu = 1500;        // home link / path MTU towards the care-of addresses
   TunnelSettings tunnel;
-  PacketTooBigSettings packet_too_big;
+  IcmpErrorSettings icmp_errors;
+  ReassemblySettings reassembly;
 };
 
 }  // namespace roam6::datapath

@@ -84,11 +84,19 @@ TunnelSettings tunnel_settings_at(const json& j, const std::string& where) {
   return s;
 }
 
-PacketTooBigSettings packet_too_big_settings_at(const json& j, const std::string& where) {
+IcmpErrorSettings icmp_error_settings_at(const json& j, const std::string& where) {
   only_fields(j, where, {"per_second", "burst"});
-  PacketTooBigSettings s;
+  IcmpErrorSettings s;
   optional_member(j, where, "per_second", s.per_second, unsigned_at<std::uint32_t>);
   optional_member(j, where, "burst", s.burst, unsigned_at<std::uint32_t>);
+  return s;
+}
+
+ReassemblySettings reassembly_settings_at(const json& j, const std::string& where) {
+  only_fields(j, where, {"packets", "timeout_ms"});
+  ReassemblySettings s;
+  optional_member(j, where, "packets", s.packets, unsigned_at<std::uint32_t>);
+  optional_member(j, where, "timeout_ms", s.timeout_ms, unsigned_at<std::uint32_t>);
   return s;
 }
 
@@ -104,14 +112,15 @@ HoldSettings hold_settings_at(const json& j, const std::string& where) {
 HostSettings host_settings_at(const json& j, const std::string& where) {
   only_fields(j, where,
               {"care_of_address", "uplink_mac", "next_hop_mac", "uplink_mtu", "tunnel",
-               "packet_too_big", "hold", "liveness_interval_ms"});
+               "icmp_errors", "reassembly", "hold", "liveness_interval_ms"});
   HostSettings s;
   required_member(j, where, "care_of_address", s.care_of_address, address_at);
   required_member(j, where, "uplink_mac", s.uplink_mac, mac_at);
   required_member(j, where, "next_hop_mac", s.next_hop_mac, mac_at);
   optional_member(j, where, "uplink_mtu", s.uplink_mtu, unsigned_at<std::uint32_t>);
   optional_member(j, where, "tunnel", s.tunnel, tunnel_settings_at);
-  optional_member(j, where, "packet_too_big", s.packet_too_big, packet_too_big_settings_at);
+  optional_member(j, where, "icmp_errors", s.icmp_errors, icmp_error_settings_at);
+  optional_member(j, where, "reassembly", s.reassembly, reassembly_settings_at);
   optional_member(j, where, "hold", s.hold, hold_settings_at);
   optional_member(j, where, "liveness_interval_ms", s.liveness_interval_ms,
                   unsigned_at<std::uint32_t>);
@@ -119,14 +128,16 @@ HostSettings host_settings_at(const json& j, const std::string& where) {
 }
 
 HomeAgentSettings home_agent_settings_at(const json& j, const std::string& where) {
-  only_fields(j, where, {"address", "port_mac", "router_mac", "mtu", "tunnel", "packet_too_big"});
+  only_fields(j, where,
+              {"address", "port_mac", "router_mac", "mtu", "tunnel", "icmp_errors", "reassembly"});
   HomeAgentSettings s;
   required_member(j, where, "address", s.address, address_at);
   required_member(j, where, "port_mac", s.port_mac, mac_at);
   required_member(j, where, "router_mac", s.router_mac, mac_at);
   optional_member(j, where, "mtu", s.mtu, unsigned_at<std::uint32_t>);
   optional_member(j, where, "tunnel", s.tunnel, tunnel_settings_at);
-  optional_member(j, where, "packet_too_big", s.packet_too_big, packet_too_big_settings_at);
+  optional_member(j, where, "icmp_errors", s.icmp_errors, icmp_error_settings_at);
+  optional_member(j, where, "reassembly", s.reassembly, reassembly_settings_at);
   return s;
 }
 

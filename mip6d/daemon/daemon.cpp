@@ -113,15 +113,17 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
   s.poll.sleep_us = dp.adaptive_sleep_us;
   s.table.max_tunnels = config_.role == Role::home_agent ? dp.max_bindings : 1;
   s.table.max_guests = config_.role == Role::host ? dp.max_bindings : 1;
-  const datapath::PacketTooBigSettings packet_too_big{dp.packet_too_big_per_second,
-                                                      dp.packet_too_big_burst};
+  // One setting for every ICMPv6 error the datapath sends (a bucket per
+  // type, docs/configuration.md); the keys keep their first name.
+  const datapath::IcmpErrorSettings icmp_errors{dp.packet_too_big_per_second,
+                                                dp.packet_too_big_burst};
   if (config_.role == Role::host) {
     // Checked by the loader: the host's site exists.
     const Site& site = *config_.find_site(config_.host->site);
     s.host.care_of_address = config_.host->care_of_address;
     s.host.next_hop_mac = site.router_mac;
     s.host.uplink_mtu = dp.uplink_mtu;
-    s.host.packet_too_big = packet_too_big;
+    s.host.icmp_errors = icmp_errors;
     s.host.hold = datapath::HoldSettings{dp.hold_packets, dp.hold_guests, dp.hold_timeout_ms};
   } else {
     const Ip6Addr& address = config_.home_agent->address;
@@ -134,7 +136,7 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
     s.home_agent.address = address;
     s.home_agent.router_mac = home->router_mac;
     s.home_agent.mtu = dp.uplink_mtu;
-    s.home_agent.packet_too_big = packet_too_big;
+    s.home_agent.icmp_errors = icmp_errors;
   }
   return s;
 }

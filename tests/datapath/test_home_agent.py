@@ -149,7 +149,6 @@ class HomeAgentRefusals(DatapathTestCase):
                                 IPv6(src=CORRESPONDENT, dst="2001:db8:a::7") / UDP() / b"x",
                                 Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
                                 IP(src="192.0.2.1", dst="192.0.2.2") / UDP4() / b"v4"],
-            "drop_hop_limit": [to_home_address(hlim=1), to_home_address(hlim=0)],
             "drop_link_scope": [Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
                                 IPv6(src="fe80::9", dst=G_HOA) / UDP() / b"link-local",
                                 # out of the tunnel towards a link-local address

@@ -40,7 +40,6 @@ CASES = {
         "guests", [guest_frame(src=G_LL, dst="fe80::9"),
                    guest_frame(src=G_HOA, dst="fe80::9")],
         "drop_link_scope"),
-    "hop_limit_1": ("guests", [guest_frame(hlim=1), guest_frame(hlim=0)], "drop_hop_limit"),
     "not_ipv6_from_away_guest": (
         "guests", [Ether(src=G_MAC, dst=HOME_ROUTER_MAC) / IP(src="192.0.2.1", dst="192.0.2.2") /
                    UDP4() / b"v4"],

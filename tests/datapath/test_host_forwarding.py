@@ -108,8 +108,11 @@ class GuestToTunnelExtensions(DatapathTestCase):
         frames = [self.with_limit(3, b"three"), self.with_limit(0, b"zero")]
         outcome = (Run(self, "host", host_settings(), guests=host_guests())
                    .input("guests", frames).run())
+        # Limit 0: refused (RFC 2473 4.1.1 (b)), with a Parameter Problem
+        # back to the guest (checked field by field in test_icmp_errors).
         self.assertDispositions(outcome, "guests",
-                                {"encapsulated": 1, "drop_hop_limit": 1, "punted": 1})
+                                {"encapsulated": 1, "drop_hop_limit": 1, "punted": 1,
+                                 "parameter_problem_sent": 1})
         self.assertEqual(len(outcome.uplink), 1)
         got = raw(outcome.uplink[0])[14:]
         inner_sent = ipv6_bytes(frames[0])

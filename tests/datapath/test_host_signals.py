@@ -6,7 +6,8 @@ import unittest
 
 from scapy.layers.l2 import ARP
 from scapy.layers.inet6 import (
-    ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, MIP6MH_BA)
+    ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, IPv6ExtHdrDestOpt,
+    MIP6MH_BA, MIP6MH_BE, MIP6MH_BRR)
 
 from replay import (
     CARE_OF, CORRESPONDENT, G_HOA, G_LL, G_MAC, H_HOA, HOME_AGENT, HOME_ROUTER_LL,
@@ -93,6 +94,50 @@ class Punt(DatapathTestCase):
         self.assertDispositions(outcome, "uplink", {"punted": 4, "drop_punt_ring_full": 2})
         self.assertEqual([raw(p).hex() for p in outcome.punt], [raw(p).hex() for p in frames[:4]])
         self.assertEqual(outcome.guests, [])
+
+
+class TunnelledMobility(DatapathTestCase):
+    """RFC 6275 6.1: the Home Agent sends mobility messages to a home address
+    (Binding Refresh Request, Binding Error) without a type 2 routing header,
+    i.e. tunnelled to the care-of address with the home address as inner
+    destination. They are mip6d's (it acts for the guest): the whole tunnel
+    frame is punted, unchanged, and the guest never sees it."""
+
+    @staticmethod
+    def tunnelled_mh(mh, hoa=G_HOA, outer_src=HOME_AGENT, before=None):
+        inner = IPv6(src=HOME_AGENT, dst=hoa)
+        if before is not None:
+            inner = inner / before
+        return (Ether(src=SITE_ROUTER_MAC, dst=UPLINK_MAC) /
+                IPv6(src=outer_src, dst=CARE_OF, nh=41) / inner / mh)
+
+    def test_punted_as_the_original_frame(self):
+        frames = [self.tunnelled_mh(MIP6MH_BRR()),
+                  self.tunnelled_mh(MIP6MH_BE(status=1, ha=G_HOA)),
+                  # after an extension header, and for a guest not resumed yet
+                  self.tunnelled_mh(MIP6MH_BRR(), hoa=P_HOA, before=IPv6ExtHdrDestOpt()),
+                  tunnelled_to(G_HOA, 1)]
+        outcome = (Run(self, "host", host_settings(), guests=host_guests())
+                   .input("uplink", frames).run())
+        self.assertDispositions(outcome, "uplink", {"punted_tunnelled_mobility": 3,
+                                                    "decapsulated": 1})
+        self.assertEqual([raw(p).hex() for p in outcome.punt], [raw(f).hex() for f in frames[:3]],
+                         "the tunnel frames themselves, byte for byte")
+        self.assertEqual([p["arrived_on"] for p in outcome.counters["punted"]], ["uplink"] * 3)
+        self.assertEqual(sequence_numbers(outcome.guests), [1], "only the data packet")
+        self.assertEqual(outcome.uplink, [])
+
+    def test_only_from_the_guests_home_agent_and_for_an_away_guest(self):
+        # The rule is mip6d's to trust: the outer source must be the guest's
+        # Home Agent, as for any tunnelled packet.
+        frames = [self.tunnelled_mh(MIP6MH_BRR(), outer_src="2001:db8:e::1"),
+                  self.tunnelled_mh(MIP6MH_BRR(), hoa=H_HOA),
+                  self.tunnelled_mh(MIP6MH_BRR(), hoa="2001:db8:a::555")]
+        outcome = (Run(self, "host", host_settings(), guests=host_guests())
+                   .input("uplink", frames).run())
+        self.assertDispositions(outcome, "uplink", {"drop_tunnel_wrong_source": 1,
+                                                    "drop_tunnel_unknown_binding": 2})
+        self.assertNothingOut(outcome)
 
 
 class ResumeAndHold(DatapathTestCase):
@@ -267,7 +312,7 @@ class PacketTooBig(DatapathTestCase):
     def test_rate_limited(self):
         frames = [from_guest(size=1400, sport=n) for n in range(5)]
         outcome = (Run(self, "host",
-                       host_settings(uplink_mtu=1280, packet_too_big={"per_second": 1, "burst": 2}),
+                       host_settings(uplink_mtu=1280, icmp_errors={"per_second": 1, "burst": 2}),
                        guests=host_guests())
                    .input("guests", frames).run())
         self.assertEqual(len(outcome.guests), 2, "the burst, then silence")

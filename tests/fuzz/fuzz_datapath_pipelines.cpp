@@ -1,11 +1,15 @@
 // The datapath's per-packet paths on arbitrary frames: the host pipeline from
 // the guests port and from the uplink, and the Home Agent pipeline, with a
 // table holding an away guest (resumed and not), a guest at home and a tunnel.
-// The first input byte picks the path; the rest is the frame.
+// The first input byte picks the path (0 host from guests, 1 host from the
+// uplink, 2 Home Agent, 3 and 4 the same host and Home Agent paths on a
+// 1280-octet link, where small tunnel packets are fragmented); the rest is
+// the frame.
 //
 // Beyond "no crash, no sanitizer report" it checks that no buffer is lost or
 // freed twice: after each input, the pool's buffers in use are exactly those
-// still held for the guest that has not resumed (the `held` gauge).
+// still held for the guest that has not resumed (the `held` gauge) and the
+// fragments waiting for the rest of their packet (the `reassembling` gauge).
 
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
@@ -49,6 +53,8 @@ struct World {
   std::unique_ptr<TxBatch> guests;
   std::unique_ptr<HostPipeline> host;
   std::unique_ptr<HomeAgentPipeline> home_agent;
+  std::unique_ptr<HostPipeline> host_small_mtu;
+  std::unique_ptr<HomeAgentPipeline> home_agent_small_mtu;
   WorkerContext ctx;
 
   World() {
@@ -95,13 +101,20 @@ struct World {
     host_settings.uplink_mac = mac("02:00:00:00:0b:02");
     host_settings.next_hop_mac = mac("02:00:00:00:0b:01");
     host_settings.uplink_mtu = 1400;
+    // Few enough that waiting fragments can never empty the pool.
+    host_settings.reassembly.packets = 16;
     host = std::make_unique<HostPipeline>(host_settings, table->slot_capacity());
+    host_settings.uplink_mtu = 1280;
+    host_small_mtu = std::make_unique<HostPipeline>(host_settings, table->slot_capacity());
     HomeAgentSettings ha_settings;
     ha_settings.address = ip("2001:db8:a::1");
     ha_settings.port_mac = mac("02:00:00:00:0a:99");
     ha_settings.router_mac = mac("02:00:00:00:0a:01");
     ha_settings.mtu = 1400;
+    ha_settings.reassembly.packets = 16;
     home_agent = std::make_unique<HomeAgentPipeline>(ha_settings);
+    ha_settings.mtu = 1280;
+    home_agent_small_mtu = std::make_unique<HomeAgentPipeline>(ha_settings);
 
     ctx.reader = table->register_reader();
     ctx.table = table.get();
@@ -114,9 +127,17 @@ struct World {
     ctx.out[1] = guests.get();
   }
 
-  std::uint64_t held() const {
+  std::uint64_t reassembled() const {
+    return counters.port[0].disposition[static_cast<std::size_t>(Disposition::reassembled)];
+  }
+
+  // Buffers the pipelines keep between inputs.
+  std::uint64_t waiting() const {
     std::uint64_t n = 0;
-    for (const auto& port : counters.port) n += port.disposition[static_cast<std::size_t>(Disposition::held)];
+    for (const auto& port : counters.port) {
+      n += port.disposition[static_cast<std::size_t>(Disposition::held)];
+      n += port.disposition[static_cast<std::size_t>(Disposition::reassembling)];
+    }
     return n;
   }
 };
@@ -131,7 +152,7 @@ World& world() {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   World& w = world();
   if (size < 1) return 0;
-  const std::uint8_t path = data[0] % 3;
+  const std::uint8_t path = data[0] % 5;
   const std::uint8_t* frame = data + 1;
   const std::size_t length = size - 1;
 
@@ -145,22 +166,31 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Time moves so liveness copies, rate limits and hold expiry all happen.
   w.ctx.now_tsc += 250'000;
 
+  const std::uint64_t reassembled_before = w.reassembled();
   switch (path) {
     case 0: w.host->from_guests(w.ctx, &m, 1); break;
     case 1: w.host->from_uplink(w.ctx, &m, 1); break;
-    default: w.home_agent->from_uplink(w.ctx, &m, 1); break;
+    case 2: w.home_agent->from_uplink(w.ctx, &m, 1); break;
+    case 3: w.host_small_mtu->from_guests(w.ctx, &m, 1); break;
+    default: w.home_agent_small_mtu->from_uplink(w.ctx, &m, 1); break;
   }
   w.host->housekeeping(w.ctx);
   w.home_agent->housekeeping(w.ctx);
+  w.host_small_mtu->housekeeping(w.ctx);
+  w.home_agent_small_mtu->housekeeping(w.ctx);
   w.uplink->flush();
   w.guests->flush();
   rte_mbuf* punted[64];
   unsigned n = 0;
   while ((n = w.punt->pop(punted, 64)) != 0) {
-    for (unsigned i = 0; i < n; ++i) FUZZ_CHECK(rte_pktmbuf_pkt_len(punted[i]) <= length);
+    // A punted frame is the input or a copy of it, unless this input
+    // completed a packet from fragments (then that whole packet).
+    for (unsigned i = 0; i < n; ++i)
+      FUZZ_CHECK(rte_pktmbuf_pkt_len(punted[i]) <= length ||
+                 w.reassembled() != reassembled_before);
     rte_pktmbuf_free_bulk(punted, n);
   }
   w.table->quiescent(w.ctx.reader);
-  FUZZ_CHECK(rte_mempool_in_use_count(w.pool) == w.held());
+  FUZZ_CHECK(rte_mempool_in_use_count(w.pool) == w.waiting());
   return 0;
 }

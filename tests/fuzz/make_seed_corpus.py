@@ -570,15 +570,17 @@ def auth_inputs():
 
 # ---------------------------------------------------------------------------
 # Datapath pipelines: one byte for the path (0 host from guests, 1 host from
-# the uplink, 2 Home Agent), then an Ethernet frame, with the addresses
+# the uplink, 2 Home Agent, 3 host from guests and 4 Home Agent on a 1280-octet
+# link), then an Ethernet frame, with the addresses
 # fuzz_datapath_pipelines.cpp programs into its table.
 
 def datapath_frames():
     import logging
     logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
     from scapy.all import ARP, Ether, raw
-    from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6ND_RS, IPv6, IPv6ExtHdrDestOpt,
-                                    IPv6ExtHdrHopByHop, IPv6ExtHdrRouting, MIP6MH_BA, UDP)
+    from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6ND_RS, IPerror6,
+                                    IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                                    IPv6ExtHdrRouting, MIP6MH_BA, MIP6MH_BRR, UDP, fragment6)
     g1, g2, g3 = "52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03"
     router, uplink, ha_mac, site_router = "02:00:00:00:0a:01", "02:00:00:00:0b:02", "02:00:00:00:0a:99", "02:00:00:00:0b:01"
     hoa1, hoa2, cn = "2001:db8:a::100", "2001:db8:a::200", "2001:db8:c0::10"
@@ -602,7 +604,27 @@ def datapath_frames():
         ("ha_tunnel_hairpin", 2, Ether(src=router, dst=ha_mac) / IPv6(src=coa, dst=ha) / IPv6(src=hoa1, dst="2001:db8:a::101") / UDP() / (b"u" * 10)),
         ("ha_hbh", 2, Ether(src=router, dst=ha_mac) / IPv6(src=cn, dst=hoa1) / IPv6ExtHdrHopByHop() / UDP()),
         ("ha_ns", 2, Ether(src=router, dst="33:33:ff:00:01:00") / IPv6(src="fe80::1", dst="ff02::1:ff00:100", hlim=255) / ICMPv6ND_NS(tgt=hoa1)),
+        # ICMPv6 errors: hop limit at the entry and the exit, encapsulation
+        # limit 0, and an error that must not be answered.
+        ("host_guest_hop_limit_1", 0, Ether(src=g1, dst=router) / IPv6(src=hoa1, dst=cn, hlim=1) / UDP() / (b"h" * 8)),
+        ("host_guest_tel0", 0, Ether(src=g1, dst=router) / IPv6(src=hoa1, dst=cn) / raw(bytes([17, 0, 4, 1, 0, 1, 1, 0])) / UDP() / (b"l" * 8)),
+        ("host_guest_error_hop_limit_1", 0, Ether(src=g1, dst=router) / IPv6(src=hoa1, dst=cn, hlim=1) / ICMPv6DestUnreach() / IPerror6(src=cn, dst=hoa1) / UDP()),
+        ("host_uplink_tunnel_hop_limit_0", 1, Ether(src=site_router, dst=uplink) / IPv6(src=ha, dst=coa) / IPv6(src=cn, dst=hoa1, hlim=0) / UDP() / (b"z" * 8)),
+        ("host_uplink_tunnelled_brr", 1, Ether(src=site_router, dst=uplink) / IPv6(src=ha, dst=coa) / IPv6(src=ha, dst=hoa1) / MIP6MH_BRR()),
+        ("ha_to_hoa_hop_limit_1", 2, Ether(src=router, dst=ha_mac) / IPv6(src=cn, dst=hoa1, hlim=1) / UDP() / (b"h" * 8)),
+        ("ha_tunnel_hop_limit_0", 2, Ether(src=router, dst=ha_mac) / IPv6(src=coa, dst=ha) / IPv6(src=hoa1, dst=cn, hlim=0) / UDP()),
+        ("ha_tunnel_hairpin_hop_limit_1", 2, Ether(src=router, dst=ha_mac) / IPv6(src=coa, dst=ha) / IPv6(src=hoa1, dst="2001:db8:a::101", hlim=1) / UDP()),
+        # Outer fragmentation (RFC 2473 7.1) on a 1280-octet link.
+        ("small_mtu_host_guest_1280", 3, Ether(src=g1, dst=router) / IPv6(src=hoa1, dst=cn) / UDP() / (b"f" * 1232)),
+        ("small_mtu_ha_to_hoa_1280", 4, Ether(src=router, dst=ha_mac) / IPv6(src=cn, dst=hoa1) / UDP() / (b"f" * 1232)),
     ]
+    # Reassembly: fragments of tunnel packets addressed to us.
+    to_coa = (IPv6(src=ha, dst=coa, nh=44) / IPv6ExtHdrFragment(id=7) / IPv6(src=cn, dst=hoa1) / UDP() / (b"r" * 1200))
+    for n, f in enumerate(fragment6(to_coa, 640)):
+        seeds.append(("host_uplink_fragment_%d" % n, 1, Ether(src=site_router, dst=uplink) / f))
+    to_ha = (IPv6(src=coa, dst=ha, nh=44) / IPv6ExtHdrFragment(id=8) / IPv6(src=hoa1, dst=cn) / UDP() / (b"r" * 1200))
+    for n, f in enumerate(fragment6(to_ha, 640)):
+        seeds.append(("ha_fragment_%d" % n, 2, Ether(src=router, dst=ha_mac) / f))
     return [(name, bytes([path]) + raw(frame)) for name, path, frame in seeds]
 
 

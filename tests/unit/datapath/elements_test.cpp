@@ -11,7 +11,7 @@
 #include "datapath/elements/encapsulator.hpp"
 #include "datapath/elements/frame_classifier.hpp"
 #include "datapath/elements/hold_queues.hpp"
-#include "datapath/elements/packet_too_big.hpp"
+#include "datapath/elements/icmp_errors.hpp"
 #include "datapath/elements/punt_queue.hpp"
 #include "datapath/elements/tx_batch.hpp"
 #include "datapath/table/binding_table.hpp"
@@ -148,7 +148,7 @@ TEST(FrameClassifier, LinkScope) {
 
 TEST(TokenBucket, AllowsABurstThenRefillsAtTheRate) {
   const std::uint64_t hz = 1'000'000;
-  TokenBucket bucket(PacketTooBigSettings{10, 3});  // 10/s: one token per 100000 cycles
+  TokenBucket bucket(IcmpErrorSettings{10, 3});  // 10/s: one token per 100000 cycles
   EXPECT_TRUE(bucket.take(5, hz));
   EXPECT_TRUE(bucket.take(5, hz));
   EXPECT_TRUE(bucket.take(5, hz));
@@ -160,7 +160,7 @@ TEST(TokenBucket, AllowsABurstThenRefillsAtTheRate) {
   const std::uint64_t later = 10 * hz;
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(bucket.take(later, hz));
   EXPECT_FALSE(bucket.take(later, hz));
-  TokenBucket off(PacketTooBigSettings{0, 10});
+  TokenBucket off(IcmpErrorSettings{0, 10});
   EXPECT_FALSE(off.take(1, hz));
 }
 

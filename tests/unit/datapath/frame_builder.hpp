@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rte_mbuf.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -103,7 +104,7 @@ inline Bytes with_destination_options(const Bytes& packet, std::optional<std::ui
   Bytes out(packet.size() + opts.size());
   std::memcpy(out.data(), packet.data(), 40);
   std::memcpy(out.data() + 40, opts.data(), opts.size());
-  std::memcpy(out.data() + 48, packet.data() + 40, packet.size() - 40);
+  std::copy(packet.begin() + 40, packet.end(), out.begin() + 48);
   out[6] = wire::ipproto::destination_options;
   wire::store_be16(out.data() + 4, static_cast<std::uint16_t>(out.size() - 40));
   return out;

@@ -32,7 +32,7 @@ HomeAgentSettings ha_settings() {
   s.mtu = 1500;
   s.tunnel.hop_limit = 61;
   s.tunnel.flow_label_key = 99;
-  s.packet_too_big = {100, 1};
+  s.icmp_errors = {100, 1};
   return s;
 }
 
@@ -103,10 +103,25 @@ TEST_F(HomeAgentPipelineTest, TooBigForTheTunnelGetsPacketTooBigFromTheHomeAgent
   EXPECT_EQ(load_be32(ptb.data() + 14 + 44), 1460u);
 }
 
-TEST_F(HomeAgentPipelineTest, HopLimitOneToAHomeAddressIsDropped) {
-  receive({to_home_address(hoa1, 8, 1)});
-  EXPECT_TRUE(h.only(Disposition::drop_hop_limit, 1, DatapathPort::uplink));
-  EXPECT_TRUE(h.uplink_sink.packets.empty());
+TEST_F(HomeAgentPipelineTest, HopLimitOneToAHomeAddressGetsTimeExceededFromTheHomeAgent) {
+  const Bytes offending = to_home_address(hoa1, 8, 1);
+  receive({offending});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hop_limit), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::time_exceeded_sent), 1u);
+  EXPECT_EQ(h.total(DatapathPort::uplink), 2u);
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes te = h.uplink_sink.frames()[0];
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data()), sender_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data() + 6), port_mac);
+  const auto ip6 = *wire::Ipv6View::parse({te.data() + 14, te.size() - 14});
+  EXPECT_EQ(ip6.src(), ha_address);
+  EXPECT_EQ(ip6.dst(), correspondent);
+  const auto icmp = wire::parse_icmpv6(ip6, ip6.payload());
+  ASSERT_TRUE(icmp.ok());
+  EXPECT_EQ(icmp->type(), 3);  // RFC 4443 3.3: Time Exceeded,
+  EXPECT_EQ(icmp->code(), 0);  // hop limit exceeded in transit
+  EXPECT_EQ(load_be32(te.data() + 14 + 44), 0u);
+  EXPECT_EQ(Bytes(te.begin() + 14 + 48, te.end()), Bytes(offending.begin() + 14, offending.end()));
 }
 
 TEST_F(HomeAgentPipelineTest, TunnelFromTheRegisteredCareOfAddressIsDecapsulatedToTheRouter) {
@@ -213,6 +228,81 @@ TEST_F(HomeAgentPipelineTest, LargeBurstsAreProcessedInChunks) {
   EXPECT_EQ(h.table.tunnel_counters(hoa1)->encapsulated_packets, 50u);
   EXPECT_EQ(h.table.tunnel_counters(hoa2)->encapsulated_packets, 50u);
   EXPECT_EQ(h.counters.port[0].rx_packets, 100u);
+}
+
+}  // namespace
+}  // namespace roam6::datapath
+
+namespace roam6::datapath {
+namespace {
+
+TEST_F(HomeAgentPipelineTest, ReverseTunnelledHopLimitZeroGetsTimeExceededThroughTheTunnel) {
+  const Bytes inner = udp_packet({hoa1, correspondent, 0}, 20);
+  receive({from_care_of(coa1, inner)});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hop_limit), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::time_exceeded_sent), 1u);
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes out = h.uplink_sink.frames()[0];
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), router_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data() + 6), port_mac);
+  const auto outer = *wire::Ipv6View::parse({out.data() + 14, out.size() - 14});
+  EXPECT_EQ(outer.src(), ha_address);
+  EXPECT_EQ(outer.dst(), coa1);
+  EXPECT_EQ(outer.next_header(), 41);
+  EXPECT_EQ(outer.hop_limit(), 61);
+  const auto error = *wire::Ipv6View::parse(outer.payload());
+  EXPECT_EQ(error.src(), ha_address);
+  EXPECT_EQ(error.dst(), hoa1);
+  EXPECT_EQ(error.hop_limit(), 64) << "originated here: not decremented";
+  const auto icmp = wire::parse_icmpv6(error, error.payload());
+  ASSERT_TRUE(icmp.ok());
+  EXPECT_EQ(icmp->type(), 3);
+  EXPECT_EQ(icmp->code(), 0);
+  EXPECT_EQ(Bytes(out.begin() + 14 + 40 + 48, out.end()), inner);
+}
+
+TEST_F(HomeAgentPipelineTest, FragmentedReverseTunnelIsReassembledThenDecapsulated) {
+  const Bytes inner = udp_packet({hoa1, correspondent, 30}, 1232);
+  const Bytes packet = ip6ip6_packet({coa1, ha_address, 55}, inner);
+  auto piece = [&](std::size_t offset, std::size_t length, bool more) {
+    Bytes f(48 + length);
+    std::memcpy(f.data(), packet.data(), 40);
+    f[6] = wire::ipproto::fragment;
+    wire::store_be16(f.data() + 4, static_cast<std::uint16_t>(8 + length));
+    f[40] = wire::ipproto::ipv6;
+    wire::store_be16(f.data() + 42, static_cast<std::uint16_t>(offset | (more ? 1 : 0)));
+    wire::store_be32(f.data() + 44, 0xabcd);
+    std::memcpy(f.data() + 48, packet.data() + 40 + offset, length);
+    return ethernet_frame(port_mac, sender_mac, f);
+  };
+  receive({piece(640, 640, false), piece(0, 640, true)});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::reassembled), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::decapsulated), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::reassembling), 0u);
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes out = h.uplink_sink.frames()[0];
+  EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), router_mac);
+  EXPECT_EQ(Bytes(out.begin() + 14, out.end()), inner);
+}
+
+TEST_F(HomeAgentPipelineTest, SmallPacketOverTheLinkMtuLeavesAsOuterFragments) {
+  auto settings = ha_settings();
+  settings.mtu = 1280;
+  HomeAgentPipeline small(settings);
+  rte_mbuf* m = to_mbuf(h.pool, to_home_address(hoa1, 1280 - 48));
+  small.from_uplink(h.ctx, &m, 1);
+  h.flush();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::encapsulated), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::fragments_sent), 2u);
+  const auto frames = h.uplink_sink.frames();
+  ASSERT_EQ(frames.size(), 2u);
+  for (const Bytes& f : frames) {
+    EXPECT_LE(f.size() - 14, 1280u);
+    const auto outer = *wire::Ipv6View::parse({f.data() + 14, f.size() - 14});
+    EXPECT_EQ(outer.src(), ha_address);
+    EXPECT_EQ(outer.dst(), coa1);
+    EXPECT_EQ(outer.next_header(), 44);
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // every path and drop reason of host_pipeline.hpp, checked field by field.
 
 #include <gtest/gtest.h>
+#include <rte_cycles.h>
 
 #include "datapath/elements/hold_queues.hpp"
 #include "datapath/pipeline/host_pipeline.hpp"
@@ -35,7 +36,7 @@ HostSettings host_settings() {
   s.uplink_mtu = 1500;
   s.tunnel.hop_limit = 60;
   s.tunnel.flow_label_key = 0x1234;
-  s.packet_too_big = {100, 2};
+  s.icmp_errors = {100, 2};
   s.hold = {4, 2, 50};
   s.liveness_interval_ms = 1000;
   return s;
@@ -189,14 +190,27 @@ TEST_F(HostPipelineTest, InnerExtensionHeadersGoThroughTheTunnelEncapsulationLim
   EXPECT_EQ(h.uplink_sink.packets.size(), 1u);
 }
 
-TEST_F(HostPipelineTest, HopLimitOneIsDroppedWithoutAnError) {
+TEST_F(HostPipelineTest, HopLimitOneGetsTimeExceededFromTheHomeRouter) {
   seen_resumed();
   (void)h.punted();
-  from_guests({guest_udp(10, 1)});
+  const Bytes offending = guest_udp(10, 1);
+  from_guests({offending});
   EXPECT_TRUE(h.uplink_sink.packets.empty());
-  EXPECT_TRUE(h.guests_sink.packets.empty());
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hop_limit), 1u);
-  EXPECT_EQ(h.total(DatapathPort::guests), 2u);  // + the liveness copy
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::time_exceeded_sent), 1u);
+  EXPECT_EQ(h.total(DatapathPort::guests), 3u);  // + the liveness copy, + the error
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  const Bytes te = h.guests_sink.frames()[0];
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data()), guest_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data() + 6), router_mac);
+  const auto ip6 = *wire::Ipv6View::parse({te.data() + 14, te.size() - 14});
+  EXPECT_EQ(ip6.src(), router_link_local);
+  EXPECT_EQ(ip6.dst(), home_address);
+  const auto icmp = wire::parse_icmpv6(ip6, ip6.payload());
+  ASSERT_TRUE(icmp.ok());
+  EXPECT_EQ(icmp->type(), 3);
+  EXPECT_EQ(icmp->code(), 0);
+  EXPECT_EQ(Bytes(te.begin() + 14 + 48, te.end()), Bytes(offending.begin() + 14, offending.end()));
 }
 
 TEST_F(HostPipelineTest, TooBigGetsARateLimitedPacketTooBigFromTheHomeRouter) {
@@ -232,16 +246,57 @@ TEST_F(HostPipelineTest, TooBigGetsARateLimitedPacketTooBigFromTheHomeRouter) {
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 3u);
 }
 
-TEST_F(HostPipelineTest, SmallPacketOverTheTunnelMtuIsNotFragmentedButCounted) {
+TEST_F(HostPipelineTest, SmallPacketOverTheTunnelMtuIsEncapsulatedThenFragmented) {
+  // RFC 2473 7.1 (b): an inner packet of at most 1280 bytes is tunnelled and
+  // the tunnel packet fragmented to the path MTU.
   auto settings = host_settings();
   settings.uplink_mtu = 1300;
   HostPipeline small_mtu(settings, h.table.slot_capacity());
   seen_resumed();
-  rte_mbuf* m = to_mbuf(h.pool, guest_udp(1280 - 48));
+  const Bytes frame = guest_udp(1280 - 48);
+  rte_mbuf* m = to_mbuf(h.pool, frame);
   small_mtu.from_guests(h.ctx, &m, 1);
   h.flush();
-  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_too_big), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::fragments_sent), 2u);
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::packet_too_big_sent), 0u);
+  EXPECT_EQ(h.table.guest_counters(guest_mac)->encapsulated_packets, 1u);
+  const auto fragments = h.uplink_sink.frames();
+  ASSERT_EQ(fragments.size(), 2u);
+  // First: 40 + 8 + the largest multiple of 8 that fits 1300 (1248).
+  ASSERT_EQ(fragments[0].size(), 14u + 40u + 8u + 1248u);
+  ASSERT_EQ(fragments[1].size(), 14u + 40u + 8u + (1280u + 40u - 40u - 1248u));
+  std::uint32_t ident = 0;
+  Bytes fragmentable;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const Bytes& f = fragments[i];
+    EXPECT_EQ(wire::MacAddr::from_bytes(f.data()), site_router_mac);
+    EXPECT_EQ(wire::MacAddr::from_bytes(f.data() + 6), uplink_mac);
+    const auto outer = *wire::Ipv6View::parse({f.data() + 14, f.size() - 14});
+    EXPECT_EQ(outer.src(), care_of);
+    EXPECT_EQ(outer.dst(), home_agent);
+    EXPECT_EQ(outer.next_header(), 44);
+    EXPECT_EQ(outer.hop_limit(), 60);
+    EXPECT_EQ(f[14 + 40], 41);  // the Fragment header's next header
+    const std::uint16_t offset_flags = load_be16(f.data() + 14 + 42);
+    EXPECT_EQ(offset_flags & 0xfff8, i == 0 ? 0 : 1248);
+    EXPECT_EQ(offset_flags & 1, i == 0 ? 1 : 0);  // M
+    if (i == 0) ident = load_be32(f.data() + 14 + 44);
+    EXPECT_EQ(load_be32(f.data() + 14 + 44), ident);
+    fragmentable.insert(fragmentable.end(), f.begin() + 14 + 48, f.end());
+  }
+  // Put together, the fragments are the inner packet with its hop limit
+  // decremented (RFC 8200 4.5).
+  Bytes inner(frame.begin() + 14, frame.end());
+  inner[7] = 63;
+  EXPECT_EQ(fragmentable, inner);
+  // The next fragmented packet has another Identification.
+  rte_mbuf* again = to_mbuf(h.pool, frame);
+  small_mtu.from_guests(h.ctx, &again, 1);
+  h.flush();
+  const auto more = h.uplink_sink.frames();
+  ASSERT_EQ(more.size(), 4u);
+  EXPECT_NE(load_be32(more[2].data() + 14 + 44), ident);
 }
 
 TEST_F(HostPipelineTest, AwayGuestDropsByReason) {
@@ -693,6 +748,127 @@ TEST_F(HostPipelineTest, HeldPacketsDoNotGoToTheNextGuestOfTheSlot) {
   EXPECT_TRUE(h.guests_sink.packets.empty());
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hold_expired), 1u);
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 0u);
+}
+
+}  // namespace
+}  // namespace roam6::datapath
+
+namespace roam6::datapath {
+namespace {
+
+// RFC 8200 4.5 by hand: fragment `length` octets of `packet`'s fragmentable
+// part from `offset` (no extension headers in `packet`).
+Bytes fragment_of(const Bytes& packet, std::size_t offset, std::size_t length, bool more,
+                  std::uint32_t identification) {
+  Bytes f(48 + length);
+  std::memcpy(f.data(), packet.data(), 40);
+  f[6] = wire::ipproto::fragment;
+  wire::store_be16(f.data() + 4, static_cast<std::uint16_t>(8 + length));
+  f[40] = packet[6];
+  wire::store_be16(f.data() + 42, static_cast<std::uint16_t>(offset | (more ? 1 : 0)));
+  wire::store_be32(f.data() + 44, identification);
+  std::memcpy(f.data() + 48, packet.data() + 40 + offset, length);
+  return f;
+}
+
+TEST_F(HostPipelineTest, EncapsulationLimitZeroGetsParameterProblemFromTheHomeRouter) {
+  seen_resumed();
+  from_guests({guest_udp()});  // the liveness copy out of the way
+  (void)h.punted();
+  const Bytes offending = ethernet_frame(
+      router_mac, guest_mac, with_destination_options(udp_packet({home_address, correspondent}, 8), 0));
+  from_guests({offending});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hop_limit), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::parameter_problem_sent), 1u);
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  const Bytes pp = h.guests_sink.frames()[0];
+  const auto ip6 = *wire::Ipv6View::parse({pp.data() + 14, pp.size() - 14});
+  EXPECT_EQ(ip6.src(), router_link_local);
+  EXPECT_EQ(ip6.dst(), home_address);
+  const auto icmp = wire::parse_icmpv6(ip6, ip6.payload());
+  ASSERT_TRUE(icmp.ok());
+  EXPECT_EQ(icmp->type(), 4);
+  EXPECT_EQ(icmp->code(), 0);
+  EXPECT_EQ(load_be32(pp.data() + 14 + 44), 44u);  // RFC 2473 4.1.1 (b): the limit octet
+  EXPECT_EQ(Bytes(pp.begin() + 14 + 48, pp.end()), Bytes(offending.begin() + 14, offending.end()));
+}
+
+TEST_F(HostPipelineTest, TunnelledMobilityHeaderForTheGuestIsPuntedWhole) {
+  seen_resumed();
+  const Bytes brr = ethernet_frame(
+      uplink_mac, site_router_mac,
+      ip6ip6_packet({home_agent, care_of, 60}, mobility_packet({home_agent, home_address})));
+  from_uplink({brr});
+  EXPECT_TRUE(h.only(Disposition::punted_tunnelled_mobility, 1, DatapathPort::uplink));
+  const auto punted = h.punted();
+  ASSERT_EQ(punted.size(), 1u);
+  EXPECT_EQ(bytes_of(punted[0]), brr);
+  EXPECT_EQ(PuntQueue::port_of(punted[0]), DatapathPort::uplink);
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.table.guest_counters(guest_mac)->decapsulated_packets, 0u);
+}
+
+TEST_F(HostPipelineTest, TunnelledHopLimitZeroGetsTimeExceededFromTheCareOfAddress) {
+  seen_resumed();
+  const Bytes inner = udp_packet({correspondent, home_address, 0}, 16);
+  const Bytes frame =
+      ethernet_frame(uplink_mac, site_router_mac, ip6ip6_packet({home_agent, care_of, 60}, inner));
+  from_uplink({frame});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_hop_limit), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::time_exceeded_sent), 1u);
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes te = h.uplink_sink.frames()[0];
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data()), site_router_mac);
+  EXPECT_EQ(wire::MacAddr::from_bytes(te.data() + 6), uplink_mac);
+  const auto ip6 = *wire::Ipv6View::parse({te.data() + 14, te.size() - 14});
+  EXPECT_EQ(ip6.src(), care_of);
+  EXPECT_EQ(ip6.dst(), correspondent);
+  EXPECT_EQ(te[14 + 40], 3);
+  EXPECT_EQ(te[14 + 41], 0);
+  EXPECT_EQ(Bytes(te.begin() + 14 + 48, te.end()), inner);
+}
+
+TEST_F(HostPipelineTest, FragmentsForTheCareOfAddressAreReassembledThenDecapsulated) {
+  seen_resumed();
+  const Bytes inner = udp_packet({correspondent, home_address, 30}, 1232);
+  const Bytes packet = ip6ip6_packet({home_agent, care_of, 60}, inner);
+  const Bytes first = ethernet_frame(uplink_mac, site_router_mac, fragment_of(packet, 0, 1000, true, 42));
+  const Bytes last =
+      ethernet_frame(uplink_mac, site_router_mac, fragment_of(packet, 1000, 1280 - 1000, false, 42));
+  from_uplink({first});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::reassembling), 1u);
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  from_uplink({last});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::reassembling), 0u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::reassembled), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::decapsulated), 1u);
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  EXPECT_EQ(h.guests_sink.packets[0]->nb_segs, 1);
+  const Bytes out = h.guests_sink.frames()[0];
+  EXPECT_EQ(Bytes(out.begin() + 14, out.end()), inner);
+}
+
+TEST_F(HostPipelineTest, AbandonedReassemblySendsTimeExceededForTheFirstFragment) {
+  seen_resumed();
+  const Bytes packet =
+      ip6ip6_packet({home_agent, care_of, 60}, udp_packet({correspondent, home_address, 30}, 1232));
+  const Bytes first_ip = fragment_of(packet, 0, 1000, true, 43);
+  from_uplink({ethernet_frame(uplink_mac, site_router_mac, first_ip)});
+  // The timeout counts in TSC cycles of rte_get_tsc_hz(): 1000 ms by default.
+  h.ctx.now_tsc += rte_get_tsc_hz() + 1;
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::reassembling), 0u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_reassembly_timeout), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::time_exceeded_sent), 1u);
+  ASSERT_EQ(h.uplink_sink.packets.size(), 1u);
+  const Bytes te = h.uplink_sink.frames()[0];
+  const auto ip6 = *wire::Ipv6View::parse({te.data() + 14, te.size() - 14});
+  EXPECT_EQ(ip6.src(), care_of);
+  EXPECT_EQ(ip6.dst(), home_agent);
+  EXPECT_EQ(te[14 + 40], 3);
+  EXPECT_EQ(te[14 + 41], 1);  // fragment reassembly time exceeded
+  EXPECT_EQ(Bytes(te.begin() + 14 + 48, te.end()), first_ip);
 }
 
 }  // namespace
