@@ -72,6 +72,15 @@ void HomeAgent::start() {
   io_.set_handler([this](const ReceivedFrame& f) { on_frame(f); });
 }
 
+void HomeAgent::finish_pending() {
+  if (flush_posted_) flush_batch();  // the posted flush then finds nothing to do
+}
+
+void HomeAgent::reconfigure(const Config& config) {
+  finish_pending();
+  keys_ = KeyRing(config.keys);
+}
+
 void HomeAgent::on_frame(const ReceivedFrame& frame) {
   ++counters_.frames_received;
   Ipv6Frame f;

@@ -256,6 +256,22 @@ void HostAgent::start() {
   io_.set_handler([this](const ReceivedFrame& f) { on_frame(f); });
 }
 
+void HostAgent::reconfigure(const Config& config) {
+  // Built aside and moved in: the entries live on the heap, so `sa` stays
+  // valid, and a failure leaves the agent as it was.
+  KeyRing keys(config.keys);
+  KeyRing::Entry* sa = keys.find(host_.key);
+  if (sa == nullptr) throw std::invalid_argument("host key '" + host_.key + "' is not configured");
+  keys_ = std::move(keys);
+  sa_ = sa;
+  for (auto& [name, g] : guests_) {
+    g->registration().set_requested_lifetime(host_.requested_lifetime);
+    if (g->leaving()) continue;
+    g->attached();  // reprograms the path: the home router's MAC may have changed
+    if (g->resumed()) g->send_router_advertisement();
+  }
+}
+
 HostAgent::GuestEntry& HostAgent::require(const std::string& name) {
   const auto it = guests_.find(name);
   if (it == guests_.end() || it->second->leaving())

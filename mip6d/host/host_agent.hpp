@@ -95,6 +95,14 @@ class HostAgent {
 
   void start();
 
+  // Takes a reloaded configuration. `config` is the object the agent was
+  // built with, its run-time keys updated in place by the daemon
+  // (daemon/config_reload.hpp). Rebuilds the key ring (host.key may name
+  // another key now), asks for host.requested_lifetime from each guest's
+  // next BU on, and re-announces the home link (router address, MAC, MTU)
+  // to the guests and the data plane.
+  void reconfigure(const Config& config);
+
   // A guest arrives (is expected) here. `description` for a guest not in
   // the configuration; for a listed one it must match. Attaching a guest
   // already attached updates its hand-over sequence only.
