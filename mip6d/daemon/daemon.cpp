@@ -94,6 +94,7 @@ Daemon::Daemon(Config config, Logger::Sink sink, std::optional<LogLevel> command
                        e.what());
   }
   wait_for_signal();
+  started_ = true;
 
   const std::string& uplink =
       config_.datapath ? config_.datapath->uplink : config_.interfaces.uplink;
@@ -412,6 +413,8 @@ int Daemon::run() {
 }
 
 void Daemon::shut_down() {
+  // Also after a failed start, quietly then: the one line of the
+  // StartupError is all the operator should have to read.
   if (shut_down_) return;
   shut_down_ = true;
   // The HTTP thread first: nothing may ask the loop for a snapshot now.
@@ -424,7 +427,7 @@ void Daemon::shut_down() {
   // for a change that is not durable.
   if (home_agent_) {
     home_agent_->finish_pending();
-    LogRecord(log_, LogLevel::info, "store_batch_finished");
+    if (started_) LogRecord(log_, LogLevel::info, "store_batch_finished");
   }
   // The agents go before what they use; the store last, so that its
   // destructor (which rolls back a batch still open) runs after the Home
@@ -433,7 +436,7 @@ void Daemon::shut_down() {
   home_agent_.reset();
   if (store_) {
     store_.reset();
-    LogRecord(log_, LogLevel::info, "store_closed").kv("database", config_.home_agent->database);
+    if (started_) LogRecord(log_, LogLevel::info, "store_closed").kv("database", config_.home_agent->database);
   }
   // The packet I/O and forwarding table before the datapath they use; the
   // datapath stops its cores before it closes its ports.
@@ -444,7 +447,7 @@ void Daemon::shut_down() {
   dpdk_fib_.reset();
   if (datapath_) {
     datapath_.reset();
-    LogRecord(log_, LogLevel::info, "datapath_stopped");
+    if (started_) LogRecord(log_, LogLevel::info, "datapath_stopped");
   }
   // Last: every port, pool and forwarding core is gone. Frees the EAL's
   // memory and its runtime directory (/var/run/dpdk/<file-prefix>).
@@ -452,7 +455,7 @@ void Daemon::shut_down() {
     owns_eal_ = false;
     try {
       datapath::cleanup_eal();
-      LogRecord(log_, LogLevel::info, "eal_cleaned_up");
+      if (started_) LogRecord(log_, LogLevel::info, "eal_cleaned_up");
     } catch (const std::exception& e) {
       LogRecord(log_, LogLevel::error, "eal_cleanup_failed").kv("error", token(e.what()));
     }

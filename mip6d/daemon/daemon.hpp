@@ -128,6 +128,7 @@ class Daemon {
   control::CommandRegistry commands_;
   std::unique_ptr<control::ControlServer> control_server_;
   std::unique_ptr<MetricsListener> metrics_;
+  bool started_ = false;  // the constructor finished: shut_down() logs its steps
   bool stop_requested_ = false;
   bool shut_down_ = false;
   int exit_status_ = 0;

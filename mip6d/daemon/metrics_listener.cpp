@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -90,6 +91,7 @@ class MetricsListener::LoopCollectable final : public prometheus::Collectable {
                   std::chrono::milliseconds timeout)
       : io_(io), snapshot_(std::move(snapshot)), timeout_(timeout), shared_(std::make_shared<Shared>()) {
     for (auto& [name, value] : info) info_.push_back({std::move(name), std::move(value)});
+    std::sort(info_.begin(), info_.end());
   }
 
   // On an HTTP thread.
