@@ -150,7 +150,8 @@ struct DatapathConfig {
 
 // The Prometheus metrics listener ([metrics]).
 struct MetricsConfig {
-  // "ADDRESS:PORT": "[::1]:9464" (IPv6 in brackets) or "127.0.0.1:9464".
+  // "ADDRESS:PORT": "127.0.0.1:9464" or "[::1]:9464" (IPv6 in brackets; the
+  // listener refuses it when its HTTP server lacks IPv6, as Debian 12's does).
   // The scrape path is /metrics.
   std::string listen;
 };

@@ -148,7 +148,7 @@ std::optional<std::string> dpdk_device(std::string_view text, std::string& probl
 // binds to must not depend on DNS at start-up.
 std::optional<std::string> listen_address(std::string_view text, std::string& problem) {
   const std::string expected =
-      " (expected \"[IPv6 address]:port\" or \"IPv4 address:port\", e.g. \"[::1]:9464\")";
+      " (expected \"[IPv6 address]:port\" or \"IPv4 address:port\", e.g. \"127.0.0.1:9464\")";
   const auto colon = text.rfind(':');
   if (colon == std::string_view::npos) {
     problem = "no port in " + quoted(text) + expected;

@@ -241,10 +241,11 @@ FILES
                                    (home_agent.database), held under an
                                    exclusive lock while mip6d runs.
     http://LISTEN/metrics          Prometheus metrics, when [metrics] listen
-                                   is set (e.g. "[::1]:9464").
+                                   is set (e.g. "127.0.0.1:9464").
     /var/run/dpdk/PREFIX/          DPDK runtime files of the datapath
-                                   (--file-prefix in [datapath] eal_args),
-                                   removed at a clean stop.
+                                   (--file-prefix in [datapath] eal_args).
+                                   A clean stop closes its multi-process
+                                   socket; the files stay for the next start.
 
 EXIT STATUS
     0    stopped by SIGTERM or SIGINT; --check-config found no problem;
@@ -274,8 +275,8 @@ EXAMPLES
         mip6d --config /etc/roam6/mip6d.toml --check-config &&
             mip6ctl config reload        (or: systemctl reload mip6d)
 
-    Scrape the metrics (with [metrics] listen = "[::1]:9464"):
-        curl -s http://[::1]:9464/metrics
+    Scrape the metrics (with [metrics] listen = "127.0.0.1:9464"):
+        curl -s http://127.0.0.1:9464/metrics
 
 SEE ALSO
     mip6ctl(8), docs/configuration.md, docs/operations.md

@@ -15,6 +15,7 @@
 #include <system_error>
 
 #include <boost/asio/post.hpp>
+#include <civetweb.h>
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 
@@ -69,6 +70,15 @@ ListenAddress parse_listen(const std::string& listen) {
 // SO_REUSEADDR) finds the reason an operator can act on.
 void check_can_listen(const std::string& listen) {
   const ListenAddress address = parse_listen(listen);
+  // mg_check_feature(8): IPv6 support. Debian 12's civetweb 1.15 is built
+  // without it, so an IPv6 address cannot be served, whatever the socket
+  // says.
+  constexpr unsigned civetweb_ipv6 = 8;
+  if (address.address.ss_family == AF_INET6 && mg_check_feature(civetweb_ipv6) == 0) {
+    throw MetricsListenerError(
+        listen + ": the HTTP server under prometheus-cpp (civetweb " + mg_version() +
+        ") was built without IPv6; listen on an IPv4 address, e.g. 127.0.0.1:9464");
+  }
   const int fd = ::socket(address.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw MetricsListenerError(listen + ": socket: " + std::strerror(errno));
   const int one = 1;

@@ -13,7 +13,7 @@
 // time (a long store commit) makes the scrape report roam6_up 0 and nothing
 // else, which Prometheus shows as such, instead of blocking the scraper.
 //
-//   MetricsListener metrics(io, "[::1]:9464", [&] { return stats_to_metrics(stats()); },
+//   MetricsListener metrics(io, "127.0.0.1:9464", [&] { return stats_to_metrics(stats()); },
 //                           {{"role", "host"}, ...});
 //   ...
 //   metrics.close();  // on the loop thread, before the loop stops
@@ -34,7 +34,7 @@ class Exposer;
 
 namespace roam6::mip6d::daemon {
 
-// The listener could not start; what() says why ("[::1]:9464: Address already in use").
+// The listener could not start; what() says why ("127.0.0.1:9464: Address already in use").
 class MetricsListenerError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -48,8 +48,9 @@ class MetricsListener {
   // roam6_info's labels (version, role, node).
   using InfoLabels = std::vector<std::pair<std::string, std::string>>;
 
-  // Binds `listen` ("[::1]:9464", "127.0.0.1:9464"; port 0 picks a free
-  // one) and starts serving. Throws MetricsListenerError.
+  // Binds `listen` ("127.0.0.1:9464", "[::1]:9464" where the HTTP server
+  // has IPv6; port 0 picks a free one) and starts serving. Throws
+  // MetricsListenerError.
   MetricsListener(boost::asio::io_context& io, const std::string& listen, Snapshot snapshot,
                   InfoLabels info, std::chrono::milliseconds timeout = std::chrono::seconds(2));
   // Stops the HTTP threads (close() first if the loop still runs).
