@@ -23,8 +23,11 @@
 //
 // The running Config is updated in place: the roles hold references into it
 // (HomeAgentConfig, HostConfig, each guest's home Site, the policy vector),
-// and those objects keep their addresses; only vectors no role points into
-// (keys, policy, guests) are replaced whole. See apply_reload().
+// and those objects keep their addresses; the contents of keys, policy and
+// guests are replaced whole. So a role may keep a reference to
+// config.keys/policy/guests themselves, but never a pointer to one of their
+// elements across a reload: what it derives from them (the KeyRing, an index
+// of guests by MAC) it rebuilds in its reconfigure(). See apply_reload().
 //
 //   const ReloadPlan plan = plan_reload(running, loaded);
 //   home_agent.finish_pending();          // BAs signed under the old keys
