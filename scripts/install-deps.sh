@@ -10,6 +10,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libssl-dev libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev
   libdpdk-dev dpdk libpcap-dev libmnl-dev
+  # mip6d's [metrics] listener: prometheus-cpp's Exposer (libprometheus-cpp-pull)
+  prometheus-cpp-dev
   # dpdk-testpmd: the datapath benchmark runs it next to roam6 for the ratio
   dpdk-dev
   # test and demo tooling

@@ -11,12 +11,17 @@ namespace {
 
 std::mutex eal_mutex;
 bool eal_initialised = false;
+bool eal_cleaned_up = false;
 
 }  // namespace
 
-void ensure_eal(const std::vector<std::string>& args) {
+bool ensure_eal(const std::vector<std::string>& args) {
   const std::lock_guard lock(eal_mutex);
-  if (eal_initialised) return;
+  if (eal_initialised) return false;
+  if (eal_cleaned_up) {
+    throw EalError("DPDK EAL initialisation failed: the EAL was cleaned up in this process and "
+                   "cannot be initialised twice");
+  }
   std::vector<std::string> storage;
   storage.reserve(args.size() + 1);
   storage.emplace_back("roam6");
@@ -29,6 +34,17 @@ void ensure_eal(const std::vector<std::string>& args) {
     throw EalError(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno));
   }
   eal_initialised = true;
+  return true;
+}
+
+void cleanup_eal() {
+  const std::lock_guard lock(eal_mutex);
+  if (!eal_initialised) return;
+  eal_initialised = false;
+  eal_cleaned_up = true;
+  if (rte_eal_cleanup() != 0) {
+    throw EalError(std::string("DPDK EAL cleanup failed: ") + rte_strerror(rte_errno));
+  }
 }
 
 bool eal_ready() noexcept {

@@ -15,9 +15,18 @@ class EalError : public std::runtime_error {
 };
 
 // Initialises the EAL with `args` (without argv[0]) unless already done.
-// Throws EalError naming rte_errno's text when rte_eal_init fails.
-void ensure_eal(const std::vector<std::string>& args);
+// Returns true when this call initialised it (its caller then owns the
+// cleanup). Throws EalError naming rte_errno's text when rte_eal_init
+// fails, and when the EAL was already cleaned up in this process.
+bool ensure_eal(const std::vector<std::string>& args);
 [[nodiscard]] bool eal_ready() noexcept;
+
+// rte_eal_cleanup(): releases the EAL's memory, hugepage files and runtime
+// directory (/var/run/dpdk/<file-prefix>). Every port, pool and lcore job
+// must be stopped first. No-op when the EAL is not initialised; throws
+// EalError with rte_errno's text when rte_eal_cleanup fails. The EAL cannot
+// be initialised again in this process afterwards.
+void cleanup_eal();
 
 // The arguments roam6's tests use: no hugepages, no PCI, quiet, a file
 // prefix unique to this process so parallel test processes never collide.

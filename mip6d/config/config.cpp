@@ -104,6 +104,14 @@ bool hugepages_available() {
   return false;
 }
 
+std::string Config::locate(std::string_view key_path) const {
+  ConfigError where{source, std::string(key_path), std::nullopt, ""};
+  if (const auto it = positions.find(key_path); it != positions.end()) where.position = it->second;
+  std::string text = where.to_string();
+  // to_string() ends in ": " + problem; the caller supplies the problem.
+  return text.substr(0, text.size() - 2);
+}
+
 const Site* Config::find_site(std::string_view name) const {
   return find_if_ptr(sites, [&](const Site& s) { return s.name == name; });
 }

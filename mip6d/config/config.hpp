@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mip6d/config/config_error.hpp"
 #include "roam6/wire/address.hpp"
 
 namespace roam6::mip6d {
@@ -157,6 +158,14 @@ struct DatapathConfig {
   std::uint32_t uplink_mtu = 1500;
 };
 
+// The Prometheus metrics listener ([metrics]).
+struct MetricsConfig {
+  // "ADDRESS:PORT": "127.0.0.1:9464" or "[::1]:9464" (IPv6 in brackets; the
+  // listener refuses it when its HTTP server lacks IPv6, as Debian 12's does).
+  // The scrape path is /metrics.
+  std::string listen;
+};
+
 namespace datapath_defaults {
 inline constexpr std::uint32_t max_tunnels = 1u << 20;
 inline constexpr std::uint32_t max_guests = 1u << 16;
@@ -188,6 +197,17 @@ struct Config {
   // Set: the DPDK datapath carries the packets; `interfaces` (optional then)
   // is not used for I/O.
   std::optional<DatapathConfig> datapath;
+  // Set: mip6d serves its counters to Prometheus on metrics->listen.
+  std::optional<MetricsConfig> metrics;
+  // Where each key was in `source`, so that a failure found after loading
+  // (a socket in use, a locked store, a device that does not exist) can
+  // point at the line to change.
+  KeyPositions positions;
+
+  // "<source>:<line>:<column>: <key_path>", the way configuration errors
+  // begin; without the position when the key was not in the file (it kept
+  // its default).
+  [[nodiscard]] std::string locate(std::string_view key_path) const;
 
   // nullptr when nothing matches. Names, SPIs, MACs and home addresses are
   // unique (the loader rejects duplicates) and site prefixes do not overlap.

@@ -78,6 +78,7 @@ std::string describe_config(const Config& config) {
     if (!config.interfaces.guests.empty()) out += ", guests " + config.interfaces.guests;
   }
   out += '\n';
+  if (config.metrics) out += "metrics: Prometheus listener on " + config.metrics->listen + ", path /metrics\n";
   if (config.home_agent) describe_home_agent(*config.home_agent, out);
   if (config.host) describe_host(*config.host, out);
   describe_sites(config.sites, out);

@@ -131,6 +131,8 @@ Config to_config(ConfigDraft&& draft, std::string source) {
   if (draft.home_agent) config.home_agent = to_home_agent(std::move(*draft.home_agent));
   if (draft.host) config.host = to_host(std::move(*draft.host));
   if (draft.datapath) config.datapath = to_datapath(std::move(*draft.datapath), config);
+  if (draft.metrics) config.metrics = MetricsConfig{std::move(draft.metrics->listen.value.value())};
+  config.positions = std::move(draft.positions);
   return config;
 }
 

@@ -91,6 +91,11 @@ struct DatapathDraft {
   Field<std::int64_t> uplink_mtu;
 };
 
+struct MetricsDraft {
+  Location where;
+  Field<std::string> listen;
+};
+
 struct ConfigDraft {
   Field<Role> role;
   Field<std::string> node_name;
@@ -104,6 +109,9 @@ struct ConfigDraft {
   std::optional<HomeAgentDraft> home_agent;
   std::optional<HostDraft> host;
   std::optional<DatapathDraft> datapath;
+  std::optional<MetricsDraft> metrics;
+  // Every key read, with its position (Config::positions).
+  KeyPositions positions;
   // The key is in the document, even if it is not a table (already reported).
   bool interfaces_given = false;
   bool datapath_given = false;

@@ -3,6 +3,8 @@
 // loader knows: file, TOML key path and line:column.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -14,6 +16,10 @@ struct SourcePosition {
 
   friend auto operator<=>(const SourcePosition&, const SourcePosition&) = default;
 };
+
+// Where each key of a loaded file was: "home_agent.database" -> 12:13 (the
+// value's position; for a [[...]] entry such as "sites[1]", its header's).
+using KeyPositions = std::map<std::string, SourcePosition, std::less<>>;
 
 struct ConfigError {
   std::string file;

@@ -1,5 +1,6 @@
 #include "mip6d/config/config_reading.hpp"
 
+#include <arpa/inet.h>
 #include <sys/un.h>
 
 #include <charconv>
@@ -142,6 +143,40 @@ std::optional<std::string> dpdk_device(std::string_view text, std::string& probl
   return std::string(text);
 }
 
+// "[IPv6]:PORT" or "IPv4:PORT": one address to listen on, as civetweb (the
+// metrics listener's HTTP server) takes it. No host names: what the daemon
+// binds to must not depend on DNS at start-up.
+std::optional<std::string> listen_address(std::string_view text, std::string& problem) {
+  const std::string expected =
+      " (expected \"[IPv6 address]:port\" or \"IPv4 address:port\", e.g. \"127.0.0.1:9464\")";
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    problem = "no port in " + quoted(text) + expected;
+    return std::nullopt;
+  }
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+      port == 0 || port > 65535) {
+    problem = "not a port number (1 to 65535) in " + quoted(text) + expected;
+    return std::nullopt;
+  }
+  bool valid = false;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    valid = Ip6Addr::parse(host.substr(1, host.size() - 2)).has_value();
+  } else {
+    in_addr ipv4{};
+    valid = ::inet_pton(AF_INET, std::string(host).c_str(), &ipv4) == 1;
+  }
+  if (!valid) {
+    problem = "not an IP address in " + quoted(text) + expected;
+    return std::nullopt;
+  }
+  return std::string(text);
+}
+
 std::optional<std::string> eal_argument(std::string_view text, std::string&) {
   return std::string(text);
 }
@@ -181,6 +216,14 @@ DatapathDraft read_datapath(TableReader& t) {
   d.packet_too_big_per_second = t.integer("packet_too_big_per_second", kOptional, 1, 1000000);
   d.packet_too_big_burst = t.integer("packet_too_big_burst", kOptional, 1, 100000);
   d.uplink_mtu = t.integer("uplink_mtu", kOptional, limits::min_mtu, limits::max_mtu);
+  t.report_unknown_keys();
+  return d;
+}
+
+MetricsDraft read_metrics(TableReader& t) {
+  MetricsDraft d;
+  d.where = t.where();
+  d.listen = t.string_as<std::string>("listen", kRequired, listen_address);
   t.report_unknown_keys();
   return d;
 }
@@ -294,8 +337,8 @@ ConfigDraft read_config_draft(const toml::table& root_table,
                               const std::filesystem::path& base_directory, ErrorCollector& errors) {
   // The root has no position worth pointing at: a missing top-level key is
   // reported by name only.
-  TableReader root(root_table, Location{}, errors);
   ConfigDraft d;
+  TableReader root(root_table, Location{}, errors, &d.positions);
   d.role = root.string_as<Role>("role", kRequired, role);
   d.node_name = root.string("node_name", kRequired);
   d.control_socket = root.string_as<std::string>("control_socket", kOptional, unix_socket_path);
@@ -305,6 +348,7 @@ ConfigDraft read_config_draft(const toml::table& root_table,
   d.datapath_given = root.contains("datapath");
   if (auto t = root.table("interfaces", kOptional)) d.interfaces = read_interfaces(*t);
   if (auto t = root.table("datapath", kOptional)) d.datapath = read_datapath(*t);
+  if (auto t = root.table("metrics", kOptional)) d.metrics = read_metrics(*t);
   if (auto t = root.table("home_agent", kOptional)) d.home_agent = read_home_agent(*t);
   if (auto t = root.table("host", kOptional)) d.host = read_host(*t);
   d.sites = read_each<SiteDraft>(root, "sites", read_site);

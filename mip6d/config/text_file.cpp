@@ -29,7 +29,7 @@ class FileDescriptor {
 }  // namespace
 
 std::optional<std::string> read_text_file(const std::filesystem::path& path, std::size_t max_bytes,
-                                          std::string& problem) {
+                                          std::string& problem, unsigned* mode) {
   const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     problem = errno_text(errno);
@@ -44,6 +44,7 @@ std::optional<std::string> read_text_file(const std::filesystem::path& path, std
     problem = "not a regular file";
     return std::nullopt;
   }
+  if (mode != nullptr) *mode = static_cast<unsigned>(info.st_mode & 07777);
   std::string content;
   char buffer[4096];
   for (;;) {

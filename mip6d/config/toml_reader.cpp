@@ -71,6 +71,10 @@ Location TableReader::location_of(std::string_view key) const {
                   node != nullptr ? position_of(node->source()) : where_.position};
 }
 
+void TableReader::note_position(const Location& where) {
+  if (positions_ != nullptr && where.position) positions_->insert_or_assign(where.path, *where.position);
+}
+
 const toml::node* TableReader::lookup(std::string_view key, Presence presence,
                                       const Location& where) {
   if (std::find(known_keys_.begin(), known_keys_.end(), key) == known_keys_.end())
@@ -78,6 +82,7 @@ const toml::node* TableReader::lookup(std::string_view key, Presence presence,
   const toml::node* node = table_->get(key);
   if (node == nullptr && presence == Presence::required)
     errors_->add(where, "missing required key");
+  if (node != nullptr) note_position(where);
   return node;
 }
 
@@ -156,7 +161,7 @@ std::optional<TableReader> TableReader::table(std::string_view key, Presence pre
     errors_->add(where, type_mismatch("a table ([" + where.path + "])", *node));
     return std::nullopt;
   }
-  return TableReader(*table, std::move(where), *errors_);
+  return TableReader(*table, std::move(where), *errors_, positions_);
 }
 
 std::vector<TableReader> TableReader::array_of_tables(std::string_view key) {
@@ -173,7 +178,8 @@ std::vector<TableReader> TableReader::array_of_tables(std::string_view key) {
     const toml::node& element = *array->get(i);
     Location element_where{element_path(where.path, i), position_of(element.source())};
     if (const toml::table* table = element.as_table()) {
-      tables.emplace_back(*table, std::move(element_where), *errors_);
+      note_position(element_where);
+      tables.emplace_back(*table, std::move(element_where), *errors_, positions_);
     } else {
       errors_->add(element_where, type_mismatch("a table", element));
     }

@@ -61,8 +61,11 @@ enum class Presence : std::uint8_t { required, optional };
 class TableReader {
  public:
   // `where` locates the table itself; "missing key" errors point at it.
-  TableReader(const toml::table& table, Location where, ErrorCollector& errors)
-      : table_(&table), where_(std::move(where)), errors_(&errors) {}
+  // `positions`, when given, receives the position of every key read (and of
+  // every table in it), for messages about the configuration after loading.
+  TableReader(const toml::table& table, Location where, ErrorCollector& errors,
+              KeyPositions* positions = nullptr)
+      : table_(&table), where_(std::move(where)), errors_(&errors), positions_(positions) {}
 
   [[nodiscard]] const Location& where() const noexcept { return where_; }
   [[nodiscard]] ErrorCollector& errors() const noexcept { return *errors_; }
@@ -123,6 +126,7 @@ class TableReader {
   void report_unknown_keys();
 
  private:
+  void note_position(const Location& where);
   // Marks `key` as known; reports it when required and absent.
   const toml::node* lookup(std::string_view key, Presence presence, const Location& where);
   const toml::array* array_at(std::string_view key, Presence presence, const Location& where);
@@ -140,6 +144,7 @@ class TableReader {
   const toml::table* table_;
   Location where_;
   ErrorCollector* errors_;
+  KeyPositions* positions_;
   std::vector<std::string> known_keys_;
 };
 

@@ -24,6 +24,7 @@ inline constexpr std::string_view binding_list = "binding.list";
 inline constexpr std::string_view binding_show = "binding.show";
 inline constexpr std::string_view stats = "stats";
 inline constexpr std::string_view config_show = "config.show";
+inline constexpr std::string_view config_reload = "config.reload";
 inline constexpr std::string_view version = "version";
 }  // namespace command
 

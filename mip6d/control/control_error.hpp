@@ -23,6 +23,9 @@ inline constexpr std::string_view unknown_binding = "unknown_binding";
 inline constexpr std::string_view invalid_argument = "invalid_argument";
 // The command exists but not in this daemon's role (home-agent or host).
 inline constexpr std::string_view wrong_role = "wrong_role";
+// config.reload: the configuration file is invalid; the daemon keeps the
+// configuration it runs with.
+inline constexpr std::string_view invalid_config = "invalid_config";
 // The daemon failed while serving the request; the request may be fine.
 inline constexpr std::string_view internal = "internal";
 }  // namespace error_code

@@ -180,42 +180,82 @@ DESCRIPTION
                 another site, the guest's home address with that site's
                 Home Agent, and emulates the home link towards the guest.
 
+    Without a [datapath] section mip6d exchanges signalling through packet
+    sockets on [interfaces]; with one it runs the DPDK datapath (tunnels,
+    punt and inject rings) in the same process. With [metrics] it serves its
+    counters to Prometheus over HTTP.
+
     mip6d runs in the foreground and logs to standard error, one record per
     line ("event key=value ..."), for systemd to supervise and journald to
     collect. mip6ctl(8) talks to it through the control socket.
 
 OPTIONS
     -c, --config FILE     the configuration file (TOML; required). See
-                          docs/configuration.md for every key.
+                          docs/configuration.md for every key. Relative
+                          secret_file paths are relative to FILE's directory.
     --log-level LEVEL     error, warning, info or debug; overrides the
-                          file's log_level.
+                          file's log_level, also when the file is reloaded.
     --check-config        load and check FILE, print a summary of it (or
                           every problem found, one per line) and exit.
-                          Opens no socket and no database.
+                          Opens no socket, no database, no device.
     -f, --foreground      accepted for clarity: mip6d always stays in the
                           foreground and never forks.
     -h, --help            show this manual and exit.
     -V, --version         show the version and exit.
 
 SIGNALS
-    SIGTERM, SIGINT       stop: close the control socket, finish and close
-                          the binding store, exit with status 0.
-    SIGHUP                logged and otherwise ignored: reloading the
-                          configuration is not supported yet; restart the
-                          daemon to apply a changed file.
+    SIGTERM, SIGINT       stop in order: close the metrics listener and the
+                          control socket; commit the open binding-store batch
+                          and send the Binding Acknowledgements behind it;
+                          close the store; stop the datapath and release the
+                          DPDK EAL (rte_eal_cleanup); exit with status 0.
+    SIGHUP                reload FILE with the same checks as at start. An
+                          invalid file is refused (every problem is logged
+                          as config_error) and the daemon keeps running
+                          unchanged. A valid one is applied: log_level,
+                          [[keys]] and their secrets, [[policy]], [[guests]],
+                          home_agent.max_lifetime and replay_window,
+                          host.requested_lifetime and host.key, and the
+                          sites' router_link_local, router_mac and mtu. Any
+                          other changed key (role, node_name, control_socket,
+                          [interfaces], [datapath], [metrics], the Home
+                          Agent's address, prefixes and database, the host's
+                          site and care-of address, adding or removing a
+                          site) is logged as config_needs_restart and keeps
+                          its running value until a restart.
+                          `mip6ctl config reload` does the same and shows
+                          the outcome.
+    SIGPIPE               ignored.
 
 FILES
-    /etc/roam6/mip6d.toml          the usual configuration file.
-    /run/roam6/mip6d.sock          control socket (control_socket).
+    /etc/roam6/mip6d.toml          the usual configuration file (--config).
+    secret_file of each [[keys]]   the key's hex secret. Must be accessible
+                                   by its owner only (chmod 600): a file
+                                   that group or others may read, write or
+                                   execute is refused, as ssh refuses such
+                                   private keys.
+    /run/roam6/mip6d.sock          control socket (control_socket). A stale
+                                   one (nobody answering) is replaced; one a
+                                   running daemon answers on is refused.
     /var/lib/roam6/bindings.sqlite Home Agent binding cache
-                                   (home_agent.database).
+                                   (home_agent.database), held under an
+                                   exclusive lock while mip6d runs.
+    http://LISTEN/metrics          Prometheus metrics, when [metrics] listen
+                                   is set (e.g. "127.0.0.1:9464").
+    /var/run/dpdk/PREFIX/          DPDK runtime files of the datapath
+                                   (--file-prefix in [datapath] eal_args).
+                                   A clean stop closes its multi-process
+                                   socket; the files stay for the next start.
 
 EXIT STATUS
     0    stopped by SIGTERM or SIGINT; --check-config found no problem;
          --help or --version.
-    1    the configuration is invalid, or the daemon could not start (store
-         locked or damaged, interface missing, control socket in use) or
-         failed while running. One line on standard error says why.
+    1    the configuration is invalid, or the daemon could not start or
+         failed while running. One line on standard error says why, naming
+         the configuration key at fault and where it is
+         (FILE:LINE:COLUMN: KEY: ...): control socket in use by a running
+         daemon, store locked by another daemon or damaged, interface or
+         DPDK device missing, metrics address in use, ...
     2    bad command line.
 
 EXAMPLES
@@ -230,6 +270,16 @@ EXAMPLES
 
     Ask the running daemon for its bindings:
         mip6ctl binding list
+
+    Apply an edited configuration without a restart:
+        mip6d --config /etc/roam6/mip6d.toml --check-config &&
+            mip6ctl config reload        (or: systemctl reload mip6d)
+
+    Scrape the metrics (with [metrics] listen = "127.0.0.1:9464"):
+        curl -s http://127.0.0.1:9464/metrics
+
+SEE ALSO
+    mip6ctl(8), docs/configuration.md, docs/operations.md
 )";
 }
 

@@ -39,7 +39,7 @@ struct DaemonCommandLine {
 DaemonCommandLine parse_daemon_command_line(const std::vector<std::string>& arguments);
 
 // The manual printed by --help: NAME, SYNOPSIS, DESCRIPTION, OPTIONS, SIGNALS,
-// FILES, EXIT STATUS, EXAMPLES.
+// FILES, EXIT STATUS, EXAMPLES, SEE ALSO.
 std::string daemon_help_text();
 
 // "mip6d 0.1.0 (control protocol 1)\n".

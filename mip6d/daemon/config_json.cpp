@@ -107,6 +107,7 @@ json config_to_json(const Config& config) {
   if (config.home_agent) out["home_agent"] = home_agent_json(*config.home_agent);
   if (config.host) out["host"] = host_json(*config.host);
   if (config.datapath) out["datapath"] = datapath_json(*config.datapath);
+  if (config.metrics) out["metrics"] = {{"listen", config.metrics->listen}};
   return out;
 }
 

@@ -158,6 +158,24 @@ std::string binding_update_flag_letters(std::uint16_t flags) {
   return out;
 }
 
+json reload_outcome_json(const ReloadOutcome& outcome) {
+  if (outcome.status == ReloadOutcome::Status::rejected) {
+    std::string message =
+        "the configuration file is not valid; the daemon keeps running with the one it has:";
+    for (const auto& error : outcome.errors) message += "\n" + error;
+    throw control::ControlError(error_code::invalid_config, message);
+  }
+  json applied = json::array();
+  for (const auto& c : outcome.plan.applied)
+    applied.push_back({{"key", c.key}, {"from", c.running}, {"to", c.file}});
+  json needs_restart = json::array();
+  for (const auto& c : outcome.plan.needs_restart) {
+    needs_restart.push_back(
+        {{"key", c.key}, {"at", c.location}, {"running", c.running}, {"file", c.file}, {"reason", c.reason}});
+  }
+  return {{"applied", std::move(applied)}, {"needs_restart", std::move(needs_restart)}};
+}
+
 void register_common_commands(control::CommandRegistry& registry, const Config& config) {
   registry.add(std::string(command::version), [&config](const json& args) -> json {
     control::parse_no_args(args);

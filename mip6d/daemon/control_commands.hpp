@@ -18,6 +18,7 @@
 
 #include "mip6d/config/config.hpp"
 #include "mip6d/control/command_registry.hpp"
+#include "mip6d/daemon/config_reload.hpp"
 #include "mip6d/home_agent/home_agent.hpp"
 #include "mip6d/host/host_agent.hpp"
 #include "mip6d/io/recording_forwarding_table.hpp"
@@ -61,6 +62,13 @@ void register_home_agent_commands(control::CommandRegistry& registry, const ha::
 void register_host_commands(control::CommandRegistry& registry, host::HostAgent& agent,
                             const Scheduler& scheduler, StatsExtension extend_stats = {},
                             BindingTrafficLookup traffic = {});
+
+// config.reload's result for an applied reload:
+//   {"applied": [{"key", "from", "to"}, ...],
+//    "needs_restart": [{"key", "at", "running", "file", "reason"}, ...]}
+// A rejected one throws ControlError invalid_config whose message lists
+// every error of the file, one per line.
+nlohmann::json reload_outcome_json(const ReloadOutcome& outcome);
 
 // BU flags as RFC letters in wire order ("AH"; "" for none); bits no RFC
 // names are appended as "+0x..." so that nothing received is hidden.

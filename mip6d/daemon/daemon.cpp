@@ -10,8 +10,11 @@
 #include <boost/asio/post.hpp>
 
 #include "datapath/dpdk/eal.hpp"
+#include "mip6d/config/config_loader.hpp"
+#include "mip6d/control/commands.hpp"
 #include "mip6d/daemon/control_commands.hpp"
 #include "mip6d/daemon/stats_json.hpp"
+#include "mip6d/daemon/stats_metrics.hpp"
 #include "mip6d/daemon/version.hpp"
 #include "mip6d/store/store_error.hpp"
 
@@ -29,11 +32,31 @@ std::string_view signal_name(int signal_number) {
 
 std::string_view port_name(Port port) { return port == Port::uplink ? "uplink" : "guests"; }
 
+// A log value as one token: quoted when it holds a space (or is empty).
+std::string token(const std::string& text) {
+  if (!text.empty() && text.find(' ') == std::string::npos) return text;
+  std::string out = "\"";
+  for (const char c : text) out += c == '"' ? '\'' : c;
+  return out + "\"";
+}
+
+// Which of `candidates` (key path, the value that key holds) a start-up
+// failure is about: the first whose value the message quotes.
+std::string key_named_in(const std::string& message,
+                         std::initializer_list<std::pair<std::string_view, std::string>> candidates,
+                         std::string_view fallback) {
+  for (const auto& [key, value] : candidates) {
+    if (!value.empty() && message.find("'" + value + "'") != std::string::npos) return std::string(key);
+  }
+  return std::string(fallback);
+}
+
 }  // namespace
 
-Daemon::Daemon(Config config, Logger::Sink sink)
+Daemon::Daemon(Config config, Logger::Sink sink, std::optional<LogLevel> command_line_log_level)
     : config_(std::move(config)),
-      log_(config_.log_level, std::move(sink)),
+      command_line_log_level_(command_line_log_level),
+      log_(command_line_log_level.value_or(config_.log_level), std::move(sink)),
       scheduler_(io_),
       signals_(io_) {
   // Signals first: a SIGTERM that arrives while the store is being restored
@@ -46,8 +69,10 @@ Daemon::Daemon(Config config, Logger::Sink sink)
   // taken, and failing on it then leaves no trace of a half-started role in
   // the log. Nobody is answered before run(), by which time every command
   // is registered, so a daemon that answers is a ready one.
+  // The metrics listener next, for the same reason.
   try {
     start_control_server();
+    start_metrics();
     if (config_.datapath) {
       open_datapath();
     } else {
@@ -55,13 +80,21 @@ Daemon::Daemon(Config config, Logger::Sink sink)
     }
     start_role();
     register_common_commands(commands_, config_);
+    commands_.add(std::string(control::command::config_reload),
+                  [this](const nlohmann::json& args) -> nlohmann::json {
+                    control::parse_no_args(args);
+                    return reload_outcome_json(reload("config.reload"));
+                  });
   } catch (const StartupError&) {
+    shut_down();
     throw;
   } catch (const std::exception& e) {
+    shut_down();
     throw StartupError("cannot start the " + std::string(to_string(config_.role)) + ": " +
                        e.what());
   }
   wait_for_signal();
+  started_ = true;
 
   const std::string& uplink =
       config_.datapath ? config_.datapath->uplink : config_.interfaces.uplink;
@@ -74,7 +107,8 @@ Daemon::Daemon(Config config, Logger::Sink sink)
       .kv("uplink", uplink)
       .kv("guests", guests.empty() ? "-" : guests)
       .kv("control_socket", config_.control_socket)
-      .kv("log_level", to_string(config_.log_level))
+      .kv("metrics", config_.metrics ? config_.metrics->listen : "-")
+      .kv("log_level", to_string(command_line_log_level_.value_or(config_.log_level)))
       .kv("backend", config_.datapath ? "dpdk" : "packet-socket");
 }
 
@@ -89,8 +123,12 @@ void Daemon::open_packet_io() {
     fib_ = &recording_fib_;
     programmed_ = &recording_fib_;
   } catch (const std::exception& e) {
-    // PacketSocketIo names the interface; say which role needed it.
-    throw StartupError("cannot open the packet sockets (interfaces: uplink " + interfaces.uplink +
+    // PacketSocketIo names the interface; say which key holds it.
+    const std::string key = key_named_in(
+        e.what(), {{"interfaces.uplink", interfaces.uplink}, {"interfaces.guests", interfaces.guests}},
+        "interfaces");
+    throw StartupError(config_.locate(key) + ": cannot open the packet sockets (interfaces: uplink " +
+                       interfaces.uplink +
                        (interfaces.guests.empty() ? "" : ", guests " + interfaces.guests) +
                        "): " + e.what());
   }
@@ -129,7 +167,8 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
     const Ip6Addr& address = config_.home_agent->address;
     const Site* home = config_.find_site_containing(address);
     if (home == nullptr) {
-      throw StartupError("cannot start the datapath: the Home Agent address " +
+      throw StartupError(config_.locate("home_agent.address") +
+                         ": cannot start the datapath: the Home Agent address " +
                          address.to_string() +
                          " is in no [[sites]] prefix, so the home router's MAC is unknown");
     }
@@ -144,7 +183,11 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
 void Daemon::open_datapath() {
   const DatapathConfig& dp = *config_.datapath;
   try {
-    datapath::ensure_eal(dp.eal_args);
+    try {
+      owns_eal_ = datapath::ensure_eal(dp.eal_args);
+    } catch (const datapath::EalError& e) {
+      throw StartupError(config_.locate("datapath.eal_args") + ": " + e.what());
+    }
     datapath_ = std::make_unique<datapath::Datapath>(datapath_settings());
     dpdk_io_ = std::make_unique<datapath::DpdkPacketIo>(io_, *datapath_);
     dpdk_fib_ = std::make_unique<datapath::DpdkForwardingTable>(datapath_->table(), scheduler_, log_);
@@ -156,7 +199,10 @@ void Daemon::open_datapath() {
     dpdk_fib_.reset();
     dpdk_io_.reset();
     datapath_.reset();
-    throw StartupError("cannot open the DPDK datapath (uplink " + dp.uplink +
+    // The datapath names the device string, which is the key's value.
+    const std::string key = key_named_in(
+        e.what(), {{"datapath.guests", dp.guests}, {"datapath.uplink", dp.uplink}}, "datapath");
+    throw StartupError(config_.locate(key) + ": cannot open the DPDK datapath (uplink " + dp.uplink +
                        (dp.guests.empty() ? "" : ", guests " + dp.guests) + "): " + e.what());
   }
   packet_io_ = dpdk_io_.get();
@@ -217,14 +263,15 @@ void Daemon::start_role() {
     try {
       store_ = std::make_unique<SqliteBindingStore>(database, config_.home_agent->durable_sync);
     } catch (const StoreError& e) {
-      throw StartupError("cannot open the binding store " + database + " (" +
-                         std::string(to_string(e.kind())) + "): " + e.what());
+      throw StartupError(config_.locate("home_agent.database") + ": cannot open the binding store " +
+                         database + " (" + std::string(to_string(e.kind())) + "): " + e.what());
     }
     home_agent_ = std::make_unique<ha::HomeAgent>(config_, scheduler_, *packet_io_, *fib_, *store_, log_);
     try {
       home_agent_->start();
     } catch (const StoreError& e) {
-      throw StartupError("cannot restore the bindings from " + database + " (" +
+      throw StartupError(config_.locate("home_agent.database") +
+                         ": cannot restore the bindings from " + database + " (" +
                          std::string(to_string(e.kind())) + "): " + e.what());
     }
     register_home_agent_commands(commands_, *home_agent_, config_, programmed_, extend_stats,
@@ -245,7 +292,26 @@ void Daemon::start_control_server() {
     control_server_->start();
   } catch (const std::exception& e) {
     control_server_.reset();
-    throw StartupError(std::string("cannot open the control socket: ") + e.what());
+    throw StartupError(config_.locate("control_socket") + ": cannot open the control socket: " +
+                       e.what());
+  }
+}
+
+void Daemon::start_metrics() {
+  if (!config_.metrics) return;
+  // Runs on the loop for each scrape: the very tree `mip6ctl stats` shows.
+  auto snapshot = [this] {
+    return stats_to_metrics(commands_.handle(control::command::stats, nlohmann::json::object()));
+  };
+  MetricsListener::InfoLabels info{{"version", std::string(daemon_version())},
+                                   {"role", std::string(to_string(config_.role))},
+                                   {"node", config_.node_name}};
+  try {
+    metrics_ = std::make_unique<MetricsListener>(io_, config_.metrics->listen, std::move(snapshot),
+                                                 std::move(info));
+  } catch (const std::exception& e) {
+    throw StartupError(config_.locate("metrics.listen") + ": cannot listen for Prometheus scrapes on " +
+                       e.what());
   }
 }
 
@@ -258,22 +324,76 @@ void Daemon::wait_for_signal() {
 
 void Daemon::on_signal(int signal_number) {
   if (signal_number == SIGHUP) {
-    LogRecord(log_, LogLevel::warning, "reload_not_supported")
-        .kv("signal", signal_name(signal_number))
-        .kv("action", "ignored");
+    try {
+      reload(signal_name(signal_number));
+    } catch (const std::exception& e) {
+      LogRecord(log_, LogLevel::error, "config_reload_failed").kv("error", token(e.what()));
+    }
     wait_for_signal();
     return;
   }
   stop(signal_name(signal_number));
 }
 
+ReloadOutcome Daemon::reload(std::string_view trigger) {
+  LogRecord(log_, LogLevel::info, "config_reload").kv("trigger", trigger).kv("file", token(config_.source));
+  ReloadOutcome outcome;
+  auto loaded = load_config_file(config_.source);
+  if (!loaded) {
+    outcome.status = ReloadOutcome::Status::rejected;
+    for (const ConfigError& error : loaded.errors()) {
+      outcome.errors.push_back(error.to_string());
+      LogRecord(log_, LogLevel::error, "config_error").kv("error", token(error.to_string()));
+    }
+    LogRecord(log_, LogLevel::error, "config_reload_rejected")
+        .kv("file", token(config_.source))
+        .kv("errors", outcome.errors.size())
+        .kv("action", "kept_running_configuration");
+    return outcome;
+  }
+  Config next = std::move(loaded).config();
+  if (command_line_log_level_) next.log_level = *command_line_log_level_;
+  outcome.plan = plan_reload(config_, next);
+
+  // The acknowledgements already queued are signed with the keys that
+  // verified their BUs, and committed first; then the configuration changes
+  // under the roles' references, and they rebuild what they derived from it.
+  if (home_agent_) home_agent_->finish_pending();
+  apply_reload(config_, next, outcome.plan);
+  if (home_agent_) home_agent_->reconfigure(config_);
+  if (host_agent_) host_agent_->reconfigure(config_);
+  log_.set_threshold(config_.log_level);
+
+  for (const ConfigChange& change : outcome.plan.applied) {
+    LogRecord(log_, LogLevel::info, "config_applied")
+        .kv("key", change.key)
+        .kv("from", token(change.running))
+        .kv("to", token(change.file));
+  }
+  for (const ConfigChange& change : outcome.plan.needs_restart) {
+    LogRecord(log_, LogLevel::warning, "config_needs_restart")
+        .kv("key", change.key)
+        .kv("at", token(change.location))
+        .kv("running", token(change.running))
+        .kv("file", token(change.file))
+        .kv("reason", token(change.reason))
+        .kv("action", "kept_running_value");
+  }
+  LogRecord(log_, LogLevel::info, "config_reloaded")
+      .kv("file", token(config_.source))
+      .kv("applied", outcome.plan.applied.size())
+      .kv("needs_restart", outcome.plan.needs_restart.size());
+  return outcome;
+}
+
 void Daemon::stop(std::string_view reason) {
   if (stop_requested_) return;
   stop_requested_ = true;
   LogRecord(log_, LogLevel::info, "stopping").kv("reason", reason);
-  // No new requests; then let the work already queued on the loop (the Home
+  // No scrape waits for the loop any longer, no new requests; then let the work already queued on the loop (the Home
   // Agent's posted store commit and the BAs behind it) run before the loop
   // ends: io_context runs posted handlers in order.
+  if (metrics_) metrics_->close();
   if (control_server_) control_server_->stop();
   boost::system::error_code ignored;
   signals_.cancel(ignored);
@@ -295,10 +415,22 @@ int Daemon::run() {
 }
 
 void Daemon::shut_down() {
+  // Also after a failed start, quietly then: the one line of the
+  // StartupError is all the operator should have to read.
   if (shut_down_) return;
   shut_down_ = true;
+  // The HTTP thread first: nothing may ask the loop for a snapshot now.
+  metrics_.reset();
   if (control_server_) control_server_->stop();
   control_server_.reset();
+  // A batch the loop had no turn left to commit (BUs taken after the stop
+  // was posted) is committed now and its BAs sent, while the ports are
+  // still open: nothing is left half-done in the store, and no BA goes out
+  // for a change that is not durable.
+  if (home_agent_) {
+    home_agent_->finish_pending();
+    if (started_) LogRecord(log_, LogLevel::info, "store_batch_finished");
+  }
   // The agents go before what they use; the store last, so that its
   // destructor (which rolls back a batch still open) runs after the Home
   // Agent can no longer write.
@@ -306,7 +438,7 @@ void Daemon::shut_down() {
   home_agent_.reset();
   if (store_) {
     store_.reset();
-    LogRecord(log_, LogLevel::info, "store_closed").kv("database", config_.home_agent->database);
+    if (started_) LogRecord(log_, LogLevel::info, "store_closed").kv("database", config_.home_agent->database);
   }
   // The packet I/O and forwarding table before the datapath they use; the
   // datapath stops its cores before it closes its ports.
@@ -317,7 +449,18 @@ void Daemon::shut_down() {
   dpdk_fib_.reset();
   if (datapath_) {
     datapath_.reset();
-    LogRecord(log_, LogLevel::info, "datapath_stopped");
+    if (started_) LogRecord(log_, LogLevel::info, "datapath_stopped");
+  }
+  // Last: every port, pool and forwarding core is gone. Frees the EAL's
+  // memory and its runtime directory (/var/run/dpdk/<file-prefix>).
+  if (owns_eal_) {
+    owns_eal_ = false;
+    try {
+      datapath::cleanup_eal();
+      if (started_) LogRecord(log_, LogLevel::info, "eal_cleaned_up");
+    } catch (const std::exception& e) {
+      LogRecord(log_, LogLevel::error, "eal_cleanup_failed").kv("error", token(e.what()));
+    }
   }
 }
 

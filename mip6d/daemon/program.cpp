@@ -9,9 +9,9 @@
 namespace roam6::mip6d::daemon {
 namespace {
 
-int run_daemon(Config config, std::ostream& err) {
+int run_daemon(Config config, std::optional<LogLevel> log_level, std::ostream& err) {
   try {
-    Daemon daemon(std::move(config));
+    Daemon daemon(std::move(config), {}, log_level);
     return daemon.run();
   } catch (const StartupError& e) {
     err << "mip6d: " << e.what() << '\n';
@@ -54,7 +54,7 @@ int run_program(const std::vector<std::string>& arguments, std::ostream& out, st
       out << describe_config(config);
       return exit_ok;
     }
-    return run_daemon(std::move(config), err);
+    return run_daemon(std::move(config), line.options.log_level, err);
   } catch (const std::exception& e) {
     err << "mip6d: unexpected failure: " << e.what() << '\n';
   } catch (...) {

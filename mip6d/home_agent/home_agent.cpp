@@ -156,6 +156,19 @@ void HomeAgent::on_replay_timer() {
   replay_timer_->arm_at(scheduler_.now() + replay_purge_interval);
 }
 
+void HomeAgent::finish_pending() {
+  if (flush_posted_) flush_batch();  // the posted flush then finds nothing to do
+}
+
+void HomeAgent::reconfigure(const Config& config) {
+  finish_pending();
+  keys_ = KeyRing(config.keys);
+  // A wider window keeps every replay record as long as a replay of it
+  // could pass the new window (replay_memory.hpp).
+  replay_.set_window(ha_.replay_window);
+  replay_.set_capacity(ha_.replay_memory_limit);
+}
+
 void HomeAgent::on_frame(const ReceivedFrame& frame) {
   ++counters_.frames_received;
   Ipv6Frame f;

@@ -74,6 +74,19 @@ class HomeAgent {
   // the restore is complete.
   void start();
 
+  // Commits the open store batch and sends the Binding Acknowledgements
+  // queued behind it now, rather than when the loop gets to them: before a
+  // reload replaces the keys that sign them, and before the daemon stops,
+  // so that no batch is left open and no BA is sent for an uncommitted change.
+  void finish_pending();
+
+  // Takes a reloaded configuration. `config` is the object the agent was
+  // built with, its run-time keys updated in place by the daemon
+  // (daemon/config_reload.hpp): policy, max_lifetime and replay_window are
+  // read through references into it; the key ring is rebuilt here, after
+  // finish_pending() sent what the old keys signed.
+  void reconfigure(const Config& config);
+
   [[nodiscard]] const BindingCache& bindings() const noexcept { return cache_; }
   [[nodiscard]] const ReplayMemory& replay_memory() const noexcept { return replay_; }
   [[nodiscard]] const HomeAgentCounters& counters() const noexcept { return counters_; }

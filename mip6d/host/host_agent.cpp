@@ -277,7 +277,7 @@ void HostAgent::start() {
 void HostAgent::expect(const Guest& guest) {
   const Site* home = config_.find_site(guest.home_site);
   if (home == nullptr || !home->home_agent) return;  // the loader refuses such a file
-  expected_by_mac_[guest.mac] = &guest;
+  expected_by_mac_[guest.mac] = guest.name;
   // The datapath learns the MAC now, so that the guest's first frame comes
   // to us as a resume signal; nothing is sent for it.
   GuestPath p;
@@ -297,7 +297,7 @@ void HostAgent::expect(const Guest& guest) {
 bool HostAgent::recognise(const wire::MacAddr& mac, TimePoint when) {
   const auto it = expected_by_mac_.find(mac);
   if (it == expected_by_mac_.end()) return false;
-  const std::string name = it->second->name;
+  const std::string name = it->second;
   try {
     attach(name, std::nullopt, std::nullopt);
   } catch (const GuestCommandError& e) {
@@ -310,6 +310,32 @@ bool HostAgent::recognise(const wire::MacAddr& mac, TimePoint when) {
   LogRecord(log_, LogLevel::info, "guest_recognised").kv("guest", name).kv("mac", mac);
   detect_resume(*guests_.at(name), when);
   return true;
+}
+
+void HostAgent::reconfigure(const Config& config) {
+  // Built aside and moved in: the entries live on the heap, so `sa` stays
+  // valid, and a failure leaves the agent as it was.
+  KeyRing keys(config.keys);
+  KeyRing::Entry* sa = keys.find(host_.key);
+  if (sa == nullptr) throw std::invalid_argument("host key '" + host_.key + "' is not configured");
+  keys_ = std::move(keys);
+  sa_ = sa;
+  for (auto& [name, g] : guests_) {
+    g->registration().set_requested_lifetime(host_.requested_lifetime);
+    if (g->leaving()) continue;
+    g->attached();  // reprograms the path: the home router's MAC may have changed
+    if (g->resumed()) g->send_router_advertisement();
+  }
+  // [[guests]] may have changed: expect what is listed now, forget the rest.
+  for (const auto& [mac, name] : expected_by_mac_) {
+    const Guest* listed = config.find_guest(name);
+    if ((listed == nullptr || listed->mac != mac) && by_mac_.count(mac) == 0) fib_.clear_guest(mac);
+  }
+  expected_by_mac_.clear();
+  for (const Guest& g : config.guests) {
+    const auto attached = guests_.find(g.name);
+    if (attached == guests_.end() || attached->second->leaving()) expect(g);
+  }
 }
 
 HostAgent::GuestEntry& HostAgent::require(const std::string& name) {

@@ -105,6 +105,14 @@ class HostAgent {
 
   void start();
 
+  // Takes a reloaded configuration. `config` is the object the agent was
+  // built with, its run-time keys updated in place by the daemon
+  // (daemon/config_reload.hpp). Rebuilds the key ring (host.key may name
+  // another key now), asks for host.requested_lifetime from each guest's
+  // next BU on, and re-announces the home link (router address, MAC, MTU)
+  // to the guests and the data plane.
+  void reconfigure(const Config& config);
+
   // A guest arrives (is expected) here. `description` for a guest not in
   // the configuration; for a listed one it must match. Attaching a guest
   // already attached updates its hand-over sequence only.
@@ -170,7 +178,8 @@ class HostAgent {
   std::map<std::string, std::unique_ptr<GuestEntry>> guests_;
   std::unordered_map<wire::MacAddr, GuestEntry*> by_mac_;
   std::unordered_map<wire::Ip6Addr, GuestEntry*> by_home_address_;
-  std::unordered_map<wire::MacAddr, const Guest*> expected_by_mac_;
+  // By name, never by pointer: a reload replaces the [[guests]] list.
+  std::unordered_map<wire::MacAddr, std::string> expected_by_mac_;
   // The sequence number a listed guest last used here, for when it returns.
   std::unordered_map<std::string, std::uint16_t> last_sequence_of_departed_;
 };

@@ -133,6 +133,12 @@ class Registration {
   void on_refresh_request();
   void on_binding_error();
   void leave(bool deregister);
+  // A reloaded configuration's host.requested_lifetime: asked for from the
+  // next Binding Update on (refresh or new registration); the binding held
+  // now keeps the lifetime it was granted.
+  void set_requested_lifetime(std::chrono::seconds lifetime) noexcept {
+    requested_lifetime_ = lifetime;
+  }
 
   [[nodiscard]] RegistrationState state() const noexcept { return state_; }
   // The last sequence number this host sent (for hand-over to the next host).

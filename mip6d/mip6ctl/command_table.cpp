@@ -208,6 +208,17 @@ std::vector<CommandSpec> make_table() {
        "Shows the configuration the daemon runs with, secrets left out.",
        {"mip6ctl config show"},
        no_args},
+      {{"config", "reload"},
+       command::config_reload,
+       "",
+       {},
+       "re-read the configuration file",
+       "Makes the daemon re-read its configuration file, as SIGHUP does, and shows the "
+       "outcome: the keys applied at once, and those that changed but need a restart (they "
+       "keep their running value). An invalid file changes nothing: every error is shown, "
+       "the daemon keeps running with the configuration it has, and mip6ctl exits 1.",
+       {"mip6ctl config reload"},
+       no_args},
       {{"version"},
        command::version,
        "",

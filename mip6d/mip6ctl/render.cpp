@@ -96,6 +96,27 @@ std::optional<std::string> render_list(const ListShape& shape, const json& resul
   return render_table(header, cells);
 }
 
+// config.reload: one row per changed key, what became of it.
+std::optional<std::string> render_reload(const json& result) {
+  if (!result.is_object() || !result.contains("applied") || !result.contains("needs_restart") ||
+      !result["applied"].is_array() || !result["needs_restart"].is_array()) {
+    return std::nullopt;
+  }
+  if (result["applied"].empty() && result["needs_restart"].empty())
+    return std::string("configuration reloaded: nothing changed\n");
+  const auto text = [](const json& row, const char* member) {
+    return row.is_object() && row.contains(member) ? cell_text(row[member]) : std::string("-");
+  };
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& row : result["applied"])
+    rows.push_back({"applied", text(row, "key"), text(row, "from"), text(row, "to"), "-"});
+  for (const auto& row : result["needs_restart"]) {
+    rows.push_back({"needs restart", text(row, "key"), text(row, "running"), text(row, "file"),
+                    text(row, "reason") + " (" + text(row, "at") + ")"});
+  }
+  return render_table({"OUTCOME", "KEY", "RUNNING", "FILE", "NOTE"}, rows);
+}
+
 }  // namespace
 
 std::string cell_text(const json& value) {
@@ -145,6 +166,9 @@ std::string render_key_values(const json& value) {
 
 std::string render_result(std::string_view command_name, const json& result) {
   if (result.is_null() || (result.is_object() && result.empty())) return {};
+  if (command_name == command::config_reload) {
+    if (auto table = render_reload(result)) return *table;
+  }
   if (const auto* shape = list_shape(command_name)) {
     if (auto table = render_list(*shape, result)) return *table;
   }

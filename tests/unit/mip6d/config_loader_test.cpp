@@ -184,9 +184,13 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
 
   [[nodiscard]] const fs::path& path() const { return path_; }
-  void write(const fs::path& relative, const std::string& content) const {
+  // Mode 0600 unless told otherwise: secret files must be (see
+  // SecretFileOthersCanReachIsRefused).
+  void write(const fs::path& relative, const std::string& content,
+             fs::perms mode = fs::perms::owner_read | fs::perms::owner_write) const {
     fs::create_directories((path_ / relative).parent_path());
     std::ofstream(path_ / relative) << content;
+    fs::permissions(path_ / relative, mode);
   }
 
  private:
@@ -194,8 +198,14 @@ class TempDir {
 };
 
 fs::path source_tree() {
-  // This file is tests/unit/mip6d/config_loader_test.cpp.
+#ifdef ROAM6_SOURCE_DIR
+  return ROAM6_SOURCE_DIR;
+#else
+  // This file is tests/unit/mip6d/config_loader_test.cpp. (__FILE__ is
+  // relative to the build directory when ccache's CCACHE_BASEDIR rewrites
+  // it, hence ROAM6_SOURCE_DIR first.)
   return fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+#endif
 }
 
 // --- Valid documents --------------------------------------------------------
@@ -391,7 +401,12 @@ TEST(ConfigLoader, EnumSpellingsRoundTrip) {
 }
 
 TEST(ConfigLoader, ExampleFilesLoad) {
-  const fs::path examples = source_tree() / "docs" / "examples";
+  // As installed (docs/operations.md): the secret file readable by root
+  // only, which git cannot record.
+  TempDir dir;
+  fs::copy(source_tree() / "docs" / "examples", dir.path() / "examples", fs::copy_options::recursive);
+  const fs::path examples = dir.path() / "examples";
+  fs::permissions(examples / "secrets" / "site-b-hosts.hex", fs::perms::owner_read | fs::perms::owner_write);
   const auto ha = load_config_file((examples / "home-agent.toml").string());
   ASSERT_TRUE(ha.ok()) << ha.error_report();
   EXPECT_EQ(ha.config().role, Role::home_agent);
@@ -829,6 +844,116 @@ TEST(ConfigLoader, SecretFileWithBadContentNamesTheFile) {
   EXPECT_THAT(result.errors().front().problem,
               ::testing::HasSubstr("secret file '" + (dir.path() / "short.hex").string() +
                                    "': secret is 2 bytes"));
+}
+
+TEST(ConfigLoader, SecretFileOthersCanReachIsRefused) {
+  // As ssh refuses a private key that group or others may read: the error
+  // names the file, every bit that is wrong, and the fix.
+  struct Case {
+    fs::perms mode;
+    const char* octal;
+    const char* wrong;
+  };
+  using p = fs::perms;
+  const Case cases[] = {
+      {p::owner_read | p::owner_write | p::group_read | p::others_read, "0644",
+       "readable by group, readable by others"},
+      {p::owner_read | p::group_read, "0440", "readable by group"},
+      {p::owner_read | p::owner_write | p::group_read | p::group_write, "0660",
+       "readable and writable by group"},
+      {p::owner_read | p::others_write, "0402", "writable by others"},
+      {p::owner_all | p::group_all | p::others_read | p::others_exec, "0775",
+       "readable, writable and executable by group, readable and executable by others"},
+  };
+  for (const Case& c : cases) {
+    TempDir dir;
+    dir.write("b.hex", "00112233445566778899aabbccddeeff\n", c.mode);
+    Doc d = host_doc();
+    edit(d.keys, "secret_hex = \"00112233445566778899AABBCCDDEEFF\"", "secret_file = \"b.hex\"");
+    const auto result = load_config_string(d.text(), (dir.path() / "m.toml").string());
+    ASSERT_EQ(result.errors().size(), 1u) << result.error_report();
+    const std::string file = (dir.path() / "b.hex").string();
+    const ConfigError& error = result.errors().front();
+    EXPECT_EQ(error.key_path, "keys[0].secret_file");
+    ASSERT_TRUE(error.position);
+    EXPECT_EQ(error.problem, "secret file '" + file + "' has mode " + c.octal + ": " + c.wrong +
+                                 "; a secret must be accessible by its owner only: chmod 600 '" +
+                                 file + "'");
+  }
+  // 0400 and 0600 are fine.
+  for (const fs::perms mode : {p::owner_read, p::owner_read | p::owner_write}) {
+    TempDir dir;
+    dir.write("b.hex", "00112233445566778899aabbccddeeff\n", mode);
+    Doc d = host_doc();
+    edit(d.keys, "secret_hex = \"00112233445566778899AABBCCDDEEFF\"", "secret_file = \"b.hex\"");
+    const auto result = load_config_string(d.text(), (dir.path() / "m.toml").string());
+    EXPECT_TRUE(result.ok()) << result.error_report();
+  }
+}
+
+TEST(ConfigLoader, MetricsListener) {
+  Doc d = home_agent_doc();
+  d.top += "[metrics]\nlisten = \"[::1]:9464\"\n";
+  auto result = load(d);
+  ASSERT_TRUE(result.ok()) << result.error_report();
+  ASSERT_TRUE(result.config().metrics);
+  EXPECT_EQ(result.config().metrics->listen, "[::1]:9464");
+  EXPECT_THAT(describe_config(result.config()), ::testing::HasSubstr("metrics: Prometheus listener on [::1]:9464"));
+
+  d = home_agent_doc();
+  d.top += "[metrics]\nlisten = \"127.0.0.1:9100\"\n";
+  result = load(d);
+  ASSERT_TRUE(result.ok()) << result.error_report();
+  EXPECT_EQ(result.config().metrics->listen, "127.0.0.1:9100");
+  EXPECT_FALSE(load(home_agent_doc()).config().metrics);  // optional
+
+  const std::pair<const char*, const char*> bad[] = {
+      {"\"[::1]\"", "not a port number (1 to 65535) in '[::1]'"},
+      {"\"9464\"", "no port in '9464'"},
+      {"\"[::1]:0\"", "not a port number (1 to 65535) in '[::1]:0'"},
+      {"\"[::1]:65536\"", "not a port number (1 to 65535) in '[::1]:65536'"},
+      {"\"::1:9464\"", "not an IP address in '::1:9464'"},
+      {"\"localhost:9464\"", "not an IP address in 'localhost:9464'"},
+      {"\"[2001:db8::zz]:9464\"", "not an IP address in '[2001:db8::zz]:9464'"},
+  };
+  for (const auto& [value, problem] : bad) {
+    d = home_agent_doc();
+    d.top += std::string("[metrics]\nlisten = ") + value + "\n";
+    result = load(d);
+    ASSERT_EQ(result.errors().size(), 1u) << value << ": " << result.error_report();
+    EXPECT_EQ(result.errors().front().key_path, "metrics.listen");
+    EXPECT_THAT(result.errors().front().problem, ::testing::StartsWith(problem)) << value;
+  }
+  d = home_agent_doc();
+  d.top += "[metrics]\nlisten = \"[::1]:9464\"\npath = \"/m\"\n";
+  result = load(d);
+  ASSERT_EQ(result.errors().size(), 1u) << result.error_report();
+  EXPECT_EQ(result.errors().front().problem, "unknown key 'path' (expected one of: listen)");
+}
+
+TEST(ConfigLoader, LocateNamesFileLineColumnAndKey) {
+  const auto result = load_config_string(R"(role = "home-agent"
+node_name = "ha-a"
+[interfaces]
+uplink = "eth0"
+[home_agent]
+address = "2001:db8:a::1"
+home_prefixes = ["2001:db8:a::/64"]
+database =   "/var/lib/roam6/x.sqlite"
+[[sites]]
+name = "site-a"
+prefix = "2001:db8:a::/64"
+router_link_local = "fe80::1"
+router_mac = "02:00:00:00:0a:01"
+)", "/etc/roam6/mip6d.toml");
+  ASSERT_TRUE(result.ok()) << result.error_report();
+  const Config& c = result.config();
+  EXPECT_EQ(c.locate("home_agent.database"), "/etc/roam6/mip6d.toml:8:14: home_agent.database");
+  EXPECT_EQ(c.locate("interfaces.uplink"), "/etc/roam6/mip6d.toml:4:10: interfaces.uplink");
+  EXPECT_EQ(c.locate("sites[0].router_mac"), "/etc/roam6/mip6d.toml:13:14: sites[0].router_mac");
+  EXPECT_EQ(c.locate("sites[0]"), "/etc/roam6/mip6d.toml:9:1: sites[0]");
+  // A key left at its default has no line to point at.
+  EXPECT_EQ(c.locate("control_socket"), "/etc/roam6/mip6d.toml: control_socket");
 }
 
 TEST(ConfigLoader, UnreadableFileIsOneClearError) {

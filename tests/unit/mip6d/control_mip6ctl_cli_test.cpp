@@ -301,6 +301,19 @@ TEST(Mip6ctlRender, ShowAndStatsAreAlignedKeyValueLinesWithNestedKeysFlattened) 
             "version: 0.1.0\n");
 }
 
+TEST(Mip6ctlRender, ConfigReloadIsOneRowPerChangedKey) {
+  const json result = json::parse(R"({
+    "applied": [{"key": "log_level", "from": "info", "to": "debug"}],
+    "needs_restart": [{"key": "control_socket", "at": "m.toml:3:18: control_socket",
+                       "running": "/a.sock", "file": "/b.sock", "reason": "bound at start"}]})");
+  EXPECT_EQ(render_result("config.reload", result),
+            "OUTCOME        KEY             RUNNING  FILE     NOTE\n"
+            "applied        log_level       info     debug    -\n"
+            "needs restart  control_socket  /a.sock  /b.sock  bound at start (m.toml:3:18: control_socket)\n");
+  EXPECT_EQ(render_result("config.reload", {{"applied", json::array()}, {"needs_restart", json::array()}}),
+            "configuration reloaded: nothing changed\n");
+}
+
 TEST(Mip6ctlRender, EmptyResultsPrintNothingAndOddShapesStillPrint) {
   EXPECT_EQ(render_result("guest.attach", nullptr), "");
   EXPECT_EQ(render_result("guest.attach", json::object()), "");

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 
 #include "mip6d/config/config_loader.hpp"
@@ -21,6 +22,9 @@ class ConfigJsonTest : public ::testing::Test {
  protected:
   Config load(const std::string& toml) {
     std::ofstream(dir.file("secret.hex")) << kFileSecret << "\n";
+    // A secret file must be the owner's alone, or the loader refuses it.
+    std::filesystem::permissions(dir.file("secret.hex"), std::filesystem::perms::owner_read |
+                                                             std::filesystem::perms::owner_write);
     const auto path = dir.file("mip6d.toml");
     std::ofstream(path) << toml;
     auto result = load_config_file(path.string());

@@ -626,5 +626,27 @@ TEST_F(HomeAgentTest, AHostOnAnotherAlgorithmIsNamedInTheLog) {
   EXPECT_NE(line->find("another algorithm"), std::string::npos) << *line;
 }
 
+TEST_F(HomeAgentTest, AWiderReplayWindowAfterAReloadKeepsTheRecordsWithIt) {
+  start();
+  const auto registration = bu_frame(1, 600s);
+  deliver(registration);
+  acks();
+  sched.advance(1s);
+  deliver(bu_frame(2, 0s));
+  acks();
+  // SIGHUP with replay_window 7 -> 30: the daemon updates the running
+  // configuration in place, then tells the role.
+  config.home_agent->replay_window = 30s;
+  ha->reconfigure(config);
+  sched.advance(20s);  // past the old window, inside the new one
+  EXPECT_EQ(ha->replay_memory().size(), 1u);
+  deliver(registration);
+  const auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 144);
+  EXPECT_EQ(ha->counters().replay_refused, 1u);
+  EXPECT_TRUE(fib.tunnels().empty());
+}
+
 }  // namespace
 }  // namespace roam6::mip6d::ha
