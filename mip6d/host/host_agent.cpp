@@ -242,7 +242,10 @@ HostAgent::HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, F
       timing_(timing),
       keys_(config.keys),
       sa_(keys_.find(host_.key)),
-      writer_(io) {
+      writer_(io),
+      // A mobile node on its guests' behalf; it holds no bindings.
+      receive_guard_(scheduler, writer_, {.mobile_node = true, .care_of_address_for = {}},
+                     error_message_limit(config), counters_.receive_checks, log) {
   if (sa_ == nullptr) throw std::invalid_argument("host key '" + host_.key + "' is not configured");
 }
 
@@ -366,6 +369,7 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
       return;
     case FrameKind::malformed:
       ++counters_.malformed_frames;
+      receive_guard_.count_malformed(f);  // RFC 6275 6.3/6.4 reasons, by name
       return;
     case FrameKind::ipv6:
       break;
@@ -374,6 +378,8 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
   const auto& ip = f.ip;
   if (f.chain.upper_protocol == wire::ipproto::mobility && !f.chain.later_fragment &&
       ip.dst() == host_.care_of_address) {
+    // RFC 8200 4.2/4.4 and RFC 6275 6.3/6.4/9.3.1 before acting (receive_guard.hpp).
+    if (!receive_guard_.admit(Port::uplink, f, {host_.care_of_address, std::nullopt})) return;
     wire::MobilityPacket packet;
     if (wire::decode_mobility_packet(ip, f.chain, packet) != wire::Errc::ok) {
       ++counters_.malformed_frames;
@@ -383,6 +389,10 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
     return;
   }
   if (f.chain.upper_protocol == wire::ipproto::icmpv6) {
+    // The same for the solicitations of the care-of address it answers.
+    if (solicitation_target(f) == host_.care_of_address &&
+        !receive_guard_.admit(Port::uplink, f, {host_.care_of_address, std::nullopt}))
+      return;
     const auto icmp = ip.packet().subspan(f.chain.upper_offset);
     const auto outcome = answer_neighbour_solicitation(
         writer_, Port::uplink, eth, ip, icmp, [this](const wire::Ip6Addr& t) -> std::optional<NeighbourAnswer> {
@@ -482,6 +492,12 @@ void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
   if (!chain || chain->upper_protocol != wire::ipproto::icmpv6 || chain->later_fragment) return;
   const auto icmp = ip->packet().subspan(chain->upper_offset);
   if (icmp.empty()) return;
+  // The same rules before answering as the guest's home router (receive_guard.hpp).
+  const Ipv6Frame received{*eth, *ip, *chain, wire::Errc::ok};
+  const auto target = solicitation_target(received);
+  const bool answered = icmp[0] == wire::icmpv6_type::router_solicitation || (target && g.answer_for(*target));
+  if (answered && !receive_guard_.admit(Port::guests, received, {g.home().router_link_local, g.home().router_mac}))
+    return;
   if (icmp[0] == wire::icmpv6_type::router_solicitation) {
     if (!wire::parse_router_solicitation(*ip, icmp)) {
       ++counters_.malformed_frames;

@@ -33,6 +33,7 @@
 #include "mip6d/signalling/binding_messages.hpp"
 #include "mip6d/signalling/key_ring.hpp"
 #include "mip6d/signalling/neighbour_responder.hpp"
+#include "mip6d/signalling/receive_guard.hpp"
 
 namespace roam6::mip6d::host {
 
@@ -85,6 +86,7 @@ struct HostCounters {
   std::uint64_t ns_answered = 0;
   std::uint64_t resumes_detected = 0;
   std::uint64_t send_failures = 0;
+  ReceiveCheckCounters receive_checks;  // RFC 8200 / RFC 6275 discards (receive_guard.hpp)
 };
 
 class HostAgent {
@@ -139,6 +141,7 @@ class HostAgent {
   KeyRing::Entry* sa_;
   FrameWriter writer_;
   HostCounters counters_;
+  ReceiveGuard receive_guard_;  // after counters_ and writer_, which it uses
 
   std::map<std::string, std::unique_ptr<GuestEntry>> guests_;
   std::unordered_map<wire::MacAddr, GuestEntry*> by_mac_;
