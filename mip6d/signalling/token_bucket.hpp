@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <optional>
 
 #include "mip6d/runtime/scheduler.hpp"
 
@@ -29,8 +28,13 @@ class TokenBucket {
   // One token if there is one. `now` never goes backwards on a steady clock;
   // if it did, no credit would be earned for it.
   [[nodiscard]] bool take(TimePoint now) noexcept {
-    if (last_ && now > *last_) credit_ = std::min(capacity_, credit_ + (now - *last_));
-    if (!last_ || now > *last_) last_ = now;
+    if (!started_) {
+      started_ = true;
+      last_ = now;
+    } else if (now > last_) {
+      credit_ = std::min(capacity_, credit_ + (now - last_));
+      last_ = now;
+    }
     if (credit_ < cost_) return false;
     credit_ -= cost_;
     return true;
@@ -40,7 +44,8 @@ class TokenBucket {
   Duration cost_;      // time that earns one token
   Duration capacity_;  // `burst` tokens' worth
   Duration credit_;
-  std::optional<TimePoint> last_;
+  bool started_ = false;
+  TimePoint last_{};
 };
 
 }  // namespace roam6::mip6d
