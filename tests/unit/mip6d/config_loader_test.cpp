@@ -194,8 +194,14 @@ class TempDir {
 };
 
 fs::path source_tree() {
-  // This file is tests/unit/mip6d/config_loader_test.cpp.
+#ifdef ROAM6_SOURCE_DIR
+  return ROAM6_SOURCE_DIR;
+#else
+  // This file is tests/unit/mip6d/config_loader_test.cpp. (__FILE__ is
+  // relative to the build directory when ccache rewrites paths under
+  // CCACHE_BASEDIR: only right when the test runs from there.)
   return fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+#endif
 }
 
 // --- Valid documents --------------------------------------------------------
