@@ -187,6 +187,10 @@ struct Config {
   std::string node_name;
   std::string control_socket = "/run/roam6/mip6d.sock";
   LogLevel log_level = LogLevel::info;
+  // RFC 4443 2.4 (f): the rate of ICMPv6 errors (and RFC 6275 9.3.3 Binding
+  // Errors) a role sends about packets it discards, as a token bucket.
+  std::uint32_t error_messages_per_second = 10;
+  std::uint32_t error_messages_burst = 10;
   Interfaces interfaces;
   std::vector<Site> sites;
   std::vector<Key> keys;

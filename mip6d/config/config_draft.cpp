@@ -119,6 +119,8 @@ Config to_config(ConfigDraft&& draft, std::string source) {
   config.node_name = std::move(draft.node_name.value.value());
   assign_if_set(config.control_socket, draft.control_socket);
   assign_if_set(config.log_level, draft.log_level);
+  assign_if_set(config.error_messages_per_second, draft.error_messages_per_second, to_u32);
+  assign_if_set(config.error_messages_burst, draft.error_messages_burst, to_u32);
   if (draft.interfaces) {  // absent only when [datapath] replaces it
     InterfacesDraft& interfaces = *draft.interfaces;
     config.interfaces.uplink = std::move(interfaces.uplink.value.value());

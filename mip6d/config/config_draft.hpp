@@ -101,6 +101,8 @@ struct ConfigDraft {
   Field<std::string> node_name;
   Field<std::string> control_socket;
   Field<LogLevel> log_level;
+  Field<std::int64_t> error_messages_per_second;
+  Field<std::int64_t> error_messages_burst;
   std::optional<InterfacesDraft> interfaces;
   std::vector<SiteDraft> sites;
   std::vector<KeyDraft> keys;

@@ -343,6 +343,8 @@ ConfigDraft read_config_draft(const toml::table& root_table,
   d.node_name = root.string("node_name", kRequired);
   d.control_socket = root.string_as<std::string>("control_socket", kOptional, unix_socket_path);
   d.log_level = root.string_as<LogLevel>("log_level", kOptional, log_level);
+  d.error_messages_per_second = root.integer("error_messages_per_second", kOptional, 1, 1000000);
+  d.error_messages_burst = root.integer("error_messages_burst", kOptional, 1, 100000);
   // Required unless [datapath] replaces it: config_checks decides.
   d.interfaces_given = root.contains("interfaces");
   d.datapath_given = root.contains("datapath");

@@ -99,6 +99,8 @@ json config_to_json(const Config& config) {
            {"node_name", config.node_name},
            {"control_socket", config.control_socket},
            {"log_level", std::string(to_string(config.log_level))},
+           {"error_messages_per_second", config.error_messages_per_second},
+           {"error_messages_burst", config.error_messages_burst},
            {"interfaces", std::move(interfaces)},
            {"sites", array_of(config.sites, site_json)},
            {"keys", array_of(config.keys, key_json)},

@@ -14,6 +14,26 @@ json signalling_drops_json(const SignallingDropCounters& drops) {
   return out;
 }
 
+json receive_checks_json(const ReceiveCheckCounters& c) {
+  // Reason names are "area.name" or "name": nested the same way.
+  json discard = json::object();
+  for (std::size_t i = 0; i < c.discarded.size(); ++i) {
+    const std::string_view reason = name(static_cast<DiscardReason>(i));
+    const auto dot = reason.find('.');
+    if (dot == std::string_view::npos) {
+      discard[std::string(reason)] = c.discarded[i];
+    } else {
+      discard[std::string(reason.substr(0, dot))][std::string(reason.substr(dot + 1))] = c.discarded[i];
+    }
+  }
+  return {{"discard", std::move(discard)},
+          {"error_messages", {{"parameter_problem_sent", c.parameter_problems_sent},
+                              {"binding_error_sent", c.binding_errors_sent},
+                              {"rate_limited", c.rate_limited},
+                              {"not_allowed", c.not_allowed},
+                              {"send_failures", c.send_failures}}}};
+}
+
 json refused_by_status_json(const std::array<std::uint64_t, 256>& refused) {
   json out = json::object();
   for (std::size_t status = 0; status < refused.size(); ++status) {
@@ -23,7 +43,7 @@ json refused_by_status_json(const std::array<std::uint64_t, 256>& refused) {
 }
 
 json home_agent_stats_json(const ha::HomeAgentCounters& c, std::size_t bindings, const ha::ReplayMemory& replay) {
-  return {
+  json out = {
       {"frames", {{"received", c.frames_received},
                   {"not_for_us", c.frames_not_for_us},
                   {"malformed", c.malformed_frames}}},
@@ -56,10 +76,12 @@ json home_agent_stats_json(const ha::HomeAgentCounters& c, std::size_t bindings,
       {"icmp", {{"echo_replies", c.echo_replies}}},
       {"errors", {{"send_failures", c.send_failures}, {"store_failures", c.store_failures}}},
   };
+  out.update(receive_checks_json(c.receive_checks));
+  return out;
 }
 
 json host_stats_json(const host::HostCounters& c, std::size_t guests) {
-  return {
+  json out = {
       {"frames", {{"received", c.frames_received},
                   {"ignored", c.frames_ignored},
                   {"malformed", c.malformed_frames}}},
@@ -85,6 +107,8 @@ json host_stats_json(const host::HostCounters& c, std::size_t guests) {
               {"ns_answered", c.ns_answered}}},
       {"errors", {{"send_failures", c.send_failures}}},
   };
+  out.update(receive_checks_json(c.receive_checks));
+  return out;
 }
 
 json port_stats_json(const PacketSocketCounters& c) {

@@ -17,6 +17,7 @@
 #include "mip6d/host/host_agent.hpp"
 #include "mip6d/io/packet_socket_io.hpp"
 #include "mip6d/signalling/binding_messages.hpp"
+#include "mip6d/signalling/receive_guard.hpp"
 
 namespace roam6::mip6d::daemon {
 
@@ -46,6 +47,12 @@ nlohmann::json datapath_stats_json(const datapath::DatapathStats& stats,
 using SignallingDropCounters =
     std::array<std::uint64_t, static_cast<std::size_t>(SignallingDrop::count_)>;
 nlohmann::json signalling_drops_json(const SignallingDropCounters& drops);
+
+// The receive checks of both roles (mip6d/signalling/receive_guard.hpp):
+// {"discard": {"unknown_option": {"action_01": n, ...}, "unknown_routing_type": n,
+// ...}, "error_messages": {"parameter_problem_sent": n, ...}}, every reason
+// present, zeros included.
+nlohmann::json receive_checks_json(const ReceiveCheckCounters& counters);
 
 // {"<status>": count} for the statuses that occurred, keyed by their number:
 // 256 mostly-zero entries would drown the ones that matter.

@@ -50,6 +50,13 @@ HomeAgent::HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, F
       registrar_(ha_, config.policy),
       replay_(ha_.replay_memory_limit, ha_.replay_window),
       writer_(io),
+      receive_guard_(scheduler, writer_,
+                     {.mobile_node = false,
+                      .care_of_address_for = [this](const wire::Ip6Addr& hoa) -> std::optional<wire::Ip6Addr> {
+                        const Binding* b = cache_.find(hoa);
+                        return b != nullptr ? std::optional(b->care_of_address) : std::nullopt;
+                      }},
+                     error_message_limit(config), counters_.receive_checks, log),
       expiry_timer_(scheduler.make_timer([this] { on_expiry(); })),
       announce_timer_(scheduler.make_timer([this] { on_announcement_timer(); })),
       replay_timer_(scheduler.make_timer([this] { on_replay_timer(); })) {}
@@ -178,6 +185,7 @@ void HomeAgent::on_frame(const ReceivedFrame& frame) {
       return;
     case FrameKind::malformed:
       ++counters_.malformed_frames;
+      receive_guard_.count_malformed(f);  // RFC 6275 6.3/6.4 reasons, by name
       return;
     case FrameKind::ipv6:
       break;
@@ -191,10 +199,18 @@ void HomeAgent::on_frame(const ReceivedFrame& frame) {
       ++counters_.frames_not_for_us;
       return;
     }
+    // RFC 8200 4.2/4.4 and RFC 6275 6.3/6.4/9.3.1 before acting (receive_guard.hpp).
+    if (!receive_guard_.admit(Port::uplink, f, {ha_.address, std::nullopt})) return;
     on_mobility(f);
     return;
   }
   if (f.chain.upper_protocol == wire::ipproto::icmpv6) {
+    // The same for the ICMPv6 the Home Agent answers: solicitations for the
+    // addresses it defends, echo requests to its own.
+    const auto target = solicitation_target(f);
+    const bool answered = target ? answer_for(*target).has_value()
+                                 : icmpv6_type(f) == wire::icmpv6_type::echo_request && f.ip.dst() == ha_.address;
+    if (answered && !receive_guard_.admit(Port::uplink, f, {ha_.address, std::nullopt})) return;
     on_icmpv6(f.eth, f.ip, f.ip.packet().subspan(f.chain.upper_offset));
     return;
   }

@@ -28,6 +28,7 @@
 #include "mip6d/signalling/binding_messages.hpp"
 #include "mip6d/signalling/key_ring.hpp"
 #include "mip6d/signalling/neighbour_responder.hpp"
+#include "mip6d/signalling/receive_guard.hpp"
 #include "mip6d/store/binding_store.hpp"
 
 namespace roam6::mip6d::ha {
@@ -61,6 +62,7 @@ struct HomeAgentCounters {
   std::uint64_t echo_replies = 0;
   std::uint64_t send_failures = 0;
   std::uint64_t store_failures = 0;
+  ReceiveCheckCounters receive_checks;  // RFC 8200 / RFC 6275 discards (receive_guard.hpp)
 };
 
 class HomeAgent {
@@ -149,6 +151,7 @@ class HomeAgent {
   ReplayMemory replay_;
   FrameWriter writer_;
   HomeAgentCounters counters_;
+  ReceiveGuard receive_guard_;  // after counters_ and writer_, which it uses
 
   bool store_batch_open_ = false;
   bool store_batch_failed_ = false;

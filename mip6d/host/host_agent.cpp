@@ -255,7 +255,10 @@ HostAgent::HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, F
       timing_(timing),
       keys_(config.keys),
       sa_(keys_.find(host_.key)),
-      writer_(io) {
+      writer_(io),
+      // A mobile node on its guests' behalf; it holds no bindings.
+      receive_guard_(scheduler, writer_, {.mobile_node = true, .care_of_address_for = {}},
+                     error_message_limit(config), counters_.receive_checks, log) {
   if (sa_ == nullptr) throw std::invalid_argument("host key '" + host_.key + "' is not configured");
 }
 
@@ -466,6 +469,7 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
       return;
     case FrameKind::malformed:
       ++counters_.malformed_frames;
+      receive_guard_.count_malformed(f);  // RFC 6275 6.3/6.4 reasons, by name
       return;
     case FrameKind::ipv6:
       break;
@@ -474,6 +478,8 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
   const auto& ip = f.ip;
   if (ip.dst() == host_.care_of_address && !f.chain.later_fragment) {
     if (f.chain.upper_protocol == wire::ipproto::mobility) {
+      // RFC 8200 4.2/4.4 and RFC 6275 6.3/6.4/9.3.1 before acting (receive_guard.hpp).
+      if (!receive_guard_.admit(Port::uplink, f, {host_.care_of_address, std::nullopt})) return;
       wire::MobilityPacket packet;
       if (const auto e = wire::decode_mobility_packet(ip, f.chain, packet); e != wire::Errc::ok) {
         count_undecodable(ip, f.chain, e);
@@ -483,11 +489,17 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
       return;
     }
     if (f.chain.upper_protocol == wire::ipproto::ipv6) {
-      on_tunnelled(ip);
+      // The outer header's own options and routing headers first.
+      if (!receive_guard_.admit(Port::uplink, f, {host_.care_of_address, std::nullopt})) return;
+      on_tunnelled(f);
       return;
     }
   }
   if (f.chain.upper_protocol == wire::ipproto::icmpv6) {
+    // The same for the solicitations of the care-of address it answers.
+    if (solicitation_target(f) == host_.care_of_address &&
+        !receive_guard_.admit(Port::uplink, f, {host_.care_of_address, std::nullopt}))
+      return;
     const auto icmp = ip.packet().subspan(f.chain.upper_offset);
     const auto outcome = answer_neighbour_solicitation(
         writer_, Port::uplink, eth, ip, icmp, [this](const wire::Ip6Addr& t) -> std::optional<NeighbourAnswer> {
@@ -503,13 +515,13 @@ void HostAgent::on_uplink_frame(const ReceivedFrame& frame) {
   ++counters_.frames_ignored;
 }
 
-void HostAgent::on_tunnelled(const wire::Ipv6View& outer) {
+void HostAgent::on_tunnelled(const Ipv6Frame& outer) {
   // RFC 6275 6.1: the Home Agent sends a Binding Refresh Request (and any
   // other message to a home address but the BA) without a type 2 routing
   // header, so it reaches us tunnelled to the care-of address, addressed to
   // the home address. With the datapath, only those are punted here; the
   // rest of the tunnel is its business.
-  const auto tunnel = wire::decapsulate(outer.packet());
+  const auto tunnel = wire::decapsulate(outer.ip.packet());
   if (!tunnel) {
     ++counters_.malformed_frames;
     return;
@@ -524,6 +536,9 @@ void HostAgent::on_tunnelled(const wire::Ipv6View& outer) {
     return;
   }
   ++counters_.mh_tunnelled;
+  // The inner packet is the one we act on: the same RFC 8200 rules.
+  const Ipv6Frame inner{outer.eth, tunnel->inner, chain};
+  if (!receive_guard_.admit(Port::uplink, inner, {host_.care_of_address, std::nullopt})) return;
   wire::MobilityPacket packet;
   if (const auto e = wire::decode_mobility_packet(tunnel->inner, chain, packet); e != wire::Errc::ok) {
     count_undecodable(tunnel->inner, chain, e);
@@ -744,6 +759,12 @@ void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
   if (!chain || chain->upper_protocol != wire::ipproto::icmpv6 || chain->later_fragment) return;
   const auto icmp = ip->packet().subspan(chain->upper_offset);
   if (icmp.empty()) return;
+  // The same rules before answering as the guest's home router (receive_guard.hpp).
+  const Ipv6Frame received{*eth, *ip, *chain, wire::Errc::ok};
+  const auto target = solicitation_target(received);
+  const bool answered = icmp[0] == wire::icmpv6_type::router_solicitation || (target && g.answer_for(*target));
+  if (answered && !receive_guard_.admit(Port::guests, received, {g.home().router_link_local, g.home().router_mac}))
+    return;
   if (icmp[0] == wire::icmpv6_type::router_solicitation) {
     if (!wire::parse_router_solicitation(*ip, icmp)) {
       ++counters_.malformed_frames;

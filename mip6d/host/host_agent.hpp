@@ -27,12 +27,14 @@
 #include "mip6d/host/registration.hpp"
 #include "mip6d/io/forwarding_table.hpp"
 #include "mip6d/io/frame_writer.hpp"
+#include "mip6d/io/ipv6_frame.hpp"
 #include "mip6d/io/packet_io.hpp"
 #include "mip6d/runtime/log.hpp"
 #include "mip6d/runtime/scheduler.hpp"
 #include "mip6d/signalling/binding_messages.hpp"
 #include "mip6d/signalling/key_ring.hpp"
 #include "mip6d/signalling/neighbour_responder.hpp"
+#include "mip6d/signalling/receive_guard.hpp"
 
 namespace roam6::mip6d::host {
 
@@ -95,6 +97,7 @@ struct HostCounters {
   std::uint64_t resumes_detected = 0;
   std::uint64_t guests_recognised = 0;  // listed guests attached by their first frame
   std::uint64_t send_failures = 0;
+  ReceiveCheckCounters receive_checks;  // RFC 8200 / RFC 6275 discards (receive_guard.hpp)
 };
 
 class HostAgent {
@@ -140,7 +143,7 @@ class HostAgent {
   void on_frame(const ReceivedFrame& frame);
   void on_uplink_frame(const ReceivedFrame& frame);
   void on_guest_frame(const ReceivedFrame& frame);
-  void on_tunnelled(const wire::Ipv6View& outer);
+  void on_tunnelled(const Ipv6Frame& outer);
   // `sender`: the IPv6 source that delivered it to us (the outer source of
   // a tunnelled message); both it and the message's own source must be the
   // guest's Home Agent.
@@ -174,6 +177,7 @@ class HostAgent {
   KeyRing::Entry* sa_;
   FrameWriter writer_;
   HostCounters counters_;
+  ReceiveGuard receive_guard_;  // after counters_ and writer_, which it uses
 
   std::map<std::string, std::unique_ptr<GuestEntry>> guests_;
   std::unordered_map<wire::MacAddr, GuestEntry*> by_mac_;

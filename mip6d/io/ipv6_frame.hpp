@@ -12,6 +12,9 @@ struct Ipv6Frame {
   wire::EthernetView eth;
   wire::Ipv6View ip;
   wire::ExtensionChain chain;
+  // Why parse_ipv6_frame found the frame malformed (ok otherwise): lets a
+  // receiver count what the extension-header walk refused by reason.
+  wire::Errc error = wire::Errc::ok;
 };
 
 enum class FrameKind : std::uint8_t {
@@ -24,8 +27,12 @@ inline FrameKind parse_ipv6_frame(wire::ByteSpan frame, Ipv6Frame& out) noexcept
   const auto eth = wire::EthernetView::parse(frame);
   if (!eth || eth->ethertype() != wire::ethertype::ipv6) return FrameKind::not_ipv6;
   const auto ip = wire::Ipv6View::parse(eth->payload());
-  if (!ip) return FrameKind::malformed;
-  if (wire::walk_extension_chain(*ip, out.chain) != wire::Errc::ok) return FrameKind::malformed;
+  if (!ip) {
+    out.error = ip.error();
+    return FrameKind::malformed;
+  }
+  out.error = wire::walk_extension_chain(*ip, out.chain);
+  if (out.error != wire::Errc::ok) return FrameKind::malformed;
   out.eth = *eth;
   out.ip = *ip;
   return FrameKind::ipv6;

@@ -3,14 +3,18 @@
 // addresses, key, timestamp skew, which options), the BU is signed like a
 // real host would, and then optionally damaged byte by byte after signing.
 // Valid, refused and malformed BUs all go through HomeAgent::on_frame, with
-// the clock moving so bindings also expire. Any crash, sanitizer report or
-// broken invariant (a binding outside the home prefix, a tunnel for a HoA
-// not in the cache) is a finding.
+// the clock moving so bindings also expire; an extension header the input
+// picks may go in front (RFC 8200 discard rules). Any crash, sanitizer
+// report or broken invariant (a binding outside the home prefix, a tunnel
+// for a HoA not in the cache, a BU that RFC 8200 says to discard changing a
+// binding or drawing a BA) is a finding.
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <array>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "memory_binding_store.hpp"
 #include "mip6d/config/config_loader.hpp"
@@ -20,6 +24,8 @@
 #include "mip6d/runtime/simulated_scheduler.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
 #include "roam6/wire/ethernet.hpp"
+#include "roam6/wire/extension_headers.hpp"
+#include "roam6/wire/mobility_packet.hpp"
 
 namespace {
 
@@ -90,6 +96,51 @@ wire::Ip6Addr pick_address(FuzzedDataProvider& in) {
   return a;
 }
 
+// Puts one 8-octet extension header right after the IPv6 header of
+// `frame` (Ethernet + IPv6), as the input chooses, or nothing. True when
+// RFC 8200 says the packet must then be discarded whatever follows.
+bool insert_header_in_front(FuzzedDataProvider& in, std::vector<std::uint8_t>& frame) {
+  constexpr std::size_t ip = wire::ethernet_header_size;
+  const int kind = in.ConsumeIntegralInRange<int>(0, 3);
+  if (kind == 0 || frame.size() < ip + wire::ipv6_header_size) return false;
+  std::array<std::uint8_t, 8> h{};
+  h[0] = frame[ip + 6];
+  bool must_discard = false;
+  if (kind == 3) {
+    // Routing header: one address would not fit 8 octets; none is needed
+    // for the rules under test (Hdr Ext Len 0).
+    h[2] = in.ConsumeIntegral<std::uint8_t>();  // Routing Type
+    h[3] = in.ConsumeIntegral<std::uint8_t>();  // Segments Left
+    must_discard = h[2] != wire::routing_type2 && h[3] != 0;
+    frame[ip + 6] = wire::ipproto::routing;
+  } else {
+    // One option filling the header: type, length 4, four data octets.
+    h[2] = in.ConsumeIntegral<std::uint8_t>();
+    h[3] = 4;
+    const bool known = h[2] == wire::dest_option::pad1 || h[2] == wire::dest_option::padn ||
+                       h[2] == wire::dest_option::tunnel_encapsulation_limit || h[2] == wire::dest_option::home_address;
+    must_discard = !known && (h[2] >> 6) != 0;
+    frame[ip + 6] = kind == 1 ? wire::ipproto::hop_by_hop : wire::ipproto::destination_options;
+  }
+  const std::size_t payload = (std::size_t{frame[ip + 4]} << 8 | frame[ip + 5]) + h.size();
+  frame[ip + 4] = static_cast<std::uint8_t>(payload >> 8);
+  frame[ip + 5] = static_cast<std::uint8_t>(payload);
+  frame.insert(frame.begin() + static_cast<std::ptrdiff_t>(ip + wire::ipv6_header_size), h.begin(), h.end());
+  return must_discard;
+}
+
+bool sends_a_binding_ack(const std::vector<FrameBytes>& sent) {
+  for (const auto& f : sent) {
+    const auto eth = wire::EthernetView::parse(f);
+    if (!eth) continue;
+    wire::MobilityPacket p;
+    if (wire::decode_mobility_packet(eth->payload(), p) == wire::Errc::ok &&
+        p.mh.type() == wire::mh_type::binding_ack)
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -118,7 +169,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (int i = 0; i < damage && !frame.empty(); ++i)
       frame[in.ConsumeIntegralInRange<std::size_t>(0, frame.size() - 1)] = in.ConsumeIntegral<std::uint8_t>();
     if (in.ConsumeBool() && in.ConsumeBool()) frame.resize(in.ConsumeIntegralInRange<std::size_t>(0, frame.size()));
+    // A header in front of the rest (RFC 8200 4.2/4.4): a Hop-by-Hop or
+    // Destination Options header with one option of any type, or a routing
+    // header of any type and Segments Left. An option whose action bits
+    // demand a discard, or a routing header of an unknown type with
+    // segments left, must leave the binding cache as it was and draw no
+    // Binding Acknowledgement.
+    const bool must_discard = insert_header_in_front(in, frame);
+    const std::size_t bindings_before = w.ha->bindings().size();
     w.io.inject(Port::uplink, frame, w.sched.now());
+    if (must_discard) {
+      w.sched.run_ready();
+      if (w.ha->bindings().size() != bindings_before || sends_a_binding_ack(w.io.sent(Port::uplink)))
+        std::abort();
+    }
     w.sched.advance(std::chrono::seconds(in.ConsumeIntegralInRange<int>(0, 120)));
     w.io.take_sent(Port::uplink);
   }

@@ -325,6 +325,8 @@ secret_hex = "00112233445566778899aabbccddeeff"
   ASSERT_TRUE(h.ok()) << h.error_report();
   EXPECT_EQ(h.config().control_socket, "/run/roam6/mip6d.sock");
   EXPECT_EQ(h.config().log_level, LogLevel::info);
+  EXPECT_EQ(h.config().error_messages_per_second, 10u);
+  EXPECT_EQ(h.config().error_messages_burst, 10u);
   EXPECT_EQ(h.config().host->requested_lifetime, 600s);
   EXPECT_EQ(h.config().sites[0].mtu, 1500u);
   // RFC 4285 5.1: HMAC-SHA1-96 is the MN-HA algorithm every Home Agent speaks.
@@ -347,6 +349,15 @@ home_prefixes = ["2001:db8:a::/64"]
   EXPECT_EQ(a.config().home_agent->database, "/var/lib/roam6/bindings.sqlite");
   EXPECT_EQ(a.config().home_agent->replay_window, 7s);
   EXPECT_FALSE(a.config().home_agent->durable_sync);
+}
+
+TEST(ConfigLoader, ErrorMessageRateLimit) {
+  Doc d = home_agent_doc();
+  d.top += "error_messages_per_second = 1000000\nerror_messages_burst = 1\n";
+  const auto r = load(d);
+  ASSERT_TRUE(r.ok()) << r.error_report();
+  EXPECT_EQ(r.config().error_messages_per_second, 1000000u);
+  EXPECT_EQ(r.config().error_messages_burst, 1u);
 }
 
 TEST(ConfigLoader, LifetimeLimitsAreInclusive) {
@@ -475,6 +486,12 @@ const RuleCase kRuleCases[] = {
    "control_socket", "limit for a unix socket path"},
   {"LogLevelUnknown", Base::host, [](Doc& d) { edit(d.top, "\"debug\"", "\"verbose\""); },
    "log_level", "unknown log level 'verbose'"},
+  {"ErrorMessagesPerSecondZero", Base::host, [](Doc& d) { d.top += "error_messages_per_second = 0\n"; },
+   "error_messages_per_second", "must be between 1 and 1000000, not 0"},
+  {"ErrorMessagesBurstTooLarge", Base::home_agent, [](Doc& d) { d.top += "error_messages_burst = 100001\n"; },
+   "error_messages_burst", "must be between 1 and 100000, not 100001"},
+  {"ErrorMessagesBurstNotAnInteger", Base::host, [](Doc& d) { d.top += "error_messages_burst = \"10\"\n"; },
+   "error_messages_burst", "expected an integer, found a string"},
   {"UnknownTopLevelKey", Base::host, [](Doc& d) { d.top += "loglevel = \"info\"\n"; },
    "loglevel", "unknown key 'loglevel'"},
   {"UnknownTopLevelTable", Base::host, [](Doc& d) { d.guests += "[hosts]\nsite = \"x\"\n"; },

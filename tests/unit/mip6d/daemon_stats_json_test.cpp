@@ -39,6 +39,12 @@ TEST(StatsJson, EveryHomeAgentCounterAppearsOnceUnderItsArea) {
   c.bu_dropped[static_cast<std::size_t>(SignallingDrop::unknown_spi)] = 101;
   c.refused_by_status[129] = 200;
   c.refused_by_status[144] = 201;
+  for (std::size_t i = 0; i < discard_reason_count; ++i) c.receive_checks.discarded[i] = 300 + i;
+  c.receive_checks.parameter_problems_sent = 400;
+  c.receive_checks.binding_errors_sent = 401;
+  c.receive_checks.rate_limited = 402;
+  c.receive_checks.not_allowed = 403;
+  c.receive_checks.send_failures = 404;
 
   ha::ReplayMemory replay(2048, std::chrono::seconds(7));
   replay.remember(ha::ReplayKey::for_home_address(*wire::Ip6Addr::parse("2001:db8:a::1")), 1ull << 40, 5);
@@ -59,6 +65,14 @@ TEST(StatsJson, EveryHomeAgentCounterAppearsOnceUnderItsArea) {
       {"replay.floor_active", 0}, {"replay.evictions", 0},
       {"bu.dropped.bad_authenticator", 100}, {"bu.dropped.unknown_spi", 101},
       {"bu.refused_by_status.129", 200}, {"bu.refused_by_status.144", 201},
+      {"discard.unknown_option.action_01", 300}, {"discard.unknown_option.action_10", 301},
+      {"discard.unknown_option.action_11", 302}, {"discard.unknown_routing_type", 303},
+      {"discard.type2_routing_header.bad_length", 304}, {"discard.type2_routing_header.segments_left", 305},
+      {"discard.type2_routing_header.not_mobile_node", 306}, {"discard.home_address_option.bad_length", 307},
+      {"discard.home_address_option.duplicate", 308}, {"discard.home_address_option.no_binding", 309},
+      {"error_messages.parameter_problem_sent", 400}, {"error_messages.binding_error_sent", 401},
+      {"error_messages.rate_limited", 402}, {"error_messages.not_allowed", 403},
+      {"error_messages.send_failures", 404},
   };
   for (const auto& [path, value] : expected) {
     ASSERT_TRUE(flat.count(path)) << "missing " << path << " in " << stats.dump();
@@ -121,6 +135,8 @@ TEST(StatsJson, HostCountersByArea) {
   c.be_accepted = 21;
   c.be_unknown_guest = 22;
   c.be_dropped[static_cast<std::size_t>(SignallingDrop::not_from_home_agent)] = 23;
+  c.receive_checks.discarded[static_cast<std::size_t>(DiscardReason::type2_routing_header_segments_left)] = 115;
+  c.receive_checks.parameter_problems_sent = 116;
   const json stats = host_stats_json(c, 3);
   EXPECT_EQ(stats["frames"], json::parse(R"({"received": 1, "ignored": 2, "malformed": 3})"));
   EXPECT_EQ(stats["bu"], json::parse(R"({"sent": 4})"));
@@ -140,6 +156,11 @@ TEST(StatsJson, HostCountersByArea) {
   EXPECT_EQ(stats["nd"], json::parse(R"({"rs_answered": 9, "ra_sent": 10, "ns_answered": 11})"));
   EXPECT_EQ(stats["guests"], json::parse(R"({"current": 3, "resumes_detected": 12, "recognised": 15})"));
   EXPECT_EQ(stats["errors"], json::parse(R"({"send_failures": 13})"));
+  // The receive checks, as on the Home Agent.
+  EXPECT_EQ(stats["discard"]["type2_routing_header"]["segments_left"], 115);
+  EXPECT_EQ(stats["discard"]["unknown_option"]["action_10"], 0);
+  EXPECT_EQ(stats["error_messages"]["parameter_problem_sent"], 116);
+  EXPECT_EQ(stats["error_messages"]["rate_limited"], 0);
 }
 
 TEST(StatsJson, PortCounters) {
