@@ -628,6 +628,96 @@ def datapath_frames():
     return [(name, bytes([path]) + raw(frame)) for name, path, frame in seeds]
 
 
+# ---------------------------------------------------------------------------
+# fuzz_mip6d_home_agent_bu, frames mode: whole home-link frames to a fresh
+# Home Agent (the target's configuration), with real RFC 4285 signatures and
+# timestamps on the simulated clock, so the fuzzer starts from BUs the Home
+# Agent takes, refuses as replays, or must never answer.
+
+FUZZ_HA_MAC = bytes.fromhex("02000000" "0a99")
+FUZZ_ROUTER_MAC = bytes.fromhex("02000000" "0a01")
+FUZZ_KEY = bytes.fromhex("00112233445566778899aabbccddeeff")  # SPI 1001, HMAC-SHA1-96 (the default)
+SIM_WALL_ORIGIN = 1767225600  # SimulatedScheduler: 2026-01-01T00:00:00Z when a test starts
+NTP_UNIX_OFFSET = 2208988800
+
+
+def sim_ntp(seconds):
+    """RFC 4285 6 timestamp `seconds` after the simulated clock's origin."""
+    whole = int(seconds)
+    fraction = int((seconds - whole) * (1 << 32)) & 0xFFFFFFFF
+    return ((SIM_WALL_ORIGIN + whole + NTP_UNIX_OFFSET) << 32) | fraction
+
+
+def signed_bu_frame(coa, hoa, seq, units, at, flags=0xC000, mnid=None, in_front=b"", first_nh=None):
+    """A BU from `coa` for `hoa` signed as RFC 4285 5.1 says: HMAC-SHA1-96
+    over care-of | home | MH through the SPI (checksum zero)."""
+    import hashlib
+    import hmac
+    m = bu(seq, flags, units)
+    if mnid is not None:
+        m.opt(MO_MNID, mnid)
+    m.opt(MO_REPLAY, be64(sim_ntp(at)))
+    m.auth(1, 1001, bytes(12))
+    mh = bytearray(m.done())
+    mh[-12:] = hmac.new(FUZZ_KEY, coa + hoa + bytes(mh[:-12]), hashlib.sha1).digest()[:12]
+    mh = with_checksum(bytes(mh), 4, hoa, HA, MH)
+    chain = in_front + hao_header(MH, hoa) + mh
+    packet = ipv6(first_nh if in_front else DSTOPT, coa, HA, chain)
+    return FUZZ_HA_MAC + FUZZ_ROUTER_MAC + be16(0x86DD) + packet
+
+
+def frames_input(*records):
+    """Mode byte 1, then [length][seconds to wait][frame] records."""
+    out = bytearray([1])
+    for frame, wait in records:
+        out += be16(len(frame)) + bytes([wait]) + frame
+    return bytes(out)
+
+
+def home_agent_bu_inputs():
+    b2, b3 = addr("2001:db8:b::2"), addr("2001:db8:b::3")
+    hoa = addr("2001:db8:a::100")
+    first = signed_bu_frame(b2, hoa, 1, 150, 0)
+    seeds = [
+        ("fields", bytes([0]) + bytes(range(64))),
+        ("register", frames_input((first, 1))),
+        # RFC 4285 6: the memory of the last timestamp outlives the binding.
+        ("replay_at_once", frames_input((first, 1), (first, 0))),
+        ("replay_after_deregistration", frames_input(
+            (first, 1), (signed_bu_frame(b2, hoa, 2, 0, 1), 1), (first, 0))),
+        ("replay_after_expiry", frames_input((signed_bu_frame(b2, hoa, 1, 1, 0), 5),
+                                              (signed_bu_frame(b2, hoa, 1, 1, 0), 0))),
+        ("replay_from_an_earlier_care_of_address", frames_input(
+            (first, 1), (signed_bu_frame(b3, hoa, 2, 150, 1), 1), (signed_bu_frame(b3, hoa, 3, 0, 2), 1),
+            (first, 0))),
+        ("lagging_clock_from_another_care_of_address", frames_input(
+            (signed_bu_frame(b2, hoa, 1, 150, 3), 0), (signed_bu_frame(b3, hoa, 2, 150, 1), 0))),
+        ("mobile_node_identity", frames_input(
+            (signed_bu_frame(b2, hoa, 1, 150, 2, mnid=b"\x01g1@site-a"), 0),
+            (signed_bu_frame(b2, addr("2001:db8:a::101"), 1, 150, 1, mnid=b"\x01g1@site-a"), 0))),
+        # RFC 4291: addresses no node owns are never bound nor answered.
+        ("unbindable_home_addresses", frames_input(*[
+            (signed_bu_frame(b2, addr(a), 1, 150, 0), 0)
+            for a in ("ff02::1", "::", "::1", "fe80::100", "::ffff:192.0.2.7")])),
+        ("reserved_home_addresses", frames_input(*[
+            (signed_bu_frame(b2, addr(a), 1, 150, 0), 0)
+            for a in ("2001:db8:a::1", "2001:db8:a::", "2001:db8:a:0:fdff:ffff:ffff:fffe")])),
+        ("unusable_sources", frames_input(*[
+            (signed_bu_frame(addr(a), hoa, 1, 150, 0), 0) for a in ("fe80::2", "ff02::2", "::")])),
+        # RFC 8200 4.2 / 4.4 in front of a good BU.
+        ("hop_by_hop_action_10", frames_input(
+            (signed_bu_frame(b2, hoa, 1, 150, 0, in_front=hop_by_hop(DSTOPT, bytes([0x9E, 2, 0, 0])),
+                             first_nh=HBH), 0))),
+        ("hop_by_hop_action_00", frames_input(
+            (signed_bu_frame(b2, hoa, 1, 150, 0, in_front=hop_by_hop(DSTOPT, bytes([0x1E, 2, 0, 0])),
+                             first_nh=HBH), 0))),
+        ("routing_type_0_segments_left", frames_input(
+            (signed_bu_frame(b2, hoa, 1, 150, 0, in_front=bytes([DSTOPT, 2, 0, 1, 0, 0, 0, 0]) + HA,
+                             first_nh=ROUTING), 0))),
+    ]
+    return seeds
+
+
 def write_corpus(target, seeds):
     d = os.path.join(CORPUS, target)
     if os.path.isdir(d):
@@ -661,6 +751,7 @@ def main():
     write_corpus("fuzz_tunnel_decapsulate", tunnel_packets())
     write_corpus("fuzz_tunnel_encapsulate", inner_packets())
     write_corpus("fuzz_datapath_pipelines", datapath_frames())
+    write_corpus("fuzz_mip6d_home_agent_bu", home_agent_bu_inputs())
 
 
 if __name__ == "__main__":
