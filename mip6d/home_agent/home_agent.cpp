@@ -555,6 +555,7 @@ void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ip6Addr&
   // RFC 6275 9.3.3: never to a source that is not a unicast address (a
   // forged source must not make the HA multicast on the home link).
   if (source.is_unspecified() || source.is_multicast()) return;
+  if (!receive_guard_.allow_error_message()) return;
   const bool sent = writer_.send_ipv6(Port::uplink, to, [&](wire::MutableByteSpan buf) -> wire::Result<std::size_t> {
     wire::MobilityPacketWriter pw(buf, {.src = ha_.address, .dst = source});
     pw.mh().begin_binding_error({.status = status, .home_address = hoa});

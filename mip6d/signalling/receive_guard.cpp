@@ -45,6 +45,12 @@ bool ReceiveGuard::admit(Port port, const Ipv6Frame& frame, const ReplyIdentity&
   return false;
 }
 
+bool ReceiveGuard::allow_error_message() {
+  if (bucket_.take(scheduler_.now())) return true;
+  ++counters_.rate_limited;
+  return false;
+}
+
 void ReceiveGuard::count_malformed(const Ipv6Frame& frame) {
   const auto reason = discard_reason_for(frame.error);
   if (!reason) return;

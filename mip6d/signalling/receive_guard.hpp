@@ -58,6 +58,12 @@ class ReceiveGuard {
   // and answered as the rules say; the role does nothing more with it.
   [[nodiscard]] bool admit(Port port, const Ipv6Frame& frame, const ReplyIdentity& as);
 
+  // Whether the role may send an error message of its own now (a Home
+  // Agent's Binding Error status 2): one token of the same bucket, so all of
+  // a role's error messages together keep to the limit (RFC 4443 2.4 (f),
+  // RFC 6275 9.3.3). Counts `rate_limited` when not.
+  [[nodiscard]] bool allow_error_message();
+
   // A frame parse_ipv6_frame found malformed: counted here as well when the
   // walk refused it for one of the RFC 6275 rules (no answer is due for
   // those). The role still counts it as malformed.

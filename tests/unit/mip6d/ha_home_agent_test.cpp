@@ -648,5 +648,29 @@ TEST_F(HomeAgentTest, AWiderReplayWindowAfterAReloadKeepsTheRecordsWithIt) {
   EXPECT_TRUE(fib.tunnels().empty());
 }
 
+TEST_F(HomeAgentTest, BindingErrorsForUnknownTypesShareTheErrorRateLimit) {
+  // RFC 6275 9.3.3 / RFC 4443 2.4 (f): a flood of unknown MH types draws at
+  // most the bucket's burst of Binding Errors (error_messages_burst, 10).
+  start();
+  std::vector<std::uint8_t> unknown(14 + 40 + 8);
+  ASSERT_TRUE(wire::write_ethernet_header(unknown, kHaMac, kRouterMac, wire::ethertype::ipv6));
+  wire::Ipv6Fields ip;
+  ip.payload_length = 8;
+  ip.next_header = wire::ipproto::mobility;
+  ip.src = kCoaB;
+  ip.dst = kHa;
+  ASSERT_TRUE(wire::write_ipv6_header(wire::MutableByteSpan(unknown).subspan(14), ip));
+  const std::uint8_t mh[8] = {59, 0, 200, 0, 0, 0, 0, 0};
+  std::copy(std::begin(mh), std::end(mh), unknown.begin() + 54);
+  ASSERT_EQ(wire::write_mobility_header_checksum(wire::MutableByteSpan(unknown).subspan(54), kCoaB, kHa),
+            wire::Errc::ok);
+  for (int i = 0; i < 50; ++i) deliver(unknown);
+  EXPECT_EQ(ha->counters().be_sent, 10u);
+  EXPECT_EQ(ha->counters().receive_checks.rate_limited, 40u);
+  sched.advance(1s);  // ten more tokens a second
+  for (int i = 0; i < 50; ++i) deliver(unknown);
+  EXPECT_EQ(ha->counters().be_sent, 20u);
+}
+
 }  // namespace
 }  // namespace roam6::mip6d::ha
