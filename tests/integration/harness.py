@@ -36,7 +36,7 @@ import time
 
 logging.getLogger("scapy.runtime").setLevel(logging.ERROR)
 
-from scapy.all import Ether, Packet, StrField, raw  # noqa: E402
+from scapy.all import Ether, Packet, Raw, StrField, raw  # noqa: E402
 from scapy.layers.inet6 import HAO, IPv6, IPv6ExtHdrDestOpt, MIP6MH_BU  # noqa: E402
 
 MIP6D = os.environ.get("MIP6D", "")
@@ -617,6 +617,40 @@ def binding_update(care_of, home_agent, home_address, seq, lifetime_units, key,
     if hao:
         ip = ip / IPv6ExtHdrDestOpt(options=[HAO(hoa=home_address)])
     return ip / mh(options, None)
+
+
+def mh_checksum(src, dst, mh):
+    """RFC 6275 6.1.1: the MH checksum over the pseudo-header src -> dst."""
+    pseudo = ip6(src) + ip6(dst) + struct.pack("!IxxxB", len(mh), IPPROTO_MH)
+    return 0xFFFF - ones_complement_sum(pseudo + bytes(mh))
+
+
+def signed_mh(fixed, base, timestamp, key, care_of, home_address, src, dst, corrupt_checksum=False):
+    """A Mobility Header: `fixed` bytes (up to the options, checksum zero),
+    RFC 4285 options from `base`, the authenticator over care-of | home |
+    MH through the SPI with the checksum zero (RFC 4285 5.1), then the
+    RFC 6275 6.1.1 checksum over the pseudo-header src -> dst."""
+    options, auth_at = bu_options(timestamp, key, base=base)
+    mh = bytearray(fixed + options)
+    mh[1] = len(mh) // 8 - 1
+    if auth_at is not None:
+        mac = key.authenticator(care_of, home_address, mh[: auth_at + 7])
+        mh[auth_at + 7: auth_at + 7 + len(mac)] = mac
+    checksum = mh_checksum(src, dst, mh)
+    if corrupt_checksum:
+        checksum ^= 0x0101
+    mh[4:6] = struct.pack("!H", checksum)
+    return bytes(mh)
+
+
+def refresh_request(care_of, home_agent, home_address, timestamp, key):
+    """RFC 6275 6.1.2 BRR from the Home Agent to the home address, with the
+    options roam6 asks for (RFC 4285 6 replay protection with the HA's
+    clock, MN-HA authentication over the care-of address): the inner packet,
+    to be tunnelled to `care_of` (RFC 6275 6.1)."""
+    fixed = struct.pack("!BBBBHH", 59, 0, 0, 0, 0, 0)
+    mh = signed_mh(fixed, 8, timestamp, key, care_of, home_address, home_agent, home_address)
+    return IPv6(src=home_agent, dst=home_address, hlim=64, nh=IPPROTO_MH) / Raw(mh)
 
 
 def frame(dst_mac, src_mac, ipv6_packet):

@@ -23,7 +23,9 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
-from harness import Lab, run  # noqa: E402
+from harness import Key, Lab, run  # noqa: E402
+from scapy.all import Ether, raw  # noqa: E402
+from scapy.layers.inet6 import IPv6  # noqa: E402
 
 HA = "2001:db8:a::1"
 HA_MAC = "02:00:00:00:0a:99"
@@ -34,6 +36,7 @@ ROUTER_MAC = {"a": "02:00:00:00:0a:01", "b": "02:00:00:00:0b:01", "c": "02:00:00
 G1_MAC = "52:54:00:00:00:01"
 G1_HOA = "2001:db8:a::100"
 CN = "2001:db8:c0::10"
+KEY = Key("site-b-hosts", 1001, "hmac-sha256", "00112233445566778899aabbccddeeff")
 
 COMMON = """
 [[sites]]
@@ -257,6 +260,23 @@ class DatapathEndToEnd(unittest.TestCase):
                 for port in ("uplink", "guests"):
                     self.assertEqual(stats.get("datapath.ports.%s.%s" % (port, reason), 0), 0,
                                      "%s on %s" % (reason, port))
+
+        # RFC 6275 6.1: a Binding Refresh Request reaches the home address
+        # through the tunnel. The host's datapath hands it to mip6d (never to
+        # the guest), which refreshes at once; the Home Agent accepts it.
+        before_ha, before_host = self.ha.stats(), self.host.stats()
+        site_b = self.lab.port(self.router, "rb")
+        brr = harness.refresh_request(COA, HA, G1_HOA, harness.ntp_timestamp(), KEY)
+        site_b.send(raw(Ether(dst=HOST_MAC, src=ROUTER_MAC["b"]) / IPv6(src=HA, dst=COA, hlim=63) / brr))
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and self.ha.stats().get("bindings.refreshed", 0) == before_ha.get(
+                "bindings.refreshed", 0):
+            time.sleep(0.05)
+        ha, host = self.ha.stats(), self.host.stats()
+        self.assertEqual(host["datapath.ports.uplink.punted_tunnelled_mobility"]
+                         - before_host["datapath.ports.uplink.punted_tunnelled_mobility"], 1, host)
+        self.assertEqual(host["brr.accepted"] - before_host["brr.accepted"], 1, host)
+        self.assertEqual(ha["bindings.refreshed"] - before_ha.get("bindings.refreshed", 0), 1, ha)
 
         self.assertEqual(self.host.stop(), 0)
         self.assertEqual(self.ha.stop(), 0)

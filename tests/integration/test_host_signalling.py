@@ -28,12 +28,12 @@ from harness import (  # noqa: E402
     IPPROTO_MH,
     Key,
     Lab,
-    bu_options,
     counter_delta,
     ip6,
+    mh_checksum,
     ntp_timestamp,
-    ones_complement_sum,
     parse_ipv6_frame,
+    signed_mh,
     upper_layer_checksum_ok,
     walk_options,
 )
@@ -86,29 +86,6 @@ secret_hex = "%s"
 """ % (lab.path("host.sock"), COA, HA, SITE_ROUTER_MAC, KEY.secret_hex) + guests
 
 
-def mh_checksum(src, dst, mh):
-    pseudo = ip6(src) + ip6(dst) + struct.pack("!IxxxB", len(mh), IPPROTO_MH)
-    return 0xFFFF - ones_complement_sum(pseudo + bytes(mh))
-
-
-def signed_mh(fixed, base, timestamp, key, care_of, home_address, src, dst, corrupt_checksum=False):
-    """A Mobility Header: `fixed` bytes (type-specific data from offset 6),
-    RFC 4285 options from `base`, the authenticator over care-of | home |
-    MH through the SPI with the checksum zero (RFC 4285 5.1), then the
-    RFC 6275 6.1.1 checksum over the pseudo-header src -> dst."""
-    options, auth_at = bu_options(timestamp, key, base=base)
-    mh = bytearray(fixed + options)
-    mh[1] = len(mh) // 8 - 1
-    if auth_at is not None:
-        mac = key.authenticator(care_of, home_address, mh[: auth_at + 7])
-        mh[auth_at + 7: auth_at + 7 + len(mac)] = mac
-    checksum = mh_checksum(src, dst, mh)
-    if corrupt_checksum:
-        checksum ^= 0x0101
-    mh[4:6] = struct.pack("!H", checksum)
-    return bytes(mh)
-
-
 def binding_ack(hoa, status, seq, units, timestamp, key=KEY, src=HA, corrupt_checksum=False):
     """RFC 6275 6.1.8 BA from `src` to our care-of address, type 2 routing
     header with the home address (6.4)."""
@@ -120,12 +97,9 @@ def binding_ack(hoa, status, seq, units, timestamp, key=KEY, src=HA, corrupt_che
 
 
 def refresh_request(hoa, timestamp, key=KEY, src=HA):
-    """RFC 6275 6.1.2 BRR with the options roam6 asks for (RFC 4285 6 replay
-    protection with the HA's clock, MN-HA authentication), as an inner
-    packet from the HA to the home address."""
-    fixed = struct.pack("!BBBBHH", 59, 0, MH_BRR, 0, 0, 0)
-    mh = signed_mh(fixed, 8, timestamp, key, COA, hoa, src, hoa)
-    return IPv6(src=src, dst=hoa, hlim=64, nh=IPPROTO_MH) / Raw(mh)
+    """RFC 6275 6.1.2 BRR as roam6 asks for it, as an inner packet from the
+    HA to the home address (harness.refresh_request)."""
+    return harness.refresh_request(COA, src, hoa, timestamp, key)
 
 
 def binding_error(hoa, status, src=HA):
