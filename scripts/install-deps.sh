@@ -10,6 +10,11 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libssl-dev libsqlite3-dev libtomlplusplus-dev nlohmann-json3-dev
   libdpdk-dev dpdk libpcap-dev libmnl-dev
+  # vswitch-plugin: OVSDB rows and libvirt metadata, ovs-ofctl run as a child
+  libxml2-dev libboost-filesystem-dev
+  # Open vSwitch (userspace and DPDK datapaths) for the plugin's tests; roam6
+  # runs private instances, never the system's
+  openvswitch-switch openvswitch-switch-dpdk
   # mip6d's [metrics] listener: prometheus-cpp's Exposer (libprometheus-cpp-pull)
   prometheus-cpp-dev
   # dpdk-testpmd: the datapath benchmark runs it next to roam6 for the ratio
@@ -37,4 +42,14 @@ fi
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
+# Packages with services (Open vSwitch) must not start them: roam6 runs its
+# own instances, and the system's would hold the default sockets.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod +x "$policy"
+  own_policy=1
+fi
+trap 'if ((own_policy)); then rm -f "$policy"; fi' EXIT
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
