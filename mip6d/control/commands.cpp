@@ -29,6 +29,24 @@ GuestAttachArgs parse_guest_attach_args(const json& args) {
   return out;
 }
 
+GuestPortArgs parse_guest_port_args(const json& args) {
+  reject_unknown_args(args, {"name", "port", "ofport", "flows", "status"});
+  GuestPortArgs out;
+  out.name = require_string(args, "name");
+  out.port = require_string(args, "port");
+  if (const auto ofport = optional_u64(args, "ofport")) {
+    // OFPP_MAX (0xff00) and above are reserved port numbers, 0 is none.
+    if (*ofport == 0 || *ofport >= 0xff00)
+      throw ControlError(error_code::invalid_argument,
+                         "argument \"ofport\" must be an OpenFlow port number, 1 to 65279");
+    out.ofport = static_cast<std::uint32_t>(*ofport);
+  }
+  out.flows = require_choice(args, "flows", {"installed", "pending", "failed"});
+  if (args.contains("status") && !args["status"].is_null())
+    out.active = require_choice(args, "status", {"active", "inactive"}) == "active";
+  return out;
+}
+
 GuestDetachArgs parse_guest_detach_args(const json& args) {
   reject_unknown_args(args, {"name", "mode"});
   GuestDetachArgs out;

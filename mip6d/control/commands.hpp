@@ -20,6 +20,7 @@ inline constexpr std::string_view guest_attach = "guest.attach";
 inline constexpr std::string_view guest_detach = "guest.detach";
 inline constexpr std::string_view guest_resume = "guest.resume";
 inline constexpr std::string_view guest_list = "guest.list";
+inline constexpr std::string_view guest_port = "guest.port";
 inline constexpr std::string_view binding_list = "binding.list";
 inline constexpr std::string_view binding_show = "binding.show";
 inline constexpr std::string_view stats = "stats";
@@ -59,6 +60,15 @@ struct GuestResumeArgs {
   std::optional<WallTime> timestamp;  // when it resumed; default: on receipt
 };
 
+// The Open vSwitch plugin's report of a guest's switch port.
+struct GuestPortArgs {
+  std::string name;
+  std::string port;
+  std::optional<std::uint32_t> ofport;  // 1..65279 (OpenFlow's physical port range)
+  std::string flows;                    // installed | pending | failed
+  bool active = true;                   // status: active | inactive
+};
+
 struct BindingShowArgs {
   wire::Ip6Addr home_address;
 };
@@ -67,6 +77,7 @@ struct BindingShowArgs {
 GuestAttachArgs parse_guest_attach_args(const nlohmann::json& args);
 GuestDetachArgs parse_guest_detach_args(const nlohmann::json& args);
 GuestResumeArgs parse_guest_resume_args(const nlohmann::json& args);
+GuestPortArgs parse_guest_port_args(const nlohmann::json& args);
 BindingShowArgs parse_binding_show_args(const nlohmann::json& args);
 // For the commands that take none (guest.list, binding.list, stats, ...).
 void parse_no_args(const nlohmann::json& args);

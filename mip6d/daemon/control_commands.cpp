@@ -64,7 +64,8 @@ json ha_binding_json(const ha::HomeAgent& agent, const Config& config,
 
 void refuse_guest_commands_on_home_agent(control::CommandRegistry& registry, const Config& config) {
   for (const auto name :
-       {command::guest_attach, command::guest_detach, command::guest_resume, command::guest_list}) {
+       {command::guest_attach, command::guest_detach, command::guest_resume, command::guest_list,
+        command::guest_port}) {
     registry.add(std::string(name), [name, node = config.node_name](const json&) -> json {
       throw control::ControlError(error_code::wrong_role,
                                   std::string(name) + " is a host command; " + node +
@@ -89,6 +90,12 @@ json guest_json(const host::GuestStatus& status) {
            {"resumed_at", status.resumed_at ? json(seconds_since_epoch(*status.resumed_at))
                                             : json(nullptr)}};
   if (!status.port.empty()) out["port"] = status.port;
+  // What roam6-vswitchd reported, once it has.
+  if (!status.switch_port.flows.empty()) {
+    out["ofport"] = optional_json(status.switch_port.ofport);
+    out["flows"] = status.switch_port.flows;
+    out["port_status"] = status.switch_port.active ? "active" : "inactive";
+  }
   return out;
 }
 
@@ -251,6 +258,15 @@ void register_host_commands(control::CommandRegistry& registry, host::HostAgent&
     // The last sequence number goes to the guest's next host
     // (guest.attach last_sequence) so its first BU is accepted at once.
     return {{"last_sequence", last ? json(*last) : json(nullptr)}};
+  });
+
+  registry.add(std::string(command::guest_port), [&agent](const json& args) -> json {
+    const auto parsed = control::parse_guest_port_args(args);
+    as_control_error([&] {
+      agent.report_switch_port(parsed.name, parsed.port,
+                               host::SwitchPortState{parsed.ofport, parsed.flows, parsed.active});
+    });
+    return json::object();
   });
 
   registry.add(std::string(command::guest_resume), [&agent, &scheduler](const json& args) -> json {

@@ -51,6 +51,8 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   void set_port(std::string port) {
     if (!port.empty()) port_ = std::move(port);
   }
+  const SwitchPortState& switch_port() const { return switch_port_; }
+  void set_switch_port(SwitchPortState state) { switch_port_ = std::move(state); }
 
   void attached() { program_path(); }
 
@@ -223,6 +225,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   const Site& home_;
   bool away_;
   std::string port_;
+  SwitchPortState switch_port_;
   wire::Ip6Addr link_local_;
   bool resumed_ = false;
   bool leaving_ = false;
@@ -784,6 +787,23 @@ void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
   }
 }
 
+void HostAgent::report_switch_port(const std::string& name, const std::string& port,
+                                   const SwitchPortState& state) {
+  const auto it = guests_.find(name);
+  if (it == guests_.end() || it->second->leaving())
+    throw GuestCommandError("unknown_guest", "no guest called " + name + " is attached here");
+  GuestEntry& g = *it->second;
+  if (g.port() == port && g.switch_port() == state) return;
+  g.set_port(port);
+  g.set_switch_port(state);
+  LogRecord(log_, LogLevel::info, "guest_switch_port")
+      .kv("guest", name)
+      .kv("port", port)
+      .kv("ofport", state.ofport ? std::to_string(*state.ofport) : std::string("-"))
+      .kv("flows", state.flows.empty() ? std::string("-") : state.flows)
+      .kv("status", state.active ? "active" : "inactive");
+}
+
 std::optional<GuestStatus> HostAgent::guest(const std::string& name) const {
   const auto it = guests_.find(name);
   if (it == guests_.end()) return std::nullopt;
@@ -791,6 +811,7 @@ std::optional<GuestStatus> HostAgent::guest(const std::string& name) const {
   GuestStatus s;
   s.guest = g.desc();
   s.port = g.port();
+  s.switch_port = g.switch_port();
   s.away = g.away();
   s.resumed = g.resumed();
   s.resumed_at = g.resumed_at();

@@ -57,9 +57,19 @@ struct GuestDescription {
   std::string home_site;
 };
 
+// What the Open vSwitch plugin (roam6-vswitchd) reports about a guest's
+// switch port; mip6d only shows it (guest.list) and logs its changes.
+struct SwitchPortState {
+  std::optional<std::uint32_t> ofport;  // OpenFlow port number, once OVS assigned one
+  std::string flows;                    // "installed", "pending", "failed"; empty: never reported
+  bool active = true;                   // external_ids:iface-status is not "inactive"
+  bool operator==(const SwitchPortState&) const = default;
+};
+
 struct GuestStatus {
   GuestDescription guest;
   std::string port;                 // guest-facing switch port, when known
+  SwitchPortState switch_port;
   bool away = false;                // home site differs from this host's site
   bool resumed = false;             // runs here (resume seen)
   std::optional<WallTime> resumed_at;
@@ -122,6 +132,9 @@ class HostAgent {
   // Throws GuestCommandError.
   void attach(const std::string& name, const std::optional<GuestDescription>& description,
               std::optional<std::uint16_t> last_sequence, const std::string& port = {});
+  // The switch plugin's view of the guest's port changed. Throws
+  // GuestCommandError (unknown_guest) for a guest not attached here.
+  void report_switch_port(const std::string& name, const std::string& port, const SwitchPortState& state);
   // The guest runs here now (migration hook, QMP RESUME, or our own detection).
   void resume(const std::string& name, WallTime when);
   // The guest left: moved to another host (say nothing) or stopped

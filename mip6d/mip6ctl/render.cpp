@@ -38,7 +38,7 @@ struct ListShape {
 
 const ListShape* list_shape(std::string_view command_name) {
   static const ListShape guests{"guests", "no guests",
-                                {"name", "state", "mac", "home_address", "home_site", "port"}};
+                                {"name", "state", "mac", "home_address", "home_site", "port", "ofport", "flows"}};
   static const ListShape bindings{
       "bindings", "no bindings",
       {"home_address", "care_of_address", "state", "lifetime", "sequence"}};

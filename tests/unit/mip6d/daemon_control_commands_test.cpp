@@ -119,7 +119,7 @@ max_lifetime = 3600
 TEST_F(HomeAgentCommandsTest, EveryProtocolCommandIsRegistered) {
   for (const auto name : {control::command::guest_attach, control::command::guest_detach,
                           control::command::guest_resume, control::command::guest_list,
-                          control::command::binding_list, control::command::binding_show,
+                          control::command::guest_port, control::command::binding_list, control::command::binding_show,
                           control::command::stats, control::command::config_show,
                           control::command::version}) {
     EXPECT_TRUE(registry.contains(name)) << name;
@@ -172,7 +172,7 @@ TEST_F(HomeAgentCommandsTest, ExpiredBindingLeavesTheList) {
 }
 
 TEST_F(HomeAgentCommandsTest, GuestCommandsAreTheWrongRole) {
-  for (const char* name : {"guest.attach", "guest.detach", "guest.resume", "guest.list"}) {
+  for (const char* name : {"guest.attach", "guest.detach", "guest.resume", "guest.list", "guest.port"}) {
     const json reply = call(registry, name, {{"name", "g1"}});
     EXPECT_EQ(refusal(reply), "wrong_role") << name << ": " << reply;
     EXPECT_NE(reply["message"].get<std::string>().find("home agent"), std::string::npos) << reply;
@@ -271,6 +271,37 @@ TEST_F(HostCommandsTest, AttachListedGuestThenListIt) {
   EXPECT_EQ(guests[0]["port"], "vnet3");
   EXPECT_EQ(guests[0]["away"], true);
   EXPECT_TRUE(guests[0]["state"].is_string());
+}
+
+TEST_F(HostCommandsTest, SwitchPortReportsShowInTheListUntilTheGuestLeaves) {
+  call(registry, "guest.attach", {{"name", "g1"}});
+  // Nothing reported yet: no switch columns.
+  EXPECT_FALSE(call(registry, "guest.list")["guests"][0].contains("flows"));
+  EXPECT_EQ(call(registry, "guest.port", {{"name", "g1"}, {"port", "vnet7"}, {"flows", "pending"}}),
+            json::object());
+  json g = call(registry, "guest.list")["guests"][0];
+  EXPECT_EQ(g["port"], "vnet7");
+  EXPECT_TRUE(g["ofport"].is_null());
+  EXPECT_EQ(g["flows"], "pending");
+  EXPECT_EQ(g["port_status"], "active");
+  call(registry, "guest.port",
+       {{"name", "g1"}, {"port", "vnet7"}, {"ofport", 12}, {"flows", "installed"}, {"status", "inactive"}});
+  g = call(registry, "guest.list")["guests"][0];
+  EXPECT_EQ(g["ofport"], 12);
+  EXPECT_EQ(g["flows"], "installed");
+  EXPECT_EQ(g["port_status"], "inactive");
+
+  EXPECT_EQ(refusal(call(registry, "guest.port", {{"name", "nobody"}, {"port", "p"}, {"flows", "pending"}})),
+            "unknown_guest");
+  EXPECT_EQ(refusal(call(registry, "guest.port", {{"name", "g1"}, {"port", "p"}, {"flows", "done"}})),
+            "invalid_argument");
+  EXPECT_EQ(refusal(call(registry, "guest.port",
+                         {{"name", "g1"}, {"port", "p"}, {"flows", "pending"}, {"ofport", 0xff00}})),
+            "invalid_argument");
+  EXPECT_EQ(refusal(call(registry, "guest.port", {{"name", "g1"}, {"flows", "pending"}})), "bad_request");
+  call(registry, "guest.detach", {{"name", "g1"}, {"mode", "moved"}});
+  EXPECT_EQ(refusal(call(registry, "guest.port", {{"name", "g1"}, {"port", "p"}, {"flows", "pending"}})),
+            "unknown_guest");
 }
 
 TEST_F(HostCommandsTest, BindingListHasOneEntryPerGuestFromThisHost) {
