@@ -18,7 +18,7 @@
 
 #include "mip6d/config/config_loader.hpp"
 #include "mip6d/home_agent/home_agent.hpp"
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
 #include "mip6d/store/sqlite_binding_store.hpp"
 #include "roam6/wire/ethernet.hpp"

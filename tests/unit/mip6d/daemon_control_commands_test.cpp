@@ -8,8 +8,8 @@
 #include "mip6d/control/commands.hpp"
 #include "mip6d/control/request_dispatch.hpp"
 #include "mip6d/daemon/version.hpp"
-#include "mip6d/io/fake_packet_io.hpp"
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/fake_packet_io.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
 
 namespace roam6::mip6d::daemon {

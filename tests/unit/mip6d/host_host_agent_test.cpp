@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "mip6d/config/config_loader.hpp"
-#include "mip6d/io/fake_packet_io.hpp"
+#include "tests/support/mip6d/fake_packet_io.hpp"
 #include "mip6d/io/recording_forwarding_table.hpp"
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "roam6/wire/ethernet.hpp"
 #include "roam6/wire/icmpv6.hpp"
 #include "roam6/wire/neighbour_discovery.hpp"

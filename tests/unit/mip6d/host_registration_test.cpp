@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 
 namespace roam6::mip6d::host {
 namespace {

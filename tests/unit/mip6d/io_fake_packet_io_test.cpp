@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "io_test_frames.hpp"
-#include "mip6d/io/fake_packet_io.hpp"
+#include "tests/support/mip6d/fake_packet_io.hpp"
 #include "roam6/wire/ipv6.hpp"
 
 namespace roam6::mip6d {

@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "io_test_frames.hpp"
-#include "mip6d/io/in_memory_network.hpp"
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/in_memory_network.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "roam6/wire/ethernet.hpp"
 #include "roam6/wire/ipv6.hpp"
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mip6d/io/fake_packet_io.hpp"
+#include "tests/support/mip6d/fake_packet_io.hpp"
 #include "roam6/wire/address.hpp"
 #include "roam6/wire/ethernet.hpp"
 #include "roam6/wire/ipv6.hpp"

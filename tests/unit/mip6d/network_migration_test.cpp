@@ -11,9 +11,9 @@
 #include "mip6d/config/config_loader.hpp"
 #include "mip6d/home_agent/home_agent.hpp"
 #include "mip6d/host/host_agent.hpp"
-#include "mip6d/io/in_memory_network.hpp"
+#include "tests/support/mip6d/in_memory_network.hpp"
 #include "mip6d/io/recording_forwarding_table.hpp"
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "roam6/wire/ethernet.hpp"
 
 namespace roam6::mip6d {

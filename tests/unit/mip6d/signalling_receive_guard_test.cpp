@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "hand_built_packets.hpp"
-#include "mip6d/io/fake_packet_io.hpp"
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/fake_packet_io.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "roam6/wire/icmpv6.hpp"
 #include "roam6/wire/mobility_packet.hpp"
 

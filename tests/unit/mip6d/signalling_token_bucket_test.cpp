@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 
 namespace roam6::mip6d {
 namespace {

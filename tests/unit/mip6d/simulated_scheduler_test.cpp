@@ -1,4 +1,4 @@
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "mip6d/io/in_memory_network.hpp"
+#include "tests/support/mip6d/in_memory_network.hpp"
 
 #include <algorithm>
 #include <stdexcept>

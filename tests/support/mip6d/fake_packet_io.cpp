@@ -1,4 +1,4 @@
-#include "mip6d/io/fake_packet_io.hpp"
+#include "tests/support/mip6d/fake_packet_io.hpp"
 
 namespace roam6::mip6d {
 

@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "mip6d/io/fake_packet_io.hpp"
+#include "tests/support/mip6d/fake_packet_io.hpp"
 #include "mip6d/runtime/scheduler.hpp"
 #include "roam6/wire/address.hpp"
 
