@@ -30,7 +30,7 @@ GuestAttachArgs parse_guest_attach_args(const json& args) {
 }
 
 GuestPortArgs parse_guest_port_args(const json& args) {
-  reject_unknown_args(args, {"name", "port", "ofport", "flows", "status"});
+  reject_unknown_args(args, {"name", "port", "ofport", "flows", "status", "spoofed_mac", "spoofed_source"});
   GuestPortArgs out;
   out.name = require_string(args, "name");
   out.port = require_string(args, "port");
@@ -44,6 +44,8 @@ GuestPortArgs parse_guest_port_args(const json& args) {
   out.flows = require_choice(args, "flows", {"installed", "pending", "failed"});
   if (args.contains("status") && !args["status"].is_null())
     out.active = require_choice(args, "status", {"active", "inactive"}) == "active";
+  out.spoofed_mac = optional_u64(args, "spoofed_mac").value_or(0);
+  out.spoofed_source = optional_u64(args, "spoofed_source").value_or(0);
   return out;
 }
 

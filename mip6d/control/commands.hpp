@@ -67,6 +67,8 @@ struct GuestPortArgs {
   std::optional<std::uint32_t> ofport;  // 1..65279 (OpenFlow's physical port range)
   std::string flows;                    // installed | pending | failed
   bool active = true;                   // status: active | inactive
+  std::uint64_t spoofed_mac = 0;        // drop counters of the port's flows
+  std::uint64_t spoofed_source = 0;
 };
 
 struct BindingShowArgs {

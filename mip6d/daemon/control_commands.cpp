@@ -95,6 +95,7 @@ json guest_json(const host::GuestStatus& status) {
     out["ofport"] = optional_json(status.switch_port.ofport);
     out["flows"] = status.switch_port.flows;
     out["port_status"] = status.switch_port.active ? "active" : "inactive";
+    out["spoofed"] = {{"mac", status.switch_port.spoofed_mac}, {"source", status.switch_port.spoofed_source}};
   }
   return out;
 }
@@ -264,7 +265,8 @@ void register_host_commands(control::CommandRegistry& registry, host::HostAgent&
     const auto parsed = control::parse_guest_port_args(args);
     as_control_error([&] {
       agent.report_switch_port(parsed.name, parsed.port,
-                               host::SwitchPortState{parsed.ofport, parsed.flows, parsed.active});
+                               host::SwitchPortState{parsed.ofport, parsed.flows, parsed.active,
+                                                     parsed.spoofed_mac, parsed.spoofed_source});
     });
     return json::object();
   });

@@ -794,8 +794,18 @@ void HostAgent::report_switch_port(const std::string& name, const std::string& p
     throw GuestCommandError("unknown_guest", "no guest called " + name + " is attached here");
   GuestEntry& g = *it->second;
   if (g.port() == port && g.switch_port() == state) return;
+  const SwitchPortState before = g.switch_port();
   g.set_port(port);
   g.set_switch_port(state);
+  if (state.spoofed_mac > before.spoofed_mac || state.spoofed_source > before.spoofed_source)
+    LogRecord(log_, LogLevel::warning, "guest_spoofing")
+        .kv("guest", name)
+        .kv("port", port)
+        .kv("spoofed_mac", state.spoofed_mac)
+        .kv("spoofed_source", state.spoofed_source);
+  const SwitchPortState quiet_before{before.ofport, before.flows, before.active, 0, 0};
+  const SwitchPortState quiet_now{state.ofport, state.flows, state.active, 0, 0};
+  if (quiet_before == quiet_now) return;
   LogRecord(log_, LogLevel::info, "guest_switch_port")
       .kv("guest", name)
       .kv("port", port)

@@ -63,6 +63,10 @@ struct SwitchPortState {
   std::optional<std::uint32_t> ofport;  // OpenFlow port number, once OVS assigned one
   std::string flows;                    // "installed", "pending", "failed"; empty: never reported
   bool active = true;                   // external_ids:iface-status is not "inactive"
+  // Frames the bridge dropped from this port: another source MAC, or IPv6
+  // from a source address not the guest's.
+  std::uint64_t spoofed_mac = 0;
+  std::uint64_t spoofed_source = 0;
   bool operator==(const SwitchPortState&) const = default;
 };
 

@@ -285,8 +285,10 @@ TEST_F(HostCommandsTest, SwitchPortReportsShowInTheListUntilTheGuestLeaves) {
   EXPECT_EQ(g["flows"], "pending");
   EXPECT_EQ(g["port_status"], "active");
   call(registry, "guest.port",
-       {{"name", "g1"}, {"port", "vnet7"}, {"ofport", 12}, {"flows", "installed"}, {"status", "inactive"}});
+       {{"name", "g1"}, {"port", "vnet7"}, {"ofport", 12}, {"flows", "installed"}, {"status", "inactive"},
+        {"spoofed_mac", 3}, {"spoofed_source", 4}});
   g = call(registry, "guest.list")["guests"][0];
+  EXPECT_EQ(g["spoofed"], json::parse(R"({"mac": 3, "source": 4})"));
   EXPECT_EQ(g["ofport"], 12);
   EXPECT_EQ(g["flows"], "installed");
   EXPECT_EQ(g["port_status"], "inactive");
