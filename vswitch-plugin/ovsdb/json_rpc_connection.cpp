@@ -47,18 +47,26 @@ void JsonRpcConnection::open() {
   if (state_ != State::idle) return;
   state_ = State::connecting;
   asio::generic::stream_protocol::endpoint target;
+  std::string problem;
   if (endpoint_.kind == Endpoint::Kind::unix_socket) {
-    target = asio::local::stream_protocol::endpoint(endpoint_.path);
+    try {
+      target = asio::local::stream_protocol::endpoint(endpoint_.path);
+    } catch (const boost::system::system_error& error) {
+      problem = "bad socket path " + endpoint_.path + ": " + error.code().message();  // e.g. longer than sun_path
+    }
   } else {
     ErrorCode error;
     const auto address = asio::ip::make_address(endpoint_.address, error);
     if (error) {
-      // Endpoint::parse admits only numeric addresses; report rather than trust.
-      auto self = shared_from_this();
-      asio::post(impl_->socket.get_executor(), [self] { self->fail("bad address " + self->endpoint_.address); });
-      return;
+      problem = "bad address " + endpoint_.address;  // Endpoint::parse admits only numeric ones
+    } else {
+      target = asio::ip::tcp::endpoint(address, endpoint_.port);
     }
-    target = asio::ip::tcp::endpoint(address, endpoint_.port);
+  }
+  if (!problem.empty()) {
+    // Reported like a refused connect, and from the loop: open() never calls back synchronously.
+    asio::post(impl_->socket.get_executor(), [self = shared_from_this(), problem] { self->fail(problem); });
+    return;
   }
   impl_->socket.async_connect(target, [self = shared_from_this()](const ErrorCode& error) {
     if (self->state_ != State::connecting) return;

@@ -417,6 +417,17 @@ TEST_F(OvsdbPortMonitorTest, BacksOffWhileTheServerIsDown) {
   EXPECT_EQ(monitor_->counters().connects, 1u);
 }
 
+TEST_F(OvsdbPortMonitorTest, AnUnusableSocketPathIsAConnectFailureNotACrash) {
+  PortMonitorConfig config;
+  config.endpoint = *Endpoint::parse("unix:/" + std::string(200, 'x'));  // longer than sun_path
+  config.bridge = "br-test";
+  PortMonitor monitor(io_, scheduler_, logger_, config, [](const std::vector<PortChange>&) {});
+  monitor.start();
+  ASSERT_TRUE(run_until(io_, [&] { return monitor.counters().connect_failures >= 2; }));
+  EXPECT_FALSE(monitor.connected());
+  EXPECT_TRUE(logged("ovsdb_connect_failed", "bad socket path"));
+}
+
 TEST_F(OvsdbPortMonitorTest, StopClosesTheSessionAndReportsNothingMore) {
   const Json initial = initial_update2({{1, libvirt_interface("vnet0", mac1)}});
   serve_update2(&initial);

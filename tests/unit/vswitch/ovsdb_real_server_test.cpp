@@ -115,7 +115,7 @@ class OvsdbRealServerTest : public ::testing::Test {
 
   void start_server() {
     const auto d = dir_.string();
-    ASSERT_EQ(run("ovsdb-server " + quoted(d + "/conf.db") + " --remote=punix:" + quoted(d + "/db.sock") +
+    ASSERT_EQ(run("ovsdb-server " + quoted(d + "/conf.db") + " --remote=punix:" + quoted(d + "/db.sock") + " --remote=ptcp:0:127.0.0.1" +
                   " --pidfile=" + quoted(d + "/ovsdb-server.pid") + " --unixctl=" + quoted(d + "/ovsdb-server.ctl") +
                   " --log-file=" + quoted(d + "/ovsdb-server.log") + " --detach"),
               0);
@@ -148,9 +148,22 @@ class OvsdbRealServerTest : public ::testing::Test {
     return text;
   }
 
-  void start_monitor() {
+  // The port ovsdb-server's ptcp:0 remote picked, from its log
+  // ("socket_util|INFO|0:127.0.0.1: listening on port N"); 0 if not found.
+  unsigned tcp_port() {
+    std::ifstream log(dir_ / "ovsdb-server.log");
+    std::string line;
+    const std::string marker = "listening on port ";
+    while (std::getline(log, line)) {
+      const auto at = line.find(marker);
+      if (at != std::string::npos) return static_cast<unsigned>(std::stoul(line.substr(at + marker.size())));
+    }
+    return 0;
+  }
+
+  void start_monitor(const std::string& endpoint = {}) {
     PortMonitorConfig config;
-    config.endpoint = *Endpoint::parse(db());
+    config.endpoint = *Endpoint::parse(endpoint.empty() ? db() : endpoint);
     config.bridge = bridge_;
     monitor_ = std::make_unique<PortMonitor>(io_, scheduler_, logger_, config,
                                              [this](const std::vector<PortChange>& changes) {
@@ -355,6 +368,22 @@ TEST_F(OvsdbRealServerTest, ServerRestartResynchronisesWithoutSpuriousChanges) {
   EXPECT_TRUE(changes_.empty());
   EXPECT_EQ(monitor_->ports().size(), 2u);
   EXPECT_EQ(monitor_->counters().connects, 3u);
+}
+
+TEST_F(OvsdbRealServerTest, MonitorsOverTcp) {
+  ASSERT_EQ(add_libvirt_port(vnet_, "52:54:00:6a:00:01", "5a1e0000-0000-4000-8000-000000000001",
+                             "7e570000-0000-4000-8000-000000000001"),
+            0);
+  const auto port = tcp_port();
+  ASSERT_NE(port, 0u) << "no ptcp port in the ovsdb-server log";
+  start_monitor("tcp:127.0.0.1:" + std::to_string(port));
+  auto added = next_change(vnet_);
+  ASSERT_TRUE(added);
+  EXPECT_EQ(added->after->attached_mac, wire::MacAddr::parse("52:54:00:6a:00:01"));
+  ASSERT_EQ(vsctl("del-port " + bridge_ + " " + vnet_), 0);
+  auto removed = next_change(vnet_);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->kind, PortChange::Kind::removed);
 }
 
 }  // namespace
