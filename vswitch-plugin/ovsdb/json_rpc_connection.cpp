@@ -142,6 +142,7 @@ void JsonRpcConnection::on_bytes(std::size_t count) {
 }
 
 void JsonRpcConnection::dispatch(const std::string& text) {
+  ++messages_received_;
   const Json message = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (message.is_discarded() || !message.is_object()) {
     fail("malformed JSON-RPC message (not a JSON object)");

@@ -53,6 +53,8 @@ class JsonRpcConnection : public std::enable_shared_from_this<JsonRpcConnection>
   void close();
 
   [[nodiscard]] bool is_open() const noexcept { return state_ == State::open; }
+  // Complete messages received so far (liveness checks compare two readings).
+  [[nodiscard]] std::uint64_t messages_received() const noexcept { return messages_received_; }
   [[nodiscard]] const Endpoint& endpoint() const noexcept { return endpoint_; }
 
  private:
@@ -74,6 +76,7 @@ class JsonRpcConnection : public std::enable_shared_from_this<JsonRpcConnection>
   std::unique_ptr<Impl> impl_;
   State state_ = State::idle;
   std::uint64_t next_id_ = 1;
+  std::uint64_t messages_received_ = 0;
   std::map<std::uint64_t, ReplyHandler> pending_;
 };
 

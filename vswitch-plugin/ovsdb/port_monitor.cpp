@@ -31,6 +31,7 @@ PortMonitor::PortMonitor(boost::asio::io_context& io, mip6d::Scheduler& schedule
       config_(std::move(config)),
       on_changes_(std::move(on_changes)),
       reconnect_timer_(scheduler_.make_timer([this] { connect(); })),
+      probe_timer_(scheduler_.make_timer([this] { on_probe_timer(); })),
       next_delay_(config_.backoff_initial) {}
 
 PortMonitor::~PortMonitor() { stop(); }
@@ -45,6 +46,7 @@ void PortMonitor::start() {
 void PortMonitor::stop() {
   running_ = false;
   reconnect_timer_->cancel();
+  probe_timer_->cancel();
   if (connection_) connection_->close();
   connection_.reset();
   open_ = false;
@@ -67,7 +69,30 @@ void PortMonitor::on_open() {
   open_ = true;
   ++counters_.connects;
   LogRecord(log_, LogLevel::info, "ovsdb_connected").kv("endpoint", config_.endpoint.to_string());
+  received_at_last_probe_ = 0;
+  probe_outstanding_ = false;
+  if (config_.probe_interval.count() > 0) probe_timer_->arm_at(scheduler_.now() + config_.probe_interval);
   request_monitor(Mode::monitor_cond);
+}
+
+void PortMonitor::on_probe_timer() {
+  if (!open_ || !connection_) return;
+  const auto received = connection_->messages_received();
+  if (received != received_at_last_probe_) {
+    received_at_last_probe_ = received;
+    probe_outstanding_ = false;
+  } else if (probe_outstanding_) {
+    drop("no message from the server for " +
+         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(2 * config_.probe_interval).count()) +
+         " ms (echo unanswered)");
+    return;
+  } else {
+    // RFC 7047 4.1.11: echo "can be used by both clients and servers to verify the liveness".
+    probe_outstanding_ = true;
+    ++counters_.probes_sent;
+    connection_->call("echo", Json::array({"roam6-probe"}), [](const Json&, const Json&) {});
+  }
+  probe_timer_->arm_at(scheduler_.now() + config_.probe_interval);
 }
 
 Json PortMonitor::monitor_requests(Mode mode) const {
@@ -143,6 +168,7 @@ void PortMonitor::drop(const std::string& reason) {
 void PortMonitor::on_close(const std::string& reason, bool was_open) {
   const bool was_healthy = synced_ && scheduler_.now() - synced_at_ >= config_.healthy_after;
   connection_.reset();
+  probe_timer_->cancel();
   open_ = false;
   synced_ = false;
   replica_.clear();

@@ -42,6 +42,10 @@ struct PortMonitorConfig {
   // A connection synchronised at least this long counts as healthy: the next
   // reconnect starts again from backoff_initial.
   mip6d::Duration healthy_after = std::chrono::seconds(5);
+  // When the server has been silent this long we send it an echo, and drop
+  // the session if it stays silent as long again: a half-open TCP session
+  // (peer rebooted, cable pulled) shows no EOF. Zero disables.
+  mip6d::Duration probe_interval = std::chrono::seconds(5);
 };
 
 struct PortMonitorCounters {
@@ -52,6 +56,7 @@ struct PortMonitorCounters {
   std::uint64_t updates = 0;           // monitor replies and update/update2 notifications applied
   std::uint64_t rows_skipped = 0;      // rows newly found malformed (or with a new reason)
   std::uint64_t echo_answered = 0;
+  std::uint64_t probes_sent = 0;       // our echoes to a silent server
 };
 
 class PortMonitor {
@@ -90,6 +95,7 @@ class PortMonitor {
   void on_close(const std::string& reason, bool was_open);
   void drop(const std::string& reason);
   void schedule_reconnect();
+  void on_probe_timer();
   void publish();
   nlohmann::json monitor_requests(Mode mode) const;
 
@@ -99,6 +105,9 @@ class PortMonitor {
   PortMonitorConfig config_;
   ChangeHandler on_changes_;
   std::unique_ptr<mip6d::Timer> reconnect_timer_;
+  std::unique_ptr<mip6d::Timer> probe_timer_;
+  std::uint64_t received_at_last_probe_ = 0;
+  bool probe_outstanding_ = false;
 
   std::shared_ptr<JsonRpcConnection> connection_;
   bool running_ = false;

@@ -70,8 +70,10 @@ class OvsdbPortMonitorTest : public ::testing::Test {
     fs::remove_all(dir_, ignored);
   }
 
-  void start_monitor(std::size_t max_message_bytes = 1024 * 1024) {
+  void start_monitor(std::size_t max_message_bytes = 1024 * 1024,
+                     mip6d::Duration probe_interval = std::chrono::seconds(5)) {
     PortMonitorConfig config;
+    config.probe_interval = probe_interval;
     config.endpoint = *Endpoint::parse("unix:" + (dir_ / "db.sock").string());
     config.bridge = "br-test";
     config.max_message_bytes = max_message_bytes;
@@ -426,6 +428,30 @@ TEST_F(OvsdbPortMonitorTest, AnUnusableSocketPathIsAConnectFailureNotACrash) {
   ASSERT_TRUE(run_until(io_, [&] { return monitor.counters().connect_failures >= 2; }));
   EXPECT_FALSE(monitor.connected());
   EXPECT_TRUE(logged("ovsdb_connect_failed", "bad socket path"));
+}
+
+TEST_F(OvsdbPortMonitorTest, ASilentServerIsProbedWithEchoThenDropped) {
+  const Json initial = initial_update2({{1, libvirt_interface("vnet0", mac1)}});
+  bool answer_echo = true;
+  server_->on_message([&](FakeOvsdbServer& server, const Json& message) {
+    const auto method = message.value("method", "");
+    if (method == "monitor_cond") server.reply(message["id"], initial);
+    if (method == "echo" && answer_echo) server.reply(message["id"], message["params"]);
+  });
+  start_monitor(1024 * 1024, /*probe_interval=*/50ms);
+  ASSERT_TRUE(wait_batches(1));
+  // Answered probes keep the session up.
+  run_for(io_, 400ms);
+  EXPECT_GE(server_->received_requests("echo").size(), 2u);
+  EXPECT_EQ(server_->received_requests("echo").at(0)["params"], Json::array({"roam6-probe"}));
+  EXPECT_EQ(monitor_->counters().disconnects, 0u);
+  EXPECT_TRUE(monitor_->connected());
+  // A server that stops answering (half-open session) is dropped and redialled.
+  answer_echo = false;
+  ASSERT_TRUE(run_until(io_, [&] { return monitor_->counters().disconnects == 1; }, 2s));
+  EXPECT_TRUE(logged("ovsdb_disconnected", "echo unanswered"));
+  ASSERT_TRUE(run_until(io_, [&] { return server_->accepted() == 2; }));
+  EXPECT_EQ(batches_.size(), 1u);
 }
 
 TEST_F(OvsdbPortMonitorTest, StopClosesTheSessionAndReportsNothingMore) {
