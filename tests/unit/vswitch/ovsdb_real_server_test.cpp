@@ -4,10 +4,14 @@
 // ovs-vsctl transaction libvirt runs (virNetDevOpenvswitchAddPort) and the
 // one OpenStack's os-vif runs (vm-uuid instead of vm-id). Skipped when Open
 // vSwitch is not installed. Every server and temp dir is removed in TearDown,
-// which gtest runs even when SetUp or the test body fails.
+// which gtest runs even when SetUp or the test body fails; the server also
+// dies with the test process if that crashes.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -52,17 +56,6 @@ CommandResult shell(const std::string& command) {
   return result;
 }
 
-// A detached daemon is reparented to pid 1, which may leave it a zombie for
-// a while: a zombie has exited.
-bool process_running(pid_t pid) {
-  if (::kill(pid, 0) != 0) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(stat, line);
-  const auto close = line.rfind(')');
-  return close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'Z';
-}
-
 std::string quoted(const std::string& text) { return "'" + text + "'"; }
 
 bool have_ovsdb() {
@@ -92,7 +85,7 @@ class OvsdbRealServerTest : public ::testing::Test {
     monitor_.reset();
     stop_server(SIGTERM);
     if (!dir_.empty()) {
-      std::error_code ignored;
+      std::error_code ignored;  // the server is gone: nothing recreates files under us
       fs::remove_all(dir_, ignored);
     }
   }
@@ -113,22 +106,46 @@ class OvsdbRealServerTest : public ::testing::Test {
     return run("ovs-vsctl --db=" + quoted(db()) + " --no-wait --timeout=5 " + arguments);
   }
 
+  // ovsdb-server runs as our child, not detached, with PR_SET_PDEATHSIG so
+  // that it dies with the test process even if that crashes before TearDown.
   void start_server() {
     const auto d = dir_.string();
-    ASSERT_EQ(run("ovsdb-server " + quoted(d + "/conf.db") + " --remote=punix:" + quoted(d + "/db.sock") + " --remote=ptcp:0:127.0.0.1" +
-                  " --pidfile=" + quoted(d + "/ovsdb-server.pid") + " --unixctl=" + quoted(d + "/ovsdb-server.ctl") +
-                  " --log-file=" + quoted(d + "/ovsdb-server.log") + " --detach"),
-              0);
+    std::error_code ignored;
+    fs::remove(dir_ / "db.sock", ignored);  // a killed server leaves its socket behind
+    std::vector<std::string> args = {"ovsdb-server", d + "/conf.db", "--remote=punix:" + d + "/db.sock",
+                                     "--remote=ptcp:0:127.0.0.1", "--unixctl=" + d + "/ovsdb-server.ctl",
+                                     "--log-file=" + d + "/ovsdb-server.log"};
+    const pid_t parent = ::getpid();
+    server_pid_ = ::fork();
+    ASSERT_GE(server_pid_, 0);
+    if (server_pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      for (const char* name : {"OVS_RUNDIR", "OVS_DBDIR", "OVS_LOGDIR", "OVS_SYSCONFDIR"}) ::setenv(name, d.c_str(), 1);
+      const int devnull = ::open("/dev/null", O_RDWR);
+      ::dup2(devnull, STDIN_FILENO);
+      ::dup2(devnull, STDOUT_FILENO);
+      ::dup2(devnull, STDERR_FILENO);
+      std::vector<char*> argv;
+      for (auto& arg : args) argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      ::execvp(argv[0], argv.data());
+      ::_exit(127);
+    }
+    for (int i = 0; i < 500 && !fs::exists(dir_ / "db.sock"); ++i) std::this_thread::sleep_for(10ms);
+    ASSERT_TRUE(fs::exists(dir_ / "db.sock")) << "ovsdb-server did not create its socket";
   }
 
-  // Stops the server whose pid the pidfile names and waits until it is gone.
   void stop_server(int signal) {
-    std::ifstream pidfile(dir_ / "ovsdb-server.pid");
-    pid_t pid = 0;
-    if (!(pidfile >> pid) || pid <= 0) return;
-    if (!process_running(pid) || ::kill(pid, signal) != 0) return;
-    for (int i = 0; i < 200 && process_running(pid); ++i) std::this_thread::sleep_for(10ms);
-    if (process_running(pid)) ::kill(pid, SIGKILL);
+    if (server_pid_ <= 0) return;
+    ::kill(server_pid_, signal);
+    int status = 0;
+    for (int i = 0; i < 200 && ::waitpid(server_pid_, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(10ms);
+    if (::waitpid(server_pid_, &status, WNOHANG) == 0) {
+      ::kill(server_pid_, SIGKILL);
+      ::waitpid(server_pid_, &status, 0);
+    }
+    server_pid_ = -1;
   }
 
   // The transaction libvirt's virNetDevOpenvswitchAddPort runs (libvirt 9.x),
@@ -197,6 +214,7 @@ class OvsdbRealServerTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  pid_t server_pid_ = -1;
   std::string bridge_, vnet_, tap_, bad_;
   boost::asio::io_context io_;
   mip6d::AsioScheduler scheduler_{io_};
