@@ -1,6 +1,6 @@
 #pragma once
 // The OpenFlow 1.3 steering rules of the integration bridge, as a pure
-// function of the bridge's state (docs/vswitch-plugin.md, "Flows"). No I/O:
+// function of the bridge's state (docs/vswitch-openflow.md). No I/O:
 // the same state always gives the same lines, in the same order, so a plan
 // can be compared with the previous one to decide whether to reinstall.
 //

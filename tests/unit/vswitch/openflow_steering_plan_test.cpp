@@ -1,5 +1,5 @@
 // The steering plan as a pure function: exact flow lines for each kind of
-// port (docs/vswitch-plugin.md "Flows"), and the properties every plan must
+// port (docs/vswitch-openflow.md), and the properties every plan must
 // have whatever the ports: no NORMAL, no multicast to an away guest, fail
 // closed without the datapath's port, deterministic order.
 
