@@ -131,8 +131,11 @@ class OvsInstance:
             self.start_ovsdb()
             self.vsctl("--no-wait", "init")
             if dpdk:
+                # per-port-memory: the shared mempool OVS sizes for a port
+                # asks 262144 mbufs (~600 MB), more than -m 256 has; per
+                # port it needs what the port's queues hold.
                 self.vsctl("--no-wait", "set", "Open_vSwitch", ".",
-                           "other_config:dpdk-init=true",
+                           "other_config:dpdk-init=true", "other_config:per-port-memory=true",
                            'other_config:dpdk-extra="--no-huge --legacy-mem -m 256 --no-pci '
                            '--file-prefix=%s"' % self.dpdk_prefix)
             self.start_vswitchd()
@@ -387,8 +390,17 @@ class OvsInstance:
                 raise AssertionError("no ofport for %s (ofport %s, error %s)" % (port, text, error))
             time.sleep(0.02)
 
-    def statistics(self, port):
-        return {k: int(v) for k, v in self.get_map("Interface", port, "statistics").items()}
+    def port_stats(self, bridge, port):
+        """{"rx_packets", "tx_packets", "rx_dropped", "tx_dropped"} of a port,
+        live from vswitchd over OpenFlow (the Interface table's statistics
+        column is refreshed only every 5 s)."""
+        text = self.ofctl("dump-ports", self.mgmt(bridge), str(self.ofport(port)))
+        rx = re.search(r"rx pkts=(\d+), bytes=\d+, drop=(\d+)", text)
+        tx = re.search(r"tx pkts=(\d+), bytes=\d+, drop=(\d+)", text)
+        if not rx or not tx:
+            raise AssertionError("unexpected dump-ports output: " + text)
+        return {"rx_packets": int(rx.group(1)), "rx_dropped": int(rx.group(2)),
+                "tx_packets": int(tx.group(1)), "tx_dropped": int(tx.group(2))}
 
     def dump_flows(self, bridge, cookie=None):
         """The bridge's flows (only those with `cookie` if given), each a dict:
@@ -472,11 +484,11 @@ class TestPmd:
         self.log_path = log_path
         self.log_file = open(log_path, "wb")
         self.proc = subprocess.Popen(
-            [DPDK_TESTPMD, "-l", "0-1", "--no-huge", "-m", "256", "--no-pci", "--no-telemetry",
+            [DPDK_TESTPMD, "-l", "0-1", "--no-huge", "-m", "512", "--no-pci", "--no-telemetry",
              "--file-prefix=" + file_prefix, "--log-level=*:warning",
              "--vdev=net_virtio_user0,path=%s,server=1,queues=1" % socket_path,
              "--", "--forward-mode=mac", "--eth-peer=0,%s" % peer_mac, "--nb-cores=1",
-             "--rxq=1", "--txq=1", "--stats-period=0"],
+             "--rxq=1", "--txq=1", "--total-num-mbufs=8192"],
             stdin=subprocess.PIPE, stdout=self.log_file, stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent)
 
@@ -505,6 +517,7 @@ class TestPmd:
             except (BrokenPipeError, subprocess.TimeoutExpired):
                 self.proc.kill()
                 self.proc.wait(timeout=10)
+        self.proc.stdin.close()
         self.log_file.close()
         shutil.rmtree(os.path.join(harness.DPDK_RUNTIME, self.file_prefix), ignore_errors=True)
         text = self.log()
