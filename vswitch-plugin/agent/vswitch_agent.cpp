@@ -163,27 +163,32 @@ void VswitchAgent::detach(const GuestIdentity& guest, const std::string& port) {
   });
 }
 
-PortKind VswitchAgent::kind_of(const PortRecord& record) const {
+GuestKind VswitchAgent::kind_of(const PortRecord& record) const {
   // A guest mip6d has not accepted is not tunnelled: it gets no special
   // treatment that would cut it off (its MAC is still enforced).
-  if (!record.guest || !record.attached) return PortKind::unknown;
-  return record.guest->home_site == host_site_ ? PortKind::home : PortKind::away;
+  if (!record.guest || !record.attached) return GuestKind::unknown;
+  return record.guest->home_site == host_site_ ? GuestKind::home : GuestKind::away;
 }
 
 void VswitchAgent::report(PortRecord& record) {
-  const PortKind kind = kind_of(record);
+  const GuestKind kind = kind_of(record);
   bool steered = false;
   if (record.port.ofport && datapath_ofport_) {
     steered = std::any_of(steering_.ports.begin(), steering_.ports.end(), [&](const SteeredPort& p) {
       return p.name == record.port.name && p.ofport == *record.port.ofport && p.kind == kind;
     });
   }
-  const FlowState state = steered ? flows_.state() : FlowState::pending;
+  // mip6d knows three states: a port not (yet) in the plan is pending.
+  FlowState state = steered ? flows_.port_state(record.port.name).first : FlowState::pending;
+  if (state == FlowState::none) state = FlowState::pending;
+  const PortDropCounters drops = flows_.drops(record.port.name);
   json args{{"name", record.guest->name},
             {"port", record.port.name},
             {"ofport", record.port.ofport ? json(*record.port.ofport) : json(nullptr)},
             {"flows", std::string(to_string(state))},
-            {"status", record.port.active ? "active" : "inactive"}};
+            {"status", record.port.active ? "active" : "inactive"},
+            {"spoofed_mac", drops.spoofed_mac},
+            {"spoofed_source", drops.spoofed_source}};
   if (args == record.last_report) return;
   if (record.last_report.is_object() && record.last_report["status"] != args["status"])
     LogRecord(log_, LogLevel::info, "port_status").kv("port", record.port.name).kv("guest", record.guest->name)
@@ -201,8 +206,9 @@ void VswitchAgent::report(PortRecord& record) {
 }
 
 void VswitchAgent::resteer() {
-  Steering wanted;
+  BridgeState wanted;
   wanted.datapath_ofport = datapath_ofport_;
+  wanted.cookie = settings_.cookie;
   for (const auto& [name, record] : ports_) {
     if (!record.port.ofport || !record.port.attached_mac) continue;
     SteeredPort port;
@@ -210,7 +216,7 @@ void VswitchAgent::resteer() {
     port.ofport = *record.port.ofport;
     port.mac = *record.port.attached_mac;
     port.kind = kind_of(record);
-    if (port.kind != PortKind::unknown) port.home_address = record.guest->home_address;
+    if (port.kind != GuestKind::unknown) port.home_address = record.guest->home_address;
     wanted.ports.push_back(std::move(port));
   }
   if (wanted != steering_) {

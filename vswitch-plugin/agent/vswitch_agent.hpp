@@ -4,7 +4,7 @@
 // the bridge should do. Inputs are events (OVSDB port changes, a domain
 // file written by the migration hooks, mip6d (re)connected, the flow keeper
 // finished); outputs are mip6d commands (guest.attach / guest.port /
-// guest.detach) and the wanted Steering.
+// guest.detach) and the wanted BridgeState (openflow/steering_plan.hpp).
 //
 // Port events and guest events, as mip6d sees them:
 //   port added (or identified later)  -> guest.attach (before the guest
@@ -27,7 +27,7 @@
 #include "mip6d/runtime/log.hpp"
 #include "vswitch-plugin/agent/guest_identity.hpp"
 #include "vswitch-plugin/agent/mip6d_client.hpp"
-#include "vswitch-plugin/agent/steering.hpp"
+#include "vswitch-plugin/agent/flow_programmer.hpp"
 #include "vswitch-plugin/identity/domain_directory.hpp"
 #include "vswitch-plugin/ovsdb/vm_port.hpp"
 
@@ -36,6 +36,7 @@ namespace roam6::vswitch {
 struct AgentSettings {
   std::string bridge;          // the integration bridge
   std::string datapath_port;   // the Interface that leads to the datapath's guest port
+  std::uint64_t cookie = kDefaultCookie;  // on every flow of ours
 };
 
 struct AgentCounters {
@@ -63,11 +64,11 @@ class VswitchAgent {
   struct PortView {
     VmPort port;
     std::optional<GuestIdentity> guest;
-    PortKind kind = PortKind::unknown;
+    GuestKind kind = GuestKind::unknown;
     bool attached = false;
   };
   [[nodiscard]] std::vector<PortView> ports() const;
-  [[nodiscard]] const Steering& steering() const noexcept { return steering_; }
+  [[nodiscard]] const BridgeState& steering() const noexcept { return steering_; }
   [[nodiscard]] const AgentCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] bool knows_mip6d_configuration() const noexcept { return configured_; }
 
@@ -86,7 +87,7 @@ class VswitchAgent {
   void detach(const GuestIdentity& guest, const std::string& port);
   void report(PortRecord& record);
   void resteer();
-  [[nodiscard]] PortKind kind_of(const PortRecord& record) const;
+  [[nodiscard]] GuestKind kind_of(const PortRecord& record) const;
   [[nodiscard]] bool is_vm_port(const VmPort& port) const;
   std::optional<LibvirtDomain> domain_of(const VmPort& port);
 
@@ -103,7 +104,7 @@ class VswitchAgent {
   std::string host_site_;
   std::vector<ConfiguredGuest> configured_guests_;
   std::uint64_t connection_ = 0;  // bumped per mip6d connection: stale replies are ignored
-  Steering steering_;
+  BridgeState steering_;
   AgentCounters counters_;
 };
 

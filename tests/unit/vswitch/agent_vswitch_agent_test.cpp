@@ -139,7 +139,7 @@ TEST_F(AgentTest, AListedGuestIsAttachedWhenItsPortAppearsAndSteeredOnceItHasAnO
   EXPECT_EQ(agent->steering().datapath_ofport, 1u);
   const SteeredPort& s = agent->steering().ports[0];
   EXPECT_EQ(s.ofport, 7u);
-  EXPECT_EQ(s.kind, PortKind::away);
+  EXPECT_EQ(s.kind, GuestKind::away);
   EXPECT_EQ(s.home_address, wire::Ip6Addr::parse("2001:db8:a::109"));
   EXPECT_EQ(flows.wishes.back(), agent->steering());
 
@@ -149,6 +149,12 @@ TEST_F(AgentTest, AListedGuestIsAttachedWhenItsPortAppearsAndSteeredOnceItHasAnO
   run_until([&] { return commands("guest.port").back().args["flows"] == "installed"; });
   EXPECT_EQ(commands("guest.port").back().args["ofport"], 7);
   EXPECT_EQ(commands("guest.port").back().args["status"], "active");
+
+  // Spoofed frames counted by the bridge reach mip6d with the next report.
+  flows.drop_counters["vnet0"] = PortDropCounters{2, 5};
+  agent->on_flows_changed();
+  run_until([&] { return commands("guest.port").back().args["spoofed_source"] == 5; });
+  EXPECT_EQ(commands("guest.port").back().args["spoofed_mac"], 2);
 }
 
 TEST_F(AgentTest, IfaceStatusInactiveReachesMip6dAndDeletionDetachesAsMoved) {
@@ -187,7 +193,7 @@ TEST_F(AgentTest, ExternalIdsNameAGuestTheConfigurationDoesNotList) {
   add(p);
   run_until([&] { return !commands("guest.attach").empty(); });
   EXPECT_EQ(commands("guest.attach")[0].args["name"], "iface-vnet1");
-  run_until([&] { return !agent->steering().ports.empty() && agent->steering().ports[0].kind == PortKind::home; });
+  run_until([&] { return !agent->steering().ports.empty() && agent->steering().ports[0].kind == GuestKind::home; });
 }
 
 TEST_F(AgentTest, TheLibvirtDomainFileComesFirstAndMayArriveAfterThePort) {
@@ -219,13 +225,13 @@ TEST_F(AgentTest, APortNobodyCanNameIsOnlyMacCheckedAndARefusedGuestIsNotTunnell
   settle();
   EXPECT_TRUE(commands("guest.attach").empty());
   ASSERT_EQ(agent->steering().ports.size(), 1u);
-  EXPECT_EQ(agent->steering().ports[0].kind, PortKind::unknown);
+  EXPECT_EQ(agent->steering().ports[0].kind, GuestKind::unknown);
   EXPECT_EQ(agent->counters().unidentified, 1u);
 
   refuse = [](const std::string& command, const json&) { return command == "guest.attach"; };
   add(vm("vnet4", "52:54:00:00:00:09", 11));
   run_until([&] { return agent->counters().attach_refused == 1; });
-  for (const auto& s : agent->steering().ports) EXPECT_EQ(s.kind, PortKind::unknown) << s.name;
+  for (const auto& s : agent->steering().ports) EXPECT_EQ(s.kind, GuestKind::unknown) << s.name;
 }
 
 TEST_F(AgentTest, OtherBridgesAndTheBridgeItselfAreNotGuests) {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "mip6d/runtime/simulated_scheduler.hpp"
+#include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "tests/support/vswitch/fake_flow_channel.hpp"
 #include "vswitch-plugin/openflow/flow_keeper.hpp"
 
