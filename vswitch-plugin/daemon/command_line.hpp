@@ -20,7 +20,7 @@ struct VswitchOptions {
   std::string mip6d_socket = "/run/roam6/mip6d.sock";
   std::string domains = "/run/roam6/domains";
   std::uint64_t cookie = 0x526f616d36000000ULL;  // "Roam6"
-  std::string ovs_ofctl = "ovs-ofctl";
+  std::string ovs_ofctl;  // empty: ovs-ofctl from PATH
   std::vector<std::string> watch_links;  // extra links whose events are logged (the uplink)
   mip6d::LogLevel log_level = mip6d::LogLevel::info;
 };

@@ -1,0 +1,220 @@
+"""A two-site testbed whose foreign host runs a real Open vSwitch, for the
+vswitch plugin's end-to-end test and benchmark.
+
+    cn --- router --- ha  (home site a: mip6d home agent + datapath)
+             |
+           hostb (site b): mip6d host + datapath, private OVS with br-int,
+                            roam6-vswitchd; guests attach to br-int as
+                            libvirt attaches them
+
+The datapath reaches br-int through `dp0` in one of the two documented ways:
+  mode "netdev": a veth pair dp0 (OVS system port) / guests0 (DPDK
+                 net_af_packet), OVS's userspace datapath;
+  mode "dpdk":   OVS-DPDK, dp0 a dpdkvhostuserclient port; mip6d's datapath
+                 is the vhost-user server (net_virtio_user, server=1).
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
+
+import harness  # noqa: E402
+import ovs_lab  # noqa: E402
+from harness import run  # noqa: E402
+from test_datapath_end_to_end import COMMON, ha_config, datapath_section  # noqa: E402
+
+VSWITCHD = os.environ.get("ROAM6_VSWITCHD", "")
+HA = "2001:db8:a::1"
+HA_MAC = "02:00:00:00:0a:99"
+COA = "2001:db8:b::2"
+HOST_MAC = "02:00:00:00:0b:02"
+ROUTER_MAC = {"a": "02:00:00:00:0a:01", "b": "02:00:00:00:0b:01", "c": "02:00:00:00:0c:01"}
+G1_MAC = "52:54:00:00:00:01"  # listed as g1 in COMMON's [[guests]]
+G1_HOA = "2001:db8:a::100"
+CN = "2001:db8:c0::10"
+BRIDGE = "br-int"
+COOKIE = 0x526F616D36000000
+
+
+def skip_unless_ready():
+    ovs_lab.skip_unless_root_and_ovs()
+    for name, path in (("MIP6D", harness.MIP6D), ("MIP6CTL", harness.MIP6CTL), ("ROAM6_VSWITCHD", VSWITCHD)):
+        if not path or not os.access(path, os.X_OK):
+            print("skipped: %s is not set to a built program (run through ctest)" % name)
+            sys.exit(harness.SKIP_RETURN_CODE)
+
+
+def host_config(lab, guests_device):
+    eal = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry", "-l", "0-1",
+           "--file-prefix=" + harness.dpdk_file_prefix("hostb"), "--log-level=*:warning"]
+    return """role = "host"
+node_name = "host-b"
+control_socket = "%s"
+log_level = "debug"
+[host]
+site = "site-b"
+care_of_address = "%s"
+key = "site-b-hosts"
+requested_lifetime = 600
+[datapath]
+eal_args = [%s]
+uplink = "net_af_packet_hostb0,iface=up0"
+guests = "%s"
+poll = "adaptive"
+""" % (lab.path("hostb.sock"), COA, ", ".join('"%s"' % a for a in eal), guests_device) + COMMON
+
+
+class Plugin:
+    """roam6-vswitchd run in the host's namespace."""
+
+    def __init__(self, lab, namespace, ovs, mip6d_socket):
+        self.lab, self.namespace, self.ovs = lab, namespace, ovs
+        self.log_path = lab.path("vswitchd.log")
+        self.domains = lab.path("domains")
+        self.command = ["ip", "netns", "exec", namespace, VSWITCHD,
+                        "--datapath-port", "dp0", "--bridge", BRIDGE,
+                        "--ovsdb", "unix:" + ovs.db_socket, "--openflow", ovs.mgmt(BRIDGE),
+                        "--mip6d-socket", mip6d_socket, "--domains", self.domains,
+                        "--watch-link", "up0", "--log-level", "debug"]
+        self.proc = None
+        lab.daemons.append(self)  # killed by Lab.close, logs shown on failure
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            log.write(b"---- start ----\n")
+            log.flush()
+            self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL, env=self.ovs.env,
+                                         preexec_fn=ovs_lab._die_with_parent)
+        return self
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        return self.proc.returncode
+
+    def ctl(self, *args):  # for harness.print_logs's caller
+        raise AssertionError("roam6-vswitchd has no control socket")
+
+
+class VswitchTestbed:
+    """The whole testbed, ready (daemons answering, flows not yet checked)."""
+
+    def __init__(self, mode):
+        assert mode in ("netdev", "dpdk")
+        self.mode = mode
+        self.lab = harness.Lab()
+        self.ovs = None
+        try:
+            self._build()
+        except Exception:
+            self.close()
+            raise
+
+    def _build(self):
+        lab = self.lab
+        self.router = lab.namespace("router", ipv6=True)
+        self.cn = lab.namespace("cn", ipv6=True)
+        self.ha_ns = lab.namespace("ha")
+        self.host_ns = lab.namespace("hostb")
+        for ns in (self.router, self.cn):
+            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+                 "net.ipv6.conf.default.accept_dad=0"])
+        run(["ip", "netns", "exec", self.router, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+        lab.veth(self.router, "ra", self.ha_ns, "ha0", mac_a=ROUTER_MAC["a"], mac_b=HA_MAC)
+        lab.veth(self.router, "rb", self.host_ns, "up0", mac_a=ROUTER_MAC["b"], mac_b=HOST_MAC)
+        lab.veth(self.router, "rc", self.cn, "cn0", mac_a=ROUTER_MAC["c"])
+        for ns, link in ((self.ha_ns, "ha0"), (self.host_ns, "up0")):
+            lab.disable_ipv6(ns, link)
+        for name, prefix in (("ra", "2001:db8:a::ff/64"), ("rb", "2001:db8:b::ff/64"), ("rc", "2001:db8:c0::ff/64")):
+            run(["ip", "-n", self.router, "addr", "add", prefix, "dev", name, "nodad"])
+        run(["ip", "-n", self.cn, "addr", "add", CN + "/64", "dev", "cn0", "nodad"])
+        run(["ip", "-n", self.cn, "route", "add", "default", "via", "2001:db8:c0::ff"])
+        for ns, link in ((self.cn, "cn0"), (self.router, "ra"), (self.router, "rb"), (self.router, "rc")):
+            run(["ip", "netns", "exec", ns, "ethtool", "-K", link, "tx", "off"])
+
+        self.ovs = ovs_lab.OvsInstance(netns=self.host_ns, dpdk=(self.mode == "dpdk"), tag="vsw")
+        self.ovs.add_bridge(BRIDGE)
+        if self.mode == "netdev":
+            lab.veth(self.host_ns, "dp0", self.host_ns, "guests0")
+            lab.disable_ipv6(self.host_ns, "guests0")
+            lab.disable_ipv6(self.host_ns, "dp0")
+            guests_device = "net_af_packet_hostb1,iface=guests0"
+        else:
+            self.vhost_socket = self.ovs.path("dp0.sock")
+            guests_device = "net_virtio_user_hostb1,path=%s,server=1,queues=1" % self.vhost_socket
+
+        self.ha = lab.daemon(self.ha_ns, ha_config(lab), "ha").start()
+        self.host = lab.daemon(self.host_ns, host_config(lab, guests_device), "hostb").start()
+        if self.mode == "netdev":
+            self.ovs.add_port(BRIDGE, "dp0")
+        else:
+            self.ovs.add_port(BRIDGE, "dp0", iface_type="dpdkvhostuserclient",
+                              options={"vhost-server-path": self.vhost_socket})
+        self.plugin = Plugin(lab, self.host_ns, self.ovs, lab.path("hostb.sock")).start()
+
+    def add_guest(self, port, mac, tag, home_address=None, vm_id="6a1b3c6e-0c1d-4b9a-8f52-6e0f2f9c1d11",
+                  extra_external_ids=None):
+        """A guest namespace on br-int through `port`, made as libvirt makes it;
+        with `home_address` it is configured as at home (address, home router)."""
+        guest = ovs_lab.attach_guest(self.lab, self.ovs, BRIDGE, port, mac, tag=tag,
+                                     vm=dict(iface_id="iface-" + port, vm_id=vm_id,
+                                             extra_external_ids=extra_external_ids))
+        ns = guest.namespace
+        run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+             "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.eth0.accept_dad=0"])
+        if home_address:
+            run(["ip", "-n", ns, "addr", "add", home_address + "/64", "dev", "eth0", "nodad"])
+            run(["ip", "-n", ns, "route", "add", "default", "via", "fe80::1", "dev", "eth0"])
+        return guest
+
+    def guest_status(self, name):
+        for g in self.host.ctl("guest", "list")["guests"]:
+            if g["name"] == name:
+                return g
+        return None
+
+    def wait(self, predicate, what, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError("timed out waiting for " + what)
+
+    def our_flows(self):
+        return self.ovs.dump_flows(BRIDGE, cookie=COOKIE)
+
+    def print_logs(self):
+        harness.print_logs([d for d in self.lab.daemons if isinstance(d, harness.Daemon)])
+        print("==== roam6-vswitchd ====\n" + self.plugin.log()[-8000:], file=sys.stderr)
+        if self.ovs is not None:
+            self.ovs.print_logs()
+
+    def close(self):
+        try:
+            if self.ovs is not None:
+                self.ovs.stop()
+        finally:
+            self.lab.close()
