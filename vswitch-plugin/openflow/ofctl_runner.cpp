@@ -180,13 +180,20 @@ void OfctlRunner::start_next() {
   } else {
     std::weak_ptr<Child> weak = child;
     child->process = bp::child(
-        bp::exe = exe, bp::args = args, bp::std_in<child->in, bp::std_out> child->out, bp::std_err > child->err, io_,
-        bp::on_exit([weak](int code, const std::error_code&) {
-          if (auto self = weak.lock()) {
-            self->exited = true;
-            self->exit_code = code;
-            self->maybe_finish();
-          }
+        bp::exe = exe, bp::args = args,  //
+        bp::std_in < child->in, bp::std_out > child->out, bp::std_err > child->err, io_,
+        bp::on_exit([weak, &io = io_](int code, const std::error_code&) {
+          // Never act inside the handler: Boost.Process 1.74 calls it while
+          // iterating its list of children, and starting the next child
+          // from here would append to that list (heap corruption seen in
+          // tests). Posted, it runs after the iteration.
+          boost::asio::post(io, [weak, code] {
+            if (auto self = weak.lock()) {
+              self->exited = true;
+              self->exit_code = code;
+              self->maybe_finish();
+            }
+          });
         }),
         spawn_error);
   }

@@ -41,9 +41,9 @@ class PrivateOvs {
   static constexpr const char* kVswitchd = "/usr/lib/openvswitch-switch/ovs-vswitchd";
 
   explicit PrivateOvs(std::string bridge = "br-r6of") : bridge_(std::move(bridge)) {
-    TestNamespace::remove_leftovers();
-    char pattern[] = "/tmp/roam6-ofovs-XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+    remove_leftovers();
+    std::string pattern = "/tmp/roam6-ofovs-" + std::to_string(::getpid()) + "-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = pattern;
     try {
       ns_.emplace();
@@ -129,6 +129,28 @@ class PrivateOvs {
  private:
   std::string env() const {
     return "OVS_RUNDIR=" + dir_ + " OVS_DBDIR=" + dir_ + " OVS_LOGDIR=" + dir_ + " OVS_SYSCONFDIR=" + dir_ + " ";
+  }
+  // A crashed test run skips destructors: stop the OVS daemons of run
+  // directories whose creating process is gone (their namespaces go with
+  // TestNamespace::remove_leftovers). Runs still alive are left alone.
+  static void remove_leftovers() {
+    TestNamespace::remove_leftovers();
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/tmp", ec)) {
+      const std::string name = entry.path().filename().string();
+      constexpr std::string_view prefix = "roam6-ofovs-";
+      if (name.rfind(prefix, 0) != 0) continue;
+      pid_t owner = 0;
+      try {
+        owner = static_cast<pid_t>(std::stol(name.substr(prefix.size())));
+      } catch (const std::exception&) {
+        continue;
+      }
+      if (owner <= 0 || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+      kill_pidfile(entry.path().string() + "/ovs-vswitchd.pid");
+      kill_pidfile(entry.path().string() + "/ovsdb-server.pid");
+      std::filesystem::remove_all(entry.path(), ec);
+    }
   }
   static void kill_pidfile(const std::string& path) {
     std::ifstream in(path);
