@@ -70,6 +70,11 @@ void Port::configure(const PortSettings& settings, rte_mempool* pool) {
   if (queues_ == 0) fail("the driver offers no rx/tx queue pair", EINVAL);
 
   rte_eth_conf conf{};
+  // Link-state interrupts where the driver has them: a net_virtio_user port
+  // in server mode needs them to take its vhost-user client back after the
+  // client (OVS-DPDK) restarts; without them the stale connection's fd stays
+  // registered with the EAL's interrupt thread.
+  if (info.dev_flags != nullptr && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC) != 0) conf.intr_conf.lsc = 1;
   if (const int rc = rte_eth_dev_configure(id_, queues_, queues_, &conf); rc != 0)
     fail("cannot configure " + std::to_string(queues_) + " queue pair(s)", rc);
 
@@ -127,6 +132,11 @@ rte_eth_stats Port::stats() const noexcept {
   rte_eth_stats stats{};
   if (rte_eth_stats_get(id_, &stats) != 0) stats = rte_eth_stats{};
   return stats;
+}
+
+bool Port::link_up() const noexcept {
+  rte_eth_link link{};
+  return rte_eth_link_get_nowait(id_, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
 }
 
 void MempoolDeleter::operator()(rte_mempool* pool) const noexcept { rte_mempool_free(pool); }

@@ -55,6 +55,11 @@ class Port {
   [[nodiscard]] wire::MacAddr mac() const noexcept { return mac_; }
   // The driver's totals (imissed, oerrors, ...); zeros when it has none.
   [[nodiscard]] rte_eth_stats stats() const noexcept;
+  // Whether the driver reports its link up, without waiting. Asking is also
+  // what makes some drivers notice a lost peer: a net_virtio_user port in
+  // server mode finds its vhost-user client gone (OVS-DPDK restarted) only
+  // when its status is read, and then accepts the client's reconnection.
+  [[nodiscard]] bool link_up() const noexcept;
 
  private:
   void configure(const PortSettings& settings, rte_mempool* pool);

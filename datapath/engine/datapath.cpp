@@ -142,6 +142,10 @@ bool Datapath::has_port(DatapathPort port) const noexcept {
   return index_of(port) < datapath_port_count && ports_[index_of(port)] != nullptr;
 }
 
+bool Datapath::link_up(DatapathPort port) const noexcept {
+  return has_port(port) && ports_[index_of(port)]->link_up();
+}
+
 wire::MacAddr Datapath::mac(DatapathPort port) const noexcept {
   return has_port(port) ? ports_[index_of(port)]->mac() : wire::MacAddr{};
 }

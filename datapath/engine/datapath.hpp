@@ -83,6 +83,9 @@ class Datapath {
     return static_cast<unsigned>(workers_.size());
   }
   [[nodiscard]] DatapathStats stats() const;
+  // The port's link as its driver reports it (Port::link_up); false for a
+  // port this role does not have. Called by the control plane once a second.
+  [[nodiscard]] bool link_up(DatapathPort port) const noexcept;
 
  private:
   void open_ports();

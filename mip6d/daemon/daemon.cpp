@@ -215,6 +215,26 @@ void Daemon::open_datapath() {
       .kv("poll", to_string(dp.poll))
       .kv("uplink_mac", datapath_->mac(datapath::DatapathPort::uplink))
       .kv("mtu", dp.uplink_mtu);
+  link_timer_ = std::make_unique<boost::asio::steady_timer>(io_);
+  watch_datapath_links();
+}
+
+void Daemon::watch_datapath_links() {
+  for (const auto port : {datapath::DatapathPort::uplink, datapath::DatapathPort::guests}) {
+    if (!datapath_->has_port(port)) continue;
+    const bool up = datapath_->link_up(port);
+    auto& known = link_up_[port == datapath::DatapathPort::uplink ? 0 : 1];
+    if (known != up) {
+      LogRecord(log_, known ? LogLevel::warning : LogLevel::info, "datapath_link")
+          .kv("port", port == datapath::DatapathPort::uplink ? "uplink" : "guests")
+          .kv("state", up ? "up" : "down");
+      known = up;
+    }
+  }
+  link_timer_->expires_after(std::chrono::seconds(1));
+  link_timer_->async_wait([this](const boost::system::error_code& error) {
+    if (!error && datapath_) watch_datapath_links();
+  });
 }
 
 namespace {
@@ -445,6 +465,7 @@ void Daemon::shut_down() {
   packet_io_ = nullptr;
   fib_ = nullptr;
   socket_io_.reset();
+  link_timer_.reset();
   dpdk_io_.reset();
   dpdk_fib_.reset();
   if (datapath_) {

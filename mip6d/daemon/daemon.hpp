@@ -21,6 +21,7 @@
 // Without the datapath the RecordingForwardingTable only records: signalling
 // is complete, and `binding.list` shows what the data plane would be doing.
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -29,6 +30,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "datapath/engine/datapath.hpp"
 #include "datapath/mip6d_bridge/dpdk_forwarding_table.hpp"
@@ -95,6 +97,7 @@ class Daemon {
   void open_packet_io();
   void open_datapath();
   [[nodiscard]] datapath::DatapathSettings datapath_settings() const;
+  void watch_datapath_links();
   void start_role();
   void start_control_server();
   void start_metrics();
@@ -115,6 +118,9 @@ class Daemon {
   std::unique_ptr<PacketSocketIo> socket_io_;
   RecordingForwardingTable recording_fib_;
   std::unique_ptr<datapath::Datapath> datapath_;
+  // Reads the datapath ports' link state once a second; logs changes.
+  std::unique_ptr<boost::asio::steady_timer> link_timer_;
+  std::array<std::optional<bool>, 2> link_up_{};
   bool owns_eal_ = false;  // this daemon initialised the EAL: it cleans it up
   std::unique_ptr<datapath::DpdkPacketIo> dpdk_io_;
   std::unique_ptr<datapath::DpdkForwardingTable> dpdk_fib_;

@@ -165,12 +165,17 @@ class VswitchTestbed:
             guests_device = "net_virtio_user_hostb1,path=%s,server=1,queues=1" % self.vhost_socket
 
         self.ha = lab.daemon(self.ha_ns, ha_config(lab), "ha").start()
-        self.host = lab.daemon(self.host_ns, host_config(lab, guests_device), "hostb").start()
+        self.host = lab.daemon(self.host_ns, host_config(lab, guests_device), "hostb")
         if self.mode == "netdev":
+            self.host.start()
             self.ovs.add_port(BRIDGE, "dp0")
         else:
+            # A virtio-user port in server mode waits in the EAL's device
+            # probe for its vhost-user client: OVS connects once dp0 exists.
+            self.host.start(wait=False)
             self.ovs.add_port(BRIDGE, "dp0", iface_type="dpdkvhostuserclient",
                               options={"vhost-server-path": self.vhost_socket})
+            self.host.wait_ready(timeout=30)
         self.plugin = Plugin(lab, self.host_ns, self.ovs, lab.path("hostb.sock")).start()
 
     def add_guest(self, port, mac, tag, home_address=None, vm_id="6a1b3c6e-0c1d-4b9a-8f52-6e0f2f9c1d11",
