@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """roam6-vswitchd benchmark: the two figures of issue 10, per attachment mode.
 
 1. Port to first frame. A guest namespace (g1 in mip6d's [[guests]], so it
@@ -65,7 +65,7 @@ def _import_labs():
 MAGIC = b"R6VB"
 UDP_PORT = 9
 SO_TIMESTAMPNS = 35
-ETH_P_IPV6 = 0x86DD
+ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
 IPPROTO_MH = 135
 MH_BU, MH_BA = 5, 6
@@ -123,10 +123,11 @@ class WireCapture:
         self.socks = {}
         for where, (namespace, interface) in taps.items():
             with harness.InNamespace(namespace):
-                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_IPV6))
+                # ETH_P_ALL: a protocol-bound socket does not see outgoing frames (the BA).
+                s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
                 s.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
                 s.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE
-                s.bind((interface, ETH_P_IPV6))
+                s.bind((interface, ETH_P_ALL))
             self.socks[s.fileno()] = (where, s)
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -152,7 +153,7 @@ class WireCapture:
     @staticmethod
     def _classify(frame, outgoing):
         """(kind, seq, sent_ns) or None. kinds: tunnelled, plain, bu, ba."""
-        if len(frame) < 54:
+        if len(frame) < 54 or frame[12:14] != b"\x86\xdd":
             return None
         next_header = frame[20]
         offset = 54
@@ -343,6 +344,8 @@ def trial(bed, wire, ovsdb, logs, vm_id, timeout=10.0):
         if key == "tunnelled" and event:
             result["first_seq"] = event[3]
             result["first_waited"] = ms(event[0] - event[4])
+        if key == "at_cn" and event:
+            result["cn_seq"] = event[3]
     for key, _ in STAGES:
         if result.get(key) is not None:
             result[key] = ms(result[key] - t0)
@@ -385,7 +388,8 @@ def measure_add_port(bed, trials):
             results.append(r)
             print("  trial %2d: %s" % (n + 1, "  ".join(
                 "%s=%s" % (k, "%.1f" % r[k] if r.get(k) is not None else "-")
-                for k, _ in STAGES + [("first_seq", ""), ("first_waited", "")])), flush=True)
+                for k, _ in STAGES + [("first_seq", ""), ("first_waited", ""), ("cn_seq", "")])),
+                flush=True)
             remove_port(bed)
     finally:
         sender.stdin.close()
@@ -398,6 +402,9 @@ def measure_add_port(bed, trials):
         print("  %-48s %s" % (label, summarize([r.get(key) for r in results])))
     print("  %-48s %s" % ("first frame out: time since the guest sent it",
                           summarize([r.get("first_waited") for r in results])))
+    print("  %-48s %s" % ("datagrams tunnelled before the first one at cn",
+                          summarize([r["cn_seq"] - r["first_seq"] for r in results
+                                     if r.get("cn_seq") is not None and r.get("first_seq") is not None])))
     # Trial 1 is the only first attach; the others re-attach a bound guest.
     return {"trials": results, "guest": guest}
 
@@ -443,16 +450,35 @@ class Trafgen:
         self.log.close()
 
 
-def rate_window(counters, seconds, warmup):
+def cpu_seconds(pid):
+    """User + system CPU time of a process (all its threads) and of its
+    live children (trafgen sends from a forked child), in seconds."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            children = [int(c) for c in f.read().split()]
+    except FileNotFoundError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(c) for c in children)
+
+
+def rate_window(counters, pids, seconds, warmup):
     """{name: per second} over `seconds` after `warmup`; counters: name ->
-    function returning a cumulative count."""
+    function returning a cumulative count; pids: name -> process whose CPU
+    share (percent of one core) is reported as "cpu:name"."""
     time.sleep(warmup)
     before = {k: f() for k, f in counters.items()}
+    cpu_before = {k: cpu_seconds(p) for k, p in pids.items()}
     t = time.monotonic()
     time.sleep(seconds)
     after = {k: f() for k, f in counters.items()}
+    cpu_after = {k: cpu_seconds(p) for k, p in pids.items()}
     elapsed = time.monotonic() - t
-    return {k: (after[k] - before[k]) / elapsed for k in counters}
+    rates = {k: (after[k] - before[k]) / elapsed for k in counters}
+    rates.update({"cpu:" + k: 100 * (cpu_after[k] - cpu_before[k]) / elapsed for k in pids})
+    return rates
 
 
 def datapath_encapsulated(bed):
@@ -493,32 +519,37 @@ def measure_rates(bed, guest, seconds, rounds, warmup=1.0):
             gen = Trafgen(source.namespace, "eth0", config, lab.path("trafgen.log"))
             try:
                 r = rate_window({"offered": lambda: read_counter(source.namespace, "eth0", "tx_packets"),
+                                 "ovs_rx": lambda: ovs.port_stats("br-bench", "obA")["rx_packets"],
                                  "out": lambda: read_counter(sink, "sink0", "rx_packets")},
-                                seconds, warmup)
+                                {"trafgen": gen.proc.pid, "vswitchd": ovs.vswitchd.pid,
+                                 "mip6d": bed.host.proc.pid}, seconds, warmup)
             finally:
                 gen.stop()
-            rows.append(("OVS alone (br-bench: obA -> obB)", n + 1, r["offered"], r["out"], None))
+            rows.append(("OVS alone (br-bench: obA -> obB)", n + 1, r, None))
             time.sleep(0.5)
             gen = Trafgen(guest.namespace, "eth0", config, lab.path("trafgen.log"))
             try:
                 r = rate_window({"offered": lambda: read_counter(guest.namespace, "eth0", "tx_packets"),
+                                 "ovs_rx": lambda: ovs.port_stats(BRIDGE, "vnet0")["rx_packets"],
                                  "out": lambda: read_counter(bed.router, "rb", "rx_packets"),
                                  "encap": lambda: datapath_encapsulated(bed)},
-                                seconds, warmup)
+                                {"trafgen": gen.proc.pid, "vswitchd": ovs.vswitchd.pid,
+                                 "mip6d": bed.host.proc.pid}, seconds, warmup)
             finally:
                 gen.stop()
-            rows.append(("roam6 (guest -> OVS -> datapath -> rb)", n + 1, r["offered"], r["out"],
-                         r["encap"]))
+            rows.append(("roam6 (guest -> OVS -> datapath -> rb)", n + 1, r, r["encap"]))
             time.sleep(0.5)
     finally:
         harness.run(["ip", "netns", "exec", bed.router, "sysctl", "-qw",
                      "net.ipv6.conf.all.forwarding=1"])
-    print("\n  %-42s %5s %12s %12s %12s" % ("path", "round", "offered/s", "out/s", "dp encap/s"))
-    for name, n, offered, out, encap in rows:
-        print("  %-42s %5d %12.0f %12.0f %12s" % (name, n, offered, out,
-                                                  "%.0f" % encap if encap is not None else "-"))
-    alone = [r[3] for r in rows if r[4] is None]
-    roam6 = [r[3] for r in rows if r[4] is not None]
+    print("\n  %-40s %5s %10s %10s %10s %10s   CPU %% of a core: trafgen vswitchd mip6d" % (
+        "path (80-byte frames)", "round", "offered/s", "OVS rx/s", "out/s", "dp encap/s"))
+    for name, n, r, encap in rows:
+        print("  %-40s %5d %10.0f %10.0f %10.0f %10s   %19.0f %8.0f %5.0f" % (
+            name, n, r["offered"], r["ovs_rx"], r["out"], "%.0f" % encap if encap is not None else "-",
+            r["cpu:trafgen"], r["cpu:vswitchd"], r["cpu:mip6d"]))
+    alone = [r[2]["out"] for r in rows if r[3] is None]
+    roam6 = [r[2]["out"] for r in rows if r[3] is not None]
     print("  ratio roam6 / OVS alone (out/s, per round): %s; of the medians: %.2f" % (
         ", ".join("%.2f" % (a / b) for a, b in zip(roam6, alone) if b),
         statistics.median(roam6) / statistics.median(alone) if statistics.median(alone) else 0))
