@@ -519,7 +519,7 @@ def measure_rates(bed, guest, seconds, rounds, warmup=1.0):
             gen = Trafgen(source.namespace, "eth0", config, lab.path("trafgen.log"))
             try:
                 r = rate_window({"offered": lambda: read_counter(source.namespace, "eth0", "tx_packets"),
-                                 "ovs_rx": lambda: ovs.port_stats("br-bench", "obA")["rx_packets"],
+                                 "ovs_tx": lambda: ovs.port_stats("br-bench", "obB")["tx_packets"],
                                  "out": lambda: read_counter(sink, "sink0", "rx_packets")},
                                 {"trafgen": gen.proc.pid, "vswitchd": ovs.vswitchd.pid,
                                  "mip6d": bed.host.proc.pid}, seconds, warmup)
@@ -530,7 +530,7 @@ def measure_rates(bed, guest, seconds, rounds, warmup=1.0):
             gen = Trafgen(guest.namespace, "eth0", config, lab.path("trafgen.log"))
             try:
                 r = rate_window({"offered": lambda: read_counter(guest.namespace, "eth0", "tx_packets"),
-                                 "ovs_rx": lambda: ovs.port_stats(BRIDGE, "vnet0")["rx_packets"],
+                                 "ovs_tx": lambda: ovs.port_stats(BRIDGE, "dp0")["tx_packets"],
                                  "out": lambda: read_counter(bed.router, "rb", "rx_packets"),
                                  "encap": lambda: datapath_encapsulated(bed)},
                                 {"trafgen": gen.proc.pid, "vswitchd": ovs.vswitchd.pid,
@@ -543,10 +543,10 @@ def measure_rates(bed, guest, seconds, rounds, warmup=1.0):
         harness.run(["ip", "netns", "exec", bed.router, "sysctl", "-qw",
                      "net.ipv6.conf.all.forwarding=1"])
     print("\n  %-40s %5s %10s %10s %10s %10s   CPU %% of a core: trafgen vswitchd mip6d" % (
-        "path (80-byte frames)", "round", "offered/s", "OVS rx/s", "out/s", "dp encap/s"))
+        "path (80-byte frames)", "round", "offered/s", "OVS tx/s", "out/s", "dp encap/s"))
     for name, n, r, encap in rows:
         print("  %-40s %5d %10.0f %10.0f %10.0f %10s   %19.0f %8.0f %5.0f" % (
-            name, n, r["offered"], r["ovs_rx"], r["out"], "%.0f" % encap if encap is not None else "-",
+            name, n, r["offered"], r["ovs_tx"], r["out"], "%.0f" % encap if encap is not None else "-",
             r["cpu:trafgen"], r["cpu:vswitchd"], r["cpu:mip6d"]))
     alone = [r[2]["out"] for r in rows if r[3] is None]
     roam6 = [r[2]["out"] for r in rows if r[3] is not None]
