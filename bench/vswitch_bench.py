@@ -70,7 +70,8 @@ PACKET_OUTGOING = 4
 IPPROTO_MH = 135
 MH_BU, MH_BA = 5, 6
 
-# Runs in the guest namespace: one raw frame every ~1 ms until stdin closes.
+# Runs in the guest namespace: one raw frame every ~1 ms while sending; the
+# line "pause" on stdin stops it, "go" resumes, end of input ends it.
 # Built here, not with scapy, because the send time goes into every frame.
 SENDER = r"""
 import os, socket, struct, sys, threading, time
@@ -84,12 +85,19 @@ def csum(data):
     return (~s) & 0xffff or 0xffff
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind(("eth0", 0))
-stop = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+stop, sending = threading.Event(), threading.Event()
+sending.set()
+def control():
+    for line in sys.stdin:
+        (sending.clear if line.strip() == "pause" else sending.set)()
+    stop.set()
+threading.Thread(target=control, daemon=True).start()
 eth = mac(dst_mac) + mac(src_mac) + b"\x86\xdd"
 seq = 0
 print("ready", flush=True)
 while not stop.is_set():
+    if not sending.wait(0.1):
+        continue
     payload = magic.encode() + struct.pack("!IQ", seq, time.time_ns()) + bytes(6)
     udp = struct.pack("!HHHH", 4000, int(port), 8 + len(payload), 0) + payload
     pseudo = ip(src) + ip(dst) + struct.pack("!IxxxB", len(udp), 17)
@@ -352,10 +360,19 @@ def trial(bed, wire, ovsdb, logs, vm_id, timeout=10.0):
     return result
 
 
-def remove_port(bed):
+def remove_port(bed, sender):
+    """As libvirt when the guest has gone: the guest is silent first. A
+    frame still queued in the datapath after the detach would attach g1
+    again (mip6d recognises [[guests]] by MAC) and register it back here."""
+    sender.stdin.write(b"pause\n")
+    sender.stdin.flush()
+    time.sleep(0.1)
     bed.ovs.del_port("vnet0")
     bed.wait(lambda: bed.guest_status("g1") is None, "g1 detached", timeout=10)
-    time.sleep(0.3)
+    time.sleep(0.2)
+    sender.stdin.write(b"go\n")
+    sender.stdin.flush()
+    time.sleep(0.2)
 
 
 def summarize(values):
@@ -390,7 +407,7 @@ def measure_add_port(bed, trials):
                 "%s=%s" % (k, "%.1f" % r[k] if r.get(k) is not None else "-")
                 for k, _ in STAGES + [("first_seq", ""), ("first_waited", ""), ("cn_seq", "")])),
                 flush=True)
-            remove_port(bed)
+            remove_port(bed, sender)
     finally:
         sender.stdin.close()
         sender.wait(timeout=5)
