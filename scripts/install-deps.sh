@@ -19,6 +19,8 @@ PACKAGES=(
   prometheus-cpp-dev
   # dpdk-testpmd: the datapath benchmark runs it next to roam6 for the ratio
   dpdk-dev
+  # trafgen: only bench/vswitch_bench.py needs it (guest load through OVS)
+  netsniff-ng
   # test and demo tooling
   python3 python3-scapy iproute2 procps iputils-ping ethtool
 )

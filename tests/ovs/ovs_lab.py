@@ -454,6 +454,20 @@ def attach_guest(lab, ovs, bridge, port, mac, vm=None, ipv6=True, tag="guest"):
     openstack=False, extra_external_ids=...) for add_vm_port (libvirt's
     transaction). TX checksum offload is off in the guest: through OVS's
     userspace datapath a veth's partial checksums are never completed."""
+    guest = make_guest(lab, ovs, port, mac, ipv6=ipv6, tag=tag)
+    if vm is None:
+        ovs.add_port(bridge, port)
+    else:
+        ovs.add_vm_port(bridge, port, mac, vm["iface_id"], vm["vm_id"],
+                        openstack=vm.get("openstack", False),
+                        extra_external_ids=vm.get("extra_external_ids"))
+    return guest
+
+
+def make_guest(lab, ovs, port, mac, ipv6=True, tag="guest"):
+    """The guest's namespace and veth pair, `port` up in the OVS instance's
+    namespace but not yet on any bridge (attach_guest adds it; a benchmark
+    adds it itself, to time the add-port)."""
     namespace = lab.namespace(tag, ipv6=ipv6)
     host_side = ["ip", "link", "add", "name", port] + (["netns", ovs.netns] if ovs.netns else [])
     run(host_side + ["type", "veth", "peer", "name", "eth0", "netns", namespace])
@@ -461,12 +475,6 @@ def attach_guest(lab, ovs, bridge, port, mac, vm=None, ipv6=True, tag="guest"):
     run(["ip", "-n", namespace, "link", "set", "dev", "eth0", "up"])
     run(["ip"] + (["-n", ovs.netns] if ovs.netns else []) + ["link", "set", "dev", port, "up"])
     run(["ip", "netns", "exec", namespace, "ethtool", "-K", "eth0", "tx", "off"])
-    if vm is None:
-        ovs.add_port(bridge, port)
-    else:
-        ovs.add_vm_port(bridge, port, mac, vm["iface_id"], vm["vm_id"],
-                        openstack=vm.get("openstack", False),
-                        extra_external_ids=vm.get("extra_external_ids"))
     # No cleanup of its own: deleting the guest's namespace destroys eth0,
     # and a veth pair goes away with either end.
     return Guest(namespace, port, mac)
