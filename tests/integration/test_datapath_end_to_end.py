@@ -145,41 +145,62 @@ for n in range(count):
 """
 
 
+class Sites:
+    """The namespaces of build_sites()."""
+
+    def __init__(self, router, cn, ha_ns, host_ns):
+        self.router, self.cn, self.ha_ns, self.host_ns = router, cn, ha_ns, host_ns
+
+
+def build_sites(lab):
+    """Two sites and a correspondent around one router: site A's link to the
+    Home Agent's namespace (ha0), site B's to the host's (up0), the
+    correspondent on its own prefix. mip6d's links carry no kernel IPv6."""
+    router = lab.namespace("router", ipv6=True)
+    cn = lab.namespace("cn", ipv6=True)
+    ha_ns = lab.namespace("ha")
+    host_ns = lab.namespace("hostb")
+    for ns in (router, cn):
+        run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+             "net.ipv6.conf.default.accept_dad=0"])
+    run(["ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+    lab.veth(router, "ra", ha_ns, "ha0", mac_a=ROUTER_MAC["a"], mac_b=HA_MAC)
+    lab.veth(router, "rb", host_ns, "up0", mac_a=ROUTER_MAC["b"], mac_b=HOST_MAC)
+    lab.veth(router, "rc", cn, "cn0", mac_a=ROUTER_MAC["c"])
+    for ns, link in ((ha_ns, "ha0"), (host_ns, "up0")):
+        lab.disable_ipv6(ns, link)
+    for name, prefix in (("ra", "2001:db8:a::ff/64"), ("rb", "2001:db8:b::ff/64"), ("rc", "2001:db8:c0::ff/64")):
+        run(["ip", "-n", router, "addr", "add", prefix, "dev", name, "nodad"])
+    run(["ip", "-n", cn, "addr", "add", CN + "/64", "dev", "cn0", "nodad"])
+    run(["ip", "-n", cn, "route", "add", "default", "via", "2001:db8:c0::ff"])
+    # The test's own stacks must send complete checksums: the datapath
+    # reads frames below the kernel, where a checksum left to offload
+    # would still be missing.
+    for ns, link in ((cn, "cn0"), (router, "ra"), (router, "rb"), (router, "rc")):
+        run(["ip", "netns", "exec", ns, "ethtool", "-K", link, "tx", "off"])
+    return Sites(router, cn, ha_ns, host_ns)
+
+
 class DatapathEndToEnd(unittest.TestCase):
     def setUp(self):
         self.lab = Lab()
         self.addCleanup(self.lab.close)
         self.addCleanup(self.dump_logs_on_failure)
         lab = self.lab
-        self.router = lab.namespace("router", ipv6=True)
+        sites = build_sites(lab)
+        self.router, self.cn, self.ha_ns, self.host_ns = sites.router, sites.cn, sites.ha_ns, sites.host_ns
         self.guest = lab.namespace("guest", ipv6=True)
-        self.cn = lab.namespace("cn", ipv6=True)
-        self.ha_ns = lab.namespace("ha")
-        self.host_ns = lab.namespace("hostb")
-        for ns in (self.router, self.guest, self.cn):
-            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
-                 "net.ipv6.conf.default.accept_dad=0"])
-        run(["ip", "netns", "exec", self.router, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
-
-        lab.veth(self.router, "ra", self.ha_ns, "ha0", mac_a=ROUTER_MAC["a"], mac_b=HA_MAC)
-        lab.veth(self.router, "rb", self.host_ns, "up0", mac_a=ROUTER_MAC["b"], mac_b=HOST_MAC)
-        lab.veth(self.router, "rc", self.cn, "cn0", mac_a=ROUTER_MAC["c"])
+        run(["ip", "netns", "exec", self.guest, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+             "net.ipv6.conf.default.accept_dad=0"])
         lab.veth(self.host_ns, "guests0", self.guest, "eth0", mac_a=HOST_GUESTS_MAC, mac_b=G1_MAC)
-        for ns, link in ((self.ha_ns, "ha0"), (self.host_ns, "up0"), (self.host_ns, "guests0")):
-            lab.disable_ipv6(ns, link)
-        for name, prefix in (("ra", "2001:db8:a::ff/64"), ("rb", "2001:db8:b::ff/64"), ("rc", "2001:db8:c0::ff/64")):
-            run(["ip", "-n", self.router, "addr", "add", prefix, "dev", name, "nodad"])
-        run(["ip", "-n", self.cn, "addr", "add", CN + "/64", "dev", "cn0", "nodad"])
-        run(["ip", "-n", self.cn, "route", "add", "default", "via", "2001:db8:c0::ff"])
+        lab.disable_ipv6(self.host_ns, "guests0")
         # The guest as at home: its home address and the home router as default.
         run(["ip", "-n", self.guest, "addr", "add", G1_HOA + "/64", "dev", "eth0", "nodad"])
         run(["ip", "-n", self.guest, "route", "add", "default", "via", "fe80::1", "dev", "eth0"])
         # The test's own stacks must send complete checksums: the datapath
         # reads frames below the kernel, where a checksum left to offload
         # would still be missing.
-        for ns, link in ((self.guest, "eth0"), (self.cn, "cn0"), (self.router, "ra"), (self.router, "rb"),
-                         (self.router, "rc")):
-            run(["ip", "netns", "exec", ns, "ethtool", "-K", link, "tx", "off"])
+        run(["ip", "netns", "exec", self.guest, "ethtool", "-K", "eth0", "tx", "off"])
 
         self.ha = lab.daemon(self.ha_ns, ha_config(lab), "ha").start()
         self.host = lab.daemon(self.host_ns, host_config(lab), "hostb").start()

@@ -26,17 +26,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import harness  # noqa: E402
 import ovs_lab  # noqa: E402
 from harness import run  # noqa: E402
-from test_datapath_end_to_end import COMMON, ha_config, datapath_section  # noqa: E402
+# The same two sites, addresses and guest g1 (listed in COMMON's [[guests]])
+# as the datapath's end-to-end test.
+from test_datapath_end_to_end import (COMMON, COA, CN, G1_HOA, G1_MAC, HA, ROUTER_MAC,  # noqa: E402,F401
+                                      build_sites, ha_config)
 
 VSWITCHD = os.environ.get("ROAM6_VSWITCHD", "")
-HA = "2001:db8:a::1"
-HA_MAC = "02:00:00:00:0a:99"
-COA = "2001:db8:b::2"
-HOST_MAC = "02:00:00:00:0b:02"
-ROUTER_MAC = {"a": "02:00:00:00:0a:01", "b": "02:00:00:00:0b:01", "c": "02:00:00:00:0c:01"}
-G1_MAC = "52:54:00:00:00:01"  # listed as g1 in COMMON's [[guests]]
-G1_HOA = "2001:db8:a::100"
-CN = "2001:db8:c0::10"
 BRIDGE = "br-int"
 COOKIE = 0x526F616D36000000
 
@@ -133,25 +128,8 @@ class VswitchTestbed:
 
     def _build(self):
         lab = self.lab
-        self.router = lab.namespace("router", ipv6=True)
-        self.cn = lab.namespace("cn", ipv6=True)
-        self.ha_ns = lab.namespace("ha")
-        self.host_ns = lab.namespace("hostb")
-        for ns in (self.router, self.cn):
-            run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
-                 "net.ipv6.conf.default.accept_dad=0"])
-        run(["ip", "netns", "exec", self.router, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
-        lab.veth(self.router, "ra", self.ha_ns, "ha0", mac_a=ROUTER_MAC["a"], mac_b=HA_MAC)
-        lab.veth(self.router, "rb", self.host_ns, "up0", mac_a=ROUTER_MAC["b"], mac_b=HOST_MAC)
-        lab.veth(self.router, "rc", self.cn, "cn0", mac_a=ROUTER_MAC["c"])
-        for ns, link in ((self.ha_ns, "ha0"), (self.host_ns, "up0")):
-            lab.disable_ipv6(ns, link)
-        for name, prefix in (("ra", "2001:db8:a::ff/64"), ("rb", "2001:db8:b::ff/64"), ("rc", "2001:db8:c0::ff/64")):
-            run(["ip", "-n", self.router, "addr", "add", prefix, "dev", name, "nodad"])
-        run(["ip", "-n", self.cn, "addr", "add", CN + "/64", "dev", "cn0", "nodad"])
-        run(["ip", "-n", self.cn, "route", "add", "default", "via", "2001:db8:c0::ff"])
-        for ns, link in ((self.cn, "cn0"), (self.router, "ra"), (self.router, "rb"), (self.router, "rc")):
-            run(["ip", "netns", "exec", ns, "ethtool", "-K", link, "tx", "off"])
+        sites = build_sites(lab)
+        self.router, self.cn, self.ha_ns, self.host_ns = sites.router, sites.cn, sites.ha_ns, sites.host_ns
 
         self.ovs = ovs_lab.OvsInstance(netns=self.host_ns, dpdk=(self.mode == "dpdk"), tag="vsw")
         self.ovs.add_bridge(BRIDGE)
