@@ -15,7 +15,6 @@ The datapath reaches br-int through `dp0` in one of the two documented ways:
 """
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -64,22 +63,22 @@ poll = "adaptive"
 """ % (lab.path("hostb.sock"), COA, ", ".join('"%s"' % a for a in eal), guests_device) + COMMON
 
 
-class Plugin:
-    """roam6-vswitchd run in the host's namespace."""
+class Plugin(harness.Daemon):
+    """roam6-vswitchd run in the host's namespace (log, kill and stop as for
+    mip6d; it has no control socket)."""
 
     def __init__(self, lab, namespace, ovs, mip6d_socket):
-        self.lab, self.namespace, self.ovs = lab, namespace, ovs
-        self.log_path = lab.path("vswitchd.log")
+        super().__init__(lab, namespace, None, None, "vswitchd")
+        self.ovs = ovs
         self.domains = lab.path("domains")
         self.command = ["ip", "netns", "exec", namespace, VSWITCHD,
                         "--datapath-port", "dp0", "--bridge", BRIDGE,
                         "--ovsdb", "unix:" + ovs.db_socket, "--openflow", ovs.mgmt(BRIDGE),
                         "--mip6d-socket", mip6d_socket, "--domains", self.domains,
                         "--watch-link", "up0", "--log-level", "debug"]
-        self.proc = None
-        lab.daemons.append(self)  # killed by Lab.close, logs shown on failure
+        lab.daemons.append(self)  # killed by Lab.close
 
-    def start(self):
+    def start(self, wait=False):
         with open(self.log_path, "ab") as log:
             log.write(b"---- start ----\n")
             log.flush()
@@ -87,29 +86,6 @@ class Plugin:
                                          stdin=subprocess.DEVNULL, env=self.ovs.env,
                                          preexec_fn=ovs_lab._die_with_parent)
         return self
-
-    def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
-
-    def kill(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def stop(self):
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=10)
-        return self.proc.returncode
-
-    def ctl(self, *args):  # for harness.print_logs's caller
-        raise AssertionError("roam6-vswitchd has no control socket")
 
 
 class VswitchTestbed:
@@ -190,8 +166,7 @@ class VswitchTestbed:
         return self.ovs.dump_flows(BRIDGE, cookie=COOKIE)
 
     def print_logs(self):
-        harness.print_logs([d for d in self.lab.daemons if isinstance(d, harness.Daemon)])
-        print("==== roam6-vswitchd ====\n" + self.plugin.log()[-8000:], file=sys.stderr)
+        harness.print_logs(self.lab.daemons)
         if self.ovs is not None:
             self.ovs.print_logs()
 
