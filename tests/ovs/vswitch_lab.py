@@ -144,7 +144,8 @@ class VswitchTestbed:
              "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.eth0.accept_dad=0"])
         if home_address:
             run(["ip", "-n", ns, "addr", "add", home_address + "/64", "dev", "eth0", "nodad"])
-            run(["ip", "-n", ns, "route", "add", "default", "via", "fe80::1", "dev", "eth0"])
+            # replace: the emulated home link may have answered its RS already
+            run(["ip", "-n", ns, "route", "replace", "default", "via", "fe80::1", "dev", "eth0"])
         return guest
 
     def guest_status(self, name):
