@@ -94,7 +94,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     } else {
       // Back at home: the Home Agent may still tunnel to the host it came
       // from. Remove that binding (a 133 answer just means there was none).
-      registration_.leave(true);
+      registration_.came_home();
     }
   }
 
@@ -304,6 +304,11 @@ bool HostAgent::recognise(const wire::MacAddr& mac, TimePoint when) {
   const auto it = expected_by_mac_.find(mac);
   if (it == expected_by_mac_.end()) return false;
   const std::string name = it->second;
+  if (const auto departed = departed_.find(name);
+      departed != departed_.end() && departed->second.moved_at && when - *departed->second.moved_at < departure_quiet) {
+    ++counters_.frames_after_departure;
+    return false;
+  }
   try {
     attach(name, std::nullopt, std::nullopt);
   } catch (const GuestCommandError& e) {
@@ -403,9 +408,9 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
   expected_by_mac_.erase(desc.mac);
   // Back on a host it left: continue after the number it last used here,
   // unless the migration step handed over a newer one.
-  if (const auto departed = last_sequence_of_departed_.find(name); departed != last_sequence_of_departed_.end()) {
-    if (!last_sequence) last_sequence = departed->second;
-    last_sequence_of_departed_.erase(departed);
+  if (const auto departed = departed_.find(name); departed != departed_.end()) {
+    if (!last_sequence) last_sequence = departed->second.last_sequence;
+    departed_.erase(departed);
   }
   auto entry = std::make_unique<GuestEntry>(*this, desc, *home, last_sequence, port);
   GuestEntry& g = *entry;
@@ -450,7 +455,9 @@ void HostAgent::forget_if_done(const std::string& name) {
   scheduler_.post([doomed] {});
   // A listed guest stays expected: if it comes back, its frames say so.
   if (const Guest* listed = config_.find_guest(name)) {
-    if (const auto last = doomed->registration().last_sequence()) last_sequence_of_departed_[name] = *last;
+    Departed& departed = departed_[name];
+    departed.last_sequence = doomed->registration().last_sequence();
+    if (doomed->registration().state() == RegistrationState::superseded) departed.moved_at = scheduler_.now();
     expect(*listed);
   }
 }

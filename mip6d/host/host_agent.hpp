@@ -110,12 +110,21 @@ struct HostCounters {
   std::uint64_t ns_answered = 0;
   std::uint64_t resumes_detected = 0;
   std::uint64_t guests_recognised = 0;  // listed guests attached by their first frame
+  // Frames from a listed guest moments after it moved away, not taken as
+  // its return (HostAgent::departure_quiet).
+  std::uint64_t frames_after_departure = 0;
   std::uint64_t send_failures = 0;
   ReceiveCheckCounters receive_checks;  // RFC 8200 / RFC 6275 discards (receive_guard.hpp)
 };
 
 class HostAgent {
  public:
+  // How long after a guest moved away its own frames are not taken as its
+  // return (a listed guest is recognised by them otherwise). A migration
+  // back takes seconds; late frames arrive within milliseconds. An explicit
+  // guest.attach always counts at once.
+  static constexpr Duration departure_quiet = std::chrono::seconds(2);
+
   HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
             const Logger& log, RegistrationTiming timing = {});
   ~HostAgent();
@@ -201,8 +210,16 @@ class HostAgent {
   std::unordered_map<wire::Ip6Addr, GuestEntry*> by_home_address_;
   // By name, never by pointer: a reload replaces the [[guests]] list.
   std::unordered_map<wire::MacAddr, std::string> expected_by_mac_;
-  // The sequence number a listed guest last used here, for when it returns.
-  std::unordered_map<std::string, std::uint16_t> last_sequence_of_departed_;
+  // A listed guest that left: the sequence number it last used here, for
+  // when it returns, and when it left for another host. Frames from its MAC
+  // shortly after that are late ones (queued in the switch while it moved):
+  // recognising it by them would register it back here and take the binding
+  // from the host it now runs on.
+  struct Departed {
+    std::optional<std::uint16_t> last_sequence;
+    std::optional<TimePoint> moved_at;
+  };
+  std::unordered_map<std::string, Departed> departed_;
 };
 
 }  // namespace roam6::mip6d::host

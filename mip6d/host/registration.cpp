@@ -265,8 +265,8 @@ void Registration::on_binding_error() {
   send_new({0, requested_lifetime_, false, 0}, timing_.first_registration_timeout);
 }
 
-void Registration::leave(bool deregister) {
-  if (!deregister) {
+void Registration::leave(bool deregister_binding) {
+  if (!deregister_binding) {
     timer_->cancel();
     const bool was_active = expires_.has_value();
     expires_.reset();
@@ -275,6 +275,19 @@ void Registration::leave(bool deregister) {
     return;
   }
   if (state_ == RegistrationState::deregistering || state_ == RegistrationState::superseded) return;
+  // Never registered from here (an incoming migration that failed before the
+  // guest ran here): the binding the HA holds is another host's, and a
+  // deregistration with a number newer than its would remove it.
+  if (state_ == RegistrationState::idle) return;
+  send_deregistration();
+}
+
+void Registration::came_home() {
+  if (state_ == RegistrationState::deregistering) return;
+  send_deregistration();
+}
+
+void Registration::send_deregistration() {
   const bool was_active = expires_.has_value();
   expires_.reset();
   if (was_active) owner_.binding_active(false);

@@ -13,7 +13,9 @@
 //   refreshing --135--> superseded (another host holds the binding)
 //   registering/refreshing/deregistering --144--> same state (timestamp
 //                        resynchronised past the HA's, resent at once)
-//   any --leave(deregister)--> deregistering --accepted/given up--> idle
+//   any but idle --leave(deregister)--> deregistering --accepted/given up--> idle
+//   idle --leave(deregister)--> idle (nothing was registered from here)
+//   any --came home--> deregistering (removes the binding of the host it came from)
 //   any --leave(moved)--> superseded
 //   refreshing --lifetime over--> registering (the HA has dropped the binding)
 
@@ -132,7 +134,12 @@ class Registration {
   AckOutcome on_binding_ack(const AckInfo& ack);
   void on_refresh_request();
   void on_binding_error();
+  // The guest left this host: moved to another (say nothing) or stopped
+  // (deregister what this host registered; nothing when it never did).
   void leave(bool deregister);
+  // The guest runs at its home site, on this host: whoever registered it
+  // last (the host it came from), its binding goes.
+  void came_home();
   // A reloaded configuration's host.requested_lifetime: asked for from the
   // next Binding Update on (refresh or new registration); the binding held
   // now keeps the lifetime it was granted.
@@ -151,6 +158,7 @@ class Registration {
   [[nodiscard]] std::uint64_t last_sent_timestamp() const noexcept { return last_sent_timestamp_; }
 
  private:
+  void send_deregistration();
   void on_timer();
   void send_new(BindingUpdateOrder order, Duration first_timeout);
   std::uint64_t take_timestamp();

@@ -439,10 +439,19 @@ TEST_F(HostAgentTest, ListedGuestIsRecognisedByItsFirstFrame) {
   ASSERT_EQ(bus.size(), 1u);
   const std::uint16_t first = bus[0].bu.sequence;
   ack(0, first, 600s);
-  // It leaves (moved), and later comes back: recognised again, continuing
-  // its sequence numbers.
+  // It leaves (moved). A frame the switch still had queued from it is not
+  // its return: taking it so would register it back here and take the
+  // binding from the host it moved to.
   agent->detach("g1", false);
   EXPECT_FALSE(agent->guest("g1"));
+  sched.advance(5ms);
+  io.inject(Port::guests, rarp, sched.now());
+  sched.run_ready();
+  EXPECT_FALSE(agent->guest("g1"));
+  EXPECT_EQ(agent->counters().guests_recognised, 1u);
+  EXPECT_EQ(agent->counters().frames_after_departure, 1u);
+  EXPECT_TRUE(sent_bus().empty());
+  // Later it comes back: recognised again, continuing its sequence numbers.
   sched.advance(60s);
   io.inject(Port::guests, rarp, sched.now());
   sched.run_ready();

@@ -243,6 +243,17 @@ TEST_F(RegistrationTest, DeregistrationOnLeave) {
   EXPECT_EQ(owner.sent.size(), 2u);
 }
 
+// libvirt's `stopped end` on the destination of a migration that failed
+// before the guest ran there: nothing was registered from this host, and a
+// deregistration would remove the binding of the host the guest still runs on.
+TEST_F(RegistrationTest, LeavingBeforeEverRegisteringSendsNothing) {
+  reg.leave(true);
+  EXPECT_EQ(reg.state(), RegistrationState::idle);
+  sched.advance(60s);
+  EXPECT_TRUE(owner.sent.empty());
+  EXPECT_TRUE(owner.activity.empty());
+}
+
 TEST_F(RegistrationTest, UnansweredDeregistrationGivesUp) {
   reg.start();
   accept_last();
