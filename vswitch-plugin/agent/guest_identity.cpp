@@ -22,9 +22,7 @@ std::optional<GuestIdentity> identify(const VmPort& port, const LibvirtDomain* d
 
   if (domain != nullptr) {
     if (const HomeOfInterface* home = domain->home_of(mac)) {
-      std::string name = domain->name;
-      if (domain->homes.size() > 1) name += "/" + mac.to_string();
-      return GuestIdentity{std::move(name), mac, home->home_address, home->home_site,
+      return GuestIdentity{guest_name(*domain, *home), mac, home->home_address, home->home_site,
                            IdentitySource::libvirt_metadata};
     }
   }

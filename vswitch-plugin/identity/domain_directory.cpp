@@ -52,6 +52,37 @@ DomainDirectory::Lookup DomainDirectory::find(std::string_view vm_id) const {
   }
 }
 
+void DomainDirectory::store(std::string_view uuid, std::string_view xml) const {
+  if (!plausible_uuid(uuid)) throw std::invalid_argument("'" + std::string(uuid) + "' is not a domain UUID");
+  if (::mkdir(path_.c_str(), 0755) != 0 && errno != EEXIST)
+    throw std::system_error(errno, std::generic_category(), "cannot create " + path_);
+  const std::string file = path_ + "/" + lower(uuid) + ".xml";
+  // The dot keeps the temporary out of the plugin's sight: it is no <uuid>.xml.
+  const std::string temporary = path_ + "/." + lower(uuid) + ".xml." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(xml.data(), static_cast<std::streamsize>(xml.size()));
+    out.close();
+    if (!out) {
+      const int error = errno;
+      ::unlink(temporary.c_str());
+      throw std::system_error(error, std::generic_category(), "cannot write " + temporary);
+    }
+  }
+  if (::rename(temporary.c_str(), file.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temporary.c_str());
+    throw std::system_error(error, std::generic_category(), "cannot rename " + temporary + " to " + file);
+  }
+}
+
+void DomainDirectory::remove(std::string_view uuid) const {
+  if (!plausible_uuid(uuid)) throw std::invalid_argument("'" + std::string(uuid) + "' is not a domain UUID");
+  const std::string file = path_ + "/" + lower(uuid) + ".xml";
+  if (::unlink(file.c_str()) != 0 && errno != ENOENT)
+    throw std::system_error(errno, std::generic_category(), "cannot remove " + file);
+}
+
 DomainDirectoryWatch::DomainDirectoryWatch(boost::asio::io_context& io, const std::string& path,
                                            Changed changed)
     : inotify_(io), changed_(std::move(changed)) {

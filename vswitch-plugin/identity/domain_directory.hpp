@@ -35,6 +35,13 @@ class DomainDirectory {
   // The domain whose UUID is `vm_id` (case-insensitive). A vm_id that could
   // name a file outside the directory is Unreadable, never opened.
   [[nodiscard]] Lookup find(std::string_view vm_id) const;
+  // The hook's side. `store` writes the XML whole or not at all (a temporary
+  // file renamed into place, so the plugin's watch never reads half a
+  // domain) and creates the directory if needed; `remove` forgets a domain,
+  // and a domain never stored is no error. Both throw std::system_error,
+  // and std::invalid_argument for a UUID that could name another file.
+  void store(std::string_view uuid, std::string_view xml) const;
+  void remove(std::string_view uuid) const;
   [[nodiscard]] const std::string& path() const noexcept { return path_; }
 
  private:

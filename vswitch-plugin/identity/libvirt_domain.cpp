@@ -141,4 +141,9 @@ LibvirtDomain parse_libvirt_domain(std::string_view xml) {
   return out;
 }
 
+std::string guest_name(const LibvirtDomain& domain, const HomeOfInterface& home) {
+  if (domain.homes.size() <= 1) return domain.name;
+  return domain.name + "/" + home.mac.to_string();
+}
+
 }  // namespace roam6::vswitch

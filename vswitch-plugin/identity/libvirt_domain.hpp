@@ -55,6 +55,11 @@ struct LibvirtDomain {
   [[nodiscard]] const HomeOfInterface* home_of(const wire::MacAddr& mac) const;
 };
 
+// The name mip6d knows the guest of one of the domain's interfaces by: the
+// domain's name, with the MAC after a '/' when roam6's element lists more
+// than one interface. The plugin and the hooks must agree on it.
+std::string guest_name(const LibvirtDomain& domain, const HomeOfInterface& home);
+
 // Throws DomainXmlError. Never fetches anything from the network and
 // expands no external entity.
 LibvirtDomain parse_libvirt_domain(std::string_view xml);

@@ -44,6 +44,27 @@ TEST(DomainDirectory, FindsADomainByItsUuidInAnyCase) {
   EXPECT_TRUE(std::holds_alternative<DomainDirectory::Missing>(domains.find("00000000-0000-0000-0000-000000000000")));
 }
 
+TEST(DomainDirectory, TheHookStoresAndRemovesWholeFilesOnly) {
+  TempDir dir;
+  DomainDirectory domains((dir.path / "made-on-demand").string());
+  domains.store("6A1B3C6E-0C1D-4B9A-8F52-6E0F2F9C1D11", "<domain><name>web1</name></domain>");
+  const auto found = domains.find(uuid);
+  ASSERT_TRUE(std::holds_alternative<LibvirtDomain>(found));
+  EXPECT_EQ(std::get<LibvirtDomain>(found).name, "web1");
+  // Nothing else is left in the directory: no temporary beside the file.
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir.path / "made-on-demand"))
+    names.push_back(entry.path().filename().string());
+  EXPECT_EQ(names, std::vector<std::string>{std::string(uuid) + ".xml"});
+  domains.store(uuid, "<domain><name>web2</name></domain>");
+  EXPECT_EQ(std::get<LibvirtDomain>(domains.find(uuid)).name, "web2");
+  domains.remove(uuid);
+  EXPECT_TRUE(std::holds_alternative<DomainDirectory::Missing>(domains.find(uuid)));
+  domains.remove(uuid);  // twice is no error: a release after a failed start
+  EXPECT_THROW(domains.store("../etc/passwd", "x"), std::invalid_argument);
+  EXPECT_THROW(domains.remove("a/b"), std::invalid_argument);
+}
+
 TEST(DomainDirectory, BadFilesAndBadIdsAreUnreadableWithTheReason) {
   TempDir dir;
   write(dir.path / (std::string(uuid) + ".xml"), "<domain>");
