@@ -49,8 +49,13 @@ void VswitchAgent::on_ports(const std::vector<PortChange>& changes) {
   for (const std::string& name : touched) {
     auto it = ports_.find(name);
     if (it->second.port.uuid.empty()) {
-      if (it->second.guest && (it->second.attached || it->second.attaching))
-        detach(*it->second.guest, name);
+      // A guest libvirt's metadata named is libvirt's to detach: its hook
+      // (`stopped end`) and lifecycle events know whether it moved away or
+      // stopped, which a vanished port cannot tell.
+      const auto& guest = it->second.guest;
+      if (guest && (it->second.attached || it->second.attaching) &&
+          guest->source != IdentitySource::libvirt_metadata)
+        detach(*guest, name);
       LogRecord(log_, LogLevel::info, "port_removed").kv("port", name);
       ports_.erase(it);
       continue;

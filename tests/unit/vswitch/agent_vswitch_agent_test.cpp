@@ -217,6 +217,13 @@ TEST_F(AgentTest, TheLibvirtDomainFileComesFirstAndMayArriveAfterThePort) {
   EXPECT_EQ(commands("guest.detach")[0].args["name"], "listed");
   EXPECT_EQ(commands("guest.attach").back().args["name"], "web1");
   EXPECT_EQ(commands("guest.attach").back().args["home_address"], "2001:db8:c::9");
+
+  // libvirt removes the port of a guest it stops or migrates away; which of
+  // the two it was, only its hook and lifecycle events say: the plugin
+  // leaves the detach to them.
+  with_domains.on_ports({{PortChange::Kind::removed, p, std::nullopt}});
+  settle();
+  EXPECT_EQ(commands("guest.detach").size(), 1u);
 }
 
 TEST_F(AgentTest, APortNobodyCanNameIsOnlyMacCheckedAndARefusedGuestIsNotTunnelled) {
