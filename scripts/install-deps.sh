@@ -12,6 +12,8 @@ PACKAGES=(
   libdpdk-dev dpdk libpcap-dev libmnl-dev
   # vswitch-plugin: OVSDB rows and libvirt metadata, ovs-ofctl run as a child
   libxml2-dev libboost-filesystem-dev
+  # migration-hooks: roam6-libvirt-events (libvirt lifecycle events)
+  libvirt-dev
   # Open vSwitch (userspace and DPDK datapaths) for the plugin's tests; roam6
   # runs private instances, never the system's
   openvswitch-switch openvswitch-switch-dpdk

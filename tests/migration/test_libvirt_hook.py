@@ -148,7 +148,7 @@ class LibvirtHook(unittest.TestCase):
         xml = domain_xml()
         for operation in ("migrate", "prepare", "start"):
             run = self.hook("web1", operation, "begin", xml)
-            self.assertIn("hook_told_mip6d", run.stderr)
+            self.assertIn("mip6d_told", run.stderr)
         self.hook("web1", "started", "begin", domain_xml(target="vnet7"))
         g = self.guest("web1")
         self.assertIsNotNone(g, "the hooks attached web1")
@@ -187,7 +187,7 @@ class LibvirtHook(unittest.TestCase):
         # The source gave up (or QEMU failed): libvirt stops and releases the
         # destination's domain. The guest never ran here.
         run = self.hook("web2", "stopped", "end", xml)
-        self.assertIn("hook_told_mip6d", run.stderr)
+        self.assertIn("mip6d_told", run.stderr)
         self.hook("web2", "release", "end", xml)
         self.no_bu("2001:db8:a::202", 0.5)
         self.assertIsNone(self.guest("web2"))
@@ -198,8 +198,8 @@ class LibvirtHook(unittest.TestCase):
         xml = domain_xml(name="gone", uuid="00000000-0000-0000-0000-0000000000a3",
                          mac="52:54:00:00:02:03", hoa="2001:db8:a::203")
         run = self.hook("gone", "stopped", "end", xml)
-        self.assertIn("hook_nothing_to_detach", run.stderr)
-        self.assertNotIn("error", run.stderr.lower().replace("hook_nothing_to_detach", ""))
+        self.assertIn("mip6d_nothing_to_detach", run.stderr)
+        self.assertNotIn("error", run.stderr.lower().replace("mip6d_nothing_to_detach", ""))
 
     def test_malformed_xml_is_logged_and_changes_nothing(self):
         for xml in ("<domain><name>bad</name>", "", "<domain><name>bad</name></domain>"):
@@ -212,7 +212,7 @@ class LibvirtHook(unittest.TestCase):
 
     def test_a_domain_without_our_element_is_left_alone(self):
         run = self.hook("plain", "prepare", "begin", domain_xml(name="plain", metadata=False))
-        self.assertNotIn("hook_told_mip6d", run.stderr)
+        self.assertNotIn("mip6d_told", run.stderr)
         self.assertIsNone(self.guest("plain"))
         self.assertEqual(os.listdir(self.domains), [])
 
@@ -220,14 +220,14 @@ class LibvirtHook(unittest.TestCase):
         # Outside site-a's prefix: mip6d says why, the hook logs it.
         run = self.hook("elsewhere", "prepare", "begin",
                         domain_xml(name="elsewhere", mac="52:54:00:00:02:04", hoa="2001:db8:ff::4"))
-        self.assertIn("hook_refused", run.stderr)
+        self.assertIn("mip6d_refused", run.stderr)
         self.assertIn("invalid_argument", run.stderr)
         self.assertIsNone(self.guest("elsewhere"))
 
     def test_mip6d_not_running_or_not_answering_does_not_hold_libvirt_up(self):
         missing = os.path.join(self.lab.dir, "no-such.sock")
         run = self.hook("web3", "prepare", "begin", domain_xml(name="web3"), socket_path=missing)
-        self.assertIn("hook_mip6d_unreachable", run.stderr)
+        self.assertIn("mip6d_unreachable", run.stderr)
         # The XML is kept all the same: roam6-vswitchd reads it when it can.
         self.assertTrue(os.path.exists(self.domain_file()))
 
@@ -241,7 +241,7 @@ class LibvirtHook(unittest.TestCase):
             run = self.hook("web3", "prepare", "begin", domain_xml(name="web3"), socket_path=silent_path)
         finally:
             silent.close()
-        self.assertIn("hook_mip6d_unreachable", run.stderr)
+        self.assertIn("mip6d_unreachable", run.stderr)
         self.assertLess(run.seconds, 2.0, "the hook waited past its budget")
 
     def test_install_runs_as_libvirt_runs_it_and_uninstall_removes_only_ours(self):

@@ -127,6 +127,7 @@ TEST(StatsJson, HostCountersByArea) {
   c.send_failures = 13;
   c.ba_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)] = 14;
   c.guests_recognised = 15;
+  c.frames_after_departure = 16;
   c.mh_tunnelled = 16;
   c.ba_ignored = 17;
   c.brr_accepted = 18;
@@ -154,7 +155,8 @@ TEST(StatsJson, HostCountersByArea) {
   EXPECT_EQ(stats["be"]["dropped"]["not_from_home_agent"], 23);
   EXPECT_EQ(stats["mh"], json::parse(R"({"tunnelled": 16})"));
   EXPECT_EQ(stats["nd"], json::parse(R"({"rs_answered": 9, "ra_sent": 10, "ns_answered": 11})"));
-  EXPECT_EQ(stats["guests"], json::parse(R"({"current": 3, "resumes_detected": 12, "recognised": 15})"));
+  EXPECT_EQ(stats["guests"], json::parse(R"({"current": 3, "resumes_detected": 12, "recognised": 15,
+                                              "frames_after_departure": 16})"));
   EXPECT_EQ(stats["errors"], json::parse(R"({"send_failures": 13})"));
   // The receive checks, as on the Home Agent.
   EXPECT_EQ(stats["discard"]["type2_routing_header"]["segments_left"], 115);

@@ -1,4 +1,4 @@
-#include "migration-hooks/libvirt/hook_invocation.hpp"
+#include "migration-hooks/hook/hook_invocation.hpp"
 
 #include <array>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "migration-hooks/libvirt/installer.hpp"
+#include "migration-hooks/hook/installer.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>

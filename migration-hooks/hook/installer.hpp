@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "migration-hooks/libvirt/hook_runner.hpp"
+#include "migration-hooks/hook/hook_runner.hpp"
 
 namespace roam6::hooks {
 

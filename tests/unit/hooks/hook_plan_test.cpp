@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "migration-hooks/libvirt/hook_plan.hpp"
+#include "migration-hooks/hook/hook_plan.hpp"
 
 namespace roam6::hooks {
 namespace {

@@ -1,4 +1,4 @@
-#include "migration-hooks/libvirt/command_line.hpp"
+#include "migration-hooks/hook/command_line.hpp"
 
 #include <algorithm>
 #include <charconv>

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "migration-hooks/libvirt/command_line.hpp"
+#include "migration-hooks/hook/command_line.hpp"
 
 namespace roam6::hooks {
 namespace {

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <string>
 
-#include "migration-hooks/libvirt/hook_invocation.hpp"
-#include "migration-hooks/libvirt/hook_plan.hpp"
+#include "migration-hooks/hook/hook_invocation.hpp"
+#include "migration-hooks/hook/hook_plan.hpp"
 #include "mip6d/runtime/log.hpp"
 
 namespace roam6::hooks {

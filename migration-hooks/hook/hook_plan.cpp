@@ -1,4 +1,4 @@
-#include "migration-hooks/libvirt/hook_plan.hpp"
+#include "migration-hooks/hook/hook_plan.hpp"
 
 #include "vswitch-plugin/identity/libvirt_domain.hpp"
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "migration-hooks/libvirt/command_line.hpp"
-#include "migration-hooks/libvirt/hook_runner.hpp"
-#include "migration-hooks/libvirt/installer.hpp"
+#include "migration-hooks/hook/command_line.hpp"
+#include "migration-hooks/hook/hook_runner.hpp"
+#include "migration-hooks/hook/installer.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <string>
 
-#include "migration-hooks/libvirt/installer.hpp"
+#include "migration-hooks/hook/installer.hpp"
 
 namespace roam6::hooks {
 namespace {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "migration-hooks/libvirt/hook_invocation.hpp"
-#include "migration-hooks/libvirt/hook_runner.hpp"
+#include "migration-hooks/hook/hook_invocation.hpp"
+#include "migration-hooks/hook/hook_runner.hpp"
 #include "mip6d/config/config.hpp"
 
 namespace roam6::hooks {

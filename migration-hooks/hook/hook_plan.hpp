@@ -20,16 +20,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "migration-hooks/libvirt/hook_invocation.hpp"
+#include "migration-hooks/common/mip6d_requests.hpp"
+#include "migration-hooks/hook/hook_invocation.hpp"
 
 namespace roam6::hooks {
-
-struct Mip6dRequest {
-  std::string command;
-  nlohmann::json args;
-};
 
 struct HookPlan {
   enum class DomainFile { untouched, store, remove } domain_file = DomainFile::untouched;

@@ -1,0 +1,61 @@
+#include "migration-hooks/events/lifecycle_plan.hpp"
+
+#include <libvirt/libvirt.h>
+
+#include <string>
+
+namespace roam6::hooks {
+namespace {
+
+enum class Step { none, resume, detach_moved, detach_stopped };
+
+Step step_for(const LifecycleEvent& e) {
+  switch (e.event) {
+    case VIR_DOMAIN_EVENT_RESUMED:
+      return Step::resume;
+    case VIR_DOMAIN_EVENT_STARTED:
+      return e.detail == VIR_DOMAIN_EVENT_STARTED_MIGRATED ? Step::none : Step::resume;
+    case VIR_DOMAIN_EVENT_STOPPED:
+      return e.detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED ? Step::detach_moved : Step::detach_stopped;
+    default:
+      return Step::none;
+  }
+}
+
+}  // namespace
+
+std::vector<Mip6dRequest> plan_lifecycle(const LifecycleEvent& event, const vswitch::LibvirtDomain& domain) {
+  std::vector<Mip6dRequest> out;
+  const Step step = step_for(event);
+  if (step == Step::none) return out;
+  for (const auto& home : domain.homes) {
+    const std::string name = vswitch::guest_name(domain, home);
+    switch (step) {
+      case Step::resume:
+        out.push_back({"guest.resume", {{"name", name}, {"timestamp", event.wall_seconds}}});
+        break;
+      case Step::detach_moved:
+        out.push_back({"guest.detach", {{"name", name}, {"mode", "moved"}}});
+        break;
+      case Step::detach_stopped:
+        out.push_back({"guest.detach", {{"name", name}, {"mode", "stopped"}}});
+        break;
+      case Step::none:
+        break;
+    }
+  }
+  return out;
+}
+
+std::string describe(const LifecycleEvent& event) {
+  static constexpr const char* events[] = {"defined", "undefined", "started", "suspended", "resumed",
+                                           "stopped", "shutdown", "pmsuspended", "crashed"};
+  std::string text = event.event >= 0 && event.event < 9 ? events[event.event] : "event" + std::to_string(event.event);
+  const bool migrated = (event.event == VIR_DOMAIN_EVENT_STARTED && event.detail == VIR_DOMAIN_EVENT_STARTED_MIGRATED) ||
+                        (event.event == VIR_DOMAIN_EVENT_SUSPENDED && event.detail == VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED) ||
+                        (event.event == VIR_DOMAIN_EVENT_RESUMED && event.detail == VIR_DOMAIN_EVENT_RESUMED_MIGRATED) ||
+                        (event.event == VIR_DOMAIN_EVENT_STOPPED && event.detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED);
+  return text + "/" + (migrated ? std::string("migrated") : "detail" + std::to_string(event.detail));
+}
+
+}  // namespace roam6::hooks

@@ -1,0 +1,68 @@
+#pragma once
+// roam6-libvirt-events' core: a libvirt connection that reports every
+// domain lifecycle event (virConnectDomainEventRegisterAny) and turns it
+// into mip6d requests (lifecycle_plan.hpp). The domain is looked up first in
+// the copies the hook keeps (no libvirt round trip at the moment a guest
+// resumes), then asked of libvirt.
+//
+// libvirt's own event loop (virEventRunDefaultImpl) runs in the thread that
+// calls run(); everything here happens in that thread, no locks. A lost
+// connection (libvirtd restarted) is reopened with back-off.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "migration-hooks/common/mip6d_requests.hpp"
+#include "migration-hooks/events/lifecycle_plan.hpp"
+#include "mip6d/runtime/log.hpp"
+
+namespace roam6::hooks {
+
+struct WatchSettings {
+  std::string uri = "qemu:///system";
+  std::string domains = "/run/roam6/domains";
+  std::string mip6d_socket = "/run/roam6/mip6d.sock";
+  std::chrono::milliseconds budget{200};  // per event, for all its requests
+};
+
+class LifecycleWatch {
+ public:
+  // Receives each event's requests; run() passes send_to_mip6d's result on.
+  using Deliver = std::function<void(const std::vector<Mip6dRequest>&, const std::string& context)>;
+
+  LifecycleWatch(WatchSettings settings, const mip6d::Logger& log, Deliver deliver);
+  ~LifecycleWatch();
+  LifecycleWatch(const LifecycleWatch&) = delete;
+  LifecycleWatch& operator=(const LifecycleWatch&) = delete;
+
+  // The production delivery: send_to_mip6d within the settings' budget.
+  static Deliver to_mip6d(const WatchSettings& settings, const mip6d::Logger& log);
+
+  // Until stop(). Returns false when the first connection fails and
+  // `give_up_if_unreachable` (a person's typo in --connect); afterwards a
+  // lost connection is retried for ever.
+  bool run(bool give_up_if_unreachable = false);
+  // From any thread or a signal handler.
+  void stop() noexcept { stopping_.store(true); }
+  // The connection is open and the callback registered (for tests).
+  [[nodiscard]] bool watching() const noexcept { return watching_.load(); }
+
+ private:
+  struct Connection;
+  static int on_lifecycle(void* conn, void* domain, int event, int detail, void* opaque);
+  bool connect();
+  void disconnect();
+  void handle(void* domain, int event, int detail);
+
+  WatchSettings settings_;
+  const mip6d::Logger& log_;
+  Deliver deliver_;
+  Connection* connection_ = nullptr;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> watching_{false};
+};
+
+}  // namespace roam6::hooks
