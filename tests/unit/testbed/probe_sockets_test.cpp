@@ -1,0 +1,54 @@
+// The probe's two ends over loopback, each in its own thread.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "testbed/probe/command_line.hpp"
+#include "testbed/probe/probe_sockets.hpp"
+
+namespace roam6::probe {
+namespace {
+
+TEST(ProbeSockets, EveryProbeComesBackOnceOverLoopback) {
+  std::atomic<bool> stop_echo{false};
+  EchoCounters counters;
+  std::thread echo([&] { counters = run_echo(17447, stop_echo); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  SendSettings s;
+  s.to = "::1";
+  s.port = 17447;
+  s.rate_hz = 2000;
+  s.duration = std::chrono::milliseconds(300);
+  s.drain = std::chrono::milliseconds(200);
+  std::atomic<bool> never{false};
+  const Timeline t = run_sender(s, never);
+  stop_echo = true;
+  echo.join();
+  // ~600 probes at 2 kHz; how many exactly depends on the scheduler.
+  EXPECT_GT(t.records().size(), 300u);
+  for (const auto& r : t.records()) {
+    EXPECT_EQ(r.copies, 1u);
+    ASSERT_TRUE(r.received_ns);
+    EXPECT_GE(*r.received_ns, r.sent_ns);
+  }
+  EXPECT_EQ(counters.echoed, t.records().size());
+}
+
+TEST(ProbeCommandLine, ModesAndMistakes) {
+  auto line = parse_probe_command_line({"send", "--to", "2001:db8:a::100", "--rate", "5000", "--timeline", "t.csv"});
+  ASSERT_EQ(line.action, ProbeCommandLine::Action::send) << line.error;
+  EXPECT_EQ(line.send.rate_hz, 5000);
+  EXPECT_EQ(parse_probe_command_line({"echo", "--port", "9"}).echo_port, 9);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"send"}, {"send", "--to"}, {"send", "--to", "::1", "--rate", "0"}, {"echo", "--timeline", "x"},
+           {"report", "--timeline", "x"}, {"fly"}, {"send", "--to", "::1", "--size", "8"}}) {
+    EXPECT_EQ(parse_probe_command_line(args).action, ProbeCommandLine::Action::usage_error);
+  }
+  SendSettings s;
+  s.to = "not-an-address";
+  std::atomic<bool> stop{false};
+  EXPECT_THROW(run_sender(s, stop), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace roam6::probe
