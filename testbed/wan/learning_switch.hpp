@@ -19,11 +19,15 @@ class LearningSwitch {
   // Out ports for a frame that arrived on `in_port`; learns its source.
   // A frame shorter than an Ethernet header goes nowhere.
   const std::vector<std::size_t>& forward(std::size_t in_port, std::span<const std::uint8_t> frame);
+  // The port went down: what was learnt on it is forgotten (frames to those
+  // MACs flood until they are heard again), and nothing goes to it.
+  void set_up(std::size_t port, bool up);
 
  private:
   static std::uint64_t mac_at(std::span<const std::uint8_t> frame, std::size_t offset);
   std::size_t ports_;
   std::unordered_map<std::uint64_t, std::size_t> port_of_;
+  std::vector<bool> up_ = std::vector<bool>(ports_, true);
   std::vector<std::size_t> out_;
 };
 

@@ -63,6 +63,7 @@ WanEngine::WanEngine(const WanSettings& settings)
       line_(settings.queue_limit),
       random_(settings.seed),
       buffer_(65536) {
+  for (std::size_t p = 0; p < ports_.size(); ++p) switch_.set_up(p, ports_[p].link.up);
   try {
     for (const auto& port : ports_) {
       int ifindex = 0;
@@ -104,6 +105,10 @@ void WanEngine::receive(std::size_t port, std::uint64_t now) {
     const ssize_t n = ::recv(fds_[port], buffer_.data(), buffer_.size(), 0);
     if (n <= 0) return;
     ++counters_[port].received;
+    if (!ports_[port].link.up) {
+      ++counters_[port].down_drops;
+      continue;
+    }
     const std::span<const std::uint8_t> frame(buffer_.data(), static_cast<std::size_t>(n));
     if (lost(ports_[port].link.loss)) {
       ++counters_[port].lost_in;
@@ -125,13 +130,14 @@ std::string WanEngine::command(const std::string& text) {
   if (text.starts_with("set ")) {
     const auto space = text.find(' ', 4);
     const std::string interface = text.substr(4, space == std::string::npos ? std::string::npos : space - 4);
-    for (auto& port : ports_) {
-      if (port.interface != interface) continue;
+    for (std::size_t p = 0; p < ports_.size(); ++p) {
+      if (ports_[p].interface != interface) continue;
       try {
-        port.link = parse_link(space == std::string::npos ? "" : text.substr(space + 1), port.link);
+        ports_[p].link = parse_link(space == std::string::npos ? "" : text.substr(space + 1), ports_[p].link);
       } catch (const std::invalid_argument& e) {
         return std::string("error ") + e.what();
       }
+      switch_.set_up(p, ports_[p].link.up);
       return "ok";
     }
     return "error no port " + interface;
@@ -172,7 +178,9 @@ void WanEngine::run(const std::atomic<bool>& stop) {
       if (polled[p].revents & POLLIN) receive(p, now);
     if (control_fd_ >= 0 && (polled.back().revents & POLLIN)) serve_control();
     line_.release(now_ns(), [this](std::size_t out, const std::vector<std::uint8_t>& bytes) {
-      if (::send(fds_[out], bytes.data(), bytes.size(), 0) < 0) ++counters_[out].send_errors;
+      // Went down while the frame was on its way: lost with the link.
+      if (!ports_[out].link.up) ++counters_[out].down_drops;
+      else if (::send(fds_[out], bytes.data(), bytes.size(), 0) < 0) ++counters_[out].send_errors;
       else ++counters_[out].sent;
     });
   }
@@ -185,7 +193,8 @@ nlohmann::json WanEngine::counters() const {
     out[ports_[p].interface] = {{"delay_ms", ports_[p].link.delay_ms}, {"loss", ports_[p].link.loss},
                                 {"received", c.received},             {"sent", c.sent},
                                 {"lost_in", c.lost_in},               {"lost_out", c.lost_out},
-                                {"queue_full", c.queue_full},         {"send_errors", c.send_errors}};
+                                {"queue_full", c.queue_full},         {"send_errors", c.send_errors},
+                                {"up", ports_[p].link.up},            {"down_drops", c.down_drops}};
   }
   out["in_flight"] = line_.size();
   return out;

@@ -26,6 +26,7 @@ struct PortCounters {
   std::uint64_t lost_out = 0;  // lost on this port's link, on the way out
   std::uint64_t queue_full = 0;
   std::uint64_t send_errors = 0;
+  std::uint64_t down_drops = 0;  // taken or meant for it while it was down
 };
 
 class WanEngine {

@@ -38,8 +38,11 @@ LinkSettings parse_link(const std::string& text, LinkSettings link) {
     } else if (key == "loss") {
       if (value < 0 || value > 1) throw std::invalid_argument("loss must be 0 to 1");
       link.loss = value;
+    } else if (key == "up") {
+      if (value != 0 && value != 1) throw std::invalid_argument("up must be 0 or 1");
+      link.up = value == 1;
     } else {
-      throw std::invalid_argument("unknown link setting '" + key + "' (delay, loss)");
+      throw std::invalid_argument("unknown link setting '" + key + "' (delay, loss, up)");
     }
   }
   return link;
@@ -102,12 +105,15 @@ site A to site B waits A's delay plus B's, and is lost with A's loss and with
 B's. Userspace (AF_PACKET), so it runs where netem does not; delays are kept
 to well under a millisecond at probe rates.
 
-  --port IF,delay=MS,loss=P  a port on interface IF (repeat; at least two)
+  --port IF,delay=MS,loss=P[,up=0]
+                             a port on interface IF (repeat; at least two);
+                             up=0: it starts down (takes and gives nothing)
   --seed N                   the loss pattern's seed (default 1: reproducible)
   --queue-limit N            frames in flight at most (default 65536); more
                              are dropped and counted
   --control PATH             a unix datagram socket taking, one per datagram:
-                               set IF delay=MS,loss=P   change a link now
+                               set IF delay=MS,loss=P,up=0|1
+                                                        change a link now
                                stats                    answer with counters (JSON)
 
 At SIGTERM or SIGINT it prints its counters (JSON) on standard error and

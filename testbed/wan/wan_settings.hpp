@@ -13,6 +13,10 @@ namespace roam6::wan {
 struct LinkSettings {
   double delay_ms = 0;  // one way, each direction
   double loss = 0;      // probability 0..1, each direction
+  // A port that is down neither takes nor gives frames (a cable pulled, or
+  // a guest's NIC while it is paused for migration); what the switch
+  // learnt on it is forgotten when it goes down.
+  bool up = true;
 };
 
 struct PortSettings {
@@ -31,7 +35,7 @@ struct WanSettings {
 
 // "wan-a,delay=25,loss=0.1" (delay in ms). Throws std::invalid_argument.
 PortSettings parse_port(const std::string& text);
-// "delay=25,loss=0.1" applied over `link`. Throws std::invalid_argument.
+// "delay=25,loss=0.1,up=0" applied over `link`. Throws std::invalid_argument.
 LinkSettings parse_link(const std::string& text, LinkSettings link);
 // Throws std::invalid_argument with a message for a person.
 WanSettings parse_wan_command_line(const std::vector<std::string>& arguments);

@@ -8,6 +8,7 @@
 - loss set at run time through the control socket drops about that share
   in each direction, and is counted per port;
 - frames are never duplicated or reordered by it;
+- a port set down passes nothing, and everything again once up;
 - a malformed command gets an error answer, the WAN keeps running.
 """
 
@@ -134,7 +135,21 @@ class Wan(unittest.TestCase):
         self.assertEqual(stats["wb"]["lost_in"] + stats["wb"]["lost_out"], 0)
         self.assertEqual(stats["wa"]["loss"], 0)
 
-    def test_3_bad_commands_are_answered_and_change_nothing(self):
+    def test_3_a_port_that_is_down_passes_nothing_until_it_is_up(self):
+        self.assertEqual(self.command("set wb up=0"), "ok")
+        sent_before = json.loads(self.command("stats"))["wb"]["sent"]
+        try:
+            report, _ = self.probe(300)
+            stats = json.loads(self.command("stats"))
+        finally:
+            self.assertEqual(self.command("set wb up=1"), "ok")
+        self.assertEqual(report["answered"], 0, report)
+        self.assertEqual(stats["wb"]["sent"], sent_before, "frames went out of a port that is down")
+        self.assertFalse(stats["wb"]["up"])
+        report, _ = self.probe(300)
+        self.assertEqual(report["lost"], 0, report)
+
+    def test_4_bad_commands_are_answered_and_change_nothing(self):
         self.assertTrue(self.command("set wa loss=7").startswith("error"))
         self.assertTrue(self.command("set nosuch delay=1").startswith("error"))
         self.assertTrue(self.command("explode").startswith("error"))

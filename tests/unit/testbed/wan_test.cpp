@@ -30,6 +30,18 @@ TEST(LearningSwitch, FloodsUntilItKnowsThenSendsToOnePort) {
   EXPECT_TRUE(sw.forward(0, std::span<const std::uint8_t>(frame(1, 2).data(), 10)).empty());
 }
 
+TEST(LearningSwitch, ADownPortTakesAndGivesNothingAndIsForgotten) {
+  LearningSwitch sw(3);
+  sw.forward(1, frame(9, 1));  // MAC 1 on port 1
+  EXPECT_EQ(sw.forward(0, frame(1, 2)), (std::vector<std::size_t>{1}));
+  sw.set_up(1, false);  // a guest's NIC paused at its source
+  EXPECT_TRUE(sw.forward(1, frame(2, 1)).empty());
+  EXPECT_EQ(sw.forward(0, frame(1, 2)), (std::vector<std::size_t>{2}));  // 1 forgotten: flood, not to 1
+  sw.set_up(1, true);
+  EXPECT_EQ(sw.forward(2, frame(2, 1)), (std::vector<std::size_t>{0}));  // heard again, on port 2 now
+  EXPECT_EQ(sw.forward(0, frame(1, 2)), (std::vector<std::size_t>{2}));
+}
+
 TEST(DelayLine, ReleasesByDueTimeKeepingOrderOnTiesAndBoundsItsQueue) {
   DelayLine line(3);
   const std::uint8_t a = 'a', b = 'b', c = 'c', d = 'd';
@@ -58,7 +70,10 @@ TEST(WanSettings, PortsLinksAndMistakes) {
   EXPECT_DOUBLE_EQ(s.ports[0].link.loss, 0.1);
   EXPECT_DOUBLE_EQ(s.ports[1].link.delay_ms, 0);
   EXPECT_EQ(s.seed, 7u);
-  EXPECT_DOUBLE_EQ(parse_link("loss=0.5", {3, 0}).delay_ms, 3);
+  EXPECT_DOUBLE_EQ(parse_link("loss=0.5", {3, 0, true}).delay_ms, 3);
+  EXPECT_FALSE(parse_link("up=0", {}).up);
+  EXPECT_TRUE(parse_link("up=1", {0, 0, false}).up);
+  EXPECT_THROW(parse_link("up=2", {}), std::invalid_argument);
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"--port", "a"},
            {"--port", "a", "--port", "a"},
