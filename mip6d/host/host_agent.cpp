@@ -358,6 +358,21 @@ HostAgent::GuestEntry& HostAgent::require(const std::string& name) {
 
 void HostAgent::attach(const std::string& name, const std::optional<GuestDescription>& description,
                        std::optional<std::uint16_t> last_sequence, const std::string& port) {
+  // Already here: a repeated attach may only hand over the sequence number
+  // (the migration step's) or name the port; what it says of the guest must
+  // match, and need not be said again.
+  if (const auto it = guests_.find(name); it != guests_.end() && !it->second->leaving()) {
+    GuestEntry& g = *it->second;
+    if (description && (description->mac != g.desc().mac || description->home_address != g.desc().home_address ||
+                        description->home_site != g.desc().home_site))
+      throw GuestCommandError("invalid_argument",
+                              "guest " + name + " is attached here with another mac/home_address/home_site");
+    g.set_port(port);
+    // Attached but not running here yet: the migration step's hand-over
+    // number still counts.
+    if (last_sequence && !g.resumed()) g.registration().continue_after(*last_sequence);
+    return;
+  }
   GuestDescription desc;
   if (const Guest* listed = config_.find_guest(name)) {
     desc = {listed->name, listed->mac, listed->home_address, listed->home_site};
@@ -384,13 +399,6 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
                                                     std::string(problem) + ": it can never be bound");
 
   if (const auto it = guests_.find(name); it != guests_.end()) {
-    if (!it->second->leaving()) {
-      it->second->set_port(port);
-      // Attached but not running here yet: the migration step's hand-over
-      // number still counts.
-      if (last_sequence && !it->second->resumed()) it->second->registration().continue_after(*last_sequence);
-      return;  // already here; a repeated attach is harmless
-    }
     // Came back while its deregistration was in flight: start afresh,
     // continuing its sequence numbers.
     if (!last_sequence) last_sequence = it->second->registration().last_sequence();

@@ -285,6 +285,22 @@ TEST_F(HostAgentTest, GuestAtHomeRemovesAnyOldBinding) {
   EXPECT_EQ(bus[0].bu.destination, addr("2001:db8:b::1"));
 }
 
+// The hook attaches a guest the configuration does not list (with its
+// description); the migration step later hands over the previous host's
+// sequence number by name alone.
+TEST_F(HostAgentTest, AnAttachedGuestTakesTheHandOverByNameAlone) {
+  GuestDescription web{"web", mac("52:54:00:00:00:50"), addr("2001:db8:a::150"), "site-a"};
+  agent->attach("web", web, std::nullopt);
+  agent->attach("web", std::nullopt, std::uint16_t{4711});
+  GuestDescription other = web;
+  other.home_address = addr("2001:db8:a::151");
+  EXPECT_THROW(agent->attach("web", other, std::nullopt), GuestCommandError);
+  agent->resume("web", sched.wall_now());
+  const auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_EQ(bus[0].bu.sequence, 4712);
+}
+
 TEST_F(HostAgentTest, CommandErrors) {
   EXPECT_THROW(agent->resume("nobody", sched.wall_now()), GuestCommandError);
   try {

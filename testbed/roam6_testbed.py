@@ -1,0 +1,690 @@
+"""The multi-site migration testbed (docs/testbed.md).
+
+Built from a description file (testbed/sites/*.toml) in network namespaces
+on this machine, with the project's real programs:
+
+    correspondent -- router cc --+
+                                 |
+    home site:  router a --------+-- roam6-wan (the WAN: delay, loss per site link)
+      site switch (roam6-wan)    |
+      +- Home Agent (mip6d + DPDK datapath)
+      +- host home-1: mip6d + datapath, private OVS br-int, roam6-vswitchd
+    foreign site paris: router b +    (the same hosts)
+    foreign site rome:  router c +
+
+- A site's link is a roam6-wan switch (delay 0) joining its router, its
+  hosts' uplinks and, at home, the Home Agent.
+- A guest is a network namespace (its eth0 keeps its MAC, home address,
+  routes and neighbour cache wherever it runs) running `roam6-probe echo`.
+  Its NIC reaches the hosts through its own roam6-wan "relay", one port per
+  host, as QEMU's NIC follows the guest: on each host the other end is a
+  vnet port libvirt would add to br-int, with libvirt's external_ids.
+- A move does what libvirt and QEMU do, in their order (docs/migration.md):
+  the destination's hooks (`migrate`, `prepare` begin; the vnet port added
+  to OVS; `start`, `started` begin), the pre-copy, the pause (the source's
+  relay port goes down), the stop-and-copy, the resume (the destination's
+  port comes up), the lifecycle events roam6-libvirt-events would turn into
+  `guest.resume` at the destination and `guest.detach moved` at the source,
+  QEMU's announce (a RARP at once, the guest's unsolicited NA ~50 ms
+  later), and, 1.5 s later as libvirt does, the source's `stopped end` /
+  `release end` hooks with the vnet port removed.
+- Every step is a mark on CLOCK_MONOTONIC, the probes' clock, so
+  `roam6-probe report` lines them up with the probes.
+
+Everything lives under harness.Lab (names r6it-<pid>-...): close() removes
+it all, and `roam6-testbed down` removes what a crashed run left.
+"""
+
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import tomllib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "ovs"))
+
+import harness  # noqa: E402
+import ovs_lab  # noqa: E402
+from harness import run  # noqa: E402
+
+BUILD = os.environ.get("ROAM6_BUILD", os.path.join(ROOT, "build", "release"))
+
+
+def program(env, relative):
+    return os.environ.get(env) or os.path.join(BUILD, relative)
+
+
+MIP6D = program("MIP6D", "mip6d/mip6d")
+MIP6CTL = program("MIP6CTL", "mip6d/mip6ctl")
+VSWITCHD = program("ROAM6_VSWITCHD", "vswitch-plugin/roam6-vswitchd")
+HOOK = program("ROAM6_LIBVIRT_HOOK", "migration-hooks/roam6-libvirt-hook")
+WAN = program("ROAM6_WAN", "testbed/roam6-wan")
+PROBE = program("ROAM6_PROBE", "testbed/roam6-probe")
+harness.MIP6D, harness.MIP6CTL = MIP6D, MIP6CTL
+
+WAN_PREFIX = ipaddress.IPv6Network("2001:db8:ffff::/64")
+KEY_NAME, KEY_SPI, KEY_SECRET = "hosts", 1001, "00112233445566778899aabbccddeeff"
+PROBE_PORT = 7447
+BRIDGE = "br-int"
+ANNOUNCE_NA_DELAY = 0.05  # QEMU: RARP at resume, the guest's unsolicited NA ~50 ms later
+SOURCE_CLEANUP_DELAY = 1.5  # libvirt: the source's stopped/release hooks 1.4-2.2 s after resume
+
+
+class TestbedError(Exception):
+    """A step failed; the message says which, and where its log is."""
+
+
+def skip_unless_ready():
+    ovs_lab.skip_unless_root_and_ovs()
+    for name, path in (("MIP6D", MIP6D), ("MIP6CTL", MIP6CTL), ("ROAM6_VSWITCHD", VSWITCHD),
+                       ("ROAM6_LIBVIRT_HOOK", HOOK), ("ROAM6_WAN", WAN), ("ROAM6_PROBE", PROBE)):
+        if not os.access(path, os.X_OK):
+            print("skipped: %s is not a built program (%s)" % (name, path))
+            sys.exit(harness.SKIP_RETURN_CODE)
+
+
+# --------------------------------------------------------------------------
+# the description
+
+
+class SiteSpec:
+    def __init__(self, index, table, home):
+        self.index = index
+        self.name = table["name"]
+        self.prefix = ipaddress.IPv6Network(table["prefix"])
+        if self.prefix.prefixlen != 64:
+            raise TestbedError("site %s: its prefix must be a /64" % self.name)
+        self.hosts = int(table.get("hosts", 1))
+        wan = table.get("wan", {})
+        self.delay_ms = float(wan.get("delay_ms", 0))
+        self.loss = float(wan.get("loss", 0))
+        self.home = home
+        self.router_mac = "02:00:00:00:%02x:01" % (index + 1)
+
+    def address(self, n):
+        return str(self.prefix.network_address + n)
+
+    @property
+    def router_address(self):
+        return self.address(0xff)
+
+    @property
+    def home_agent(self):
+        return self.address(1)
+
+    @property
+    def wan_address(self):
+        return str(WAN_PREFIX.network_address + self.index + 1)
+
+
+class Description:
+    def __init__(self, text, overrides=None):
+        data = tomllib.loads(text)
+        for key, value in (overrides or {}).items():
+            data[key] = value
+        self.probe_rate_hz = float(data.get("probe_rate_hz", 1000))
+        self.home = SiteSpec(0, data["home"], home=True)
+        self.foreign = [SiteSpec(i + 1, t, home=False) for i, t in enumerate(data.get("foreign", []))]
+        if len(self.foreign) < 1:
+            raise TestbedError("the description needs at least one [[foreign]] site")
+        cn = data.get("correspondent", {"prefix": "2001:db8:cc::/64"})
+        self.cn = SiteSpec(len(self.foreign) + 1, {"name": "cn", "prefix": cn["prefix"],
+                                                    "wan": cn.get("wan", {})}, home=False)
+        self.guest_count = int(data.get("guests", {}).get("count", 1))
+        self.moves = [tuple(part.strip() for part in m.split(">")) for m in data.get("scenario", {}).get("moves", [])]
+        names = [s.name for s in self.sites] + ["cn"]
+        if len(set(names)) != len(names):
+            raise TestbedError("site names must differ: %s" % names)
+
+    @property
+    def sites(self):
+        return [self.home] + self.foreign
+
+    @staticmethod
+    def load(path, overrides=None):
+        with open(path, "rb") as f:
+            return Description(f.read().decode(), overrides)
+
+
+# --------------------------------------------------------------------------
+# mip6d configuration
+
+
+def common_config(d):
+    text = ""
+    for s in d.sites:
+        text += '[[sites]]\nname = "%s"\nprefix = "%s"\n' % (s.name, s.prefix)
+        if s.home:
+            text += 'home_agent = "%s"\n' % s.home_agent
+        text += 'router_link_local = "fe80::1"\nrouter_mac = "%s"\nmtu = 1500\n' % s.router_mac
+    text += ('[[keys]]\nname = "%s"\nspi = %d\nalgorithm = "hmac-sha256"\nsecret_hex = "%s"\n'
+             % (KEY_NAME, KEY_SPI, KEY_SECRET))
+    text += '[[policy]]\nkey = "%s"\ncare_of_prefixes = [%s]\nhome_prefixes = ["%s"]\n' % (
+        KEY_NAME, ", ".join('"%s"' % s.prefix for s in d.sites), d.home.prefix)
+    return text
+
+
+def datapath_section(tag, uplink, guests=None):
+    eal = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry", "-l", "0-1",
+           "--file-prefix=" + harness.dpdk_file_prefix(tag), "--log-level=*:warning"]
+    text = "[datapath]\neal_args = [%s]\nuplink = \"net_af_packet_%s0,iface=%s\"\n" % (
+        ", ".join('"%s"' % a for a in eal), tag, uplink)
+    if guests:
+        text += "guests = \"net_af_packet_%s1,iface=%s\"\n" % (tag, guests)
+    return text + "poll = \"adaptive\"\n"
+
+
+def home_agent_config(lab, d):
+    return ("""role = "home-agent"
+node_name = "ha-%s"
+control_socket = "%s"
+log_level = "debug"
+[interfaces]
+uplink = "ha0"
+[home_agent]
+address = "%s"
+home_prefixes = ["%s"]
+max_lifetime = 3600
+database = "%s"
+""" % (d.home.name, lab.path("ha.sock"), d.home.home_agent, d.home.prefix, lab.path("ha.sqlite"))
+            + datapath_section("ha", "ha0") + common_config(d))
+
+
+def host_config(lab, d, host):
+    return ("""role = "host"
+node_name = "%s"
+control_socket = "%s"
+log_level = "debug"
+[interfaces]
+uplink = "up0"
+guests = "guests0"
+[host]
+site = "%s"
+care_of_address = "%s"
+key = "%s"
+requested_lifetime = 600
+""" % (host.name, host.socket, host.site.name, host.care_of, KEY_NAME)
+            + datapath_section(host.tag, "up0", "guests0") + common_config(d))
+
+
+# --------------------------------------------------------------------------
+# processes
+
+
+class Process:
+    """A program of ours in a namespace; its output in the lab's log file."""
+
+    def __init__(self, lab, namespace, command, name):
+        self.name = name
+        self.log_path = lab.path(name + ".log")
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(["ip", "netns", "exec", namespace] + command, stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     preexec_fn=ovs_lab._die_with_parent)
+
+    def stop(self, timeout=5):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.log.close()
+        return self.proc.returncode
+
+
+class Switch:
+    """A roam6-wan instance: a site's link, the WAN, or a guest's relay."""
+
+    def __init__(self, bed, namespace, name, ports):
+        self.control = bed.lab.path(name + ".wan.sock")
+        args = []
+        for interface, settings in ports:
+            args += ["--port", interface + ("," + settings if settings else "")]
+        self.process = bed.spawn(namespace, [WAN] + args + ["--control", self.control], name)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(self.control):
+            if self.process.proc.poll() is not None or time.monotonic() > deadline:
+                raise TestbedError("%s did not start; see %s" % (name, self.process.log_path))
+            time.sleep(0.01)
+
+    def command(self, text):
+        import socket
+        path = "%s.%d.%d" % (self.control, os.getpid(), threading.get_ident())
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            s.bind(path)
+            s.settimeout(5)
+            s.sendto(text.encode(), self.control)
+            answer = s.recv(65536).decode()
+        finally:
+            s.close()
+            os.unlink(path)
+        if answer.startswith("error"):
+            raise TestbedError("%s: %s" % (self.control, answer))
+        return answer
+
+    def set(self, interface, settings):
+        self.command("set %s %s" % (interface, settings))
+
+    def stats(self):
+        return json.loads(self.command("stats"))
+
+
+class Host:
+    def __init__(self, bed, site, n):
+        self.site = site
+        self.name = "%s-%d" % (site.name, n)
+        self.index = len(bed.hosts)
+        self.tag = "h%d" % self.index
+        self.care_of = site.address(0x10 + n)
+        self.socket = bed.lab.path(self.name + ".sock")
+        self.domains = bed.lab.path(self.name + "-domains")
+        self.namespace = bed.lab.namespace(self.tag)
+        self.mip6d = None
+        self.ovs = None
+        self.plugin = None
+
+    def ctl(self, *args):
+        proc = subprocess.run([MIP6CTL, "--socket", self.socket, "--json"] + list(args),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if proc.returncode != 0:
+            raise TestbedError("mip6ctl %s on %s: %s%s" % (" ".join(args), self.name, proc.stdout.decode(),
+                                                            proc.stderr.decode()))
+        return json.loads(proc.stdout)
+
+    def guest(self, name):
+        for g in self.ctl("guest", "list")["guests"]:
+            if g["name"] == name:
+                return g
+        return None
+
+    def hook(self, domain, operation, sub_operation, xml):
+        """roam6-libvirt-hook exactly as libvirt runs it on this host."""
+        proc = subprocess.run([HOOK, "--mip6d-socket", self.socket, "--domains", self.domains, "--",
+                               domain, operation, sub_operation, "-"], input=xml.encode(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+        if proc.returncode != 0 or proc.stdout:
+            raise TestbedError("hook %s %s on %s: %s" % (operation, sub_operation, self.name, proc.stderr.decode()))
+        return proc.stderr.decode()
+
+
+class Guest:
+    def __init__(self, bed, k):
+        self.k = k
+        self.name = "vm%d" % k
+        self.mac = "52:54:00:%02x:%02x:%02x" % ((k >> 16) & 0xff, (k >> 8) & 0xff, k & 0xff)
+        self.home_address = bed.d.home.address(0x1000 + k)
+        self.home_site = bed.d.home.name
+        self.uuid = "6a1b3c6e-0c1d-4b9a-8f52-%012x" % k
+        self.vnet = "vnet%d" % k
+        self.relay_guest = "q%dg" % k
+        self.namespace = bed.lab.namespace("g%d" % k, ipv6=True)
+        self.host = None
+        self.relay = None
+
+    def relay_port(self, host):
+        return "q%dh%d" % (self.k, host.index)
+
+    def domain_xml(self, target=True):
+        return """<domain type='qemu'>
+  <name>%s</name>
+  <uuid>%s</uuid>
+  <metadata>
+    <roam6:guest xmlns:roam6="https://roam6.dev/xmlns/libvirt/1">
+      <roam6:interface mac="%s" home-address="%s" home-site="%s"/>
+    </roam6:guest>
+  </metadata>
+  <memory unit='KiB'>262144</memory>
+  <devices>
+    <interface type='bridge'>
+      <mac address='%s'/>
+      <source bridge='%s'/>
+      <virtualport type='openvswitch'>
+        <parameters interfaceid='iface-%s'/>
+      </virtualport>%s
+      <model type='virtio'/>
+    </interface>
+  </devices>
+</domain>
+""" % (self.name, self.uuid, self.mac, self.home_address, self.home_site, self.mac, BRIDGE, self.name,
+       "\n      <target dev='%s'/>" % self.vnet if target else "")
+
+
+# --------------------------------------------------------------------------
+# the testbed
+
+
+class Testbed:
+    def __init__(self, description, progress=None):
+        self.d = description
+        self.progress = progress or (lambda text: None)
+        self.lab = harness.Lab()
+        self.processes = []
+        self.hosts = []
+        self.guests = []
+        self.ovs = []
+        self.marks_path = self.lab.path("marks.jsonl")
+        self.marks = open(self.marks_path, "a")
+        self.timers = []
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+
+    # -- plumbing -----------------------------------------------------------
+
+    def spawn(self, namespace, command, name):
+        p = Process(self.lab, namespace, command, name)
+        self.processes.append(p)
+        return p
+
+    def mark(self, move, event):
+        self.marks.write(json.dumps({"t_ns": time.monotonic_ns(), "move": str(move), "event": event}) + "\n")
+        self.marks.flush()
+
+    def host(self, name):
+        for h in self.hosts:
+            if h.name == name:
+                return h
+        raise TestbedError("no host %s (hosts: %s)" % (name, ", ".join(h.name for h in self.hosts)))
+
+    def kernel_ns(self, tag):
+        ns = self.lab.namespace(tag, ipv6=True)
+        run(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+             "net.ipv6.conf.default.accept_dad=0"])
+        return ns
+
+    def link(self, ns_a, name_a, ns_b, name_b, mac_a=None, mac_b=None, kernel_a=True):
+        """A veth pair; ends in a switch or a DPDK port carry no kernel IPv6
+        and every kernel end completes its own checksums (roam6-wan and the
+        datapath copy frames below the kernel)."""
+        self.lab.veth(ns_a, name_a, ns_b, name_b, mac_a=mac_a, mac_b=mac_b)
+        for ns, name in ((ns_a, name_a), (ns_b, name_b)):
+            run(["ip", "netns", "exec", ns, "ethtool", "-K", name, "tx", "off"], check=False)
+
+    # -- building -------------------------------------------------------------
+
+    def _build(self):
+        d = self.d
+        self.progress("sites: WAN, routers, site links")
+        self.wan_ns = self.lab.namespace("wan")
+        wan_ports = []
+        self.routers = {}
+        for s in d.sites + [d.cn]:
+            r = self.kernel_ns("r" + s.name[:6])
+            self.routers[s.name] = r
+            run(["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
+            port = "w%d" % s.index
+            self.link(r, "wan0", self.wan_ns, port)
+            self.lab.disable_ipv6(self.wan_ns, port)
+            run(["ip", "-n", r, "addr", "add", "%s/64" % s.wan_address, "dev", "wan0", "nodad"])
+            wan_ports.append((port, "delay=%g,loss=%g" % (s.delay_ms, s.loss)))
+        for s in d.sites + [d.cn]:
+            for other in d.sites + [d.cn]:
+                if other is not s:
+                    run(["ip", "-n", self.routers[s.name], "route", "add", str(other.prefix), "via", other.wan_address])
+        self.wan = Switch(self, self.wan_ns, "wan", wan_ports)
+
+        # Each site's link: a switch joining the router, the hosts, the HA.
+        self.site_switch_ns = {}
+        self.site_ports = {}
+        for s in d.sites:
+            ns = self.lab.namespace("sw" + s.name[:6])
+            self.site_switch_ns[s.name] = ns
+            self.site_ports[s.name] = []
+            r = self.routers[s.name]
+            self.link(r, "lan0", ns, "s-r", mac_a=s.router_mac)
+            self.lab.disable_ipv6(ns, "s-r")
+            run(["ip", "-n", r, "addr", "add", "%s/64" % s.router_address, "dev", "lan0", "nodad"])
+            # The home router as the guests know it: fe80::1.
+            run(["ip", "-n", r, "addr", "add", "fe80::1/64", "dev", "lan0", "nodad"])
+            self.site_ports[s.name].append("s-r")
+        cn_router = self.routers["cn"]
+        self.cn_ns = self.kernel_ns("cn")
+        self.link(cn_router, "lan0", self.cn_ns, "cn0", mac_a=d.cn.router_mac)
+        run(["ip", "-n", cn_router, "addr", "add", "%s/64" % d.cn.router_address, "dev", "lan0", "nodad"])
+        self.cn_address = d.cn.address(0x10)
+        run(["ip", "-n", self.cn_ns, "addr", "add", "%s/64" % self.cn_address, "dev", "cn0", "nodad"])
+        run(["ip", "-n", self.cn_ns, "route", "add", "default", "via", d.cn.router_address])
+
+        self.progress("Home Agent")
+        self.ha_ns = self.lab.namespace("ha")
+        self.link(self.ha_ns, "ha0", self.site_switch_ns[d.home.name], "s-ha", mac_a="02:00:00:00:01:99")
+        self.lab.disable_ipv6(self.ha_ns, "ha0")
+        self.lab.disable_ipv6(self.site_switch_ns[d.home.name], "s-ha")
+        self.site_ports[d.home.name].append("s-ha")
+
+        for s in d.sites:
+            for n in range(1, s.hosts + 1):
+                h = Host(self, s, n)
+                self.hosts.append(h)
+                port = "s-%s" % h.tag
+                self.link(h.namespace, "up0", self.site_switch_ns[s.name], port,
+                          mac_a="02:00:00:%02x:%02x:02" % (s.index + 1, n))
+                self.lab.disable_ipv6(h.namespace, "up0")
+                self.lab.disable_ipv6(self.site_switch_ns[s.name], port)
+                self.site_ports[s.name].append(port)
+        self.site_switches = {s.name: Switch(self, self.site_switch_ns[s.name], "site-" + s.name,
+                                             [(p, "") for p in self.site_ports[s.name]]) for s in d.sites}
+
+        self.ha = self.lab.daemon(self.ha_ns, home_agent_config(self.lab, d), "ha").start(wait=False)
+        for h in self.hosts:
+            self.progress("host %s: Open vSwitch, mip6d + datapath, roam6-vswitchd" % h.name)
+            h.ovs = ovs_lab.OvsInstance(netns=h.namespace, tag=h.tag)
+            self.ovs.append(h.ovs)
+            h.ovs.add_bridge(BRIDGE)
+            self.lab.veth(h.namespace, "dp0", h.namespace, "guests0")
+            self.lab.disable_ipv6(h.namespace, "guests0")
+            self.lab.disable_ipv6(h.namespace, "dp0")
+            h.mip6d = self.lab.daemon(h.namespace, host_config(self.lab, d, h), h.name).start(wait=False)
+        self.ha.wait_ready(timeout=60)
+        for h in self.hosts:
+            h.mip6d.wait_ready(timeout=60)
+            h.ovs.add_port(BRIDGE, "dp0")
+            h.plugin = self.spawn(h.namespace, [VSWITCHD, "--datapath-port", "dp0", "--bridge", BRIDGE,
+                                                "--ovsdb", "unix:" + h.ovs.db_socket, "--openflow", h.ovs.mgmt(BRIDGE),
+                                                "--mip6d-socket", h.socket, "--domains", h.domains,
+                                                "--log-level", "debug"], h.name + "-vswitchd")
+
+        self.relay_ns = self.lab.namespace("qemu")
+        for k in range(1, d.guest_count + 1):
+            self.add_guest(k)
+
+    def add_guest(self, k):
+        """A guest at home, running on the first home host, echoing probes."""
+        g = Guest(self, k)
+        self.guests.append(g)
+        self.progress("guest %s (%s) on %s" % (g.name, g.home_address, self.hosts[0].name))
+        run(["ip", "netns", "exec", g.namespace, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
+             "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.eth0.accept_dad=0"], check=False)
+        self.link(g.namespace, "eth0", self.relay_ns, g.relay_guest, mac_a=g.mac)
+        self.lab.disable_ipv6(self.relay_ns, g.relay_guest)
+        ports = [(g.relay_guest, "")]
+        for h in self.hosts:
+            # The other end of each is the vnet port libvirt makes on that
+            # host when the guest goes there; down until it runs there.
+            self.link(self.relay_ns, g.relay_port(h), h.namespace, g.vnet)
+            self.lab.disable_ipv6(self.relay_ns, g.relay_port(h))
+            self.lab.disable_ipv6(h.namespace, g.vnet)
+            ports.append((g.relay_port(h), "up=0"))
+        g.relay = Switch(self, self.relay_ns, "relay-" + g.name, ports)
+        run(["ip", "-n", g.namespace, "addr", "add", g.home_address + "/64", "dev", "eth0", "nodad"])
+        run(["ip", "-n", g.namespace, "route", "replace", "default", "via", "fe80::1", "dev", "eth0"])
+        self.spawn(g.namespace, [PROBE, "echo", "--port", str(PROBE_PORT)], g.name + "-echo")
+        home_host = next(h for h in self.hosts if h.site.home)
+        self.start_on(g, home_host)
+        return g
+
+    def start_on(self, g, h):
+        """The guest boots on host h: libvirt's hooks, its port, it runs."""
+        xml = g.domain_xml()
+        for operation in ("prepare", "start"):
+            h.hook(g.name, operation, "begin", xml)
+        self.add_port(g, h)
+        h.hook(g.name, "started", "begin", xml)
+        g.relay.set(g.relay_port(h), "up=1")
+        g.host = h
+        h.ctl("guest", "resume", g.name)  # Started/Booted, as roam6-libvirt-events says it
+        self.announce(g)
+
+    def add_port(self, g, h):
+        h.ovs.add_vm_port(BRIDGE, g.vnet, g.mac, "iface-" + g.name, g.uuid)
+
+    def announce(self, g, na_delay=ANNOUNCE_NA_DELAY):
+        """QEMU's self-announce (RARP) now, the guest kernel's unsolicited
+        NA for its home address a little later."""
+        rarp = bytes.fromhex("ffffffffffff") + mac_bytes(g.mac) + bytes.fromhex("8035") + \
+            bytes.fromhex("0001080006040003") + mac_bytes(g.mac) + b"\0" * 4 + mac_bytes(g.mac) + b"\0" * 4
+        send_frame(g.namespace, rarp + b"\0" * (60 - len(rarp)))
+        self.later(na_delay, lambda: unsolicited_na(g))
+
+    def later(self, delay, action):
+        t = threading.Timer(delay, action)
+        t.daemon = True
+        self.timers.append(t)
+        t.start()
+
+    # -- a move ----------------------------------------------------------------
+
+    def move(self, g, to_host, move_id, pause_ms=20, precopy_ms=500, events=True, hand_over_sequence=False):
+        """Live-migrates guest g to `to_host` as libvirt and QEMU do; marks
+        every step under `move_id`."""
+        src, dst = g.host, to_host
+        if src is dst:
+            raise TestbedError("%s already runs on %s" % (g.name, dst.name))
+        xml = g.domain_xml()
+        self.mark(move_id, "migrate")
+        dst.hook(g.name, "migrate", "begin", xml)
+        dst.hook(g.name, "prepare", "begin", xml)
+        self.add_port(g, dst)
+        dst.hook(g.name, "start", "begin", xml)
+        dst.hook(g.name, "started", "begin", xml)
+        self.mark(move_id, "destination_ready")
+        time.sleep(precopy_ms / 1000.0)  # memory copied while the guest runs
+        self.mark(move_id, "pause")
+        g.relay.set(g.relay_port(src), "up=0")
+        last_sequence = None
+        if hand_over_sequence:
+            last_sequence = src.ctl("guest", "detach", g.name, "--moved").get("last_sequence")
+        time.sleep(pause_ms / 1000.0)  # stop-and-copy
+        g.relay.set(g.relay_port(dst), "up=1")
+        self.mark(move_id, "resume")
+        g.host = dst
+        if events:
+            # roam6-libvirt-events: Resumed/Migrated here, Stopped/Migrated there.
+            if last_sequence is not None:
+                dst.ctl("guest", "attach", g.name, "--last-sequence", str(last_sequence))
+            dst.ctl("guest", "resume", g.name)
+            self.mark(move_id, "resume_event")
+            if not hand_over_sequence:
+                try:
+                    src.ctl("guest", "detach", g.name, "--moved")
+                except TestbedError:
+                    pass  # already forgotten
+        self.announce(g)
+
+        def source_cleanup():
+            src.ovs.del_port(g.vnet)
+            src.hook(g.name, "stopped", "end", xml)
+            src.hook(g.name, "release", "end", xml)
+        self.later(SOURCE_CLEANUP_DELAY, source_cleanup)
+
+    def wait_bound(self, g, timeout=10):
+        """Until the guest's host reports its binding accepted (or it is at
+        home and needs none)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            st = g.host.guest(g.name)
+            if st and st["resumed"] and (not st["away"] or st["state"] == "bound"):
+                return st
+            time.sleep(0.02)
+        raise TestbedError("%s not bound on %s within %.0f s: %s" % (g.name, g.host.name, timeout,
+                                                                     g.host.guest(g.name)))
+
+    # -- probes ----------------------------------------------------------------
+
+    def start_probe(self, g, rate_hz=None, name="probe"):
+        timeline = self.lab.path(name + "-timeline.csv")
+        p = self.spawn(self.cn_ns, [PROBE, "send", "--to", g.home_address, "--port", str(PROBE_PORT),
+                                    "--rate", "%g" % (rate_hz or self.d.probe_rate_hz), "--drain-ms", "500",
+                                    "--timeline", timeline, "--marks", self.marks_path, "--json"], name)
+        p.timeline = timeline
+        return p
+
+    def stop_probe(self, p):
+        p.proc.send_signal(2)
+        p.proc.wait(timeout=30)
+        p.log.close()
+        with open(p.log_path) as f:
+            lines = [line for line in f.read().splitlines() if line.startswith("{")]
+        if not lines:
+            raise TestbedError("the probe printed no report; see %s" % p.log_path)
+        return json.loads(lines[-1])
+
+    def ping_home_address(self, g, count=3):
+        status, out = run(["ip", "netns", "exec", self.cn_ns, "ping", "-6", "-c", str(count), "-i", "0.2",
+                           "-W", "1", g.home_address], check=False)
+        return status == 0
+
+    # -- teardown ----------------------------------------------------------------
+
+    def close(self):
+        for t in self.timers:
+            t.cancel()
+        for p in reversed(self.processes):
+            try:
+                p.stop()
+            except Exception:
+                pass
+        for o in self.ovs:
+            o.stop()
+        self.marks.close()
+        self.lab.close()
+
+
+def mac_bytes(mac):
+    return bytes.fromhex(mac.replace(":", ""))
+
+
+def send_frame(namespace, frame):
+    port = harness.RawPort(namespace, "eth0")
+    try:
+        port.send(frame)
+    finally:
+        port.close()
+
+
+def unsolicited_na(g):
+    """RFC 4861 7.2.6: the guest's NA for its home address to all nodes,
+    Override set, as a Linux guest sends after a migration."""
+    from scapy.all import Ether, raw
+    from scapy.layers.inet6 import ICMPv6ND_NA, ICMPv6NDOptDstLLAddr, IPv6
+    ll = "fe80::" + link_local_suffix(g.mac)
+    frame = (Ether(src=g.mac, dst="33:33:00:00:00:01") / IPv6(src=ll, dst="ff02::1", hlim=255)
+             / ICMPv6ND_NA(tgt=g.home_address, R=0, S=0, O=1) / ICMPv6NDOptDstLLAddr(lladdr=g.mac))
+    try:
+        send_frame(g.namespace, raw(frame))
+    except Exception:
+        pass  # the testbed may be closing
+
+
+def link_local_suffix(mac):
+    b = bytearray(mac_bytes(mac))
+    b[0] ^= 0x02
+    eui = b[:3] + b"\xff\xfe" + b[3:]
+    return ":".join("%x" % ((eui[i] << 8) | eui[i + 1]) for i in range(0, 8, 2))
+
+
+def remove_leftovers():
+    """`roam6-testbed down`: what runs that are gone left behind."""
+    ovs_lab.remove_leftovers()
+    harness.remove_leftovers()
