@@ -374,6 +374,7 @@ class Testbed:
         self.marks_path = self.lab.path("marks.jsonl")
         self.marks = open(self.marks_path, "a")
         self.timers = []
+        self.background_errors = []
         try:
             self._build()
         except BaseException:
@@ -388,8 +389,11 @@ class Testbed:
         return p
 
     def mark(self, move, event):
-        self.marks.write(json.dumps({"t_ns": time.monotonic_ns(), "move": str(move), "event": event}) + "\n")
+        """Records a step of a move; returns its time (time.monotonic())."""
+        t = time.monotonic_ns()
+        self.marks.write(json.dumps({"t_ns": t, "move": str(move), "event": event}) + "\n")
         self.marks.flush()
+        return t / 1e9
 
     def host(self, name):
         for h in self.hosts:
@@ -531,6 +535,7 @@ class Testbed:
             h.hook(g.name, operation, "begin", xml)
         self.add_port(g, h)
         h.hook(g.name, "started", "begin", xml)
+        self.wait_flows(h, [g])
         g.relay.set(g.relay_port(h), "up=1")
         g.host = h
         h.ctl("guest", "resume", g.name)  # Started/Booted, as roam6-libvirt-events says it
@@ -548,55 +553,98 @@ class Testbed:
         self.later(na_delay, lambda: unsolicited_na(g))
 
     def later(self, delay, action):
-        t = threading.Timer(delay, action)
+        """`action` in `delay` seconds, in the background; what it raises
+        is kept in background_errors (close() waits for it)."""
+        def guarded():
+            try:
+                action()
+            except Exception as e:  # reported, not lost in a thread
+                self.background_errors.append(e)
+        t = threading.Timer(delay, guarded)
         t.daemon = True
         self.timers.append(t)
         t.start()
 
     # -- a move ----------------------------------------------------------------
 
-    def move(self, g, to_host, move_id, pause_ms=20, precopy_ms=500, events=True, hand_over_sequence=False):
+    def move(self, g, to_host, move_id, **options):
         """Live-migrates guest g to `to_host` as libvirt and QEMU do; marks
-        every step under `move_id`."""
-        src, dst = g.host, to_host
-        if src is dst:
-            raise TestbedError("%s already runs on %s" % (g.name, dst.name))
-        xml = g.domain_xml()
+        every step under `move_id`. Returns when it resumed (time.monotonic())."""
+        return self.move_all([g], to_host, move_id, **options)
+
+    def move_all(self, guests, to_host, move_id, pause_ms=20, precopy_ms=500, events=True,
+                 hand_over_sequence=False):
+        """Moves every guest in `guests` to `to_host` at once: each step is
+        taken for all of them before the next (one pause, one resume)."""
+        dst = to_host
+        moves = []
+        for g in guests:
+            if g.host is dst:
+                raise TestbedError("%s already runs on %s" % (g.name, dst.name))
+            moves.append((g, g.host, g.domain_xml()))
         self.mark(move_id, "migrate")
-        dst.hook(g.name, "migrate", "begin", xml)
-        dst.hook(g.name, "prepare", "begin", xml)
-        self.add_port(g, dst)
-        dst.hook(g.name, "start", "begin", xml)
-        dst.hook(g.name, "started", "begin", xml)
+        for g, src, xml in moves:
+            dst.hook(g.name, "migrate", "begin", xml)
+            dst.hook(g.name, "prepare", "begin", xml)
+            self.add_port(g, dst)
+            dst.hook(g.name, "start", "begin", xml)
+            dst.hook(g.name, "started", "begin", xml)
+        # The pre-copy: memory copied while the guests run. A real one takes
+        # far longer than the destination's flows do; here it lasts at least
+        # until roam6-vswitchd has steered every new port.
+        time.sleep(precopy_ms / 1000.0)
+        self.wait_flows(dst, [g for g, _, _ in moves])
         self.mark(move_id, "destination_ready")
-        time.sleep(precopy_ms / 1000.0)  # memory copied while the guest runs
         self.mark(move_id, "pause")
-        g.relay.set(g.relay_port(src), "up=0")
-        last_sequence = None
+        for g, src, xml in moves:
+            g.relay.set(g.relay_port(src), "up=0")
+        handed = {}
         if hand_over_sequence:
-            last_sequence = src.ctl("guest", "detach", g.name, "--moved").get("last_sequence")
+            for g, src, xml in moves:
+                handed[g.name] = src.ctl("guest", "detach", g.name, "--moved").get("last_sequence")
         time.sleep(pause_ms / 1000.0)  # stop-and-copy
-        g.relay.set(g.relay_port(dst), "up=1")
-        self.mark(move_id, "resume")
-        g.host = dst
+        for g, src, xml in moves:
+            g.relay.set(g.relay_port(dst), "up=1")
+            g.host = dst
+        resumed = self.mark(move_id, "resume")
         if events:
             # roam6-libvirt-events: Resumed/Migrated here, Stopped/Migrated there.
-            if last_sequence is not None:
-                dst.ctl("guest", "attach", g.name, "--last-sequence", str(last_sequence))
-            dst.ctl("guest", "resume", g.name)
+            for g, src, xml in moves:
+                if handed.get(g.name) is not None:
+                    dst.ctl("guest", "attach", g.name, "--last-sequence", str(handed[g.name]))
+                dst.ctl("guest", "resume", g.name)
             self.mark(move_id, "resume_event")
-            if not hand_over_sequence:
-                try:
-                    src.ctl("guest", "detach", g.name, "--moved")
-                except TestbedError:
-                    pass  # already forgotten
-        self.announce(g)
+            for g, src, xml in moves:
+                if g.name not in handed:
+                    try:
+                        src.ctl("guest", "detach", g.name, "--moved")
+                    except TestbedError:
+                        pass  # already forgotten
+        for g, src, xml in moves:
+            self.announce(g)
 
         def source_cleanup():
-            src.ovs.del_port(g.vnet)
-            src.hook(g.name, "stopped", "end", xml)
-            src.hook(g.name, "release", "end", xml)
+            for g, src, xml in moves:
+                src.ovs.del_port(g.vnet)
+                src.hook(g.name, "stopped", "end", xml)
+                src.hook(g.name, "release", "end", xml)
         self.later(SOURCE_CLEANUP_DELAY, source_cleanup)
+        return resumed
+
+    def wait_flows(self, host, guests, timeout=60):
+        """Until roam6-vswitchd reports each guest's port steered on `host`."""
+        deadline = time.monotonic() + timeout
+        waiting = {g.name for g in guests}
+        while waiting:
+            for st in host.ctl("guest", "list")["guests"]:
+                if st["name"] in waiting and st.get("flows") == "installed":
+                    waiting.discard(st["name"])
+            if not waiting:
+                return
+            if time.monotonic() > deadline:
+                raise TestbedError("flows not installed on %s for %s within %.0f s; see %s" % (
+                    host.name, ", ".join(sorted(waiting)), timeout, host.plugin.log_path))
+            time.sleep(0.05)
 
     def wait_bound(self, g, timeout=10):
         """Until the guest's host reports its binding accepted (or it is at
@@ -637,9 +685,19 @@ class Testbed:
 
     # -- teardown ----------------------------------------------------------------
 
+    def settle(self):
+        """Waits for every background step (the source's late hooks) and
+        raises the first error one of them had."""
+        for t in self.timers:
+            t.join(timeout=60)
+        if self.background_errors:
+            raise TestbedError("a background step failed: %s" % self.background_errors[0])
+
     def close(self):
         for t in self.timers:
             t.cancel()
+        for t in self.timers:
+            t.join(timeout=60)
         for p in reversed(self.processes):
             try:
                 p.stop()
