@@ -202,6 +202,17 @@ AckOutcome Registration::on_binding_ack(const AckInfo& ack) {
       send_new({0, requested_lifetime_, false, 0}, timing_.first_registration_timeout);
       return AckOutcome::taken;
     }
+    // Back at home, where it runs now, the guest's old binding must go
+    // whoever made it: a 135 only says our number was behind.
+    if (state_ == RegistrationState::deregistering && returning_home_ && resyncs_ < max_resyncs &&
+        owner_.guest_runs_here()) {
+      ++resyncs_;
+      next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
+      enter(state_, RegistrationEvent::ack_out_of_window,
+            "home: resynchronised after HA's last accepted " + std::to_string(ack.sequence));
+      send_new({0, std::chrono::seconds(0), true, 0}, timing_.initial_timeout);
+      return AckOutcome::taken;
+    }
     next_sequence_ = static_cast<std::uint16_t>(ack.sequence + 1);
     timer_->cancel();
     const bool was_active = expires_.has_value();
@@ -284,6 +295,8 @@ void Registration::leave(bool deregister_binding) {
 
 void Registration::came_home() {
   if (state_ == RegistrationState::deregistering) return;
+  returning_home_ = true;
+  resyncs_ = 0;
   send_deregistration();
 }
 

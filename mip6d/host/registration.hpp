@@ -15,7 +15,8 @@
 //                        resynchronised past the HA's, resent at once)
 //   any but idle --leave(deregister)--> deregistering --accepted/given up--> idle
 //   idle --leave(deregister)--> idle (nothing was registered from here)
-//   any --came home--> deregistering (removes the binding of the host it came from)
+//   any --came home--> deregistering (removes the binding of the host it came from;
+//                      a 135 resynchronises and resends, as the guest runs here)
 //   any --leave(moved)--> superseded
 //   refreshing --lifetime over--> registering (the HA has dropped the binding)
 
@@ -179,6 +180,7 @@ class Registration {
   std::uint16_t first_outstanding_ = 0;  // oldest sequence still awaiting a BA
   TimePoint sent_at_{};                  // of the newest transmission
   unsigned resyncs_ = 0;                 // 135 recoveries in this registration
+  bool returning_home_ = false;          // the deregistration is came_home()'s
   std::optional<std::uint16_t> last_sent_;
   std::uint64_t first_outstanding_timestamp_ = 0;  // of the BU first_outstanding_ names
   std::uint64_t last_sent_timestamp_ = 0;

@@ -254,6 +254,23 @@ TEST_F(RegistrationTest, LeavingBeforeEverRegisteringSendsNothing) {
   EXPECT_TRUE(owner.activity.empty());
 }
 
+// A guest back home deregisters whatever binding the host it came from
+// made; that host's numbers are unknown here, so the first try may be
+// behind (135): continue after the HA's number and try again.
+TEST_F(RegistrationTest, CameHomeResynchronisesOn135) {
+  owner.runs_here = true;
+  reg.came_home();
+  ASSERT_EQ(owner.sent.size(), 1u);
+  EXPECT_TRUE(owner.sent[0].order.deregistration);
+  reg.on_binding_ack({135, 900, 0s, owner.sent.back().order.timestamp});
+  EXPECT_EQ(reg.state(), RegistrationState::deregistering);
+  ASSERT_EQ(owner.sent.size(), 2u);
+  EXPECT_TRUE(owner.sent[1].order.deregistration);
+  EXPECT_EQ(owner.sent[1].order.sequence, 901);
+  reg.on_binding_ack({0, 901, 0s, owner.sent.back().order.timestamp});
+  EXPECT_EQ(reg.state(), RegistrationState::idle);
+}
+
 TEST_F(RegistrationTest, UnansweredDeregistrationGivesUp) {
   reg.start();
   accept_last();
