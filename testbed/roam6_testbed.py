@@ -35,6 +35,7 @@ Everything lives under harness.Lab (names r6it-<pid>-...): close() removes
 it all, and `roam6-testbed down` removes what a crashed run left.
 """
 
+import concurrent.futures
 import ipaddress
 import json
 import os
@@ -243,16 +244,21 @@ class Process:
 class Switch:
     """A roam6-wan instance: a site's link, the WAN, or a guest's relay."""
 
-    def __init__(self, bed, namespace, name, ports):
+    def __init__(self, bed, namespace, name, ports, wait=True):
+        self.name = name
         self.control = bed.lab.path(name + ".wan.sock")
         args = []
         for interface, settings in ports:
             args += ["--port", interface + ("," + settings if settings else "")]
         self.process = bed.spawn(namespace, [WAN] + args + ["--control", self.control], name)
-        deadline = time.monotonic() + 10
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=10):
+        deadline = time.monotonic() + timeout
         while not os.path.exists(self.control):
             if self.process.proc.poll() is not None or time.monotonic() > deadline:
-                raise TestbedError("%s did not start; see %s" % (name, self.process.log_path))
+                raise TestbedError("%s did not start; see %s" % (self.name, self.process.log_path))
             time.sleep(0.01)
 
     def command(self, text):
@@ -326,7 +332,7 @@ class Guest:
         self.uuid = "6a1b3c6e-0c1d-4b9a-8f52-%012x" % k
         self.vnet = "vnet%d" % k
         self.relay_guest = "q%dg" % k
-        self.namespace = bed.lab.namespace("g%d" % k, ipv6=True)
+        self.namespace = bed.kernel_ns("g%d" % k)
         self.host = None
         self.relay = None
 
@@ -500,33 +506,52 @@ class Testbed:
                                                 "--log-level", "debug"], h.name + "-vswitchd")
 
         self.relay_ns = self.lab.namespace("qemu")
-        for k in range(1, d.guest_count + 1):
-            self.add_guest(k)
+        self.add_guests(range(1, d.guest_count + 1))
 
-    def add_guest(self, k):
-        """A guest at home, running on the first home host, echoing probes."""
-        g = Guest(self, k)
-        self.guests.append(g)
-        self.progress("guest %s (%s) on %s" % (g.name, g.home_address, self.hosts[0].name))
-        run(["ip", "netns", "exec", g.namespace, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
-             "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.eth0.accept_dad=0"], check=False)
-        self.link(g.namespace, "eth0", self.relay_ns, g.relay_guest, mac_a=g.mac)
-        self.lab.disable_ipv6(self.relay_ns, g.relay_guest)
-        ports = [(g.relay_guest, "")]
-        for h in self.hosts:
-            # The other end of each is the vnet port libvirt makes on that
-            # host when the guest goes there; down until it runs there.
-            self.link(self.relay_ns, g.relay_port(h), h.namespace, g.vnet)
-            self.lab.disable_ipv6(self.relay_ns, g.relay_port(h))
-            self.lab.disable_ipv6(h.namespace, g.vnet)
-            ports.append((g.relay_port(h), "up=0"))
-        g.relay = Switch(self, self.relay_ns, "relay-" + g.name, ports)
-        run(["ip", "-n", g.namespace, "addr", "add", g.home_address + "/64", "dev", "eth0", "nodad"])
-        run(["ip", "-n", g.namespace, "route", "replace", "default", "via", "fe80::1", "dev", "eth0"])
-        self.spawn(g.namespace, [PROBE, "echo", "--port", str(PROBE_PORT)], g.name + "-echo")
+    def add_guests(self, ks):
+        """Guests at home, each running on the first home host and echoing
+        probes. Links are made in batches (one `ip -batch` per namespace)
+        and the guests started side by side: a hundred take seconds."""
+        guests = [Guest(self, k) for k in ks]
         home_host = next(h for h in self.hosts if h.site.home)
-        self.start_on(g, home_host)
-        return g
+        self.progress("guests %s (%s...) on %s" % (
+            ", ".join(g.name for g in guests[:3]) + (", ..." if len(guests) > 3 else ""),
+            guests[0].home_address, home_host.name))
+        created = []
+        up = {}
+        for g in guests:
+            # The relay's ends and the hosts' vnet ends are made in
+            # namespaces whose default keeps kernel IPv6 off them.
+            created.append("link add name eth0 netns %s address %s type veth peer name %s netns %s"
+                           % (g.namespace, g.mac, g.relay_guest, self.relay_ns))
+            up.setdefault(g.namespace, []).extend([
+                "link set dev eth0 up",
+                "addr add %s/64 dev eth0 nodad" % g.home_address,
+                "route replace default via fe80::1 dev eth0"])
+            up.setdefault(self.relay_ns, []).append("link set dev %s up" % g.relay_guest)
+            for h in self.hosts:
+                # The other end of each is the vnet port libvirt makes on
+                # that host when the guest goes there; down until it runs there.
+                created.append("link add name %s netns %s type veth peer name %s netns %s"
+                               % (g.relay_port(h), self.relay_ns, g.vnet, h.namespace))
+                up[self.relay_ns].append("link set dev %s up" % g.relay_port(h))
+                up.setdefault(h.namespace, []).append("link set dev %s up" % g.vnet)
+        ip_batch(None, created)
+        for namespace, lines in up.items():
+            ip_batch(namespace, lines)
+        for g in guests:
+            # The guest's own stack completes its checksums (roam6-wan and the
+            # datapath copy frames below the kernel).
+            run(["ip", "netns", "exec", g.namespace, "ethtool", "-K", "eth0", "tx", "off"])
+            g.relay = Switch(self, self.relay_ns, "relay-" + g.name,
+                             [(g.relay_guest, "")] + [(g.relay_port(h), "up=0") for h in self.hosts], wait=False)
+            self.spawn(g.namespace, [PROBE, "echo", "--port", str(PROBE_PORT)], g.name + "-echo")
+        for g in guests:
+            g.relay.wait_ready()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda g: self.start_on(g, home_host), guests))
+        self.guests.extend(guests)
+        return guests
 
     def start_on(self, g, h):
         """The guest boots on host h: libvirt's hooks, its port, it runs."""
@@ -707,6 +732,17 @@ class Testbed:
             o.stop()
         self.marks.close()
         self.lab.close()
+
+
+def ip_batch(namespace, lines):
+    """Many `ip` commands in one process (`ip -batch`), in `namespace`."""
+    if not lines:
+        return
+    command = ["ip"] + (["-n", namespace] if namespace else []) + ["-batch", "-"]
+    proc = subprocess.run(command, input="\n".join(lines) + "\n", stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise TestbedError("%s failed: %s" % (" ".join(command), proc.stdout.strip()))
 
 
 def mac_bytes(mac):
