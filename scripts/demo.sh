@@ -2,19 +2,22 @@
 # The roam6 demo: installs what is missing, builds the release preset, then
 # runs the main job. Exits 0 when everything worked.
 #
-# Main job (today), in two acts:
-# 1. a guest whose home is site A runs on a host at site B behind a real
-#    Open vSwitch bridge: libvirt's port transaction, roam6-vswitchd naming
-#    and steering the guest, mip6d registering it with the Home Agent, the
-#    guest reaching a correspondent from its home address through OVS, the
-#    DPDK datapath and the tunnel, and the flows coming back after
-#    ovs-vswitchd restarts (scripts/demo_guest_on_ovs.py; network
-#    namespaces, needs root);
-# 2. what site B's wire sees meanwhile -- the home-link emulation (RS/RA,
-#    NS/NA), the Binding Update and Acknowledgement (Home Address option,
-#    type 2 routing header, replay protection, RFC 4285 authentication) and
-#    data through the ip6ip6 tunnel -- as a capture made with scapy and
-#    decoded by roam6-decode with roam6's wire library.
+# Main job (today), in three acts:
+# 1. live migration across sites: the testbed (testbed/roam6-testbed, sites
+#    from testbed/sites/three-sites.toml) builds a home site with its Home
+#    Agent, two foreign sites and a correspondent around a WAN, each host
+#    with mip6d, the DPDK datapath, a private Open vSwitch and
+#    roam6-vswitchd; a guest moves home -> paris -> rome -> home the way
+#    libvirt and QEMU move it (roam6-libvirt-hook called in libvirt's
+#    order, pause, resume, announce) while the correspondent sends it 1000
+#    probes a second; each move's outage, the guest's own pause and what
+#    roam6 added are printed next to Kagemusha's figure;
+# 2. a guest from site A on an Open vSwitch host at site B, and the flows
+#    coming back after ovs-vswitchd restarts (scripts/demo_guest_on_ovs.py);
+# 3. what site B's wire carries -- home-link emulation, the Binding Update
+#    and Acknowledgement, data through the ip6ip6 tunnel -- as a capture
+#    made with scapy and decoded by roam6-decode with roam6's wire library.
+# Network namespaces: needs root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +45,7 @@ mkdir -p "$DEMO_DIR"
 # What the main job runs. It builds these targets only, so the demo does
 # not wait for (or fail on) parts it does not use; a demo that runs mip6d
 # adds its targets here.
-DEMO_TARGETS=(mip6d mip6ctl roam6-vswitchd roam6-decode roam6-build)
+DEMO_TARGETS=(mip6d mip6ctl roam6-vswitchd roam6-libvirt-hook roam6-wan roam6-probe roam6-decode roam6-build)
 
 step "build (release preset: ${DEMO_TARGETS[*]})"
 logged "$DEMO_DIR/configure.log" cmake --preset release
@@ -53,12 +56,15 @@ DECODE=build/release/tools/roam6-decode
 main_job() {
   local capture=$DEMO_DIR/bu-ba-exchange.pcap
 
-  step "act 1: a guest from site A on an Open vSwitch host at site B"
+  step "act 1: a guest live-migrates home -> paris -> rome -> home under 1000 probes/s"
+  testbed/roam6-testbed run testbed/sites/three-sites.toml --out "$DEMO_DIR/migration"
+
+  step "act 2: a guest from site A on an Open vSwitch host at site B"
   MIP6D=build/release/mip6d/mip6d MIP6CTL=build/release/mip6d/mip6ctl \
     ROAM6_VSWITCHD=build/release/vswitch-plugin/roam6-vswitchd \
     /usr/bin/python3 scripts/demo_guest_on_ovs.py
 
-  step "act 2: the same exchange on site B's wire"
+  step "act 3: the same exchange on site B's wire"
 
   step "capture: guest at site B -- home-link emulation, BU/BA, tunnelled data (scapy)"
   /usr/bin/python3 tests/conformance/make_demo_capture.py "$capture"
