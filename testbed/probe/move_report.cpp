@@ -73,8 +73,9 @@ ProbeReport report(const Timeline& timeline, const std::vector<Mark>& marks) {
     }
     if (pause && resume && *resume >= *pause) m.pause_ms = ms(*resume - *pause);
     const std::uint64_t origin = pause.value_or(start);
+    // The first of each event counts (a retransmitted BU is still the BU).
     for (const Mark* mark : own)
-      m.events_ms[mark->event] = mark->t_ns >= origin ? ms(mark->t_ns - origin) : -ms(origin - mark->t_ns);
+      m.events_ms.emplace(mark->event, mark->t_ns >= origin ? ms(mark->t_ns - origin) : -ms(origin - mark->t_ns));
 
     // The last probe answered before the window anchors its first gap.
     std::optional<std::uint64_t> previous_answered;

@@ -51,7 +51,7 @@ struct MoveReport {
   double outage_ms = 0;
   std::optional<double> pause_ms;
   std::optional<double> added_ms;
-  std::map<std::string, double> events_ms;  // each mark, ms after the pause (or the window's start)
+  std::map<std::string, double> events_ms;  // each event's first mark, ms after the pause (or the window's start)
 };
 
 struct ProbeReport {

@@ -27,6 +27,7 @@ TEST(MoveReport, TheOutageIsTheLongestSilenceAndThePauseIsTakenOut) {
 {"t_ns": 300000000, "move": "1", "event": "pause"}
 {"t_ns": 320000000, "move": "1", "event": "resume"}
 {"t_ns": 322000000, "move": "1", "event": "bu_sent"}
+{"t_ns": 323500000, "move": "1", "event": "bu_sent"}
 )");
   const ProbeReport r = report(t, read_marks(marks));
   EXPECT_EQ(r.sent, 1000u);

@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""Migration benchmark: what a live migration costs beyond the guest's own
+pause, in the testbed (testbed/roam6_testbed.py, docs/testbed.md).
+
+For each one-way delay of the home site's WAN link (--delays, default 0 and
+50 ms): one guest, three sites, the correspondent's probes at 1 kHz, and
+--rounds rounds of moves paris-1 -> rome-1 -> paris-1 after a first
+home-1 -> paris-1, ending with a move home. Per move kind it prints the
+median and worst of:
+  added       outage less the guest's own pause (roam6-probe's report)
+  lost, dup   probes lost and duplicated
+  BU@HA       the Binding Update reaching the Home Agent, ms after the resume
+  BA@HA       the Home Agent's answer leaving it, ms after the resume
+BU and BA are seen on the Home Agent's port of the home site switch
+(AF_PACKET, kernel timestamps), so the split shows where the time goes.
+
+--hand-over gives the destination the source's last sequence number
+before the guest resumes there (guest.detach at the pause returns it,
+guest.attach last_sequence takes it), as a hand-over through libvirt
+would; without it the destination's first BU may meet a 135 and cost one
+more round trip.
+
+Then --guests guests (default 100) leave home for paris-1 at once: the time
+from their resume until the last is bound (goal: one round trip to the Home
+Agent + 100 ms).
+
+Figures, not pass/fail; nothing here is in ctest. Needs root and a built
+tree (build/release). Record results in docs/benchmarks.md.
+"""
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import struct
+import sys
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "testbed"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+
+import roam6_testbed as tb  # noqa: E402
+import harness  # noqa: E402
+
+THREE_SITES = os.path.join(HERE, "..", "testbed", "sites", "three-sites.toml")
+SO_TIMESTAMPNS = 35
+MH_BU, MH_BA = 5, 6
+
+
+def mobility_type(frame):
+    """The Mobility Header type of an Ethernet/IPv6 frame, or None."""
+    if len(frame) < 54 or frame[12:14] != b"\x86\xdd":
+        return None
+    nh, at = frame[20], 54
+    while nh in (0, 43, 60) and at + 2 <= len(frame):
+        nh, at = frame[at], at + (frame[at + 1] + 1) * 8
+    if nh == 135 and at + 3 <= len(frame):
+        return frame[at + 2]
+    return None
+
+
+class MobilitySniffer:
+    """Timestamps BUs reaching and BAs leaving the Home Agent's port; marks
+    them on the testbed's clock under the move in progress."""
+
+    def __init__(self, bed, namespace, interface):
+        self.bed = bed
+        self.move = None
+        self.port = harness.RawPort(namespace, interface)
+        self.port.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        # Kernel timestamps are CLOCK_REALTIME; the marks are monotonic.
+        self.offset_ns = time.monotonic_ns() - time.time_ns()
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        self.port.sock.settimeout(0.2)
+        while not self.stop:
+            try:
+                data, ancillary, _, _ = self.port.sock.recvmsg(2048, 64)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            kind = mobility_type(data)
+            if kind not in (MH_BU, MH_BA) or self.move is None:
+                continue
+            stamp = time.monotonic_ns()
+            for level, type_, value in ancillary:
+                if level == socket.SOL_SOCKET and type_ == SO_TIMESTAMPNS:
+                    seconds, nanoseconds = struct.unpack("qq", value[:16])
+                    stamp = seconds * 1000000000 + nanoseconds + self.offset_ns
+            event = "bu_at_ha" if kind == MH_BU else "ba_from_ha"
+            self.bed.marks.write(json.dumps({"t_ns": stamp, "move": self.move, "event": event}) + "\n")
+
+    def close(self):
+        self.stop = True
+        self.thread.join(timeout=2)
+        self.port.close()
+
+
+def first_event_ms(move, event):
+    """ms after the resume of the first `event` of a move (events_ms are
+    relative to the pause)."""
+    e = move["events_ms"]
+    if event not in e or "resume" not in e:
+        return None
+    return e[event] - e["resume"]
+
+
+def summary(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    return "%.1f / %.1f" % (statistics.median(values), max(values))
+
+
+def run_moves(delay_ms, rounds, pause_ms, hand_over):
+    d = tb.Description.load(THREE_SITES)
+    d.home.delay_ms = delay_ms
+    bed = tb.Testbed(d)
+    try:
+        g = bed.guests[0]
+        bed.wait_bound(g, timeout=30)
+        sniffer = MobilitySniffer(bed, bed.site_switch_ns[d.home.name], "s-ha")
+        probe = bed.start_probe(g, name="bench-probe")
+        time.sleep(1.0)
+        plan = [("home-1", "paris-1")]
+        for _ in range(rounds):
+            plan += [("paris-1", "rome-1"), ("rome-1", "paris-1")]
+        plan.append(("paris-1", "home-1"))
+        kinds = {}
+        for i, (source, destination) in enumerate(plan, 1):
+            kind = "home -> foreign" if source.startswith("home") else (
+                "foreign -> home" if destination.startswith("home") else "foreign -> foreign")
+            kinds[str(i)] = kind
+            sniffer.move = str(i)
+            bed.move(g, bed.host(destination), str(i), pause_ms=pause_ms, hand_over_sequence=hand_over)
+            bed.wait_bound(g, timeout=30)
+            bed.settle()
+            time.sleep(0.3)
+        report = bed.stop_probe(probe)
+        sniffer.close()
+        # The sniffer's marks arrived after the probe read the file: report again.
+        report = json.loads(tb.subprocess.run(
+            [tb.PROBE, "report", "--timeline", probe.timeline, "--marks", bed.marks_path, "--json"],
+            stdout=tb.subprocess.PIPE, check=True).stdout)
+        rows = {}
+        for m in report["moves"]:
+            rows.setdefault(kinds[m["move"]], []).append(m)
+        return rows
+    finally:
+        bed.close()
+
+
+def run_many(count, pause_ms):
+    d = tb.Description.load(THREE_SITES)
+    d.foreign = d.foreign[:1]
+    d.guest_count = count
+    bed = tb.Testbed(d)
+    try:
+        for g in bed.guests:
+            bed.wait_bound(g, timeout=120)
+        dst = bed.host("paris-1")
+        resumed = bed.move_all(bed.guests, dst, "all", pause_ms=pause_ms)
+        names = {g.name for g in bed.guests}
+        while True:
+            bound = {st["name"] for st in dst.request("guest.list")["guests"] if st["state"] == "bound"}
+            if names <= bound:
+                return time.monotonic() - resumed
+            if time.monotonic() - resumed > 120:
+                return None
+            time.sleep(0.002)
+    finally:
+        bed.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--delays", default="0,50", help="one-way delays of the home site's WAN link, ms")
+    parser.add_argument("--rounds", type=int, default=5, help="paris <-> rome round trips per delay")
+    parser.add_argument("--pause-ms", type=float, default=20.0)
+    parser.add_argument("--guests", type=int, default=100, help="guests moved at once (0: skip)")
+    parser.add_argument("--hand-over", action="store_true",
+                        help="the source's last sequence number goes to the destination before it "
+                             "resumes (no 135 round trip)")
+    args = parser.parse_args()
+    tb.skip_unless_ready()
+    print("%-6s %-19s %5s %-15s %-11s %-9s %-13s %-13s" % (
+        "delay", "move", "n", "added ms", "lost", "dup", "BU@HA ms", "BA@HA ms"))
+    print("%-6s %-19s %5s %-15s %-11s %-9s %-13s %-13s" % ("", "", "", "median / max", "med / max",
+                                                           "med / max", "med / max", "med / max"))
+    for delay in [float(x) for x in args.delays.split(",")]:
+        rows = run_moves(delay, args.rounds, args.pause_ms, args.hand_over)
+        for kind in ("home -> foreign", "foreign -> foreign", "foreign -> home"):
+            moves = rows.get(kind, [])
+            print("%-6s %-19s %5d %-15s %-11s %-9s %-13s %-13s" % (
+                "%g" % delay, kind, len(moves), summary([m["added_ms"] for m in moves]),
+                summary([m["lost"] for m in moves]), summary([m["duplicated"] for m in moves]),
+                summary([first_event_ms(m, "bu_at_ha") for m in moves]),
+                summary([first_event_ms(m, "ba_from_ha") for m in moves])), flush=True)
+    if args.guests:
+        seconds = run_many(args.guests, args.pause_ms)
+        print("\n%d guests moved at once: all bound %s after their resume" % (
+            args.guests, "%.0f ms" % (seconds * 1000) if seconds is not None else "not within 120 s"))
+
+
+if __name__ == "__main__":
+    main()
