@@ -54,6 +54,9 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "ovs"))
 import harness  # noqa: E402
 import ovs_lab  # noqa: E402
 from harness import run  # noqa: E402
+# The [datapath] section every mip6d of the namespace tests uses
+# (net_af_packet on veth ends, adaptive polling, no hugepages).
+from test_datapath_end_to_end import datapath_section  # noqa: E402
 
 BUILD = os.environ.get("ROAM6_BUILD", os.path.join(ROOT, "build", "release"))
 
@@ -170,16 +173,6 @@ def common_config(d):
     text += '[[policy]]\nkey = "%s"\ncare_of_prefixes = [%s]\nhome_prefixes = ["%s"]\n' % (
         KEY_NAME, ", ".join('"%s"' % s.prefix for s in d.sites), d.home.prefix)
     return text
-
-
-def datapath_section(tag, uplink, guests=None):
-    eal = ["--no-huge", "-m", "512", "--no-pci", "--no-telemetry", "-l", "0-1",
-           "--file-prefix=" + harness.dpdk_file_prefix(tag), "--log-level=*:warning"]
-    text = "[datapath]\neal_args = [%s]\nuplink = \"net_af_packet_%s0,iface=%s\"\n" % (
-        ", ".join('"%s"' % a for a in eal), tag, uplink)
-    if guests:
-        text += "guests = \"net_af_packet_%s1,iface=%s\"\n" % (tag, guests)
-    return text + "poll = \"adaptive\"\n"
 
 
 def home_agent_config(lab, d):
