@@ -66,4 +66,18 @@ SendOutcome send_to_mip6d(const std::vector<Mip6dRequest>& requests, const std::
   return outcome;
 }
 
+std::optional<nlohmann::json> ask_mip6d(const Mip6dRequest& request, const std::string& socket_path,
+                                        std::chrono::milliseconds timeout, const mip6d::Logger& log) {
+  const nlohmann::json line = {{"id", 1}, {"command", request.command}, {"args", request.args}};
+  try {
+    const auto reply = nlohmann::json::parse(mip6d::mip6ctl::exchange(socket_path, line.dump() + "\n", timeout),
+                                             nullptr, false);
+    if (reply.is_object() && reply.value("ok", false) && reply.contains("result")) return reply["result"];
+    LogRecord(log, LogLevel::debug, "mip6d_refused").kv("command", request.command).kv("reply", quoted(reply.dump()));
+  } catch (const mip6d::mip6ctl::ClientFailure& e) {
+    LogRecord(log, LogLevel::debug, "mip6d_unreachable").kv("command", request.command).kv("reason", quoted(e.what()));
+  }
+  return std::nullopt;
+}
+
 }  // namespace roam6::hooks

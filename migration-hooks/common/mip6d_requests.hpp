@@ -6,6 +6,7 @@
 // the watcher's next event is a guest resuming), so nothing here retries.
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,11 @@ struct SendOutcome {
 SendOutcome send_to_mip6d(const std::vector<Mip6dRequest>& requests, const std::string& socket_path,
                           std::chrono::steady_clock::time_point deadline, const std::string& context,
                           const mip6d::Logger& log);
+
+// One question to mip6d (guest.list): its result, or nullopt when mip6d
+// cannot be reached in time or refuses (logged at debug: the caller asks
+// again on its next round).
+std::optional<nlohmann::json> ask_mip6d(const Mip6dRequest& request, const std::string& socket_path,
+                                        std::chrono::milliseconds timeout, const mip6d::Logger& log);
 
 }  // namespace roam6::hooks

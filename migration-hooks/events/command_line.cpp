@@ -29,7 +29,7 @@ EventsCommandLine parse_events_command_line(const std::vector<std::string>& argu
       name = name.substr(0, eq);
     }
     static constexpr std::string_view known[] = {"--connect", "--mip6d-socket", "--domains", "--budget-ms",
-                                                  "--log-level"};
+                                                  "--publish-ms", "--log-level"};
     if (std::find(std::begin(known), std::end(known), name) == std::end(known))
       return with_action(EventsCommandLine::Action::usage_error, "unknown argument '" + name + "'");
     if (!value) {
@@ -50,6 +50,13 @@ EventsCommandLine parse_events_command_line(const std::vector<std::string>& argu
         return with_action(EventsCommandLine::Action::usage_error,
                            "--budget-ms must be 1 to 10000, not '" + *value + "'");
       line.settings.budget = std::chrono::milliseconds(ms);
+    } else if (name == "--publish-ms") {
+      unsigned ms = 0;
+      const auto [end, error] = std::from_chars(value->data(), value->data() + value->size(), ms);
+      if (error != std::errc{} || end != value->data() + value->size() || ms > 3600000)
+        return with_action(EventsCommandLine::Action::usage_error,
+                           "--publish-ms must be 0 to 3600000, not '" + *value + "'");
+      line.settings.publish_interval = std::chrono::milliseconds(ms);
     } else if (name == "--log-level") {
       const auto level = mip6d::parse_log_level(*value);
       if (!level)
@@ -78,11 +85,18 @@ stays as the fallback. Guests are roam6's when their domain XML holds roam6's
 libvirt round trip when a guest resumes), else asked of libvirt. Runs in the
 foreground; logs to standard error. A lost libvirt connection is reopened.
 
+It also keeps each running roam6 guest's last Binding Update sequence number
+in its domain's live metadata (<roam6:interface ... sequence="N"/>): the XML
+travels with a migration, and the destination's roam6-libvirt-hook hands the
+number to mip6d, whose first BU there is then accepted at once.
+
 Options:
-  --connect URI        libvirt URI (default qemu:///system; read-only)
+  --connect URI        libvirt URI (default qemu:///system)
   --mip6d-socket PATH  mip6d's control socket (default /run/roam6/mip6d.sock)
   --domains DIR        the hook's domain XML copies (default /run/roam6/domains)
   --budget-ms N        time for one event's requests to mip6d (default 200)
+  --publish-ms N       how often the guests' sequence numbers are written
+                       into their domains' metadata (default 1000; 0: never)
   --log-level LEVEL    error, warning, info (default) or debug
   -h, --help           this text
   -V, --version        the version

@@ -3,6 +3,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "migration-hooks/events/sequence_publisher.hpp"
 #include "vswitch-plugin/identity/domain_directory.hpp"
 
 namespace roam6::hooks {
@@ -42,17 +44,65 @@ struct LifecycleWatch::Connection {
   bool closed = false;  // libvirt told us the connection went away
 };
 
-LifecycleWatch::LifecycleWatch(WatchSettings settings, const mip6d::Logger& log, Deliver deliver)
-    : settings_(std::move(settings)), log_(log), deliver_(std::move(deliver)) {
+LifecycleWatch::LifecycleWatch(WatchSettings settings, const mip6d::Logger& log, Deliver deliver, GuestList guest_list)
+    : settings_(std::move(settings)), log_(log), deliver_(std::move(deliver)), guest_list_(std::move(guest_list)) {
   static std::once_flag once;
   std::call_once(once, [] {
     virSetErrorFunc(nullptr, quiet_errors);
     virEventRegisterDefaultImpl();
     virEventAddTimeout(wake_ms, ignore_timeout, nullptr, nullptr);
   });
+  if (guest_list_ && settings_.publish_interval.count() > 0) {
+    publish_timer_ = virEventAddTimeout(
+        static_cast<int>(settings_.publish_interval.count()),
+        [](int, void* opaque) { static_cast<LifecycleWatch*>(opaque)->publish_sequences(); }, this, nullptr);
+  }
 }
 
-LifecycleWatch::~LifecycleWatch() { disconnect(); }
+LifecycleWatch::~LifecycleWatch() {
+  if (publish_timer_ >= 0) virEventRemoveTimeout(publish_timer_);
+  disconnect();
+}
+
+LifecycleWatch::GuestList LifecycleWatch::from_mip6d(const WatchSettings& settings, const mip6d::Logger& log) {
+  return [socket = settings.mip6d_socket, budget = settings.budget, &log]() {
+    return ask_mip6d({"guest.list", nlohmann::json::object()}, socket, budget, log);
+  };
+}
+
+void LifecycleWatch::publish_sequences() {
+  if (connection_ == nullptr || connection_->closed) return;
+  const auto list = guest_list_();
+  if (!list) return;
+  const std::string ns(vswitch::roam6_libvirt_namespace);
+  for (const auto& [name, sequences] : sequences_by_domain(*list)) {
+    virDomainPtr domain = virDomainLookupByName(connection_->conn, name.c_str());
+    if (domain == nullptr) continue;  // not a libvirt domain of this host
+    char* current = virDomainGetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, ns.c_str(), VIR_DOMAIN_AFFECT_LIVE);
+    if (current != nullptr) {
+      try {
+        const auto homes = homes_in_element(current);
+        const bool stale = std::any_of(homes.begin(), homes.end(), [&](const vswitch::HomeOfInterface& h) {
+          const auto it = sequences.find(h.mac);
+          return it != sequences.end() && h.sequence != it->second;
+        });
+        if (stale) {
+          const std::string element = metadata_element(homes, sequences);
+          if (virDomainSetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, element.c_str(), "roam6", ns.c_str(),
+                                   VIR_DOMAIN_AFFECT_LIVE) < 0)
+            LogRecord(log_, LogLevel::warning, "sequence_not_published").kv("domain", quoted(name))
+                .kv("reason", quoted(last_libvirt_error()));
+          else
+            LogRecord(log_, LogLevel::debug, "sequence_published").kv("domain", quoted(name));
+        }
+      } catch (const vswitch::DomainXmlError& e) {
+        LogRecord(log_, LogLevel::warning, "domain_unreadable").kv("domain", quoted(name)).kv("reason", quoted(e.what()));
+      }
+      std::free(current);
+    }
+    virDomainFree(domain);
+  }
+}
 
 LifecycleWatch::Deliver LifecycleWatch::to_mip6d(const WatchSettings& settings, const mip6d::Logger& log) {
   return [socket = settings.mip6d_socket, budget = settings.budget, &log](const std::vector<Mip6dRequest>& requests,
@@ -68,8 +118,8 @@ int LifecycleWatch::on_lifecycle(void*, void* domain, int event, int detail, voi
 
 bool LifecycleWatch::connect() {
   auto connection = std::make_unique<Connection>();
-  // Read-only: events and domain XML are all we ask for.
-  connection->conn = virConnectOpenReadOnly(settings_.uri.c_str());
+  // Read-write: the sequence numbers go into the domains' metadata.
+  connection->conn = virConnectOpen(settings_.uri.c_str());
   if (connection->conn == nullptr) return false;
   connection->callback = virConnectDomainEventRegisterAny(
       connection->conn, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,

@@ -7,11 +7,13 @@
 //
 // libvirt's own event loop (virEventRunDefaultImpl) runs in the thread that
 // calls run(); everything here happens in that thread, no locks. A lost
-// connection (libvirtd restarted) is reopened with back-off.
+// connection (libvirtd restarted) is reopened with back-off. The same loop
+// keeps the guests' sequence numbers in their domains' metadata.
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,20 +28,26 @@ struct WatchSettings {
   std::string domains = "/run/roam6/domains";
   std::string mip6d_socket = "/run/roam6/mip6d.sock";
   std::chrono::milliseconds budget{200};  // per event, for all its requests
+  // How often each running roam6 guest's last sequence number is written
+  // into its domain's live metadata (sequence_publisher.hpp); 0: never.
+  std::chrono::milliseconds publish_interval{1000};
 };
 
 class LifecycleWatch {
  public:
   // Receives each event's requests; run() passes send_to_mip6d's result on.
   using Deliver = std::function<void(const std::vector<Mip6dRequest>&, const std::string& context)>;
+  // mip6d's guest.list result, or nullopt when it cannot be had now.
+  using GuestList = std::function<std::optional<nlohmann::json>()>;
 
-  LifecycleWatch(WatchSettings settings, const mip6d::Logger& log, Deliver deliver);
+  LifecycleWatch(WatchSettings settings, const mip6d::Logger& log, Deliver deliver, GuestList guest_list = {});
   ~LifecycleWatch();
   LifecycleWatch(const LifecycleWatch&) = delete;
   LifecycleWatch& operator=(const LifecycleWatch&) = delete;
 
   // The production delivery: send_to_mip6d within the settings' budget.
   static Deliver to_mip6d(const WatchSettings& settings, const mip6d::Logger& log);
+  static GuestList from_mip6d(const WatchSettings& settings, const mip6d::Logger& log);
 
   // Until stop(). Returns false when the first connection fails and
   // `give_up_if_unreachable` (a person's typo in --connect); afterwards a
@@ -56,11 +64,14 @@ class LifecycleWatch {
   bool connect();
   void disconnect();
   void handle(void* domain, int event, int detail);
+  void publish_sequences();
 
   WatchSettings settings_;
   const mip6d::Logger& log_;
   Deliver deliver_;
+  GuestList guest_list_;
   Connection* connection_ = nullptr;
+  int publish_timer_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> watching_{false};
 };

@@ -36,8 +36,8 @@ int main(int argc, char** argv) {
   const roam6::mip6d::Logger log(line.log_level, [](roam6::mip6d::LogLevel, std::string_view text) {
     std::cerr << text << std::endl;
   });
-  roam6::hooks::LifecycleWatch watch(line.settings, log,
-                                     roam6::hooks::LifecycleWatch::to_mip6d(line.settings, log));
+  roam6::hooks::LifecycleWatch watch(line.settings, log, roam6::hooks::LifecycleWatch::to_mip6d(line.settings, log),
+                                     roam6::hooks::LifecycleWatch::from_mip6d(line.settings, log));
   running = &watch;
   struct sigaction action {};
   action.sa_handler = on_signal;

@@ -38,11 +38,18 @@ std::optional<Rule> rule_for(const HookInvocation& call) {
   return std::nullopt;
 }
 
+// The sequence number in the XML is the source's as roam6-libvirt-events
+// last wrote it; the source may have refreshed a few times since. The
+// destination's first BU goes past those, so it is accepted at once (no 135
+// round trip) and nothing the source still sends can be newer.
+constexpr unsigned sequence_margin = 8;
+
 nlohmann::json attach_args(const vswitch::LibvirtDomain& domain, const vswitch::HomeOfInterface& home) {
   nlohmann::json args = {{"name", vswitch::guest_name(domain, home)},
                          {"mac", home.mac.to_string()},
                          {"home_address", home.home_address.to_string()},
                          {"home_site", home.home_site}};
+  if (home.sequence) args["last_sequence"] = (*home.sequence + sequence_margin - 1) % 65536;
   // The switch port, once libvirt has named it (<target dev=...>).
   for (const auto& interface : domain.interfaces)
     if (interface.mac == home.mac && !interface.target_dev.empty()) args["port"] = interface.target_dev;

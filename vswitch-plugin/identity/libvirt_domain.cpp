@@ -1,6 +1,7 @@
 #include "vswitch-plugin/identity/libvirt_domain.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <memory>
 
@@ -90,7 +91,15 @@ HomeOfInterface home_of_interface(const xmlNode* node) {
   const auto address = wire::Ip6Addr::parse(address_text);
   if (!address)
     throw DomainXmlError("<roam6:interface home-address='" + address_text + "'>: not an IPv6 address");
-  return {*mac, *address, required(node, "home-site")};
+  HomeOfInterface home{*mac, *address, required(node, "home-site"), std::nullopt};
+  if (const auto sequence = attribute(node, "sequence")) {
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(sequence->data(), sequence->data() + sequence->size(), value);
+    if (sequence->empty() || error != std::errc{} || end != sequence->data() + sequence->size() || value > 65535)
+      throw DomainXmlError("<roam6:interface sequence='" + *sequence + "'>: not a number from 0 to 65535");
+    home.sequence = static_cast<std::uint16_t>(value);
+  }
+  return home;
 }
 
 }  // namespace

@@ -6,7 +6,8 @@
 //   <metadata>
 //     <roam6:guest xmlns:roam6="https://roam6.dev/xmlns/libvirt/1">
 //       <roam6:interface mac="52:54:00:00:00:01"
-//                        home-address="2001:db8:a::100" home-site="paris"/>
+//                        home-address="2001:db8:a::100" home-site="paris"
+//                        sequence="4711"/>      (optional; roam6 writes it)
 //     </roam6:guest>
 //   </metadata>
 //
@@ -14,6 +15,7 @@
 // parser serves the plugin, which reads the copies the migration hooks keep,
 // and the hooks themselves.
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -44,6 +46,10 @@ struct HomeOfInterface {
   wire::MacAddr mac;
   wire::Ip6Addr home_address;
   std::string home_site;
+  // The last Binding Update sequence number the host the guest runs on used
+  // for it (`sequence=`), kept current by roam6-libvirt-events there; it
+  // travels with the domain XML to a migration's destination.
+  std::optional<std::uint16_t> sequence;
 };
 
 struct LibvirtDomain {

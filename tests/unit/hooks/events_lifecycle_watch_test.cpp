@@ -129,6 +129,61 @@ TEST_F(LifecycleWatchTest, WithoutTheHooksCopyTheDomainIsAskedOfLibvirt) {
   virDomainFree(domain);
 }
 
+// roam6-libvirt-events keeps each running guest's sequence number in its
+// domain's live metadata, for the XML a migration carries.
+TEST(LifecycleWatchPublish, TheSequenceNumberGoesIntoTheLiveMetadata) {
+  virConnectPtr conn = virConnectOpen("test:///default");
+  ASSERT_NE(conn, nullptr);
+  const std::string xml = "<domain type='test'><name>pub1</name><memory>65536</memory><os><type>hvm</type></os>" +
+                          roam6_metadata("52:54:00:00:00:31", "2001:db8:a::31") + "</domain>";
+  virDomainPtr domain = virDomainCreateXML(conn, xml.c_str(), 0);
+  ASSERT_NE(domain, nullptr);
+  std::mutex mutex;
+  unsigned sequence = 100;
+  WatchSettings settings;
+  settings.uri = "test:///default";
+  settings.publish_interval = std::chrono::milliseconds(50);
+  mip6d::Logger log;
+  LifecycleWatch watch(settings, log, [](const std::vector<Mip6dRequest>&, const std::string&) {}, [&]() {
+    std::lock_guard lock(mutex);
+    return std::optional<nlohmann::json>(nlohmann::json{{"guests", nlohmann::json::array({
+        {{"name", "pub1"}, {"mac", "52:54:00:00:00:31"}, {"resumed", true}, {"sequence", sequence}}})}});
+  });
+  std::thread thread([&] { watch.run(); });
+  auto metadata = [&]() {
+    char* text = virDomainGetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, "https://roam6.dev/xmlns/libvirt/1",
+                                      VIR_DOMAIN_AFFECT_LIVE);
+    std::string out = text != nullptr ? text : "";
+    std::free(text);
+    return out;
+  };
+  auto wait_for = [&](const std::string& wanted) {
+    for (int i = 0; i < 200 && metadata().find(wanted) == std::string::npos; ++i)
+      std::this_thread::sleep_for(10ms);
+    return metadata();
+  };
+  EXPECT_NE(wait_for("sequence=\"100\"").find("sequence=\"100\""), std::string::npos) << metadata();
+  {
+    std::lock_guard lock(mutex);
+    sequence = 101;  // a refresh
+  }
+  const std::string after = wait_for("sequence=\"101\"");
+  EXPECT_NE(after.find("sequence=\"101\""), std::string::npos) << after;
+  EXPECT_NE(after.find("home-address=\"2001:db8:a::31\""), std::string::npos);
+  // What the destination's hook reads back: the domain parser understands it.
+  char* full = virDomainGetXMLDesc(domain, 0);
+  ASSERT_NE(full, nullptr);
+  const auto parsed = vswitch::parse_libvirt_domain(full);
+  std::free(full);
+  ASSERT_EQ(parsed.homes.size(), 1u);
+  EXPECT_EQ(parsed.homes[0].sequence, std::uint16_t{101});
+  watch.stop();
+  thread.join();
+  virDomainDestroy(domain);
+  virDomainFree(domain);
+  virConnectClose(conn);
+}
+
 TEST(LifecycleWatchStart, AnUnreachableLibvirtAtStartIsAnError) {
   WatchSettings settings;
   settings.uri = "qemu+unix:///system?socket=/nonexistent/libvirt-sock";

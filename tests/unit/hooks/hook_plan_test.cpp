@@ -111,6 +111,18 @@ TEST(HookPlan, EachInterfaceIsItsOwnGuestNamedAsThePluginNamesIt) {
   EXPECT_FALSE(plan.requests[0].args.contains("port"));  // no <target> yet
 }
 
+// roam6-libvirt-events on the source keeps the last sequence number in the
+// domain's metadata; the XML a migration brings carries it here.
+TEST(HookPlan, TheSourcesSequenceNumberInTheXmlIsHandedToMip6d) {
+  std::string xml = web1;
+  xml.replace(xml.find("home-site=\"paris\""), 17, "home-site=\"paris\" sequence=\"65530\"");
+  const HookPlan plan = plan_hook(call("web1", "migrate", "begin"), xml);
+  ASSERT_EQ(plan.requests.size(), 1u);
+  // Past a few refreshes the source may have made since: 65530 + 8, mod 2^16.
+  EXPECT_EQ(plan.requests[0].args["last_sequence"], 1);
+  EXPECT_FALSE(plan_hook(call("web1", "migrate", "begin"), web1).requests[0].args.contains("last_sequence"));
+}
+
 TEST(HookPlan, ADomainWithoutOurElementIsNotOurs) {
   const HookPlan plan = plan_hook(call("plain", "prepare", "begin"), not_ours);
   EXPECT_EQ(plan.domain_file, DomainFile::untouched);

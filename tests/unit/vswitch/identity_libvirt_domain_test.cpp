@@ -88,6 +88,18 @@ TEST(LibvirtDomain, RefusesWhatItCannotTrustWithAReason) {
   expect_refused(with_metadata("<roam6:interface mac='52:54:00:00:00:01' home-address='2001:db8::1' home-site='s'/>"
                                "<roam6:interface mac='52:54:00:00:00:01' home-address='2001:db8::2' home-site='s'/>"),
                  "twice");
+  expect_refused(with_metadata("<roam6:interface mac='52:54:00:00:00:01' home-address='2001:db8::1' home-site='s' "
+                               "sequence='65536'/>"),
+                 "sequence");
+}
+
+TEST(LibvirtDomain, ReadsTheSequenceNumberRoam6KeepsInIt) {
+  const auto d = parse_libvirt_domain(with_metadata(
+      "<roam6:interface mac='52:54:00:00:00:01' home-address='2001:db8::1' home-site='s' sequence='4711'/>"
+      "<roam6:interface mac='52:54:00:00:00:02' home-address='2001:db8::2' home-site='s'/>"));
+  ASSERT_EQ(d.homes.size(), 2u);
+  EXPECT_EQ(d.homes[0].sequence, std::uint16_t{4711});
+  EXPECT_FALSE(d.homes[1].sequence);
 }
 
 TEST(LibvirtDomain, ExpandsNoEntities) {
