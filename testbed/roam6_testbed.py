@@ -291,14 +291,6 @@ class Host:
         self.ovs = None
         self.plugin = None
 
-    def ctl(self, *args):
-        proc = subprocess.run([MIP6CTL, "--socket", self.socket, "--json"] + list(args),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
-        if proc.returncode != 0:
-            raise TestbedError("mip6ctl %s on %s: %s%s" % (" ".join(args), self.name, proc.stdout.decode(),
-                                                            proc.stderr.decode()))
-        return json.loads(proc.stdout)
-
     def request(self, command, args=None, refusals_ok=()):
         """One control-protocol request straight on mip6d's socket, as
         roam6-libvirt-events makes them (docs/control-protocol.md): no
@@ -719,11 +711,6 @@ class Testbed:
         if not lines:
             raise TestbedError("the probe printed no report; see %s" % p.log_path)
         return json.loads(lines[-1])
-
-    def ping_home_address(self, g, count=3):
-        status, out = run(["ip", "netns", "exec", self.cn_ns, "ping", "-6", "-c", str(count), "-i", "0.2",
-                           "-W", "1", g.home_address], check=False)
-        return status == 0
 
     # -- teardown ----------------------------------------------------------------
 
