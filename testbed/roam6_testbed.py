@@ -129,10 +129,8 @@ class SiteSpec:
 
 
 class Description:
-    def __init__(self, text, overrides=None):
+    def __init__(self, text):
         data = tomllib.loads(text)
-        for key, value in (overrides or {}).items():
-            data[key] = value
         self.probe_rate_hz = float(data.get("probe_rate_hz", 1000))
         self.home = SiteSpec(0, data["home"], home=True)
         self.foreign = [SiteSpec(i + 1, t, home=False) for i, t in enumerate(data.get("foreign", []))]
@@ -152,9 +150,9 @@ class Description:
         return [self.home] + self.foreign
 
     @staticmethod
-    def load(path, overrides=None):
+    def load(path):
         with open(path, "rb") as f:
-            return Description(f.read().decode(), overrides)
+            return Description(f.read().decode())
 
 
 # --------------------------------------------------------------------------
