@@ -151,8 +151,18 @@ class Description:
 
     @staticmethod
     def load(path):
-        with open(path, "rb") as f:
-            return Description(f.read().decode())
+        """Throws TestbedError naming the file and what is wrong in it."""
+        try:
+            with open(path, "rb") as f:
+                return Description(f.read().decode())
+        except OSError as e:
+            raise TestbedError("cannot read %s: %s" % (path, e.strerror))
+        except tomllib.TOMLDecodeError as e:
+            raise TestbedError("%s: %s" % (path, e))
+        except KeyError as e:
+            raise TestbedError("%s: %s is missing" % (path, e))
+        except (TypeError, ValueError) as e:
+            raise TestbedError("%s: %s" % (path, e))
 
 
 # --------------------------------------------------------------------------
