@@ -348,6 +348,11 @@ class Guest:
         self.vnet = "vnet%d" % k
         self.relay_guest = "q%dg" % k
         self.namespace = bed.kernel_ns("g%d" % k)
+        # Configured with its home address, it takes no SLAAC address from
+        # the emulated home link's Router Advertisements (roam6 lets only the
+        # registered home address out).
+        run(["ip", "netns", "exec", self.namespace, "sysctl", "-qw", "net.ipv6.conf.all.autoconf=0",
+             "net.ipv6.conf.default.autoconf=0"])
         self.host = None
         self.relay = None
 

@@ -178,7 +178,15 @@ class LossyWan(unittest.TestCase):
                 # Up to four retransmissions (1.5 + 3 + 6 + 12 s) may be needed.
                 bed.wait_bound(g, timeout=40)
                 self.assertEqual(ha_binding(bed, g)["care_of_address"], bed.host(destination).care_of)
-                self.assertGreater(reachable(bed, [g], duration_ms=1000)[g.name], 50)
+                # Every router's neighbour discovery crosses the lossy link
+                # too; one that fails three times in a row resolves again on
+                # the next packets: give it a few seconds.
+                answered = 0
+                for _ in range(4):
+                    answered = reachable(bed, [g], duration_ms=1000)[g.name]
+                    if answered > 50:
+                        break
+                self.assertGreater(answered, 50)
             lost = bed.wan.stats()["w0"]
             print("WAN w0: %d lost in, %d lost out" % (lost["lost_in"], lost["lost_out"]), file=sys.stderr)
             self.assertGreater(lost["lost_in"] + lost["lost_out"], 0)

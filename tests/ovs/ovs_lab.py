@@ -469,6 +469,12 @@ def make_guest(lab, ovs, port, mac, ipv6=True, tag="guest"):
     namespace but not yet on any bridge (attach_guest adds it; a benchmark
     adds it itself, to time the add-port)."""
     namespace = lab.namespace(tag, ipv6=ipv6)
+    if ipv6:
+        # A guest configured with its home address: it must not also take a
+        # SLAAC address from the emulated home link's Router Advertisements
+        # (roam6 lets only the registered home address out).
+        run(["ip", "netns", "exec", namespace, "sysctl", "-qw", "net.ipv6.conf.all.autoconf=0",
+             "net.ipv6.conf.default.autoconf=0"])
     host_side = ["ip", "link", "add", "name", port] + (["netns", ovs.netns] if ovs.netns else [])
     run(host_side + ["type", "veth", "peer", "name", "eth0", "netns", namespace])
     run(["ip", "-n", namespace, "link", "set", "dev", "eth0", "address", mac])
