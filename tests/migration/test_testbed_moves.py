@@ -227,6 +227,17 @@ class ManyGuests(unittest.TestCase):
             self.assertEqual(silent, [], "guests unreachable after the move")
         except BaseException:
             harness.print_logs(bed.lab.daemons[:3])
+            # Where the BUs stopped: the HA's counters (punt ring, bu.received),
+            # the host's, the home site switch's and the WAN's.
+            print("HA alive: %s" % (bed.ha.proc.poll() is None), file=sys.stderr)
+            for label, action in (("HA stats", lambda: ha_ctl(bed, "stats")[1]),
+                                  ("paris-1 stats", lambda: bed.host("paris-1").request("stats")),
+                                  ("home switch", lambda: bed.site_switches["home"].stats()),
+                                  ("WAN", lambda: bed.wan.stats())):
+                try:
+                    print("%s: %s" % (label, json.dumps(action())), file=sys.stderr)
+                except Exception as e:
+                    print("%s: %s" % (label, e), file=sys.stderr)
             raise
         finally:
             bed.close()
