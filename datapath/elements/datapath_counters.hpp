@@ -43,6 +43,9 @@ enum class Disposition : std::uint8_t {
   time_exceeded_sent,
   parameter_problem_sent,
   fragments_sent,     // outer fragments of packets that entered the tunnel (RFC 2473 7.1)
+  handed_over,        // host: for a guest that now runs at another host, sent on there
+                      // (hand-over forwarding: ip6ip6 to its new care-of address, or
+                      // natively once it is home); held ones count released first
   // drops, each its own reason
   drop_malformed,             // truncated or inconsistent headers
   drop_not_ipv6,              // away guest sent something other than IPv6/resume frames

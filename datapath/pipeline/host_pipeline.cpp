@@ -110,6 +110,57 @@ void release_held(WorkerContext& ctx, HoldQueues& holds, const GuestRecord& reco
   });
 }
 
+// Hand-over forwarding: `m` (Ethernet + the inner packet, as decapsulated)
+// is for a guest that runs at another host now. Into a tunnel from our
+// care-of address to that host's, or, when the guest is home, natively to
+// the site router. The inner packet is forwarded, so its hop limit drops.
+void hand_over(WorkerContext& ctx, const HostSettings& settings, rte_mbuf* m, const GuestRecord& record) noexcept {
+  constexpr auto at = DatapathPort::uplink;
+  if (record.forward_natively) {
+    auto* frame = rte_pktmbuf_mtod(m, std::uint8_t*);
+    std::memcpy(frame, settings.next_hop_mac.bytes.data(), 6);
+    std::memcpy(frame + 6, settings.uplink_mac.bytes.data(), 6);
+    forward(ctx, at, DatapathPort::uplink, m, Disposition::handed_over);
+    return;
+  }
+  ClassifiedFrame frame_class;
+  classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), frame_class);
+  EncapsulationOutcome outcome;
+  encapsulate_frame(m, frame_class, record.forward_outer, settings.tunnel, settings.uplink_mtu,
+                    {&settings.next_hop_mac, &settings.uplink_mac}, outcome);
+  switch (outcome.result) {
+    case EncapsulationResult::encapsulated:
+      forward(ctx, at, DatapathPort::uplink, m, Disposition::handed_over);
+      return;
+    case EncapsulationResult::encapsulated_oversize:
+      send_fragmented(ctx, at, DatapathPort::uplink, m, settings.uplink_mtu);
+      return;
+    case EncapsulationResult::hop_limit_exhausted:
+    case EncapsulationResult::encapsulation_limit_reached:
+      drop(ctx, at, m, Disposition::drop_hop_limit);
+      return;
+    case EncapsulationResult::too_big:
+      drop(ctx, at, m, Disposition::drop_too_big);
+      return;
+    case EncapsulationResult::no_headroom:
+      drop(ctx, at, m, Disposition::drop_no_mbuf);
+      return;
+    case EncapsulationResult::malformed:
+      drop(ctx, at, m, Disposition::drop_malformed);
+      return;
+  }
+}
+
+// What was held for a guest that now runs elsewhere: on to it, oldest first.
+void hand_over_held(WorkerContext& ctx, const HostSettings& settings, HoldQueues& holds,
+                    const GuestRecord& record) noexcept {
+  if (holds.total() == 0) return;
+  holds.release(record.slot, record.generation, [&](rte_mbuf* m) {
+    uncount_held(ctx, DatapathPort::uplink);
+    hand_over(ctx, settings, m, record);
+  });
+}
+
 }  // namespace
 
 void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_t n) noexcept {
@@ -301,7 +352,12 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
           continue;
         }
-        if (const auto refusal = refuse_tunnel_exit(tunnel, record->home_agent)) {
+        // The host the guest came from forwards what reached it late
+        // (hand-over forwarding): its tunnel is taken like the Home Agent's.
+        const bool from_previous =
+            record->accepts_previous && same_address(tunnel.outer_src, record->previous_care_of);
+        if (const auto refusal =
+                refuse_tunnel_exit(tunnel, from_previous ? record->previous_care_of : record->home_agent)) {
           drop(ctx, at, m, *refusal);
           continue;
         }
@@ -333,7 +389,10 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         const std::uint16_t inner_length =
             strip_tunnel_header(m, tunnel, {&record->mac, &record->router_mac});
         tally.decapsulated(ctx, record->slot, inner_length);
-        if (state_->running_here(*record)) {
+        if (record->forwarding) [[unlikely]] {
+          hand_over_held(ctx, settings_, holds, *record);
+          hand_over(ctx, settings_, m, *record);
+        } else if (state_->running_here(*record)) {
           // Anything still held for the guest goes first, keeping order.
           release_held(ctx, holds, *record);
           forward(ctx, at, DatapathPort::guests, m, Disposition::decapsulated);
@@ -403,6 +462,10 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
         ctx.table->lookup_guests_by_mac(&key, 1, &record);
         if (record == nullptr || record->slot != slot || record->generation != generation)
           return HoldQueues::Verdict::drop;
+        if (record->forwarding) {
+          hand_over_held(ctx, settings_, holds, *record);
+          return HoldQueues::Verdict::keep;  // nothing left to keep
+        }
         return state_->running_here(*record) ? HoldQueues::Verdict::release
                                              : HoldQueues::Verdict::keep;
       },

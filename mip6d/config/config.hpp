@@ -115,6 +115,11 @@ struct HomeAgentConfig {
   // accepted within the last window); see home_agent/replay_memory.hpp.
   std::size_t replay_memory_limit = 1048576;
   bool durable_sync = false;  // true: fsync every commit (power-loss safe)
+  // Zero-loss moves: when a binding moves to another care-of address, tell
+  // the one it left where it went (RFC 5846 Binding Revocation Indication
+  // with an Alternate Care-of Address option), so a roam6 host forwards the
+  // guest's held and late packets there; the BA names the previous address.
+  bool hand_over_forwarding = false;
 };
 
 struct HostConfig {

@@ -57,6 +57,7 @@ HomeAgentConfig to_home_agent(HomeAgentDraft&& d) {
   assign_if_set(ha.replay_window, d.replay_window, to_seconds);
   assign_if_set(ha.replay_memory_limit, d.replay_memory_limit, [](std::int64_t v) { return static_cast<std::size_t>(v); });
   assign_if_set(ha.durable_sync, d.durable_sync);
+  assign_if_set(ha.hand_over_forwarding, d.hand_over_forwarding);
   return ha;
 }
 

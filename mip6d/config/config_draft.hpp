@@ -54,6 +54,7 @@ struct HomeAgentDraft {
   Field<std::int64_t> replay_window;
   Field<std::int64_t> replay_memory_limit;
   Field<bool> durable_sync;
+  Field<bool> hand_over_forwarding;
 };
 
 struct HostDraft {

@@ -240,6 +240,7 @@ HomeAgentDraft read_home_agent(TableReader& t) {
   d.replay_memory_limit = t.integer("replay_memory_limit", kOptional, limits::min_replay_memory_limit,
                                     limits::max_replay_memory_limit);
   d.durable_sync = t.boolean("durable_sync", kOptional);
+  d.hand_over_forwarding = t.boolean("hand_over_forwarding", kOptional);
   t.report_unknown_keys();
   return d;
 }

@@ -58,6 +58,11 @@ GuestDetachArgs parse_guest_detach_args(const json& args) {
   return out;
 }
 
+std::string parse_guest_pause_args(const json& args) {
+  reject_unknown_args(args, {"name"});
+  return require_string(args, "name");
+}
+
 GuestResumeArgs parse_guest_resume_args(const json& args) {
   reject_unknown_args(args, {"name", "timestamp"});
   GuestResumeArgs out;

@@ -49,7 +49,8 @@ json home_agent_json(const HomeAgentConfig& ha) {
           {"database", ha.database},
           {"replay_window", ha.replay_window.count()},
           {"replay_memory_limit", ha.replay_memory_limit},
-          {"durable_sync", ha.durable_sync}};
+          {"durable_sync", ha.durable_sync},
+          {"hand_over_forwarding", ha.hand_over_forwarding}};
 }
 
 json host_json(const HostConfig& host) {

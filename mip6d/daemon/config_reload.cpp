@@ -139,6 +139,7 @@ std::optional<std::string> restart_reason(const Difference& d, const Config& run
   if (p == "log_level" || in_section(p, "keys") || in_section(p, "policy") ||
       in_section(p, "guests") || p == "home_agent.max_lifetime" ||
       p == "home_agent.replay_window" || p == "home_agent.replay_memory_limit" ||
+      p == "home_agent.hand_over_forwarding" ||
       p == "host.requested_lifetime" || p == "host.replay_window" || p == "host.key") {
     return std::nullopt;
   }
@@ -245,6 +246,8 @@ void apply_reload(Config& running, const Config& loaded, const ReloadPlan& plan)
       ha.replay_window = loaded.home_agent->replay_window;
     if (applied.contains("home_agent.replay_memory_limit"))
       ha.replay_memory_limit = loaded.home_agent->replay_memory_limit;
+    if (applied.contains("home_agent.hand_over_forwarding"))
+      ha.hand_over_forwarding = loaded.home_agent->hand_over_forwarding;
   }
   if (running.host && loaded.host) {
     HostConfig& host = *running.host;

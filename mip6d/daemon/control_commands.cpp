@@ -64,7 +64,7 @@ json ha_binding_json(const ha::HomeAgent& agent, const Config& config,
 
 void refuse_guest_commands_on_home_agent(control::CommandRegistry& registry, const Config& config) {
   for (const auto name :
-       {command::guest_attach, command::guest_detach, command::guest_resume, command::guest_list,
+       {command::guest_attach, command::guest_detach, command::guest_resume, command::guest_pause, command::guest_list,
         command::guest_port}) {
     registry.add(std::string(name), [name, node = config.node_name](const json&) -> json {
       throw control::ControlError(error_code::wrong_role,
@@ -274,6 +274,12 @@ void register_host_commands(control::CommandRegistry& registry, host::HostAgent&
   registry.add(std::string(command::guest_resume), [&agent, &scheduler](const json& args) -> json {
     const auto parsed = control::parse_guest_resume_args(args);
     as_control_error([&] { agent.resume(parsed.name, parsed.timestamp.value_or(scheduler.wall_now())); });
+    return json::object();
+  });
+
+  registry.add(std::string(command::guest_pause), [&agent](const json& args) -> json {
+    const auto name = control::parse_guest_pause_args(args);
+    as_control_error([&] { agent.pause(name); });
     return json::object();
   });
 

@@ -57,6 +57,11 @@ HomeAgent::HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, F
                         return b != nullptr ? std::optional(b->care_of_address) : std::nullopt;
                       }},
                      error_message_limit(config), counters_.receive_checks, log),
+      notices_(scheduler, ha_.address, log,
+               [this](const BindingRevocationSpec& spec, std::uint32_t spi, const wire::MacAddr& next_hop) {
+                 return send_revocation(spec, spi, next_hop);
+               },
+               counters_.hand_over),
       expiry_timer_(scheduler.make_timer([this] { on_expiry(); })),
       announce_timer_(scheduler.make_timer([this] { on_announcement_timer(); })),
       replay_timer_(scheduler.make_timer([this] { on_replay_timer(); })) {}
@@ -242,6 +247,10 @@ void HomeAgent::on_mobility(const Ipv6Frame& frame) {
     ++counters_.mh_malformed;
     return;
   }
+  if (packet.mh.type() == wire::mh_type::binding_revocation) {
+    on_revocation_ack(packet);
+    return;
+  }
   if (packet.mh.type() != wire::mh_type::binding_update) {
     ++counters_.mh_ignored;
     return;
@@ -324,14 +333,54 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   }
   ++counters_.bu_accepted;
   remember_accepted(bu);
-  apply(request, decision);
-  if ((bu.flags & wire::bu_flag::acknowledge) != 0) queue_ack(from, bu, decision);
+  const auto previous_care_of = apply(request, decision, from);
+  if ((bu.flags & wire::bu_flag::acknowledge) != 0) queue_ack(from, bu, decision, previous_care_of);
 }
 
-void HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& d) {
+void HomeAgent::on_revocation_ack(const wire::MobilityPacket& packet) {
+  ReceivedRevocation ack;
+  const CheckResult check = check_binding_revocation_ack(packet, keys_, ack);
+  if (!check.ok()) {
+    // An Indication sent to us, or anything unsigned: nothing to act on.
+    ++counters_.revocation_acks_dropped[static_cast<std::size_t>(check.drop)];
+    LogRecord(log_, LogLevel::debug, "revocation_ack_dropped")
+        .kv("reason", name(check.drop))
+        .kv("source", packet.ip.src());
+    return;
+  }
+  ++counters_.revocation_acks_received;
+  notices_.acknowledged(ack);
+}
+
+bool HomeAgent::send_revocation(const BindingRevocationSpec& spec, std::uint32_t spi,
+                                const wire::MacAddr& next_hop) {
+  KeyRing::Entry* sa = keys_.find(spi);
+  if (sa == nullptr) {
+    ++counters_.send_failures;
+    return false;
+  }
+  const bool sent = writer_.send_ipv6(Port::uplink, next_hop, [&](wire::MutableByteSpan buf) {
+    return write_binding_revocation(buf, spec, *sa);
+  });
+  if (!sent) ++counters_.send_failures;
+  return sent;
+}
+
+std::optional<wire::Ip6Addr> HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& d,
+                                              const wire::MacAddr& from) {
   begin_store_batch();
   const Binding* existing = cache_.find(r.home_address);
   undo_.push_back({r.home_address, existing ? std::optional<Binding>(*existing) : std::nullopt});
+  // Hand-over forwarding: the host the binding leaves learns where it went
+  // (the home address itself when the guest came home: it forwards natively).
+  std::optional<wire::Ip6Addr> previous_care_of;
+  if (ha_.hand_over_forwarding && existing != nullptr && existing->care_of_address != r.home_address &&
+      existing->care_of_address != r.care_of_address &&
+      (d.change == BindingChange::moved || d.change == BindingChange::deleted)) {
+    const wire::Ip6Addr destination = d.change == BindingChange::deleted ? r.home_address : r.care_of_address;
+    pending_notices_.push_back({r.home_address, existing->care_of_address, destination, existing->spi, from});
+    if (d.change == BindingChange::moved) previous_care_of = existing->care_of_address;
+  }
 
   if (d.change == BindingChange::deleted) {
     cache_.erase(r.home_address);
@@ -367,6 +416,7 @@ void HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& 
       .kv("key", r.key->name)
       .kv("status", d.status);
   rearm_expiry();
+  return previous_care_of;
 }
 
 StoredBinding HomeAgent::to_stored(const wire::Ip6Addr& hoa, const Binding& b) const {
@@ -382,7 +432,7 @@ StoredBinding HomeAgent::to_stored(const wire::Ip6Addr& hoa, const Binding& b) c
 }
 
 void HomeAgent::queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUpdate& bu,
-                          const RegistrationDecision& d) {
+                          const RegistrationDecision& d, const std::optional<wire::Ip6Addr>& previous_care_of) {
   PendingAck ack;
   ack.sa = bu.sa;
   ack.next_hop = next_hop;
@@ -399,6 +449,7 @@ void HomeAgent::queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUp
   } else {
     ack.spec.timestamp = bu.timestamp;
   }
+  ack.spec.previous_care_of = previous_care_of;
   pending_acks_.push_back(ack);
   post_flush();
 }
@@ -451,6 +502,9 @@ void HomeAgent::flush_batch() {
     }
   }
   pending_acks_.clear();
+  // After the BAs: the new host hears first, then the old one starts forwarding.
+  for (const auto& notice : pending_notices_) notices_.notify(notice);
+  pending_notices_.clear();
 }
 
 void HomeAgent::roll_back_batch() {
@@ -469,8 +523,10 @@ void HomeAgent::roll_back_batch() {
     if (ack.spec.status < 128) {
       ack.spec.status = wire::ba_status::insufficient_resources;
       ack.spec.lifetime = std::chrono::seconds(0);
+      ack.spec.previous_care_of.reset();
     }
   }
+  pending_notices_.clear();  // nothing moved
   rearm_expiry();
 }
 

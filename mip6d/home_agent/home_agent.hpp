@@ -17,6 +17,7 @@
 
 #include "mip6d/config/config.hpp"
 #include "mip6d/home_agent/binding_cache.hpp"
+#include "mip6d/home_agent/hand_over_notices.hpp"
 #include "mip6d/home_agent/registrar.hpp"
 #include "mip6d/home_agent/replay_memory.hpp"
 #include "mip6d/io/forwarding_table.hpp"
@@ -62,6 +63,9 @@ struct HomeAgentCounters {
   std::uint64_t echo_replies = 0;
   std::uint64_t send_failures = 0;
   std::uint64_t store_failures = 0;
+  HandOverNoticeCounters hand_over;  // hand_over_notices.hpp
+  std::uint64_t revocation_acks_received = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(SignallingDrop::count_)> revocation_acks_dropped{};
   ReceiveCheckCounters receive_checks;  // RFC 8200 / RFC 6275 discards (receive_guard.hpp)
 };
 
@@ -93,6 +97,7 @@ class HomeAgent {
   [[nodiscard]] const ReplayMemory& replay_memory() const noexcept { return replay_; }
   [[nodiscard]] const HomeAgentCounters& counters() const noexcept { return counters_; }
   [[nodiscard]] const HomeAgentConfig& settings() const noexcept { return ha_; }
+  [[nodiscard]] const HandOverNotices& hand_over_notices() const noexcept { return notices_; }
   // Remaining lifetime of a binding, for operators.
   [[nodiscard]] Duration remaining(const Binding& b) const { return b.expires - scheduler_.now(); }
 
@@ -115,19 +120,25 @@ class HomeAgent {
   void on_frame(const ReceivedFrame& frame);
   void on_mobility(const Ipv6Frame& frame);
   void on_binding_update(const wire::MacAddr& from, const wire::MobilityPacket& packet);
+  void on_revocation_ack(const wire::MobilityPacket& packet);
+  bool send_revocation(const BindingRevocationSpec& spec, std::uint32_t spi, const wire::MacAddr& next_hop);
   void on_icmpv6(const wire::EthernetView& eth, const wire::Ipv6View& ip, wire::ByteSpan icmp);
   // `hoa`: the Home Address option's address, else the source (RFC 6275 6.1.9).
   void send_binding_error(const wire::MacAddr& to, const wire::Ip6Addr& source,
                           const wire::Ip6Addr& hoa, std::uint8_t status);
 
-  void apply(const RegistrationRequest& request, const RegistrationDecision& decision);
+  // Returns the care-of address the binding left, when hand-over forwarding
+  // tells it (the BA names it to the new one).
+  std::optional<wire::Ip6Addr> apply(const RegistrationRequest& request, const RegistrationDecision& decision,
+                                     const wire::MacAddr& from);
   void remember_accepted(const ReceivedBindingUpdate& bu);
   void persist_replay(const ReplayKey& key);
   [[nodiscard]] std::uint64_t last_accepted(const ReceivedBindingUpdate& bu) const;
   void restore_replay_memory(WallTime wall);
   void on_replay_timer();
   void queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUpdate& bu,
-                 const RegistrationDecision& decision);
+                 const RegistrationDecision& decision,
+                 const std::optional<wire::Ip6Addr>& previous_care_of = std::nullopt);
   void begin_store_batch();
   void post_flush();
   void flush_batch();
@@ -157,6 +168,8 @@ class HomeAgent {
   bool store_batch_failed_ = false;
   bool flush_posted_ = false;
   std::vector<PendingAck> pending_acks_;
+  std::vector<HandOverNotices::Notice> pending_notices_;  // sent once the batch is committed
+  HandOverNotices notices_;
   std::vector<UndoRecord> undo_;
   std::unique_ptr<Timer> expiry_timer_;
   std::unique_ptr<Timer> announce_timer_;

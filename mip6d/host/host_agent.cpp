@@ -22,6 +22,9 @@ constexpr std::uint32_t tunnel_overhead = 40;  // the outer IPv6 header (RFC 247
 // A guest heard from within this window runs here (see guest_runs_here).
 constexpr Duration liveness_window = std::chrono::seconds(3);
 constexpr Duration reclaim_interval = std::chrono::seconds(10);
+// Hand-over forwarding (docs/signalling.md): how long the new host accepts
+// the old one's forwarded packets after the BA named it.
+constexpr Duration hand_over_accept_window = std::chrono::seconds(5);
 }  // namespace
 
 // One guest on this host: its registration, its emulated home link, its
@@ -37,12 +40,17 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
         port_(std::move(port)),
         link_local_(wire::link_local_from_mac(desc_.mac)),
         registration_(agent.scheduler_, *this, agent.timing_, agent.host_.requested_lifetime, last_sequence),
-        ra_timer_(agent.scheduler_.make_timer([this] { send_router_advertisement(); })) {}
+        ra_timer_(agent.scheduler_.make_timer([this] { send_router_advertisement(); })),
+        previous_timer_(agent.scheduler_.make_timer([this] {
+          previous_care_of_.reset();
+          if (!leaving_) program_path();
+        })) {}
 
   const GuestDescription& desc() const { return desc_; }
   const Site& home() const { return home_; }
   bool away() const { return away_; }
   bool resumed() const { return resumed_; }
+  bool paused() const { return paused_; }
   bool leaving() const { return leaving_; }
   const std::string& port() const { return port_; }
   Registration& registration() { return registration_; }
@@ -74,12 +82,15 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   }
 
   bool guest_runs_here() const override {
-    return resumed_ && !leaving_ && last_heard_ &&
+    return resumed_ && !paused_ && !leaving_ && last_heard_ &&
            agent_.scheduler_.now() - *last_heard_ <= liveness_window;
   }
 
   void resume(WallTime when) {
-    if (resumed_) return;
+    if (resumed_) {
+      unpause();
+      return;
+    }
     last_heard_ = agent_.scheduler_.now();
     resumed_ = true;
     resumed_at_ = when;
@@ -101,8 +112,64 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   void leave(bool deregister) {
     leaving_ = true;
     ra_timer_->cancel();
-    agent_.fib_.clear_guest(desc_.mac);
+    previous_timer_->cancel();
+    if (!deregister && away_ && resumed_) {
+      // Moved: the data path keeps holding its packets until the Home Agent
+      // says where it went (hand-over forwarding), then forwards them.
+      agent_.keep_for_hand_over(*this);
+    } else {
+      agent_.fib_.clear_guest(desc_.mac);
+    }
     registration_.leave(deregister && away_);
+  }
+
+  // Paused here for the last copy of a live migration (libvirt's Suspended
+  // event): its packets are held from now on, not handed to a guest that
+  // will never read them. False when it does not run here.
+  bool pause() {
+    if (!resumed_ || leaving_ || paused_) return false;
+    paused_ = true;
+    LogRecord(agent_.log_, LogLevel::info, "guest_paused").kv("guest", desc_.name).kv("hoa", desc_.home_address);
+    program_path();
+    return true;
+  }
+  // Runs here again after a pause (the migration failed or was cancelled).
+  void unpause() {
+    if (!paused_) return;
+    paused_ = false;
+    forward_to_.reset();
+    LogRecord(agent_.log_, LogLevel::info, "guest_unpaused").kv("guest", desc_.name).kv("hoa", desc_.home_address);
+    program_path();
+  }
+  // The Home Agent moved the binding of this paused guest to `to`.
+  void hand_over_to(const wire::Ip6Addr& to) {
+    forward_to_ = to;
+    program_path();
+  }
+  // The BA named the care-of address the binding left: accept that host's
+  // forwarded packets for a while.
+  void accept_from_previous(const wire::Ip6Addr& previous) {
+    previous_care_of_ = previous;
+    previous_timer_->arm_at(agent_.scheduler_.now() + hand_over_accept_window);
+    program_path();
+  }
+
+  GuestPath path() const {
+    GuestPath p;
+    p.mac = desc_.mac;
+    p.home_address = desc_.home_address;
+    p.link_local = link_local_;
+    p.away = away_;
+    if (away_) {
+      p.home_agent = *home_.home_agent;
+      p.care_of_address = agent_.host_.care_of_address;
+      p.router_mac = home_.router_mac;
+      p.router_link_local = home_.router_link_local;
+    }
+    p.resumed = resumed_ && !paused_ && !forward_to_;
+    if (forward_to_) p.forward_to = *forward_to_;
+    if (previous_care_of_) p.previous_care_of = *previous_care_of_;
+    return p;
   }
 
   void learn_link_local(const wire::Ip6Addr& source) {
@@ -204,21 +271,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   }
 
  private:
-  void program_path() {
-    GuestPath p;
-    p.mac = desc_.mac;
-    p.home_address = desc_.home_address;
-    p.link_local = link_local_;
-    p.away = away_;
-    if (away_) {
-      p.home_agent = *home_.home_agent;
-      p.care_of_address = agent_.host_.care_of_address;
-      p.router_mac = home_.router_mac;
-      p.router_link_local = home_.router_link_local;
-    }
-    p.resumed = resumed_;
-    agent_.fib_.set_guest(p);
-  }
+  void program_path() { agent_.fib_.set_guest(path()); }
 
   HostAgent& agent_;
   GuestDescription desc_;
@@ -228,7 +281,10 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   SwitchPortState switch_port_;
   wire::Ip6Addr link_local_;
   bool resumed_ = false;
+  bool paused_ = false;
   bool leaving_ = false;
+  std::optional<wire::Ip6Addr> forward_to_;
+  std::optional<wire::Ip6Addr> previous_care_of_;
   bool bound_ = false;
   std::optional<WallTime> resumed_at_;
   std::optional<TimePoint> last_heard_;
@@ -236,6 +292,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   std::uint64_t last_home_agent_time_ = 0;
   Registration registration_;
   std::unique_ptr<Timer> ra_timer_;
+  std::unique_ptr<Timer> previous_timer_;
 };
 
 namespace {
@@ -263,6 +320,7 @@ HostAgent::HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, F
       receive_guard_(scheduler, writer_, {.mobile_node = true, .care_of_address_for = {}},
                      error_message_limit(config), counters_.receive_checks, log) {
   if (sa_ == nullptr) throw std::invalid_argument("host key '" + host_.key + "' is not configured");
+  hand_over_timer_ = scheduler.make_timer([this] { on_hand_over_timer(); });
 }
 
 HostAgent::~HostAgent() = default;
@@ -284,6 +342,10 @@ void HostAgent::expect(const Guest& guest) {
   const Site* home = config_.find_site(guest.home_site);
   if (home == nullptr || !home->home_agent) return;  // the loader refuses such a file
   expected_by_mac_[guest.mac] = guest.name;
+  // Moved away moments ago: its entry holds or forwards its packets until
+  // the hand-over ends (on_hand_over_timer programs this one then).
+  if (const auto h = handing_over_.find(guest.home_address); h != handing_over_.end() && h->second.path.mac == guest.mac)
+    return;
   // The datapath learns the MAC now, so that the guest's first frame comes
   // to us as a resume signal; nothing is sent for it.
   GuestPath p;
@@ -420,6 +482,12 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
     if (!last_sequence) last_sequence = departed->second.last_sequence;
     departed_.erase(departed);
   }
+  // Back before the hand-over of its last departure ended: this entry
+  // programs the data path now.
+  if (const auto h = handing_over_.find(desc.home_address); h != handing_over_.end()) handing_over_.erase(h);
+  for (auto h = handing_over_.begin(); h != handing_over_.end();) {
+    h = h->second.path.mac == desc.mac ? handing_over_.erase(h) : std::next(h);
+  }
   auto entry = std::make_unique<GuestEntry>(*this, desc, *home, last_sequence, port);
   GuestEntry& g = *entry;
   guests_.emplace(name, std::move(entry));
@@ -436,6 +504,62 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
 }
 
 void HostAgent::resume(const std::string& name, WallTime when) { require(name).resume(when); }
+
+void HostAgent::pause(const std::string& name) {
+  GuestEntry& g = require(name);
+  if (g.paused()) return;
+  if (!g.pause())
+    throw GuestCommandError("invalid_argument", "guest " + name + " does not run here: nothing to pause");
+  ++counters_.guests_paused;
+}
+
+void HostAgent::keep_for_hand_over(const GuestEntry& g) {
+  HandingOver h;
+  h.path = g.path();
+  h.path.resumed = false;
+  h.home_agent = *g.home().home_agent;
+  h.name = g.desc().name;
+  h.until = scheduler_.now() + (h.path.forward_to != wire::Ip6Addr{} ? hand_over_linger : hand_over_wait);
+  fib_.set_guest(h.path);
+  handing_over_[h.path.home_address] = std::move(h);
+  rearm_hand_over_timer();
+}
+
+void HostAgent::on_hand_over_timer() {
+  const TimePoint now = scheduler_.now();
+  for (auto it = handing_over_.begin(); it != handing_over_.end();) {
+    if (it->second.until > now) {
+      ++it;
+      continue;
+    }
+    const HandingOver h = std::move(it->second);
+    it = handing_over_.erase(it);
+    if (h.path.forward_to == wire::Ip6Addr{}) {
+      ++counters_.hand_overs_expired;
+      LogRecord(log_, LogLevel::info, "hand_over_expired")
+          .kv("guest", h.name)
+          .kv("hoa", h.path.home_address)
+          .kv("detail", "\"no notice from the Home Agent; what was held is dropped\"");
+    }
+    if (by_mac_.count(h.path.mac) != 0) continue;  // attached again: its own entry
+    if (const Guest* listed = config_.find_guest(h.name); listed != nullptr && expected_by_mac_.count(listed->mac) != 0) {
+      expect(*listed);
+    } else {
+      fib_.clear_guest(h.path.mac);
+    }
+  }
+  rearm_hand_over_timer();
+}
+
+void HostAgent::rearm_hand_over_timer() {
+  if (handing_over_.empty()) {
+    hand_over_timer_->cancel();
+    return;
+  }
+  TimePoint first = TimePoint::max();
+  for (const auto& [hoa, h] : handing_over_) first = std::min(first, h.until);
+  hand_over_timer_->arm_at(first);
+}
 
 std::optional<std::uint16_t> HostAgent::detach(const std::string& name, bool deregister) {
   GuestEntry& g = require(name);
@@ -622,10 +746,112 @@ void HostAgent::on_mobility(const wire::MobilityPacket& packet, const wire::Ip6A
     case wire::mh_type::binding_error:
       on_binding_error(packet, sender);
       return;
+    case wire::mh_type::binding_revocation:
+      on_binding_revocation(packet, sender);
+      return;
     default:
       ++counters_.frames_ignored;
       return;
   }
+}
+
+void HostAgent::on_binding_revocation(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender) {
+  ++counters_.revocations_received;
+  const auto drop = [this](SignallingDrop d) { ++counters_.revocations_dropped[static_cast<std::size_t>(d)]; };
+  ReceivedRevocation bri;
+  const CheckResult r = check_binding_revocation(packet, keys_, bri);
+  if (!r.ok()) {
+    drop(r.drop);
+    log_refused("revocation_dropped", r, sender);
+    return;
+  }
+  if (bri.destination != host_.care_of_address) {
+    drop(SignallingDrop::misplaced_header);
+    return;
+  }
+  if (!bri.timestamp) {
+    drop(SignallingDrop::no_replay_protection);
+    return;
+  }
+  // Who it is about: a guest paused here (the notice beat libvirt's
+  // Stopped event), or one that already left (kept for the hand-over).
+  GuestEntry* paused = nullptr;
+  HandingOver* left = nullptr;
+  wire::Ip6Addr home_agent;
+  if (const auto it = by_home_address_.find(bri.home_address);
+      it != by_home_address_.end() && !it->second->leaving()) {
+    paused = it->second;
+    home_agent = *paused->home().home_agent;
+  } else if (const auto h = handing_over_.find(bri.home_address); h != handing_over_.end()) {
+    left = &h->second;
+    home_agent = left->home_agent;
+  } else {
+    // Nothing of it here; answered so the Home Agent stops resending, but
+    // only to the Home Agent of a site we know.
+    const bool known_home_agent = std::any_of(config_.sites.begin(), config_.sites.end(), [&](const Site& s) {
+      return s.home_agent && *s.home_agent == sender && sender == bri.source;
+    });
+    if (!known_home_agent) {
+      drop(SignallingDrop::not_from_home_agent);
+      return;
+    }
+    ++counters_.revocations_unknown_guest;
+    send_revocation_ack(bri, wire::bra_status::binding_does_not_exist);
+    return;
+  }
+  if (sender != home_agent || bri.source != home_agent) {
+    drop(SignallingDrop::not_from_home_agent);
+    LogRecord(log_, LogLevel::warning, "revocation_dropped")
+        .kv("reason", name(SignallingDrop::not_from_home_agent))
+        .kv("hoa", bri.home_address)
+        .kv("sender", sender);
+    return;
+  }
+  // RFC 4285 6 with the Home Agent's clock, as for a BRR.
+  const auto skew = ntp_distance(*bri.timestamp, to_ntp_timestamp(scheduler_.wall_now()));
+  const bool fresh = skew <= host_.replay_window &&
+                     (paused != nullptr ? paused->accept_home_agent_time(*bri.timestamp)
+                                        : *bri.timestamp > left->last_home_agent_time);
+  if (!fresh) {
+    drop(SignallingDrop::replayed);
+    return;
+  }
+  if (paused != nullptr && !paused->paused()) {
+    // It runs here: the binding is this host's to win back, not to hand over.
+    ++counters_.revocations_guest_running;
+    send_revocation_ack(bri, wire::bra_status::cannot_identify_binding);
+    return;
+  }
+  const wire::Ip6Addr to = bri.new_care_of.value_or(wire::Ip6Addr{});
+  ++counters_.revocations_forwarding;
+  LogRecord(log_, LogLevel::info, "hand_over")
+      .kv("guest", paused != nullptr ? paused->desc().name : left->name)
+      .kv("hoa", bri.home_address)
+      .kv("to", to == bri.home_address ? std::string("home") : to.to_string());
+  if (paused != nullptr) {
+    paused->hand_over_to(to);
+  } else {
+    left->last_home_agent_time = *bri.timestamp;
+    left->path.forward_to = to;
+    left->until = scheduler_.now() + hand_over_linger;
+    fib_.set_guest(left->path);
+    rearm_hand_over_timer();
+  }
+  send_revocation_ack(bri, wire::bra_status::success);
+}
+
+void HostAgent::send_revocation_ack(const ReceivedRevocation& indication, std::uint8_t status) {
+  BindingRevocationAckSpec spec;
+  spec.care_of_address = host_.care_of_address;
+  spec.home_agent = indication.source;
+  spec.home_address = indication.home_address;
+  spec.sequence = indication.sequence;
+  spec.status = status;
+  spec.timestamp = to_ntp_timestamp(scheduler_.wall_now());
+  const bool sent = writer_.send_ipv6(Port::uplink, site_.router_mac, [&](wire::MutableByteSpan buf) {
+    return write_binding_revocation_ack(buf, spec, *sa_);
+  });
+  if (!sent) ++counters_.send_failures;
 }
 
 void HostAgent::on_binding_ack(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender) {
@@ -655,6 +881,10 @@ void HostAgent::on_binding_ack(const wire::MobilityPacket& packet, const wire::I
       {ba.status, ba.sequence, std::chrono::seconds(ba.lifetime_seconds), ba.timestamp});
   switch (outcome) {
     case AckOutcome::taken:
+      if (ba.status < 128 && ba.previous_care_of && *ba.previous_care_of != host_.care_of_address) {
+        ++counters_.previous_care_of_accepted;
+        g.accept_from_previous(*ba.previous_care_of);
+      }
       if (ba.status == wire::ba_status::mipv6_id_mismatch)
         LogRecord(log_, LogLevel::warning, "clock_skew")
             .kv("guest", guest)
@@ -740,6 +970,10 @@ void HostAgent::on_binding_error(const wire::MobilityPacket& packet, const wire:
 }
 
 void HostAgent::detect_resume(GuestEntry& g, TimePoint when) {
+  if (g.paused() && !g.leaving()) {
+    g.unpause();  // it speaks: it runs here again
+    return;
+  }
   if (g.resumed() || g.leaving()) return;
   ++counters_.resumes_detected;
   const auto wall = scheduler_.wall_now() - std::chrono::duration_cast<WallClock::duration>(scheduler_.now() - when);

@@ -113,6 +113,15 @@ struct HostCounters {
   // Frames from a listed guest moments after it moved away, not taken as
   // its return (HostAgent::departure_quiet).
   std::uint64_t frames_after_departure = 0;
+  // Hand-over forwarding (zero-loss moves).
+  std::uint64_t guests_paused = 0;
+  std::uint64_t revocations_received = 0;     // Binding Revocation Indications
+  Drops revocations_dropped{};
+  std::uint64_t revocations_forwarding = 0;   // accepted: forwarding to the new host
+  std::uint64_t revocations_unknown_guest = 0;  // answered 128: nothing held here for it
+  std::uint64_t revocations_guest_running = 0;  // answered 131: the guest runs here
+  std::uint64_t hand_overs_expired = 0;       // held for a moved guest, no notice came
+  std::uint64_t previous_care_of_accepted = 0;  // BAs naming the host a guest came from
   std::uint64_t send_failures = 0;
   ReceiveCheckCounters receive_checks;  // RFC 8200 / RFC 6275 discards (receive_guard.hpp)
 };
@@ -124,6 +133,11 @@ class HostAgent {
   // back takes seconds; late frames arrive within milliseconds. An explicit
   // guest.attach always counts at once.
   static constexpr Duration departure_quiet = std::chrono::seconds(2);
+  // Hand-over forwarding: a guest that moved away stays in the data path,
+  // its packets held, this long for the Home Agent's notice of where it
+  // went; after the notice, its packets are forwarded there this long.
+  static constexpr Duration hand_over_wait = std::chrono::seconds(3);
+  static constexpr Duration hand_over_linger = std::chrono::seconds(3);
 
   HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
             const Logger& log, RegistrationTiming timing = {});
@@ -150,6 +164,12 @@ class HostAgent {
   void report_switch_port(const std::string& name, const std::string& port, const SwitchPortState& state);
   // The guest runs here now (migration hook, QMP RESUME, or our own detection).
   void resume(const std::string& name, WallTime when);
+  // The guest is paused here for the last step of a live migration
+  // (libvirt's Suspended event): the data path holds its packets until it
+  // resumes here or the Home Agent says where it went. Throws
+  // GuestCommandError (unknown_guest; invalid_argument when it does not run
+  // here).
+  void pause(const std::string& name);
   // The guest left: moved to another host (say nothing) or stopped
   // (deregister its binding). The guest is forgotten afterwards, except
   // while a deregistration is still in flight. Returns the last sequence
@@ -177,6 +197,12 @@ class HostAgent {
   void on_binding_ack(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender);
   void on_refresh_request(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender);
   void on_binding_error(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender);
+  void on_binding_revocation(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender);
+  void send_revocation_ack(const ReceivedRevocation& indication, std::uint8_t status);
+  // A guest that moved away: keep its data path holding (hand-over forwarding).
+  void keep_for_hand_over(const GuestEntry& g);
+  void on_hand_over_timer();
+  void rearm_hand_over_timer();
   void count_undecodable(const wire::Ipv6View& ip, const wire::ExtensionChain& chain, wire::Errc error);
   void log_refused(std::string_view message, const CheckResult& r, const wire::Ip6Addr& sender);
   // Whether both the address that delivered a message and its own source
@@ -220,6 +246,17 @@ class HostAgent {
     std::optional<TimePoint> moved_at;
   };
   std::unordered_map<std::string, Departed> departed_;
+  // Guests that moved away whose packets are held or forwarded, by home
+  // address: the data path entry, kept after the guest entry is gone.
+  struct HandingOver {
+    GuestPath path;
+    wire::Ip6Addr home_agent;
+    std::string name;
+    TimePoint until;
+    std::uint64_t last_home_agent_time = 0;
+  };
+  std::unordered_map<wire::Ip6Addr, HandingOver> handing_over_;
+  std::unique_ptr<Timer> hand_over_timer_;
 };
 
 }  // namespace roam6::mip6d::host

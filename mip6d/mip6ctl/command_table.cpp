@@ -121,6 +121,10 @@ json guest_resume_args(std::string_view operand, const OptionValues& options) {
   return args;
 }
 
+json guest_pause_args(std::string_view operand, const OptionValues&) {
+  return {{"name", guest_name(operand)}};
+}
+
 json binding_show_args(std::string_view operand, const OptionValues&) {
   return {{"home_address", address_text("home address", operand)}};
 }
@@ -168,6 +172,18 @@ std::vector<CommandSpec> make_table() {
        "are released. Without --timestamp the daemon takes the time it got the request.",
        {"mip6ctl guest resume vm1", "mip6ctl guest resume vm1 --timestamp 1700000000.25"},
        guest_resume_args},
+      {{"guest", "pause"},
+       command::guest_pause,
+       "NAME",
+       {},
+       "a guest here is paused for its migration's last copy",
+       "Tells the host daemon that guest NAME stopped for the final copy of a live migration "
+       "(libvirt's Suspended event; roam6-libvirt-events sends it). Its packets are held from "
+       "then on instead of being handed to a guest that will never read them: if it resumes "
+       "here, they are released to it; if the Home Agent (with hand_over_forwarding) says the "
+       "guest's binding moved to another host, they are forwarded there.",
+       {"mip6ctl guest pause vm1"},
+       guest_pause_args},
       {{"guest", "list"},
        command::guest_list,
        "",

@@ -44,6 +44,35 @@ struct BindingAckSpec {
   // clock on 144 so the host can resynchronise (RFC 4285 section 6).
   std::optional<std::uint64_t> timestamp;
   std::optional<std::uint16_t> refresh_interval_units;  // Binding Refresh Advice
+  // roam6's hand-over forwarding: the care-of address the binding left,
+  // which forwards the guest's packets here for a while (an Alternate
+  // Care-of Address option; an RFC 6275 mobile node skips it, 6.2).
+  std::optional<wire::Ip6Addr> previous_care_of;
+};
+
+// Binding Revocation Indication (RFC 5846), HA -> the care-of address a
+// binding left, framed like a BA (type 2 routing header = HoA) and signed
+// like one. roam6 adds an Alternate Care-of Address option naming where the
+// binding went, so the old host can forward what it still holds.
+struct BindingRevocationSpec {
+  wire::Ip6Addr home_agent;       // IPv6 source
+  wire::Ip6Addr care_of_address;  // IPv6 destination: the previous care-of address
+  wire::Ip6Addr home_address;     // type 2 routing header
+  std::uint16_t sequence = 0;
+  std::uint8_t trigger = wire::br_trigger::inter_mag_handover_same_access_type;
+  std::optional<wire::Ip6Addr> new_care_of;
+  std::uint64_t timestamp = 0;    // the HA's clock, replay protection
+};
+
+// Binding Revocation Acknowledgement, host -> HA, framed like a BU (Home
+// Address option = HoA) and signed like one.
+struct BindingRevocationAckSpec {
+  wire::Ip6Addr care_of_address;  // IPv6 source
+  wire::Ip6Addr home_agent;       // IPv6 destination
+  wire::Ip6Addr home_address;     // Home Address option
+  std::uint16_t sequence = 0;     // the Indication's
+  std::uint8_t status = wire::bra_status::success;
+  std::uint64_t timestamp = 0;
 };
 
 // Both write a whole IPv6 packet; `sa` signs it. Errors from the wire writer.
@@ -51,6 +80,11 @@ wire::Result<std::size_t> write_binding_update(wire::MutableByteSpan out, const 
                                                KeyRing::Entry& sa) noexcept;
 wire::Result<std::size_t> write_binding_ack(wire::MutableByteSpan out, const BindingAckSpec& spec,
                                             KeyRing::Entry& sa) noexcept;
+wire::Result<std::size_t> write_binding_revocation(wire::MutableByteSpan out, const BindingRevocationSpec& spec,
+                                                   KeyRing::Entry& sa) noexcept;
+wire::Result<std::size_t> write_binding_revocation_ack(wire::MutableByteSpan out,
+                                                       const BindingRevocationAckSpec& spec,
+                                                       KeyRing::Entry& sa) noexcept;
 
 // Why a received BU or BA was not taken up, for counters and logs.
 enum class SignallingDrop : std::uint8_t {
@@ -101,6 +135,18 @@ struct ReceivedBindingAck {
   std::uint32_t lifetime_seconds = 0;
   std::optional<std::uint64_t> timestamp;
   std::optional<std::uint32_t> refresh_interval_seconds;
+  std::optional<wire::Ip6Addr> previous_care_of;  // Alternate Care-of Address option
+};
+
+// A Binding Revocation Indication (at a host) or Acknowledgement (at the HA).
+struct ReceivedRevocation {
+  wire::Ip6Addr source;
+  wire::Ip6Addr destination;
+  wire::Ip6Addr home_address;  // type 2 routing header (Indication) or Home Address option (Ack)
+  std::uint8_t trigger_or_status = 0;
+  std::uint16_t sequence = 0;
+  std::optional<std::uint64_t> timestamp;
+  std::optional<wire::Ip6Addr> new_care_of;  // Alternate Care-of Address option (Indication)
 };
 
 struct CheckResult {
@@ -142,6 +188,12 @@ CheckResult check_binding_update(const wire::MobilityPacket& packet, KeyRing& ke
 // Same for a BA; only an SA in `keys` may have signed it.
 CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
                               ReceivedBindingAck& out);
+// A Binding Revocation Indication sent to a host's care-of address (type 2
+// routing header, no Home Address option) and an Acknowledgement sent to
+// the HA (Home Address option, no routing header); only an SA in `keys`.
+CheckResult check_binding_revocation(const wire::MobilityPacket& packet, KeyRing& keys, ReceivedRevocation& out);
+CheckResult check_binding_revocation_ack(const wire::MobilityPacket& packet, KeyRing& keys,
+                                         ReceivedRevocation& out);
 // Same for a BRR sent to `care_of` (the authenticator covers it).
 CheckResult check_binding_refresh_request(const wire::MobilityPacket& packet, const wire::Ip6Addr& care_of,
                                           KeyRing& keys, ReceivedRefreshRequest& out);

@@ -35,7 +35,7 @@ LINKTYPE_ETHERNET = 1
 # Dispositions that are not drops (datapath_counters.hpp).
 NOT_DROPS = ("passed", "encapsulated", "decapsulated", "punted", "punted_tunnelled_mobility",
              "held", "released", "reassembling", "reassembled", "packet_too_big_sent",
-             "time_exceeded_sent", "parameter_problem_sent", "fragments_sent")
+             "time_exceeded_sent", "parameter_problem_sent", "fragments_sent", "handed_over")
 
 # ---------------------------------------------------------------------------
 # The test network (addresses used by every module)

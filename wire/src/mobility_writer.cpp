@@ -137,6 +137,18 @@ MobilityHeaderWriter& MobilityHeaderWriter::begin_binding_error(
   return *this;
 }
 
+MobilityHeaderWriter& MobilityHeaderWriter::begin_binding_revocation(
+    const BindingRevocationFields& f) noexcept {
+  if (std::uint8_t* p = begin_message(mh_type::binding_revocation)) {
+    p[6] = f.revocation_type;
+    p[7] = f.trigger_or_status;
+    store_be16(p + 8, f.sequence);
+    p[10] = f.flags;
+    p[11] = 0;  // reserved
+  }
+  return *this;
+}
+
 std::uint8_t* MobilityHeaderWriter::reserve_option(std::uint8_t type, std::size_t data_length,
                                                    OptionAlignment align,
                                                    bool allowed_after_mn_ha) noexcept {

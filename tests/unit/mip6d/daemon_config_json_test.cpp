@@ -122,7 +122,7 @@ TEST_F(ConfigJsonTest, HomeAgentConfigurationInFull) {
   EXPECT_EQ(shown["home_agent"], json::parse(R"({"address": "2001:db8:a::1",
       "home_prefixes": ["2001:db8:a::/64"], "max_lifetime": 1200,
       "database": "/var/lib/roam6/test.sqlite", "replay_window": 7, "replay_memory_limit": 1048576,
-      "durable_sync": true})"));
+      "durable_sync": true, "hand_over_forwarding": false})"));
   EXPECT_FALSE(shown.contains("host"));
   ASSERT_EQ(shown["sites"].size(), 2u);
   EXPECT_EQ(shown["sites"][0]["home_agent"], "2001:db8:a::1");

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+
 #include <string_view>
 #include <utility>
 
@@ -303,7 +305,7 @@ TEST(MobilityHeaderViewErrors, EveryCheck) {
 
 TEST(MobilityHeaderViewErrors, TooShortForEachType) {
   // One 8-octet unit short of each type's fixed part (BRR fits in the minimum).
-  for (std::uint8_t type = 1; type <= 7; ++type) {
+  for (const std::uint8_t type : std::initializer_list<std::uint8_t>{1, 2, 3, 4, 5, 6, 7, 16}) {
     const std::size_t needed = mobility_options_offset(type);
     const std::size_t too_short = (needed + 7) / 8 * 8 - 8;
     Bytes b = mh_base(type);

@@ -167,6 +167,42 @@ TEST(MobilityWriterMessages, BindingError) {
   EXPECT_EQ(be.status(), 2);
 }
 
+// RFC 5846 6.1: Type, Trigger, Sequence, P|I|G flags and a reserved octet
+// after the base header; options from octet 12.
+TEST(MobilityWriterMessages, BindingRevocationIndication) {
+  Buffer buf;
+  MobilityHeaderWriter w(buf.span());
+  w.begin_binding_revocation({br_type::indication, br_trigger::inter_mag_handover_same_access_type, 0x1234,
+                              br_flag::global})
+      .add_alternate_care_of_address(kHoa);
+  ASSERT_TRUE(w.finish());
+  BindingRevocationView br;
+  ASSERT_TRUE(test::parse_as(buf.view(w.size()), br));
+  EXPECT_TRUE(br.indication());
+  EXPECT_FALSE(br.acknowledgement());
+  EXPECT_EQ(br.trigger_or_status(), 2);
+  EXPECT_EQ(br.sequence(), 0x1234);
+  EXPECT_EQ(br.flags(), 0x20);
+  EXPECT_EQ(br.options_offset(), 12u);
+  EXPECT_EQ(buf.view(12)[0], 59);
+  EXPECT_EQ(buf.view(12)[1], 3);  // 12 + alternate CoA at 8n+6 (18) = 32 octets
+  EXPECT_EQ(buf.view(12)[2], 16);
+  EXPECT_EQ(buf.view(12)[6], 1);
+  EXPECT_EQ(buf.view(12)[11], 0);
+}
+
+TEST(MobilityWriterMessages, BindingRevocationAcknowledgement) {
+  Buffer buf;
+  MobilityHeaderWriter w(buf.span());
+  w.begin_binding_revocation({br_type::acknowledgement, bra_status::binding_does_not_exist, 7, 0});
+  expect_written(w, buf, Bytes{59, 1, 16, 0, 0, 0, 2, 128, 0, 7, 0, 0, 1, 2, 0, 0});
+  BindingRevocationView br;
+  ASSERT_TRUE(test::parse_as(buf.view(16), br));
+  EXPECT_TRUE(br.acknowledgement());
+  EXPECT_EQ(br.trigger_or_status(), 128);
+  EXPECT_EQ(br.sequence(), 7);
+}
+
 // Each option alone after a BU's 12 octets, against the bytes RFC layout and
 // alignment call for, and its offset checked numerically.
 std::size_t find_option(const Bytes& mh, std::uint8_t type) {

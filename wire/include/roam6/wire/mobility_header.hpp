@@ -27,7 +27,37 @@ inline constexpr std::uint8_t care_of_test = 4;             // 6.1.6
 inline constexpr std::uint8_t binding_update = 5;           // 6.1.7
 inline constexpr std::uint8_t binding_ack = 6;              // 6.1.8
 inline constexpr std::uint8_t binding_error = 7;            // 6.1.9
+inline constexpr std::uint8_t binding_revocation = 16;      // RFC 5846 6.1
 }  // namespace mh_type
+
+// Binding Revocation (RFC 5846 6.1): the B.R. Type octet tells the
+// Indication from the Acknowledgement; the octet after it is the Revocation
+// Trigger in an Indication and the Status in an Acknowledgement.
+namespace br_type {
+inline constexpr std::uint8_t indication = 1;
+inline constexpr std::uint8_t acknowledgement = 2;
+}  // namespace br_type
+// Revocation Trigger values (RFC 5846 6.1.2).
+namespace br_trigger {
+inline constexpr std::uint8_t unspecified = 0;
+inline constexpr std::uint8_t administrative_reason = 1;
+inline constexpr std::uint8_t inter_mag_handover_same_access_type = 2;
+inline constexpr std::uint8_t inter_mag_handover_different_access_type = 3;
+inline constexpr std::uint8_t inter_mag_handover_unknown = 4;
+}  // namespace br_trigger
+// Binding Revocation Acknowledgement status values (RFC 5846 6.2).
+namespace bra_status {
+inline constexpr std::uint8_t success = 0;
+inline constexpr std::uint8_t partial_success = 1;
+inline constexpr std::uint8_t binding_does_not_exist = 128;
+inline constexpr std::uint8_t cannot_identify_binding = 131;
+}  // namespace bra_status
+// Flags, the high bits of the octet after the sequence number (RFC 5846 6.1).
+namespace br_flag {
+inline constexpr std::uint8_t proxy_binding = 0x80;          // P
+inline constexpr std::uint8_t ipv4_home_address_only = 0x40; // I (V in the Acknowledgement)
+inline constexpr std::uint8_t global = 0x20;                 // G
+}  // namespace br_flag
 
 // Binding Update flags, as bits of the 16-bit word after the sequence number.
 // A/H/L/K from RFC 6275 6.1.7; the rest were assigned by later RFCs into the
@@ -119,6 +149,7 @@ constexpr std::size_t mobility_options_offset(std::uint8_t type) noexcept {
     case mh_type::binding_update:                      // Seq(2) Flags(2) Lifetime(2)
     case mh_type::binding_ack: return 12;              // Status Flags Seq(2) Lifetime(2)
     case mh_type::binding_error: return 24;            // Status Reserved HoA(16)
+    case mh_type::binding_revocation: return 12;       // Type Trigger Seq(2) Flags Reserved
     default: return 0;
   }
 }
@@ -295,6 +326,19 @@ class BindingErrorView
  public:
   [[nodiscard]] std::uint8_t status() const noexcept { return p()[6]; }
   [[nodiscard]] Ip6Addr home_address() const noexcept { return Ip6Addr::from_bytes(p() + 8); }
+};
+
+// Binding Revocation Indication or Acknowledgement (RFC 5846 6.1, 6.2).
+class BindingRevocationView
+    : public detail::TypedMobilityView<BindingRevocationView, mh_type::binding_revocation> {
+ public:
+  [[nodiscard]] std::uint8_t revocation_type() const noexcept { return p()[6]; }
+  [[nodiscard]] bool indication() const noexcept { return revocation_type() == br_type::indication; }
+  [[nodiscard]] bool acknowledgement() const noexcept { return revocation_type() == br_type::acknowledgement; }
+  // The Revocation Trigger of an Indication, the Status of an Acknowledgement.
+  [[nodiscard]] std::uint8_t trigger_or_status() const noexcept { return p()[7]; }
+  [[nodiscard]] std::uint16_t sequence() const noexcept { return load_be16(p() + 8); }
+  [[nodiscard]] std::uint8_t flags() const noexcept { return p()[10]; }
 };
 
 }  // namespace roam6::wire

@@ -46,6 +46,12 @@ struct BindingErrorFields {
   std::uint8_t status = be_status::unknown_binding_for_home_address_option;
   Ip6Addr home_address{};
 };
+struct BindingRevocationFields {
+  std::uint8_t revocation_type = br_type::indication;
+  std::uint8_t trigger_or_status = br_trigger::unspecified;  // Trigger, or the Acknowledgement's Status
+  std::uint16_t sequence = 0;
+  std::uint8_t flags = 0;  // br_flag bits; written as given
+};
 struct HomeTestFields {
   std::uint16_t home_nonce_index = 0;
   std::uint64_t home_init_cookie = 0;
@@ -74,6 +80,7 @@ class MobilityHeaderWriter {
   MobilityHeaderWriter& begin_binding_update(const BindingUpdateFields& fields) noexcept;
   MobilityHeaderWriter& begin_binding_ack(const BindingAckFields& fields) noexcept;
   MobilityHeaderWriter& begin_binding_error(const BindingErrorFields& fields) noexcept;
+  MobilityHeaderWriter& begin_binding_revocation(const BindingRevocationFields& fields) noexcept;
 
   // Options, in the order they should appear.
   MobilityHeaderWriter& add_binding_refresh_advice(std::uint16_t interval_units) noexcept;
