@@ -132,6 +132,11 @@ class Description:
     def __init__(self, text):
         data = tomllib.loads(text)
         self.probe_rate_hz = float(data.get("probe_rate_hz", 1000))
+        # "standard": any RFC 6275 Home Agent; "zero-loss": roam6's Home
+        # Agent with hand_over_forwarding (docs/signalling.md).
+        self.mode = data.get("mode", "standard")
+        if self.mode not in ("standard", "zero-loss"):
+            raise TestbedError('mode must be "standard" or "zero-loss", not %r' % self.mode)
         self.home = SiteSpec(0, data["home"], home=True)
         self.foreign = [SiteSpec(i + 1, t, home=False) for i, t in enumerate(data.get("foreign", []))]
         if len(self.foreign) < 1:
@@ -195,7 +200,9 @@ address = "%s"
 home_prefixes = ["%s"]
 max_lifetime = 3600
 database = "%s"
-""" % (d.home.name, lab.path("ha.sock"), d.home.home_agent, d.home.prefix, lab.path("ha.sqlite"))
+hand_over_forwarding = %s
+""" % (d.home.name, lab.path("ha.sock"), d.home.home_agent, d.home.prefix, lab.path("ha.sqlite"),
+       "true" if d.mode == "zero-loss" else "false")
             + datapath_section("ha", "ha0") + common_config(d))
 
 
@@ -655,6 +662,11 @@ class Testbed:
         self.mark(move_id, "pause")
         for g, src, xml in moves:
             g.relay.set(g.relay_port(src), "up=0")
+        if events:
+            # roam6-libvirt-events: Suspended (migration) there, just after QEMU stopped.
+            for g, src, xml in moves:
+                src.request("guest.pause", {"name": g.name}, refusals_ok=("unknown_guest", "invalid_argument"))
+            self.mark(move_id, "pause_event")
         time.sleep(pause_ms / 1000.0)  # stop-and-copy
         for g, src, xml in moves:
             g.relay.set(g.relay_port(dst), "up=1")

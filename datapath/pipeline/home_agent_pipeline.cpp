@@ -51,6 +51,47 @@ ErrorReturn into_tunnel(const HomeAgentSettings& settings, const TunnelRecord& s
   return back;
 }
 
+// Hand-over forwarding (docs/signalling.md): a host a binding left sends
+// what it held for the guest, and what still reached it, back here through
+// its tunnel: an inner packet *to* a bound home address, from a care-of
+// address that is not the binding's. It goes on into the binding's tunnel,
+// exactly as if it had reached the home link natively (which anyone may do),
+// so accepting it from any outer source widens nothing.
+void relay_hand_over(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings, rte_mbuf* m,
+                     const TunnelFrame& tunnel, const TunnelRecord& destination,
+                     const EthernetRewrite& to_router) noexcept {
+  if (const auto refusal = refuse_tunnel_exit(tunnel, wire::Ip6Addr::from_bytes(tunnel.outer_src))) {
+    drop(ctx, at, m, *refusal);
+    return;
+  }
+  if (tunnel.inner.hop_limit() <= 1) {
+    drop(ctx, at, m, Disposition::drop_hop_limit);
+    return;
+  }
+  strip_tunnel_header(m, tunnel, to_router);
+  ClassifiedFrame inner;
+  classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), inner);
+  if (inner.kind < FrameKind::mobility) {
+    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+    return;
+  }
+  EncapsulationOutcome outcome;
+  encapsulate_frame(m, inner, destination.outer, settings.tunnel, settings.mtu, to_router, outcome);
+  if (outcome.result == EncapsulationResult::encapsulated) {
+    tally.encapsulated(ctx, destination.slot, outcome.inner_length);
+    forward(ctx, at, at, m, Disposition::handed_over);
+    return;
+  }
+  if (outcome.result == EncapsulationResult::encapsulated_oversize) {
+    if (send_fragmented(ctx, at, at, m, settings.mtu)) tally.encapsulated(ctx, destination.slot, outcome.inner_length);
+    return;
+  }
+  drop(ctx, at, m, outcome.result == EncapsulationResult::no_headroom ? Disposition::drop_no_mbuf
+                   : outcome.result == EncapsulationResult::too_big   ? Disposition::drop_too_big
+                   : outcome.result == EncapsulationResult::malformed ? Disposition::drop_tunnel_malformed
+                                                                      : Disposition::drop_hop_limit);
+}
+
 void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings,
                  IcmpErrorLimiter& icmp_errors, rte_mbuf* m, std::uint16_t key,
                  const TunnelFrame& tunnel, const TunnelRecord* const* records,
@@ -61,6 +102,11 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
   }
   const TunnelRecord* source = records[key];
   const TunnelRecord* destination = records[key + 1];
+  if ((source == nullptr || !same_address(tunnel.outer_src, source->care_of_address)) && destination != nullptr &&
+      !same_address(tunnel.outer_src, destination->care_of_address)) [[unlikely]] {
+    relay_hand_over(ctx, tally, settings, m, tunnel, *destination, to_router);
+    return;
+  }
   if (source == nullptr) {
     drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
     return;

@@ -111,9 +111,11 @@ void release_held(WorkerContext& ctx, HoldQueues& holds, const GuestRecord& reco
 }
 
 // Hand-over forwarding: `m` (Ethernet + the inner packet, as decapsulated)
-// is for a guest that runs at another host now. Into a tunnel from our
-// care-of address to that host's, or, when the guest is home, natively to
-// the site router. The inner packet is forwarded, so its hop limit drops.
+// is for a guest that runs at another host now. Back into the guest's
+// tunnel to its Home Agent, which relays it to the guest's new care-of
+// address (datapath/pipeline/home_agent_pipeline.cpp), or, when the guest is
+// home, natively to the site router. The inner packet is forwarded, so its
+// hop limit drops.
 void hand_over(WorkerContext& ctx, const HostSettings& settings, rte_mbuf* m, const GuestRecord& record) noexcept {
   constexpr auto at = DatapathPort::uplink;
   if (record.forward_natively) {
@@ -126,7 +128,7 @@ void hand_over(WorkerContext& ctx, const HostSettings& settings, rte_mbuf* m, co
   ClassifiedFrame frame_class;
   classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), frame_class);
   EncapsulationOutcome outcome;
-  encapsulate_frame(m, frame_class, record.forward_outer, settings.tunnel, settings.uplink_mtu,
+  encapsulate_frame(m, frame_class, record.outer, settings.tunnel, settings.uplink_mtu,
                     {&settings.next_hop_mac, &settings.uplink_mac}, outcome);
   switch (outcome.result) {
     case EncapsulationResult::encapsulated:
@@ -352,12 +354,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
           continue;
         }
-        // The host the guest came from forwards what reached it late
-        // (hand-over forwarding): its tunnel is taken like the Home Agent's.
-        const bool from_previous =
-            record->accepts_previous && same_address(tunnel.outer_src, record->previous_care_of);
-        if (const auto refusal =
-                refuse_tunnel_exit(tunnel, from_previous ? record->previous_care_of : record->home_agent)) {
+        if (const auto refusal = refuse_tunnel_exit(tunnel, record->home_agent)) {
           drop(ctx, at, m, *refusal);
           continue;
         }

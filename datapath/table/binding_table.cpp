@@ -322,11 +322,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   const Ip6Addr unspecified{};
   record.forwarding = spec.forward_to != unspecified;
   record.forward_natively = record.forwarding && spec.forward_to == spec.home_address;
-  record.forward_outer = record.forwarding && !record.forward_natively
-                             ? make_outer_header_template(spec.care_of_address, spec.forward_to)
-                             : OuterHeaderTemplate{};
-  record.accepts_previous = spec.previous_care_of != unspecified;
-  record.previous_care_of = spec.previous_care_of;
+
   record.slot = slot.index;
   record.generation = slot.generation;
   *fresh = record;

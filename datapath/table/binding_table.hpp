@@ -70,14 +70,10 @@ struct GuestRecord {
   std::uint32_t slot = 0;
   std::uint32_t generation = 0;
   // Hand-over forwarding (docs/datapath.md): the guest runs at another host
-  // now; its packets go there (forward_outer: src = care-of address, dst =
-  // its new care-of address), or natively when it is back home.
+  // now; its packets go back to its Home Agent through `outer`, which relays
+  // them there, or natively when it is back home.
   bool forwarding = false;
   bool forward_natively = false;
-  OuterHeaderTemplate forward_outer;
-  // Tunnel packets from the host the guest came from are accepted too.
-  bool accepts_previous = false;
-  Ip6Addr previous_care_of;
 };
 
 // What the writer is given; the table derives the records from these.
@@ -95,8 +91,7 @@ struct GuestSpec {
   MacAddr router_mac;
   Ip6Addr router_link_local;
   bool resumed = false;
-  Ip6Addr forward_to;        // :: = not forwarding; the home address = natively
-  Ip6Addr previous_care_of;  // :: = none
+  Ip6Addr forward_to;  // :: = not forwarding; the home address = natively
 };
 
 // Per-binding traffic, one set per slot per forwarding core; summed on read.

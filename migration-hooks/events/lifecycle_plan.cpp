@@ -7,7 +7,7 @@
 namespace roam6::hooks {
 namespace {
 
-enum class Step { none, resume, detach_moved, detach_stopped };
+enum class Step { none, resume, pause, detach_moved, detach_stopped };
 
 Step step_for(const LifecycleEvent& e) {
   switch (e.event) {
@@ -15,6 +15,12 @@ Step step_for(const LifecycleEvent& e) {
       return Step::resume;
     case VIR_DOMAIN_EVENT_STARTED:
       return e.detail == VIR_DOMAIN_EVENT_STARTED_MIGRATED ? Step::none : Step::resume;
+    case VIR_DOMAIN_EVENT_SUSPENDED:
+      // The stop-and-copy (or post-copy switch-over) of an outgoing
+      // migration: hold its packets. Other pauses keep delivering.
+      return e.detail == VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED || e.detail == VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY
+                 ? Step::pause
+                 : Step::none;
     case VIR_DOMAIN_EVENT_STOPPED:
       return e.detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED ? Step::detach_moved : Step::detach_stopped;
     default:
@@ -33,6 +39,9 @@ std::vector<Mip6dRequest> plan_lifecycle(const LifecycleEvent& event, const vswi
     switch (step) {
       case Step::resume:
         out.push_back({"guest.resume", {{"name", name}, {"timestamp", event.wall_seconds}}});
+        break;
+      case Step::pause:
+        out.push_back({"guest.pause", {{"name", name}}});
         break;
       case Step::detach_moved:
         out.push_back({"guest.detach", {{"name", name}, {"mode", "moved"}}});

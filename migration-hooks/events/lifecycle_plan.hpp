@@ -10,8 +10,11 @@
 //   STARTED booted/restored/... it runs here: guest.resume
 //   STARTED migrated            an incoming migration's paused domain: the
 //                               hook has attached it; nothing yet
-//   SUSPENDED (any)             paused; its binding stays (the destination
-//                               takes it over when it resumes there)
+//   SUSPENDED migrated/postcopy an outgoing migration's last copy: guest.pause
+//                               (its packets are held here; the binding
+//                               stays until the destination takes it over,
+//                               then they are forwarded: docs/signalling.md)
+//   SUSPENDED anything else     paused by an operator or an I/O error: nothing
 //   STOPPED migrated            it now runs on another host: guest.detach
 //                               mode=moved (say nothing to the Home Agent)
 //   STOPPED anything else       shut down, destroyed, crashed, saved:

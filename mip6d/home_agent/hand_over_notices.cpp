@@ -60,6 +60,13 @@ bool HandOverNotices::transmit(std::uint16_t sequence, Pending& p) {
   return send_(spec, p.notice.spi, p.notice.next_hop);
 }
 
+std::optional<wire::Ip6Addr> HandOverNotices::home_address_of(std::uint16_t sequence,
+                                                              const wire::Ip6Addr& from) const {
+  const auto it = pending_.find(sequence);
+  if (it == pending_.end() || it->second.notice.previous_care_of != from) return std::nullopt;
+  return it->second.notice.home_address;
+}
+
 bool HandOverNotices::acknowledged(const ReceivedRevocation& ack) {
   const auto it = pending_.find(ack.sequence);
   if (it == pending_.end() || it->second.notice.home_address != ack.home_address ||

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "mip6d/runtime/log.hpp"
 #include "mip6d/runtime/scheduler.hpp"
@@ -59,6 +60,8 @@ class HandOverNotices {
   HandOverNotices& operator=(const HandOverNotices&) = delete;
 
   void notify(const Notice& notice);
+  // The home address of the notice with this sequence number sent to `from`.
+  [[nodiscard]] std::optional<wire::Ip6Addr> home_address_of(std::uint16_t sequence, const wire::Ip6Addr& from) const;
   // An authenticated Acknowledgement; true when it ended a notice.
   bool acknowledged(const ReceivedRevocation& ack);
 

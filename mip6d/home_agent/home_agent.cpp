@@ -333,13 +333,23 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   }
   ++counters_.bu_accepted;
   remember_accepted(bu);
-  const auto previous_care_of = apply(request, decision, from);
-  if ((bu.flags & wire::bu_flag::acknowledge) != 0) queue_ack(from, bu, decision, previous_care_of);
+  apply(request, decision, from);
+  if ((bu.flags & wire::bu_flag::acknowledge) != 0) queue_ack(from, bu, decision);
 }
 
 void HomeAgent::on_revocation_ack(const wire::MobilityPacket& packet) {
   ReceivedRevocation ack;
-  const CheckResult check = check_binding_revocation_ack(packet, keys_, ack);
+  // The home address it is about is the one of the notice it answers.
+  wire::Ip6Addr home_address;
+  if (const auto br = wire::BindingRevocationView::from(packet.mh); br && br->acknowledgement()) {
+    if (const auto hoa = notices_.home_address_of(br->sequence(), packet.ip.src())) {
+      home_address = *hoa;
+    } else {
+      ++counters_.hand_over.ack_unmatched;
+      return;
+    }
+  }
+  const CheckResult check = check_binding_revocation_ack(packet, home_address, keys_, ack);
   if (!check.ok()) {
     // An Indication sent to us, or anything unsigned: nothing to act on.
     ++counters_.revocation_acks_dropped[static_cast<std::size_t>(check.drop)];
@@ -366,20 +376,17 @@ bool HomeAgent::send_revocation(const BindingRevocationSpec& spec, std::uint32_t
   return sent;
 }
 
-std::optional<wire::Ip6Addr> HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& d,
-                                              const wire::MacAddr& from) {
+void HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& d, const wire::MacAddr& from) {
   begin_store_batch();
   const Binding* existing = cache_.find(r.home_address);
   undo_.push_back({r.home_address, existing ? std::optional<Binding>(*existing) : std::nullopt});
   // Hand-over forwarding: the host the binding leaves learns where it went
   // (the home address itself when the guest came home: it forwards natively).
-  std::optional<wire::Ip6Addr> previous_care_of;
   if (ha_.hand_over_forwarding && existing != nullptr && existing->care_of_address != r.home_address &&
       existing->care_of_address != r.care_of_address &&
       (d.change == BindingChange::moved || d.change == BindingChange::deleted)) {
     const wire::Ip6Addr destination = d.change == BindingChange::deleted ? r.home_address : r.care_of_address;
     pending_notices_.push_back({r.home_address, existing->care_of_address, destination, existing->spi, from});
-    if (d.change == BindingChange::moved) previous_care_of = existing->care_of_address;
   }
 
   if (d.change == BindingChange::deleted) {
@@ -416,7 +423,6 @@ std::optional<wire::Ip6Addr> HomeAgent::apply(const RegistrationRequest& r, cons
       .kv("key", r.key->name)
       .kv("status", d.status);
   rearm_expiry();
-  return previous_care_of;
 }
 
 StoredBinding HomeAgent::to_stored(const wire::Ip6Addr& hoa, const Binding& b) const {
@@ -432,7 +438,7 @@ StoredBinding HomeAgent::to_stored(const wire::Ip6Addr& hoa, const Binding& b) c
 }
 
 void HomeAgent::queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUpdate& bu,
-                          const RegistrationDecision& d, const std::optional<wire::Ip6Addr>& previous_care_of) {
+                          const RegistrationDecision& d) {
   PendingAck ack;
   ack.sa = bu.sa;
   ack.next_hop = next_hop;
@@ -449,7 +455,6 @@ void HomeAgent::queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUp
   } else {
     ack.spec.timestamp = bu.timestamp;
   }
-  ack.spec.previous_care_of = previous_care_of;
   pending_acks_.push_back(ack);
   post_flush();
 }
@@ -523,7 +528,6 @@ void HomeAgent::roll_back_batch() {
     if (ack.spec.status < 128) {
       ack.spec.status = wire::ba_status::insufficient_resources;
       ack.spec.lifetime = std::chrono::seconds(0);
-      ack.spec.previous_care_of.reset();
     }
   }
   pending_notices_.clear();  // nothing moved

@@ -127,18 +127,15 @@ class HomeAgent {
   void send_binding_error(const wire::MacAddr& to, const wire::Ip6Addr& source,
                           const wire::Ip6Addr& hoa, std::uint8_t status);
 
-  // Returns the care-of address the binding left, when hand-over forwarding
-  // tells it (the BA names it to the new one).
-  std::optional<wire::Ip6Addr> apply(const RegistrationRequest& request, const RegistrationDecision& decision,
-                                     const wire::MacAddr& from);
+  // `from`: the next hop the BU came through (hand-over notices go back that way).
+  void apply(const RegistrationRequest& request, const RegistrationDecision& decision, const wire::MacAddr& from);
   void remember_accepted(const ReceivedBindingUpdate& bu);
   void persist_replay(const ReplayKey& key);
   [[nodiscard]] std::uint64_t last_accepted(const ReceivedBindingUpdate& bu) const;
   void restore_replay_memory(WallTime wall);
   void on_replay_timer();
   void queue_ack(const wire::MacAddr& next_hop, const ReceivedBindingUpdate& bu,
-                 const RegistrationDecision& decision,
-                 const std::optional<wire::Ip6Addr>& previous_care_of = std::nullopt);
+                 const RegistrationDecision& decision);
   void begin_store_batch();
   void post_flush();
   void flush_batch();

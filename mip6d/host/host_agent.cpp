@@ -22,9 +22,6 @@ constexpr std::uint32_t tunnel_overhead = 40;  // the outer IPv6 header (RFC 247
 // A guest heard from within this window runs here (see guest_runs_here).
 constexpr Duration liveness_window = std::chrono::seconds(3);
 constexpr Duration reclaim_interval = std::chrono::seconds(10);
-// Hand-over forwarding (docs/signalling.md): how long the new host accepts
-// the old one's forwarded packets after the BA named it.
-constexpr Duration hand_over_accept_window = std::chrono::seconds(5);
 }  // namespace
 
 // One guest on this host: its registration, its emulated home link, its
@@ -40,11 +37,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
         port_(std::move(port)),
         link_local_(wire::link_local_from_mac(desc_.mac)),
         registration_(agent.scheduler_, *this, agent.timing_, agent.host_.requested_lifetime, last_sequence),
-        ra_timer_(agent.scheduler_.make_timer([this] { send_router_advertisement(); })),
-        previous_timer_(agent.scheduler_.make_timer([this] {
-          previous_care_of_.reset();
-          if (!leaving_) program_path();
-        })) {}
+        ra_timer_(agent.scheduler_.make_timer([this] { send_router_advertisement(); })) {}
 
   const GuestDescription& desc() const { return desc_; }
   const Site& home() const { return home_; }
@@ -106,13 +99,23 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
       // Back at home: the Home Agent may still tunnel to the host it came
       // from. Remove that binding (a 133 answer just means there was none).
       registration_.came_home();
+      // The home router may still send to the Home Agent's MAC (its proxy
+      // advertisements), and QEMU's own announce comes ~50 ms later, an
+      // e1000 guest's never: say at once, for the guest, that its home
+      // address is at its MAC (RFC 4861 7.2.6, Override set).
+      const bool sent = announce_neighbour(agent_.writer_, Port::uplink, desc_.home_address, desc_.home_address,
+                                           NeighbourAnswer{desc_.mac, false, true, desc_.mac, std::nullopt});
+      if (sent) {
+        ++agent_.counters_.home_announcements;
+      } else {
+        ++agent_.counters_.send_failures;
+      }
     }
   }
 
   void leave(bool deregister) {
     leaving_ = true;
     ra_timer_->cancel();
-    previous_timer_->cancel();
     if (!deregister && away_ && resumed_) {
       // Moved: the data path keeps holding its packets until the Home Agent
       // says where it went (hand-over forwarding), then forwards them.
@@ -146,13 +149,6 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     forward_to_ = to;
     program_path();
   }
-  // The BA named the care-of address the binding left: accept that host's
-  // forwarded packets for a while.
-  void accept_from_previous(const wire::Ip6Addr& previous) {
-    previous_care_of_ = previous;
-    previous_timer_->arm_at(agent_.scheduler_.now() + hand_over_accept_window);
-    program_path();
-  }
 
   GuestPath path() const {
     GuestPath p;
@@ -168,7 +164,6 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     }
     p.resumed = resumed_ && !paused_ && !forward_to_;
     if (forward_to_) p.forward_to = *forward_to_;
-    if (previous_care_of_) p.previous_care_of = *previous_care_of_;
     return p;
   }
 
@@ -284,7 +279,6 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   bool paused_ = false;
   bool leaving_ = false;
   std::optional<wire::Ip6Addr> forward_to_;
-  std::optional<wire::Ip6Addr> previous_care_of_;
   bool bound_ = false;
   std::optional<WallTime> resumed_at_;
   std::optional<TimePoint> last_heard_;
@@ -292,7 +286,6 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   std::uint64_t last_home_agent_time_ = 0;
   Registration registration_;
   std::unique_ptr<Timer> ra_timer_;
-  std::unique_ptr<Timer> previous_timer_;
 };
 
 namespace {
@@ -881,10 +874,6 @@ void HostAgent::on_binding_ack(const wire::MobilityPacket& packet, const wire::I
       {ba.status, ba.sequence, std::chrono::seconds(ba.lifetime_seconds), ba.timestamp});
   switch (outcome) {
     case AckOutcome::taken:
-      if (ba.status < 128 && ba.previous_care_of && *ba.previous_care_of != host_.care_of_address) {
-        ++counters_.previous_care_of_accepted;
-        g.accept_from_previous(*ba.previous_care_of);
-      }
       if (ba.status == wire::ba_status::mipv6_id_mismatch)
         LogRecord(log_, LogLevel::warning, "clock_skew")
             .kv("guest", guest)

@@ -113,6 +113,8 @@ struct HostCounters {
   // Frames from a listed guest moments after it moved away, not taken as
   // its return (HostAgent::departure_quiet).
   std::uint64_t frames_after_departure = 0;
+  // Unsolicited NAs sent for a guest resumed at its home site, on its behalf.
+  std::uint64_t home_announcements = 0;
   // Hand-over forwarding (zero-loss moves).
   std::uint64_t guests_paused = 0;
   std::uint64_t revocations_received = 0;     // Binding Revocation Indications
@@ -121,7 +123,6 @@ struct HostCounters {
   std::uint64_t revocations_unknown_guest = 0;  // answered 128: nothing held here for it
   std::uint64_t revocations_guest_running = 0;  // answered 131: the guest runs here
   std::uint64_t hand_overs_expired = 0;       // held for a moved guest, no notice came
-  std::uint64_t previous_care_of_accepted = 0;  // BAs naming the host a guest came from
   std::uint64_t send_failures = 0;
   ReceiveCheckCounters receive_checks;  // RFC 8200 / RFC 6275 discards (receive_guard.hpp)
 };

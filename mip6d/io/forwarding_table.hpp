@@ -30,12 +30,9 @@ struct GuestPath {
   bool resumed = false;             // false: hold packets until it runs here
   // Hand-over forwarding (zero-loss moves). Not ::: the guest runs at the
   // host with this care-of address now; its held and arriving packets go
-  // there through a tunnel from care_of_address, or natively when it is the
-  // guest's home address (it came home).
+  // back into its tunnel to the Home Agent, which relays them to that host,
+  // or natively when it is the guest's home address (it came home).
   wire::Ip6Addr forward_to;
-  // Not ::: tunnel packets for the guest from this outer source (the host
-  // it moved from, forwarding) are taken like the Home Agent's.
-  wire::Ip6Addr previous_care_of;
 };
 
 class ForwardingTable {

@@ -73,7 +73,6 @@ wire::Result<std::size_t> write_binding_ack(wire::MutableByteSpan out, const Bin
       {.status = spec.status, .flags = 0, .sequence = spec.sequence, .lifetime_units = *units});
   if (spec.refresh_interval_units) pw.mh().add_binding_refresh_advice(*spec.refresh_interval_units);
   if (spec.timestamp) pw.mh().add_replay_protection(*spec.timestamp);
-  if (spec.previous_care_of) pw.mh().add_alternate_care_of_address(*spec.previous_care_of);
   const auto slot = pw.mh().add_message_authentication(wire::mobility_auth_subtype::mn_ha, sa.key->spi,
                                                        sa.authenticator.size());
   if (slot.empty()) return pw.mh().error();
@@ -101,9 +100,7 @@ wire::Result<std::size_t> write_binding_revocation(wire::MutableByteSpan out, co
 wire::Result<std::size_t> write_binding_revocation_ack(wire::MutableByteSpan out,
                                                        const BindingRevocationAckSpec& spec,
                                                        KeyRing::Entry& sa) noexcept {
-  wire::MobilityPacketWriter pw(out, {.src = spec.care_of_address,
-                                      .dst = spec.home_agent,
-                                      .home_address_option = spec.home_address});
+  wire::MobilityPacketWriter pw(out, {.src = spec.care_of_address, .dst = spec.home_agent});
   pw.mh()
       .begin_binding_revocation({.revocation_type = wire::br_type::acknowledgement,
                                  .trigger_or_status = spec.status,
@@ -203,7 +200,6 @@ CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
   out.timestamp = options.replay_protection;
   if (options.binding_refresh_advice)
     out.refresh_interval_seconds = options.binding_refresh_advice->interval_seconds();
-  out.previous_care_of = options.alternate_care_of_address;
   KeyRing::Entry* sa = nullptr;
   return authenticate(packet, options, out.care_of_address, out.home_address, keys, sa);
 }
@@ -228,19 +224,19 @@ CheckResult check_binding_revocation(const wire::MobilityPacket& packet, KeyRing
   return authenticate(packet, options, out.destination, out.home_address, keys, sa);
 }
 
-CheckResult check_binding_revocation_ack(const wire::MobilityPacket& packet, KeyRing& keys,
-                                         ReceivedRevocation& out) {
+CheckResult check_binding_revocation_ack(const wire::MobilityPacket& packet, const wire::Ip6Addr& home_address,
+                                         KeyRing& keys, ReceivedRevocation& out) {
   const auto br = wire::BindingRevocationView::from(packet.mh);
   if (!br) return dropped(SignallingDrop::unexpected_type, br.error());
   if (!br->acknowledgement()) return dropped(SignallingDrop::unexpected_type, wire::Errc::ok);
-  if (packet.chain.type2_home_address || !packet.chain.home_address)
+  if (packet.chain.type2_home_address || packet.chain.home_address)
     return dropped(SignallingDrop::misplaced_header, wire::Errc::ok);
   wire::MobilityOptionSet options;
   if (const auto e = wire::decode_mobility_options(packet.mh, options); e != wire::Errc::ok)
     return dropped(SignallingDrop::bad_options, e);
   out.source = packet.ip.src();
   out.destination = packet.ip.dst();
-  out.home_address = *packet.chain.home_address;
+  out.home_address = home_address;
   out.trigger_or_status = br->trigger_or_status();
   out.sequence = br->sequence();
   out.timestamp = options.replay_protection;

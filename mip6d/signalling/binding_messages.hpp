@@ -44,10 +44,6 @@ struct BindingAckSpec {
   // clock on 144 so the host can resynchronise (RFC 4285 section 6).
   std::optional<std::uint64_t> timestamp;
   std::optional<std::uint16_t> refresh_interval_units;  // Binding Refresh Advice
-  // roam6's hand-over forwarding: the care-of address the binding left,
-  // which forwards the guest's packets here for a while (an Alternate
-  // Care-of Address option; an RFC 6275 mobile node skips it, 6.2).
-  std::optional<wire::Ip6Addr> previous_care_of;
 };
 
 // Binding Revocation Indication (RFC 5846), HA -> the care-of address a
@@ -64,12 +60,15 @@ struct BindingRevocationSpec {
   std::uint64_t timestamp = 0;    // the HA's clock, replay protection
 };
 
-// Binding Revocation Acknowledgement, host -> HA, framed like a BU (Home
-// Address option = HoA) and signed like one.
+// Binding Revocation Acknowledgement, host -> HA, signed like a BU. Without
+// a Home Address option: the binding is no longer this host's, and an HA
+// discards a Home Address option from a care-of address not bound to it
+// (RFC 6275 9.3.1). The HA knows the home address from the Indication the
+// sequence number names, and the authenticator covers it.
 struct BindingRevocationAckSpec {
   wire::Ip6Addr care_of_address;  // IPv6 source
   wire::Ip6Addr home_agent;       // IPv6 destination
-  wire::Ip6Addr home_address;     // Home Address option
+  wire::Ip6Addr home_address;     // authenticated, not sent
   std::uint16_t sequence = 0;     // the Indication's
   std::uint8_t status = wire::bra_status::success;
   std::uint64_t timestamp = 0;
@@ -135,14 +134,13 @@ struct ReceivedBindingAck {
   std::uint32_t lifetime_seconds = 0;
   std::optional<std::uint64_t> timestamp;
   std::optional<std::uint32_t> refresh_interval_seconds;
-  std::optional<wire::Ip6Addr> previous_care_of;  // Alternate Care-of Address option
 };
 
 // A Binding Revocation Indication (at a host) or Acknowledgement (at the HA).
 struct ReceivedRevocation {
   wire::Ip6Addr source;
   wire::Ip6Addr destination;
-  wire::Ip6Addr home_address;  // type 2 routing header (Indication) or Home Address option (Ack)
+  wire::Ip6Addr home_address;  // type 2 routing header (Indication); the one authenticated (Ack)
   std::uint8_t trigger_or_status = 0;
   std::uint16_t sequence = 0;
   std::optional<std::uint64_t> timestamp;
@@ -190,10 +188,11 @@ CheckResult check_binding_ack(const wire::MobilityPacket& packet, KeyRing& keys,
                               ReceivedBindingAck& out);
 // A Binding Revocation Indication sent to a host's care-of address (type 2
 // routing header, no Home Address option) and an Acknowledgement sent to
-// the HA (Home Address option, no routing header); only an SA in `keys`.
+// the HA (neither), authenticated over `home_address` (the one of the
+// Indication its sequence number answers); only an SA in `keys`.
 CheckResult check_binding_revocation(const wire::MobilityPacket& packet, KeyRing& keys, ReceivedRevocation& out);
-CheckResult check_binding_revocation_ack(const wire::MobilityPacket& packet, KeyRing& keys,
-                                         ReceivedRevocation& out);
+CheckResult check_binding_revocation_ack(const wire::MobilityPacket& packet, const wire::Ip6Addr& home_address,
+                                         KeyRing& keys, ReceivedRevocation& out);
 // Same for a BRR sent to `care_of` (the authenticator covers it).
 CheckResult check_binding_refresh_request(const wire::MobilityPacket& packet, const wire::Ip6Addr& care_of,
                                           KeyRing& keys, ReceivedRefreshRequest& out);

@@ -292,7 +292,7 @@ TEST(Engine, ForwardingTableProgramsTheBindingTableAndCountsAFullOne) {
   fib.set_limits(settings.table.max_tunnels, settings.table.max_guests);
 
   mip6d::GuestPath g1{mac("52:54:00:00:00:01"), ip("2001:db8:a::100"), ip("fe80::100"), true,
-                      home_agent, care_of, mac("02:00:00:00:0a:01"), ip("fe80::1"), false, {}, {}};
+                      home_agent, care_of, mac("02:00:00:00:0a:01"), ip("fe80::1"), false, {}};
   mip6d::GuestPath g2 = g1;
   g2.mac = mac("52:54:00:00:00:02");
   g2.home_address = ip("2001:db8:a::101");

@@ -27,9 +27,18 @@ TEST(LifecyclePlan, AResumeAnywhereIsTheMomentTheGuestRunsHere) {
             "guest.resume");
 }
 
-TEST(LifecyclePlan, AnIncomingMigrationsPausedStartAndAPauseSayNothing) {
+TEST(LifecyclePlan, AnOutgoingMigrationsPauseHoldsThePackets) {
+  for (int detail : {VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED, VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY}) {
+    const auto requests = plan_lifecycle({VIR_DOMAIN_EVENT_SUSPENDED, detail, 1.0}, web1());
+    ASSERT_EQ(requests.size(), 1u);
+    EXPECT_EQ(requests[0], (Mip6dRequest{"guest.pause", json{{"name", "web1"}}}));
+  }
+}
+
+TEST(LifecyclePlan, AnIncomingMigrationsPausedStartAndOtherPausesSayNothing) {
   EXPECT_TRUE(plan_lifecycle({VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_MIGRATED, 1.0}, web1()).empty());
-  EXPECT_TRUE(plan_lifecycle({VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED, 1.0}, web1()).empty());
+  EXPECT_TRUE(plan_lifecycle({VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED, 1.0}, web1()).empty());
+  EXPECT_TRUE(plan_lifecycle({VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_IOERROR, 1.0}, web1()).empty());
   EXPECT_TRUE(plan_lifecycle({VIR_DOMAIN_EVENT_DEFINED, 0, 1.0}, web1()).empty());
 }
 

@@ -425,7 +425,7 @@ TEST_F(HostAgentTest, AckWithABadChecksumIsCountedAsADroppedAck) {
   sent_bus();
   std::vector<std::uint8_t> f(512);
   auto head = wire::write_ethernet_header(f, kUplinkMac, mac("02:00:00:00:0b:01"), wire::ethertype::ipv6);
-  BindingAckSpec s{kHa, kCoa, kHoa, 0, 10, 600s, last_bu_timestamp, std::nullopt, std::nullopt};
+  BindingAckSpec s{kHa, kCoa, kHoa, 0, 10, 600s, last_bu_timestamp, std::nullopt};
   auto n = write_binding_ack(wire::MutableByteSpan(f).subspan(*head), s, *ha_keys.find(1001u));
   f.resize(*head + *n);
   f.back() ^= 0x01;  // the authenticator's last byte: the checksum fails first
