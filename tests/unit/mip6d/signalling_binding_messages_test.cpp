@@ -154,6 +154,60 @@ TEST_P(BindingMessagesTest, BindingAckRoundTrip) {
   EXPECT_EQ(check_binding_update(*decoded, ring, bu).drop, SignallingDrop::unexpected_type);
 }
 
+// Hand-over forwarding: the Indication goes to the previous care-of address
+// framed like a BA and names the new one; the Acknowledgement carries no
+// Home Address option, and its authenticator covers the Indication's.
+TEST_P(BindingMessagesTest, BindingRevocationRoundTrip) {
+  BindingRevocationSpec s;
+  s.home_agent = addr("2001:db8:a::1");
+  s.care_of_address = addr("2001:db8:b::2");
+  s.home_address = addr("2001:db8:a::100");
+  s.sequence = 77;
+  s.new_care_of = addr("2001:db8:c::2");
+  s.timestamp = 0x1122334455667788ull;
+  auto n = write_binding_revocation(buf, s, *ring.find("hosts"));
+  ASSERT_TRUE(n) << wire::describe(n.error());
+  auto decoded = wire::decode_mobility_packet(wire::ByteSpan(buf.data(), *n));
+  ASSERT_TRUE(decoded) << wire::describe(decoded.error());
+  ReceivedRevocation bri;
+  ASSERT_TRUE(check_binding_revocation(*decoded, ring, bri).ok());
+  EXPECT_EQ(bri.source, addr("2001:db8:a::1"));
+  EXPECT_EQ(bri.destination, addr("2001:db8:b::2"));
+  EXPECT_EQ(bri.home_address, addr("2001:db8:a::100"));
+  EXPECT_EQ(bri.new_care_of, addr("2001:db8:c::2"));
+  EXPECT_EQ(bri.sequence, 77);
+  EXPECT_EQ(bri.trigger_or_status, wire::br_trigger::inter_mag_handover_same_access_type);
+  EXPECT_EQ(bri.timestamp, 0x1122334455667788ull);
+  ReceivedRevocation wrong_kind;
+  EXPECT_EQ(check_binding_revocation_ack(*decoded, s.home_address, ring, wrong_kind).drop,
+            SignallingDrop::unexpected_type);
+
+  BindingRevocationAckSpec a;
+  a.care_of_address = addr("2001:db8:b::2");
+  a.home_agent = addr("2001:db8:a::1");
+  a.home_address = addr("2001:db8:a::100");
+  a.sequence = 77;
+  a.timestamp = 0x1122334455667799ull;
+  n = write_binding_revocation_ack(buf, a, *ring.find("hosts"));
+  ASSERT_TRUE(n) << wire::describe(n.error());
+  decoded = wire::decode_mobility_packet(wire::ByteSpan(buf.data(), *n));
+  ASSERT_TRUE(decoded) << wire::describe(decoded.error());
+  EXPECT_FALSE(decoded->chain.home_address);
+  ReceivedRevocation bra;
+  ASSERT_TRUE(check_binding_revocation_ack(*decoded, addr("2001:db8:a::100"), ring, bra).ok());
+  EXPECT_EQ(bra.source, addr("2001:db8:b::2"));
+  EXPECT_EQ(bra.sequence, 77);
+  EXPECT_EQ(bra.trigger_or_status, wire::bra_status::success);
+  // About another home address, the authenticator does not match.
+  EXPECT_EQ(check_binding_revocation_ack(*decoded, addr("2001:db8:a::101"), ring, bra).drop,
+            SignallingDrop::bad_authenticator);
+  // Signed with a key the HA does not hold: unknown SPI.
+  std::vector<Key> other_only{keys[1]};
+  KeyRing small(other_only);
+  EXPECT_EQ(check_binding_revocation_ack(*decoded, addr("2001:db8:a::100"), small, bra).drop,
+            SignallingDrop::unknown_spi);
+}
+
 INSTANTIATE_TEST_SUITE_P(Algorithms, BindingMessagesTest,
                          ::testing::Values(AuthAlgorithm::hmac_sha256, AuthAlgorithm::hmac_sha1_96));
 
