@@ -56,8 +56,11 @@ DECODE=build/release/tools/roam6-decode
 main_job() {
   local capture=$DEMO_DIR/bu-ba-exchange.pcap
 
-  step "act 1: a guest live-migrates home -> paris -> rome -> home under 1000 probes/s"
-  testbed/roam6-testbed run testbed/sites/three-sites.toml --out "$DEMO_DIR/migration"
+  step "act 1: a guest live-migrates home -> paris -> rome -> home under 1000 probes/s (standard mode)"
+  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode standard --out "$DEMO_DIR/migration"
+
+  step "act 1b: the same moves in zero-loss mode (the source holds, the Home Agent says where, the source forwards)"
+  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode zero-loss --out "$DEMO_DIR/migration-zero-loss"
 
   step "act 2: a guest from site A on an Open vSwitch host at site B"
   MIP6D=build/release/mip6d/mip6d MIP6CTL=build/release/mip6d/mip6ctl \

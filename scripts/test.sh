@@ -2,7 +2,7 @@
 # The whole roam6 test suite: installs what is missing, then builds and runs
 #   1. the release build's tests (warnings are errors),
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. every libFuzzer target for a bounded time (ROAM6_FUZZ_SECONDS, default 60).
+#   3. every libFuzzer target for a bounded time (ROAM6_FUZZ_SECONDS, default 30).
 # Ends with one "tests: N passed, N failed" line; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 JOBS=${ROAM6_JOBS:-$(nproc)}
-FUZZ_SECONDS=${ROAM6_FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${ROAM6_FUZZ_SECONDS:-30}
 LOG_DIR=build/test-logs
 mkdir -p "$LOG_DIR"
 passed=0
