@@ -19,6 +19,11 @@ sequence number, as roam6-libvirt-events keeps it in the domain's metadata
 (docs/migration.md); --no-hand-over leaves it out, and the destination's
 first BU may then meet a 135 and cost one more round trip.
 
+--mode zero-loss runs roam6's Home Agent with hand_over_forwarding: the
+source holds from the pause and forwards through the Home Agent
+(docs/signalling.md); "lost" should then count only what reached the source
+between the pause and libvirt's Suspended event.
+
 Then --guests guests (default 100) leave home for paris-1 at once: the time
 from their resume until the last is bound (goal: one round trip to the Home
 Agent + 100 ms).
@@ -118,8 +123,9 @@ def summary(values):
     return "%.1f / %.1f" % (statistics.median(values), max(values))
 
 
-def run_moves(delay_ms, rounds, pause_ms, sequence_in_xml):
+def run_moves(delay_ms, rounds, pause_ms, sequence_in_xml, mode="standard"):
     d = tb.Description.load(THREE_SITES)
+    d.mode = mode
     d.home.delay_ms = delay_ms
     bed = tb.Testbed(d)
     try:
@@ -188,14 +194,17 @@ def main():
     parser.add_argument("--no-hand-over", action="store_true",
                         help="the domain XML carries no sequence number: the destination's first BU "
                              "may meet a 135 (one more round trip)")
+    parser.add_argument("--mode", choices=("standard", "zero-loss"), default="standard",
+                        help="zero-loss: roam6's Home Agent with hand_over_forwarding (docs/signalling.md)")
     args = parser.parse_args()
     tb.skip_unless_ready()
+    print("mode: %s" % args.mode)
     print("%-6s %-19s %5s %-15s %-11s %-9s %-13s %-13s" % (
         "delay", "move", "n", "added ms", "lost", "dup", "BU@HA ms", "BA@HA ms"))
     print("%-6s %-19s %5s %-15s %-11s %-9s %-13s %-13s" % ("", "", "", "median / max", "med / max",
                                                            "med / max", "med / max", "med / max"))
     for delay in [float(x) for x in args.delays.split(",")]:
-        rows = run_moves(delay, args.rounds, args.pause_ms, not args.no_hand_over)
+        rows = run_moves(delay, args.rounds, args.pause_ms, not args.no_hand_over, args.mode)
         for kind in ("home -> foreign", "foreign -> foreign", "foreign -> home"):
             moves = rows.get(kind, [])
             print("%-6s %-19s %5d %-15s %-11s %-9s %-13s %-13s" % (
