@@ -233,7 +233,12 @@ class ManyGuests(unittest.TestCase):
             for label, action in (("HA stats", lambda: ha_ctl(bed, "stats")[1]),
                                   ("paris-1 stats", lambda: bed.host("paris-1").request("stats")),
                                   ("home switch", lambda: bed.site_switches["home"].stats()),
-                                  ("WAN", lambda: bed.wan.stats())):
+                                  ("WAN", lambda: bed.wan.stats()),
+                                  # Seen once: BAs all sent, some guests silent
+                                  # after: whom the home router sends to.
+                                  ("home router neighbours", lambda: subprocess.run(
+                                      ["ip", "-n", bed.routers["home"], "-6", "neigh", "show"],
+                                      stdout=subprocess.PIPE, text=True, timeout=10).stdout)):
                 try:
                     print("%s: %s" % (label, json.dumps(action())), file=sys.stderr)
                 except Exception as e:
