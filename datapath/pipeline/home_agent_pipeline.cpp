@@ -51,6 +51,35 @@ ErrorReturn into_tunnel(const HomeAgentSettings& settings, const TunnelRecord& s
   return back;
 }
 
+// A packet decapsulated here (`m`: Ethernet + the inner packet) goes on into
+// `destination`'s tunnel, counted `sent_as`. True when `m` is consumed (sent,
+// sent as outer fragments, or dropped as malformed); false when the tunnel
+// refused it: `inner` and `outcome` say why, and `m` is still the caller's.
+bool retunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings, rte_mbuf* m,
+              const TunnelRecord& destination, const EthernetRewrite& to_router, Disposition sent_as,
+              ClassifiedFrame& inner, EncapsulationOutcome& outcome) noexcept {
+  classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), inner);
+  if (inner.kind < FrameKind::mobility) {
+    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+    return true;
+  }
+  encapsulate_frame(m, inner, destination.outer, settings.tunnel, settings.mtu, to_router, outcome);
+  switch (outcome.result) {
+    case EncapsulationResult::encapsulated:
+      tally.encapsulated(ctx, destination.slot, outcome.inner_length);
+      forward(ctx, at, at, m, sent_as);
+      return true;
+    case EncapsulationResult::encapsulated_oversize:
+      if (send_fragmented(ctx, at, at, m, settings.mtu)) tally.encapsulated(ctx, destination.slot, outcome.inner_length);
+      return true;
+    case EncapsulationResult::malformed:
+      drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+      return true;
+    default:
+      return false;
+  }
+}
+
 // Hand-over forwarding (docs/signalling.md): a host a binding left sends
 // what it held for the guest, and what still reached it, back here through
 // its tunnel: an inner packet *to* a bound home address, from a care-of
@@ -70,25 +99,11 @@ void relay_hand_over(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
   }
   strip_tunnel_header(m, tunnel, to_router);
   ClassifiedFrame inner;
-  classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), inner);
-  if (inner.kind < FrameKind::mobility) {
-    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
-    return;
-  }
   EncapsulationOutcome outcome;
-  encapsulate_frame(m, inner, destination.outer, settings.tunnel, settings.mtu, to_router, outcome);
-  if (outcome.result == EncapsulationResult::encapsulated) {
-    tally.encapsulated(ctx, destination.slot, outcome.inner_length);
-    forward(ctx, at, at, m, Disposition::handed_over);
-    return;
-  }
-  if (outcome.result == EncapsulationResult::encapsulated_oversize) {
-    if (send_fragmented(ctx, at, at, m, settings.mtu)) tally.encapsulated(ctx, destination.slot, outcome.inner_length);
-    return;
-  }
+  if (retunnel(ctx, tally, settings, m, destination, to_router, Disposition::handed_over, inner, outcome)) return;
+  // No error goes back: the sender only relays what it held.
   drop(ctx, at, m, outcome.result == EncapsulationResult::no_headroom ? Disposition::drop_no_mbuf
                    : outcome.result == EncapsulationResult::too_big   ? Disposition::drop_too_big
-                   : outcome.result == EncapsulationResult::malformed ? Disposition::drop_tunnel_malformed
                                                                       : Disposition::drop_hop_limit);
 }
 
@@ -134,27 +149,8 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
   // Two away guests talking: straight back into the destination's tunnel,
   // instead of a round trip through the home router.
   ClassifiedFrame inner;
-  classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), inner);
-  if (inner.kind < FrameKind::mobility) {
-    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
-    return;
-  }
   EncapsulationOutcome outcome;
-  encapsulate_frame(m, inner, destination->outer, settings.tunnel, settings.mtu, to_router, outcome);
-  if (outcome.result == EncapsulationResult::encapsulated) {
-    tally.encapsulated(ctx, destination->slot, outcome.inner_length);
-    forward(ctx, at, at, m, Disposition::encapsulated);
-    return;
-  }
-  if (outcome.result == EncapsulationResult::encapsulated_oversize) {
-    if (send_fragmented(ctx, at, at, m, settings.mtu))
-      tally.encapsulated(ctx, destination->slot, outcome.inner_length);
-    return;
-  }
-  if (outcome.result == EncapsulationResult::malformed) {
-    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
-    return;
-  }
+  if (retunnel(ctx, tally, settings, m, *destination, to_router, Disposition::encapsulated, inner, outcome)) return;
   // The sender is behind its own tunnel: its error goes back through it.
   // (Too big takes an inner Tunnel Encapsulation Limit option: both tunnels
   // share one MTU.)

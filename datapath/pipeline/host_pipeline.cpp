@@ -451,6 +451,9 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
   HoldQueues& holds = state_->holds(ctx);
   if (holds.total() == 0) return;
   const std::uint64_t timeout = ms_to_tsc(ctx, holds.settings().timeout_ms);
+  // The queue visit() releases is the one it just decided on: its record
+  // says where the packets go (the guest here, or on to where it moved).
+  const GuestRecord* deciding = nullptr;
   holds.visit(
       ctx.now_tsc, timeout,
       [&](std::uint32_t slot, std::uint32_t generation, const wire::MacAddr& mac) {
@@ -459,16 +462,17 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
         ctx.table->lookup_guests_by_mac(&key, 1, &record);
         if (record == nullptr || record->slot != slot || record->generation != generation)
           return HoldQueues::Verdict::drop;
-        if (record->forwarding) {
-          hand_over_held(ctx, settings_, holds, *record);
-          return HoldQueues::Verdict::keep;  // nothing left to keep
-        }
-        return state_->running_here(*record) ? HoldQueues::Verdict::release
-                                             : HoldQueues::Verdict::keep;
+        deciding = record;
+        return record->forwarding || state_->running_here(*record) ? HoldQueues::Verdict::release
+                                                                   : HoldQueues::Verdict::keep;
       },
-      [&ctx](rte_mbuf* m) {
+      [&](rte_mbuf* m) {
         uncount_held(ctx, DatapathPort::uplink);
-        forward(ctx, DatapathPort::uplink, DatapathPort::guests, m, Disposition::released);
+        if (deciding->forwarding) {
+          hand_over(ctx, settings_, m, *deciding);
+        } else {
+          forward(ctx, DatapathPort::uplink, DatapathPort::guests, m, Disposition::released);
+        }
       },
       [&ctx](rte_mbuf* m) {
         uncount_held(ctx, DatapathPort::uplink);

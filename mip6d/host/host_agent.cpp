@@ -477,10 +477,9 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
   }
   // Back before the hand-over of its last departure ended: this entry
   // programs the data path now.
-  if (const auto h = handing_over_.find(desc.home_address); h != handing_over_.end()) handing_over_.erase(h);
-  for (auto h = handing_over_.begin(); h != handing_over_.end();) {
-    h = h->second.path.mac == desc.mac ? handing_over_.erase(h) : std::next(h);
-  }
+  std::erase_if(handing_over_, [&](const auto& h) {
+    return h.first == desc.home_address || h.second.path.mac == desc.mac;
+  });
   auto entry = std::make_unique<GuestEntry>(*this, desc, *home, last_sequence, port);
   GuestEntry& g = *entry;
   guests_.emplace(name, std::move(entry));

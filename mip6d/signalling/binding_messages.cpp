@@ -22,6 +22,15 @@ wire::Result<std::size_t> seal(wire::MobilityPacketWriter& pw, wire::MutableByte
   return pw.finish();
 }
 
+// The MN-HA option last (RFC 4285 5), then seal(): every message roam6 signs.
+wire::Result<std::size_t> sign_and_seal(wire::MobilityPacketWriter& pw, const wire::Ip6Addr& care_of,
+                                        const wire::Ip6Addr& home_address, KeyRing::Entry& sa) noexcept {
+  const auto slot =
+      pw.mh().add_message_authentication(wire::mobility_auth_subtype::mn_ha, sa.key->spi, sa.authenticator.size());
+  if (slot.empty()) return pw.mh().error();
+  return seal(pw, slot, care_of, home_address, sa);
+}
+
 }  // namespace
 
 std::string_view name(SignallingDrop d) noexcept {
@@ -56,10 +65,7 @@ wire::Result<std::size_t> write_binding_update(wire::MutableByteSpan out, const 
   pw.mh()
       .begin_binding_update({.sequence = spec.sequence, .flags = spec.flags, .lifetime_units = *units})
       .add_replay_protection(spec.timestamp);
-  const auto slot = pw.mh().add_message_authentication(wire::mobility_auth_subtype::mn_ha, sa.key->spi,
-                                                       sa.authenticator.size());
-  if (slot.empty()) return pw.mh().error();
-  return seal(pw, slot, spec.care_of_address, spec.home_address, sa);
+  return sign_and_seal(pw, spec.care_of_address, spec.home_address, sa);
 }
 
 wire::Result<std::size_t> write_binding_ack(wire::MutableByteSpan out, const BindingAckSpec& spec,
@@ -73,10 +79,7 @@ wire::Result<std::size_t> write_binding_ack(wire::MutableByteSpan out, const Bin
       {.status = spec.status, .flags = 0, .sequence = spec.sequence, .lifetime_units = *units});
   if (spec.refresh_interval_units) pw.mh().add_binding_refresh_advice(*spec.refresh_interval_units);
   if (spec.timestamp) pw.mh().add_replay_protection(*spec.timestamp);
-  const auto slot = pw.mh().add_message_authentication(wire::mobility_auth_subtype::mn_ha, sa.key->spi,
-                                                       sa.authenticator.size());
-  if (slot.empty()) return pw.mh().error();
-  return seal(pw, slot, spec.care_of_address, spec.home_address, sa);
+  return sign_and_seal(pw, spec.care_of_address, spec.home_address, sa);
 }
 
 wire::Result<std::size_t> write_binding_revocation(wire::MutableByteSpan out, const BindingRevocationSpec& spec,
@@ -91,10 +94,7 @@ wire::Result<std::size_t> write_binding_revocation(wire::MutableByteSpan out, co
                                  .flags = 0})
       .add_replay_protection(spec.timestamp);
   if (spec.new_care_of) pw.mh().add_alternate_care_of_address(*spec.new_care_of);
-  const auto slot = pw.mh().add_message_authentication(wire::mobility_auth_subtype::mn_ha, sa.key->spi,
-                                                       sa.authenticator.size());
-  if (slot.empty()) return pw.mh().error();
-  return seal(pw, slot, spec.care_of_address, spec.home_address, sa);
+  return sign_and_seal(pw, spec.care_of_address, spec.home_address, sa);
 }
 
 wire::Result<std::size_t> write_binding_revocation_ack(wire::MutableByteSpan out,
@@ -107,10 +107,7 @@ wire::Result<std::size_t> write_binding_revocation_ack(wire::MutableByteSpan out
                                  .sequence = spec.sequence,
                                  .flags = 0})
       .add_replay_protection(spec.timestamp);
-  const auto slot = pw.mh().add_message_authentication(wire::mobility_auth_subtype::mn_ha, sa.key->spi,
-                                                       sa.authenticator.size());
-  if (slot.empty()) return pw.mh().error();
-  return seal(pw, slot, spec.care_of_address, spec.home_address, sa);
+  return sign_and_seal(pw, spec.care_of_address, spec.home_address, sa);
 }
 
 namespace {
