@@ -674,3 +674,105 @@ TEST_F(HomeAgentTest, BindingErrorsForUnknownTypesShareTheErrorRateLimit) {
 
 }  // namespace
 }  // namespace roam6::mip6d::ha
+
+// ---- hand-over forwarding (docs/signalling.md) -------------------------------
+
+namespace roam6::mip6d::ha {
+namespace {
+
+const Ip6Addr kCoaB3 = addr("2001:db8:b::3");
+
+class HandOverNoticeTest : public HomeAgentTest {
+ protected:
+  // The notices (Binding Revocation Indications) sent since the last call,
+  // checked as a host checks them; BAs and the rest are left aside.
+  std::vector<ReceivedRevocation> notices() {
+    std::vector<ReceivedRevocation> out;
+    for (const auto& f : io.take_sent(Port::uplink)) {
+      auto eth = wire::EthernetView::parse(f);
+      if (!eth || eth->ethertype() != wire::ethertype::ipv6) continue;
+      wire::MobilityPacket p;
+      if (wire::decode_mobility_packet(eth->payload(), p) != wire::Errc::ok) continue;
+      if (p.mh.type() != wire::mh_type::binding_revocation) continue;
+      EXPECT_EQ(eth->dst(), kRouterMac);
+      ReceivedRevocation bri;
+      const auto r = check_binding_revocation(p, host_keys, bri);
+      EXPECT_TRUE(r.ok()) << name(r.drop);
+      out.push_back(bri);
+    }
+    return out;
+  }
+  void acknowledge(const ReceivedRevocation& bri, const Ip6Addr& from) {
+    std::vector<std::uint8_t> f(512);
+    auto head = wire::write_ethernet_header(f, kHaMac, kRouterMac, wire::ethertype::ipv6);
+    BindingRevocationAckSpec s;
+    s.care_of_address = from;
+    s.home_agent = kHa;
+    s.home_address = bri.home_address;
+    s.sequence = bri.sequence;
+    s.timestamp = to_ntp_timestamp(sched.wall_now());
+    auto n = write_binding_revocation_ack(wire::MutableByteSpan(f).subspan(*head), s, *host_keys.find("site-b-hosts"));
+    ASSERT_TRUE(n);
+    f.resize(*head + *n);
+    deliver(f);
+  }
+};
+
+TEST_F(HandOverNoticeTest, AMovedBindingTellsThePreviousCareOfAddressWhereItWent) {
+  config.home_agent->hand_over_forwarding = true;
+  start();
+  deliver(bu_frame(100, 600s));
+  EXPECT_TRUE(notices().empty());  // created: nobody to tell
+  sched.advance(10ms);
+  deliver(bu_frame(101, 600s, kCoaB3));
+  auto sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kCoaB);
+  EXPECT_EQ(sent[0].home_address, kHoa);
+  EXPECT_EQ(sent[0].new_care_of, kCoaB3);
+  EXPECT_EQ(sent[0].trigger_or_status, wire::br_trigger::inter_mag_handover_same_access_type);
+
+  // Unanswered, it is resent; an acknowledgement from elsewhere ends nothing.
+  sched.advance(200ms);
+  ASSERT_EQ(notices().size(), 1u);
+  acknowledge(sent[0], kCoaB3);
+  EXPECT_EQ(ha->counters().hand_over.ack_unmatched, 1u);
+  acknowledge(sent[0], kCoaB);
+  EXPECT_EQ(ha->counters().hand_over.acknowledged, 1u);
+  sched.advance(2s);
+  EXPECT_TRUE(notices().empty());
+
+  // Home again: the home host deregisters from its own address, and the
+  // care-of address the binding left is told to forward natively (the notice
+  // names the home address).
+  sched.advance(10ms);
+  deliver(bu_frame(102, 0s, kCoaB));
+  sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kCoaB3);
+  EXPECT_EQ(sent[0].new_care_of, kHoa);
+}
+
+TEST_F(HandOverNoticeTest, ARefreshOrTheHoldersOwnDeregistrationTellsNobody) {
+  config.home_agent->hand_over_forwarding = true;
+  start();
+  deliver(bu_frame(100, 600s));
+  sched.advance(10ms);
+  deliver(bu_frame(101, 600s));  // refresh
+  sched.advance(10ms);
+  deliver(bu_frame(102, 0s));  // the guest stopped
+  EXPECT_TRUE(notices().empty());
+  EXPECT_EQ(ha->counters().hand_over.sent, 0u);
+}
+
+TEST_F(HandOverNoticeTest, OffByDefault) {
+  start();
+  deliver(bu_frame(100, 600s));
+  sched.advance(10ms);
+  deliver(bu_frame(101, 600s, kCoaB3));
+  EXPECT_TRUE(notices().empty());
+  EXPECT_EQ(ha->counters().hand_over.sent, 0u);
+}
+
+}  // namespace
+}  // namespace roam6::mip6d::ha

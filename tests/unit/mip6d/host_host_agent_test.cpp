@@ -5,6 +5,7 @@
 #include "mip6d/config/config_loader.hpp"
 #include "tests/support/mip6d/fake_packet_io.hpp"
 #include "mip6d/io/recording_forwarding_table.hpp"
+#include "mip6d/signalling/ntp_timestamp.hpp"
 #include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "roam6/wire/ethernet.hpp"
 #include "roam6/wire/icmpv6.hpp"
@@ -485,6 +486,169 @@ TEST_F(HostAgentTest, UnlistedMacIsStillIgnored) {
   sched.run_ready();
   EXPECT_TRUE(agent->guests().empty());
   EXPECT_EQ(agent->counters().frames_ignored, 1u);
+}
+
+}  // namespace
+}  // namespace roam6::mip6d::host
+
+// ---- hand-over forwarding (docs/signalling.md) -------------------------------
+
+namespace roam6::mip6d::host {
+namespace {
+
+class HandOverTest : public HostAgentTest {
+ protected:
+  const Ip6Addr kNewCoa = addr("2001:db8:c::2");
+
+  void bound_here() {
+    agent->attach("g1", std::nullopt, std::uint16_t{9});
+    agent->resume("g1", sched.wall_now());
+    sent_bus();
+    ack(0, 10, 600s);
+    io.take_sent(Port::uplink);
+  }
+  std::uint64_t ha_clock(std::chrono::milliseconds later = 0ms) const {
+    return to_ntp_timestamp(sched.wall_now() + later);
+  }
+  // The Home Agent's notice (a Binding Revocation Indication) to our care-of address.
+  void notice(std::uint16_t sequence, std::uint64_t timestamp, const Ip6Addr& source = kHa,
+              std::optional<Ip6Addr> to = std::nullopt) {
+    std::vector<std::uint8_t> f(512);
+    auto head = wire::write_ethernet_header(f, kUplinkMac, mac("02:00:00:00:0b:01"), wire::ethertype::ipv6);
+    BindingRevocationSpec s;
+    s.home_agent = source;
+    s.care_of_address = kCoa;
+    s.home_address = kHoa;
+    s.sequence = sequence;
+    s.new_care_of = to.value_or(kNewCoa);
+    s.timestamp = timestamp;
+    auto n = write_binding_revocation(wire::MutableByteSpan(f).subspan(*head), s, *ha_keys.find(1001u));
+    ASSERT_TRUE(n);
+    f.resize(*head + *n);
+    io.inject(Port::uplink, f, sched.now());
+    sched.run_ready();
+  }
+  // The acknowledgements the host sent, checked as the Home Agent checks them.
+  std::vector<ReceivedRevocation> acks() {
+    std::vector<ReceivedRevocation> out;
+    for (const auto& f : io.take_sent(Port::uplink)) {
+      auto eth = wire::EthernetView::parse(f);
+      wire::MobilityPacket p;
+      if (wire::decode_mobility_packet(eth->payload(), p) != wire::Errc::ok) continue;
+      ReceivedRevocation ack;
+      EXPECT_TRUE(check_binding_revocation_ack(p, kHoa, ha_keys, ack).ok());
+      EXPECT_EQ(eth->dst(), mac("02:00:00:00:0b:01"));
+      out.push_back(ack);
+    }
+    return out;
+  }
+};
+
+TEST_F(HandOverTest, APauseHoldsTheGuestsPacketsAndItsResumeReleasesThem) {
+  EXPECT_THROW(agent->pause("g1"), GuestCommandError);  // not attached
+  agent->attach("g1", std::nullopt, std::nullopt);
+  EXPECT_THROW(agent->pause("g1"), GuestCommandError);  // attached, not running here
+  agent->resume("g1", sched.wall_now());
+  ASSERT_TRUE(fib.guest(kGuestMac)->resumed);
+  agent->pause("g1");
+  agent->pause("g1");  // repeated: nothing more
+  EXPECT_FALSE(fib.guest(kGuestMac)->resumed);
+  EXPECT_EQ(agent->counters().guests_paused, 1u);
+  agent->resume("g1", sched.wall_now());  // the migration failed: it runs here again
+  EXPECT_TRUE(fib.guest(kGuestMac)->resumed);
+}
+
+TEST_F(HandOverTest, ANoticeForAPausedGuestForwardsItsPacketsAndIsAcknowledged) {
+  bound_here();
+  agent->pause("g1");
+  notice(7, ha_clock());
+  const GuestPath* p = fib.guest(kGuestMac);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->forward_to, kNewCoa);
+  EXPECT_FALSE(p->resumed);
+  EXPECT_EQ(agent->counters().revocations_forwarding, 1u);
+  const auto sent = acks();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].source, kCoa);
+  EXPECT_EQ(sent[0].destination, kHa);
+  EXPECT_EQ(sent[0].sequence, 7);
+  EXPECT_EQ(sent[0].trigger_or_status, wire::bra_status::success);
+}
+
+TEST_F(HandOverTest, AMovedGuestHoldsUntilTheNoticeThenForwardsForAWhile) {
+  bound_here();
+  agent->detach("g1", false);
+  sched.run_ready();
+  const GuestPath* p = fib.guest(kGuestMac);
+  ASSERT_NE(p, nullptr);  // kept, holding
+  EXPECT_FALSE(p->resumed);
+  EXPECT_EQ(p->forward_to, Ip6Addr{});
+  sched.advance(1s);
+  notice(8, ha_clock());
+  EXPECT_EQ(fib.guest(kGuestMac)->forward_to, kNewCoa);
+  EXPECT_EQ(acks().size(), 1u);
+  sched.advance(HostAgent::hand_over_linger);
+  // Over: g1 is listed, so its MAC stays known, as not running here.
+  p = fib.guest(kGuestMac);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->forward_to, Ip6Addr{});
+  EXPECT_FALSE(p->resumed);
+  EXPECT_EQ(agent->counters().hand_overs_expired, 0u);
+}
+
+TEST_F(HandOverTest, WithoutANoticeWhatWasHeldExpires) {
+  bound_here();
+  agent->detach("g1", false);
+  sched.run_ready();
+  sched.advance(HostAgent::hand_over_wait);
+  EXPECT_EQ(agent->counters().hand_overs_expired, 1u);
+  EXPECT_EQ(fib.guest(kGuestMac)->forward_to, Ip6Addr{});
+}
+
+TEST_F(HandOverTest, NoticesThatProveNothingOrConcernAGuestRunningHereMoveNothing) {
+  bound_here();
+  notice(9, ha_clock());  // it runs here: 131, nothing forwarded
+  EXPECT_EQ(agent->counters().revocations_guest_running, 1u);
+  auto sent = acks();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].trigger_or_status, wire::bra_status::cannot_identify_binding);
+  EXPECT_EQ(fib.guest(kGuestMac)->forward_to, Ip6Addr{});
+
+  agent->pause("g1");
+  const auto dropped = [&](SignallingDrop d) {
+    return agent->counters().revocations_dropped[static_cast<std::size_t>(d)];
+  };
+  notice(10, ha_clock(), addr("2001:db8:b::1"));  // another site's Home Agent
+  EXPECT_EQ(dropped(SignallingDrop::not_from_home_agent), 1u);
+  notice(11, ha_clock(-60s));  // outside the replay window
+  EXPECT_EQ(dropped(SignallingDrop::replayed), 1u);
+  notice(12, ha_clock(1ms));
+  notice(13, ha_clock(1ms));  // the same timestamp again: a replay
+  EXPECT_EQ(dropped(SignallingDrop::replayed), 2u);
+  EXPECT_EQ(agent->counters().revocations_forwarding, 1u);
+  EXPECT_EQ(acks().size(), 1u);
+}
+
+TEST_F(HandOverTest, AGuestResumedAtHomeIsAnnouncedOnTheHomeLinkAtOnce) {
+  agent->attach("local", std::nullopt, std::nullopt);
+  io.take_sent(Port::uplink);
+  agent->resume("local", sched.wall_now());
+  bool announced = false;
+  for (const auto& f : io.take_sent(Port::uplink)) {
+    auto eth = wire::EthernetView::parse(f);
+    auto ip = wire::Ipv6View::parse(eth->payload());
+    if (!ip) continue;
+    auto na = wire::parse_neighbour_advertisement(*ip, ip->payload());
+    if (!na) continue;  // the deregistration BU
+    EXPECT_EQ(eth->src(), mac("52:54:00:00:00:02"));
+    EXPECT_EQ(na->target(), addr("2001:db8:b::200"));
+    EXPECT_TRUE(na->override_flag());
+    EXPECT_FALSE(na->solicited());
+    EXPECT_EQ(na->options().target_link_layer, mac("52:54:00:00:00:02"));
+    announced = true;
+  }
+  EXPECT_TRUE(announced);
+  EXPECT_EQ(agent->counters().home_announcements, 1u);
 }
 
 }  // namespace
