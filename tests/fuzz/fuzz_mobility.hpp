@@ -81,6 +81,15 @@ inline void touch_typed_views(const MobilityHeaderView& mh) {
     use(v->home_address());
     touch(v->options());
   }
+  if (const auto v = BindingRevocationView::from(mh)) {
+    ++matches;
+    use(v->revocation_type());
+    FUZZ_CHECK(!(v->indication() && v->acknowledgement()));
+    use(v->trigger_or_status());
+    use(v->sequence());
+    use(v->flags());
+    touch(v->options());
+  }
   FUZZ_CHECK(matches == 1);
 }
 
@@ -364,6 +373,11 @@ inline Rebuild rebuild_mobility_header(const MobilityHeaderView& mh, MobilityHea
       w.begin_binding_error({v->status(), v->home_address()});
       break;
     }
+    case mh_type::binding_revocation: {
+      const auto v = BindingRevocationView::from(mh);
+      w.begin_binding_revocation({v->revocation_type(), v->trigger_or_status(), v->sequence(), v->flags()});
+      break;
+    }
     default:
       FUZZ_CHECK(false && "parse accepted an unknown MH type");
   }
@@ -478,6 +492,13 @@ inline bool same_message(const MobilityHeaderView& a, const MobilityHeaderView& 
       const auto x = BindingErrorView::from(a);
       const auto y = BindingErrorView::from(b);
       return x->status() == y->status() && x->home_address() == y->home_address();
+    }
+    case mh_type::binding_revocation: {
+      // The reserved octet is written as zero.
+      const auto x = BindingRevocationView::from(a);
+      const auto y = BindingRevocationView::from(b);
+      return x->revocation_type() == y->revocation_type() && x->trigger_or_status() == y->trigger_or_status() &&
+             x->sequence() == y->sequence() && x->flags() == y->flags();
     }
     default:
       return false;

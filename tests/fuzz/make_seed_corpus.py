@@ -134,6 +134,7 @@ def tunnel_limit_header(next_header, limit):
 # Mobility Header (RFC 6275 6.1) with options at their "xn+y" (6.2)
 
 MH_BRR, MH_HOTI, MH_COTI, MH_HOT, MH_COT, MH_BU, MH_BA, MH_BE = range(8)
+MH_BR = 16  # RFC 5846 Binding Revocation (Indication / Acknowledgement)
 MO_PAD1, MO_PADN, MO_BRA, MO_ACOA, MO_NONCE, MO_BAD = 0, 1, 2, 3, 4, 5
 MO_MNID, MO_AUTH, MO_REPLAY = 8, 9, 10
 MO_HNP, MO_HI, MO_ATT, MO_MNLLID, MO_LLA, MO_TS = 22, 23, 24, 25, 26, 27
@@ -213,6 +214,12 @@ def mh_messages():
     m.append(("ba_auth", ba().opt(MO_REPLAY, be64(NTP_TIME)).auth(1, 0x1000, AUTHENTICATOR).done()))
     m.append(("ba_rejected", ba(status=146, flags=0x80, lifetime=0).done()))
     m.append(("be", Mh(MH_BE, bytes([1, 0]) + HOA).done()))
+    # roam6's hand-over notice: Indication (trigger 2) naming the new care-of
+    # address, and its Acknowledgement (docs/signalling.md).
+    m.append(("bri", Mh(MH_BR, bytes([1, 2]) + be16(7) + bytes([0, 0])).opt(MO_REPLAY, be64(NTP_TIME))
+              .opt(MO_ACOA, COA).auth(1, 0x1000, AUTHENTICATOR).done()))
+    m.append(("bra", Mh(MH_BR, bytes([2, 0]) + be16(7) + bytes([0, 0])).opt(MO_REPLAY, be64(NTP_TIME))
+              .auth(1, 0x1000, AUTHENTICATOR).done()))
     return m
 
 
@@ -270,6 +277,8 @@ def mobility_packets():
     p.append(("ba_rh2_processed", mh_packet(msgs["ba_refresh"], src=HA, dst=HOA, rh2_home=HOA, rh2_left=0)))
     p.append(("ba_rejected", mh_packet(msgs["ba_rejected"], src=HA, dst=COA, rh2_home=HOA)))
     p.append(("brr", mh_packet(msgs["brr"], src=CN, dst=HOA)))
+    p.append(("bri_rh2", mh_packet(msgs["bri"], src=HA, dst=COA, rh2_home=HOA)))
+    p.append(("bra", mh_packet(msgs["bra"], src=COA, dst=HA)))
     p.append(("hoti", mh_packet(msgs["hoti"], src=HOA, dst=CN)))
     p.append(("coti", mh_packet(msgs["coti"], src=COA, dst=CN)))
     p.append(("hot", mh_packet(msgs["hot"], src=CN, dst=HOA)))
