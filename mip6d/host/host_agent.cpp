@@ -477,8 +477,12 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
   }
   // Back before the hand-over of its last departure ended: this entry
   // programs the data path now.
+  // What that entry still holds is seconds old and was meant for another
+  // host: cleared, so the data path drops it instead of delivering it late.
   std::erase_if(handing_over_, [&](const auto& h) {
-    return h.first == desc.home_address || h.second.path.mac == desc.mac;
+    const bool same = h.first == desc.home_address || h.second.path.mac == desc.mac;
+    if (same) fib_.clear_guest(h.second.path.mac);
+    return same;
   });
   auto entry = std::make_unique<GuestEntry>(*this, desc, *home, last_sequence, port);
   GuestEntry& g = *entry;
@@ -534,11 +538,11 @@ void HostAgent::on_hand_over_timer() {
           .kv("detail", "\"no notice from the Home Agent; what was held is dropped\"");
     }
     if (by_mac_.count(h.path.mac) != 0) continue;  // attached again: its own entry
-    if (const Guest* listed = config_.find_guest(h.name); listed != nullptr && expected_by_mac_.count(listed->mac) != 0) {
+    // Cleared even for a listed guest expected again: what is still held is
+    // dropped, not delivered seconds late if it comes back.
+    fib_.clear_guest(h.path.mac);
+    if (const Guest* listed = config_.find_guest(h.name); listed != nullptr && expected_by_mac_.count(listed->mac) != 0)
       expect(*listed);
-    } else {
-      fib_.clear_guest(h.path.mac);
-    }
   }
   rearm_hand_over_timer();
 }

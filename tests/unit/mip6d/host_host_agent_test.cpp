@@ -529,6 +529,13 @@ class HandOverTest : public HostAgentTest {
     sched.run_ready();
   }
   // The acknowledgements the host sent, checked as the Home Agent checks them.
+  // Whether the guest's data path entry was cleared (what it held dropped)
+  // since the log was last cleared.
+  bool cleared() const {
+    for (const auto& op : fib.log())
+      if (const auto* c = std::get_if<ClearGuest>(&op); c != nullptr && c->mac == kGuestMac) return true;
+    return false;
+  }
   std::vector<ReceivedRevocation> acks() {
     std::vector<ReceivedRevocation> out;
     for (const auto& f : io.take_sent(Port::uplink)) {
@@ -600,9 +607,25 @@ TEST_F(HandOverTest, WithoutANoticeWhatWasHeldExpires) {
   bound_here();
   agent->detach("g1", false);
   sched.run_ready();
+  fib.clear_log();
   sched.advance(HostAgent::hand_over_wait);
   EXPECT_EQ(agent->counters().hand_overs_expired, 1u);
+  EXPECT_TRUE(cleared());  // not kept for a return: it would deliver them seconds late
   EXPECT_EQ(fib.guest(kGuestMac)->forward_to, Ip6Addr{});
+}
+
+TEST_F(HandOverTest, AGuestBackBeforeTheHandOverEndedGetsNoneOfWhatWasHeld) {
+  bound_here();
+  agent->detach("g1", false);
+  sched.run_ready();
+  sched.advance(1s);
+  fib.clear_log();
+  agent->attach("g1", std::nullopt, std::nullopt);
+  EXPECT_TRUE(cleared());
+  ASSERT_NE(fib.guest(kGuestMac), nullptr);
+  EXPECT_FALSE(fib.guest(kGuestMac)->resumed);
+  sched.advance(HostAgent::hand_over_wait);
+  EXPECT_EQ(agent->counters().hand_overs_expired, 0u);  // its hand-over is over
 }
 
 TEST_F(HandOverTest, NoticesThatProveNothingOrConcernAGuestRunningHereMoveNothing) {
