@@ -30,10 +30,10 @@ struct DpdkPacketIoCounters {
 };
 
 class DpdkPacketIo final : public mip6d::PacketIo {
-  // Frames taken per wake-up before letting other work on the loop run.
+ public:
+  // Frames taken per turn of the loop before letting other work run.
   static constexpr unsigned max_frames_per_wakeup = 64;
 
- public:
   // `datapath` must outlive this object. Throws std::system_error when the
   // punt queue's eventfd cannot be watched.
   DpdkPacketIo(boost::asio::io_context& io, Datapath& datapath);
@@ -54,6 +54,8 @@ class DpdkPacketIo final : public mip6d::PacketIo {
 
  private:
   void wait_for_punts();
+  void drain();       // poll() until a batch comes back short
+  void drain_soon();  // drain() from the loop, after what is queued there
 
   boost::asio::io_context& io_;
   Datapath& datapath_;
