@@ -77,13 +77,22 @@ bool PuntQueue::push(rte_mbuf* m, DatapathPort port, std::uint64_t tsc) noexcept
     rte_pktmbuf_free(m);
     return false;
   }
-  // Wake the control plane only on empty -> non-empty: it drains everything
-  // per wake-up, so further pushes need no system call.
-  if (free_after + 1 == rte_ring_get_capacity(ring_)) {
+  // Dekker-style: the enqueue above must be visible before we look at the
+  // flag, as the reader's flag must be before it looks at the ring.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (reader_asleep_.load(std::memory_order_relaxed) &&
+      reader_asleep_.exchange(false, std::memory_order_acq_rel)) {
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto written = write(event_fd_, &one, sizeof one);
   }
   return true;
+}
+
+bool PuntQueue::arm_wakeup() noexcept {
+  reader_asleep_.store(true, std::memory_order_seq_cst);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  // A push that finished before the flag was seen may have found it unset.
+  return rte_ring_count(ring_) == 0;
 }
 
 unsigned PuntQueue::pop(rte_mbuf** out, unsigned n) noexcept {

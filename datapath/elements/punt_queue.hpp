@@ -4,9 +4,14 @@
 // (mbuf->port holds the DatapathPort) and the TSC at which the core saw it
 // (an mbuf dynamic field), so the resume signal keeps its exact time.
 // push() never blocks: when the ring is full the frame is freed and the
-// caller counts drop_punt_ring_full. An eventfd wakes the control plane when
-// the ring goes from empty to non-empty, so signalling waits for no timer.
+// caller counts drop_punt_ring_full. An eventfd wakes the control plane, so
+// signalling waits for no timer: the reader says when it is about to sleep
+// (arm_wakeup()) and the first push after that writes the eventfd, once.
+// (Watching for the ring going from empty to non-empty instead lost wake-ups:
+// a push racing the reader's dequeue sees the ring not yet empty, the reader
+// then sees it empty, and no push after that ever finds it empty again.)
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -31,10 +36,12 @@ class PuntQueue {
   // Control plane: up to n frames; caller frees them.
   unsigned pop(rte_mbuf** out, unsigned n) noexcept;
   // Readable when frames may be waiting; read it (drain_event()) before
-  // pop(), then pop() until it returns 0: the eventfd is written only when
-  // the ring goes from empty to non-empty.
+  // pop(). The reader pops until the ring is empty, then calls arm_wakeup():
+  // if that returns false, frames came meanwhile and it pops on; if true, the
+  // next push writes the eventfd. Until then pushes make no system call.
   [[nodiscard]] int event_fd() const noexcept { return event_fd_; }
   void drain_event() noexcept;
+  [[nodiscard]] bool arm_wakeup() noexcept;
 
   // The values push() stored.
   static DatapathPort port_of(const rte_mbuf* m) noexcept;
@@ -43,6 +50,8 @@ class PuntQueue {
  private:
   rte_ring* ring_ = nullptr;
   int event_fd_ = -1;
+  // Set by the reader before it sleeps, taken by the one push that wakes it.
+  alignas(64) std::atomic<bool> reader_asleep_{true};
 };
 
 }  // namespace roam6::datapath

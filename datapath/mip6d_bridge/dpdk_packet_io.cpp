@@ -65,10 +65,9 @@ void DpdkPacketIo::wait_for_punts() {
 }
 
 void DpdkPacketIo::drain() {
-  // The eventfd fires only when the ring goes from empty to non-empty: a
-  // full batch means more may be waiting that no wake-up will announce, so
-  // come back for it (after the rest of the loop had its turn) until the
-  // ring is seen empty. Stopping after one extra batch once left a Home
+  // The eventfd fires only for the first push after arm_wakeup(): until the
+  // ring is seen empty with the wake-up armed, come back for the rest (after
+  // the rest of the loop had its turn). Stopping early once left a Home
   // Agent deaf for good under a burst of 100 Binding Updates.
   unsigned taken = 0;
   try {
@@ -77,7 +76,7 @@ void DpdkPacketIo::drain() {
     drain_soon();  // a handler's error must not strand the rest of the ring
     throw;
   }
-  if (taken == max_frames_per_wakeup) drain_soon();
+  if (taken == max_frames_per_wakeup || !datapath_.punt_queue().arm_wakeup()) drain_soon();
 }
 
 void DpdkPacketIo::drain_soon() {

@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <rte_mbuf.h>
 
+#include <atomic>
 #include <optional>
+#include <thread>
 
 #include "datapath/elements/decapsulator.hpp"
 #include "datapath/elements/encapsulator.hpp"
@@ -88,9 +90,55 @@ TEST_F(Elements, PuntQueueKeepsPortAndTimestampAndWakesOnce) {
   EXPECT_EQ(PuntQueue::port_of(out[1]), DatapathPort::uplink);
   EXPECT_EQ(PuntQueue::tsc_of(out[1]), 42u);
   rte_pktmbuf_free_bulk(out, 2);
-  // Empty again: the next push wakes the control plane again.
+  // Not armed again yet: a push while the reader is still draining stays
+  // silent, and arming then says frames are waiting.
+  ASSERT_TRUE(queue.push(udp_frame(), DatapathPort::guests, 7));
+  EXPECT_EQ(poll(&pfd, 1, 0), 0);
+  EXPECT_FALSE(queue.arm_wakeup());
+  ASSERT_EQ(queue.pop(out, 8), 1u);
+  rte_pktmbuf_free_bulk(out, 1);
+  queue.drain_event();
+  // Empty and armed: the next push wakes the control plane again.
+  EXPECT_TRUE(queue.arm_wakeup());
   ASSERT_TRUE(queue.push(udp_frame(), DatapathPort::guests, 1));
   EXPECT_EQ(poll(&pfd, 1, 0), 1);
+}
+
+TEST_F(Elements, PuntQueueNeverLeavesFramesWithoutAWakeUp) {
+  // A producer on another thread against a reader that sleeps on the
+  // eventfd whenever arm_wakeup() says the ring is empty: every frame must
+  // arrive, and the reader must never sleep a whole second with frames
+  // waiting (the old empty -> non-empty rule lost wake-ups in this race).
+  PuntQueue queue(unique_name("punt"), 64);
+  constexpr unsigned total = 20000;
+  std::atomic<unsigned> pushed{0};
+  std::thread producer([&] {
+    unsigned burst = 0;
+    while (pushed.load() < total) {
+      rte_mbuf* m = rte_pktmbuf_alloc(pool);
+      if (m == nullptr) continue;  // the reader frees them
+      if (queue.push(m, DatapathPort::uplink, pushed.load())) pushed.fetch_add(1);
+      if (++burst % 37 == 0) std::this_thread::yield();
+    }
+  });
+  unsigned received = 0;
+  unsigned stuck = 0;
+  pollfd pfd{queue.event_fd(), POLLIN, 0};
+  rte_mbuf* out[16];
+  while (received < total && stuck == 0) {
+    queue.drain_event();
+    unsigned n;
+    while ((n = queue.pop(out, 16)) != 0) {
+      for (unsigned i = 0; i < n; ++i) EXPECT_EQ(PuntQueue::tsc_of(out[i]), received + i);
+      received += n;
+      rte_pktmbuf_free_bulk(out, n);
+    }
+    if (!queue.arm_wakeup()) continue;
+    if (received < total && poll(&pfd, 1, 1000) == 0) ++stuck;
+  }
+  producer.join();
+  EXPECT_EQ(stuck, 0u) << "slept with " << (pushed.load() - received) << " frames waiting";
+  EXPECT_EQ(received, total);
 }
 
 TEST_F(Elements, PuntQueueRefusesWhenFullAndFreesTheFrame) {
