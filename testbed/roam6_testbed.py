@@ -328,6 +328,37 @@ class Host:
             return None
         raise TestbedError("%s on %s: %s" % (command, self.name, answer["error"]))
 
+    def requests(self, batch, refusals_ok=()):
+        """Many requests on one connection, all written before the first
+        answer is read (docs/control-protocol.md: answered in order), as an
+        events daemon tells mip6d about a thousand guests resuming at once.
+        `batch` is a list of (command, args); returns the results in order,
+        None for an error code in `refusals_ok`."""
+        if not batch:
+            return []
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(30)
+            s.connect(self.socket)
+            s.sendall(b"".join((json.dumps({"id": i, "command": c, "args": a or {}}) + "\n").encode()
+                               for i, (c, a) in enumerate(batch)))
+            data = b""
+            while data.count(b"\n") < len(batch):
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    raise TestbedError("%s closed the control connection after %d of %d answers" % (
+                        self.name, data.count(b"\n"), len(batch)))
+                data += chunk
+        results = []
+        for (command, _), line in zip(batch, data.split(b"\n")):
+            answer = json.loads(line)
+            if answer.get("ok"):
+                results.append(answer["result"])
+            elif answer["error"]["code"] in refusals_ok:
+                results.append(None)
+            else:
+                raise TestbedError("%s on %s: %s" % (command, self.name, answer["error"]))
+        return results
+
     def guest(self, name):
         for g in self.request("guest.list")["guests"]:
             if g["name"] == name:
@@ -664,8 +695,8 @@ class Testbed:
             g.relay.set(g.relay_port(src), "up=0")
         if events:
             # roam6-libvirt-events: Suspended (migration) there, just after QEMU stopped.
-            for g, src, xml in moves:
-                src.request("guest.pause", {"name": g.name}, refusals_ok=("unknown_guest", "invalid_argument"))
+            for src, batch in per_source(moves, lambda g: ("guest.pause", {"name": g.name})):
+                src.requests(batch, refusals_ok=("unknown_guest", "invalid_argument"))
             self.mark(move_id, "pause_event")
         time.sleep(pause_ms / 1000.0)  # stop-and-copy
         for g, src, xml in moves:
@@ -674,11 +705,11 @@ class Testbed:
         resumed = self.mark(move_id, "resume")
         if events:
             # roam6-libvirt-events: Resumed/Migrated here, Stopped/Migrated there.
-            for g, src, xml in moves:
-                dst.request("guest.resume", {"name": g.name, "timestamp": time.time()})
+            now = time.time()
+            dst.requests([("guest.resume", {"name": g.name, "timestamp": now}) for g, _, _ in moves])
             self.mark(move_id, "resume_event")
-            for g, src, xml in moves:
-                src.request("guest.detach", {"name": g.name, "mode": "moved"}, refusals_ok=("unknown_guest",))
+            for src, batch in per_source(moves, lambda g: ("guest.detach", {"name": g.name, "mode": "moved"})):
+                src.requests(batch, refusals_ok=("unknown_guest",))
         for g, src, xml in moves:
             self.announce(g)
 
@@ -776,6 +807,15 @@ def ip_batch(namespace, lines):
 
 def mac_bytes(mac):
     return bytes.fromhex(mac.replace(":", ""))
+
+
+def per_source(moves, request):
+    """The requests of a move_all step grouped by the host each goes to, in
+    the order of `moves`: [(host, [(command, args), ...]), ...]."""
+    grouped = {}
+    for g, src, _ in moves:
+        grouped.setdefault(id(src), (src, []))[1].append(request(g))
+    return list(grouped.values())
 
 
 def send_frame(namespace, frame):

@@ -88,7 +88,8 @@ json guest_json(const host::GuestStatus& status) {
            {"away", status.away},
            {"resumed", status.resumed},
            {"resumed_at", status.resumed_at ? json(seconds_since_epoch(*status.resumed_at))
-                                            : json(nullptr)}};
+                                            : json(nullptr)},
+           {"bound_at", status.bound_at ? json(seconds_since_epoch(*status.bound_at)) : json(nullptr)}};
   if (!status.port.empty()) out["port"] = status.port;
   // What roam6-vswitchd reported, once it has.
   if (!status.switch_port.flows.empty()) {

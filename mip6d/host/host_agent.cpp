@@ -49,6 +49,8 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   Registration& registration() { return registration_; }
   const Registration& registration() const { return registration_; }
   std::optional<WallTime> resumed_at() const { return resumed_at_; }
+  // Since when the Home Agent tunnels this guest's traffic to us.
+  std::optional<WallTime> bound_at() const { return bound_at_; }
   void set_port(std::string port) {
     if (!port.empty()) port_ = std::move(port);
   }
@@ -201,6 +203,8 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     }
   }
   void binding_active(bool active) override {
+    if (active && !bound_) bound_at_ = agent_.scheduler_.wall_now();
+    if (!active) bound_at_.reset();
     bound_ = active;
     LogRecord(agent_.log_, LogLevel::debug, "tunnel").kv("guest", desc_.name).kv("active", active ? "yes" : "no");
   }
@@ -280,6 +284,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   bool leaving_ = false;
   std::optional<wire::Ip6Addr> forward_to_;
   bool bound_ = false;
+  std::optional<WallTime> bound_at_;
   std::optional<WallTime> resumed_at_;
   std::optional<TimePoint> last_heard_;
   std::optional<TimePoint> last_reclaim_;
@@ -1066,6 +1071,7 @@ std::optional<GuestStatus> HostAgent::guest(const std::string& name) const {
   s.away = g.away();
   s.resumed = g.resumed();
   s.resumed_at = g.resumed_at();
+  s.bound_at = g.bound_at();
   const Registration& r = g.registration();
   s.state = r.state();
   s.last_sequence = r.last_sequence();

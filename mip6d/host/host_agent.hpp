@@ -77,6 +77,7 @@ struct GuestStatus {
   bool away = false;                // home site differs from this host's site
   bool resumed = false;             // runs here (resume seen)
   std::optional<WallTime> resumed_at;
+  std::optional<WallTime> bound_at;  // since when the HA tunnels to this host
   RegistrationState state = RegistrationState::idle;
   std::optional<std::uint16_t> last_sequence;
   std::chrono::seconds granted_lifetime{0};
