@@ -89,7 +89,39 @@ struct BindingTable::Impl {
         guest_records(limits.max_guests + grace_headroom(limits.max_guests)),
         slots(limits.max_tunnels + limits.max_guests +
               grace_headroom(limits.max_tunnels + limits.max_guests)),
-        counters(std::size_t{limits.max_readers} * slots.capacity()) {}
+        counters(std::size_t{limits.max_readers} * slots.capacity()) {
+    keep_backed_ahead();
+  }
+
+  // ---- memory backed ahead of need (table_memory.hpp) ----
+
+  // Fresh records and slots kept backed beyond the highest ever handed out,
+  // so a burst of this many new bindings takes no page fault; extended a
+  // step at a time, by the writer, after a change is published.
+  static constexpr std::uint32_t backed_ahead = 8192;
+  static constexpr std::uint32_t backing_step = 16384;
+
+  void keep_backed_ahead() noexcept {
+    extend_backing(tunnel_records.high_water(), tunnel_records.capacity(), tunnel_records_backed,
+                   [this](std::uint32_t first, std::uint32_t count) { tunnel_records.populate(first, count); });
+    extend_backing(guest_records.high_water(), guest_records.capacity(), guest_records_backed,
+                   [this](std::uint32_t first, std::uint32_t count) { guest_records.populate(first, count); });
+    extend_backing(slots.high_water(), slots.capacity(), slots_backed, [this](std::uint32_t first, std::uint32_t count) {
+      slots.populate(first, count);
+      for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader)
+        counters.populate(std::size_t{reader} * slots.capacity() + first, count);
+    });
+  }
+
+  template <class Populate>
+  static void extend_backing(std::uint32_t high_water, std::uint32_t capacity, std::uint32_t& backed,
+                             Populate populate) noexcept {
+    while (backed < capacity && high_water + backed_ahead > backed) {
+      const std::uint32_t step = std::min(backing_step, capacity - backed);
+      populate(backed, step);
+      backed += step;
+    }
+  }
 
   // ---- grace periods ----
 
@@ -208,6 +240,9 @@ struct BindingTable::Impl {
   SlotAllocator slots;
   ZeroedArray<BindingCounters> counters;  // [reader][slot]
   std::deque<Pending> pending;
+  std::uint32_t tunnel_records_backed = 0;  // records [0, n) are backed by memory
+  std::uint32_t guest_records_backed = 0;
+  std::uint32_t slots_backed = 0;
   std::atomic<std::size_t> tunnel_count{0};
   std::atomic<std::size_t> guest_count{0};
 };
@@ -265,6 +300,7 @@ bool BindingTable::set_tunnel(const TunnelSpec& spec) {
     t.retire(Impl::Retired::tunnel_record, t.tunnel_records.index_of(old));
   else
     t.tunnel_count.fetch_add(1, std::memory_order_relaxed);
+  t.keep_backed_ahead();
   return true;
 }
 
@@ -362,6 +398,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
     t.retire(Impl::Retired::guest_record, t.guest_records.index_of(old));
   else
     t.guest_count.fetch_add(1, std::memory_order_relaxed);
+  t.keep_backed_ahead();
   return true;
 }
 
@@ -381,6 +418,10 @@ bool BindingTable::clear_guest(const MacAddr& mac) {
 }
 
 void BindingTable::reclaim() { impl_->reclaim(); }
+
+BindingTable::Backed BindingTable::backed() const noexcept {
+  return {impl_->tunnel_records_backed, impl_->guest_records_backed, impl_->slots_backed};
+}
 
 std::size_t BindingTable::tunnel_count() const noexcept {
   return impl_->tunnel_count.load(std::memory_order_relaxed);

@@ -159,6 +159,15 @@ class BindingTable {
   void reclaim();
   [[nodiscard]] std::size_t tunnel_count() const noexcept;
   [[nodiscard]] std::size_t guest_count() const noexcept;
+  // How many tunnel records, guest records and slots (from index 0) are
+  // backed by memory now: the writer keeps a burst's worth ahead of the
+  // highest ever used, so a new binding does not wait for a page fault.
+  struct Backed {
+    std::uint32_t tunnel_records = 0;
+    std::uint32_t guest_records = 0;
+    std::uint32_t slots = 0;
+  };
+  [[nodiscard]] Backed backed() const noexcept;
   // Sum over readers of one binding's counters; nullopt when there is none.
   [[nodiscard]] std::optional<BindingCounters> tunnel_counters(const Ip6Addr& home_address) const;
   [[nodiscard]] std::optional<BindingCounters> guest_counters(const MacAddr& mac) const;

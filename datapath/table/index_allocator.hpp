@@ -31,6 +31,8 @@ class IndexAllocator {
   void release(std::uint32_t index) noexcept { recycled_.push_back(index); }
 
   [[nodiscard]] std::uint32_t capacity() const noexcept { return capacity_; }
+  // Indexes ever handed out are all below this.
+  [[nodiscard]] std::uint32_t high_water() const noexcept { return next_fresh_; }
   [[nodiscard]] std::uint32_t in_use() const noexcept {
     return next_fresh_ - static_cast<std::uint32_t>(recycled_.size());
   }

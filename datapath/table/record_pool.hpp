@@ -27,6 +27,9 @@ class RecordPool {
   }
   [[nodiscard]] std::uint32_t capacity() const noexcept { return free_.capacity(); }
   [[nodiscard]] std::uint32_t in_use() const noexcept { return free_.in_use(); }
+  [[nodiscard]] std::uint32_t high_water() const noexcept { return free_.high_water(); }
+  // Backs records [first, first + count) ahead of need.
+  void populate(std::uint32_t first, std::uint32_t count) const noexcept { storage_.populate(first, count); }
 
  private:
   ZeroedArray<Record> storage_;

@@ -30,6 +30,7 @@ bool eal_has_hugepages() noexcept {
 
 ZeroedMemory::ZeroedMemory(std::size_t bytes) {
   if (bytes == 0) bytes = 1;
+  bytes_ = bytes;
   if (bytes >= eal_threshold && eal_has_hugepages()) {
     data_ = rte_zmalloc_socket(nullptr, bytes, RTE_CACHE_LINE_SIZE, SOCKET_ID_ANY);
     if (data_ != nullptr) {
@@ -59,10 +60,26 @@ ZeroedMemory::ZeroedMemory(std::size_t bytes) {
 
 ZeroedMemory::~ZeroedMemory() { release(); }
 
+bool ZeroedMemory::populate(std::size_t offset, std::size_t bytes) const noexcept {
+  if (origin_ != Origin::mapping || offset >= bytes_ || bytes == 0) return origin_ != Origin::none;
+  if (bytes > bytes_ - offset) bytes = bytes_ - offset;
+  const std::uintptr_t page = 4096;
+  const auto from = (reinterpret_cast<std::uintptr_t>(data_) + offset) & ~(page - 1);
+  const auto to = reinterpret_cast<std::uintptr_t>(data_) + offset + bytes;
+#ifdef MADV_POPULATE_WRITE
+  return ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) == 0;
+#else
+  (void)from;
+  (void)to;
+  return false;
+#endif
+}
+
 ZeroedMemory::ZeroedMemory(ZeroedMemory&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)),
       mapping_(std::exchange(other.mapping_, nullptr)),
       mapping_bytes_(std::exchange(other.mapping_bytes_, 0)),
+      bytes_(std::exchange(other.bytes_, 0)),
       origin_(std::exchange(other.origin_, Origin::none)) {}
 
 ZeroedMemory& ZeroedMemory::operator=(ZeroedMemory&& other) noexcept {
@@ -71,6 +88,7 @@ ZeroedMemory& ZeroedMemory::operator=(ZeroedMemory&& other) noexcept {
     data_ = std::exchange(other.data_, nullptr);
     mapping_ = std::exchange(other.mapping_, nullptr);
     mapping_bytes_ = std::exchange(other.mapping_bytes_, 0);
+    bytes_ = std::exchange(other.bytes_, 0);
     origin_ = std::exchange(other.origin_, Origin::none);
   }
   return *this;
@@ -82,6 +100,7 @@ void ZeroedMemory::release() noexcept {
   data_ = nullptr;
   mapping_ = nullptr;
   mapping_bytes_ = 0;
+  bytes_ = 0;
   origin_ = Origin::none;
 }
 

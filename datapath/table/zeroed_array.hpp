@@ -29,6 +29,12 @@ class ZeroedArray {
   [[nodiscard]] const T* data() const noexcept { return static_cast<const T*>(memory_.data()); }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool on_eal_hugepages() const noexcept { return memory_.from_eal(); }
+  // Backs elements [first, first + count) now (ZeroedMemory::populate).
+  bool populate(std::size_t first, std::size_t count) const noexcept {
+    if (first >= size_) return true;
+    if (count > size_ - first) count = size_ - first;
+    return memory_.populate(first * sizeof(T), count * sizeof(T));
+  }
 
  private:
   static std::size_t bytes_for(std::size_t size) {

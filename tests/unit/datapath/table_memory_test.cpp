@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <rte_eal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 namespace roam6::datapath {
 namespace {
@@ -54,6 +57,68 @@ TEST(ZeroedMemory, MovingHandsOverTheBlock) {
   ZeroedMemory c(64);
   c = std::move(b);
   EXPECT_EQ(c.data(), block);
+}
+
+// Whether the page holding p is backed by memory now.
+bool resident(const std::uint8_t* p) {
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  unsigned char in_core = 0;
+  EXPECT_EQ(mincore(reinterpret_cast<void*>(reinterpret_cast<std::uintptr_t>(p) & ~(page - 1)), 1, &in_core), 0);
+  return (in_core & 1) != 0;
+}
+
+TEST(ZeroedMemory, PopulateBacksARangeAheadWithoutChangingIt) {
+  constexpr std::size_t mib = std::size_t{1} << 20;
+  ZeroedMemory memory(16 * mib);
+  auto* p = static_cast<std::uint8_t*>(memory.data());
+  EXPECT_FALSE(resident(p + 5 * mib));
+  EXPECT_FALSE(resident(p + 12 * mib));
+  p[5 * mib + 17] = 7;  // written before: populate keeps it
+  ASSERT_TRUE(memory.populate(4 * mib, 2 * mib));
+  EXPECT_TRUE(resident(p + 4 * mib));
+  EXPECT_TRUE(resident(p + 6 * mib - 1));
+  EXPECT_FALSE(resident(p + 12 * mib));  // only what was asked (and its 2 MiB page)
+  EXPECT_EQ(p[5 * mib + 17], 7);
+  EXPECT_TRUE(all_zero(p + 4 * mib, mib));
+  // Clamped to the block; nothing to do past its end.
+  EXPECT_TRUE(memory.populate(15 * mib, 10 * mib));
+  EXPECT_TRUE(resident(p + 16 * mib - 1));
+  EXPECT_TRUE(memory.populate(20 * mib, mib));
+}
+
+// The writer (the control thread, with Binding Acknowledgements waiting)
+// must not zero a 2 MiB page on a new binding's first write: a burst's worth
+// of records and slots stays backed ahead of the highest used.
+TEST(BindingTableMemory, ABurstOfNewBindingsFindsItsMemoryBacked) {
+  BindingTableLimits limits;
+  limits.max_tunnels = 1u << 20;
+  limits.max_guests = 1024;
+  limits.max_readers = 2;
+  limits.name = "tbacked";
+  BindingTable table(limits);
+  const auto fresh = table.backed();
+  EXPECT_GE(fresh.tunnel_records, 8192u);
+  EXPECT_LT(fresh.tunnel_records, 1u << 20);  // not the whole million up front
+  EXPECT_GE(fresh.guest_records, 1024u);       // all of a small array
+  EXPECT_GE(fresh.slots, 8192u);
+
+  const auto tunnel = [](std::uint32_t i) {
+    Ip6Addr hoa{{0x20, 0x01, 0x0d, 0xb8, 0, 0xa}};
+    for (int b = 0; b < 4; ++b) hoa.bytes[static_cast<std::size_t>(15 - b)] = static_cast<std::uint8_t>(i >> (8 * b));
+    return TunnelSpec{hoa, Ip6Addr{{0x20, 0x01, 0x0d, 0xb8, 0, 0xb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}}};
+  };
+  const std::uint8_t* first = nullptr;
+  for (std::uint32_t i = 0; i < 20000; ++i) {
+    ASSERT_TRUE(table.set_tunnel(tunnel(i)));
+    if (i == 0) first = reinterpret_cast<const std::uint8_t*>(table.find_tunnel_for_writer(tunnel(0).home_address));
+  }
+  const auto grown = table.backed();
+  EXPECT_GE(grown.tunnel_records, 20000u + 8192u);
+  EXPECT_GE(grown.slots, 20000u + 8192u);
+  EXPECT_LE(grown.tunnel_records, 20000u + 8192u + 16384u);  // a step at a time
+  // Records are one array: the one after the last used is backed already.
+  ASSERT_NE(first, nullptr);
+  EXPECT_TRUE(resident(first + (20000 + 8000) * sizeof(TunnelRecord)));
 }
 
 TEST(ZeroedArray, ElementsStartZeroAndKeepValues) {
