@@ -495,7 +495,7 @@ class Testbed:
             self.routers[s.name] = r
             run(["ip", "netns", "exec", r, "sysctl", "-qw", "net.ipv6.conf.all.forwarding=1"])
             port = "w%d" % s.index
-            self.link(r, "wan0", self.wan_ns, port)
+            self.link(r, "wan0", self.wan_ns, port, mac_a=wan_mac(s))
             self.lab.disable_ipv6(self.wan_ns, port)
             run(["ip", "-n", r, "addr", "add", "%s/64" % s.wan_address, "dev", "wan0", "nodad"])
             wan_ports.append((port, "delay=%g,loss=%g" % (s.delay_ms, s.loss)))
@@ -503,6 +503,12 @@ class Testbed:
             for other in d.sites + [d.cn]:
                 if other is not s:
                     run(["ip", "-n", self.routers[s.name], "route", "add", str(other.prefix), "via", other.wan_address])
+                    # A backbone's next hops are resolved and kept warm by
+                    # its steady traffic; this one carries none between
+                    # moves, and a cold entry costs a WAN round trip (an
+                    # NS/NA across it) on the first packet of a move.
+                    run(["ip", "-n", self.routers[s.name], "neigh", "replace", other.wan_address,
+                         "lladdr", wan_mac(other), "dev", "wan0", "nud", "permanent"])
         self.wan = Switch(self, self.wan_ns, "wan", wan_ports)
 
         # Each site's link: a switch joining the router, the hosts, the HA.
@@ -807,6 +813,11 @@ def ip_batch(namespace, lines):
 
 def mac_bytes(mac):
     return bytes.fromhex(mac.replace(":", ""))
+
+
+def wan_mac(site):
+    """The MAC of a site router's WAN interface."""
+    return "02:00:00:ff:%02x:01" % (site.index + 1)
 
 
 def per_source(moves, request):
