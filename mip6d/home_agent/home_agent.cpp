@@ -23,6 +23,14 @@ constexpr Duration announcement_spacing = std::chrono::seconds(1);
 // do no harm meanwhile (an old record only refuses what the window refuses
 // anyway), so this only bounds the space they take.
 constexpr Duration replay_purge_interval = std::chrono::seconds(30);
+// How long a binding deleted from elsewhere (the guest came home) keeps its
+// tunnel in the datapath when hand-over forwarding is on. The guest's own
+// packets, reverse-tunnelled by the host it left just before it paused, are
+// still crossing the WAN when the home host's deregistration (a local round
+// trip) deletes the binding; dropped, they were the probes a zero-loss move
+// home still lost. One second covers any WAN's one-way delay; meanwhile the
+// tunnel accepts only what it accepted a moment before.
+constexpr Duration tunnel_linger = std::chrono::seconds(1);
 
 // The checksum of a Mobility Header the wire library returned no view for
 // because its type is unknown; `p.ip` and `p.chain` are set. RFC 6275 6.1.1
@@ -64,7 +72,8 @@ HomeAgent::HomeAgent(const Config& config, Scheduler& scheduler, PacketIo& io, F
                counters_.hand_over),
       expiry_timer_(scheduler.make_timer([this] { on_expiry(); })),
       announce_timer_(scheduler.make_timer([this] { on_announcement_timer(); })),
-      replay_timer_(scheduler.make_timer([this] { on_replay_timer(); })) {}
+      replay_timer_(scheduler.make_timer([this] { on_replay_timer(); })),
+      linger_timer_(scheduler.make_timer([this] { on_linger_timer(); })) {}
 
 HomeAgent::~HomeAgent() = default;
 
@@ -382,16 +391,21 @@ void HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& 
   undo_.push_back({r.home_address, existing ? std::optional<Binding>(*existing) : std::nullopt});
   // Hand-over forwarding: the host the binding leaves learns where it went
   // (the home address itself when the guest came home: it forwards natively).
-  if (ha_.hand_over_forwarding && existing != nullptr && existing->care_of_address != r.home_address &&
-      existing->care_of_address != r.care_of_address &&
-      (d.change == BindingChange::moved || d.change == BindingChange::deleted)) {
+  const bool hand_over = ha_.hand_over_forwarding && existing != nullptr &&
+                         existing->care_of_address != r.home_address &&
+                         existing->care_of_address != r.care_of_address &&
+                         (d.change == BindingChange::moved || d.change == BindingChange::deleted);
+  if (hand_over) {
     const wire::Ip6Addr destination = d.change == BindingChange::deleted ? r.home_address : r.care_of_address;
     pending_notices_.push_back({r.home_address, existing->care_of_address, destination, existing->spi, from});
   }
 
   if (d.change == BindingChange::deleted) {
     cache_.erase(r.home_address);
-    fib_.clear_tunnel(r.home_address);
+    if (hand_over)
+      linger_tunnel(r.home_address);
+    else
+      fib_.clear_tunnel(r.home_address);
     if (!store_batch_failed_) store_.erase(r.home_address);
     ++counters_.bindings_deleted;
   } else {
@@ -626,6 +640,21 @@ void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ip6Addr&
   } else {
     ++counters_.send_failures;
   }
+}
+
+void HomeAgent::linger_tunnel(const wire::Ip6Addr& home_address) {
+  lingering_tunnels_.push_back({scheduler_.now() + tunnel_linger, home_address});
+  if (!linger_timer_->armed()) linger_timer_->arm_at(lingering_tunnels_.front().until);
+}
+
+void HomeAgent::on_linger_timer() {
+  const TimePoint now = scheduler_.now();
+  while (!lingering_tunnels_.empty() && lingering_tunnels_.front().until <= now) {
+    const wire::Ip6Addr hoa = lingering_tunnels_.front().home_address;
+    lingering_tunnels_.pop_front();
+    if (cache_.find(hoa) == nullptr) fib_.clear_tunnel(hoa);  // not bound again meanwhile
+  }
+  if (!lingering_tunnels_.empty()) linger_timer_->arm_at(lingering_tunnels_.front().until);
 }
 
 void HomeAgent::schedule_announcement(const wire::Ip6Addr& home_address) {

@@ -144,6 +144,11 @@ class HomeAgent {
   void on_expiry();
   void schedule_announcement(const wire::Ip6Addr& home_address);
   void on_announcement_timer();
+  // Hand-over forwarding: a deleted binding's tunnel stays in the datapath a
+  // little longer (tunnel_linger in home_agent.cpp), then goes unless the
+  // home address was bound again meanwhile.
+  void linger_tunnel(const wire::Ip6Addr& home_address);
+  void on_linger_timer();
   std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const;
   StoredBinding to_stored(const wire::Ip6Addr& hoa, const Binding& b) const;
 
@@ -171,7 +176,13 @@ class HomeAgent {
   std::unique_ptr<Timer> expiry_timer_;
   std::unique_ptr<Timer> announce_timer_;
   std::unique_ptr<Timer> replay_timer_;
+  std::unique_ptr<Timer> linger_timer_;
   std::deque<Announcement> announcements_;
+  struct LingeringTunnel {
+    TimePoint until;
+    wire::Ip6Addr home_address;
+  };
+  std::deque<LingeringTunnel> lingering_tunnels_;  // in order of `until`
 };
 
 }  // namespace roam6::mip6d::ha

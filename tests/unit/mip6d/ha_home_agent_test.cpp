@@ -753,6 +753,43 @@ TEST_F(HandOverNoticeTest, AMovedBindingTellsThePreviousCareOfAddressWhereItWent
   EXPECT_EQ(sent[0].new_care_of, kHoa);
 }
 
+TEST_F(HandOverNoticeTest, ATunnelDeletedFromElsewhereLingersInTheDatapath) {
+  // The guest came home: the binding goes at once, but its tunnel stays a
+  // second, so the guest's packets the host it left reverse-tunnelled before
+  // it paused (still crossing the WAN) are not dropped at the Home Agent.
+  config.home_agent->hand_over_forwarding = true;
+  start();
+  deliver(bu_frame(100, 600s, kCoaB3));
+  sched.advance(10ms);
+  deliver(bu_frame(101, 0s, kCoaB));  // the home host deregisters
+  EXPECT_EQ(ha->bindings().find(kHoa), nullptr);
+  ASSERT_NE(fib.care_of_address(kHoa), nullptr);
+  EXPECT_EQ(*fib.care_of_address(kHoa), kCoaB3);
+  sched.advance(900ms);
+  EXPECT_NE(fib.care_of_address(kHoa), nullptr);
+  sched.advance(200ms);
+  EXPECT_EQ(fib.care_of_address(kHoa), nullptr);
+
+  // Bound again within the second: the new tunnel stays.
+  sched.advance(10ms);
+  deliver(bu_frame(102, 600s, kCoaB3));
+  sched.advance(10ms);
+  deliver(bu_frame(103, 0s, kCoaB));
+  sched.advance(10ms);
+  deliver(bu_frame(104, 600s, kCoaB3));
+  sched.advance(2s);
+  ASSERT_NE(fib.care_of_address(kHoa), nullptr);
+  EXPECT_EQ(*fib.care_of_address(kHoa), kCoaB3);
+}
+
+TEST_F(HandOverNoticeTest, WithoutHandOverADeletedTunnelGoesAtOnce) {
+  start();
+  deliver(bu_frame(100, 600s, kCoaB3));
+  sched.advance(10ms);
+  deliver(bu_frame(101, 0s, kCoaB));
+  EXPECT_EQ(fib.care_of_address(kHoa), nullptr);
+}
+
 TEST_F(HandOverNoticeTest, ARefreshOrTheHoldersOwnDeregistrationTellsNobody) {
   config.home_agent->hand_over_forwarding = true;
   start();
