@@ -311,24 +311,9 @@ class Host:
         roam6-libvirt-events makes them (docs/control-protocol.md): no
         process started, so a hundred guests are told in milliseconds.
         Returns the result, or None for an error code in `refusals_ok`."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(10)
-            s.connect(self.socket)
-            s.sendall((json.dumps({"id": 1, "command": command, "args": args or {}}) + "\n").encode())
-            reply = b""
-            while not reply.endswith(b"\n"):
-                chunk = s.recv(1 << 20)
-                if not chunk:
-                    break
-                reply += chunk
-        answer = json.loads(reply)
-        if answer.get("ok"):
-            return answer["result"]
-        if answer["error"]["code"] in refusals_ok:
-            return None
-        raise TestbedError("%s on %s: %s" % (command, self.name, answer["error"]))
+        return self.requests([(command, args)], refusals_ok, timeout=10)[0]
 
-    def requests(self, batch, refusals_ok=()):
+    def requests(self, batch, refusals_ok=(), timeout=30):
         """Many requests on one connection, all written before the first
         answer is read (docs/control-protocol.md: answered in order), as an
         events daemon tells mip6d about a thousand guests resuming at once.
@@ -337,7 +322,7 @@ class Host:
         if not batch:
             return []
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(30)
+            s.settimeout(timeout)
             s.connect(self.socket)
             s.sendall(b"".join((json.dumps({"id": i, "command": c, "args": a or {}}) + "\n").encode()
                                for i, (c, a) in enumerate(batch)))
