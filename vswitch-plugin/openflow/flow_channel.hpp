@@ -1,6 +1,6 @@
 #pragma once
-// What the flow keeper needs from the switch: replace our flows atomically
-// and read them back with their counters. OfctlRunner implements it with
+// What the flow keeper needs from the switch: replace or change our flows
+// atomically and read them back with their counters. OfctlRunner implements it with
 // ovs-ofctl; tests of the keeper use a fake (tests/support/vswitch/).
 
 #include <cstdint>
@@ -33,6 +33,12 @@ class FlowChannel {
   // queued install is replaced by a newer one (the older completes with
   // `superseded`).
   virtual void install(std::uint64_t cookie, std::vector<std::string> flows, InstallDone done) = 0;
+  // Changes our flows in place, atomically: deletes each of `remove`
+  // (specs as installed; matched strictly, actions ignored) and adds each
+  // of `add`. Flows in neither keep their counters. Never superseded: the
+  // caller sends one change at a time.
+  virtual void update(std::uint64_t cookie, std::vector<std::string> remove, std::vector<std::string> add,
+                      InstallDone done) = 0;
   // The flows carrying `cookie`, with their counters.
   virtual void dump(std::uint64_t cookie, DumpDone done) = 0;
 };

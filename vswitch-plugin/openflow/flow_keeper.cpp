@@ -1,6 +1,7 @@
 #include "vswitch-plugin/openflow/flow_keeper.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace roam6::vswitch {
 
@@ -38,6 +39,7 @@ void FlowKeeper::set_wanted(const BridgeState& state) {
   });
   if (!timer_->armed()) arm_tick();
   if (!first && !cookie_changed && plan == plan_) return;
+  if (cookie_changed) on_switch_.reset();  // ours are now the new cookie's: replace them all
 
   for (const auto& excluded : plan.excluded) {
     const bool known = std::any_of(plan_.excluded.begin(), plan_.excluded.end(), [&](const ExcludedPort& e) {
@@ -100,7 +102,11 @@ std::map<std::string, PortDropCounters> FlowKeeper::drop_counters() const {
   return result;
 }
 
-void FlowKeeper::arm_tick() { timer_->arm_at(scheduler_.now() + options_.check_interval); }
+void FlowKeeper::arm_tick() {
+  // The check's own cost bounded: a dump that took d waits 9 d more.
+  const auto interval = std::max<mip6d::Duration>(options_.check_interval, last_dump_took_ * 9);
+  timer_->arm_at(scheduler_.now() + interval);
+}
 
 void FlowKeeper::tick() {
   arm_tick();
@@ -114,13 +120,15 @@ void FlowKeeper::tick() {
 
 void FlowKeeper::request_dump() {
   // A dump racing an install would describe the flows before it.
-  if (installs_in_flight_ > 0 || dump_in_flight_) return;
+  if (install_in_flight_ || dump_in_flight_) return;
   dump_in_flight_ = true;
+  dump_started_ = scheduler_.now();
   channel_.dump(wanted_->cookie, [this, alive = alive_, epoch = install_epoch_](
                                      ChannelStatus status, const std::vector<FlowRecord>& flows,
                                      const std::string& error) {
     if (!*alive) return;
     dump_in_flight_ = false;
+    last_dump_took_ = scheduler_.now() - dump_started_;
     on_dumped(epoch, status, flows, error);
   });
 }
@@ -128,42 +136,88 @@ void FlowKeeper::request_dump() {
 void FlowKeeper::install(const std::string& why) {
   retry_at_.reset();
   ++install_epoch_;
-  ++installs_in_flight_;
   set_state(FlowState::pending, why);
-  channel_.install(wanted_->cookie, plan_.flows,
-                   [this, alive = alive_, generation = generation_](ChannelStatus status, const std::string& error) {
-                     if (!*alive) return;
-                     --installs_in_flight_;
-                     on_installed(generation, status, error);
-                   });
-}
-
-void FlowKeeper::on_installed(std::uint64_t generation, ChannelStatus status, const std::string& error) {
-  // A superseded or outdated install has a newer one queued behind it.
-  if (status == ChannelStatus::superseded || status == ChannelStatus::cancelled) return;
-  if (generation != generation_) return;
-  if (status == ChannelStatus::ok) {
-    ++stats_.installs;
-    retry_delay_ = std::chrono::milliseconds{0};
-    flows_replaced();
-    LogRecord(log_, LogLevel::info, "flows_installed").kv("generation", generation).kv("flows", plan_.flows.size());
-    if (installs_in_flight_ == 0) set_state(FlowState::installed, "");
+  if (install_in_flight_) {
+    resend_ = true;
     return;
   }
+  send();
+}
+
+void FlowKeeper::send() {
+  install_in_flight_ = true;
+  sending_ = plan_.flows;
+  std::vector<std::string> remove;
+  std::vector<std::string> add;
+  if (on_switch_) {
+    std::vector<std::string> now = *on_switch_;
+    std::vector<std::string> wanted = plan_.flows;
+    std::sort(now.begin(), now.end());
+    std::sort(wanted.begin(), wanted.end());
+    std::set_difference(now.begin(), now.end(), wanted.begin(), wanted.end(), std::back_inserter(remove));
+    std::set_difference(wanted.begin(), wanted.end(), now.begin(), now.end(), std::back_inserter(add));
+  }
+  auto done = [this, alive = alive_](bool whole) {
+    return [this, alive, whole](ChannelStatus status, const std::string& error) {
+      if (!*alive) return;
+      install_in_flight_ = false;
+      on_sent(whole, status, error);
+    };
+  };
+  if (on_switch_ && remove.size() + add.size() < plan_.flows.size()) {
+    channel_.update(wanted_->cookie, std::move(remove), std::move(add), done(false));
+  } else {
+    channel_.install(wanted_->cookie, plan_.flows, done(true));
+  }
+}
+
+void FlowKeeper::on_sent(bool whole, ChannelStatus status, const std::string& error) {
+  if (status == ChannelStatus::cancelled) return;
+  if (status == ChannelStatus::ok) {
+    on_switch_ = std::move(sending_);
+    if (whole) {
+      ++stats_.installs;
+      flows_replaced();
+    } else {
+      ++stats_.updates;
+    }
+    retry_delay_ = std::chrono::milliseconds{0};
+    LogRecord(log_, LogLevel::info, whole ? "flows_installed" : "flows_updated")
+        .kv("generation", generation_)
+        .kv("flows", on_switch_->size());
+    if (resend_) {
+      resend_ = false;
+      send();
+      return;
+    }
+    set_state(FlowState::installed, "");
+    return;
+  }
+  // Failed (or superseded, which this keeper never causes): what the switch
+  // holds is no longer known, and the next attempt sends the whole plan.
+  on_switch_.reset();
+  if (status == ChannelStatus::superseded) return;
   ++stats_.install_failures;
+  if (resend_) {
+    // A newer plan is waiting: it may be exactly what fixes this.
+    resend_ = false;
+    LogRecord(log_, LogLevel::warning, "flows_install_failed").kv("generation", generation_).kv("error", error);
+    send();
+    return;
+  }
   retry_delay_ = retry_delay_.count() == 0 ? options_.check_interval
                                             : std::min(retry_delay_ * 2, options_.max_retry);
   retry_at_ = scheduler_.now() + retry_delay_;
   LogRecord(log_, LogLevel::warning, "flows_install_failed")
-      .kv("generation", generation)
+      .kv("generation", generation_)
       .kv("error", error)
       .kv("retry_ms", retry_delay_.count());
-  if (installs_in_flight_ == 0) set_state(FlowState::failed, "install failed: " + error);
+  set_state(FlowState::failed, "install failed: " + error);
 }
 
 void FlowKeeper::on_dumped(std::uint64_t epoch, ChannelStatus status, const std::vector<FlowRecord>& flows,
                            const std::string& error) {
-  if (!wanted_ || epoch != install_epoch_ || installs_in_flight_ > 0 || retry_at_) return;
+  if (!wanted_ || epoch != install_epoch_ || install_in_flight_ || retry_at_) return;
   if (status != ChannelStatus::ok) {
     ++stats_.check_failures;
     if (state_ != FlowState::failed) {
@@ -182,7 +236,7 @@ void FlowKeeper::on_dumped(std::uint64_t epoch, ChannelStatus status, const std:
                                     : "found " + std::to_string(flows.size()) + " flows of ours, planned " +
                                           std::to_string(plan_.flows.size());
     LogRecord(log_, LogLevel::warning, "flows_lost").kv("reason", why).kv("found", flows.size());
-    flows_replaced();
+    on_switch_.reset();
     install(why);
     return;
   }

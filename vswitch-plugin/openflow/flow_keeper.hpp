@@ -1,16 +1,23 @@
 #pragma once
 // Keeps the wanted steering plan installed on the integration bridge.
 //
-// - set_wanted(state): plans the flows (steering_plan.hpp); installs them
-//   when the plan differs from the current one.
-// - every check_interval (1 s) and on check_now() (after a link event of the
-//   bridge or the datapath port): dumps our flows; when the canary is gone
-//   (vswitchd restarted and forgot every flow) or the count differs from the
-//   plan (someone deleted some), reinstalls the whole plan.
+// - set_wanted(state): plans the flows (steering_plan.hpp); when the plan
+//   differs from the current one, sends the change: only the flows that
+//   differ (FlowChannel::update) when the switch is known to hold the last
+//   plan and the difference is the smaller, else the whole plan. One
+//   request at a time: a plan changed meanwhile goes when it completes, so
+//   a thousand ports arriving cost a few requests, not a thousand.
+// - every check_interval (1 s), or 9 times as long as the last dump took
+//   when that is longer (checking a table of thousands of flows uses at
+//   most a tenth of the switch), and on check_now() (after a link event of
+//   the bridge or the datapath port): dumps our flows; when the canary is
+//   gone (vswitchd restarted and forgot every flow) or the count differs
+//   from the plan (someone deleted some), reinstalls the whole plan.
 // - a failed install is retried with back-off (check_interval doubling up
 //   to max_retry); check_now() retries at once.
 // - counts spoof drops per VM port from the drop flows' n_packets, kept
-//   monotonic across reinstalls (a reinstall starts new flows at zero).
+//   monotonic across reinstalls (a reinstall starts new flows at zero;
+//   an update keeps the counts of the flows it leaves alone).
 //
 // State (what mip6d shows per guest as `flows`):
 //   none       no wanted state yet
@@ -49,7 +56,8 @@ struct PortDropCounters {
 };
 
 struct FlowKeeperStats {
-  std::uint64_t installs = 0;          // successful installs
+  std::uint64_t installs = 0;          // successful installs of the whole plan
+  std::uint64_t updates = 0;           // successful changes of only the flows that differ
   std::uint64_t install_failures = 0;
   std::uint64_t checks = 0;            // dumps that completed
   std::uint64_t check_failures = 0;
@@ -94,7 +102,8 @@ class FlowKeeper {
   void arm_tick();
   void request_dump();
   void install(const std::string& why);
-  void on_installed(std::uint64_t generation, ChannelStatus status, const std::string& error);
+  void send();
+  void on_sent(bool whole, ChannelStatus status, const std::string& error);
   void on_dumped(std::uint64_t install_epoch, ChannelStatus status, const std::vector<FlowRecord>& flows,
                  const std::string& error);
   void count_drops(const std::vector<FlowRecord>& flows);
@@ -112,8 +121,13 @@ class FlowKeeper {
   SteeringPlan plan_;
   std::uint64_t generation_ = 0;       // bumped on every plan change
   std::uint64_t install_epoch_ = 0;    // bumped on every install request
-  std::size_t installs_in_flight_ = 0;
+  bool install_in_flight_ = false;
+  bool resend_ = false;                // the plan changed while one was in flight
+  std::vector<std::string> sending_;   // the flows the request in flight leaves on the switch
+  std::optional<std::vector<std::string>> on_switch_;  // what the switch holds, when known
   bool dump_in_flight_ = false;
+  mip6d::TimePoint dump_started_{};
+  mip6d::Duration last_dump_took_{};
   std::chrono::milliseconds retry_delay_{0};
   std::optional<mip6d::TimePoint> retry_at_;
 

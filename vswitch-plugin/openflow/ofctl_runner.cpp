@@ -128,10 +128,36 @@ std::string OfctlRunner::bundle_input(std::uint64_t cookie, const std::vector<st
   return input;
 }
 
+std::string OfctlRunner::update_input(std::uint64_t cookie, const std::vector<std::string>& remove,
+                                      const std::vector<std::string>& add) {
+  // A spec is "cookie=C,...,actions=A": a strict delete names the flow by
+  // its match and priority (the cookie masked, so only ours), not actions.
+  const std::string ours = "cookie=" + cookie_text(cookie);
+  std::string input;
+  for (const auto& flow : remove) {
+    std::string match = flow.substr(0, flow.rfind(",actions="));
+    if (match.rfind(ours, 0) == 0) match.insert(ours.size(), "/-1");
+    input += "delete_strict " + match + "\n";
+  }
+  for (const auto& flow : add) input += "add " + flow + "\n";
+  return input;
+}
+
+void OfctlRunner::update(std::uint64_t cookie, std::vector<std::string> remove, std::vector<std::string> add,
+                         InstallDone done) {
+  Request request{Request::Kind::update, cookie, std::move(add), std::move(remove), std::move(done), {}};
+  queue_.push_back(std::move(request));
+  start_next();
+}
+
 void OfctlRunner::install(std::uint64_t cookie, std::vector<std::string> flows, InstallDone done) {
-  for (auto& queued : queue_) {
-    if (queued.kind != Request::Kind::install) continue;
-    // Only the newest wanted plan matters: the queued one never runs.
+  // The last queued change, if it is an install: only the newest wanted
+  // plan matters, so that one never runs. (Never one behind an update: the
+  // update would then apply to the newer plan.)
+  for (auto it = queue_.rbegin(); it != queue_.rend(); ++it) {
+    auto& queued = *it;
+    if (queued.kind == Request::Kind::dump) continue;
+    if (queued.kind == Request::Kind::update) break;
     ++stats_.superseded;
     boost::asio::post(io_, [old = std::move(queued.install_done)] {
       if (old) old(ChannelStatus::superseded, "superseded by a newer install");
@@ -141,7 +167,7 @@ void OfctlRunner::install(std::uint64_t cookie, std::vector<std::string> flows, 
     queued.install_done = std::move(done);
     return;
   }
-  queue_.push_back(Request{Request::Kind::install, cookie, std::move(flows), std::move(done), {}});
+  queue_.push_back(Request{Request::Kind::install, cookie, std::move(flows), {}, std::move(done), {}});
   start_next();
 }
 
@@ -152,7 +178,7 @@ void OfctlRunner::dump(std::uint64_t cookie, DumpDone done) {
       return;
     }
   }
-  Request request{Request::Kind::dump, cookie, {}, {}, {}};
+  Request request{Request::Kind::dump, cookie, {}, {}, {}, {}};
   request.dump_done.push_back(std::move(done));
   queue_.push_back(std::move(request));
   start_next();
@@ -169,6 +195,9 @@ void OfctlRunner::start_next() {
   if (child->request.kind == Request::Kind::install) {
     args.insert(args.end(), {"--bundle", "add-flows", options_.target, "-"});
     child->input = bundle_input(child->request.cookie, child->request.flows);
+  } else if (child->request.kind == Request::Kind::update) {
+    args.insert(args.end(), {"--bundle", "add-flows", options_.target, "-"});
+    child->input = update_input(child->request.cookie, child->request.remove, child->request.flows);
   } else {
     args.insert(args.end(), {"dump-flows", options_.target, "cookie=" + cookie_text(child->request.cookie) + "/-1"});
   }
@@ -263,7 +292,7 @@ void OfctlRunner::finish(Child& child) {
 
 void OfctlRunner::complete(Request& request, ChannelStatus status, const std::string& error,
                            const std::vector<FlowRecord>& flows) {
-  if (request.kind == Request::Kind::install) {
+  if (request.kind != Request::Kind::dump) {
     if (request.install_done) request.install_done(status, error);
   } else {
     for (auto& done : request.dump_done) {

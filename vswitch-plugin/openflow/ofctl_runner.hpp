@@ -6,6 +6,9 @@
 //   `delete cookie=C/-1` then one `add <flow>` per flow: an OpenFlow 1.3
 //   bundle, so the switch applies all of it or none, and flows with other
 //   cookies stay as they are.
+// update:  the same bundle with one `delete_strict <match>` per flow to
+//   remove and one `add <flow>` per flow to add: a port coming or going on
+//   a bridge of a thousand costs its own flows, not the whole table.
 // dump:    `ovs-ofctl dump-flows <target> cookie=C/-1`, parsed (flow_dump.hpp).
 //
 // One child at a time. A child still running after `timeout` is killed
@@ -51,6 +54,8 @@ class OfctlRunner final : public FlowChannel {
   OfctlRunner& operator=(const OfctlRunner&) = delete;
 
   void install(std::uint64_t cookie, std::vector<std::string> flows, InstallDone done) override;
+  void update(std::uint64_t cookie, std::vector<std::string> remove, std::vector<std::string> add,
+              InstallDone done) override;
   void dump(std::uint64_t cookie, DumpDone done) override;
 
   [[nodiscard]] bool busy() const noexcept { return running_ != nullptr; }
@@ -60,12 +65,16 @@ class OfctlRunner final : public FlowChannel {
 
   // The exact stdin of an install (for logs and tests).
   static std::string bundle_input(std::uint64_t cookie, const std::vector<std::string>& flows);
+  // The exact stdin of an update.
+  static std::string update_input(std::uint64_t cookie, const std::vector<std::string>& remove,
+                                  const std::vector<std::string>& add);
 
  private:
   struct Request {
-    enum class Kind { install, dump } kind;
+    enum class Kind { install, update, dump } kind;
     std::uint64_t cookie = 0;
-    std::vector<std::string> flows;
+    std::vector<std::string> flows;   // install: all; update: to add
+    std::vector<std::string> remove;  // update: to delete
     InstallDone install_done;
     std::vector<DumpDone> dump_done;  // queued dumps of one cookie share one run
   };

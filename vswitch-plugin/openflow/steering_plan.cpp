@@ -175,16 +175,15 @@ SteeringPlan plan_steering(const BridgeState& state) {
   for (const auto& port : ports) {
     flows.add(table::from_guest, priority::to_local_guest, "dl_dst=" + port.mac.to_string(), output(port.ofport));
   }
+  // Multicast from an away guest goes to the datapath only; from a guest at
+  // home, onto the home link (table 3). One shared home-link flow, not one
+  // per port listing all the others: a bridge of a thousand guests at home
+  // would otherwise carry a million output actions.
   for (const auto& port : ports) {
-    std::string actions = output(dp);
-    if (hears_multicast(port)) {
-      // A guest at home shares its link with the other guests at home.
-      for (const auto& other : ports) {
-        if (other.ofport != port.ofport && hears_multicast(other)) actions += "," + output(other.ofport);
-      }
-    }
-    flows.add(table::from_guest, priority::multicast, in_port(port.ofport) + "," + kGroupBit, actions);
+    if (hears_multicast(port)) continue;
+    flows.add(table::from_guest, priority::multicast, in_port(port.ofport) + "," + kGroupBit, output(dp));
   }
+  flows.add(table::from_guest, priority::home_multicast, kGroupBit, "goto_table:" + std::to_string(table::home_link));
   flows.add(table::from_guest, priority::other_unicast, "", output(dp));
 
   // Table 2: from the datapath.
@@ -200,6 +199,13 @@ SteeringPlan plan_steering(const BridgeState& state) {
   flows.add(table::from_datapath, priority::multicast, kGroupBit,
             multicast_actions.empty() ? "drop" : multicast_actions);
   flows.add(table::from_datapath, priority::table_miss, "", "drop");
+
+  // Table 3: the home link, as a guest at home sends onto it: the datapath
+  // and every guest at home. Not back to the sender: OVS never outputs a
+  // frame to its own in_port (ovs-actions(7), "output").
+  flows.add(table::home_link, priority::multicast, kGroupBit,
+            output(dp) + (multicast_actions.empty() ? "" : "," + multicast_actions));
+  flows.add(table::home_link, priority::table_miss, "", "drop");
 
   plan.flows = flows.take();
   plan.flows.push_back(canary_flow(state.cookie));

@@ -9,9 +9,12 @@
 //        and (when its home address is known) only its home address, its
 //        EUI-64 link-local and :: as IPv6 source -> 1; anything else dropped
 //        by a flow whose priority names the reason (see DropReason).
-//   1    from a VM port: explicit L2 switching (never NORMAL).
+//   1    from a VM port: explicit L2 switching (never NORMAL); multicast
+//        from an away guest to the datapath only, from a guest at home -> 3.
 //   2    from the datapath: to the VM port owning dl_dst; multicast only to
 //        guests at home (an away guest must not hear the foreign site).
+//   3    the home link: one multicast flow to the datapath and every guest
+//        at home (OVS skips the sender's own port).
 //   250  the canary: vswitchd forgets every flow when it restarts; a missing
 //        canary tells the keeper to reinstall.
 
@@ -62,6 +65,7 @@ inline constexpr std::uint16_t table_miss = 0;         // drop
 // Tables 1 and 2.
 inline constexpr std::uint16_t to_local_guest = 100;   // dl_dst = a VM port's MAC
 inline constexpr std::uint16_t multicast = 50;         // dl_dst has the group bit
+inline constexpr std::uint16_t home_multicast = 40;    // table 1: the group bit from a guest at home
 inline constexpr std::uint16_t other_unicast = 10;     // table 1: on to the datapath
 }  // namespace priority
 
@@ -69,6 +73,7 @@ namespace table {
 inline constexpr std::uint8_t admission = 0;
 inline constexpr std::uint8_t from_guest = 1;
 inline constexpr std::uint8_t from_datapath = 2;
+inline constexpr std::uint8_t home_link = 3;
 inline constexpr std::uint8_t canary = 250;
 }  // namespace table
 

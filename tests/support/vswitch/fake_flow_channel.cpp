@@ -9,6 +9,30 @@ void FakeFlowChannel::install(std::uint64_t cookie, std::vector<std::string> flo
   installs.push_back({cookie, std::move(flows), std::move(done)});
 }
 
+void FakeFlowChannel::update(std::uint64_t cookie, std::vector<std::string> remove, std::vector<std::string> add,
+                             InstallDone done) {
+  ++updates_requested;
+  updates.push_back({cookie, std::move(remove), std::move(add), std::move(done)});
+}
+
+void FakeFlowChannel::answer_update(ChannelStatus status, const std::string& error) {
+  if (updates.empty()) throw std::logic_error("no update pending");
+  auto request = std::move(updates.front());
+  updates.pop_front();
+  if (status == ChannelStatus::ok) {
+    const auto match_of = [](const std::string& spec) { return spec.substr(0, spec.rfind(",actions=")); };
+    for (const auto& gone : request.remove) {
+      std::erase_if(table, [&](const std::string& flow) { return match_of(flow) == match_of(gone); });
+      std::erase_if(packets, [&](const auto& entry) { return match_of(entry.first) == match_of(gone); });
+    }
+    for (const auto& flow : request.add) {
+      std::erase_if(table, [&](const std::string& old) { return match_of(old) == match_of(flow); });
+      table.push_back(flow);
+    }
+  }
+  request.done(status, error);
+}
+
 void FakeFlowChannel::dump(std::uint64_t cookie, DumpDone done) {
   ++dumps_requested;
   dumps.push_back({cookie, std::move(done)});
@@ -33,9 +57,11 @@ void FakeFlowChannel::answer_dump(ChannelStatus status, const std::string& error
 }
 
 void FakeFlowChannel::answer_all() {
-  while (!installs.empty() || !dumps.empty()) {
+  while (!installs.empty() || !updates.empty() || !dumps.empty()) {
     if (!installs.empty()) {
       answer_install();
+    } else if (!updates.empty()) {
+      answer_update();
     } else {
       answer_dump();
     }

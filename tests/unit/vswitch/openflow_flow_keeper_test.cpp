@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,11 @@ wire::Ip6Addr ip(const char* text) { return *wire::Ip6Addr::parse(text); }
 
 BridgeState one_away_guest() {
   return {1, {{"vnet0", 2, mac("52:54:00:12:34:56"), GuestKind::away, ip("2001:db8:a::10")}}};
+}
+
+std::vector<std::string> sorted(std::vector<std::string> flows) {
+  std::sort(flows.begin(), flows.end());
+  return flows;
 }
 
 class FlowKeeperTest : public ::testing::Test {
@@ -59,7 +66,7 @@ class FlowKeeperTest : public ::testing::Test {
   std::vector<std::string> transitions;
 };
 
-TEST_F(FlowKeeperTest, InstallsTheWantedPlanOnceAndAgainOnlyWhenItChanges) {
+TEST_F(FlowKeeperTest, InstallsTheWantedPlanOnceThenOnlyTheFlowsThatChange) {
   EXPECT_EQ(keeper.state(), FlowState::none);
   keeper.set_wanted(one_away_guest());
   EXPECT_EQ(keeper.state(), FlowState::pending);
@@ -72,16 +79,83 @@ TEST_F(FlowKeeperTest, InstallsTheWantedPlanOnceAndAgainOnlyWhenItChanges) {
 
   keeper.set_wanted(one_away_guest());
   EXPECT_TRUE(channel.installs.empty());
+  EXPECT_TRUE(channel.updates.empty());
 
   auto moved = one_away_guest();
-  moved.ports[0].kind = GuestKind::home;  // the guest came home
+  moved.ports[0].kind = GuestKind::home;  // the guest came home: its multicast flows change
   keeper.set_wanted(moved);
-  ASSERT_EQ(channel.installs.size(), 1u);
-  EXPECT_EQ(channel.installs.front().flows, plan_steering(moved).flows);
-  channel.answer_install();
-  EXPECT_EQ(keeper.stats().installs, 2u);
+  EXPECT_TRUE(channel.installs.empty());
+  ASSERT_EQ(channel.updates.size(), 1u);
+  const auto& update = channel.updates.front();
+  EXPECT_EQ(update.cookie, kDefaultCookie);
+  EXPECT_FALSE(update.add.empty());
+  EXPECT_LT(update.remove.size() + update.add.size(), keeper.plan().flows.size());
+  channel.answer_update();
+  EXPECT_EQ(sorted(channel.table), sorted(plan_steering(moved).flows));
+  EXPECT_EQ(keeper.state(), FlowState::installed);
+  EXPECT_EQ(keeper.stats().installs, 1u);
+  EXPECT_EQ(keeper.stats().updates, 1u);
   EXPECT_EQ(transitions, (std::vector<std::string>{"pending: first plan", "installed", "pending: plan changed",
                                                    "installed"}));
+}
+
+TEST_F(FlowKeeperTest, ADifferenceLargerThanThePlanIsSentAsTheWholePlan) {
+  install(one_away_guest());
+  auto renumbered = one_away_guest();
+  renumbered.ports[0].ofport = 8;  // every flow of the port changes
+  keeper.set_wanted(renumbered);
+  EXPECT_TRUE(channel.updates.empty());
+  ASSERT_EQ(channel.installs.size(), 1u);
+  EXPECT_EQ(channel.installs.front().flows, plan_steering(renumbered).flows);
+}
+
+TEST_F(FlowKeeperTest, PortsArrivingDuringAnInstallGoTogetherWhenItCompletes) {
+  BridgeState state{1, {}};
+  keeper.set_wanted(state);
+  ASSERT_EQ(channel.installs.size(), 1u);
+  for (std::uint32_t n = 0; n < 50; ++n) {
+    char name[16];
+    std::snprintf(name, sizeof name, "vnet%u", n);
+    auto address = ip("2001:db8:a::100");
+    address.bytes[15] = static_cast<std::uint8_t>(n);
+    state.ports.push_back({name, 10 + n, mac("52:54:00:00:00:00"), GuestKind::home, address});
+    state.ports.back().mac.bytes[5] = static_cast<std::uint8_t>(n);
+    keeper.set_wanted(state);
+  }
+  EXPECT_EQ(channel.installs.size(), 1u);  // nothing queued behind the one in flight
+  EXPECT_TRUE(channel.updates.empty());
+  channel.answer_install();
+  EXPECT_EQ(keeper.state(), FlowState::pending);
+  // All fifty ports' flows, in one request: the whole plan, being smaller.
+  ASSERT_EQ(channel.installs.size() + channel.updates.size(), 1u);
+  channel.answer_all();
+  EXPECT_EQ(sorted(channel.table), sorted(keeper.plan().flows));
+  EXPECT_EQ(keeper.state(), FlowState::installed);
+
+  // One more port on a bridge of fifty: only its own flows.
+  state.ports.push_back({"late", 99, mac("52:54:00:00:01:00"), GuestKind::home, ip("2001:db8:a::200")});
+  keeper.set_wanted(state);
+  ASSERT_EQ(channel.updates.size(), 1u);
+  // Its own flows, and the two multicast flows (tables 2 and 3) it joins.
+  EXPECT_EQ(channel.updates.front().remove.size(), 2u);
+  EXPECT_EQ(channel.updates.front().add.size(), 2u + 8u);
+  channel.answer_update();
+  EXPECT_EQ(sorted(channel.table), sorted(keeper.plan().flows));
+}
+
+TEST_F(FlowKeeperTest, AFailedUpdateSendsTheWholePlanNextTime) {
+  install(one_away_guest());
+  auto moved = one_away_guest();
+  moved.ports[0].kind = GuestKind::home;
+  keeper.set_wanted(moved);
+  channel.answer_update(ChannelStatus::failed, "bundle rejected");
+  EXPECT_EQ(keeper.state(), FlowState::failed);
+  scheduler.advance(1s);
+  EXPECT_TRUE(channel.updates.empty());
+  ASSERT_EQ(channel.installs.size(), 1u);  // the switch's table is no longer known
+  channel.answer_install();
+  EXPECT_EQ(channel.table, plan_steering(moved).flows);
+  EXPECT_EQ(keeper.state(), FlowState::installed);
 }
 
 TEST_F(FlowKeeperTest, ChecksEverySecondAndReinstallsWhenTheCanaryIsGone) {
@@ -111,7 +185,7 @@ TEST_F(FlowKeeperTest, ReinstallsWhenSomeFlowsWereDeleted) {
   keeper.check_now();  // as after a link event: no wait for the tick
   channel.answer_dump();
   ASSERT_EQ(channel.installs.size(), 1u);
-  EXPECT_EQ(keeper.reason(), "found 14 flows of ours, planned 15");
+  EXPECT_EQ(keeper.reason(), "found 17 flows of ours, planned 18");
 }
 
 TEST_F(FlowKeeperTest, RetriesAFailedInstallWithBackOffAndAtOnceOnALinkEvent) {
@@ -148,16 +222,36 @@ TEST_F(FlowKeeperTest, BackOffStopsAtItsMaximum) {
   EXPECT_TRUE(logged.back().find("retry_ms=30000") != std::string::npos) << logged.back();
 }
 
-TEST_F(FlowKeeperTest, AnOutdatedInstallDoesNotDecideTheState) {
+TEST_F(FlowKeeperTest, APlanThatChangesDuringAnInstallIsSentWhenItCompletes) {
   keeper.set_wanted(one_away_guest());
   auto moved = one_away_guest();
-  moved.ports[0].ofport = 8;
+  moved.ports[0].kind = GuestKind::home;
   keeper.set_wanted(moved);
-  ASSERT_EQ(channel.installs.size(), 2u);
-  channel.answer_install();  // the first plan
+  ASSERT_EQ(channel.installs.size(), 1u);  // one at a time
+  channel.answer_install();                // the first plan
   EXPECT_EQ(keeper.state(), FlowState::pending);
-  channel.answer_install(ChannelStatus::superseded);
-  EXPECT_EQ(keeper.state(), FlowState::pending);
+  ASSERT_EQ(channel.updates.size(), 1u);   // then what changed since
+  channel.answer_update();
+  EXPECT_EQ(keeper.state(), FlowState::installed);
+  EXPECT_EQ(sorted(channel.table), sorted(plan_steering(moved).flows));
+}
+
+TEST_F(FlowKeeperTest, ASlowDumpSpacesTheChecksOut) {
+  install(one_away_guest());
+  scheduler.advance(1s);
+  ASSERT_EQ(channel.dumps.size(), 1u);
+  scheduler.advance(500ms);  // a table of thousands of flows takes its time
+  channel.answer_dump();
+  scheduler.advance(500ms);  // the tick armed before it knew
+  ASSERT_EQ(channel.dumps.size(), 1u);
+  channel.answer_dump();
+  scheduler.advance(4s);     // the next waits 9 x 500 ms
+  EXPECT_TRUE(channel.dumps.empty());
+  scheduler.advance(500ms);
+  EXPECT_EQ(channel.dumps.size(), 1u);
+  channel.answer_dump();
+  scheduler.advance(1s);     // a quick dump: back to every second
+  EXPECT_EQ(channel.dumps.size(), 1u);
 }
 
 TEST_F(FlowKeeperTest, ADumpThatRacedAnInstallIsIgnored) {
@@ -201,6 +295,19 @@ TEST_F(FlowKeeperTest, CountsSpoofDropsPerPortAcrossReinstalls) {
   EXPECT_EQ(keeper.drop_counters(),
             (std::map<std::string, PortDropCounters>{{"tap7", {1, 0}}, {"vnet0", {3, 5}}}));
 
+  // A port arriving changes only its own flows: the others count on.
+  auto grown = state;
+  grown.ports.push_back({"vnet9", 9, mac("52:54:00:00:00:09"), GuestKind::home, ip("2001:db8:a::9")});
+  keeper.set_wanted(grown);
+  channel.answer_update();
+  channel.packets.push_back({tap7_mac, 2});
+  scheduler.advance(1s);
+  channel.answer_dump();
+  EXPECT_EQ(keeper.drop_counters(),
+            (std::map<std::string, PortDropCounters>{{"tap7", {2, 0}}, {"vnet0", {3, 5}}, {"vnet9", {}}}));
+  keeper.set_wanted(state);
+  channel.answer_update();
+
   // vswitchd restarts: flows gone, then reinstalled at zero; counts go on.
   channel.table.clear();
   scheduler.advance(1s);
@@ -210,7 +317,7 @@ TEST_F(FlowKeeperTest, CountsSpoofDropsPerPortAcrossReinstalls) {
   scheduler.advance(1s);
   channel.answer_dump();
   EXPECT_EQ(keeper.drop_counters(),
-            (std::map<std::string, PortDropCounters>{{"tap7", {1, 0}}, {"vnet0", {3, 7}}}));
+            (std::map<std::string, PortDropCounters>{{"tap7", {2, 0}}, {"vnet0", {3, 7}}}));
 
   // A port that leaves takes its counters along.
   state.ports.pop_back();

@@ -14,11 +14,14 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "mip6d/runtime/asio_scheduler.hpp"
@@ -321,6 +324,66 @@ TEST_F(OpenflowRealOvs, RealSpoofedFramesAreCountedPerPortAndReason) {
       << keeper.drop_counters()["vaway"].spoofed_source << " vhome1 " << keeper.drop_counters()["vhome1"].spoofed_mac;
 }
 
+TEST_F(OpenflowRealOvs, AnUpdateChangesOnlyTheFlowsThatDifferAndTheOthersKeepTheirCounters) {
+  auto before = state();
+  before.ports.pop_back();  // vhome2 not attached yet
+  const auto old_plan = plan_steering(before);
+  ASSERT_EQ(install(old_plan.flows).first, ChannelStatus::ok);
+  for (int i = 0; i < 3; ++i) send_frame(ovs->ns(), "vaway", ipv6_frame(mac("52:54:00:99:99:99"), ip("2001:db8:a::2")));
+  const auto spoof_drops = [&] {
+    for (const auto& flow : dump()) {
+      if (flow.table == table::admission && flow.priority == priority::spoofed_mac &&
+          match_field(flow.match, "in_port") == std::to_string(kAway)) {
+        return flow.n_packets;
+      }
+    }
+    return std::uint64_t{0};
+  };
+  // OVS folds datapath counters into its flows every few hundred ms.
+  for (int i = 0; i < 50 && spoof_drops() != 3; ++i) std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(spoof_drops(), 3u);
+
+  // vhome2 arrives: delete what went, add what came, in one bundle.
+  const auto new_plan = plan_steering(state());
+  auto old_sorted = old_plan.flows;
+  auto new_sorted = new_plan.flows;
+  std::sort(old_sorted.begin(), old_sorted.end());
+  std::sort(new_sorted.begin(), new_sorted.end());
+  std::vector<std::string> remove;
+  std::vector<std::string> add;
+  std::set_difference(old_sorted.begin(), old_sorted.end(), new_sorted.begin(), new_sorted.end(),
+                      std::back_inserter(remove));
+  std::set_difference(new_sorted.begin(), new_sorted.end(), old_sorted.begin(), old_sorted.end(),
+                      std::back_inserter(add));
+  ASSERT_FALSE(remove.empty());  // the multicast flows of tables 2 and 3 gain an output
+  std::optional<ChannelStatus> result;
+  runner->update(kDefaultCookie, remove, add, [&](ChannelStatus status, const std::string& error) {
+    EXPECT_EQ(error, "");
+    result = status;
+  });
+  ASSERT_TRUE(run_until(io, [&] { return result.has_value(); }));
+  EXPECT_EQ(*result, ChannelStatus::ok);
+
+  EXPECT_EQ(dump().size(), new_plan.flows.size());
+  EXPECT_EQ(spoof_drops(), 3u);  // the away guest's flows were left alone
+  const std::string mld = ",dl_dst=33:33:00:00:00:01,ipv6,ipv6_dst=ff02::1";
+  EXPECT_EQ(reach("in_port=3,dl_src=" + std::string(kHome1Mac) + mld + ",ipv6_src=fe80::5054:ff:fe00:3"),
+            (Ports{kDp, kHome2}))
+      << last_trace;
+  EXPECT_EQ(reach("in_port=1,dl_src=" + std::string(kRouterMac) + ",dl_dst=" + kHome2Mac), Ports{kHome2})
+      << last_trace;
+
+  // And back: vhome2 leaves.
+  result.reset();
+  runner->update(kDefaultCookie, add, remove, [&](ChannelStatus status, const std::string&) { result = status; });
+  ASSERT_TRUE(run_until(io, [&] { return result.has_value(); }));
+  EXPECT_EQ(*result, ChannelStatus::ok);
+  EXPECT_EQ(dump().size(), old_plan.flows.size());
+  EXPECT_EQ(reach("in_port=3,dl_src=" + std::string(kHome1Mac) + mld + ",ipv6_src=fe80::5054:ff:fe00:3"),
+            Ports{kDp})
+      << last_trace;
+}
+
 // ovs-ofctl itself misbehaving: missing, or hung.
 TEST(OpenflowOfctlRunner, AMissingBinaryFailsTheRequest) {
   boost::asio::io_context io;
@@ -360,6 +423,19 @@ TEST(OpenflowOfctlRunner, AHungOfctlIsKilledAfterTheTimeoutAndTheNextRequestRuns
   EXPECT_EQ(results[1].first, ChannelStatus::failed);
   EXPECT_EQ(runner.stats().timeouts, 2u);
   std::filesystem::remove_all(dir);
+}
+
+TEST(OpenflowOfctlRunner, AnUpdateDeletesStrictlyByMatchThenAdds) {
+  EXPECT_EQ(OfctlRunner::update_input(
+                kDefaultCookie,
+                {"cookie=0x526f616d36000000,table=2,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,"
+                 "actions=output:3"},
+                {"cookie=0x526f616d36000000,table=2,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,"
+                 "actions=output:3,output:4"}),
+            "delete_strict cookie=0x526f616d36000000/-1,table=2,priority=50,"
+            "dl_dst=01:00:00:00:00:00/01:00:00:00:00:00\n"
+            "add cookie=0x526f616d36000000,table=2,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,"
+            "actions=output:3,output:4\n");
 }
 
 TEST(OpenflowOfctlRunner, TheBundleDeletesOurCookieThenAddsEveryFlow) {

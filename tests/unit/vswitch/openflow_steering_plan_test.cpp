@@ -54,11 +54,14 @@ TEST(OpenflowSteeringPlan, AwayGuestGetsMacAndSourceChecksAndNoMulticastFromTheD
       C + "table=0,priority=0,actions=drop",
       C + "table=1,priority=100,dl_dst=52:54:00:12:34:56,actions=output:2",
       C + "table=1,priority=50,in_port=2,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1",
+      C + "table=1,priority=40,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=goto_table:3",
       C + "table=1,priority=10,actions=output:1",
       C + "table=2,priority=100,dl_dst=52:54:00:12:34:56,actions=output:2",
       // Nobody here may hear the foreign site's multicast.
       C + "table=2,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=drop",
       C + "table=2,priority=0,actions=drop",
+      C + "table=3,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1",
+      C + "table=3,priority=0,actions=drop",
       C + "table=250,priority=0,actions=drop",
   };
   EXPECT_EQ(plan.flows, expected);
@@ -77,11 +80,15 @@ TEST(OpenflowSteeringPlan, HomeGuestHearsMulticastFromTheDatapath) {
       C + "table=0,priority=50,in_port=3,actions=drop",
       C + "table=0,priority=0,actions=drop",
       C + "table=1,priority=100,dl_dst=52:54:00:ab:cd:ef,actions=output:3",
-      C + "table=1,priority=50,in_port=3,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:7",
+      // Its multicast onto the home link: the datapath (and other guests at home).
+      C + "table=1,priority=40,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=goto_table:3",
       C + "table=1,priority=10,actions=output:7",
       C + "table=2,priority=100,dl_dst=52:54:00:ab:cd:ef,actions=output:3",
       C + "table=2,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:3",
       C + "table=2,priority=0,actions=drop",
+      // Its own port too: OVS does not send a frame back out of its in_port.
+      C + "table=3,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:7,output:3",
+      C + "table=3,priority=0,actions=drop",
       C + "table=250,priority=0,actions=drop",
   };
   EXPECT_EQ(plan.flows, expected);
@@ -97,11 +104,13 @@ TEST(OpenflowSteeringPlan, UnknownPortGetsOnlyTheMacCheck) {
       C + "table=0,priority=50,in_port=4,actions=drop",
       C + "table=0,priority=0,actions=drop",
       C + "table=1,priority=100,dl_dst=02:00:00:00:00:07,actions=output:4",
-      C + "table=1,priority=50,in_port=4,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1",
+      C + "table=1,priority=40,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=goto_table:3",
       C + "table=1,priority=10,actions=output:1",
       C + "table=2,priority=100,dl_dst=02:00:00:00:00:07,actions=output:4",
       C + "table=2,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:4",
       C + "table=2,priority=0,actions=drop",
+      C + "table=3,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1,output:4",
+      C + "table=3,priority=0,actions=drop",
       C + "table=250,priority=0,actions=drop",
   };
   EXPECT_EQ(plan.flows, expected);
@@ -129,11 +138,35 @@ TEST(OpenflowSteeringPlan, TwoGuestsAtHomeShareMulticastAndSwitchToEachOther) {
   };
   EXPECT_TRUE(has("table=1,priority=100,dl_dst=52:54:00:ab:cd:ef,actions=output:3"));
   EXPECT_TRUE(has("table=1,priority=100,dl_dst=52:54:00:00:00:05,actions=output:5"));
-  EXPECT_TRUE(has("table=1,priority=50,in_port=3,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1,output:5"));
-  EXPECT_TRUE(has("table=1,priority=50,in_port=5,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1,output:3"));
+  EXPECT_TRUE(has("table=1,priority=40,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=goto_table:3"));
+  EXPECT_TRUE(has("table=3,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1,output:3,output:5"));
   EXPECT_TRUE(has("table=2,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:3,output:5"));
   EXPECT_EQ(plan.flows, plan_steering({1, {home_guest(), other}}).flows);
-  EXPECT_EQ(plan.flows.size(), 1u + 2 * 6 + 1 + 2 + 2 + 1 + 2 + 2 + 1);
+  // Table 0: datapath, 6 per port, miss; table 1: 1 per port, home multicast,
+  // other unicast; table 2: 1 per port, multicast, miss; table 3; canary.
+  EXPECT_EQ(plan.flows.size(), 1u + 2 * 6 + 1 + 2 + 1 + 1 + 2 + 2 + 2 + 1);
+}
+
+TEST(OpenflowSteeringPlan, FlowsGrowLinearlyWithTheGuestsAtHome) {
+  // A thousand guests at home: no flow lists the ports once per port.
+  std::vector<SteeredPort> ports;
+  for (std::uint32_t n = 0; n < 1000; ++n) {
+    auto guest = home_guest();
+    guest.name = "vnet" + std::to_string(n);
+    guest.ofport = 10 + n;
+    guest.mac.bytes[4] = static_cast<std::uint8_t>(n >> 8);
+    guest.mac.bytes[5] = static_cast<std::uint8_t>(n);
+    guest.home_address->bytes[14] = static_cast<std::uint8_t>(n >> 8);
+    guest.home_address->bytes[15] = static_cast<std::uint8_t>(n);
+    ports.push_back(guest);
+  }
+  const auto plan = plan_steering({1, ports});
+  EXPECT_TRUE(plan.excluded.empty());
+  std::size_t outputs_total = 0;
+  for (const auto& flow : plan.flows) outputs_total += outputs(flow).size();
+  // Each port: one output in each of table 1 and 2's unicast flows and in
+  // the two multicast flows (tables 2 and 3); plus the datapath's few.
+  EXPECT_LE(outputs_total, 4u * 1000 + 4);
 }
 
 TEST(OpenflowSteeringPlan, MulticastNeverReachesAnAwayGuestAndNothingUsesNormal) {
@@ -154,7 +187,10 @@ TEST(OpenflowSteeringPlan, MulticastNeverReachesAnAwayGuestAndNothingUsesNormal)
                       C + "table=1,priority=50,in_port=2,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1"),
             plan.flows.end());
   EXPECT_NE(std::find(plan.flows.begin(), plan.flows.end(),
-                      C + "table=1,priority=50,in_port=3,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1,output:4"),
+                      C + "table=1,priority=40,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=goto_table:3"),
+            plan.flows.end());
+  EXPECT_NE(std::find(plan.flows.begin(), plan.flows.end(),
+                      C + "table=3,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:1,output:3,output:4"),
             plan.flows.end());
   EXPECT_NE(std::find(plan.flows.begin(), plan.flows.end(),
                       C + "table=2,priority=50,dl_dst=01:00:00:00:00:00/01:00:00:00:00:00,actions=output:3,output:4"),
