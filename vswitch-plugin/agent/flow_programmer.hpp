@@ -30,9 +30,7 @@ class FlowKeeperProgrammer final : public FlowProgrammer {
     return keeper_.port_state(port);
   }
   [[nodiscard]] PortDropCounters drops(const std::string& port) const override {
-    const auto all = keeper_.drop_counters();
-    const auto it = all.find(port);
-    return it == all.end() ? PortDropCounters{} : it->second;
+    return keeper_.port_drops(port);
   }
 
  private:

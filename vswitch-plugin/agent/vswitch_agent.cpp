@@ -179,9 +179,8 @@ void VswitchAgent::report(PortRecord& record) {
   const GuestKind kind = kind_of(record);
   bool steered = false;
   if (record.port.ofport && datapath_ofport_) {
-    steered = std::any_of(steering_.ports.begin(), steering_.ports.end(), [&](const SteeredPort& p) {
-      return p.name == record.port.name && p.ofport == *record.port.ofport && p.kind == kind;
-    });
+    const auto it = steered_.find(record.port.name);
+    steered = it != steered_.end() && it->second->ofport == *record.port.ofport && it->second->kind == kind;
   }
   // mip6d knows three states: a port not (yet) in the plan is pending.
   FlowState state = steered ? flows_.port_state(record.port.name).first : FlowState::pending;
@@ -226,6 +225,8 @@ void VswitchAgent::resteer() {
   }
   if (wanted != steering_) {
     steering_ = std::move(wanted);
+    steered_.clear();
+    for (const auto& port : steering_.ports) steered_.emplace(port.name, &port);
     flows_.want(steering_);
   }
   on_flows_changed();

@@ -105,6 +105,7 @@ class VswitchAgent {
   std::vector<ConfiguredGuest> configured_guests_;
   std::uint64_t connection_ = 0;  // bumped per mip6d connection: stale replies are ignored
   BridgeState steering_;
+  std::map<std::string, const SteeredPort*> steered_;  // steering_.ports by name: report() per port is O(log n)
   AgentCounters counters_;
 };
 

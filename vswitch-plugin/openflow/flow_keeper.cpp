@@ -31,12 +31,11 @@ void FlowKeeper::set_wanted(const BridgeState& state) {
   const bool first = !wanted_;
   const bool cookie_changed = wanted_ && wanted_->cookie != state.cookie;
   wanted_ = state;
+  wanted_names_.clear();
+  for (const auto& port : state.ports) wanted_names_.insert(port.name);
 
   // Counters of ports that left the wanted state go with them.
-  std::erase_if(counters_, [&](const auto& entry) {
-    return std::none_of(state.ports.begin(), state.ports.end(),
-                        [&](const SteeredPort& port) { return port.name == entry.first.first; });
-  });
+  std::erase_if(counters_, [&](const auto& entry) { return !wanted_names_.contains(entry.first.first); });
   if (!timer_->armed()) arm_tick();
   if (!first && !cookie_changed && plan == plan_) return;
   if (cookie_changed) on_switch_.reset();  // ours are now the new cookie's: replace them all
@@ -50,6 +49,8 @@ void FlowKeeper::set_wanted(const BridgeState& state) {
     }
   }
   plan_ = std::move(plan);
+  excluded_.clear();
+  for (const auto& excluded : plan_.excluded) excluded_.emplace(excluded.name, excluded.reason);
   ++generation_;
   LogRecord(log_, LogLevel::info, "flows_planned")
       .kv("generation", generation_)
@@ -74,12 +75,10 @@ void FlowKeeper::check_now() {
 
 std::pair<FlowState, std::string> FlowKeeper::port_state(const std::string& port_name) const {
   if (!wanted_) return {FlowState::none, reason_};
-  for (const auto& excluded : plan_.excluded) {
-    if (excluded.name == port_name) return {FlowState::failed, "port excluded: " + excluded.reason};
+  if (const auto excluded = excluded_.find(port_name); excluded != excluded_.end()) {
+    return {FlowState::failed, "port excluded: " + excluded->second};
   }
-  const bool wanted = std::any_of(wanted_->ports.begin(), wanted_->ports.end(),
-                                  [&](const SteeredPort& port) { return port.name == port_name; });
-  if (!wanted) return {FlowState::none, "not a steered port"};
+  if (!wanted_names_.contains(port_name)) return {FlowState::none, "not a steered port"};
   if (!wanted_->datapath_ofport && state_ == FlowState::installed) {
     return {FlowState::pending, "datapath port has no ofport yet (all frames dropped)"};
   }
@@ -100,6 +99,17 @@ std::map<std::string, PortDropCounters> FlowKeeper::drop_counters() const {
     }
   }
   return result;
+}
+
+PortDropCounters FlowKeeper::port_drops(const std::string& port_name) const {
+  PortDropCounters counters;
+  if (const auto it = counters_.find({port_name, DropReason::spoofed_mac}); it != counters_.end()) {
+    counters.spoofed_mac = it->second.base + it->second.last;
+  }
+  if (const auto it = counters_.find({port_name, DropReason::spoofed_source}); it != counters_.end()) {
+    counters.spoofed_source = it->second.base + it->second.last;
+  }
+  return counters;
 }
 
 void FlowKeeper::arm_tick() {

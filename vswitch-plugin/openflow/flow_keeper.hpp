@@ -31,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,9 @@ class FlowKeeper {
   [[nodiscard]] std::pair<FlowState, std::string> port_state(const std::string& port_name) const;
   // Per VM port name, for the ports of the wanted state.
   [[nodiscard]] std::map<std::string, PortDropCounters> drop_counters() const;
+  // One port's (zero for a port not in the wanted state). O(log ports):
+  // the agent asks for every port after every change.
+  [[nodiscard]] PortDropCounters port_drops(const std::string& port_name) const;
   [[nodiscard]] const FlowKeeperStats& stats() const noexcept { return stats_; }
 
  private:
@@ -118,6 +122,8 @@ class FlowKeeper {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   std::optional<BridgeState> wanted_;
+  std::set<std::string> wanted_names_;              // wanted_'s ports, for port_state
+  std::map<std::string, std::string> excluded_;     // plan_.excluded: name -> reason
   SteeringPlan plan_;
   std::uint64_t generation_ = 0;       // bumped on every plan change
   std::uint64_t install_epoch_ = 0;    // bumped on every install request

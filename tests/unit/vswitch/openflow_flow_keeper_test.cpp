@@ -294,6 +294,9 @@ TEST_F(FlowKeeperTest, CountsSpoofDropsPerPortAcrossReinstalls) {
   channel.answer_dump();
   EXPECT_EQ(keeper.drop_counters(),
             (std::map<std::string, PortDropCounters>{{"tap7", {1, 0}}, {"vnet0", {3, 5}}}));
+  EXPECT_EQ(keeper.port_drops("vnet0"), (PortDropCounters{3, 5}));
+  EXPECT_EQ(keeper.port_drops("tap7"), (PortDropCounters{1, 0}));
+  EXPECT_EQ(keeper.port_drops("nobody"), PortDropCounters{});
 
   // A port arriving changes only its own flows: the others count on.
   auto grown = state;
