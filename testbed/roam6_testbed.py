@@ -78,6 +78,7 @@ KEY_NAME, KEY_SPI, KEY_SECRET = "hosts", 1001, "00112233445566778899aabbccddeeff
 PROBE_PORT = 7447
 BRIDGE = "br-int"
 ANNOUNCE_NA_DELAY = 0.05  # QEMU: RARP at resume, the guest's unsolicited NA ~50 ms later
+ATTACH_CHUNK = 100  # guests booted at home together (one OVS transaction, pipelined resumes)
 SOURCE_CLEANUP_DELAY = 1.5  # libvirt: the source's stopped/release hooks 1.4-2.2 s after resume
 
 
@@ -228,15 +229,24 @@ requested_lifetime = 600
 
 
 class Process:
-    """A program of ours in a namespace; its output in the lab's log file."""
+    """A program of ours in a namespace; its output in the lab's log file.
+
+    Started by nsenter and setpriv (util-linux: enter the namespace, die
+    with the testbed), not `ip netns exec`, whose private /sys mount, nor a
+    Python preexec_fn, whose fork of this big process, make each start cost
+    tens of milliseconds: a thousand guests start two programs each. None
+    of these programs reads /sys. Start them from the main thread: the
+    parent-death signal follows the thread that forked."""
 
     def __init__(self, lab, namespace, command, name):
         self.name = name
         self.log_path = lab.path(name + ".log")
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(["ip", "netns", "exec", namespace] + command, stdout=self.log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     preexec_fn=ovs_lab._die_with_parent)
+        # The child keeps the log open; the parent need not (a thousand
+        # guests' logs would exhaust a default descriptor limit).
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                ["nsenter", "--net=/run/netns/" + namespace, "setpriv", "--pdeathsig", "KILL", "--"] + command,
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def stop(self, timeout=5):
         if self.proc.poll() is None:
@@ -246,7 +256,6 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
-        self.log.close()
         return self.proc.returncode
 
 
@@ -361,7 +370,7 @@ class Host:
 
 
 class Guest:
-    def __init__(self, bed, k):
+    def __init__(self, bed, k, namespace):
         self.k = k
         self.name = "vm%d" % k
         self.mac = "52:54:00:%02x:%02x:%02x" % ((k >> 16) & 0xff, (k >> 8) & 0xff, k & 0xff)
@@ -370,12 +379,7 @@ class Guest:
         self.uuid = "6a1b3c6e-0c1d-4b9a-8f52-%012x" % k
         self.vnet = "vnet%d" % k
         self.relay_guest = "q%dg" % k
-        self.namespace = bed.kernel_ns("g%d" % k)
-        # Configured with its home address, it takes no SLAAC address from
-        # the emulated home link's Router Advertisements (roam6 lets only the
-        # registered home address out).
-        run(["ip", "netns", "exec", self.namespace, "sysctl", "-qw", "net.ipv6.conf.all.autoconf=0",
-             "net.ipv6.conf.default.autoconf=0"])
+        self.namespace = namespace
         self.host = None
         self.relay = None
 
@@ -562,25 +566,48 @@ class Testbed:
 
     def add_guests(self, ks):
         """Guests at home, each running on the first home host and echoing
-        probes. Links are made in batches (one `ip -batch` per namespace)
-        and the guests started side by side: a hundred take seconds."""
-        guests = [Guest(self, k) for k in ks]
+        probes. They are made and booted ATTACH_CHUNK at a time, every step
+        batched as a cloud's controller boots many guests at once (one
+        `ip -batch`, one OVS transaction, the hooks side by side, the
+        resumes pipelined): a thousand take minutes, not an hour."""
+        ks = list(ks)
         home_host = next(h for h in self.hosts if h.site.home)
-        self.progress("guests %s (%s...) on %s" % (
-            ", ".join(g.name for g in guests[:3]) + (", ..." if len(guests) > 3 else ""),
-            guests[0].home_address, home_host.name))
+        added = []
+        for first in range(0, len(ks), ATTACH_CHUNK):
+            chunk = self._make_guests(ks[first:first + ATTACH_CHUNK])
+            self.progress("guests %s (%s...) on %s" % (
+                ", ".join(g.name for g in chunk[:3]) + (", ..." if len(chunk) > 3 else ""),
+                chunk[0].home_address, home_host.name))
+            self.start_all_on(chunk, home_host)
+            self.guests.extend(chunk)
+            added.extend(chunk)
+        return added
+
+    def _make_guests(self, ks):
+        """The guests' namespaces, NICs, relays and echo responders."""
+        namespaces = self.lab.kernel_namespaces("g%d" % k for k in ks)
+        guests = [Guest(self, k, ns) for k, ns in zip(ks, namespaces)]
+        # Before any link exists, so each new link takes them: no DAD (the
+        # emulated links have no duplicates); configured with its home
+        # address, no SLAAC address from the emulated home link's Router
+        # Advertisements (roam6 lets only the registered home address out);
+        # and no Router Solicitations: the home router here sends no RAs, so
+        # a Linux guest would solicit on and on (RFC 7559 back-off), and at
+        # a thousand guests at home their RSes flooding the home link to
+        # every other guest would take the machine (a real home router
+        # answers the first).
+        self._in_each(guests, lambda g: "sysctl -qw net.ipv6.conf.all.accept_dad=0 "
+                      "net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.autoconf=0 "
+                      "net.ipv6.conf.default.autoconf=0 net.ipv6.conf.all.router_solicitations=0 "
+                      "net.ipv6.conf.default.router_solicitations=0")
         created = []
-        up = {}
+        up = {self.relay_ns: []}
         for g in guests:
             # The relay's ends and the hosts' vnet ends are made in
             # namespaces whose default keeps kernel IPv6 off them.
             created.append("link add name eth0 netns %s address %s type veth peer name %s netns %s"
                            % (g.namespace, g.mac, g.relay_guest, self.relay_ns))
-            up.setdefault(g.namespace, []).extend([
-                "link set dev eth0 up",
-                "addr add %s/64 dev eth0 nodad" % g.home_address,
-                "route replace default via fe80::1 dev eth0"])
-            up.setdefault(self.relay_ns, []).append("link set dev %s up" % g.relay_guest)
+            up[self.relay_ns].append("link set dev %s up" % g.relay_guest)
             for h in self.hosts:
                 # The other end of each is the vnet port libvirt makes on
                 # that host when the guest goes there; down until it runs there.
@@ -591,35 +618,45 @@ class Testbed:
         ip_batch(None, created)
         for namespace, lines in up.items():
             ip_batch(namespace, lines)
+        # The guest's own stack completes its checksums (roam6-wan and the
+        # datapath copy frames below the kernel).
+        self._in_each(guests, lambda g: " && ".join([
+            "ip link set dev lo up", "ip link set dev eth0 up",
+            "ip addr add %s/64 dev eth0 nodad" % g.home_address,
+            "ip route replace default via fe80::1 dev eth0",
+            "ethtool -K eth0 tx off >/dev/null"]))
         for g in guests:
-            # The guest's own stack completes its checksums (roam6-wan and the
-            # datapath copy frames below the kernel).
-            run(["ip", "netns", "exec", g.namespace, "ethtool", "-K", "eth0", "tx", "off"])
             g.relay = Switch(self, self.relay_ns, "relay-" + g.name,
                              [(g.relay_guest, "")] + [(g.relay_port(h), "up=0") for h in self.hosts], wait=False)
             self.spawn(g.namespace, [PROBE, "echo", "--port", str(PROBE_PORT)], g.name + "-echo")
         for g in guests:
             g.relay.wait_ready()
-        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda g: self.start_on(g, home_host), guests))
-        self.guests.extend(guests)
         return guests
 
-    def start_on(self, g, h):
-        """The guest boots on host h: libvirt's hooks, its port, it runs."""
-        xml = g.domain_xml()
-        for operation in ("prepare", "start"):
-            h.hook(g.name, operation, "begin", xml)
-        self.add_port(g, h)
-        h.hook(g.name, "started", "begin", xml)
-        self.wait_flows(h, [g])
-        g.relay.set(g.relay_port(h), "up=1")
-        g.host = h
-        h.request("guest.resume", {"name": g.name})  # Started/Booted, as roam6-libvirt-events says it
-        self.announce(g)
+    def _in_each(self, guests, command):
+        """The shell command command(g) run in each guest's namespace: one
+        `ip -batch` of `netns exec` lines per core, no Python fork each."""
+        lines = ['netns exec %s sh -ec "%s"' % (g.namespace, command(g)) for g in guests]
+        halves = [lines[i::2] for i in range(2)]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda part: ip_batch(None, part), halves))
 
-    def add_port(self, g, h):
-        h.ovs.add_vm_port(BRIDGE, g.vnet, g.mac, "iface-" + g.name, g.uuid)
+    def start_all_on(self, guests, h):
+        """The guests boot on host h, as libvirt boots many at once: each
+        one's hooks in libvirt's order (the guests side by side), all their
+        ports in one OVS transaction, then they run."""
+        boots = [(g, None, g.domain_xml()) for g in guests]
+        self._hooks(h, boots, ("prepare", "start"), "begin")
+        h.ovs.add_vm_ports(BRIDGE, [(g.vnet, g.mac, "iface-" + g.name, g.uuid) for g in guests])
+        self._hooks(h, boots, ("started",), "begin")
+        self.wait_flows(h, guests)
+        self._set_relays([(g, h, "up=1") for g in guests])
+        for g in guests:
+            g.host = h
+        # Started/Booted, as roam6-libvirt-events says it.
+        h.requests([("guest.resume", {"name": g.name}) for g in guests])
+        for g in guests:
+            self.announce(g)
 
     def announce(self, g, na_delay=ANNOUNCE_NA_DELAY):
         """QEMU's self-announce (RARP) now, the guest kernel's unsolicited
@@ -659,22 +696,22 @@ class Testbed:
         it the destination's first BU may meet a 135."""
         dst = to_host
         moves = []
+        states = {}
+        for src in {g.host for g in guests}:
+            if sequence_in_xml:
+                states.update({st["name"]: st for st in src.request("guest.list")["guests"]})
         for g in guests:
             if g.host is dst:
                 raise TestbedError("%s already runs on %s" % (g.name, dst.name))
-            sequence = None
-            if sequence_in_xml:
-                st = g.host.guest(g.name)
-                if st and st["resumed"]:
-                    sequence = st["sequence"]
+            st = states.get(g.name)
+            sequence = st["sequence"] if st and st["resumed"] else None
             moves.append((g, g.host, g.domain_xml(sequence=sequence)))
         self.mark(move_id, "migrate")
-        for g, src, xml in moves:
-            dst.hook(g.name, "migrate", "begin", xml)
-            dst.hook(g.name, "prepare", "begin", xml)
-            self.add_port(g, dst)
-            dst.hook(g.name, "start", "begin", xml)
-            dst.hook(g.name, "started", "begin", xml)
+        # Each guest's destination hooks in libvirt's order, the guests side
+        # by side as many libvirt migrations run; their ports in one transaction.
+        self._hooks(dst, moves, ("migrate", "prepare"), "begin")
+        dst.ovs.add_vm_ports(BRIDGE, [(g.vnet, g.mac, "iface-" + g.name, g.uuid) for g, _, _ in moves])
+        self._hooks(dst, moves, ("start", "started"), "begin")
         # The pre-copy: memory copied while the guests run. A real one takes
         # far longer than the destination's flows do; here it lasts at least
         # until roam6-vswitchd has steered every new port.
@@ -682,16 +719,15 @@ class Testbed:
         self.wait_flows(dst, [g for g, _, _ in moves])
         self.mark(move_id, "destination_ready")
         self.mark(move_id, "pause")
-        for g, src, xml in moves:
-            g.relay.set(g.relay_port(src), "up=0")
+        self._set_relays([(g, src, "up=0") for g, src, _ in moves])
         if events:
             # roam6-libvirt-events: Suspended (migration) there, just after QEMU stopped.
             for src, batch in per_source(moves, lambda g: ("guest.pause", {"name": g.name})):
                 src.requests(batch, refusals_ok=("unknown_guest", "invalid_argument"))
             self.mark(move_id, "pause_event")
         time.sleep(pause_ms / 1000.0)  # stop-and-copy
+        self._set_relays([(g, dst, "up=1") for g, _, _ in moves])
         for g, src, xml in moves:
-            g.relay.set(g.relay_port(dst), "up=1")
             g.host = dst
         resumed = self.mark(move_id, "resume")
         if events:
@@ -705,12 +741,39 @@ class Testbed:
             self.announce(g)
 
         def source_cleanup():
-            for g, src, xml in moves:
-                src.ovs.del_port(g.vnet)
-                src.hook(g.name, "stopped", "end", xml)
-                src.hook(g.name, "release", "end", xml)
+            for src in {src for _, src, _ in moves}:
+                mine = [m for m in moves if m[1] is src]
+                src.ovs.del_ports([g.vnet for g, _, _ in mine])
+                self._hooks(src, mine, ("stopped", "release"), "end")
         self.later(SOURCE_CLEANUP_DELAY, source_cleanup)
         return resumed
+
+    def _hooks(self, host, moves, operations, sub_operation):
+        """Each guest's hooks for `operations`, in order, on `host`; the
+        guests side by side. `moves`: (guest, source, domain XML)."""
+        def one(move):
+            g, _, xml = move
+            for operation in operations:
+                host.hook(g.name, operation, sub_operation, xml)
+        if len(moves) == 1:
+            one(moves[0])
+            return
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(one, moves))
+
+    def _set_relays(self, settings):
+        """(guest, host, settings) for each guest's relay port to that host:
+        the ports of many guests flipped side by side, as their QEMUs stop
+        or start each on its own."""
+        def one(setting):
+            g, h, text = setting
+            g.relay.set(g.relay_port(h), text)
+        if len(settings) < 16:
+            for setting in settings:
+                one(setting)
+            return
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(one, settings))
 
     def wait_flows(self, host, guests, timeout=60):
         """Until roam6-vswitchd reports each guest's port steered on `host`."""
@@ -752,7 +815,6 @@ class Testbed:
     def stop_probe(self, p):
         p.proc.send_signal(2)
         p.proc.wait(timeout=30)
-        p.log.close()
         with open(p.log_path) as f:
             lines = [line for line in f.read().splitlines() if line.startswith("{")]
         if not lines:
@@ -815,11 +877,14 @@ def per_source(moves, request):
 
 
 def send_frame(namespace, frame):
-    port = harness.RawPort(namespace, "eth0")
+    """One frame out of the namespace's eth0 (what a guest's NIC sends)."""
+    with harness.InNamespace(namespace):
+        sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     try:
-        port.send(frame)
+        sock.bind(("eth0", 0))
+        sock.send(frame)
     finally:
-        port.close()
+        sock.close()
 
 
 def unsolicited_na(g):

@@ -331,6 +331,21 @@ class OvsInstance:
 
         extra_external_ids: more `external-ids:K="V"` in the same transaction
         (roam6-home-address, garbage for negative tests...)."""
+        self.vsctl(*self._vm_port_command(bridge, port, mac, iface_id, vm_id, openstack,
+                                          extra_external_ids, iface_type, options))
+
+    def add_vm_ports(self, bridge, ports):
+        """Many (port, mac, iface_id, vm_id) added as add_vm_port adds one,
+        all in one transaction: a testbed booting a thousand guests is not
+        held up by a thousand OVS reconfigurations."""
+        command = ["--timeout=60"]
+        for port, mac, iface_id, vm_id in ports:
+            command += self._vm_port_command(bridge, port, mac, iface_id, vm_id)[1:]
+        self.vsctl(*command, timeout=90)
+
+    @staticmethod
+    def _vm_port_command(bridge, port, mac, iface_id, vm_id, openstack=False,
+                         extra_external_ids=None, iface_type=None, options=None):
         if openstack:
             command = ["--timeout=5", "--", "--may-exist", "add-port", bridge, port,
                        "--", "set", "Interface", port,
@@ -351,7 +366,7 @@ class OvsInstance:
             command += ["--", "set", "Interface", port, "options:%s=%s" % (key, value)]
         for key, value in sorted((extra_external_ids or {}).items()):
             command += ["--", "set", "Interface", port, 'external-ids:%s="%s"' % (key, value)]
-        self.vsctl(*command)
+        return command
 
     def add_port(self, bridge, port, iface_type=None, options=None):
         """A plain port (the datapath's side, an uplink): no external_ids."""
@@ -369,6 +384,13 @@ class OvsInstance:
     def del_port(self, port):
         """As libvirt's virNetDevOpenvswitchRemovePort."""
         self.vsctl("--timeout=5", "--", "--if-exists", "del-port", port)
+
+    def del_ports(self, ports):
+        """Many ports removed as del_port removes one, in one transaction."""
+        command = ["--timeout=60"]
+        for port in ports:
+            command += ["--", "--if-exists", "del-port", port]
+        self.vsctl(*command, timeout=90)
 
     def external_ids(self, port):
         return self.get_map("Interface", port, "external_ids")
