@@ -1,4 +1,5 @@
 #include "testbed/probe/probe_sockets.hpp"
+#include "testbed/stop_signals.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,14 +34,15 @@ class Socket {
   int fd_;
 };
 
-// Waits until readable or until `deadline_ns` (monotonic), whichever first.
-void wait_readable(int fd, std::uint64_t deadline_ns) {
+// Waits until readable, a stop signal or `deadline_ns` (monotonic),
+// whichever first.
+void wait_readable(int fd, std::uint64_t deadline_ns, const testbed::StopSignalsDuringWaits& signals) {
   const std::uint64_t now = monotonic_ns();
   if (deadline_ns <= now) return;
   const std::uint64_t wait = deadline_ns - now;
   const timespec timeout{static_cast<time_t>(wait / 1000000000), static_cast<long>(wait % 1000000000)};
   pollfd p{fd, POLLIN, 0};
-  ::ppoll(&p, 1, &timeout, nullptr);
+  ::ppoll(&p, 1, &timeout, signals.wait_mask());
 }
 
 void drain_echoes(int fd, Timeline& timeline) {
@@ -69,6 +71,7 @@ Timeline run_sender(const SendSettings& s, const std::atomic<bool>& stop) {
   if (::connect(socket.fd(), reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0)
     throw std::system_error(errno, std::generic_category(), "connect to " + s.to);
 
+  const testbed::StopSignalsDuringWaits signals;
   Timeline timeline;
   std::vector<std::uint8_t> payload(s.size, 0);
   const auto period_ns = static_cast<std::uint64_t>(1e9 / s.rate_hz);
@@ -77,7 +80,7 @@ Timeline run_sender(const SendSettings& s, const std::atomic<bool>& stop) {
       s.duration.count() > 0 ? start + static_cast<std::uint64_t>(s.duration.count()) * 1000000 : UINT64_MAX;
   std::uint64_t next = start;
   while (!stop.load(std::memory_order_relaxed) && next < end) {
-    wait_readable(socket.fd(), next);
+    wait_readable(socket.fd(), next, signals);
     drain_echoes(socket.fd(), timeline);
     const std::uint64_t now = monotonic_ns();
     if (now < next) continue;
@@ -92,7 +95,7 @@ Timeline run_sender(const SendSettings& s, const std::atomic<bool>& stop) {
   }
   const std::uint64_t drain_end = monotonic_ns() + static_cast<std::uint64_t>(s.drain.count()) * 1000000;
   while (monotonic_ns() < drain_end) {
-    wait_readable(socket.fd(), drain_end);
+    wait_readable(socket.fd(), drain_end, signals);
     drain_echoes(socket.fd(), timeline);
   }
   return timeline;
@@ -106,10 +109,13 @@ EchoCounters run_echo(std::uint16_t port, const std::atomic<bool>& stop) {
   local.sin6_addr = in6addr_any;
   if (::bind(socket.fd(), reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
     throw std::system_error(errno, std::generic_category(), "bind [::]:" + std::to_string(port));
+  const testbed::StopSignalsDuringWaits signals;
   EchoCounters counters;
   std::array<std::uint8_t, 2048> buffer{};
   while (!stop.load(std::memory_order_relaxed)) {
-    wait_readable(socket.fd(), monotonic_ns() + 200000000);  // wakes to notice `stop`
+    // A stop signal ends the wait at once; the timeout only bounds how long
+    // a `stop` set by another thread (tests) goes unnoticed.
+    wait_readable(socket.fd(), monotonic_ns() + 1000000000, signals);
     for (;;) {
       sockaddr_in6 from{};
       socklen_t from_size = sizeof from;

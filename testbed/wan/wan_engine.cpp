@@ -1,4 +1,5 @@
 #include "testbed/wan/wan_engine.hpp"
+#include "testbed/stop_signals.hpp"
 
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -165,14 +166,15 @@ void WanEngine::run(const std::atomic<bool>& stop) {
   std::vector<pollfd> polled;
   for (int fd : fds_) polled.push_back({fd, POLLIN, 0});
   if (control_fd_ >= 0) polled.push_back({control_fd_, POLLIN, 0});
+  const testbed::StopSignalsDuringWaits signals;
   while (!stop.load(std::memory_order_relaxed)) {
-    // Sleep until a frame arrives or the next one is due (at most 200 ms,
-    // to notice `stop`).
-    std::uint64_t wait = 200000000;
+    // Sleep until a frame arrives, the next one is due or a stop signal
+    // comes (at most 1 s: a `stop` set by another thread, in tests).
+    std::uint64_t wait = 1000000000;
     const std::uint64_t before = now_ns();
     if (!line_.empty()) wait = line_.next_due() > before ? std::min(wait, line_.next_due() - before) : 0;
     const timespec timeout{static_cast<time_t>(wait / 1000000000), static_cast<long>(wait % 1000000000)};
-    ::ppoll(polled.data(), polled.size(), &timeout, nullptr);
+    ::ppoll(polled.data(), polled.size(), &timeout, signals.wait_mask());
     const std::uint64_t now = now_ns();
     for (std::size_t p = 0; p < fds_.size(); ++p)
       if (polled[p].revents & POLLIN) receive(p, now);

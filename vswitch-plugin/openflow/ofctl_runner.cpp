@@ -69,6 +69,7 @@ struct OfctlRunner::Child : std::enable_shared_from_this<OfctlRunner::Child> {
   bool exited = false;
   bool timed_out = false;
   int exit_code = -1;
+  std::chrono::milliseconds timeout{};
 
   void read_out() {
     out.async_read_some(boost::asio::buffer(out_chunk), [self = shared_from_this()](auto ec, std::size_t n) {
@@ -184,6 +185,14 @@ void OfctlRunner::dump(std::uint64_t cookie, DumpDone done) {
   start_next();
 }
 
+std::chrono::milliseconds OfctlRunner::timeout_for(const Request& request) const {
+  // A bundle's time grows with its flows: a fixed limit that a whole plan
+  // of a thousand ports outgrows on a busy switch would fail it again at
+  // every retry, and the bridge would never be steered.
+  const auto flows = request.flows.size() + request.remove.size();
+  return options_.timeout + options_.timeout_per_flow * static_cast<long>(flows);
+}
+
 void OfctlRunner::start_next() {
   if (running_ || queue_.empty()) return;
   auto child = std::make_shared<Child>(io_, this, std::move(queue_.front()));
@@ -249,7 +258,8 @@ void OfctlRunner::start_next() {
       child->in.close(ignored);
     });
   }
-  child->timer.expires_after(options_.timeout);
+  child->timeout = timeout_for(child->request);
+  child->timer.expires_after(child->timeout);
   child->timer.async_wait([weak = std::weak_ptr<Child>(child)](const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (ec || !self || self->exited) return;
@@ -266,9 +276,9 @@ void OfctlRunner::finish(Child& child) {
     ++stats_.timeouts;
     LogRecord(log_, LogLevel::warning, "ofctl_timeout")
         .kv("target", options_.target)
-        .kv("timeout_ms", options_.timeout.count());
+        .kv("timeout_ms", child.timeout.count());
     complete(request, ChannelStatus::failed,
-             "ovs-ofctl timed out after " + std::to_string(options_.timeout.count()) + " ms (killed)", {});
+             "ovs-ofctl timed out after " + std::to_string(child.timeout.count()) + " ms (killed)", {});
   } else if (child.exit_code != 0) {
     ++stats_.failures;
     std::string error = first_line(child.stderr_text);

@@ -11,8 +11,9 @@
 //   a bridge of a thousand costs its own flows, not the whole table.
 // dump:    `ovs-ofctl dump-flows <target> cookie=C/-1`, parsed (flow_dump.hpp).
 //
-// One child at a time. A child still running after `timeout` is killed
-// (SIGKILL) and its request fails with "timed out". Destroying the runner
+// One child at a time. A child still running after `timeout` (plus
+// `timeout_per_flow` for each flow it carries) is killed (SIGKILL) and its
+// request fails with "timed out". Destroying the runner
 // kills a running child and drops queued requests without calling them.
 
 #include <utility>  // Boost.Process 1.74 needs it before asio in C++20
@@ -37,6 +38,9 @@ struct OfctlOptions {
   // The ovs-ofctl binary; empty = "ovs-ofctl" searched in PATH.
   std::string ofctl_path;
   std::chrono::milliseconds timeout{10'000};
+  // More per flow an install or update carries (a whole plan of 1 000
+  // ports, ~9 000 flows, gets 19 s).
+  std::chrono::milliseconds timeout_per_flow{1};
 };
 
 struct OfctlRunnerStats {
@@ -82,6 +86,7 @@ class OfctlRunner final : public FlowChannel {
   friend struct Child;
 
   void start_next();
+  [[nodiscard]] std::chrono::milliseconds timeout_for(const Request& request) const;
   void finish(Child& child);
   void complete(Request& request, ChannelStatus status, const std::string& error, const std::vector<FlowRecord>& flows);
 

@@ -1,6 +1,11 @@
 // The probe's two ends over loopback, each in its own thread.
 #include <gtest/gtest.h>
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "testbed/probe/command_line.hpp"
@@ -32,6 +37,29 @@ TEST(ProbeSockets, EveryProbeComesBackOnceOverLoopback) {
     EXPECT_GE(*r.received_ns, r.sent_ns);
   }
   EXPECT_EQ(counters.echoed, t.records().size());
+}
+
+std::atomic<bool> stop_by_signal{false};
+extern "C" void on_stop_signal(int) { stop_by_signal.store(true); }
+
+TEST(ProbeSockets, AStopSignalEndsAnIdleEchoAtOnceNotAtItsNextWakeUp) {
+  struct sigaction action {};
+  struct sigaction previous {};
+  action.sa_handler = on_stop_signal;
+  sigaction(SIGTERM, &action, &previous);
+  std::atomic<bool> started{false};
+  std::thread echo([&] {
+    started = true;
+    run_echo(17448, stop_by_signal);
+  });
+  while (!started) std::this_thread::yield();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well inside its wait
+  const auto signalled = std::chrono::steady_clock::now();
+  pthread_kill(echo.native_handle(), SIGTERM);
+  echo.join();
+  // Its wait would otherwise run up to 1 s; a lost signal, forever.
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::milliseconds(500));
+  sigaction(SIGTERM, &previous, nullptr);
 }
 
 TEST(ProbeCommandLine, ModesAndMistakes) {
