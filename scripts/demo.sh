@@ -11,7 +11,8 @@
 #    libvirt and QEMU move it (roam6-libvirt-hook called in libvirt's
 #    order, pause, resume, announce) while the correspondent sends it 1000
 #    probes a second; each move's outage, the guest's own pause and what
-#    roam6 added are printed next to Kagemusha's figure;
+#    roam6 added are printed next to Kagemusha's figure, and each move's
+#    timeline is drawn as SVG and PNG (testbed/roam6-plot, gnuplot);
 # 2. a guest from site A on an Open vSwitch host at site B, and the flows
 #    coming back after ovs-vswitchd restarts (scripts/demo_guest_on_ovs.py);
 # 3. what site B's wire carries -- home-link emulation, the Binding Update
@@ -61,6 +62,14 @@ main_job() {
 
   step "act 1b: the same moves in zero-loss mode (the source holds, the Home Agent says where, the source forwards)"
   testbed/roam6-testbed run testbed/sites/three-sites.toml --mode zero-loss --out "$DEMO_DIR/migration-zero-loss"
+
+  step "each move's timeline: probes sent and echoed, the events of the move (testbed/roam6-plot)"
+  local mode
+  for mode in migration migration-zero-loss; do
+    logged "$DEMO_DIR/plot-$mode.log" testbed/roam6-plot "$DEMO_DIR/$mode"
+  done
+  echo "pictures (SVG and PNG, one per move):"
+  ls "$DEMO_DIR"/migration/move-*.svg "$DEMO_DIR"/migration-zero-loss/move-*.svg | sed 's/^/  /'
 
   step "act 2: a guest from site A on an Open vSwitch host at site B"
   MIP6D=build/release/mip6d/mip6d MIP6CTL=build/release/mip6d/mip6ctl \

@@ -25,6 +25,8 @@ PACKAGES=(
   netsniff-ng
   # test and demo tooling
   python3 python3-scapy iproute2 procps iputils-ping ethtool
+  # testbed/roam6-plot: each move's timeline as SVG and PNG (the demo's pictures)
+  gnuplot-nox
 )
 
 missing=()

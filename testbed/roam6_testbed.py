@@ -451,6 +451,11 @@ class Testbed:
         self.marks.flush()
         return t / 1e9
 
+    def mark_at(self, move, event, t):
+        """Records a step that happened at `t` (time.monotonic() seconds)."""
+        self.marks.write(json.dumps({"t_ns": int(t * 1e9), "move": str(move), "event": event}) + "\n")
+        self.marks.flush()
+
     def host(self, name):
         for h in self.hosts:
             if h.name == name:
