@@ -25,6 +25,9 @@ PACKAGES=(
   netsniff-ng
   # test and demo tooling
   python3 python3-scapy iproute2 procps iputils-ping ethtool
+  # the QEMU test guest (tests/qemu): QEMU under TCG, a busybox-static
+  # initramfs packed with cpio (its kernel is apt-get download'ed by the test)
+  qemu-system-x86 busybox-static cpio
   # testbed/roam6-plot: each move's timeline as SVG and PNG (the demo's pictures)
   gnuplot-nox
 )
