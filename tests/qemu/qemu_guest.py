@@ -8,6 +8,7 @@ and it answers probes on UDP 7447. stop() kills QEMU; the lab removes the
 namespace (and with it the tap) even when a test fails.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,19 +21,30 @@ READY = "roam6-guest: ready"
 
 
 class QemuGuest:
-    def __init__(self, lab, namespace, name, mac, home_address, nic="virtio-net-pci", memory_mb=192):
+    def __init__(self, lab, namespace, name, mac, home_address, nic="virtio-net-pci", memory_mb=192,
+                 incoming=None):
+        """incoming: a migration URI ("unix:PATH") this QEMU waits on, paused,
+        as a live migration's destination (the same machine and NIC)."""
         self.name = name
         self.tap = "tap-" + name
         self.serial = lab.path(name + ".serial")
         self.log = lab.path(name + ".qemu.log")
+        self.qmp_path = lab.path(name + ".qmp")
         kernel, initrd = guest_image.build_guest_image()
         command = ["ip", "netns", "exec", namespace, QEMU, "-machine", "q35,accel=tcg", "-m", str(memory_mb),
                    "-nographic", "-no-reboot", "-monitor", "none", "-display", "none",
                    "-kernel", kernel, "-initrd", initrd,
                    "-append", "console=ttyS0 quiet panic=-1 roam6.home_address=%s/64" % home_address,
-                   "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no" % self.tap,
+                   # vnet_hdr=off: the guest completes its own checksums. With
+                   # a virtio header its frames may leave checksum-partial,
+                   # which the kernel on the tap's side completes but a switch
+                   # or datapath copying frames below it does not.
+                   "-netdev", "tap,id=n0,ifname=%s,script=no,downscript=no,vnet_hdr=off" % self.tap,
                    "-device", "%s,netdev=n0,mac=%s" % (nic, mac),
-                   "-serial", "file:" + self.serial]
+                   "-serial", "file:" + self.serial,
+                   "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
+        if incoming:
+            command += ["-incoming", incoming]
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
@@ -59,10 +71,78 @@ class QemuGuest:
         raise AssertionError("guest %s not ready within %d s\nconsole: %s\nqemu: %s" % (
             self.name, timeout, self.console()[-2000:], qemu_log))
 
+    def qmp(self, timeout=10):
+        """A QMP session (capabilities negotiated) on this QEMU's socket."""
+        deadline = time.monotonic() + timeout
+        while not os.path.exists(self.qmp_path):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise AssertionError("no QMP socket from %s" % self.name)
+            time.sleep(0.05)
+        return Qmp(self.qmp_path)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=10)
+
+
+class Qmp:
+    """QEMU Machine Protocol over a unix socket: commands and their answers,
+    events kept with QEMU's own timestamps (seconds since the epoch)."""
+
+    def __init__(self, path):
+        import socket
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(path)
+        self.sock.settimeout(30)
+        self.buffer = b""
+        self.events = []
+        self._read()  # the greeting
+        self.execute("qmp_capabilities")
+
+    def _read(self):
+        while b"\n" not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise AssertionError("QMP connection closed")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def execute(self, command, **arguments):
+        self.sock.sendall((json.dumps({"execute": command, "arguments": arguments}) + "\n").encode())
+        while True:
+            message = self._read()
+            if "event" in message:
+                self.events.append(message)
+            elif "error" in message:
+                raise AssertionError("QMP %s: %s" % (command, message["error"]))
+            elif "return" in message:
+                return message["return"]
+
+    def wait_event(self, name, timeout=60):
+        """The first event `name` (seen before or now)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for e in self.events:
+                if e["event"] == name:
+                    return e
+            if time.monotonic() > deadline:
+                raise AssertionError("no QMP event %s within %d s (got %s)" % (
+                    name, timeout, [e["event"] for e in self.events]))
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                self.events.append(self._read())
+            except OSError:
+                pass
+
+    def close(self):
+        self.sock.close()
+
+
+def event_time(event):
+    """A QMP event's timestamp on time.time()'s clock."""
+    return event["timestamp"]["seconds"] + event["timestamp"]["microseconds"] / 1e6
 
 
 def tap_up_as_home_router(namespace, tap):
@@ -113,5 +193,4 @@ def probe(namespace_enter, address, count=20, port=7447, timeout=2.0):
     return results
 
 
-__all__ = ["QemuGuest", "tap_up_as_home_router", "wait_for_tap", "probe", "QEMU"]
-_ = os  # the module's users take paths from the lab
+__all__ = ["QemuGuest", "Qmp", "event_time", "tap_up_as_home_router", "wait_for_tap", "probe", "QEMU"]
