@@ -22,11 +22,12 @@ READY = "roam6-guest: ready"
 
 class QemuGuest:
     def __init__(self, lab, namespace, name, mac, home_address, nic="virtio-net-pci", memory_mb=192,
-                 incoming=None):
+                 incoming=None, tap=None):
         """incoming: a migration URI ("unix:PATH") this QEMU waits on, paused,
-        as a live migration's destination (the same machine and NIC)."""
+        as a live migration's destination (the same machine and NIC).
+        tap: its name (default tap-NAME; libvirt's are vnetN)."""
         self.name = name
-        self.tap = "tap-" + name
+        self.tap = tap or "tap-" + name
         self.serial = lab.path(name + ".serial")
         self.log = lab.path(name + ".qemu.log")
         self.qmp_path = lab.path(name + ".qmp")
