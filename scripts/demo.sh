@@ -7,10 +7,12 @@
 #    from testbed/sites/three-sites.toml) builds a home site with its Home
 #    Agent, two foreign sites and a correspondent around a WAN, each host
 #    with mip6d, the DPDK datapath, a private Open vSwitch and
-#    roam6-vswitchd; a guest moves home -> paris -> rome -> home the way
-#    libvirt and QEMU move it (roam6-libvirt-hook called in libvirt's
-#    order, pause, resume, announce) while the correspondent sends it 1000
-#    probes a second; each move's outage, the guest's own pause and what
+#    roam6-vswitchd; a namespace guest moves home -> paris -> rome -> home
+#    the way libvirt and QEMU move it (roam6-libvirt-hook called in
+#    libvirt's order, pause, resume, announce), and a real Linux guest
+#    under QEMU (TCG; built from Debian's kernel and busybox, tests/qemu)
+#    is moved the same way by QEMU live migration, while the correspondent
+#    sends each 1000 probes a second; each move's outage, the guest's own pause and what
 #    roam6 added are printed next to Kagemusha's figure, and each move's
 #    timeline is drawn as SVG and PNG (testbed/roam6-plot, gnuplot);
 # 2. a guest from site A on an Open vSwitch host at site B, and the flows
@@ -52,11 +54,12 @@ logged "$DEMO_DIR/build.log" cmake --build --preset release -j "$JOBS" --target 
 
 # ---------------------------------------------------------------- main job
 main_job() {
-  step "act 1: a guest live-migrates home -> paris -> rome -> home under 1000 probes/s (standard mode)"
-  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode standard --out "$DEMO_DIR/migration"
+  step "act 1: guests live-migrate home -> paris -> rome -> home under 1000 probes/s (standard mode): a namespace guest, and a real Linux guest under QEMU moved by QEMU live migration"
+  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode standard --qemu-guest --out "$DEMO_DIR/migration"
 
   step "act 1b: the same moves in zero-loss mode (the source holds, the Home Agent says where, the source forwards)"
-  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode zero-loss --out "$DEMO_DIR/migration-zero-loss"
+  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode zero-loss --qemu-guest \
+    --out "$DEMO_DIR/migration-zero-loss"
 
   step "each move's timeline: probes sent and echoed, the events of the move (testbed/roam6-plot)"
   local mode

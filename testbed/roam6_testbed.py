@@ -431,6 +431,7 @@ class Testbed:
         self.marks = open(self.marks_path, "a")
         self.timers = []
         self.background_errors = []
+        self.closing = []  # what else close() must do (files of guests that move on their own)
         try:
             self._build()
         except BaseException:
@@ -444,17 +445,19 @@ class Testbed:
         self.processes.append(p)
         return p
 
-    def mark(self, move, event):
-        """Records a step of a move; returns its time (time.monotonic())."""
+    def mark(self, move, event, marks=None):
+        """Records a step of a move (in `marks`, a file open for appending,
+        when given: a guest that moves on its own); returns its time
+        (time.monotonic())."""
         t = time.monotonic_ns()
-        self.marks.write(json.dumps({"t_ns": t, "move": str(move), "event": event}) + "\n")
-        self.marks.flush()
+        self.mark_at(move, event, t / 1e9, marks)
         return t / 1e9
 
-    def mark_at(self, move, event, t):
+    def mark_at(self, move, event, t, marks=None):
         """Records a step that happened at `t` (time.monotonic() seconds)."""
-        self.marks.write(json.dumps({"t_ns": int(t * 1e9), "move": str(move), "event": event}) + "\n")
-        self.marks.flush()
+        f = marks or self.marks
+        f.write(json.dumps({"t_ns": int(t * 1e9), "move": str(move), "event": event}) + "\n")
+        f.flush()
 
     def host(self, name):
         for h in self.hosts:
@@ -810,11 +813,15 @@ class Testbed:
     # -- probes ----------------------------------------------------------------
 
     def start_probe(self, g, rate_hz=None, name="probe"):
+        """Probes to g's home address; its report reads g's own marks when
+        it moves on its own (a QEMU guest), else the testbed's."""
         timeline = self.lab.path(name + "-timeline.csv")
+        marks = getattr(g, "marks_path", None) or self.marks_path
         p = self.spawn(self.cn_ns, [PROBE, "send", "--to", g.home_address, "--port", str(PROBE_PORT),
                                     "--rate", "%g" % (rate_hz or self.d.probe_rate_hz), "--drain-ms", "500",
-                                    "--timeline", timeline, "--marks", self.marks_path, "--json"], name)
+                                    "--timeline", timeline, "--marks", marks, "--json"], name)
         p.timeline = timeline
+        p.marks = marks
         return p
 
     def stop_probe(self, p):
@@ -848,6 +855,8 @@ class Testbed:
                 pass
         for o in self.ovs:
             o.stop()
+        for action in self.closing:
+            action()
         self.marks.close()
         self.lab.close()
 

@@ -30,6 +30,11 @@ class QemuTestbedGuest(tb.Guest):
         super().__init__(bed, k, None)
         self.nic = nic
         self.qemu = None  # the QEMU process it runs in now
+        # Its own marks: its pause and resume are QEMU's, not the moment the
+        # testbed pauses the namespace guests moving alongside.
+        self.marks_path = bed.lab.path(self.name + "-marks.jsonl")
+        self.marks = open(self.marks_path, "a")
+        bed.closing.append(self.marks.close)
 
     def start_qemu(self, bed, host, name, incoming=None):
         q = qemu_guest.QemuGuest(bed.lab, host.namespace, name, self.mac, self.home_address, nic=self.nic,
@@ -67,7 +72,7 @@ def move(bed, g, dst, move_id):
     st = src.guest(g.name)
     xml = g.domain_xml(sequence=st["sequence"] if st and st["resumed"] else None)
     uri = "unix:" + bed.lab.path("%s-migration-%s.sock" % (g.name, move_id))
-    bed.mark(move_id, "migrate")
+    bed.mark(move_id, "migrate", g.marks)
     for operation in ("migrate", "prepare"):
         dst.hook(g.name, operation, "begin", xml)
     incoming = g.start_qemu(bed, dst, "%s-%s" % (g.name, move_id), incoming=uri)
@@ -75,7 +80,7 @@ def move(bed, g, dst, move_id):
     for operation in ("start", "started"):
         dst.hook(g.name, operation, "begin", xml)
     bed.wait_flows(dst, [g])
-    bed.mark(move_id, "destination_ready")
+    bed.mark(move_id, "destination_ready", g.marks)
 
     source_qmp, destination_qmp = g.qemu.qmp(), incoming.qmp()
     try:
@@ -83,15 +88,15 @@ def move(bed, g, dst, move_id):
         stopped = source_qmp.wait_event("STOP")
         # roam6-libvirt-events: Suspended (migrated) on the source.
         src.requests([("guest.pause", {"name": g.name})], refusals_ok=("unknown_guest", "invalid_argument"))
-        bed.mark(move_id, "pause_event")
+        bed.mark(move_id, "pause_event", g.marks)
         resumed = destination_qmp.wait_event("RESUME")
         # Resumed (migrated) here, Stopped (migrated) there.
         dst.requests([("guest.resume", {"name": g.name, "timestamp": qemu_guest.event_time(resumed)})])
-        bed.mark(move_id, "resume_event")
+        bed.mark(move_id, "resume_event", g.marks)
         src.requests([("guest.detach", {"name": g.name, "mode": "moved"})], refusals_ok=("unknown_guest",))
         offset = time.time() - time.monotonic()
-        bed.mark_at(move_id, "pause", qemu_guest.event_time(stopped) - offset)
-        bed.mark_at(move_id, "resume", qemu_guest.event_time(resumed) - offset)
+        bed.mark_at(move_id, "pause", qemu_guest.event_time(stopped) - offset, g.marks)
+        bed.mark_at(move_id, "resume", qemu_guest.event_time(resumed) - offset, g.marks)
         deadline = time.monotonic() + 60
         while (info := source_qmp.execute("query-migrate")).get("status") != "completed":
             if time.monotonic() > deadline:
