@@ -29,8 +29,10 @@ TEST(ProbeSockets, EveryProbeComesBackOnceOverLoopback) {
   const Timeline t = run_sender(s, never);
   stop_echo = true;
   echo.join();
-  // ~600 probes at 2 kHz; how many exactly depends on the scheduler.
-  EXPECT_GT(t.records().size(), 300u);
+  // ~600 probes at 2 kHz; how many exactly depends on the scheduler (a
+  // late wake-up sends what is due, no catch-up burst: 242 were seen with
+  // both cores saturated). What is checked is that each came back once.
+  EXPECT_GT(t.records().size(), 100u);
   for (const auto& r : t.records()) {
     EXPECT_EQ(r.copies, 1u);
     ASSERT_TRUE(r.received_ns);
