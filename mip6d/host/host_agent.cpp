@@ -564,12 +564,20 @@ void HostAgent::rearm_hand_over_timer() {
 
 std::optional<std::uint16_t> HostAgent::detach(const std::string& name, bool deregister) {
   GuestEntry& g = require(name);
+  // Stopped while paused for the last copy of a live migration: it moved.
+  // libvirt runs the source's `stopped` hook before it emits the Stopped
+  // (migrated) event, and the hook cannot tell a migration from a shutdown;
+  // a deregistration from here would race the destination's binding. A
+  // migration that fails resumes the guest here first (unpause).
+  const bool moved_while_paused = deregister && g.paused();
+  if (moved_while_paused) deregister = false;
   g.leave(deregister);
   const auto last = g.registration().last_sequence();
   LogRecord(log_, LogLevel::info, "guest_detached")
       .kv("guest", name)
       .kv("mode", deregister ? "stopped" : "moved")
-      .kv("last_seq", last ? static_cast<int>(*last) : -1);
+      .kv("last_seq", last ? static_cast<int>(*last) : -1)
+      .kv("reason", moved_while_paused ? "stopped_while_paused_for_migration" : "as_asked");
   forget_if_done(name);
   return last;
 }

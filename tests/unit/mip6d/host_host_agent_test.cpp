@@ -603,6 +603,37 @@ TEST_F(HandOverTest, AMovedGuestHoldsUntilTheNoticeThenForwardsForAWhile) {
   EXPECT_EQ(agent->counters().hand_overs_expired, 0u);
 }
 
+// libvirt runs the source's `stopped` hook (detach mode=stopped) before it
+// emits the Stopped (migrated) event: a guest paused for the last copy of a
+// migration that is then stopped has moved. Deregistering from here would
+// race the destination's binding; what it held waits for the hand-over.
+TEST_F(HandOverTest, AGuestStoppedWhilePausedForMigrationMovedAndIsNotDeregistered) {
+  bound_here();
+  agent->pause("g1");
+  agent->detach("g1", true);
+  sched.run_ready();
+  EXPECT_TRUE(io.take_sent(Port::uplink).empty());  // no deregistration
+  const GuestPath* p = fib.guest(kGuestMac);
+  ASSERT_NE(p, nullptr);  // kept, holding for the hand-over
+  EXPECT_FALSE(p->resumed);
+  notice(8, ha_clock(1ms));
+  EXPECT_EQ(fib.guest(kGuestMac)->forward_to, kNewCoa);
+
+  // Not paused (no migration): stopped still deregisters.
+  sched.advance(HostAgent::hand_over_linger);
+  agent->attach("g1", std::nullopt, std::uint16_t{20});
+  agent->resume("g1", sched.wall_now());
+  io.take_sent(Port::uplink);
+  agent->detach("g1", true);
+  bool deregistered = false;
+  for (const auto& f : io.take_sent(Port::uplink)) {
+    auto eth = wire::EthernetView::parse(f);
+    wire::MobilityPacket m;
+    if (eth && wire::decode_mobility_packet(eth->payload(), m) == wire::Errc::ok) deregistered = true;
+  }
+  EXPECT_TRUE(deregistered);
+}
+
 TEST_F(HandOverTest, WithoutANoticeWhatWasHeldExpires) {
   bound_here();
   agent->detach("g1", false);
