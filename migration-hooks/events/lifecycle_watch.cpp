@@ -216,10 +216,14 @@ void LifecycleWatch::handle(void* opaque_domain, int event, int detail) {
       LogRecord(log_, LogLevel::error, "domain_unreadable").kv("domain", quoted(domain_name)).kv("reason", quoted(error.what()));
     }
     std::free(xml);
+  } else if (auto known = seen_.find(uuid); known != seen_.end()) {
+    found = known->second;
   } else {
     LogRecord(log_, LogLevel::warning, "domain_unreadable").kv("domain", quoted(domain_name))
         .kv("reason", quoted(last_libvirt_error()));
   }
+  if (found && !found->homes.empty()) seen_.insert_or_assign(uuid, *found);
+  if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_UNDEFINED) seen_.erase(uuid);
   const std::string what = describe(e);
   if (!found || found->homes.empty()) {
     LogRecord(log_, LogLevel::debug, "lifecycle_event").kv("domain", quoted(domain_name)).kv("event", what)

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -71,6 +72,11 @@ class LifecycleWatch {
   Deliver deliver_;
   GuestList guest_list_;
   Connection* connection_ = nullptr;
+  // roam6 domains seen running here, by UUID: a transient domain's Stopped
+  // event comes after libvirt forgot it and after the hook's `release`
+  // removed its copy (a migration's source, a destroyed guest). Only the
+  // event loop's thread touches it; an entry goes with its domain's stop.
+  std::map<std::string, vswitch::LibvirtDomain> seen_;
   int publish_timer_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> watching_{false};

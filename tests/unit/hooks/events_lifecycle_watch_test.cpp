@@ -129,6 +129,24 @@ TEST_F(LifecycleWatchTest, WithoutTheHooksCopyTheDomainIsAskedOfLibvirt) {
   virDomainFree(domain);
 }
 
+// A transient roam6 domain without the hook's copy (a migration's source
+// after `release end` removed it): libvirt no longer knows it when its stop
+// is reported, and the watch remembers whose it was from its start.
+TEST_F(LifecycleWatchTest, ATransientDomainsStopIsKnownFromItsStart) {
+  const std::string ours = "<domain type='test'><name>tr7</name><memory>65536</memory><os><type>hvm</type></os>" +
+                           roam6_metadata("52:54:00:00:00:07", "2001:db8:a::7") + "</domain>";
+  virDomainPtr domain = virDomainCreateXML(conn, ours.c_str(), 0);
+  ASSERT_NE(domain, nullptr);
+  auto got = wait_for(1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].command, "guest.resume");
+  ASSERT_EQ(virDomainDestroy(domain), 0);
+  got = wait_for(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1], (Mip6dRequest{"guest.detach", nlohmann::json{{"name", "tr7"}, {"mode", "stopped"}}}));
+  virDomainFree(domain);
+}
+
 // roam6-libvirt-events keeps each running guest's sequence number in its
 // domain's live metadata, for the XML a migration carries.
 TEST(LifecycleWatchPublish, TheSequenceNumberGoesIntoTheLiveMetadata) {
