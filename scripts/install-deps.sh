@@ -28,6 +28,10 @@ PACKAGES=(
   # the QEMU test guest (tests/qemu): QEMU under TCG, a busybox-static
   # initramfs packed with cpio (its kernel is apt-get download'ed by the test)
   qemu-system-x86 busybox-static cpio
+  # real libvirt (tests/libvirt, roam6-testbed --libvirt): private libvirtd
+  # instances, one per testbed host; -system makes the libvirt-qemu user the
+  # daemon resolves at start (its services are not started: see below)
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
   # testbed/roam6-plot: each move's timeline as SVG and PNG (the demo's pictures)
   gnuplot-nox
 )

@@ -432,6 +432,7 @@ class Testbed:
         self.timers = []
         self.background_errors = []
         self.closing = []  # what else close() must do (files of guests that move on their own)
+        self.closing_first = []  # what close() must do while every process still runs (libvirt's guests)
         try:
             self._build()
         except BaseException:
@@ -848,6 +849,11 @@ class Testbed:
             t.cancel()
         for t in self.timers:
             t.join(timeout=60)
+        for action in self.closing_first:
+            try:
+                action()
+            except Exception as e:  # keep cleaning up
+                print("testbed: while closing: %s" % e, file=sys.stderr)
         for p in reversed(self.processes):
             try:
                 p.stop()
