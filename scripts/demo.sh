@@ -11,8 +11,10 @@
 #    the way libvirt and QEMU move it (roam6-libvirt-hook called in
 #    libvirt's order, pause, resume, announce), and a real Linux guest
 #    under QEMU (TCG; built from Debian's kernel and busybox, tests/qemu)
-#    is moved the same way by QEMU live migration, while the correspondent
-#    sends each 1000 probes a second; each move's outage, the guest's own pause and what
+#    runs under a real libvirtd on every host and is moved by `virsh
+#    migrate --live`, roam6 told of it only by its libvirt hook and
+#    lifecycle events, while the correspondent sends each 1000 probes a
+#    second; each move's outage, the guest's own pause and what
 #    roam6 added are printed next to Kagemusha's figure, and each move's
 #    timeline is drawn as SVG and PNG (testbed/roam6-plot, gnuplot);
 # 2. a guest from site A on an Open vSwitch host at site B, and the flows
@@ -46,7 +48,7 @@ mkdir -p "$DEMO_DIR"
 # What the main job runs. It builds these targets only, so the demo does
 # not wait for (or fail on) parts it does not use; a demo that runs mip6d
 # adds its targets here.
-DEMO_TARGETS=(mip6d mip6ctl roam6-vswitchd roam6-libvirt-hook roam6-wan roam6-probe)
+DEMO_TARGETS=(mip6d mip6ctl roam6-vswitchd roam6-libvirt-hook roam6-libvirt-events roam6-wan roam6-probe)
 
 step "build (release preset: ${DEMO_TARGETS[*]})"
 logged "$DEMO_DIR/configure.log" cmake --preset release
@@ -54,11 +56,11 @@ logged "$DEMO_DIR/build.log" cmake --build --preset release -j "$JOBS" --target 
 
 # ---------------------------------------------------------------- main job
 main_job() {
-  step "act 1: guests live-migrate home -> paris -> rome -> home under 1000 probes/s (standard mode): a namespace guest, and a real Linux guest under QEMU moved by QEMU live migration"
-  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode standard --qemu-guest --out "$DEMO_DIR/migration"
+  step "act 1: guests live-migrate home -> paris -> rome -> home under 1000 probes/s (standard mode): a namespace guest, and a real Linux guest under QEMU that libvirt moves (virsh migrate --live)"
+  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode standard --libvirt --out "$DEMO_DIR/migration"
 
   step "act 1b: the same moves in zero-loss mode (the source holds, the Home Agent says where, the source forwards)"
-  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode zero-loss --qemu-guest \
+  testbed/roam6-testbed run testbed/sites/three-sites.toml --mode zero-loss --libvirt \
     --out "$DEMO_DIR/migration-zero-loss"
 
   step "each move's timeline: probes sent and echoed, the events of the move (testbed/roam6-plot)"
