@@ -163,6 +163,27 @@ void hand_over_held(WorkerContext& ctx, const HostSettings& settings, HoldQueues
   });
 }
 
+// A native frame from the home link for a guest paused at home for a live
+// migration (holding_at_home): held while the migration runs, handed over
+// through the Home Agent once it says where the guest went, as a tunnelled
+// guest's would be. False when the frame is not for such a guest.
+bool hold_at_home(WorkerContext& ctx, const HostSettings& settings, HoldQueues& holds, rte_mbuf* m) noexcept {
+  constexpr auto at = DatapathPort::uplink;
+  const std::uint8_t* destination_mac = rte_pktmbuf_mtod(m, const std::uint8_t*);
+  const GuestRecord* record = nullptr;
+  ctx.table->lookup_guests_by_mac(&destination_mac, 1, &record);
+  if (record == nullptr || !record->holding_at_home) return false;
+  if (record->forwarding) {
+    hand_over_held(ctx, settings, holds, *record);
+    hand_over(ctx, settings, m, *record);
+  } else if (holds.hold(record->slot, record->generation, record->mac, m, ctx.now_tsc)) {
+    count_held(ctx, at);
+  } else {
+    drop(ctx, at, m, Disposition::drop_hold_full);
+  }
+  return true;
+}
+
 }  // namespace
 
 void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_t n) noexcept {
@@ -286,6 +307,9 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
   count_rx(ctx, at, pkts, n);
   HoldQueues& holds = state_->holds(ctx);
   BindingTally tally;
+  // Native frames are looked up only while a guest at home is paused for a
+  // migration (rare, and short): otherwise they pass as they always did.
+  const bool holding_at_home = ctx.table->guests_holding_at_home() != 0;
 
   for (std::uint16_t base = 0; base < n; base += chunk) {
     const auto count = static_cast<std::uint16_t>(n - base < chunk ? n - base : chunk);
@@ -418,6 +442,10 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         case FrameKind::not_ipv6:
         case FrameKind::ip6ip6:
         case FrameKind::other_ipv6:
+          // IPv6 only: the hand-over tunnels it.
+          if (holding_at_home && frame_class.kind != FrameKind::not_ipv6 &&
+              hold_at_home(ctx, settings_, holds, m)) [[unlikely]]
+            continue;
           break;
       }
       forward(ctx, at, DatapathPort::guests, m, Disposition::passed);

@@ -245,6 +245,7 @@ struct BindingTable::Impl {
   std::uint32_t slots_backed = 0;
   std::atomic<std::size_t> tunnel_count{0};
   std::atomic<std::size_t> guest_count{0};
+  std::atomic<std::size_t> holding_at_home{0};
 };
 
 namespace {
@@ -353,11 +354,14 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   record.care_of_address = spec.care_of_address;
   record.router_mac = spec.router_mac;
   record.router_link_local = spec.router_link_local;
-  record.outer = spec.away ? make_outer_header_template(spec.care_of_address, spec.home_agent)
-                           : OuterHeaderTemplate{};
   const Ip6Addr unspecified{};
   record.forwarding = spec.forward_to != unspecified;
   record.forward_natively = record.forwarding && spec.forward_to == spec.home_address;
+  record.holding_at_home = !spec.away && spec.holding_at_home;
+  // A guest that left home hands what it held over through the same tunnel
+  // to its Home Agent as an away guest (from this host's address).
+  const bool tunnels = spec.away || (record.holding_at_home && record.forwarding && !record.forward_natively);
+  record.outer = tunnels ? make_outer_header_template(spec.care_of_address, spec.home_agent) : OuterHeaderTemplate{};
 
   record.slot = slot.index;
   record.generation = slot.generation;
@@ -394,6 +398,9 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
     t.unlink(t.guests_by_home_address, old->home_address.bytes.data(),
              Impl::Retired::guest_address_key);
 
+  const bool was_holding = old && old->holding_at_home;
+  if (record.holding_at_home && !was_holding) t.holding_at_home.fetch_add(1, std::memory_order_relaxed);
+  if (!record.holding_at_home && was_holding) t.holding_at_home.fetch_sub(1, std::memory_order_relaxed);
   if (old)
     t.retire(Impl::Retired::guest_record, t.guest_records.index_of(old));
   else
@@ -412,6 +419,7 @@ bool BindingTable::clear_guest(const MacAddr& mac) {
     t.unlink(t.guests_by_home_address, old->home_address.bytes.data(),
              Impl::Retired::guest_address_key);
   t.retire(Impl::Retired::guest_record, t.guest_records.index_of(old));
+  if (old->holding_at_home) t.holding_at_home.fetch_sub(1, std::memory_order_relaxed);
   t.retire(Impl::Retired::slot, old->slot);
   t.guest_count.fetch_sub(1, std::memory_order_relaxed);
   return true;
@@ -429,6 +437,10 @@ std::size_t BindingTable::tunnel_count() const noexcept {
 
 std::size_t BindingTable::guest_count() const noexcept {
   return impl_->guest_count.load(std::memory_order_relaxed);
+}
+
+std::size_t BindingTable::guests_holding_at_home() const noexcept {
+  return impl_->holding_at_home.load(std::memory_order_relaxed);
 }
 
 std::optional<BindingCounters> BindingTable::tunnel_counters(const Ip6Addr& home_address) const {

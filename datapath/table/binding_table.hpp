@@ -74,6 +74,10 @@ struct GuestRecord {
   // them there, or natively when it is back home.
   bool forwarding = false;
   bool forward_natively = false;
+  // At home, paused for a migration: native frames to its MAC are held (and
+  // handed over through `outer` once forwarding), not passed to a guest that
+  // no longer reads them.
+  bool holding_at_home = false;
 };
 
 // What the writer is given; the table derives the records from these.
@@ -92,6 +96,7 @@ struct GuestSpec {
   Ip6Addr router_link_local;
   bool resumed = false;
   Ip6Addr forward_to;  // :: = not forwarding; the home address = natively
+  bool holding_at_home = false;
 };
 
 // Per-binding traffic, one set per slot per forwarding core; summed on read.
@@ -159,6 +164,11 @@ class BindingTable {
   void reclaim();
   [[nodiscard]] std::size_t tunnel_count() const noexcept;
   [[nodiscard]] std::size_t guest_count() const noexcept;
+  // Guests whose native frames are held (GuestRecord::holding_at_home): a
+  // forwarding core looks native frames up by MAC only while this is not 0.
+  // Relaxed: a burst that reads it just before a change treats a frame or
+  // two as before the change.
+  [[nodiscard]] std::size_t guests_holding_at_home() const noexcept;
   // How many tunnel records, guest records and slots (from index 0) are
   // backed by memory now: the writer keeps a burst's worth ahead of the
   // highest ever used, so a new binding does not wait for a page fault.

@@ -327,6 +327,7 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   const RegistrationDecision decision =
       registrar_.decide(request, existing, last_accepted(bu), scheduler_.wall_now());
 
+  if (decision.status == wire::ba_status::not_home_agent_for_this_mobile_node) remember_at_home(request, from);
   if (decision.status >= 128) {
     if (decision.replayed) ++counters_.replay_refused;
     ++counters_.bu_refused;
@@ -343,6 +344,7 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   ++counters_.bu_accepted;
   remember_accepted(bu);
   apply(request, decision, from);
+  if (decision.change == BindingChange::deleted) remember_at_home(request, from);
   if ((bu.flags & wire::bu_flag::acknowledge) != 0) queue_ack(from, bu, decision);
 }
 
@@ -398,6 +400,16 @@ void HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& 
   if (hand_over) {
     const wire::Ip6Addr destination = d.change == BindingChange::deleted ? r.home_address : r.care_of_address;
     pending_notices_.push_back({r.home_address, existing->care_of_address, destination, existing->spi, from});
+  }
+  if (d.change == BindingChange::created) {
+    // Left home: the host it ran at there (paused, holding what the home
+    // link sent it) learns where it went.
+    if (const auto it = at_home_.find(r.home_address); it != at_home_.end()) {
+      if (ha_.hand_over_forwarding && it->second.host != r.care_of_address)
+        pending_notices_.push_back(
+            {r.home_address, it->second.host, r.care_of_address, it->second.spi, it->second.next_hop});
+      at_home_.erase(it);
+    }
   }
 
   if (d.change == BindingChange::deleted) {
@@ -640,6 +652,20 @@ void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ip6Addr&
   } else {
     ++counters_.send_failures;
   }
+}
+
+void HomeAgent::remember_at_home(const RegistrationRequest& r, const wire::MacAddr& from) {
+  // A deregistration from a foreign site (a guest stopped there) says
+  // nothing about home; only hosts on a home link are remembered.
+  if (r.lifetime_seconds != 0 || r.key == nullptr || !on_home_link(r.care_of_address) ||
+      r.care_of_address == r.home_address)
+    return;
+  at_home_[r.home_address] = {r.care_of_address, r.key->spi, from};
+}
+
+bool HomeAgent::on_home_link(const wire::Ip6Addr& address) const {
+  return std::any_of(ha_.home_prefixes.begin(), ha_.home_prefixes.end(),
+                     [&](const auto& prefix) { return prefix.contains(address); });
 }
 
 void HomeAgent::linger_tunnel(const wire::Ip6Addr& home_address) {

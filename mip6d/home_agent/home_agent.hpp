@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "mip6d/config/config.hpp"
@@ -149,6 +150,12 @@ class HomeAgent {
   // home address was bound again meanwhile.
   void linger_tunnel(const wire::Ip6Addr& home_address);
   void on_linger_timer();
+  // Hand-over forwarding from home: which host on a home link last
+  // deregistered a home address (authenticated; accepted, or refused with
+  // 133 because nothing was bound), so that when the guest registers from
+  // elsewhere that host learns where it went and hands over what it held.
+  void remember_at_home(const RegistrationRequest& request, const wire::MacAddr& from);
+  [[nodiscard]] bool on_home_link(const wire::Ip6Addr& address) const;
   std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const;
   StoredBinding to_stored(const wire::Ip6Addr& hoa, const Binding& b) const;
 
@@ -183,6 +190,14 @@ class HomeAgent {
     wire::Ip6Addr home_address;
   };
   std::deque<LingeringTunnel> lingering_tunnels_;  // in order of `until`
+  struct AtHome {
+    wire::Ip6Addr host;       // its address on the home link
+    std::uint32_t spi = 0;    // the SA it deregistered with
+    wire::MacAddr next_hop;   // the way its BU came
+  };
+  // One per home address that deregistered at home and has not left since;
+  // bounded by the home addresses the policy lets hosts register.
+  std::unordered_map<wire::Ip6Addr, AtHome> at_home_;
 };
 
 }  // namespace roam6::mip6d::ha

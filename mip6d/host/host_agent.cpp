@@ -118,9 +118,10 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   void leave(bool deregister) {
     leaving_ = true;
     ra_timer_->cancel();
-    if (!deregister && away_ && resumed_) {
+    if (!deregister && resumed_ && (away_ || paused_)) {
       // Moved: the data path keeps holding its packets until the Home Agent
-      // says where it went (hand-over forwarding), then forwards them.
+      // says where it went (hand-over forwarding), then forwards them. From
+      // home, only a guest paused for the migration: it held since then.
       agent_.keep_for_hand_over(*this);
     } else {
       agent_.fib_.clear_guest(desc_.mac);
@@ -166,6 +167,13 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     }
     p.resumed = resumed_ && !paused_ && !forward_to_;
     if (forward_to_) p.forward_to = *forward_to_;
+    if (!away_ && (paused_ || forward_to_) && home_.home_agent) {
+      // Paused at home: what the home link sends it is held, then handed
+      // over through a tunnel of this host's to its Home Agent.
+      p.holding_at_home = true;
+      p.home_agent = *home_.home_agent;
+      p.care_of_address = agent_.host_.care_of_address;
+    }
     return p;
   }
 

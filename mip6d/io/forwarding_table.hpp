@@ -33,6 +33,10 @@ struct GuestPath {
   // back into its tunnel to the Home Agent, which relays them to that host,
   // or natively when it is the guest's home address (it came home).
   wire::Ip6Addr forward_to;
+  // At its home site and paused for a live migration (or moved on from
+  // there): the frames the home link sends it natively are held, and handed
+  // over like a tunnelled guest's (outer: care_of_address -> home_agent).
+  bool holding_at_home = false;
 };
 
 class ForwardingTable {

@@ -107,6 +107,10 @@ class ZeroLossMoves(unittest.TestCase):
             ha = ha_stats(bed)
             print("HA hand_over: %s" % json.dumps(ha["hand_over"]), file=sys.stderr)
 
+            # home -> paris: held at home, handed over after the notice.
+            home, _ = hosts["home>paris"]
+            self.assertGreater(home["hand_over"]["notices"]["forwarding"], 0, json.dumps(home["hand_over"]))
+            self.assertGreater(uplink(home)["handed_over"], 0, "home-1 handed over nothing it held")
             # paris -> rome: held at paris, forwarded to rome after the notice.
             paris, rome = hosts["paris>rome"]
             self.assertGreater(paris["hand_over"]["notices"]["forwarding"], 0, json.dumps(paris["hand_over"]))
@@ -120,7 +124,9 @@ class ZeroLossMoves(unittest.TestCase):
             # reached the source later still; 2 ms for the datapath to take
             # the change).
             lost = lost_probes_sent_ns(probe.timeline)
-            for move_id in ("paris>rome", "rome>home"):  # rome -> home: forwarded natively
+            # home -> paris: the home host held what the home link sent and
+            # tunnelled it to the Home Agent; rome -> home: forwarded natively.
+            for move_id in ("home>paris", "paris>rome", "rome>home"):
                 m = moves[move_id]
                 marks = move_marks_ns(bed.marks_path, move_id)
                 hold_began = marks["pause_event"] + 2_000_000
@@ -132,7 +138,7 @@ class ZeroLossMoves(unittest.TestCase):
             # home deleted the binding: the tunnel lingers for them.
             self.assertEqual(uplink(ha)["drop_tunnel_unknown_binding"], 0,
                              "the Home Agent dropped the guest's last reverse-tunnelled packets")
-            self.assertGreaterEqual(ha["hand_over"]["notices"]["acknowledged"], 2)
+            self.assertGreaterEqual(ha["hand_over"]["notices"]["acknowledged"], 3)
             self.assertEqual(ha["hand_over"]["notices"]["unanswered"], 0)
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])

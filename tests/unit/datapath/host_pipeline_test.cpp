@@ -571,6 +571,78 @@ TEST_F(HostPipelineTest, PacketsForANotResumedGuestAreHeldAndReleasedInOrderAtRe
   EXPECT_EQ(h.total(DatapathPort::uplink), 4u);
 }
 
+// A guest at its home site, paused for a live migration: what the home link
+// sends it natively is held, then, once mip6d says where it went, handed over
+// (oldest first) through a tunnel of this host's to its Home Agent, which
+// relays it. Without a paused guest at home, native frames are never looked
+// up.
+TEST_F(HostPipelineTest, NativeFramesForAGuestPausedAtHomeAreHeldThenHandedOverToItsHomeAgent) {
+  const auto native = [](std::size_t data) {
+    return ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address, 50, 0, 0}, data));
+  };
+  GuestSpec home = away_guest(true);
+  home.away = false;
+  ASSERT_TRUE(h.table.set_guest(home));
+  EXPECT_EQ(h.table.guests_holding_at_home(), 0u);
+  from_uplink({native(10)});
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);  // runs here: passed
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 1u);
+
+  home.resumed = false;
+  home.holding_at_home = true;  // paused
+  ASSERT_TRUE(h.table.set_guest(home));
+  EXPECT_EQ(h.table.guests_holding_at_home(), 1u);
+  const Bytes for_another = ethernet_frame(other_mac, site_router_mac, udp_packet({correspondent, home_address}, 8));
+  from_uplink({native(11), for_another, native(12)});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 2u);
+  ASSERT_EQ(h.guests_sink.packets.size(), 2u);  // only the other MAC's frame
+  housekeeping();  // paused, not expired: still held
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);
+
+  home.forward_to = ip("2001:db8:c::2");  // the Home Agent's notice
+  ASSERT_TRUE(h.table.set_guest(home));
+  EXPECT_EQ(h.table.guests_holding_at_home(), 1u);
+  from_uplink({native(13)});
+  ASSERT_EQ(h.uplink_sink.packets.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const Bytes out = h.uplink_sink.frames()[i];
+    ASSERT_EQ(out.size(), 14u + 40 + 40 + 8 + 11 + i);
+    EXPECT_EQ(wire::MacAddr::from_bytes(out.data()), site_router_mac);
+    EXPECT_EQ(wire::MacAddr::from_bytes(out.data() + 6), uplink_mac);
+    const auto outer = *wire::Ipv6View::parse({out.data() + 14, out.size() - 14});
+    EXPECT_EQ(outer.next_header(), 41);
+    EXPECT_EQ(outer.src(), care_of);
+    EXPECT_EQ(outer.dst(), home_agent);
+    const auto inner = *wire::Ipv6View::parse(outer.payload());
+    EXPECT_EQ(inner.dst(), home_address);
+    EXPECT_EQ(inner.hop_limit(), 49);  // forwarded once more
+  }
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::handed_over), 3u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
+
+  ASSERT_TRUE(h.table.clear_guest(guest_mac));
+  EXPECT_EQ(h.table.guests_holding_at_home(), 0u);
+}
+
+// The migration failed: the guest runs at home again and gets what was held.
+TEST_F(HostPipelineTest, WhatAGuestPausedAtHomeHeldIsItsWhenItRunsThereAgain) {
+  GuestSpec home = away_guest(false);
+  home.away = false;
+  home.holding_at_home = true;
+  ASSERT_TRUE(h.table.set_guest(home));
+  from_uplink({ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address}, 5))});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 1u);
+  home.holding_at_home = false;
+  home.resumed = true;
+  ASSERT_TRUE(h.table.set_guest(home));
+  EXPECT_EQ(h.table.guests_holding_at_home(), 0u);
+  housekeeping();
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  EXPECT_EQ(h.guests_sink.frames()[0].size(), 14u + 40 + 8 + 5);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 1u);
+}
+
 TEST_F(HostPipelineTest, HousekeepingReleasesWhenMip6dMarksTheGuestResumed) {
   ASSERT_TRUE(h.table.set_guest(away_guest(false)));
   from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});

@@ -53,9 +53,17 @@ secret_hex = "00112233445566778899aabbccddeeff"
 name = "rogue"
 spi = 1002
 secret_hex = "ffeeddccbbaa99887766554433221100"
+[[keys]]
+name = "site-a-hosts"
+spi = 1003
+secret_hex = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 [[policy]]
 key = "site-b-hosts"
 care_of_prefixes = ["2001:db8:b::/48"]
+home_prefixes = ["2001:db8:a::/64"]
+[[policy]]
+key = "site-a-hosts"
+care_of_prefixes = ["2001:db8:a::/64"]
 home_prefixes = ["2001:db8:a::/64"]
 )";
 
@@ -702,7 +710,8 @@ class HandOverNoticeTest : public HomeAgentTest {
     }
     return out;
   }
-  void acknowledge(const ReceivedRevocation& bri, const Ip6Addr& from) {
+  void acknowledge(const ReceivedRevocation& bri, const Ip6Addr& from) { acknowledge_from(bri, from, "site-b-hosts"); }
+  void acknowledge_from(const ReceivedRevocation& bri, const Ip6Addr& from, const char* key) {
     std::vector<std::uint8_t> f(512);
     auto head = wire::write_ethernet_header(f, kHaMac, kRouterMac, wire::ethertype::ipv6);
     BindingRevocationAckSpec s;
@@ -711,7 +720,7 @@ class HandOverNoticeTest : public HomeAgentTest {
     s.home_address = bri.home_address;
     s.sequence = bri.sequence;
     s.timestamp = to_ntp_timestamp(sched.wall_now());
-    auto n = write_binding_revocation_ack(wire::MutableByteSpan(f).subspan(*head), s, *host_keys.find("site-b-hosts"));
+    auto n = write_binding_revocation_ack(wire::MutableByteSpan(f).subspan(*head), s, *host_keys.find(key));
     ASSERT_TRUE(n);
     f.resize(*head + *n);
     deliver(f);
@@ -798,6 +807,70 @@ TEST_F(HandOverNoticeTest, ARefreshOrTheHoldersOwnDeregistrationTellsNobody) {
   deliver(bu_frame(101, 600s));  // refresh
   sched.advance(10ms);
   deliver(bu_frame(102, 0s));  // the guest stopped
+  EXPECT_TRUE(notices().empty());
+  EXPECT_EQ(ha->counters().hand_over.sent, 0u);
+}
+
+// A host on the home link (the guest's home host).
+const Ip6Addr kHomeHost = addr("2001:db8:a::11");
+
+TEST_F(HandOverNoticeTest, LeavingHomeTellsTheHomeHostThatLastDeregisteredIt) {
+  config.home_agent->hand_over_forwarding = true;
+  start();
+  // The guest runs at home: its host deregisters it there (133, nothing
+  // was bound) and is remembered.
+  deliver(bu_frame(100, 0s, kHomeHost, "site-a-hosts"));
+  auto answers = acks();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status, wire::ba_status::not_home_agent_for_this_mobile_node);
+  sched.advance(10ms);
+  deliver(bu_frame(101, 600s, kCoaB));  // resumed at site b
+  auto sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kHomeHost);
+  EXPECT_EQ(sent[0].home_address, kHoa);
+  EXPECT_EQ(sent[0].new_care_of, kCoaB);
+  acknowledge_from(sent[0], kHomeHost, "site-a-hosts");
+  EXPECT_EQ(ha->counters().hand_over.acknowledged, 1u);
+  // Told once: the next move tells site b's host, not the home host again.
+  sched.advance(10ms);
+  deliver(bu_frame(102, 600s, kCoaB3));
+  sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kCoaB);
+
+  // Home again through a binding that existed (deleted, not 133): the home
+  // host is remembered again and told when the guest next leaves.
+  sched.advance(10ms);
+  deliver(bu_frame(103, 0s, kHomeHost, "site-a-hosts"));
+  sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kCoaB3);  // forward natively: it came home
+  EXPECT_EQ(sent[0].new_care_of, kHoa);
+  sched.advance(10ms);
+  deliver(bu_frame(104, 600s, kCoaB));
+  sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kHomeHost);
+  EXPECT_EQ(sent[0].new_care_of, kCoaB);
+}
+
+TEST_F(HandOverNoticeTest, ADeregistrationFromAForeignSiteIsNotHome) {
+  // A guest stopped at site b: its host deregisters from there. When the
+  // guest starts somewhere later, nobody holds anything for it.
+  config.home_agent->hand_over_forwarding = true;
+  start();
+  deliver(bu_frame(100, 0s, kCoaB));
+  sched.advance(10ms);
+  deliver(bu_frame(101, 600s, kCoaB3));
+  EXPECT_TRUE(notices().empty());
+}
+
+TEST_F(HandOverNoticeTest, LeavingHomeTellsNobodyWithoutHandOver) {
+  start();
+  deliver(bu_frame(100, 0s, kHomeHost, "site-a-hosts"));
+  sched.advance(10ms);
+  deliver(bu_frame(101, 600s, kCoaB));
   EXPECT_TRUE(notices().empty());
   EXPECT_EQ(ha->counters().hand_over.sent, 0u);
 }

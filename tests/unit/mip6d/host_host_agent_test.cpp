@@ -512,13 +512,13 @@ class HandOverTest : public HostAgentTest {
   }
   // The Home Agent's notice (a Binding Revocation Indication) to our care-of address.
   void notice(std::uint16_t sequence, std::uint64_t timestamp, const Ip6Addr& source = kHa,
-              std::optional<Ip6Addr> to = std::nullopt) {
+              std::optional<Ip6Addr> to = std::nullopt, const Ip6Addr& home_address = kHoa) {
     std::vector<std::uint8_t> f(512);
     auto head = wire::write_ethernet_header(f, kUplinkMac, mac("02:00:00:00:0b:01"), wire::ethertype::ipv6);
     BindingRevocationSpec s;
     s.home_agent = source;
     s.care_of_address = kCoa;
-    s.home_address = kHoa;
+    s.home_address = home_address;
     s.sequence = sequence;
     s.new_care_of = to.value_or(kNewCoa);
     s.timestamp = timestamp;
@@ -681,6 +681,47 @@ TEST_F(HandOverTest, NoticesThatProveNothingOrConcernAGuestRunningHereMoveNothin
   EXPECT_EQ(dropped(SignallingDrop::replayed), 2u);
   EXPECT_EQ(agent->counters().revocations_forwarding, 1u);
   EXPECT_EQ(acks().size(), 1u);
+}
+
+// Leaving home (zero-loss): a guest paused at its home site holds what the
+// home link sends it, natively, and once its Home Agent says where it went
+// hands it over through a tunnel of this host's to that Home Agent.
+TEST_F(HandOverTest, AGuestPausedAtHomeHoldsWhatTheHomeLinkSendsItThenHandsItOver) {
+  const MacAddr local_mac = mac("52:54:00:00:00:02");
+  const Ip6Addr local_hoa = addr("2001:db8:b::200");
+  const Ip6Addr local_ha = addr("2001:db8:b::1");
+  agent->attach("local", std::nullopt, std::nullopt);
+  agent->resume("local", sched.wall_now());
+  io.take_sent(Port::uplink);
+  ASSERT_NE(fib.guest(local_mac), nullptr);
+  EXPECT_FALSE(fib.guest(local_mac)->holding_at_home);  // runs here: frames pass
+  agent->pause("local");
+  const GuestPath* p = fib.guest(local_mac);
+  EXPECT_TRUE(p->holding_at_home);
+  EXPECT_FALSE(p->away);
+  EXPECT_FALSE(p->resumed);
+  EXPECT_EQ(p->home_agent, local_ha);
+  EXPECT_EQ(p->care_of_address, kCoa);
+  agent->resume("local", sched.wall_now());  // the migration failed
+  EXPECT_FALSE(fib.guest(local_mac)->holding_at_home);
+  EXPECT_TRUE(fib.guest(local_mac)->resumed);
+
+  // Paused again, and libvirt's `stopped` hook comes: it moved; what it
+  // holds waits for the notice.
+  agent->pause("local");
+  agent->detach("local", true);
+  sched.run_ready();
+  EXPECT_TRUE(io.take_sent(Port::uplink).empty());  // nothing to deregister
+  p = fib.guest(local_mac);
+  ASSERT_NE(p, nullptr);
+  EXPECT_TRUE(p->holding_at_home);
+  notice(9, ha_clock(), local_ha, kNewCoa, local_hoa);
+  p = fib.guest(local_mac);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->forward_to, kNewCoa);
+  EXPECT_TRUE(p->holding_at_home);
+  EXPECT_EQ(p->home_agent, local_ha);
+  EXPECT_EQ(agent->counters().revocations_forwarding, 1u);
 }
 
 TEST_F(HandOverTest, AGuestResumedAtHomeIsAnnouncedOnTheHomeLinkAtOnce) {
