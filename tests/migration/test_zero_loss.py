@@ -10,10 +10,14 @@ rome -> home under the correspondent's 1 kHz probes:
   Indication), the source acknowledges it and sends what it held and what
   still reaches it back through its tunnel, and the Home Agent relays those
   packets to the destination;
-- so on the moves between foreign hosts and home, no probe is lost but
-  those that reach the source between QEMU's stop and libvirt's Suspended
-  event (the event's latency, 1-2 ms); coming home the source forwards
-  natively, and the home host announces the guest at once.
+- leaving home, the home host holds what the home link sends the paused
+  guest; the Home Agent, which remembers the home host from its
+  deregistration there, tells it where the guest went, and it tunnels what
+  it held to the Home Agent;
+- so on every move no probe is lost but those that reach the source
+  between QEMU's stop and libvirt's Suspended event (the event's latency,
+  1-2 ms); coming home the source forwards natively, and the home host
+  announces the guest at once.
 
 What each move added and lost is printed; docs/benchmarks.md has the
 figures.
