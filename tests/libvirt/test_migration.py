@@ -28,6 +28,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,6 +46,13 @@ from test_zero_loss import lost_probes_sent_ns, move_marks_ns, ha_stats  # noqa:
 
 SITES = os.path.join(ROOT, "testbed", "sites", "three-sites.toml")
 ROUTE = (("paris-1", "home>paris"), ("rome-1", "paris>rome"), ("home-1", "rome>home"))
+
+
+def after_resume(events, name):
+    """A mark's time after the resume mark, ms ('-' when absent)."""
+    if name not in events or "resume" not in events:
+        return "-"
+    return "%.1f" % (events[name] - events["resume"])
 
 
 class LibvirtMigration(unittest.TestCase):
@@ -75,6 +83,8 @@ class LibvirtMigration(unittest.TestCase):
             for destination, move_id in ROUTE:
                 figures[move_id] = cloud.migrate(g, bed.host(destination), move_id)
                 st = bed.wait_bound(g, timeout=30)
+                if st.get("bound_at"):  # the destination's clock: when its binding was accepted
+                    bed.mark_at(move_id, "bound", st["bound_at"] - (time.time() - time.monotonic()), g.marks)
                 self.assertEqual(st["away"], destination != "home-1", st)
                 echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10)
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "after the move to %s" % destination)
@@ -83,10 +93,12 @@ class LibvirtMigration(unittest.TestCase):
             moves = {m["move"]: m for m in report["moves"]}
             for _, move_id in ROUTE:
                 m, lv = moves[move_id], figures[move_id]
+                events = m.get("events_ms", {})
                 print("  %s %s: outage %.1f ms = guest's own pause %.1f ms + added %.1f ms; %d lost, %d duplicated "
-                      "(libvirt: downtime %s ms, total %s ms)" % (
+                      "(libvirt: downtime %s ms, total %s ms); after the resume: Resumed event %s ms, bound %s ms" % (
                           mode, move_id, m["outage_ms"], m["pause_ms"] or 0, m["added_ms"] or 0, m["lost"],
-                          m["duplicated"], lv.get("Total downtime"), lv.get("Time elapsed")), file=sys.stderr)
+                          m["duplicated"], lv.get("Total downtime"), lv.get("Time elapsed"),
+                          after_resume(events, "resume_event"), after_resume(events, "bound")), file=sys.stderr)
 
             shown = subprocess.run([tb.MIP6CTL, "--socket", bed.lab.path("ha.sock"), "binding", "show",
                                     g.home_address], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
