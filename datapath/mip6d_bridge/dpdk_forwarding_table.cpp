@@ -58,7 +58,7 @@ void DpdkForwardingTable::set_guest(const mip6d::GuestPath& path) {
   const GuestSpec spec{path.mac,        path.home_address,      path.link_local,
                        path.away,       path.home_agent,        path.care_of_address,
                        path.router_mac, path.router_link_local, path.resumed,
-                       path.forward_to, path.holding_at_home};
+                       path.forward_to, path.holding_at_home, path.paused};
   if (!table_.set_guest(spec)) {
     ++counters_.refused;
     // The table also refuses a home address another guest holds.

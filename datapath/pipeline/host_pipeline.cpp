@@ -229,7 +229,9 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       // Resume signal and liveness report.
       bool report = false;
       if (GuestCoreState* state = state_->guest_state(*record)) {
-        if (!record->resumed && !state->seen_running) {
+        // A paused guest's frames were in flight before its pause: what it
+        // holds waits for mip6d (its resume here, or the hand-over).
+        if (!record->resumed && !record->paused && !state->seen_running) {
           state->seen_running = true;
           ++ctx.counters->resumes_signalled;
           report = true;

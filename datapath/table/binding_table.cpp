@@ -358,6 +358,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   record.forwarding = spec.forward_to != unspecified;
   record.forward_natively = record.forwarding && spec.forward_to == spec.home_address;
   record.holding_at_home = !spec.away && spec.holding_at_home;
+  record.paused = spec.paused;
   // A guest that left home hands what it held over through the same tunnel
   // to its Home Agent as an away guest (from this host's address).
   const bool tunnels = spec.away || (record.holding_at_home && record.forwarding && !record.forward_natively);

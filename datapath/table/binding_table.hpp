@@ -78,6 +78,9 @@ struct GuestRecord {
   // handed over through `outer` once forwarding), not passed to a guest that
   // no longer reads them.
   bool holding_at_home = false;
+  // Paused here for a migration (or gone): its frames are leftovers in
+  // flight, not the resume signal of a guest arriving.
+  bool paused = false;
 };
 
 // What the writer is given; the table derives the records from these.
@@ -97,6 +100,7 @@ struct GuestSpec {
   bool resumed = false;
   Ip6Addr forward_to;  // :: = not forwarding; the home address = natively
   bool holding_at_home = false;
+  bool paused = false;
 };
 
 // Per-binding traffic, one set per slot per forwarding core; summed on read.

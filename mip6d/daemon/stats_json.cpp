@@ -97,6 +97,7 @@ json host_stats_json(const host::HostCounters& c, std::size_t guests) {
                   {"resumes_detected", c.resumes_detected},
                   {"recognised", c.guests_recognised},
                   {"frames_after_departure", c.frames_after_departure},
+                  {"frames_after_pause", c.frames_after_pause},
                   {"paused", c.guests_paused},
                   {"home_announcements", c.home_announcements}}},
       {"hand_over", {{"notices", {{"received", c.revocations_received},

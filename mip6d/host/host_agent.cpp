@@ -44,6 +44,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   bool away() const { return away_; }
   bool resumed() const { return resumed_; }
   bool paused() const { return paused_; }
+  TimePoint paused_at() const { return paused_at_; }
   bool leaving() const { return leaving_; }
   const std::string& port() const { return port_; }
   Registration& registration() { return registration_; }
@@ -135,6 +136,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   bool pause() {
     if (!resumed_ || leaving_ || paused_) return false;
     paused_ = true;
+    paused_at_ = agent_.scheduler_.now();
     LogRecord(agent_.log_, LogLevel::info, "guest_paused").kv("guest", desc_.name).kv("hoa", desc_.home_address);
     program_path();
     return true;
@@ -166,6 +168,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
       p.router_link_local = home_.router_link_local;
     }
     p.resumed = resumed_ && !paused_ && !forward_to_;
+    p.paused = paused_;
     if (forward_to_) p.forward_to = *forward_to_;
     if (!away_ && (paused_ || forward_to_) && home_.home_agent) {
       // Paused at home: what the home link sends it is held, then handed
@@ -289,6 +292,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   wire::Ip6Addr link_local_;
   bool resumed_ = false;
   bool paused_ = false;
+  TimePoint paused_at_{};
   bool leaving_ = false;
   std::optional<wire::Ip6Addr> forward_to_;
   bool bound_ = false;
@@ -526,6 +530,7 @@ void HostAgent::keep_for_hand_over(const GuestEntry& g) {
   HandingOver h;
   h.path = g.path();
   h.path.resumed = false;
+  h.path.paused = true;  // gone: a frame still arriving from it is a leftover
   h.home_agent = *g.home().home_agent;
   h.name = g.desc().name;
   h.until = scheduler_.now() + (h.path.forward_to != wire::Ip6Addr{} ? hand_over_linger : hand_over_wait);
@@ -984,7 +989,14 @@ void HostAgent::on_binding_error(const wire::MobilityPacket& packet, const wire:
 
 void HostAgent::detect_resume(GuestEntry& g, TimePoint when) {
   if (g.paused() && !g.leaving()) {
-    g.unpause();  // it speaks: it runs here again
+    // Its frames right after the pause were in flight before it (the
+    // switch's queues): only one heard well after it says it runs here
+    // again (a failed migration whose Resumed event was missed).
+    if (when - g.paused_at() < pause_leftovers) {
+      ++counters_.frames_after_pause;
+      return;
+    }
+    g.unpause();
     return;
   }
   if (g.resumed() || g.leaving()) return;

@@ -114,6 +114,9 @@ struct HostCounters {
   // Frames from a listed guest moments after it moved away, not taken as
   // its return (HostAgent::departure_quiet).
   std::uint64_t frames_after_departure = 0;
+  // Frames from a guest moments after its pause, in flight before it: not
+  // taken as its running here again (HostAgent::pause_leftovers).
+  std::uint64_t frames_after_pause = 0;
   // Unsolicited NAs sent for a guest resumed at its home site, on its behalf.
   std::uint64_t home_announcements = 0;
   // Hand-over forwarding (zero-loss moves).
@@ -140,6 +143,10 @@ class HostAgent {
   // went; after the notice, its packets are forwarded there this long.
   static constexpr Duration hand_over_wait = std::chrono::seconds(3);
   static constexpr Duration hand_over_linger = std::chrono::seconds(3);
+  // How long after a guest's pause its frames are taken as leftovers still
+  // in flight through the switch, not as its running here again (which
+  // libvirt's Resumed event says at once; frames only when that was missed).
+  static constexpr Duration pause_leftovers = std::chrono::milliseconds(500);
 
   HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
             const Logger& log, RegistrationTiming timing = {});

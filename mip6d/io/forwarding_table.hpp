@@ -37,6 +37,9 @@ struct GuestPath {
   // there): the frames the home link sends it natively are held, and handed
   // over like a tunnelled guest's (outer: care_of_address -> home_agent).
   bool holding_at_home = false;
+  // Paused here for a migration's last copy, or gone from here: a frame from
+  // it is one still in flight from before, not a sign that it runs here.
+  bool paused = false;
 };
 
 class ForwardingTable {

@@ -74,6 +74,11 @@ class QemuGuestInTheTestbed(unittest.TestCase):
                       "(QEMU: downtime %s ms, total %s ms)" % (
                           nic, move["move"], move["outage_ms"], move["pause_ms"] or 0, move["added_ms"] or 0,
                           move["lost"], qemu["downtime_ms"], qemu["total_ms"]), file=sys.stderr)
+        except BaseException:
+            harness.print_logs(bed.lab.daemons[:4])
+            _, neighbours = harness.run(["ip", "-n", bed.routers[d.home.name], "-6", "neigh"], check=False)
+            print("home router's neighbours:\n%s" % neighbours, file=sys.stderr)
+            raise
         finally:
             bed.close()
 

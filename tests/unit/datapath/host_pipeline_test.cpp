@@ -643,6 +643,24 @@ TEST_F(HostPipelineTest, WhatAGuestPausedAtHomeHeldIsItsWhenItRunsThereAgain) {
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 1u);
 }
 
+// A guest paused here for a migration: a frame from it is one that was in
+// flight before the pause, not the resume signal of an arriving guest. It
+// goes on its way; what is held for the guest stays held.
+TEST_F(HostPipelineTest, AFrameFromAPausedGuestReleasesNothingAndSignalsNoResume) {
+  GuestSpec paused = away_guest(false);
+  paused.paused = true;
+  ASSERT_TRUE(h.table.set_guest(paused));
+  from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);
+  from_guests({guest_udp()});
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);
+  EXPECT_EQ(h.counters.resumes_signalled, 0u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);  // the frame itself goes on
+  housekeeping();
+  EXPECT_TRUE(h.guests_sink.packets.empty());
+}
+
 TEST_F(HostPipelineTest, HousekeepingReleasesWhenMip6dMarksTheGuestResumed) {
   ASSERT_TRUE(h.table.set_guest(away_guest(false)));
   from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});

@@ -565,6 +565,32 @@ TEST_F(HandOverTest, APauseHoldsTheGuestsPacketsAndItsResumeReleasesThem) {
   EXPECT_TRUE(fib.guest(kGuestMac)->resumed);
 }
 
+// Frames the guest sent just before its pause may still be in the switch's
+// queues when guest.pause arrives (seen in the testbed: an echo reply right
+// behind it unpaused the source, which then handed its held packets to a
+// guest that no longer read them). Only a frame well after the pause says
+// the guest runs here again.
+TEST_F(HandOverTest, AFrameInFlightBeforeThePauseDoesNotUnpause) {
+  bound_here();
+  agent->pause("g1");
+  EXPECT_TRUE(fib.guest(kGuestMac)->paused);
+  std::vector<std::uint8_t> rarp(60, 0);
+  ASSERT_TRUE(wire::write_ethernet_header(rarp, mac("ff:ff:ff:ff:ff:ff"), kGuestMac, wire::ethertype::rarp));
+  sched.advance(3ms);
+  io.inject(Port::guests, rarp, sched.now());
+  sched.run_ready();
+  EXPECT_TRUE(fib.guest(kGuestMac)->paused);
+  EXPECT_FALSE(fib.guest(kGuestMac)->resumed);
+  EXPECT_EQ(agent->counters().frames_after_pause, 1u);
+  // Still speaking long after: it runs here (the migration failed and its
+  // Resumed event was missed).
+  sched.advance(HostAgent::pause_leftovers);
+  io.inject(Port::guests, rarp, sched.now());
+  sched.run_ready();
+  EXPECT_TRUE(fib.guest(kGuestMac)->resumed);
+  EXPECT_FALSE(fib.guest(kGuestMac)->paused);
+}
+
 TEST_F(HandOverTest, ANoticeForAPausedGuestForwardsItsPacketsAndIsAcknowledged) {
   bound_here();
   agent->pause("g1");
