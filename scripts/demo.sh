@@ -56,6 +56,8 @@ logged "$DEMO_DIR/build.log" cmake --build --preset release -j "$JOBS" --target 
 
 # ---------------------------------------------------------------- main job
 main_job() {
+  # Pictures of an earlier run would be listed with this one's.
+  rm -rf "$DEMO_DIR/migration" "$DEMO_DIR/migration-zero-loss"
   step "act 1: guests live-migrate home -> paris -> rome -> home under 1000 probes/s (standard mode): a namespace guest, and a real Linux guest under QEMU that libvirt moves (virsh migrate --live)"
   testbed/roam6-testbed run testbed/sites/three-sites.toml --mode standard --libvirt --out "$DEMO_DIR/migration"
 
