@@ -280,18 +280,11 @@ class LibvirtGuest(tb.Guest):
        "nic": self.nic, "offload": offload, "interface_id": self.interface_id, "serial": self.serial}
 
     def console(self):
-        try:
-            with open(self.serial, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return qemu_guest.console_text(self.serial)
 
     def wait_ready(self, timeout=120):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if qemu_guest.READY in self.console():
-                return
-            time.sleep(0.2)
+        if qemu_guest.wait_for_ready_line(self.serial, timeout) is not None:
+            return
         raise tb.TestbedError("guest %s not ready within %d s; console %s, libvirtd log %s" % (
             self.name, timeout, self.serial, self.daemon.log_path))
 

@@ -50,23 +50,14 @@ class QemuGuest:
             self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def console(self):
-        try:
-            with open(self.serial, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        return console_text(self.serial)
 
     def wait_ready(self, timeout=120):
         """The ready line from the guest's console; raises with the console's
         end and QEMU's log when it does not come (TCG boots in ~10 s)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.console().splitlines():
-                if READY in line:
-                    return line[line.index(READY):]
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.2)
+        line = wait_for_ready_line(self.serial, timeout, lambda: self.proc.poll() is None)
+        if line is not None:
+            return line
         with open(self.log, errors="replace") as f:
             qemu_log = f.read()[-2000:]
         raise AssertionError("guest %s not ready within %d s\nconsole: %s\nqemu: %s" % (
@@ -166,6 +157,29 @@ def wait_for_tap(namespace, tap, timeout=10):
     raise AssertionError("QEMU made no tap %s in %s" % (tap, namespace))
 
 
+def console_text(serial_path):
+    """What the guest wrote on its serial console so far ("" before it exists)."""
+    try:
+        with open(serial_path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def wait_for_ready_line(serial_path, timeout, still_running=lambda: True):
+    """The guest's ready line (from READY on) once its console shows it;
+    None after `timeout` s or once `still_running()` is false."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for line in console_text(serial_path).splitlines():
+            if READY in line:
+                return line[line.index(READY):]
+        if not still_running():
+            return None
+        time.sleep(0.2)
+    return None
+
+
 def probe(namespace_enter, address, count=20, port=7447, timeout=2.0):
     """`count` numbered datagrams to [address]:port from inside the
     namespace; returns [(payload echoed?, echo's source)]."""
@@ -194,4 +208,5 @@ def probe(namespace_enter, address, count=20, port=7447, timeout=2.0):
     return results
 
 
-__all__ = ["QemuGuest", "Qmp", "event_time", "tap_up_as_home_router", "wait_for_tap", "probe", "QEMU"]
+__all__ = ["QemuGuest", "Qmp", "event_time", "tap_up_as_home_router", "wait_for_tap", "probe", "console_text",
+           "wait_for_ready_line", "QEMU"]
