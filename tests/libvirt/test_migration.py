@@ -86,7 +86,10 @@ class LibvirtMigration(unittest.TestCase):
                 if st.get("bound_at"):  # the destination's clock: when its binding was accepted
                     bed.mark_at(move_id, "bound", st["bound_at"] - (time.time() - time.monotonic()), g.marks)
                 self.assertEqual(st["away"], destination != "home-1", st)
-                echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10)
+                # Reachable, not fast: a guest just moved under TCG on two busy
+                # cores (a CI build beside it) has stalled for seconds here.
+                echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10,
+                                          timeout=10.0)
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "after the move to %s" % destination)
                 bed.settle()
             report = bed.stop_probe(p)

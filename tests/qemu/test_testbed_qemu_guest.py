@@ -62,7 +62,10 @@ class QemuGuestInTheTestbed(unittest.TestCase):
                 figures.append(tq.move(bed, g, bed.host(destination), str(i)))
                 st = bed.wait_bound(g, timeout=30)
                 self.assertEqual(st["away"], destination != "home-1", st)
-                echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10)
+                # Reachable, not fast: a guest just moved under TCG on two busy
+                # cores (a CI build beside it) has stalled for seconds here.
+                echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10,
+                                          timeout=10.0)
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "%s: after the move to %s" % (nic, destination))
                 bed.settle()
             report = bed.stop_probe(p)
