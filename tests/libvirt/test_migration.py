@@ -20,8 +20,8 @@ Zero-loss mode also asserts that on every move no probe sent after
 libvirt's Suspended event is lost (what reaches the
 source between QEMU's stop and that event meets a guest that no longer
 reads), and that the Home Agent's hand-over notices were acknowledged.
-The hosts hold up to 1024 packets per guest (three-sites.toml): libvirt's
-pause under TCG here is 150-500 ms, up to 500 probes.
+The hosts hold up to 4096 packets per guest (three-sites.toml): libvirt's
+pause under TCG here is 150-500 ms, over a second with a build beside it.
 """
 
 import json
