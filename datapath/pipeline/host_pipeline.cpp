@@ -72,8 +72,12 @@ struct HostPipeline::State {
 
   bool running_here(const GuestRecord& record) noexcept {
     if (record.resumed) return true;
-    const GuestCoreState* state = guest_state(record);
-    return state != nullptr && state->seen_running;
+    GuestCoreState* state = guest_state(record);
+    if (state == nullptr) return false;
+    // Paused for a move: a frame seen before the pause says nothing now, nor
+    // after it; only a frame from the guest once it runs again does.
+    if (record.paused) state->seen_running = false;
+    return state->seen_running;
   }
 
   HoldQueues own_holds;

@@ -661,6 +661,26 @@ TEST_F(HostPipelineTest, AFrameFromAPausedGuestReleasesNothingAndSignalsNoResume
   EXPECT_TRUE(h.guests_sink.packets.empty());
 }
 
+// The guest arrived, ran here (its first frame was the resume signal), was
+// marked resumed, then paused for its next move with no frame since: what
+// arrives for it now waits, even though this core once saw it running.
+TEST_F(HostPipelineTest, AGuestPausedAfterRunningHereHasItsPacketsHeldAgain) {
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  from_uplink({tunnelled_to_guest(1)});
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);
+  GuestSpec paused = away_guest(false);
+  paused.paused = true;
+  ASSERT_TRUE(h.table.set_guest(paused));
+  from_uplink({tunnelled_to_guest(2), tunnelled_to_guest(3)});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);
+  housekeeping();
+  EXPECT_EQ(h.guests_sink.packets.size(), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 0u);
+}
+
 TEST_F(HostPipelineTest, HousekeepingReleasesWhenMip6dMarksTheGuestResumed) {
   ASSERT_TRUE(h.table.set_guest(away_guest(false)));
   from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});
