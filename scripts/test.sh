@@ -16,6 +16,18 @@ mkdir -p "$LOG_DIR"
 passed=0
 failed=0
 
+# The end of each failed test's own output (ctest keeps it in LastTest.log),
+# so a failure on a CI machine can be read from CI's log alone.
+print_failed_output() {  # <preset>
+  local last="build/$1/Testing/Temporary/LastTest.log" name
+  [[ -f $last ]] || return 0
+  for name in $(sed -nE 's/.*Test +#[0-9]+: ([^ ]+) .*\*\*\*.*/\1/p' "$LOG_DIR/ctest-$1.log"); do
+    echo "-- $name ($1): the last 100 lines of its output"
+    awk -v name="$name" '$0 ~ ("Testing: " name "$") {on = 1; next} on && /^<end of output>/ {exit} on' "$last" |
+      tail -100
+  done
+}
+
 run_ctest() {  # <preset>
   local preset=$1 log="$LOG_DIR/ctest-$1.log" rc=0
   echo "== ctest ($preset)"
@@ -27,6 +39,7 @@ run_ctest() {  # <preset>
     f=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
     p=$(( $(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line") - f ))
     passed=$((passed + p)); failed=$((failed + f))
+    ((f == 0)) || print_failed_output "$preset"
   elif ((rc != 0)); then
     failed=$((failed + 1))
   fi
