@@ -74,6 +74,7 @@ class LibvirtMigration(unittest.TestCase):
         d.guest_count = 0
         d.mode = mode
         bed = tb.Testbed(d, progress=lambda text: print("  " + text, file=sys.stderr, flush=True))
+        p = None
         try:
             cloud = tl.LibvirtCloud(bed)
             g = cloud.boot(1)
@@ -86,10 +87,11 @@ class LibvirtMigration(unittest.TestCase):
                 if st.get("bound_at"):  # the destination's clock: when its binding was accepted
                     bed.mark_at(move_id, "bound", st["bound_at"] - (time.time() - time.monotonic()), g.marks)
                 self.assertEqual(st["away"], destination != "home-1", st)
-                # Reachable, not fast: a guest just moved under TCG on two busy
-                # cores (a CI build beside it) has stalled for seconds here.
+                # Reachable, not fast nor lossless: a guest just moved under
+                # TCG on two busy cores (a CI build beside it) has stalled for
+                # seconds here, and drops datagrams beside the 1 kHz stream.
                 echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10,
-                                          timeout=10.0)
+                                          timeout=4.0, tries=3)
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "after the move to %s" % destination)
                 bed.settle()
             report = bed.stop_probe(p)
@@ -133,6 +135,8 @@ class LibvirtMigration(unittest.TestCase):
                 self.assertEqual(ha["hand_over"]["notices"]["unanswered"], 0)
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])
+            if p is not None and p.proc.poll() is None:
+                print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             raise
         finally:
             bed.close()

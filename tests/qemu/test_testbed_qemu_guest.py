@@ -16,6 +16,7 @@ With a virtio-net NIC, and again with e1000, whose guest sends no
 unsolicited NA after a move (QEMU's RARP alone announces it).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -53,6 +54,7 @@ class QemuGuestInTheTestbed(unittest.TestCase):
         d = tb.Description.load(SITES)
         d.guest_count = 0
         bed = tb.Testbed(d, progress=lambda text: print("  " + text, file=sys.stderr, flush=True))
+        p = None
         try:
             g = tq.boot(bed, 1, nic=nic)
             bed.wait_bound(g, timeout=30)
@@ -62,10 +64,11 @@ class QemuGuestInTheTestbed(unittest.TestCase):
                 figures.append(tq.move(bed, g, bed.host(destination), str(i)))
                 st = bed.wait_bound(g, timeout=30)
                 self.assertEqual(st["away"], destination != "home-1", st)
-                # Reachable, not fast: a guest just moved under TCG on two busy
-                # cores (a CI build beside it) has stalled for seconds here.
+                # Reachable, not fast nor lossless: a guest just moved under
+                # TCG on two busy cores (a CI build beside it) has stalled for
+                # seconds here, and drops datagrams beside the 1 kHz stream.
                 echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10,
-                                          timeout=10.0)
+                                          timeout=4.0, tries=3)
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "%s: after the move to %s" % (nic, destination))
                 bed.settle()
             report = bed.stop_probe(p)
@@ -79,6 +82,8 @@ class QemuGuestInTheTestbed(unittest.TestCase):
                           move["lost"], qemu["downtime_ms"], qemu["total_ms"]), file=sys.stderr)
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])
+            if p is not None and p.proc.poll() is None:
+                print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             _, neighbours = harness.run(["ip", "-n", bed.routers[d.home.name], "-6", "neigh"], check=False)
             print("home router's neighbours:\n%s" % neighbours, file=sys.stderr)
             raise
