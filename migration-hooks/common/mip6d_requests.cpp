@@ -10,10 +10,19 @@ using mip6d::LogRecord;
 
 std::string quoted(const std::string& text) { return nlohmann::json(text).dump(); }
 
-// The mip6d error codes that are an answer, not a failure: detaching or
-// resuming a guest mip6d no longer knows (another of the signals was first).
-bool benign(const Mip6dRequest& request, const std::string& code) {
-  return request.command == "guest.detach" && code == "unknown_guest";
+// The mip6d error codes that are an answer, not a failure, and the log
+// event that says so (nullptr: a failure):
+//  - detaching a guest mip6d no longer knows (another of the signals was
+//    first);
+//  - guest.migrating for a guest that does not run here (unknown_guest,
+//    invalid_argument) or to a mip6d older than the request
+//    (unknown_command): the move goes on as without it.
+const char* benign(const Mip6dRequest& request, const std::string& code) {
+  if (request.command == "guest.detach" && code == "unknown_guest") return "mip6d_nothing_to_detach";
+  if (request.command == "guest.migrating" &&
+      (code == "unknown_guest" || code == "invalid_argument" || code == "unknown_command"))
+    return "mip6d_migrating_ignored";
+  return nullptr;
 }
 
 }  // namespace
@@ -57,9 +66,10 @@ SendOutcome send_to_mip6d(const std::vector<Mip6dRequest>& requests, const std::
     }
     const auto error = reply.value("error", nlohmann::json::object());
     const std::string code = error.value("code", std::string("?"));
-    const bool is_benign = benign(request, code);
-    if (!is_benign) ++outcome.failures;
-    LogRecord(log, is_benign ? LogLevel::info : LogLevel::error, is_benign ? "mip6d_nothing_to_detach" : "mip6d_refused")
+    const char* benign_event = benign(request, code);
+    if (benign_event == nullptr) ++outcome.failures;
+    LogRecord(log, benign_event != nullptr ? LogLevel::info : LogLevel::error,
+              benign_event != nullptr ? benign_event : "mip6d_refused")
         .kv("command", request.command).kv("guest", quoted(guest)).kv("context", context).kv("code", code)
         .kv("reason", quoted(error.value("message", std::string())));
   }

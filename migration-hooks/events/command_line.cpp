@@ -75,6 +75,9 @@ Watches libvirt's domain lifecycle events and tells mip6d the moment a roam6
 guest resumes on this host, or leaves it:
 
   resumed (any), started (booted, restored, ...)   guest.resume, timestamped
+  migration pass 1 (outgoing, source host)         guest.migrating
+  suspended/migrated, suspended/post-copy          guest.pause, with QEMU's
+                                                   STOP time when it has one
   stopped/migrated                                 guest.detach mode=moved
   stopped (shut down, destroyed, crashed, saved)   guest.detach mode=stopped
 

@@ -28,12 +28,22 @@ Step step_for(const LifecycleEvent& e) {
   }
 }
 
+// The STOP time guest.pause may carry: only one close before the Suspended
+// event (a STOP from another, earlier pause must not date this one).
+std::optional<double> pause_time(const LifecycleEvent& e) {
+  if (!e.stop_seconds) return std::nullopt;
+  const double age = e.wall_seconds - *e.stop_seconds;
+  if (age > stop_recent_seconds || age < -stop_clock_leeway_seconds) return std::nullopt;
+  return e.stop_seconds;
+}
+
 }  // namespace
 
 std::vector<Mip6dRequest> plan_lifecycle(const LifecycleEvent& event, const vswitch::LibvirtDomain& domain) {
   std::vector<Mip6dRequest> out;
   const Step step = step_for(event);
   if (step == Step::none) return out;
+  const std::optional<double> stopped_at = step == Step::pause ? pause_time(event) : std::nullopt;
   for (const auto& home : domain.homes) {
     const std::string name = vswitch::guest_name(domain, home);
     switch (step) {
@@ -42,6 +52,7 @@ std::vector<Mip6dRequest> plan_lifecycle(const LifecycleEvent& event, const vswi
         break;
       case Step::pause:
         out.push_back({"guest.pause", {{"name", name}}});
+        if (stopped_at) out.back().args["timestamp"] = *stopped_at;
         break;
       case Step::detach_moved:
         out.push_back({"guest.detach", {{"name", name}, {"mode", "moved"}}});
@@ -53,6 +64,21 @@ std::vector<Mip6dRequest> plan_lifecycle(const LifecycleEvent& event, const vswi
         break;
     }
   }
+  return out;
+}
+
+std::vector<Mip6dRequest> plan_migration_iteration(const MigrationIteration& iteration,
+                                                   const vswitch::LibvirtDomain& domain) {
+  std::vector<Mip6dRequest> out;
+  if (iteration.iteration != 1) return out;
+  // Unknown (libvirt could not say, or VIR_DOMAIN_JOB_OPERATION_UNKNOWN):
+  // a migration is by far the likeliest, and a needless guest.migrating
+  // costs the datapath a little memory, not a packet.
+  if (iteration.operation && *iteration.operation != VIR_DOMAIN_JOB_OPERATION_UNKNOWN &&
+      *iteration.operation != VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT)
+    return out;
+  for (const auto& home : domain.homes)
+    out.push_back({"guest.migrating", {{"name", vswitch::guest_name(domain, home)}}});
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "migration-hooks/events/lifecycle_watch.hpp"
 
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -36,11 +37,42 @@ void ignore_timeout(int, void*) {}
 // libvirt prints every error to stderr by default; ours are logged.
 void quiet_errors(void*, virErrorPtr) {}
 
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// libvirt's generic callback type stands for every event's own signature
+// (VIR_DOMAIN_EVENT_CALLBACK); through void(*)() the cast says so without a
+// warning.
+template <typename Callback>
+virConnectDomainEventGenericCallback generic(Callback callback) {
+  return reinterpret_cast<virConnectDomainEventGenericCallback>(reinterpret_cast<void (*)()>(callback));
+}
+
+// The domain's current job (virDomainJobOperation), or nullopt when libvirt
+// cannot say. For a running job the QEMU driver asks QEMU (query-migrate)
+// under a query job, which a migration's job allows: about a millisecond,
+// once per migration.
+std::optional<int> job_operation(virDomainPtr domain) {
+  int type = VIR_DOMAIN_JOB_NONE;
+  virTypedParameterPtr params = nullptr;
+  int count = 0;
+  virResetLastError();  // so that the log's reason is this call's, if any
+  if (virDomainGetJobStats(domain, &type, &params, &count, 0) < 0) return std::nullopt;
+  std::optional<int> out;
+  int operation = 0;
+  if (virTypedParamsGetInt(params, count, VIR_DOMAIN_JOB_OPERATION, &operation) == 1) out = operation;
+  virTypedParamsFree(params, count);
+  return out;
+}
+
 }  // namespace
 
 struct LifecycleWatch::Connection {
   virConnectPtr conn = nullptr;
   int callback = -1;
+  int iteration_callback = -1;  // VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION
+  int stop_callback = -1;       // QEMU's STOP (libvirt-qemu), when available
   bool closed = false;  // libvirt told us the connection went away
 };
 
@@ -123,15 +155,41 @@ bool LifecycleWatch::connect() {
   if (connection->conn == nullptr) return false;
   connection->callback = virConnectDomainEventRegisterAny(
       connection->conn, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-      // libvirt's generic callback type stands for every event's own
-      // signature (VIR_DOMAIN_EVENT_CALLBACK); through void(*)() the cast
-      // says so without a warning.
-      reinterpret_cast<virConnectDomainEventGenericCallback>(reinterpret_cast<void (*)()>(
-          +[](virConnectPtr c, virDomainPtr d, int e, int dt, void* opaque) { return on_lifecycle(c, d, e, dt, opaque); })),
+      generic(+[](virConnectPtr c, virDomainPtr d, int e, int dt, void* opaque) { return on_lifecycle(c, d, e, dt, opaque); }),
       this, nullptr);
   if (connection->callback < 0) {
     virConnectClose(connection->conn);
     return false;
+  }
+  // The passes of an outgoing migration (QEMU's MIGRATION_PASS, which libvirt
+  // turns into this event; the QEMU driver only). Without it a move works
+  // as before, without guest.migrating.
+  connection->iteration_callback = virConnectDomainEventRegisterAny(
+      connection->conn, nullptr, VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+      generic(+[](virConnectPtr, virDomainPtr d, int iteration, void* opaque) {
+        static_cast<LifecycleWatch*>(opaque)->handle_iteration(d, iteration);
+      }),
+      this, nullptr);
+  if (connection->iteration_callback < 0)
+    LogRecord(log_, LogLevel::warning, "migration_iterations_unavailable").kv("uri", settings_.uri)
+        .kv("reason", quoted(last_libvirt_error()));
+  // QEMU's STOP event, for the moment the vCPUs stopped. libvirt-qemu's API
+  // is outside libvirt's supported set, but only sending commands to the
+  // monitor (virDomainQemuMonitorCommand) taints a domain ("custom-monitor"):
+  // registering for events adds a callback to the connection's event state
+  // (virDomainQemuMonitorEventStateRegisterID) and touches no domain, and
+  // libvirt relays every QMP event to such callbacks (qemuProcessHandleEvent)
+  // whether anyone listens or not. libvirt relays the STOP before it handles
+  // it, so it arrives here before the Suspended lifecycle event.
+  connection->stop_callback = virConnectDomainQemuMonitorEventRegister(
+      connection->conn, nullptr, "STOP",
+      [](virConnectPtr, virDomainPtr d, const char*, long long seconds, unsigned int micros, const char*,
+         void* opaque) { static_cast<LifecycleWatch*>(opaque)->handle_stop(d, seconds, micros); },
+      this, nullptr, 0);
+  if (connection->stop_callback < 0 && !stop_times_unavailable_logged_) {
+    stop_times_unavailable_logged_ = true;
+    LogRecord(log_, LogLevel::info, "qemu_stop_times_unavailable").kv("uri", settings_.uri)
+        .kv("reason", quoted(last_libvirt_error()));
   }
   virConnectRegisterCloseCallback(
       connection->conn,
@@ -152,12 +210,17 @@ void LifecycleWatch::disconnect() {
   watching_.store(false);
   if (connection_ == nullptr) return;
   if (!connection_->closed) {
+    if (connection_->stop_callback >= 0)
+      virConnectDomainQemuMonitorEventDeregister(connection_->conn, connection_->stop_callback);
+    if (connection_->iteration_callback >= 0)
+      virConnectDomainEventDeregisterAny(connection_->conn, connection_->iteration_callback);
     virConnectDomainEventDeregisterAny(connection_->conn, connection_->callback);
     virConnectUnregisterCloseCallback(connection_->conn, nullptr);
   }
   virConnectClose(connection_->conn);
   delete connection_;
   connection_ = nullptr;
+  stops_.clear();
 }
 
 bool LifecycleWatch::run(bool give_up_if_unreachable) {
@@ -194,15 +257,9 @@ bool LifecycleWatch::run(bool give_up_if_unreachable) {
   return true;
 }
 
-void LifecycleWatch::handle(void* opaque_domain, int event, int detail) {
+std::optional<vswitch::LibvirtDomain> LifecycleWatch::find_domain(void* opaque_domain, const std::string& uuid,
+                                                                  const std::string& domain_name) {
   auto* domain = static_cast<virDomainPtr>(opaque_domain);
-  const LifecycleEvent e{event, detail,
-                         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count()};
-  char uuid[VIR_UUID_STRING_BUFLEN] = {};
-  const char* name = virDomainGetName(domain);
-  const std::string domain_name = name != nullptr ? name : "?";
-  if (virDomainGetUUIDString(domain, uuid) < 0) return;
-
   // The hook's copy first: reading a local file costs microseconds, asking
   // libvirtd a round trip, at the very moment a guest resumes.
   std::optional<vswitch::LibvirtDomain> found;
@@ -222,6 +279,24 @@ void LifecycleWatch::handle(void* opaque_domain, int event, int detail) {
     LogRecord(log_, LogLevel::warning, "domain_unreadable").kv("domain", quoted(domain_name))
         .kv("reason", quoted(last_libvirt_error()));
   }
+  return found;
+}
+
+void LifecycleWatch::handle(void* opaque_domain, int event, int detail) {
+  auto* domain = static_cast<virDomainPtr>(opaque_domain);
+  LifecycleEvent e{event, detail, wall_now(), std::nullopt};
+  char uuid[VIR_UUID_STRING_BUFLEN] = {};
+  const char* name = virDomainGetName(domain);
+  const std::string domain_name = name != nullptr ? name : "?";
+  if (virDomainGetUUIDString(domain, uuid) < 0) return;
+  // A STOP belongs to the lifecycle event that follows it (Suspended), and
+  // to no later one: any event takes it.
+  if (auto stop = stops_.find(uuid); stop != stops_.end()) {
+    e.stop_seconds = stop->second;
+    stops_.erase(stop);
+  }
+
+  auto found = find_domain(domain, uuid, domain_name);
   if (found && !found->homes.empty()) seen_.insert_or_assign(uuid, *found);
   if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_UNDEFINED) seen_.erase(uuid);
   const std::string what = describe(e);
@@ -231,9 +306,59 @@ void LifecycleWatch::handle(void* opaque_domain, int event, int detail) {
     return;
   }
   const auto requests = plan_lifecycle(e, *found);
-  LogRecord(log_, LogLevel::info, "lifecycle_event").kv("domain", quoted(domain_name)).kv("event", what)
-      .kv("requests", requests.size());
+  {
+    LogRecord record(log_, LogLevel::info, "lifecycle_event");  // written when it goes: before the requests
+    record.kv("domain", quoted(domain_name)).kv("event", what).kv("requests", requests.size());
+    if (event == VIR_DOMAIN_EVENT_SUSPENDED && e.stop_seconds)
+      record.kv("stopped_ms_before", static_cast<long long>((e.wall_seconds - *e.stop_seconds) * 1000.0));
+  }
   if (!requests.empty()) deliver_(requests, "event:" + what);
+}
+
+void LifecycleWatch::handle_iteration(void* opaque_domain, int iteration) {
+  auto* domain = static_cast<virDomainPtr>(opaque_domain);
+  const char* name = virDomainGetName(domain);
+  const std::string domain_name = name != nullptr ? name : "?";
+  // Only the first pass asks anything (plan_migration_iteration); the later
+  // ones cost no lookup.
+  if (iteration != 1) {
+    LogRecord(log_, LogLevel::debug, "migration_iteration").kv("domain", quoted(domain_name)).kv("iteration", iteration);
+    return;
+  }
+  char uuid[VIR_UUID_STRING_BUFLEN] = {};
+  if (virDomainGetUUIDString(domain, uuid) < 0) return;
+  const auto found = find_domain(domain, uuid, domain_name);
+  if (!found || found->homes.empty()) {
+    LogRecord(log_, LogLevel::debug, "migration_iteration").kv("domain", quoted(domain_name)).kv("iteration", iteration)
+        .kv("roam6", "no");
+    return;
+  }
+  // Is it a migration (not a save, dump or live snapshot, which libvirt
+  // reports the same way)? Asked only of a roam6 guest's first pass.
+  MigrationIteration it{iteration, job_operation(domain)};
+  if (!it.operation)
+    LogRecord(log_, LogLevel::debug, "job_unknown").kv("domain", quoted(domain_name))
+        .kv("reason", quoted(last_libvirt_error()));
+  const auto requests = plan_migration_iteration(it, *found);
+  LogRecord(log_, LogLevel::info, "migration_iteration").kv("domain", quoted(domain_name)).kv("iteration", iteration)
+      .kv("job", it.operation ? std::to_string(*it.operation) : std::string("unknown")).kv("requests", requests.size());
+  if (!requests.empty()) deliver_(requests, "event:migration-iteration/1");
+}
+
+void LifecycleWatch::handle_stop(void* opaque_domain, long long seconds, unsigned micros) {
+  auto* domain = static_cast<virDomainPtr>(opaque_domain);
+  char uuid[VIR_UUID_STRING_BUFLEN] = {};
+  if (seconds < 0 || virDomainGetUUIDString(domain, uuid) < 0) return;  // -1: QEMU gave no time
+  const double now = wall_now();
+  // Forget those no Suspended event will use (a domain whose STOP was not
+  // followed by a lifecycle event): the map stays as small as the pauses in
+  // progress.
+  std::erase_if(stops_, [now](const auto& entry) { return now - entry.second > stop_recent_seconds; });
+  const double at = static_cast<double>(seconds) + static_cast<double>(micros) / 1e6;
+  stops_.insert_or_assign(uuid, at);
+  const char* name = virDomainGetName(domain);
+  LogRecord(log_, LogLevel::debug, "qemu_stop").kv("domain", quoted(name != nullptr ? name : "?"))
+      .kv("ms_ago", static_cast<long long>((now - at) * 1000.0));
 }
 
 }  // namespace roam6::hooks

@@ -5,6 +5,15 @@
 // the copies the hook keeps (no libvirt round trip at the moment a guest
 // resumes), then asked of libvirt.
 //
+// Two more subscriptions serve an outgoing migration:
+//  - VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION: its first pass tells mip6d
+//    the guest is leaving (guest.migrating, plan_migration_iteration);
+//  - QEMU's own STOP event (libvirt-qemu's virConnectDomainQemuMonitorEvent-
+//    Register): its time, QEMU's clock at the moment the vCPUs stopped, goes
+//    with the Suspended event's guest.pause. A connection that cannot give
+//    it (not the QEMU driver, e.g. test:///default; an old or locked-down
+//    libvirtd) is logged once and the pauses go without it.
+//
 // libvirt's own event loop (virEventRunDefaultImpl) runs in the thread that
 // calls run(); everything here happens in that thread, no locks. A lost
 // connection (libvirtd restarted) is reopened with back-off. The same loop
@@ -65,6 +74,10 @@ class LifecycleWatch {
   bool connect();
   void disconnect();
   void handle(void* domain, int event, int detail);
+  void handle_iteration(void* domain, int iteration);
+  void handle_stop(void* domain, long long seconds, unsigned micros);
+  // The domain as the hook's copy, libvirt or an earlier event knows it.
+  std::optional<vswitch::LibvirtDomain> find_domain(void* domain, const std::string& uuid, const std::string& name);
   void publish_sequences();
 
   WatchSettings settings_;
@@ -77,6 +90,11 @@ class LifecycleWatch {
   // removed its copy (a migration's source, a destroyed guest). Only the
   // event loop's thread touches it; an entry goes with its domain's stop.
   std::map<std::string, vswitch::LibvirtDomain> seen_;
+  // The time (seconds since 1970) of each domain's last QEMU STOP event, by
+  // UUID, until the domain's next lifecycle event takes it (only a
+  // Suspended event uses it) or it is older than stop_recent_seconds.
+  std::map<std::string, double> stops_;
+  bool stop_times_unavailable_logged_ = false;
   int publish_timer_ = -1;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> watching_{false};
