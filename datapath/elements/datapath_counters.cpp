@@ -12,6 +12,7 @@ std::string_view to_string(Disposition disposition) noexcept {
     case Disposition::held: return "held";
     case Disposition::released: return "released";
     case Disposition::handed_over: return "handed_over";
+    case Disposition::replayed: return "replayed";
     case Disposition::reassembling: return "reassembling";
     case Disposition::reassembled: return "reassembled";
     case Disposition::packet_too_big_sent: return "packet_too_big_sent";

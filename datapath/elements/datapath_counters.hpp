@@ -46,6 +46,9 @@ enum class Disposition : std::uint8_t {
   handed_over,        // host: for a guest that now runs at another host, sent on there
                       // (hand-over forwarding: ip6ip6 to its new care-of address, or
                       // natively once it is home); held ones count released first
+  replayed,           // host: a copy of a packet delivered to a guest just before it
+                      // paused for its move (QEMU may not have read it), held again for
+                      // the hand-over; an extra packet, it counts held as well
   // drops, each its own reason
   drop_malformed,             // truncated or inconsistent headers
   drop_not_ipv6,              // away guest sent something other than IPv6/resume frames

@@ -1,5 +1,8 @@
 #include "datapath/mip6d_bridge/dpdk_forwarding_table.hpp"
 
+#include <rte_cycles.h>
+
+#include <chrono>
 #include <string_view>
 
 namespace roam6::datapath {
@@ -54,11 +57,27 @@ void DpdkForwardingTable::clear_tunnel(const wire::Ip6Addr& home_address) {
   programmed_.clear_tunnel(home_address);
 }
 
+namespace {
+
+// The forwarding cores stamp packets with the TSC; mip6d speaks wall time.
+// The two are tied at this call: an error of microseconds.
+std::uint64_t to_tsc(std::chrono::system_clock::time_point when) {
+  if (when == std::chrono::system_clock::time_point{}) return 0;
+  const auto ago = std::chrono::system_clock::now() - when;
+  const std::uint64_t now = rte_get_tsc_cycles();
+  if (ago.count() <= 0) return now;
+  const double cycles = std::chrono::duration<double>(ago).count() * static_cast<double>(rte_get_tsc_hz());
+  return cycles >= static_cast<double>(now) ? 1 : now - static_cast<std::uint64_t>(cycles);
+}
+
+}  // namespace
+
 void DpdkForwardingTable::set_guest(const mip6d::GuestPath& path) {
   const GuestSpec spec{path.mac,        path.home_address,      path.link_local,
                        path.away,       path.home_agent,        path.care_of_address,
                        path.router_mac, path.router_link_local, path.resumed,
-                       path.forward_to, path.holding_at_home, path.paused};
+                       path.forward_to, path.holding_at_home,   path.paused,
+                       path.migrating,  to_tsc(path.replay_since)};
   if (!table_.set_guest(spec)) {
     ++counters_.refused;
     // The table also refuses a home address another guest holds.

@@ -10,6 +10,7 @@
 #include "datapath/elements/encapsulator.hpp"
 #include "datapath/elements/frame_classifier.hpp"
 #include "datapath/elements/hold_queues.hpp"
+#include "datapath/elements/recent_deliveries.hpp"
 #include "datapath/elements/reassembler.hpp"
 #include "datapath/pipeline/pipeline_common.hpp"
 
@@ -38,6 +39,7 @@ struct GuestCoreState {
 struct HostPipeline::State {
   State(const HostSettings& settings, std::uint32_t slot_capacity)
       : own_holds(settings.hold),
+        recent(settings.recent),
         icmp_errors(settings.icmp_errors),
         reassembler(settings.reassembly, rte_get_tsc_hz()) {
     allocate(slot_capacity);
@@ -81,6 +83,7 @@ struct HostPipeline::State {
   }
 
   HoldQueues own_holds;
+  RecentDeliveries recent;
   IcmpErrorLimiter icmp_errors;
   Reassembler reassembler;
   std::unique_ptr<GuestCoreState[]> guests;
@@ -157,6 +160,39 @@ void hand_over(WorkerContext& ctx, const HostSettings& settings, rte_mbuf* m, co
   }
 }
 
+// A copy of what was delivered to a guest paused for its move, since just
+// before QEMU stopped it, goes back into its hold queue: QEMU may not have
+// read it from the tap, which dies with the source QEMU.
+void hold_replayed(WorkerContext& ctx, HoldQueues& holds, const GuestRecord& record, rte_mbuf* shared) noexcept {
+  constexpr auto at = DatapathPort::uplink;
+  // The original may still sit in a port's queue: read, never written.
+  rte_mbuf* copy = rte_pktmbuf_copy(shared, ctx.pool, 0, UINT32_MAX);
+  rte_pktmbuf_free(shared);
+  if (copy == nullptr) {
+    ctx.counters->count(at, Disposition::drop_no_mbuf);
+    return;
+  }
+  ctx.counters->count(at, Disposition::replayed);
+  if (holds.hold(record.slot, record.generation, record.mac, copy, ctx.now_tsc)) {
+    count_held(ctx, at);
+  } else {
+    drop(ctx, at, copy, Disposition::drop_hold_full);
+  }
+}
+
+// Before anything else is held for (or handed over from) a paused guest,
+// what it may have missed goes first, keeping the order it was sent in.
+void replay_recent(WorkerContext& ctx, HoldQueues& holds, RecentDeliveries& recent,
+                   const GuestRecord& record) noexcept {
+  if (recent.total() == 0) return;
+  if (record.replay_from_tsc == 0) {
+    recent.forget(record.slot, record.generation);
+    return;
+  }
+  recent.take(record.slot, record.generation, record.replay_from_tsc,
+              [&](rte_mbuf* shared) { hold_replayed(ctx, holds, record, shared); });
+}
+
 // What was held for a guest that now runs elsewhere: on to it, oldest first.
 void hand_over_held(WorkerContext& ctx, const HostSettings& settings, HoldQueues& holds,
                     const GuestRecord& record) noexcept {
@@ -171,12 +207,19 @@ void hand_over_held(WorkerContext& ctx, const HostSettings& settings, HoldQueues
 // migration (holding_at_home): held while the migration runs, handed over
 // through the Home Agent once it says where the guest went, as a tunnelled
 // guest's would be. False when the frame is not for such a guest.
-bool hold_at_home(WorkerContext& ctx, const HostSettings& settings, HoldQueues& holds, rte_mbuf* m) noexcept {
+bool hold_at_home(WorkerContext& ctx, const HostSettings& settings, HoldQueues& holds, RecentDeliveries& recent,
+                  rte_mbuf* m) noexcept {
   constexpr auto at = DatapathPort::uplink;
   const std::uint8_t* destination_mac = rte_pktmbuf_mtod(m, const std::uint8_t*);
   const GuestRecord* record = nullptr;
   ctx.table->lookup_guests_by_mac(&destination_mac, 1, &record);
   if (record == nullptr || !record->holding_at_home) return false;
+  if (record->resumed && !record->forwarding) {
+    // Migrating from home, still running: delivered, and remembered.
+    if (record->keep_recent) recent.remember(record->slot, record->generation, record->mac, m, ctx.now_tsc);
+    return false;
+  }
+  replay_recent(ctx, holds, recent, *record);
   if (record->forwarding) {
     hand_over_held(ctx, settings, holds, *record);
     hand_over(ctx, settings, m, *record);
@@ -417,16 +460,22 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
             strip_tunnel_header(m, tunnel, {&record->mac, &record->router_mac});
         tally.decapsulated(ctx, record->slot, inner_length);
         if (record->forwarding) [[unlikely]] {
+          replay_recent(ctx, holds, state_->recent, *record);
           hand_over_held(ctx, settings_, holds, *record);
           hand_over(ctx, settings_, m, *record);
         } else if (state_->running_here(*record)) {
           // Anything still held for the guest goes first, keeping order.
           release_held(ctx, holds, *record);
+          if (record->keep_recent) [[unlikely]]
+            state_->recent.remember(record->slot, record->generation, record->mac, m, ctx.now_tsc);
           forward(ctx, at, DatapathPort::guests, m, Disposition::decapsulated);
-        } else if (holds.hold(record->slot, record->generation, record->mac, m, ctx.now_tsc)) {
-          count_held(ctx, at);
         } else {
-          drop(ctx, at, m, Disposition::drop_hold_full);
+          replay_recent(ctx, holds, state_->recent, *record);
+          if (holds.hold(record->slot, record->generation, record->mac, m, ctx.now_tsc)) {
+            count_held(ctx, at);
+          } else {
+            drop(ctx, at, m, Disposition::drop_hold_full);
+          }
         }
         continue;
       }
@@ -450,7 +499,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         case FrameKind::other_ipv6:
           // IPv6 only: the hand-over tunnels it.
           if (holding_at_home && frame_class.kind != FrameKind::not_ipv6 &&
-              hold_at_home(ctx, settings_, holds, m)) [[unlikely]]
+              hold_at_home(ctx, settings_, holds, state_->recent, m)) [[unlikely]]
             continue;
           break;
       }
@@ -470,6 +519,31 @@ bool HostPipeline::solicits_care_of_address(const ClassifiedFrame& frame) const 
   return same_address(packet.data() + frame.upper_offset + 8, settings_.care_of_address);
 }
 
+// A guest paused with nothing arriving for it since: what it may have
+// missed is held now, so the hand-over sends it. Rings of guests that no
+// longer migrate, or are gone, are let go.
+void HostPipeline::replay_paused(WorkerContext& ctx, HoldQueues& holds) noexcept {
+  RecentDeliveries& recent = state_->recent;
+  if (recent.total() == 0) return;
+  const GuestRecord* deciding = nullptr;
+  recent.visit(
+      [&](std::uint32_t slot, std::uint32_t generation, const wire::MacAddr& mac, std::uint64_t& from_tsc) {
+        const std::uint8_t* key = mac.bytes.data();
+        const GuestRecord* record = nullptr;
+        ctx.table->lookup_guests_by_mac(&key, 1, &record);
+        if (record == nullptr || record->slot != slot || record->generation != generation)
+          return RecentDeliveries::Verdict::forget;
+        if (record->paused || record->forwarding) {
+          if (record->replay_from_tsc == 0) return RecentDeliveries::Verdict::forget;
+          from_tsc = record->replay_from_tsc;
+          deciding = record;
+          return RecentDeliveries::Verdict::replay;
+        }
+        return record->keep_recent ? RecentDeliveries::Verdict::keep : RecentDeliveries::Verdict::forget;
+      },
+      [&](rte_mbuf* shared) { hold_replayed(ctx, holds, *deciding, shared); });
+}
+
 void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
   if (!state_->guests && ctx.table != nullptr) {
     // The one allocation outside the constructor: the per-slot array, sized
@@ -483,6 +557,7 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
   expire_fragments(ctx, DatapathPort::uplink, state_->reassembler, state_->icmp_errors,
                    settings_.care_of_address, settings_.uplink_mac);
   HoldQueues& holds = state_->holds(ctx);
+  replay_paused(ctx, holds);
   if (holds.total() == 0) return;
   const std::uint64_t timeout = ms_to_tsc(ctx, holds.settings().timeout_ms);
   // The queue visit() releases is the one it just decided on: its record

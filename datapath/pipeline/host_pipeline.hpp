@@ -73,6 +73,14 @@
 //     timeout counts in rte_get_tsc_hz() cycles of ctx.now_tsc.
 //   - Uplink frames that do not parse as IPv6 (bad header, payload length
 //     past the frame, bad extension chain) are drop_malformed, not passed.
+//   - Recent deliveries (datapath/elements/recent_deliveries.hpp): while a
+//     record is keep_recent, each packet delivered to it (decapsulated, or
+//     native at home) is remembered with ctx.now_tsc. Once the record is
+//     paused (or forwarding), the remembered packets delivered at or after
+//     its replay_from_tsc are copied into its hold queue (`replayed`, and
+//     `held`) before anything else is held or handed over for it, or by
+//     housekeeping() when nothing arrives; older ones, and the rings of
+//     guests no longer keep_recent, are let go.
 //   - Packets released or emitted by housekeeping() sit in ctx.out until the
 //     caller flushes.
 
@@ -107,6 +115,7 @@ class HostPipeline {
 
  private:
   [[nodiscard]] bool solicits_care_of_address(const ClassifiedFrame& frame) const noexcept;
+  void replay_paused(WorkerContext& ctx, HoldQueues& holds) noexcept;
 
   HostSettings settings_;
   struct State;

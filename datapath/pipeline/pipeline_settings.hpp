@@ -40,6 +40,14 @@ struct HoldSettings {
   std::uint32_t timeout_ms = 5000;        // then drop_hold_expired
 };
 
+// What was delivered to guests migrating away is remembered, so that what
+// reached a guest's tap after QEMU stopped reading it can be held again at
+// its pause (datapath/elements/recent_deliveries.hpp).
+struct RecentDeliverySettings {
+  std::uint32_t packets_per_guest = 512;  // the newest ones
+  std::uint32_t guests = 16;              // guests migrating away at once, per core
+};
+
 struct HostSettings {
   wire::Ip6Addr care_of_address;   // this host's address at its site (outer source)
   wire::MacAddr uplink_mac;        // our MAC on the uplink (Ethernet source of tunnel packets)
@@ -49,6 +57,7 @@ struct HostSettings {
   IcmpErrorSettings icmp_errors;
   ReassemblySettings reassembly;
   HoldSettings hold;
+  RecentDeliverySettings recent;
   // A guest that keeps sending is reported to mip6d (a copy of one frame)
   // at most this often, so mip6d knows it still runs here.
   std::uint32_t liveness_interval_ms = 1000;

@@ -359,6 +359,8 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   record.forward_natively = record.forwarding && spec.forward_to == spec.home_address;
   record.holding_at_home = !spec.away && spec.holding_at_home;
   record.paused = spec.paused;
+  record.keep_recent = spec.keep_recent;
+  record.replay_from_tsc = spec.replay_from_tsc;
   // A guest that left home hands what it held over through the same tunnel
   // to its Home Agent as an away guest (from this host's address).
   const bool tunnels = spec.away || (record.holding_at_home && record.forwarding && !record.forward_natively);

@@ -81,6 +81,12 @@ struct GuestRecord {
   // Paused here for a migration (or gone): its frames are leftovers in
   // flight, not the resume signal of a guest arriving.
   bool paused = false;
+  // Migrating away from here: what is delivered to it is remembered
+  // (datapath/elements/recent_deliveries.hpp) ...
+  bool keep_recent = false;
+  // ... and once it is paused, what was delivered to it at or after this
+  // TSC (just before QEMU stopped it) is held again; 0: nothing is.
+  std::uint64_t replay_from_tsc = 0;
 };
 
 // What the writer is given; the table derives the records from these.
@@ -101,6 +107,8 @@ struct GuestSpec {
   Ip6Addr forward_to;  // :: = not forwarding; the home address = natively
   bool holding_at_home = false;
   bool paused = false;
+  bool keep_recent = false;
+  std::uint64_t replay_from_tsc = 0;
 };
 
 // Per-binding traffic, one set per slot per forwarding core; summed on read.

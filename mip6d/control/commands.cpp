@@ -58,7 +58,34 @@ GuestDetachArgs parse_guest_detach_args(const json& args) {
   return out;
 }
 
-std::string parse_guest_pause_args(const json& args) {
+namespace {
+
+// "timestamp": seconds since 1970 (fractions allowed).
+std::optional<WallTime> optional_timestamp(const json& args) {
+  const auto seconds = optional_number(args, "timestamp");
+  if (!seconds) return std::nullopt;
+  // Up to year 5138: far enough, and well inside system_clock's range.
+  constexpr double latest = 1e11;
+  if (*seconds < 0 || *seconds >= latest) {
+    throw ControlError(error_code::invalid_argument,
+                       "argument \"timestamp\" must be seconds since 1970-01-01 UTC");
+  }
+  // Rounded: a double holds today's time to ~0.2 us, and truncation would
+  // turn .25 into .249999.
+  return WallTime(std::chrono::round<WallClock::duration>(std::chrono::duration<double>(*seconds)));
+}
+
+}  // namespace
+
+GuestPauseArgs parse_guest_pause_args(const json& args) {
+  reject_unknown_args(args, {"name", "timestamp"});
+  GuestPauseArgs out;
+  out.name = require_string(args, "name");
+  out.timestamp = optional_timestamp(args);
+  return out;
+}
+
+std::string parse_guest_migrating_args(const json& args) {
   reject_unknown_args(args, {"name"});
   return require_string(args, "name");
 }
@@ -67,16 +94,7 @@ GuestResumeArgs parse_guest_resume_args(const json& args) {
   reject_unknown_args(args, {"name", "timestamp"});
   GuestResumeArgs out;
   out.name = require_string(args, "name");
-  if (const auto seconds = optional_number(args, "timestamp")) {
-    // Up to year 5138: far enough, and well inside system_clock's range.
-    constexpr double latest = 1e11;
-    if (*seconds < 0 || *seconds >= latest) {
-      throw ControlError(error_code::invalid_argument,
-                         "argument \"timestamp\" must be seconds since 1970-01-01 UTC");
-    }
-    out.timestamp = WallTime(std::chrono::duration_cast<WallClock::duration>(
-        std::chrono::duration<double>(*seconds)));
-  }
+  out.timestamp = optional_timestamp(args);
   return out;
 }
 

@@ -20,6 +20,7 @@ inline constexpr std::string_view guest_attach = "guest.attach";
 inline constexpr std::string_view guest_detach = "guest.detach";
 inline constexpr std::string_view guest_resume = "guest.resume";
 inline constexpr std::string_view guest_pause = "guest.pause";
+inline constexpr std::string_view guest_migrating = "guest.migrating";
 inline constexpr std::string_view guest_list = "guest.list";
 inline constexpr std::string_view guest_port = "guest.port";
 inline constexpr std::string_view binding_list = "binding.list";
@@ -61,6 +62,11 @@ struct GuestResumeArgs {
   std::optional<WallTime> timestamp;  // when it resumed; default: on receipt
 };
 
+struct GuestPauseArgs {
+  std::string name;
+  std::optional<WallTime> timestamp;  // when QEMU stopped it, if known
+};
+
 // The Open vSwitch plugin's report of a guest's switch port.
 struct GuestPortArgs {
   std::string name;
@@ -80,8 +86,9 @@ struct BindingShowArgs {
 GuestAttachArgs parse_guest_attach_args(const nlohmann::json& args);
 GuestDetachArgs parse_guest_detach_args(const nlohmann::json& args);
 GuestResumeArgs parse_guest_resume_args(const nlohmann::json& args);
+GuestPauseArgs parse_guest_pause_args(const nlohmann::json& args);
 // {"name": ...}: the guest's name.
-std::string parse_guest_pause_args(const nlohmann::json& args);
+std::string parse_guest_migrating_args(const nlohmann::json& args);
 GuestPortArgs parse_guest_port_args(const nlohmann::json& args);
 BindingShowArgs parse_binding_show_args(const nlohmann::json& args);
 // For the commands that take none (guest.list, binding.list, stats, ...).

@@ -64,7 +64,8 @@ json ha_binding_json(const ha::HomeAgent& agent, const Config& config,
 
 void refuse_guest_commands_on_home_agent(control::CommandRegistry& registry, const Config& config) {
   for (const auto name :
-       {command::guest_attach, command::guest_detach, command::guest_resume, command::guest_pause, command::guest_list,
+       {command::guest_attach, command::guest_detach, command::guest_resume, command::guest_pause, command::guest_migrating,
+        command::guest_list,
         command::guest_port}) {
     registry.add(std::string(name), [name, node = config.node_name](const json&) -> json {
       throw control::ControlError(error_code::wrong_role,
@@ -87,6 +88,8 @@ json guest_json(const host::GuestStatus& status) {
            {"sequence", optional_json(status.last_sequence)},
            {"away", status.away},
            {"resumed", status.resumed},
+           {"paused", status.paused},
+           {"migrating", status.migrating},
            {"resumed_at", status.resumed_at ? json(seconds_since_epoch(*status.resumed_at))
                                             : json(nullptr)},
            {"bound_at", status.bound_at ? json(seconds_since_epoch(*status.bound_at)) : json(nullptr)}};
@@ -279,8 +282,14 @@ void register_host_commands(control::CommandRegistry& registry, host::HostAgent&
   });
 
   registry.add(std::string(command::guest_pause), [&agent](const json& args) -> json {
-    const auto name = control::parse_guest_pause_args(args);
-    as_control_error([&] { agent.pause(name); });
+    const auto parsed = control::parse_guest_pause_args(args);
+    as_control_error([&] { agent.pause(parsed.name, parsed.timestamp); });
+    return json::object();
+  });
+
+  registry.add(std::string(command::guest_migrating), [&agent](const json& args) -> json {
+    const auto name = control::parse_guest_migrating_args(args);
+    as_control_error([&] { agent.migrating(name); });
     return json::object();
   });
 

@@ -99,6 +99,8 @@ json host_stats_json(const host::HostCounters& c, std::size_t guests) {
                   {"frames_after_departure", c.frames_after_departure},
                   {"frames_after_pause", c.frames_after_pause},
                   {"paused", c.guests_paused},
+                  {"migrating", c.guests_migrating},
+                  {"migrations_not_paused", c.migrations_not_paused},
                   {"home_announcements", c.home_announcements}}},
       {"hand_over", {{"notices", {{"received", c.revocations_received},
                                   {"forwarding", c.revocations_forwarding},

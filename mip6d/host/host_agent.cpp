@@ -37,13 +37,15 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
         port_(std::move(port)),
         link_local_(wire::link_local_from_mac(desc_.mac)),
         registration_(agent.scheduler_, *this, agent.timing_, agent.host_.requested_lifetime, last_sequence),
-        ra_timer_(agent.scheduler_.make_timer([this] { send_router_advertisement(); })) {}
+        ra_timer_(agent.scheduler_.make_timer([this] { send_router_advertisement(); })),
+        migrating_timer_(agent.scheduler_.make_timer([this] { migration_not_paused(); })) {}
 
   const GuestDescription& desc() const { return desc_; }
   const Site& home() const { return home_; }
   bool away() const { return away_; }
   bool resumed() const { return resumed_; }
   bool paused() const { return paused_; }
+  bool migrating() const { return migrating_; }
   TimePoint paused_at() const { return paused_at_; }
   bool leaving() const { return leaving_; }
   const std::string& port() const { return port_; }
@@ -119,6 +121,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   void leave(bool deregister) {
     leaving_ = true;
     ra_timer_->cancel();
+    migrating_timer_->cancel();
     if (!deregister && resumed_ && (away_ || paused_)) {
       // Moved: the data path keeps holding its packets until the Home Agent
       // says where it went (hand-over forwarding), then forwards them. From
@@ -133,10 +136,15 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   // Paused here for the last copy of a live migration (libvirt's Suspended
   // event): its packets are held from now on, not handed to a guest that
   // will never read them. False when it does not run here.
-  bool pause() {
+  bool pause(std::optional<WallTime> stopped_at) {
     if (!resumed_ || leaving_ || paused_) return false;
     paused_ = true;
     paused_at_ = agent_.scheduler_.now();
+    if (migrating_) {
+      migrating_timer_->cancel();
+      replay_since_ = stopped_at ? *stopped_at - HostAgent::replay_before_stop
+                                 : agent_.scheduler_.wall_now() - HostAgent::replay_before_pause;
+    }
     LogRecord(agent_.log_, LogLevel::info, "guest_paused").kv("guest", desc_.name).kv("hoa", desc_.home_address);
     program_path();
     return true;
@@ -145,10 +153,33 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   void unpause() {
     if (!paused_) return;
     paused_ = false;
+    migrating_ = false;
+    replay_since_ = {};
     forward_to_.reset();
     LogRecord(agent_.log_, LogLevel::info, "guest_unpaused").kv("guest", desc_.name).kv("hoa", desc_.home_address);
     program_path();
   }
+  // Its live migration away from here began: what the data path delivers
+  // to it is remembered until the pause. False when it does not run here.
+  bool start_migrating() {
+    if (!resumed_ || leaving_ || paused_) return false;
+    migrating_timer_->arm_at(agent_.scheduler_.now() + HostAgent::migrating_limit);
+    if (migrating_) return true;
+    migrating_ = true;
+    LogRecord(agent_.log_, LogLevel::info, "guest_migrating").kv("guest", desc_.name).kv("hoa", desc_.home_address);
+    program_path();
+    return true;
+  }
+  void migration_not_paused() {
+    if (!migrating_ || paused_ || leaving_) return;
+    migrating_ = false;
+    ++agent_.counters_.migrations_not_paused;
+    LogRecord(agent_.log_, LogLevel::info, "guest_migration_not_paused")
+        .kv("guest", desc_.name)
+        .kv("hoa", desc_.home_address);
+    program_path();
+  }
+
   // The Home Agent moved the binding of this paused guest to `to`.
   void hand_over_to(const wire::Ip6Addr& to) {
     forward_to_ = to;
@@ -169,10 +200,14 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     }
     p.resumed = resumed_ && !paused_ && !forward_to_;
     p.paused = paused_;
+    p.migrating = migrating_;
+    p.replay_since = replay_since_;
     if (forward_to_) p.forward_to = *forward_to_;
-    if (!away_ && (paused_ || forward_to_) && home_.home_agent) {
+    if (!away_ && (paused_ || forward_to_ || migrating_) && home_.home_agent) {
       // Paused at home: what the home link sends it is held, then handed
-      // over through a tunnel of this host's to its Home Agent.
+      // over through a tunnel of this host's to its Home Agent. Migrating
+      // from home: the data path looks its native frames up, to remember
+      // them.
       p.holding_at_home = true;
       p.home_agent = *home_.home_agent;
       p.care_of_address = agent_.host_.care_of_address;
@@ -293,6 +328,8 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   bool resumed_ = false;
   bool paused_ = false;
   TimePoint paused_at_{};
+  bool migrating_ = false;
+  WallTime replay_since_{};
   bool leaving_ = false;
   std::optional<wire::Ip6Addr> forward_to_;
   bool bound_ = false;
@@ -303,6 +340,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   std::uint64_t last_home_agent_time_ = 0;
   Registration registration_;
   std::unique_ptr<Timer> ra_timer_;
+  std::unique_ptr<Timer> migrating_timer_;
 };
 
 namespace {
@@ -518,12 +556,20 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
 
 void HostAgent::resume(const std::string& name, WallTime when) { require(name).resume(when); }
 
-void HostAgent::pause(const std::string& name) {
+void HostAgent::pause(const std::string& name, std::optional<WallTime> stopped_at) {
   GuestEntry& g = require(name);
   if (g.paused()) return;
-  if (!g.pause())
+  if (!g.pause(stopped_at))
     throw GuestCommandError("invalid_argument", "guest " + name + " does not run here: nothing to pause");
   ++counters_.guests_paused;
+}
+
+void HostAgent::migrating(const std::string& name) {
+  GuestEntry& g = require(name);
+  const bool already = g.migrating();
+  if (!g.start_migrating())
+    throw GuestCommandError("invalid_argument", "guest " + name + " does not run here: no migration away");
+  if (!already) ++counters_.guests_migrating;
 }
 
 void HostAgent::keep_for_hand_over(const GuestEntry& g) {
@@ -1098,6 +1144,8 @@ std::optional<GuestStatus> HostAgent::guest(const std::string& name) const {
   s.switch_port = g.switch_port();
   s.away = g.away();
   s.resumed = g.resumed();
+  s.paused = g.paused();
+  s.migrating = g.migrating();
   s.resumed_at = g.resumed_at();
   s.bound_at = g.bound_at();
   const Registration& r = g.registration();

@@ -76,6 +76,8 @@ struct GuestStatus {
   SwitchPortState switch_port;
   bool away = false;                // home site differs from this host's site
   bool resumed = false;             // runs here (resume seen)
+  bool paused = false;              // paused here for a migration's last copy
+  bool migrating = false;           // its migration away from here has begun
   std::optional<WallTime> resumed_at;
   std::optional<WallTime> bound_at;  // since when the HA tunnels to this host
   RegistrationState state = RegistrationState::idle;
@@ -121,6 +123,8 @@ struct HostCounters {
   std::uint64_t home_announcements = 0;
   // Hand-over forwarding (zero-loss moves).
   std::uint64_t guests_paused = 0;
+  std::uint64_t guests_migrating = 0;  // migrations away that began (guest.migrating)
+  std::uint64_t migrations_not_paused = 0;  // ... and were not paused within migrating_limit
   std::uint64_t revocations_received = 0;     // Binding Revocation Indications
   Drops revocations_dropped{};
   std::uint64_t revocations_forwarding = 0;   // accepted: forwarding to the new host
@@ -147,6 +151,17 @@ class HostAgent {
   // in flight through the switch, not as its running here again (which
   // libvirt's Resumed event says at once; frames only when that was missed).
   static constexpr Duration pause_leftovers = std::chrono::milliseconds(500);
+  // What the data path delivered to a migrating guest since this long
+  // before QEMU stopped it is held again at its pause (what sat unread in
+  // its tap dies with the source QEMU; the guest may have read some, which
+  // then reaches it twice): the tap's queue, a few ms at most.
+  static constexpr Duration replay_before_stop = std::chrono::milliseconds(5);
+  // Without QEMU's stop time, the pause request's arrival stands for it:
+  // libvirt's Suspended event comes 1-20 ms after the stop.
+  static constexpr Duration replay_before_pause = std::chrono::milliseconds(30);
+  // A guest said to be migrating away that is not paused within this long
+  // stops being remembered for (the migration failed before its last copy).
+  static constexpr Duration migrating_limit = std::chrono::minutes(10);
 
   HostAgent(const Config& config, Scheduler& scheduler, PacketIo& io, ForwardingTable& fib,
             const Logger& log, RegistrationTiming timing = {});
@@ -178,7 +193,14 @@ class HostAgent {
   // resumes here or the Home Agent says where it went. Throws
   // GuestCommandError (unknown_guest; invalid_argument when it does not run
   // here).
-  void pause(const std::string& name);
+  // `stopped_at`: when QEMU stopped it (its STOP event), if known.
+  void pause(const std::string& name, std::optional<WallTime> stopped_at = std::nullopt);
+  // The guest's live migration away from here began (libvirt's migration
+  // iteration event): the data path remembers what it delivers to it until
+  // its pause, when what QEMU may have left unread is held again. Throws
+  // GuestCommandError (unknown_guest; invalid_argument when it does not run
+  // here).
+  void migrating(const std::string& name);
   // The guest left: moved to another host (say nothing) or stopped
   // (deregister its binding). The guest is forgotten afterwards, except
   // while a deregistration is still in flight. Returns the last sequence

@@ -3,6 +3,7 @@
 // this over its lock-free binding table; tests record the calls. Updates are
 // whole entries so that a packet never sees half a binding.
 
+#include <chrono>
 #include <cstdint>
 
 #include "roam6/wire/address.hpp"
@@ -40,6 +41,12 @@ struct GuestPath {
   // Paused here for a migration's last copy, or gone from here: a frame from
   // it is one still in flight from before, not a sign that it runs here.
   bool paused = false;
+  // Migrating away from here (its live migration began): the data path
+  // remembers what it delivers to it, and once it is paused, what it
+  // delivered since `replay_since` (just before QEMU stopped it, which may
+  // have left it unread in the tap) is held again for the hand-over.
+  bool migrating = false;
+  std::chrono::system_clock::time_point replay_since{};  // epoch: nothing is
 };
 
 class ForwardingTable {

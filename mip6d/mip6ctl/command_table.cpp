@@ -121,7 +121,15 @@ json guest_resume_args(std::string_view operand, const OptionValues& options) {
   return args;
 }
 
-json guest_pause_args(std::string_view operand, const OptionValues&) {
+json guest_pause_args(std::string_view operand, const OptionValues& options) {
+  json args{{"name", guest_name(operand)}};
+  if (const auto timestamp = option(options, "--timestamp")) {
+    args["timestamp"] = timestamp_value(*timestamp);
+  }
+  return args;
+}
+
+json guest_migrating_args(std::string_view operand, const OptionValues&) {
   return {{"name", guest_name(operand)}};
 }
 
@@ -175,15 +183,30 @@ std::vector<CommandSpec> make_table() {
       {{"guest", "pause"},
        command::guest_pause,
        "NAME",
-       {},
+       {{"--timestamp", "SECONDS", "when QEMU stopped the guest (its STOP event), in seconds since 1970-01-01 UTC"}},
        "a guest here is paused for its migration's last copy",
        "Tells the host daemon that guest NAME stopped for the final copy of a live migration "
        "(libvirt's Suspended event; roam6-libvirt-events sends it). Its packets are held from "
        "then on instead of being handed to a guest that will never read them: if it resumes "
        "here, they are released to it; if the Home Agent (with hand_over_forwarding) says the "
-       "guest's binding moved to another host, they are forwarded there.",
-       {"mip6ctl guest pause vm1"},
+       "guest's binding moved to another host, they are forwarded there. After guest "
+       "migrating, what was delivered to it since just before it stopped (--timestamp; "
+       "without it, since 30 ms before the request) is held again too: QEMU may have left "
+       "it unread in the guest's tap.",
+       {"mip6ctl guest pause vm1", "mip6ctl guest pause vm1 --timestamp 1700000000.25"},
        guest_pause_args},
+      {{"guest", "migrating"},
+       command::guest_migrating,
+       "NAME",
+       {},
+       "a guest here has begun migrating away",
+       "Tells the host daemon that the live migration of guest NAME away from this host "
+       "has begun (libvirt's migration iteration event; roam6-libvirt-events sends it). "
+       "Until the guest is paused, the datapath keeps a reference to each packet it "
+       "delivers to it, so that at the pause what QEMU left unread can be held and handed "
+       "over with the rest. Ends at the pause, or after 10 minutes without one.",
+       {"mip6ctl guest migrating vm1"},
+       guest_migrating_args},
       {{"guest", "list"},
        command::guest_list,
        "",

@@ -15,6 +15,7 @@
 #include "datapath/elements/hold_queues.hpp"
 #include "datapath/elements/icmp_errors.hpp"
 #include "datapath/elements/punt_queue.hpp"
+#include "datapath/elements/recent_deliveries.hpp"
 #include "datapath/elements/tx_batch.hpp"
 #include "datapath/table/binding_table.hpp"
 #include "frame_builder.hpp"
@@ -241,6 +242,55 @@ TEST_F(Elements, HoldQueuesKeepOrderPerGuestAndGeneration) {
   EXPECT_EQ(expired, std::vector<rte_mbuf*>{frames[2]});  // held at 12: 100 cycles old
   for (rte_mbuf* m : expired) rte_pktmbuf_free(m);
   EXPECT_EQ(holds.queued(8, 1), 1u);
+}
+
+// A remembered packet is shared with the port that sends it: the port's
+// free leaves it to the ring, and the ring's own free gives it back.
+TEST_F(Elements, RecentDeliveriesShareWhatWasSentAndReplayFromATime) {
+  const unsigned before = rte_mempool_avail_count(pool);
+  RecentDeliveries recent(RecentDeliverySettings{3, 2});
+  std::vector<rte_mbuf*> frames;
+  for (int i = 0; i < 5; ++i) frames.push_back(udp_frame(static_cast<std::size_t>(i)));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(recent.remember(7, 1, mac_a, frames[static_cast<std::size_t>(i)], 10 + static_cast<std::uint64_t>(i)));
+  EXPECT_EQ(recent.remembered(7, 1), 3u);  // 3 per guest: the oldest went
+  EXPECT_TRUE(recent.remember(9, 2, mac_b, frames[4], 20));
+  rte_mbuf* third = udp_frame();
+  EXPECT_FALSE(recent.remember(8, 1, mac_b, third, 20));  // no ring free
+  EXPECT_EQ(rte_mbuf_refcnt_read(third), 1u);            // and not kept
+  rte_pktmbuf_free(third);
+  EXPECT_EQ(recent.total(), 4u);
+  // The port sends (and frees) every one: the ring's references remain.
+  for (rte_mbuf* m : frames) rte_pktmbuf_free(m);
+  EXPECT_EQ(rte_mbuf_refcnt_read(frames[3]), 1u);
+  std::vector<rte_mbuf*> replayed;
+  EXPECT_EQ(recent.take(7, 2, 0, [](rte_mbuf*) { FAIL(); }), 0u);  // another generation
+  EXPECT_EQ(recent.take(7, 1, 12, [&](rte_mbuf* m) { replayed.push_back(m); }), 2u);
+  EXPECT_EQ(replayed, (std::vector<rte_mbuf*>{frames[2], frames[3]}));  // from 12 on, oldest first
+  EXPECT_EQ(recent.remembered(7, 1), 0u);
+  for (rte_mbuf* m : replayed) rte_pktmbuf_free(m);
+  // visit: the other guest's ring is forgotten; every buffer is back.
+  auto forget = [](std::uint32_t, std::uint32_t, const wire::MacAddr&, std::uint64_t&) {
+    return RecentDeliveries::Verdict::forget;
+  };
+  recent.visit(forget, [](rte_mbuf*) { FAIL(); });
+  EXPECT_EQ(recent.total(), 0u);
+  EXPECT_EQ(rte_mempool_avail_count(pool), before);
+}
+
+TEST_F(Elements, RecentDeliveriesLetGoOfEverySegmentOfAChain) {
+  const unsigned before = rte_mempool_avail_count(pool);
+  {
+    RecentDeliveries recent(RecentDeliverySettings{4, 1});
+    rte_mbuf* head = udp_frame(10);
+    rte_mbuf* tail = udp_frame(10);
+    ASSERT_EQ(rte_pktmbuf_chain(head, tail), 0);
+    EXPECT_TRUE(recent.remember(1, 1, mac_a, head, 5));
+    EXPECT_EQ(rte_mbuf_refcnt_read(tail), 2u);
+    rte_pktmbuf_free(head);  // the port
+    EXPECT_EQ(rte_mbuf_refcnt_read(tail), 1u);
+  }  // the ring's destructor lets go
+  EXPECT_EQ(rte_mempool_avail_count(pool), before);
 }
 
 }  // namespace

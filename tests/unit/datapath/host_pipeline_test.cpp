@@ -681,6 +681,118 @@ TEST_F(HostPipelineTest, AGuestPausedAfterRunningHereHasItsPacketsHeldAgain) {
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 0u);
 }
 
+// A guest migrating away: what is delivered to it is remembered. At its
+// pause, what was delivered since just before QEMU stopped it (QEMU may have
+// left it unread in the tap) is held again, ahead of what arrives after, and
+// handed over with it in the order it was sent.
+TEST_F(HostPipelineTest, WhatAMigratingGuestMayHaveMissedIsHeldAgainAtItsPauseAndHandedOver) {
+  GuestSpec g = away_guest(true);
+  g.keep_recent = true;
+  ASSERT_TRUE(h.table.set_guest(g));
+  h.ctx.now_tsc = 1000;
+  from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});
+  h.ctx.now_tsc = 2000;
+  from_uplink({tunnelled_to_guest(3), tunnelled_to_guest(4)});
+  ASSERT_EQ(h.guests_sink.packets.size(), 4u);
+  g.resumed = false;
+  g.paused = true;
+  g.replay_from_tsc = 1500;
+  ASSERT_TRUE(h.table.set_guest(g));
+  h.ctx.now_tsc = 3000;
+  from_uplink({tunnelled_to_guest(5)});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::replayed), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 3u);
+  EXPECT_EQ(h.guests_sink.packets.size(), 4u);
+  g.forward_to = ip("2001:db8:c::2");  // the Home Agent's notice
+  ASSERT_TRUE(h.table.set_guest(g));
+  housekeeping();
+  ASSERT_EQ(h.uplink_sink.packets.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const Bytes out = h.uplink_sink.frames()[i];
+    EXPECT_EQ(out.size(), 14u + 40 + 40 + 8 + 3 + i) << i;  // 3, 4 (replayed), then 5
+    const auto outer = *wire::Ipv6View::parse({out.data() + 14, out.size() - 14});
+    EXPECT_EQ(outer.src(), care_of);
+    EXPECT_EQ(outer.dst(), home_agent);
+  }
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::handed_over), 3u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
+}
+
+// Nothing arrives after the pause: housekeeping holds what may have been
+// missed, so the hand-over still sends it.
+TEST_F(HostPipelineTest, HousekeepingHoldsWhatAPausedGuestMayHaveMissed) {
+  GuestSpec g = away_guest(true);
+  g.keep_recent = true;
+  ASSERT_TRUE(h.table.set_guest(g));
+  h.ctx.now_tsc = 1000;
+  from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});
+  housekeeping();  // still running: kept, nothing held
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::replayed), 0u);
+  g.resumed = false;
+  g.paused = true;
+  g.replay_from_tsc = 500;
+  ASSERT_TRUE(h.table.set_guest(g));
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::replayed), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);
+  // It resumes here after all (the migration failed): they reach it again.
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  housekeeping();
+  EXPECT_EQ(h.guests_sink.packets.size(), 4u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 2u);
+}
+
+// The migration ended without a pause: what was remembered is let go, and
+// a later pause replays nothing.
+TEST_F(HostPipelineTest, AGuestNoLongerMigratingIsForgotten) {
+  const unsigned before = rte_mempool_avail_count(h.pool);
+  GuestSpec g = away_guest(true);
+  g.keep_recent = true;
+  ASSERT_TRUE(h.table.set_guest(g));
+  from_uplink({tunnelled_to_guest(1)});
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  housekeeping();
+  h.guests_sink.clear();
+  EXPECT_EQ(rte_mempool_avail_count(h.pool), before);
+  g.keep_recent = false;
+  g.resumed = false;
+  g.paused = true;
+  g.replay_from_tsc = 1;
+  ASSERT_TRUE(h.table.set_guest(g));
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::replayed), 0u);
+}
+
+// Migrating from home: native frames are delivered and remembered; at the
+// pause what may have been missed is held again, ahead of what comes after.
+TEST_F(HostPipelineTest, NativeFramesToAGuestMigratingFromHomeAreRememberedAndReplayedAtItsPause) {
+  const auto native = [](std::size_t data) {
+    return ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address, 50, 0, 0}, data));
+  };
+  GuestSpec home = away_guest(true);
+  home.away = false;
+  home.holding_at_home = true;
+  home.keep_recent = true;
+  ASSERT_TRUE(h.table.set_guest(home));
+  h.ctx.now_tsc = 1000;
+  from_uplink({native(10), native(11)});
+  ASSERT_EQ(h.guests_sink.packets.size(), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 2u);
+  home.resumed = false;
+  home.paused = true;
+  home.replay_from_tsc = 900;
+  ASSERT_TRUE(h.table.set_guest(home));
+  from_uplink({native(12)});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::replayed), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 3u);
+  home.forward_to = ip("2001:db8:c::2");
+  ASSERT_TRUE(h.table.set_guest(home));
+  housekeeping();
+  ASSERT_EQ(h.uplink_sink.packets.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(h.uplink_sink.frames()[i].size(), 14u + 40 + 40 + 8 + 10 + i) << i;
+}
+
 TEST_F(HostPipelineTest, HousekeepingReleasesWhenMip6dMarksTheGuestResumed) {
   ASSERT_TRUE(h.table.set_guest(away_guest(false)));
   from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});

@@ -112,6 +112,24 @@ TEST(Commands, GuestResumeTimestamp) {
             "bad_request");
 }
 
+TEST(Commands, GuestPauseTimestampAndGuestMigrating) {
+  EXPECT_FALSE(parse_guest_pause_args({{"name", "vm1"}}).timestamp);
+  const auto paused = parse_guest_pause_args({{"name", "vm1"}, {"timestamp", 1700000000.25}});
+  EXPECT_EQ(paused.name, "vm1");
+  ASSERT_TRUE(paused.timestamp);
+  // A double holds it to within a microsecond.
+  EXPECT_EQ(std::chrono::round<std::chrono::microseconds>(paused.timestamp->time_since_epoch()),
+            std::chrono::microseconds(1700000000250000));
+  EXPECT_EQ(refusal([] { parse_guest_pause_args({{"name", "vm1"}, {"timestamp", -1}}); }).first,
+            "invalid_argument");
+  EXPECT_EQ(refusal([] { parse_guest_pause_args({{"name", "vm1"}, {"stopped", 1}}); }).first,
+            "bad_request");
+  EXPECT_EQ(parse_guest_migrating_args({{"name", "vm1"}}), "vm1");
+  EXPECT_EQ(refusal([] { parse_guest_migrating_args({{"name", "vm1"}, {"timestamp", 1}}); }).first,
+            "bad_request");
+  EXPECT_EQ(refusal([] { parse_guest_migrating_args(nlohmann::json::object()); }).first, "bad_request");
+}
+
 TEST(Commands, BindingShowAndNoArgs) {
   EXPECT_EQ(parse_binding_show_args({{"home_address", "2001:db8::9"}}).home_address.to_string(),
             "2001:db8::9");

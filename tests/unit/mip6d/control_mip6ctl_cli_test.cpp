@@ -130,9 +130,9 @@ TEST(Mip6ctlParse, SocketFromOptionThenEnvironmentThenDefault) {
 TEST(Mip6ctlParse, UnknownAndIncompleteCommands) {
   EXPECT_EQ(usage_error({}), "no command given");
   EXPECT_EQ(usage_error({"reboot"}), "unknown command 'reboot'");
-  EXPECT_EQ(usage_error({"guest"}), "'guest' needs a subcommand: attach, detach, resume, pause, list");
+  EXPECT_EQ(usage_error({"guest"}), "'guest' needs a subcommand: attach, detach, resume, pause, migrating, list");
   EXPECT_EQ(usage_error({"guest", "kill", "vm1"}),
-            "unknown command 'guest kill' (guest takes: attach, detach, resume, pause, list)");
+            "unknown command 'guest kill' (guest takes: attach, detach, resume, pause, migrating, list)");
   EXPECT_EQ(usage_error({"guest", "attach"}), "'guest attach' needs NAME");
   EXPECT_EQ(usage_error({"binding", "show"}), "'binding show' needs ADDR");
   EXPECT_EQ(usage_error({"guest", "attach", "vm1", "vm2"}), "unexpected argument 'vm2'");

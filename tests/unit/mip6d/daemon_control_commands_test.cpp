@@ -118,7 +118,8 @@ max_lifetime = 3600
 
 TEST_F(HomeAgentCommandsTest, EveryProtocolCommandIsRegistered) {
   for (const auto name : {control::command::guest_attach, control::command::guest_detach,
-                          control::command::guest_resume, control::command::guest_list,
+                          control::command::guest_resume, control::command::guest_pause,
+                          control::command::guest_migrating, control::command::guest_list,
                           control::command::guest_port, control::command::binding_list, control::command::binding_show,
                           control::command::stats, control::command::config_show,
                           control::command::version}) {

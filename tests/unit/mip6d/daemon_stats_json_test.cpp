@@ -157,6 +157,7 @@ TEST(StatsJson, HostCountersByArea) {
   EXPECT_EQ(stats["nd"], json::parse(R"({"rs_answered": 9, "ra_sent": 10, "ns_answered": 11})"));
   EXPECT_EQ(stats["guests"], json::parse(R"({"current": 3, "resumes_detected": 12, "recognised": 15,
                                               "frames_after_departure": 16, "frames_after_pause": 0, "paused": 0,
+                                              "migrating": 0, "migrations_not_paused": 0,
                                               "home_announcements": 0})"));
   EXPECT_EQ(stats["errors"], json::parse(R"({"send_failures": 13})"));
   // The receive checks, as on the Home Agent.

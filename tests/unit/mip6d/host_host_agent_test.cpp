@@ -750,6 +750,92 @@ TEST_F(HandOverTest, AGuestPausedAtHomeHoldsWhatTheHomeLinkSendsItThenHandsItOve
   EXPECT_EQ(agent->counters().revocations_forwarding, 1u);
 }
 
+// The migration away begins (libvirt's migration iteration event): the data
+// path remembers what it delivers to the guest. At the pause, what it
+// delivered since just before QEMU's STOP is held again (the tap's unread
+// queue dies with the source QEMU).
+TEST_F(HandOverTest, AMigratingGuestIsRememberedForAndReplayedFromJustBeforeItsStop) {
+  bound_here();
+  EXPECT_FALSE(fib.guest(kGuestMac)->migrating);
+  agent->migrating("g1");
+  agent->migrating("g1");  // every iteration says it again
+  EXPECT_TRUE(fib.guest(kGuestMac)->migrating);
+  EXPECT_EQ(fib.guest(kGuestMac)->replay_since, WallTime{});
+  EXPECT_EQ(agent->counters().guests_migrating, 1u);
+  ASSERT_TRUE(agent->guest("g1"));
+  EXPECT_TRUE(agent->guest("g1")->migrating);
+  sched.advance(2s);
+  const WallTime stopped = sched.wall_now() - 12ms;
+  agent->pause("g1", stopped);
+  const GuestPath* p = fib.guest(kGuestMac);
+  EXPECT_TRUE(p->paused);
+  EXPECT_EQ(p->replay_since, stopped - HostAgent::replay_before_stop);
+  // Still paused long after: the limit no longer applies.
+  sched.advance(HostAgent::migrating_limit);
+  EXPECT_TRUE(fib.guest(kGuestMac)->migrating);
+  EXPECT_EQ(agent->counters().migrations_not_paused, 0u);
+  // It resumed here after all: nothing is remembered any more.
+  agent->resume("g1", sched.wall_now());
+  EXPECT_FALSE(fib.guest(kGuestMac)->migrating);
+  EXPECT_EQ(fib.guest(kGuestMac)->replay_since, WallTime{});
+}
+
+TEST_F(HandOverTest, WithoutTheStopTimeTheReplayStartsBeforeThePauseRequest) {
+  bound_here();
+  agent->migrating("g1");
+  agent->pause("g1");
+  EXPECT_EQ(fib.guest(kGuestMac)->replay_since, sched.wall_now() - HostAgent::replay_before_pause);
+}
+
+TEST_F(HandOverTest, APauseWithoutAMigrationReplaysNothing) {
+  bound_here();
+  agent->pause("g1", sched.wall_now());
+  EXPECT_TRUE(fib.guest(kGuestMac)->paused);
+  EXPECT_FALSE(fib.guest(kGuestMac)->migrating);
+  EXPECT_EQ(fib.guest(kGuestMac)->replay_since, WallTime{});
+}
+
+TEST_F(HandOverTest, AMigrationNeverPausedStopsBeingRememberedFor) {
+  bound_here();
+  agent->migrating("g1");
+  sched.advance(HostAgent::migrating_limit - 1s);
+  agent->migrating("g1");  // a later iteration: the limit starts again
+  sched.advance(HostAgent::migrating_limit - 1s);
+  EXPECT_TRUE(fib.guest(kGuestMac)->migrating);
+  sched.advance(1s);
+  EXPECT_FALSE(fib.guest(kGuestMac)->migrating);
+  EXPECT_TRUE(fib.guest(kGuestMac)->resumed);
+  EXPECT_EQ(agent->counters().migrations_not_paused, 1u);
+}
+
+TEST_F(HandOverTest, OnlyAGuestRunningHereCanBeMigrating) {
+  EXPECT_THROW(agent->migrating("nobody"), GuestCommandError);
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  EXPECT_THROW(agent->migrating("g1"), GuestCommandError);  // not resumed yet
+  agent->resume("g1", sched.wall_now());
+  agent->pause("g1");
+  EXPECT_THROW(agent->migrating("g1"), GuestCommandError);  // already paused
+  EXPECT_EQ(agent->counters().guests_migrating, 0u);
+}
+
+// Leaving home: native frames are looked up while it migrates, so the data
+// path can remember them, and held once it is paused.
+TEST_F(HandOverTest, AGuestMigratingFromHomeHasItsNativeFramesLookedUp) {
+  const MacAddr local_mac = mac("52:54:00:00:00:02");
+  agent->attach("local", std::nullopt, std::nullopt);
+  agent->resume("local", sched.wall_now());
+  EXPECT_FALSE(fib.guest(local_mac)->holding_at_home);
+  agent->migrating("local");
+  const GuestPath* p = fib.guest(local_mac);
+  EXPECT_TRUE(p->migrating);
+  EXPECT_TRUE(p->holding_at_home);
+  EXPECT_FALSE(p->paused);
+  EXPECT_TRUE(p->resumed);
+  agent->pause("local", sched.wall_now());
+  EXPECT_TRUE(fib.guest(local_mac)->holding_at_home);
+  EXPECT_NE(fib.guest(local_mac)->replay_since, WallTime{});
+}
+
 TEST_F(HandOverTest, AGuestResumedAtHomeIsAnnouncedOnTheHomeLinkAtOnce) {
   agent->attach("local", std::nullopt, std::nullopt);
   io.take_sent(Port::uplink);
