@@ -730,6 +730,10 @@ class Testbed:
         self._hooks(dst, moves, ("migrate", "prepare"), "begin")
         dst.ovs.add_vm_ports(BRIDGE, [(g.vnet, g.mac, "iface-" + g.name, g.uuid) for g, _, _ in moves])
         self._hooks(dst, moves, ("start", "started"), "begin")
+        if events:
+            # roam6-libvirt-events: the migration's first pass on the source.
+            for src, batch in per_source(moves, lambda g: ("guest.migrating", {"name": g.name})):
+                src.requests(batch, refusals_ok=("unknown_guest", "invalid_argument"))
         # The pre-copy: memory copied while the guests run. A real one takes
         # far longer than the destination's flows do; here it lasts at least
         # until roam6-vswitchd has steered every new port.
@@ -737,10 +741,13 @@ class Testbed:
         self.wait_flows(dst, [g for g, _, _ in moves])
         self.mark(move_id, "destination_ready")
         self.mark(move_id, "pause")
+        stopped = time.time()
         self._set_relays([(g, src, "up=0") for g, src, _ in moves])
         if events:
-            # roam6-libvirt-events: Suspended (migration) there, just after QEMU stopped.
-            for src, batch in per_source(moves, lambda g: ("guest.pause", {"name": g.name})):
+            # roam6-libvirt-events: Suspended (migration) there, just after
+            # QEMU stopped, with the STOP's own time.
+            for src, batch in per_source(moves, lambda g: ("guest.pause", {"name": g.name,
+                                                                           "timestamp": stopped})):
                 src.requests(batch, refusals_ok=("unknown_guest", "invalid_argument"))
             self.mark(move_id, "pause_event")
         time.sleep(pause_ms / 1000.0)  # stop-and-copy

@@ -9,7 +9,8 @@ the source and RESUME event on the destination are what libvirt turns into
 its Suspended and Resumed events (the marks `pause` and `resume` carry
 QEMU's own timestamps), and the guest's announce (RARP, unsolicited NA) is
 the guest's and QEMU's own. roam6 is told what roam6-libvirt-events would
-tell it: `guest.pause` at the STOP, `guest.resume` with the RESUME's time,
+tell it: `guest.migrating` before the migration, `guest.pause` at the STOP
+(with its time), `guest.resume` with the RESUME's time,
 `guest.detach moved` at the source; the hooks run in libvirt's order.
 """
 
@@ -84,10 +85,14 @@ def move(bed, g, dst, move_id):
 
     source_qmp, destination_qmp = g.qemu.qmp(), incoming.qmp()
     try:
+        # roam6-libvirt-events: the migration's first pass on the source.
+        src.requests([("guest.migrating", {"name": g.name})], refusals_ok=("unknown_guest", "invalid_argument"))
         source_qmp.execute("migrate", uri=uri)
         stopped = source_qmp.wait_event("STOP")
-        # roam6-libvirt-events: Suspended (migrated) on the source.
-        src.requests([("guest.pause", {"name": g.name})], refusals_ok=("unknown_guest", "invalid_argument"))
+        # roam6-libvirt-events: Suspended (migrated) on the source, dated by
+        # QEMU's STOP.
+        src.requests([("guest.pause", {"name": g.name, "timestamp": qemu_guest.event_time(stopped)})],
+                     refusals_ok=("unknown_guest", "invalid_argument"))
         bed.mark(move_id, "pause_event", g.marks)
         resumed = destination_qmp.wait_event("RESUME")
         # Resumed (migrated) here, Stopped (migrated) there.
