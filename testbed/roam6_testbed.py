@@ -274,6 +274,7 @@ class Switch:
     def __init__(self, bed, namespace, name, ports, wait=True):
         self.name = name
         self.control = bed.lab.path(name + ".wan.sock")
+        bed.switches.append(self)
         args = []
         for interface, settings in ports:
             args += ["--port", interface + ("," + settings if settings else "")]
@@ -433,6 +434,7 @@ class Testbed:
         self.progress = progress or (lambda text: None)
         self.lab = harness.Lab()
         self.processes = []
+        self.switches = []  # every roam6-wan: the WAN, site links, guests' relays
         self.hosts = []
         self.guests = []
         self.ovs = []
@@ -851,6 +853,45 @@ class Testbed:
         return json.loads(lines[-1])
 
     # -- teardown ----------------------------------------------------------------
+
+    def diagnostics(self):
+        """What a failed test prints beside the logs: every datapath's and
+        the WAN's non-zero drops, and what each datapath handed over,
+        replayed and held (a lost probe was dropped somewhere)."""
+        lines = []
+        interesting = ("drop", "handed_over", "replayed", "held", "released")
+        nodes = [(h.name, h.socket) for h in self.hosts] + [("ha", self.lab.path("ha.sock"))]
+        for name, socket_path in nodes:
+            try:
+                proc = subprocess.run([MIP6CTL, "--socket", socket_path, "--json", "stats"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, timeout=10)
+                ports = json.loads(proc.stdout)["datapath"]["ports"]
+            except Exception as e:  # a daemon that died says so in its log
+                lines.append("%s: no stats (%s)" % (name, e))
+                continue
+            for port, counters in sorted(ports.items()):
+                shown = {k: v for k, v in counters.items() if v and any(k.startswith(i) for i in interesting)}
+                lines.append("%s %s: %s" % (name, port, json.dumps(shown, sort_keys=True)))
+        # A guest's tap drops what its QEMU does not read in time (a guest
+        # under TCG on busy cores, or a burst bigger than its queue).
+        for h in self.hosts:
+            try:
+                _, out = run(["ip", "-n", h.namespace, "-s", "-j", "link", "show"], check=False)
+                for link in json.loads(out):
+                    name = link.get("ifname", "")
+                    if name.startswith(("vnet", "tap")):
+                        stats = link.get("stats64", {})
+                        lines.append("%s %s: to the guest %s, dropped %s; from it %s" % (
+                            h.name, name, stats.get("tx", {}).get("packets"), stats.get("tx", {}).get("dropped"),
+                            stats.get("rx", {}).get("packets")))
+            except Exception as e:
+                lines.append("%s: no link stats (%s)" % (h.name, e))
+        for switch in self.switches:
+            try:
+                lines.append("%s: %s" % (switch.name, json.dumps(switch.stats(), sort_keys=True)))
+            except Exception as e:
+                lines.append("%s: no stats (%s)" % (switch.name, e))
+        return "\n".join(lines)
 
     def settle(self):
         """Waits for every background step (the source's late hooks) and

@@ -16,10 +16,13 @@ In each mode:
 - each move's outage, the guest's own pause (QEMU's STOP -> RESUME) and
   what roam6 added are printed next to libvirt's own downtime figure.
 
-Zero-loss mode also asserts that on every move no probe sent after
-libvirt's Suspended event is lost (what reaches the
-source between QEMU's stop and that event meets a guest that no longer
-reads), and that the Home Agent's hand-over notices were acknowledged.
+Zero-loss mode also asserts that on every move no probe is lost (what
+reached the source between just before QEMU's stop and libvirt's Suspended
+event is replayed: roam6-libvirt-events said guest.migrating at the
+migration's first pass and dated guest.pause by QEMU's STOP), but what the
+guest's own tap dropped because the guest, under TCG on busy cores, did not
+read it in time; and that the Home Agent's hand-over notices were
+acknowledged.
 The hosts hold up to 4096 packets per guest (three-sites.toml): libvirt's
 pause under TCG here is 150-500 ms, over a second with a build beside it.
 """
@@ -46,6 +49,15 @@ from test_zero_loss import lost_probes_sent_ns, move_marks_ns, ha_stats  # noqa:
 
 SITES = os.path.join(ROOT, "testbed", "sites", "three-sites.toml")
 ROUTE = (("paris-1", "home>paris"), ("rome-1", "paris>rome"), ("home-1", "rome>home"))
+
+
+def tap_drops(bed, host):
+    """What the guest's tap on `host` dropped on its way to the guest: what
+    QEMU did not read in time (its queue holds ~500 packets beside the NIC's
+    ring; a guest under TCG on busy cores falls behind a 1 kHz stream)."""
+    _, out = harness.run(["ip", "-n", host.namespace, "-s", "-j", "link", "show"], check=False)
+    return sum(link.get("stats64", {}).get("tx", {}).get("dropped", 0) for link in json.loads(out)
+               if link.get("ifname", "").startswith(("vnet", "tap")))
 
 
 def after_resume(events, name):
@@ -81,6 +93,7 @@ class LibvirtMigration(unittest.TestCase):
             bed.wait_bound(g, timeout=30)
             p = bed.start_probe(g)
             figures = {}
+            dropped_by_tap = {}
             for destination, move_id in ROUTE:
                 figures[move_id] = cloud.migrate(g, bed.host(destination), move_id)
                 st = bed.wait_bound(g, timeout=30)
@@ -94,16 +107,20 @@ class LibvirtMigration(unittest.TestCase):
                                           timeout=4.0, tries=3)
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "after the move to %s" % destination)
                 bed.settle()
+                # A new tap for each move: what it dropped is this move's.
+                dropped_by_tap[move_id] = tap_drops(bed, bed.host(destination))
             report = bed.stop_probe(p)
             moves = {m["move"]: m for m in report["moves"]}
             for _, move_id in ROUTE:
                 m, lv = moves[move_id], figures[move_id]
                 events = m.get("events_ms", {})
                 print("  %s %s: outage %.1f ms = guest's own pause %.1f ms + added %.1f ms; %d lost, %d duplicated "
-                      "(libvirt: downtime %s ms, total %s ms); after the resume: Resumed event %s ms, bound %s ms" % (
+                      "(libvirt: downtime %s ms, total %s ms); after the resume: Resumed event %s ms, bound %s ms; "
+                      "the guest's tap dropped %d" % (
                           mode, move_id, m["outage_ms"], m["pause_ms"] or 0, m["added_ms"] or 0, m["lost"],
                           m["duplicated"], lv.get("Total downtime"), lv.get("Time elapsed"),
-                          after_resume(events, "resume_event"), after_resume(events, "bound")), file=sys.stderr)
+                          after_resume(events, "resume_event"), after_resume(events, "bound"),
+                          dropped_by_tap[move_id]), file=sys.stderr)
 
             shown = subprocess.run([tb.MIP6CTL, "--socket", bed.lab.path("ha.sock"), "binding", "show",
                                     g.home_address], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
@@ -118,23 +135,31 @@ class LibvirtMigration(unittest.TestCase):
                                   "%s: libvirt's stopped hook not taken as a move" % source)
 
             if mode == "zero-loss":
+                # roam6-libvirt-events told each source of the migration at
+                # its first pass (libvirt's migration iteration event), so
+                # what reached the stopped guest's tap was replayed.
+                for source in ("home-1", "paris-1", "rome-1"):
+                    with open(bed.host(source).mip6d.log_path) as f:
+                        self.assertIn("guest_migrating guest=vm1", f.read(), "%s: no guest.migrating" % source)
+                # No probe is lost on any move, but what the destination's
+                # tap itself dropped (the guest under TCG not reading it in
+                # time: not roam6's, and counted there).
                 lost = lost_probes_sent_ns(p.timeline)
                 for _, move_id in ROUTE:
                     marks = move_marks_ns(p.marks, move_id)
-                    # The event reaches roam6-libvirt-events and this
-                    # watcher alike; mip6d then tells its datapath: 5 ms
-                    # on two loaded cores (what is lost before that is in
-                    # the stopped QEMU's tap queue).
-                    hold_began = marks["pause_event"] + 5_000_000
-                    late = [t for t in lost if hold_began < t <= marks["resume"] + 2_000_000_000]
-                    self.assertEqual(late, [], "%s: probes sent %s ms after libvirt's Suspended event were lost" % (
-                        move_id, [round((t - marks["pause_event"]) / 1e6, 1) for t in late]))
+                    during = [t for t in lost if marks["migrate"] <= t <= marks["resume"] + 2_000_000_000]
+                    self.assertLessEqual(
+                        len(during), dropped_by_tap[move_id],
+                        "%s: probes sent %s ms after libvirt's Suspended event were lost, and the guest's tap "
+                        "dropped %d" % (move_id, [round((t - marks["pause_event"]) / 1e6, 1) for t in during],
+                                        dropped_by_tap[move_id]))
                 ha = ha_stats(bed)
                 print("  HA hand_over: %s" % json.dumps(ha["hand_over"]), file=sys.stderr)
                 self.assertGreaterEqual(ha["hand_over"]["notices"]["acknowledged"], 3)
                 self.assertEqual(ha["hand_over"]["notices"]["unanswered"], 0)
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])
+            print("datapath and WAN counters:\n%s" % bed.diagnostics(), file=sys.stderr)
             if p is not None and p.proc.poll() is None:
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             raise

@@ -147,6 +147,7 @@ class ZeroLossMoves(unittest.TestCase):
             self.assertEqual(ha["hand_over"]["notices"]["unanswered"], 0)
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])
+            print("datapath and WAN counters:\n%s" % bed.diagnostics(), file=sys.stderr)
             raise
         finally:
             bed.close()

@@ -82,6 +82,7 @@ class QemuGuestInTheTestbed(unittest.TestCase):
                           move["lost"], qemu["downtime_ms"], qemu["total_ms"]), file=sys.stderr)
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])
+            print("datapath and WAN counters:\n%s" % bed.diagnostics(), file=sys.stderr)
             if p is not None and p.proc.poll() is None:
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             _, neighbours = harness.run(["ip", "-n", bed.routers[d.home.name], "-6", "neigh"], check=False)
