@@ -10,8 +10,8 @@
 // allocate. One core owns an instance (no locks).
 
 #include <cstdint>
-#include <memory>
 
+#include "datapath/elements/guest_packet_rings.hpp"
 #include "datapath/pipeline/pipeline_settings.hpp"
 #include "roam6/wire/address.hpp"
 
@@ -36,9 +36,9 @@ class HoldQueues {
   // the queue. Returns how many.
   template <class Deliver>
   std::uint32_t release(std::uint32_t slot, std::uint32_t generation, Deliver&& deliver) noexcept {
-    const int q = find(slot, generation);
+    const int q = rings_.find(slot, generation);
     if (q < 0) return 0;
-    return drain(static_cast<std::uint32_t>(q), deliver);
+    return rings_.drain(static_cast<std::uint32_t>(q), [&](rte_mbuf* m, std::uint64_t) { deliver(m); });
   }
 
   // For each queue in use: `decide(slot, generation, mac)` returns what to
@@ -48,23 +48,22 @@ class HoldQueues {
   template <class Decide, class Deliver, class Drop>
   void visit(std::uint64_t now_tsc, std::uint64_t timeout_tsc, Decide&& decide, Deliver&& deliver,
              Drop&& expired) noexcept {
-    for (std::uint32_t q = 0; q < guests_; ++q) {
-      Queue& queue = queues_[q];
+    for (std::uint32_t q = 0; q < rings_.rings(); ++q) {
+      const GuestPacketRings::Ring& queue = rings_.ring(q);
       if (queue.count == 0) continue;
       switch (decide(queue.slot, queue.generation, queue.mac)) {
         case Verdict::release:
-          drain(q, deliver);
+          rings_.drain(q, [&](rte_mbuf* m, std::uint64_t) { deliver(m); });
           continue;
         case Verdict::drop:
-          drain(q, expired);
+          rings_.drain(q, [&](rte_mbuf* m, std::uint64_t) { expired(m); });
           continue;
         case Verdict::keep:
           break;
       }
-      while (queue.count != 0 && now_tsc >= stamps_[index(q, queue.head)] &&
-             now_tsc - stamps_[index(q, queue.head)] >= timeout_tsc) {
-        expired(packets_[index(q, queue.head)]);
-        pop_front(queue);
+      while (queue.count != 0 && now_tsc >= rings_.front_stamp(q) && now_tsc - rings_.front_stamp(q) >= timeout_tsc) {
+        std::uint64_t held_at = 0;
+        expired(rings_.pop_front(q, held_at));
       }
     }
   }
@@ -72,47 +71,12 @@ class HoldQueues {
   [[nodiscard]] std::uint32_t queued(std::uint32_t slot, std::uint32_t generation) const noexcept;
   [[nodiscard]] std::uint32_t guests_holding() const noexcept;
   // Packets held over all guests (O(1): the per-packet path asks it).
-  [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
+  [[nodiscard]] std::uint64_t total() const noexcept { return rings_.total(); }
   [[nodiscard]] const HoldSettings& settings() const noexcept { return settings_; }
 
  private:
-  struct Queue {
-    std::uint32_t slot = 0;
-    std::uint32_t generation = 0;
-    wire::MacAddr mac;
-    std::uint32_t head = 0;
-    std::uint32_t count = 0;
-  };
-
-  [[nodiscard]] int find(std::uint32_t slot, std::uint32_t generation) const noexcept;
-  [[nodiscard]] std::size_t index(std::uint32_t q, std::uint32_t position) const noexcept {
-    return std::size_t{q} * per_guest_ + position;
-  }
-  void pop_front(Queue& queue) noexcept {
-    queue.head = queue.head + 1 == per_guest_ ? 0 : queue.head + 1;
-    --queue.count;
-    --total_;
-  }
-  template <class Sink>
-  std::uint32_t drain(std::uint32_t q, Sink& sink) noexcept {
-    Queue& queue = queues_[q];
-    const std::uint32_t n = queue.count;
-    while (queue.count != 0) {
-      rte_mbuf* m = packets_[index(q, queue.head)];
-      pop_front(queue);
-      sink(m);
-    }
-    queue.head = 0;
-    return n;
-  }
-
   HoldSettings settings_;
-  std::uint32_t guests_;
-  std::uint32_t per_guest_;
-  std::unique_ptr<Queue[]> queues_;
-  std::unique_ptr<rte_mbuf*[]> packets_;
-  std::unique_ptr<std::uint64_t[]> stamps_;
-  std::uint64_t total_ = 0;
+  GuestPacketRings rings_;
 };
 
 }  // namespace roam6::datapath

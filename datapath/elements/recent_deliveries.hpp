@@ -21,8 +21,8 @@
 // path allocates. One core owns an instance (no locks).
 
 #include <cstdint>
-#include <memory>
 
+#include "datapath/elements/guest_packet_rings.hpp"
 #include "datapath/pipeline/pipeline_settings.hpp"
 #include "roam6/wire/address.hpp"
 
@@ -50,30 +50,31 @@ class RecentDeliveries {
   template <class Replay>
   std::uint32_t take(std::uint32_t slot, std::uint32_t generation, std::uint64_t from_tsc,
                      Replay&& replay) noexcept {
-    const int r = find(slot, generation);
+    const int r = rings_.find(slot, generation);
     if (r < 0) return 0;
-    return drain(static_cast<std::uint32_t>(r), from_tsc, replay);
+    return replay_from(static_cast<std::uint32_t>(r), from_tsc, replay);
   }
   // Lets go of the guest's ring.
   void forget(std::uint32_t slot, std::uint32_t generation) noexcept;
 
-  // For each ring in use: `decide(slot, generation, mac)` returns what to
-  // do with it: keep it, replay it (from the TSC it sets), or forget it.
+  // For each ring in use: `decide(slot, generation, mac, from_tsc&)`
+  // returns what to do with it: keep it, replay it (from the TSC it sets),
+  // or forget it.
   enum class Verdict : std::uint8_t { keep, replay, forget };
   template <class Decide, class Replay>
   void visit(Decide&& decide, Replay&& replay) noexcept {
-    for (std::uint32_t r = 0; r < guests_; ++r) {
-      Ring& ring = rings_[r];
+    for (std::uint32_t r = 0; r < rings_.rings(); ++r) {
+      const GuestPacketRings::Ring& ring = rings_.ring(r);
       if (ring.count == 0) continue;
       std::uint64_t from_tsc = 0;
       switch (decide(ring.slot, ring.generation, ring.mac, from_tsc)) {
         case Verdict::keep:
           break;
         case Verdict::replay:
-          drain(r, from_tsc, replay);
+          replay_from(r, from_tsc, replay);
           break;
         case Verdict::forget:
-          release(r);
+          rings_.drain(r, [](rte_mbuf* m, std::uint64_t) { let_go(m); });
           break;
       }
     }
@@ -81,48 +82,25 @@ class RecentDeliveries {
 
   [[nodiscard]] std::uint32_t remembered(std::uint32_t slot, std::uint32_t generation) const noexcept;
   // Packets remembered over all guests (O(1): the per-packet path asks it).
-  [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
+  [[nodiscard]] std::uint64_t total() const noexcept { return rings_.total(); }
 
  private:
-  struct Ring {
-    std::uint32_t slot = 0;
-    std::uint32_t generation = 0;
-    wire::MacAddr mac;
-    std::uint32_t head = 0;
-    std::uint32_t count = 0;
-  };
-
-  [[nodiscard]] int find(std::uint32_t slot, std::uint32_t generation) const noexcept;
-  [[nodiscard]] std::size_t index(std::uint32_t r, std::uint32_t position) const noexcept {
-    return std::size_t{r} * per_guest_ + position;
-  }
-  rte_mbuf* pop_front(Ring& ring, std::uint64_t& tsc) noexcept;
-  void release(std::uint32_t r) noexcept;
   static void let_go(rte_mbuf* m) noexcept;
   template <class Replay>
-  std::uint32_t drain(std::uint32_t r, std::uint64_t from_tsc, Replay& replay) noexcept {
-    Ring& ring = rings_[r];
+  std::uint32_t replay_from(std::uint32_t r, std::uint64_t from_tsc, Replay& replay) noexcept {
     std::uint32_t replayed = 0;
-    while (ring.count != 0) {
-      std::uint64_t tsc = 0;
-      rte_mbuf* m = pop_front(ring, tsc);
-      if (tsc >= from_tsc) {
+    rings_.drain(r, [&](rte_mbuf* m, std::uint64_t delivered_at) {
+      if (delivered_at >= from_tsc) {
         replay(m);
         ++replayed;
       } else {
         let_go(m);
       }
-    }
-    ring.head = 0;
+    });
     return replayed;
   }
 
-  std::uint32_t guests_;
-  std::uint32_t per_guest_;
-  std::unique_ptr<Ring[]> rings_;
-  std::unique_ptr<rte_mbuf*[]> packets_;
-  std::unique_ptr<std::uint64_t[]> stamps_;
-  std::uint64_t total_ = 0;
+  GuestPacketRings rings_;
 };
 
 }  // namespace roam6::datapath
