@@ -660,6 +660,12 @@ void HomeAgent::remember_at_home(const RegistrationRequest& r, const wire::MacAd
   if (r.lifetime_seconds != 0 || r.key == nullptr || !on_home_link(r.care_of_address) ||
       r.care_of_address == r.home_address)
     return;
+  // Moved from one host at home to another: the one it left holds what the
+  // home link sent it while it was paused, and now sends it on natively.
+  if (const auto it = at_home_.find(r.home_address);
+      it != at_home_.end() && ha_.hand_over_forwarding && it->second.host != r.care_of_address)
+    pending_notices_.push_back(
+        {r.home_address, it->second.host, r.home_address, it->second.spi, it->second.next_hop});
   at_home_[r.home_address] = {r.care_of_address, r.key->spi, from};
 }
 

@@ -855,6 +855,32 @@ TEST_F(HandOverNoticeTest, LeavingHomeTellsTheHomeHostThatLastDeregisteredIt) {
   EXPECT_EQ(sent[0].new_care_of, kCoaB);
 }
 
+// From one host at home to another: nothing is bound either side, but the
+// host it left held what the home link sent the paused guest. The second
+// host's deregistration tells the first to send it on natively.
+TEST_F(HandOverNoticeTest, AMoveBetweenTwoHostsAtHomeTellsTheOneItLeft) {
+  const Ip6Addr kOtherHomeHost = addr("2001:db8:a::12");
+  config.home_agent->hand_over_forwarding = true;
+  start();
+  deliver(bu_frame(100, 0s, kHomeHost, "site-a-hosts"));
+  EXPECT_TRUE(notices().empty());
+  sched.advance(10ms);
+  deliver(bu_frame(101, 0s, kHomeHost, "site-a-hosts"));  // the same host again: nobody to tell
+  EXPECT_TRUE(notices().empty());
+  sched.advance(10ms);
+  deliver(bu_frame(102, 0s, kOtherHomeHost, "site-a-hosts"));  // 133 again: nothing was bound
+  auto sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kHomeHost);
+  EXPECT_EQ(sent[0].new_care_of, kHoa);  // natively: it is home
+  // Leaving home later tells the host it left last.
+  sched.advance(10ms);
+  deliver(bu_frame(103, 600s, kCoaB));
+  sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kOtherHomeHost);
+}
+
 TEST_F(HandOverNoticeTest, ADeregistrationFromAForeignSiteIsNotHome) {
   // A guest stopped at site b: its host deregisters from there. When the
   // guest starts somewhere later, nobody holds anything for it.
