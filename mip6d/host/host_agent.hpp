@@ -152,13 +152,15 @@ class HostAgent {
   // libvirt's Resumed event says at once; frames only when that was missed).
   static constexpr Duration pause_leftovers = std::chrono::milliseconds(500);
   // What the data path delivered to a migrating guest since this long
-  // before QEMU stopped it is held again at its pause (what sat unread in
-  // its tap dies with the source QEMU; the guest may have read some, which
-  // then reaches it twice): the tap's queue, a few ms at most.
-  static constexpr Duration replay_before_stop = std::chrono::milliseconds(5);
+  // before QEMU stopped it is held again at its pause: what sat unread in
+  // its tap dies with the source QEMU. The guest may have read some, which
+  // then reach it twice (counted by whoever receives them, allowed):
+  // a loaded QEMU was seen 7.5 ms behind its tap under TCG, and this
+  // costs 20 duplicates at 1 kHz, at most the ring (512) at any rate.
+  static constexpr Duration replay_before_stop = std::chrono::milliseconds(20);
   // Without QEMU's stop time, the pause request's arrival stands for it:
   // libvirt's Suspended event comes 1-20 ms after the stop.
-  static constexpr Duration replay_before_pause = std::chrono::milliseconds(30);
+  static constexpr Duration replay_before_pause = std::chrono::milliseconds(50);
   // A guest said to be migrating away that is not paused within this long
   // stops being remembered for (the migration failed before its last copy).
   static constexpr Duration migrating_limit = std::chrono::minutes(10);

@@ -191,7 +191,7 @@ std::vector<CommandSpec> make_table() {
        "here, they are released to it; if the Home Agent (with hand_over_forwarding) says the "
        "guest's binding moved to another host, they are forwarded there. After guest "
        "migrating, what was delivered to it since just before it stopped (--timestamp; "
-       "without it, since 30 ms before the request) is held again too: QEMU may have left "
+       "without it, since 50 ms before the request) is held again too: QEMU may have left "
        "it unread in the guest's tap.",
        {"mip6ctl guest pause vm1", "mip6ctl guest pause vm1 --timestamp 1700000000.25"},
        guest_pause_args},

@@ -51,15 +51,6 @@ SITES = os.path.join(ROOT, "testbed", "sites", "three-sites.toml")
 ROUTE = (("paris-1", "home>paris"), ("rome-1", "paris>rome"), ("home-1", "rome>home"))
 
 
-def tap_drops(bed, host):
-    """What the guest's tap on `host` dropped on its way to the guest: what
-    QEMU did not read in time (its queue holds ~500 packets beside the NIC's
-    ring; a guest under TCG on busy cores falls behind a 1 kHz stream)."""
-    _, out = harness.run(["ip", "-n", host.namespace, "-s", "-j", "link", "show"], check=False)
-    return sum(link.get("stats64", {}).get("tx", {}).get("dropped", 0) for link in json.loads(out)
-               if link.get("ifname", "").startswith(("vnet", "tap")))
-
-
 def after_resume(events, name):
     """A mark's time after the resume mark, ms ('-' when absent)."""
     if name not in events or "resume" not in events:
@@ -108,7 +99,7 @@ class LibvirtMigration(unittest.TestCase):
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "after the move to %s" % destination)
                 bed.settle()
                 # A new tap for each move: what it dropped is this move's.
-                dropped_by_tap[move_id] = tap_drops(bed, bed.host(destination))
+                dropped_by_tap[move_id] = qemu_guest.tap_drops(bed.host(destination).namespace)
             report = bed.stop_probe(p)
             moves = {m["move"]: m for m in report["moves"]}
             for _, move_id in ROUTE:

@@ -180,6 +180,17 @@ def wait_for_ready_line(serial_path, timeout, still_running=lambda: True):
     return None
 
 
+def tap_drops(namespace):
+    """What the guest taps in `namespace` dropped on their way to their
+    guests: what QEMU did not read in time (a tap queues ~500 packets beside
+    the NIC's ring; a guest under TCG on busy cores falls behind a 1 kHz
+    stream, or a burst of what was held for it)."""
+    out = subprocess.run(["ip", "-n", namespace, "-s", "-j", "link", "show"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, timeout=30).stdout
+    return sum(link.get("stats64", {}).get("tx", {}).get("dropped", 0) for link in json.loads(out or b"[]")
+               if link.get("ifname", "").startswith(("vnet", "tap")))
+
+
 def probe(namespace_enter, address, count=20, port=7447, timeout=2.0, tries=1):
     """`count` numbered datagrams to [address]:port from inside the
     namespace, each sent up to `tries` times until echoed; returns
@@ -215,4 +226,4 @@ def probe(namespace_enter, address, count=20, port=7447, timeout=2.0, tries=1):
 
 
 __all__ = ["QemuGuest", "Qmp", "event_time", "tap_up_as_home_router", "wait_for_tap", "probe", "console_text",
-           "wait_for_ready_line", "QEMU"]
+           "wait_for_ready_line", "tap_drops", "QEMU"]
