@@ -42,7 +42,16 @@ HostSettings host_settings() {
   return s;
 }
 
-GuestSpec away_guest(bool resumed = true) {
+GuestSpec away_guest(bool resumed = true);
+
+// Running here, its migration away begun (guest.migrating).
+GuestSpec migrating_away_guest() {
+  GuestSpec g = away_guest(true);
+  g.keep_recent = true;
+  return g;
+}
+
+GuestSpec away_guest(bool resumed) {
   GuestSpec g;
   g.mac = guest_mac;
   g.home_address = home_address;
@@ -686,8 +695,7 @@ TEST_F(HostPipelineTest, AGuestPausedAfterRunningHereHasItsPacketsHeldAgain) {
 // left it unread in the tap) is held again, ahead of what arrives after, and
 // handed over with it in the order it was sent.
 TEST_F(HostPipelineTest, WhatAMigratingGuestMayHaveMissedIsHeldAgainAtItsPauseAndHandedOver) {
-  GuestSpec g = away_guest(true);
-  g.keep_recent = true;
+  GuestSpec g = migrating_away_guest();
   ASSERT_TRUE(h.table.set_guest(g));
   h.ctx.now_tsc = 1000;
   from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});
@@ -721,8 +729,7 @@ TEST_F(HostPipelineTest, WhatAMigratingGuestMayHaveMissedIsHeldAgainAtItsPauseAn
 // Nothing arrives after the pause: housekeeping holds what may have been
 // missed, so the hand-over still sends it.
 TEST_F(HostPipelineTest, HousekeepingHoldsWhatAPausedGuestMayHaveMissed) {
-  GuestSpec g = away_guest(true);
-  g.keep_recent = true;
+  GuestSpec g = migrating_away_guest();
   ASSERT_TRUE(h.table.set_guest(g));
   h.ctx.now_tsc = 1000;
   from_uplink({tunnelled_to_guest(1), tunnelled_to_guest(2)});
@@ -746,8 +753,7 @@ TEST_F(HostPipelineTest, HousekeepingHoldsWhatAPausedGuestMayHaveMissed) {
 // a later pause replays nothing.
 TEST_F(HostPipelineTest, AGuestNoLongerMigratingIsForgotten) {
   const unsigned before = rte_mempool_avail_count(h.pool);
-  GuestSpec g = away_guest(true);
-  g.keep_recent = true;
+  GuestSpec g = migrating_away_guest();
   ASSERT_TRUE(h.table.set_guest(g));
   from_uplink({tunnelled_to_guest(1)});
   ASSERT_TRUE(h.table.set_guest(away_guest(true)));
