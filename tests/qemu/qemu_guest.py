@@ -72,6 +72,19 @@ class QemuGuest:
             time.sleep(0.05)
         return Qmp(self.qmp_path)
 
+    def describe(self, tail=1500):
+        """For a failed test: whether this QEMU still runs (a guest that
+        panicked exits it: -no-reboot), the end of its console and its log."""
+        rc = self.proc.poll()
+        try:
+            with open(self.log, errors="replace") as f:
+                qemu_log = f.read()[-tail:]
+        except FileNotFoundError:
+            qemu_log = ""
+        return "QEMU %s (tap %s): %s\n  console: %s\n  qemu log: %s" % (
+            self.name, self.tap, "running" if rc is None else "exited with %s" % rc,
+            self.console()[-tail:].strip().replace("\n", "\n    "), qemu_log.strip().replace("\n", "\n    "))
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
