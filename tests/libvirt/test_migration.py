@@ -10,9 +10,10 @@ In each mode:
 - after every move the guest answers at its home address, from it, every
   probe; the destination's binding is accepted after each move away, and
   the move home deregisters (the Home Agent has no binding at the end);
-- no source deregistered: libvirt runs the source's `stopped` hook before
-  its Stopped (migrated) event, and mip6d knows a guest stopped while
-  paused for a migration has moved;
+- no source deregistered, each let the guest go as moved: libvirt runs the
+  source's `stopped` hook before its Stopped (migrated) event, and mip6d
+  knows a guest stopped while paused for a migration has moved (or, the
+  hook's request late on a loaded machine, the event's detach came first);
 - each move's outage, the guest's own pause (QEMU's STOP -> RESUME) and
   what roam6 added are printed next to libvirt's own downtime figure.
 
@@ -116,14 +117,17 @@ class LibvirtMigration(unittest.TestCase):
             shown = subprocess.run([tb.MIP6CTL, "--socket", bed.lab.path("ha.sock"), "binding", "show",
                                     g.home_address], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
             self.assertNotEqual(shown.returncode, 0, "the move home deregisters: %s" % shown.stdout)
+            # Each source lets the guest go as moved, never deregistering it:
+            # libvirt's `stopped` hook comes while the guest is paused (taken
+            # as a move), or, when the hook's request is late on a loaded
+            # machine, roam6-libvirt-events' Stopped (migrated) comes first.
             for h in bed.hosts:
                 with open(h.mip6d.log_path) as f:
-                    log = f.read()
-                self.assertNotIn("reason=as_asked", log, "%s deregistered a guest that moved" % h.name)
-            for source in ("home-1", "paris-1", "rome-1"):
-                with open(bed.host(source).mip6d.log_path) as f:
-                    self.assertIn("reason=stopped_while_paused_for_migration", f.read(),
-                                  "%s: libvirt's stopped hook not taken as a move" % source)
+                    detached = [line for line in f if "guest_detached guest=vm1" in line]
+                self.assertFalse([line for line in detached if "mode=stopped" in line],
+                                 "%s deregistered a guest that moved: %s" % (h.name, detached))
+                self.assertTrue([line for line in detached if "mode=moved" in line],
+                                "%s: the guest never left it as moved: %s" % (h.name, detached))
 
             if mode == "zero-loss":
                 # roam6-libvirt-events told each source of the migration at
