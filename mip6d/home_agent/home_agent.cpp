@@ -390,7 +390,8 @@ bool HomeAgent::send_revocation(const BindingRevocationSpec& spec, std::uint32_t
 void HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& d, const wire::MacAddr& from) {
   begin_store_batch();
   const Binding* existing = cache_.find(r.home_address);
-  undo_.push_back({r.home_address, existing ? std::optional<Binding>(*existing) : std::nullopt});
+  undo_.push_back({r.home_address, existing ? std::optional<Binding>(*existing) : std::nullopt,
+                   at_home_before(r.home_address)});
   // Hand-over forwarding: the host the binding leaves learns where it went
   // (the home address itself when the guest came home: it forwards natively).
   const bool hand_over = ha_.hand_over_forwarding && existing != nullptr &&
@@ -549,6 +550,13 @@ void HomeAgent::roll_back_batch() {
       cache_.erase(it->home_address);
       fib_.clear_tunnel(it->home_address);
     }
+    // A guest whose leaving home is undone is still at home: the host it
+    // ran at there must be told when it does leave.
+    if (it->at_home) {
+      at_home_[it->home_address] = *it->at_home;
+    } else {
+      at_home_.erase(it->home_address);
+    }
   }
   for (auto& ack : pending_acks_) {
     if (ack.spec.status < 128) {
@@ -572,7 +580,7 @@ void HomeAgent::rearm_expiry() {
 void HomeAgent::on_expiry() {
   cache_.expire(scheduler_.now(), [&](const wire::Ip6Addr& hoa, const Binding& b) {
     begin_store_batch();
-    undo_.push_back({hoa, b});
+    undo_.push_back({hoa, b, at_home_before(hoa)});
     fib_.clear_tunnel(hoa);
     if (!store_batch_failed_) store_.erase(hoa);
     ++counters_.bindings_expired;
@@ -667,6 +675,11 @@ void HomeAgent::remember_at_home(const RegistrationRequest& r, const wire::MacAd
     pending_notices_.push_back(
         {r.home_address, it->second.host, r.home_address, it->second.spi, it->second.next_hop});
   at_home_[r.home_address] = {r.care_of_address, r.key->spi, from};
+}
+
+std::optional<HomeAgent::AtHome> HomeAgent::at_home_before(const wire::Ip6Addr& home_address) const {
+  const auto it = at_home_.find(home_address);
+  return it == at_home_.end() ? std::nullopt : std::optional<AtHome>(it->second);
 }
 
 bool HomeAgent::on_home_link(const wire::Ip6Addr& address) const {

@@ -108,9 +108,15 @@ class HomeAgent {
     KeyRing::Entry* sa;
     wire::MacAddr next_hop;  // where the BU came from on the home link
   };
+  struct AtHome {
+    wire::Ip6Addr host;       // its address on the home link
+    std::uint32_t spi = 0;    // the SA it deregistered with
+    wire::MacAddr next_hop;   // the way its BU came
+  };
   struct UndoRecord {
     wire::Ip6Addr home_address;
     std::optional<Binding> previous;
+    std::optional<AtHome> at_home;  // its at_home_ entry before the change
   };
   struct Announcement {
     TimePoint due;
@@ -156,6 +162,7 @@ class HomeAgent {
   // elsewhere that host learns where it went and hands over what it held.
   void remember_at_home(const RegistrationRequest& request, const wire::MacAddr& from);
   [[nodiscard]] bool on_home_link(const wire::Ip6Addr& address) const;
+  [[nodiscard]] std::optional<AtHome> at_home_before(const wire::Ip6Addr& home_address) const;
   std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const;
   StoredBinding to_stored(const wire::Ip6Addr& hoa, const Binding& b) const;
 
@@ -190,11 +197,6 @@ class HomeAgent {
     wire::Ip6Addr home_address;
   };
   std::deque<LingeringTunnel> lingering_tunnels_;  // in order of `until`
-  struct AtHome {
-    wire::Ip6Addr host;       // its address on the home link
-    std::uint32_t spi = 0;    // the SA it deregistered with
-    wire::MacAddr next_hop;   // the way its BU came
-  };
   // One per home address that deregistered at home and has not left since;
   // bounded by the home addresses the policy lets hosts register.
   std::unordered_map<wire::Ip6Addr, AtHome> at_home_;

@@ -855,6 +855,30 @@ TEST_F(HandOverNoticeTest, LeavingHomeTellsTheHomeHostThatLastDeregisteredIt) {
   EXPECT_EQ(sent[0].new_care_of, kCoaB);
 }
 
+// A guest's leaving home whose store commit fails is undone entirely: it is
+// still at home, so its retried registration tells the home host (which
+// still holds what the home link sent it). Without restoring the at-home
+// memory in the rollback, the retry tells nobody.
+TEST_F(HandOverNoticeTest, ALeavingHomeRolledBackStillTellsTheHomeHostOnTheRetry) {
+  config.home_agent->hand_over_forwarding = true;
+  start();
+  deliver(bu_frame(100, 0s, kHomeHost, "site-a-hosts"));
+  acks();
+  sched.advance(10ms);
+  store.fail_next_commit = true;
+  deliver(bu_frame(101, 600s, kCoaB));
+  EXPECT_TRUE(notices().empty());  // nothing moved
+  EXPECT_EQ(ha->counters().store_failures, 1u);
+  EXPECT_EQ(ha->bindings().find(kHoa), nullptr);
+  sched.advance(10ms);
+  deliver(bu_frame(102, 600s, kCoaB));
+  ASSERT_NE(ha->bindings().find(kHoa), nullptr);
+  const auto sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kHomeHost);
+  EXPECT_EQ(sent[0].new_care_of, kCoaB);
+}
+
 // From one host at home to another: nothing is bound either side, but the
 // host it left held what the home link sent the paused guest. The second
 // host's deregistration tells the first to send it on natively.
