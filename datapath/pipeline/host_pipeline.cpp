@@ -206,19 +206,24 @@ void hand_over_held(WorkerContext& ctx, const HostSettings& settings, HoldQueues
 // A native frame from the home link for a guest paused at home for a live
 // migration (holding_at_home): held while the migration runs, handed over
 // through the Home Agent once it says where the guest went, as a tunnelled
-// guest's would be. False when the frame is not for such a guest.
+// guest's would be. False when the frame goes to the guest as it is: then
+// what is still held for a guest that runs here (its migration failed) goes
+// first, so the frame does not overtake it until housekeeping.
 bool hold_at_home(WorkerContext& ctx, const HostSettings& settings, HoldQueues& holds, RecentDeliveries& recent,
                   rte_mbuf* m) noexcept {
   constexpr auto at = DatapathPort::uplink;
   const std::uint8_t* destination_mac = rte_pktmbuf_mtod(m, const std::uint8_t*);
   const GuestRecord* record = nullptr;
   ctx.table->lookup_guests_by_mac(&destination_mac, 1, &record);
-  if (record == nullptr || !record->holding_at_home) return false;
+  if (record == nullptr) return false;
   if (record->resumed && !record->forwarding) {
+    release_held(ctx, holds, *record);
     // Migrating from home, still running: delivered, and remembered.
-    if (record->keep_recent) recent.remember(record->slot, record->generation, record->mac, m, ctx.now_tsc);
+    if (record->holding_at_home && record->keep_recent)
+      recent.remember(record->slot, record->generation, record->mac, m, ctx.now_tsc);
     return false;
   }
+  if (!record->holding_at_home) return false;
   replay_recent(ctx, holds, recent, *record);
   if (record->forwarding) {
     hand_over_held(ctx, settings, holds, *record);
@@ -497,8 +502,9 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         case FrameKind::not_ipv6:
         case FrameKind::ip6ip6:
         case FrameKind::other_ipv6:
-          // IPv6 only: the hand-over tunnels it.
-          if (holding_at_home && frame_class.kind != FrameKind::not_ipv6 &&
+          // IPv6 only: the hand-over tunnels it. Looked up only while a
+          // guest is held for at home or anything is held at all.
+          if ((holding_at_home || holds.total() != 0) && frame_class.kind != FrameKind::not_ipv6 &&
               hold_at_home(ctx, settings_, holds, state_->recent, m)) [[unlikely]]
             continue;
           break;

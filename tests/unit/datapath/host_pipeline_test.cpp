@@ -652,6 +652,27 @@ TEST_F(HostPipelineTest, WhatAGuestPausedAtHomeHeldIsItsWhenItRunsThereAgain) {
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 1u);
 }
 
+// ... and a native frame that reaches it before housekeeping releases what
+// was held does not overtake it: the held packet goes first.
+TEST_F(HostPipelineTest, ANativeFrameToAGuestRunningAtHomeAgainGoesAfterWhatWasHeld) {
+  GuestSpec home = away_guest(false);
+  home.away = false;
+  home.holding_at_home = true;
+  ASSERT_TRUE(h.table.set_guest(home));
+  from_uplink({ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address}, 5))});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 1u);
+  home.holding_at_home = false;
+  home.resumed = true;
+  ASSERT_TRUE(h.table.set_guest(home));
+  from_uplink({ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address}, 9))});
+  ASSERT_EQ(h.guests_sink.packets.size(), 2u);
+  EXPECT_EQ(h.guests_sink.frames()[0].size(), 14u + 40 + 8 + 5);  // the held one first
+  EXPECT_EQ(h.guests_sink.frames()[1].size(), 14u + 40 + 8 + 9);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::passed), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
+}
+
 // A guest paused here for a migration: a frame from it is one that was in
 // flight before the pause, not the resume signal of an arriving guest. It
 // goes on its way; what is held for the guest stays held.
