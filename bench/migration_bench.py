@@ -31,6 +31,12 @@ bound (goal: one round trip to the Home Agent + 100 ms), taken from the
 destination mip6d's own clock (guest.list's resumed_at and bound_at), and
 each guest's own resume-to-bound time.
 
+--hugepages gives every mip6d DPDK memory from the machine's hugepages, as
+in production: without them each table page is faulted in at its first
+write, which at 1 000 guests costs the Home Agent ~50 ms of CPU during the
+re-bind (docs/benchmarks.md). The machine must have them free (the bench
+says how many).
+
 Figures, not pass/fail; nothing here is in ctest. Needs root and a built
 tree (build/release). Record results in docs/benchmarks.md.
 """
@@ -54,6 +60,7 @@ import harness  # noqa: E402
 
 THREE_SITES = os.path.join(HERE, "..", "testbed", "sites", "three-sites.toml")
 SO_TIMESTAMPNS = 35
+SO_RCVBUFFORCE = 33
 MH_BU, MH_BA = 5, 6
 
 
@@ -78,6 +85,10 @@ class MobilitySniffer:
         self.move = None
         self.port = harness.RawPort(namespace, interface)
         self.port.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        # A thousand guests' BUs and BAs at once: room for all of them while
+        # this thread waits for a core (timestamps are the kernel's).
+        self.port.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
+        self.seen = []  # (event, CLOCK_REALTIME ns)
         # Kernel timestamps are CLOCK_REALTIME; the marks are monotonic.
         self.offset_ns = time.monotonic_ns() - time.time_ns()
         self.stop = False
@@ -102,6 +113,7 @@ class MobilitySniffer:
                     seconds, nanoseconds = struct.unpack("qq", value[:16])
                     stamp = seconds * 1000000000 + nanoseconds + self.offset_ns
             event = "bu_at_ha" if kind == MH_BU else "ba_from_ha"
+            self.seen.append((event, stamp - self.offset_ns))
             self.bed.marks.write(json.dumps({"t_ns": stamp, "move": self.move, "event": event}) + "\n")
 
     def close(self):
@@ -126,8 +138,9 @@ def summary(values):
     return "%.1f / %.1f" % (statistics.median(values), max(values))
 
 
-def run_moves(delay_ms, rounds, pause_ms, sequence_in_xml, mode="standard"):
+def run_moves(delay_ms, rounds, pause_ms, sequence_in_xml, mode="standard", hugepages=False):
     d = tb.Description.load(THREE_SITES)
+    d.hugepages = hugepages
     d.mode = mode
     d.home.delay_ms = delay_ms
     bed = tb.Testbed(d)
@@ -166,29 +179,46 @@ def run_moves(delay_ms, rounds, pause_ms, sequence_in_xml, mode="standard"):
         bed.close()
 
 
-def run_many(count, pause_ms, delay_ms):
-    """(first resume -> last bound, [each guest's resume -> bound]) in
-    seconds, from the destination's clock; None if not all bound in 120 s."""
+def run_many(count, pause_ms, delay_ms, hugepages=False):
+    """(first resume -> last bound, [each guest's resume -> bound],
+    {first BU at the HA, last BU at it, last BA from it}) in seconds after
+    the first resume, from the destination's clock and the kernel's
+    timestamps at the Home Agent's port (one machine, one clock); None if
+    not all bound in 120 s."""
     d = tb.Description.load(THREE_SITES)
     d.foreign = d.foreign[:1]
     d.guest_count = count
     d.home.delay_ms = delay_ms
+    d.hugepages = hugepages
     bed = tb.Testbed(d)
     try:
         for g in bed.guests:
             bed.wait_bound(g, timeout=300)
         dst = bed.host("paris-1")
-        resumed = bed.move_all(bed.guests, dst, "all", pause_ms=pause_ms)
-        names = {g.name for g in bed.guests}
-        while True:
-            listed = [st for st in dst.request("guest.list")["guests"] if st["name"] in names]
-            if len(listed) == len(names) and all(st["bound_at"] for st in listed):
-                first = min(st["resumed_at"] for st in listed)
-                return (max(st["bound_at"] for st in listed) - first,
-                        sorted(st["bound_at"] - st["resumed_at"] for st in listed))
-            if time.monotonic() - resumed > 120:
-                return None
-            time.sleep(0.05)
+        sniffer = MobilitySniffer(bed, bed.site_switch_ns[d.home.name], "s-ha")
+        sniffer.move = "all"
+        try:
+            resumed = bed.move_all(bed.guests, dst, "all", pause_ms=pause_ms)
+            names = {g.name for g in bed.guests}
+            while True:
+                listed = [st for st in dst.request("guest.list")["guests"] if st["name"] in names]
+                if len(listed) == len(names) and all(st["bound_at"] for st in listed):
+                    break
+                if time.monotonic() - resumed > 120:
+                    return None
+                time.sleep(0.05)
+            time.sleep(0.5)  # the sniffer's last frames
+        finally:
+            sniffer.close()
+        first = min(st["resumed_at"] for st in listed)
+        at_ha = {}
+        for event, ns in sniffer.seen:
+            at_ha.setdefault(event, []).append(ns / 1e9 - first)
+        bus, bas = at_ha.get("bu_at_ha", []), at_ha.get("ba_from_ha", [])
+        ha = {"first_bu": min(bus) if bus else None, "last_bu": max(bus) if bus else None,
+              "last_ba": max(bas) if bas else None, "bus": len(bus), "bas": len(bas)}
+        return (max(st["bound_at"] for st in listed) - first,
+                sorted(st["bound_at"] - st["resumed_at"] for st in listed), ha)
     finally:
         bed.close()
 
@@ -205,15 +235,17 @@ def main():
                              "may meet a 135 (one more round trip)")
     parser.add_argument("--mode", choices=("standard", "zero-loss"), default="standard",
                         help="zero-loss: roam6's Home Agent with hand_over_forwarding (docs/signalling.md)")
+    parser.add_argument("--hugepages", action="store_true",
+                        help="DPDK memory from hugepages, as in production (they must be free on the machine)")
     args = parser.parse_args()
     tb.skip_unless_ready()
-    print("mode: %s" % args.mode)
+    print("mode: %s%s" % (args.mode, ", hugepages" if args.hugepages else ""))
     print("%-6s %-19s %5s %-15s %-11s %-9s %-13s %-13s" % (
         "delay", "move", "n", "added ms", "lost", "dup", "BU@HA ms", "BA@HA ms"))
     print("%-6s %-19s %5s %-15s %-11s %-9s %-13s %-13s" % ("", "", "", "median / max", "med / max",
                                                            "med / max", "med / max", "med / max"))
     for delay in [float(x) for x in args.delays.split(",")] if not args.only_many else []:
-        rows = run_moves(delay, args.rounds, args.pause_ms, not args.no_hand_over, args.mode)
+        rows = run_moves(delay, args.rounds, args.pause_ms, not args.no_hand_over, args.mode, args.hugepages)
         for kind in ("home -> foreign", "foreign -> foreign", "foreign -> home"):
             moves = rows.get(kind, [])
             print("%-6s %-19s %5d %-15s %-11s %-9s %-13s %-13s" % (
@@ -222,17 +254,20 @@ def main():
                 summary([first_event_ms(m, "bu_at_ha") for m in moves]),
                 summary([first_event_ms(m, "ba_from_ha") for m in moves])), flush=True)
     if args.guests:
-        print("\n%-6s %7s %-24s %-30s" % ("delay", "guests", "resume -> last bound ms",
-                                          "each guest: min / median / max ms"))
+        print("\n%-6s %7s %-24s %-34s %s" % ("delay", "guests", "resume -> last bound ms",
+                                              "each guest: min / median / max ms",
+                                              "at the HA: first BU / last BU / last BA ms (BUs, BAs)"))
         for delay in [float(x) for x in args.delays.split(",")]:
-            result = run_many(args.guests, args.pause_ms, delay)
+            result = run_many(args.guests, args.pause_ms, delay, args.hugepages)
             if result is None:
                 print("%-6g %7d not all bound within 120 s" % (delay, args.guests), flush=True)
                 continue
-            whole, each = result
-            print("%-6g %7d %-24.1f %.1f / %.1f / %.1f" % (
-                delay, args.guests, whole * 1000, each[0] * 1000, statistics.median(each) * 1000,
-                each[-1] * 1000), flush=True)
+            whole, each, ha = result
+            ms = lambda x: "-" if x is None else "%.1f" % (x * 1000)  # noqa: E731
+            print("%-6g %7d %-24.1f %-34s %s / %s / %s (%d, %d)" % (
+                delay, args.guests, whole * 1000, "%.1f / %.1f / %.1f" % (
+                    each[0] * 1000, statistics.median(each) * 1000, each[-1] * 1000),
+                ms(ha["first_bu"]), ms(ha["last_bu"]), ms(ha["last_ba"]), ha["bus"], ha["bas"]), flush=True)
 
 
 if __name__ == "__main__":
