@@ -85,6 +85,20 @@ class HostPipelineTest : public ::testing::Test {
     pipeline.housekeeping(h.ctx);
     h.flush();
   }
+  // A guest paused at home for a migration had one native frame (5 bytes
+  // of data) held; the migration failed and it runs at home again.
+  void hold_one_then_run_at_home_again() {
+    GuestSpec home = away_guest(false);
+    home.away = false;
+    home.holding_at_home = true;
+    ASSERT_TRUE(h.table.set_guest(home));
+    from_uplink({ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address}, 5))});
+    EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 1u);
+    home.holding_at_home = false;
+    home.resumed = true;
+    ASSERT_TRUE(h.table.set_guest(home));
+    EXPECT_EQ(h.table.guests_holding_at_home(), 0u);
+  }
   // A frame from the guest to the correspondent.
   static Bytes guest_udp(std::size_t data = 32, std::uint8_t hop = 64, std::uint8_t tc = 0,
                          std::uint32_t flow = 0) {
@@ -636,16 +650,7 @@ TEST_F(HostPipelineTest, NativeFramesForAGuestPausedAtHomeAreHeldThenHandedOverT
 
 // The migration failed: the guest runs at home again and gets what was held.
 TEST_F(HostPipelineTest, WhatAGuestPausedAtHomeHeldIsItsWhenItRunsThereAgain) {
-  GuestSpec home = away_guest(false);
-  home.away = false;
-  home.holding_at_home = true;
-  ASSERT_TRUE(h.table.set_guest(home));
-  from_uplink({ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address}, 5))});
-  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 1u);
-  home.holding_at_home = false;
-  home.resumed = true;
-  ASSERT_TRUE(h.table.set_guest(home));
-  EXPECT_EQ(h.table.guests_holding_at_home(), 0u);
+  ASSERT_NO_FATAL_FAILURE(hold_one_then_run_at_home_again());
   housekeeping();
   ASSERT_EQ(h.guests_sink.packets.size(), 1u);
   EXPECT_EQ(h.guests_sink.frames()[0].size(), 14u + 40 + 8 + 5);
@@ -655,15 +660,7 @@ TEST_F(HostPipelineTest, WhatAGuestPausedAtHomeHeldIsItsWhenItRunsThereAgain) {
 // ... and a native frame that reaches it before housekeeping releases what
 // was held does not overtake it: the held packet goes first.
 TEST_F(HostPipelineTest, ANativeFrameToAGuestRunningAtHomeAgainGoesAfterWhatWasHeld) {
-  GuestSpec home = away_guest(false);
-  home.away = false;
-  home.holding_at_home = true;
-  ASSERT_TRUE(h.table.set_guest(home));
-  from_uplink({ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address}, 5))});
-  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 1u);
-  home.holding_at_home = false;
-  home.resumed = true;
-  ASSERT_TRUE(h.table.set_guest(home));
+  ASSERT_NO_FATAL_FAILURE(hold_one_then_run_at_home_again());
   from_uplink({ethernet_frame(guest_mac, site_router_mac, udp_packet({correspondent, home_address}, 9))});
   ASSERT_EQ(h.guests_sink.packets.size(), 2u);
   EXPECT_EQ(h.guests_sink.frames()[0].size(), 14u + 40 + 8 + 5);  // the held one first
