@@ -327,7 +327,10 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   const RegistrationDecision decision =
       registrar_.decide(request, existing, last_accepted(bu), scheduler_.wall_now());
 
-  if (decision.status == wire::ba_status::not_home_agent_for_this_mobile_node) remember_at_home(request, from);
+  // Refused (nothing was bound): outside any batch, so no rollback of
+  // another BU's batch may undo it.
+  if (decision.status == wire::ba_status::not_home_agent_for_this_mobile_node)
+    remember_at_home(request, from, AtHomeChange::outside_batch);
   if (decision.status >= 128) {
     if (decision.replayed) ++counters_.replay_refused;
     ++counters_.bu_refused;
@@ -344,7 +347,7 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   ++counters_.bu_accepted;
   remember_accepted(bu);
   apply(request, decision, from);
-  if (decision.change == BindingChange::deleted) remember_at_home(request, from);
+  if (decision.change == BindingChange::deleted) remember_at_home(request, from, AtHomeChange::in_batch);
   if ((bu.flags & wire::bu_flag::acknowledge) != 0) queue_ack(from, bu, decision);
 }
 
@@ -537,6 +540,8 @@ void HomeAgent::flush_batch() {
   // After the BAs: the new host hears first, then the old one starts forwarding.
   for (const auto& notice : pending_notices_) notices_.notify(notice);
   pending_notices_.clear();
+  for (const auto& notice : unbatched_notices_) notices_.notify(notice);
+  unbatched_notices_.clear();
 }
 
 void HomeAgent::roll_back_batch() {
@@ -662,7 +667,7 @@ void HomeAgent::send_binding_error(const wire::MacAddr& to, const wire::Ip6Addr&
   }
 }
 
-void HomeAgent::remember_at_home(const RegistrationRequest& r, const wire::MacAddr& from) {
+void HomeAgent::remember_at_home(const RegistrationRequest& r, const wire::MacAddr& from, AtHomeChange change) {
   // A deregistration from a foreign site (a guest stopped there) says
   // nothing about home; only hosts on a home link are remembered.
   if (r.lifetime_seconds != 0 || r.key == nullptr || !on_home_link(r.care_of_address) ||
@@ -670,11 +675,17 @@ void HomeAgent::remember_at_home(const RegistrationRequest& r, const wire::MacAd
     return;
   // Moved from one host at home to another: the one it left holds what the
   // home link sent it while it was paused, and now sends it on natively.
+  auto& notices = change == AtHomeChange::in_batch ? pending_notices_ : unbatched_notices_;
   if (const auto it = at_home_.find(r.home_address);
       it != at_home_.end() && ha_.hand_over_forwarding && it->second.host != r.care_of_address)
-    pending_notices_.push_back(
-        {r.home_address, it->second.host, r.home_address, it->second.spi, it->second.next_hop});
-  at_home_[r.home_address] = {r.care_of_address, r.key->spi, from};
+    notices.push_back({r.home_address, it->second.host, r.home_address, it->second.spi, it->second.next_hop});
+  const AtHome now{r.care_of_address, r.key->spi, from};
+  at_home_[r.home_address] = now;
+  if (change == AtHomeChange::outside_batch) {
+    // A rollback of the open batch restores what it changed, not this.
+    for (auto& undo : undo_)
+      if (undo.home_address == r.home_address) undo.at_home = now;
+  }
 }
 
 std::optional<HomeAgent::AtHome> HomeAgent::at_home_before(const wire::Ip6Addr& home_address) const {

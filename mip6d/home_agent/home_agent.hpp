@@ -160,7 +160,8 @@ class HomeAgent {
   // deregistered a home address (authenticated; accepted, or refused with
   // 133 because nothing was bound), so that when the guest registers from
   // elsewhere that host learns where it went and hands over what it held.
-  void remember_at_home(const RegistrationRequest& request, const wire::MacAddr& from);
+  enum class AtHomeChange { in_batch, outside_batch };
+  void remember_at_home(const RegistrationRequest& request, const wire::MacAddr& from, AtHomeChange change);
   [[nodiscard]] bool on_home_link(const wire::Ip6Addr& address) const;
   [[nodiscard]] std::optional<AtHome> at_home_before(const wire::Ip6Addr& home_address) const;
   std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const;
@@ -185,6 +186,8 @@ class HomeAgent {
   bool flush_posted_ = false;
   std::vector<PendingAck> pending_acks_;
   std::vector<HandOverNotices::Notice> pending_notices_;  // sent once the batch is committed
+  // From refused BUs (a move between two hosts at home): no batch undoes them.
+  std::vector<HandOverNotices::Notice> unbatched_notices_;
   HandOverNotices notices_;
   std::vector<UndoRecord> undo_;
   std::unique_ptr<Timer> expiry_timer_;

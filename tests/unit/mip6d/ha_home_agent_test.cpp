@@ -905,6 +905,34 @@ TEST_F(HandOverNoticeTest, AMoveBetweenTwoHostsAtHomeTellsTheOneItLeft) {
   EXPECT_EQ(sent[0].destination, kOtherHomeHost);
 }
 
+// A refused deregistration (a move between two hosts at home) is no part
+// of a store batch: a failed commit of another BU in the same flush must
+// neither drop its notice nor undo what it taught the Home Agent.
+TEST_F(HandOverNoticeTest, AMoveBetweenHostsAtHomeSurvivesTheRollbackOfTheBatchBesideIt) {
+  const Ip6Addr kOtherHomeHost = addr("2001:db8:a::12");
+  config.home_agent->hand_over_forwarding = true;
+  start();
+  deliver(bu_frame(100, 0s, kHomeHost, "site-a-hosts"));
+  EXPECT_TRUE(notices().empty());
+  sched.advance(10ms);
+  store.fail_next_commit = true;
+  io.inject(Port::uplink, bu_frame(101, 0s, kOtherHomeHost, "site-a-hosts"), sched.now());
+  io.inject(Port::uplink, bu_frame(102, 600s, kCoaB), sched.now());
+  sched.run_ready();
+  auto sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kHomeHost);
+  EXPECT_EQ(sent[0].new_care_of, kHoa);
+  EXPECT_EQ(ha->counters().store_failures, 1u);
+  EXPECT_EQ(ha->bindings().find(kHoa), nullptr);  // the leaving home was rolled back
+  // Its retry tells the host it left last: the other one at home.
+  sched.advance(10ms);
+  deliver(bu_frame(103, 600s, kCoaB));
+  sent = notices();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].destination, kOtherHomeHost);
+}
+
 TEST_F(HandOverNoticeTest, ADeregistrationFromAForeignSiteIsNotHome) {
   // A guest stopped at site b: its host deregisters from there. When the
   // guest starts somewhere later, nobody holds anything for it.
