@@ -60,7 +60,6 @@ import harness  # noqa: E402
 
 THREE_SITES = os.path.join(HERE, "..", "testbed", "sites", "three-sites.toml")
 SO_TIMESTAMPNS = 35
-SO_RCVBUFFORCE = 33
 MH_BU, MH_BA = 5, 6
 
 
@@ -83,11 +82,10 @@ class MobilitySniffer:
     def __init__(self, bed, namespace, interface):
         self.bed = bed
         self.move = None
-        self.port = harness.RawPort(namespace, interface)
-        self.port.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         # A thousand guests' BUs and BAs at once: room for all of them while
         # this thread waits for a core (timestamps are the kernel's).
-        self.port.sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 16 << 20)
+        self.port = harness.RawPort(namespace, interface, rcvbuf=16 << 20)
+        self.port.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         self.seen = []  # (event, CLOCK_REALTIME ns)
         # Kernel timestamps are CLOCK_REALTIME; the marks are monotonic.
         self.offset_ns = time.monotonic_ns() - time.time_ns()
@@ -97,10 +95,12 @@ class MobilitySniffer:
 
     def run(self):
         self.port.sock.settimeout(0.2)
-        while not self.stop:
+        while True:
             try:
                 data, ancillary, _, _ = self.port.sock.recvmsg(2048, 64)
             except socket.timeout:
+                if self.stop:  # only once what was queued has been read
+                    return
                 continue
             except OSError:
                 return

@@ -33,8 +33,10 @@ run_ctest() {  # <preset> [ctest arguments]
   local preset=$1 log="$LOG_DIR/ctest-$1.log" rc=0
   shift
   echo "== ctest ($preset${*:+ $*})"
-  ctest --preset "$preset" -j "$JOBS" "$@" 2>&1 | tee "$log" | grep -E "tests passed|Failed|\*\*\*|Exception" || true
-  rc=${PIPESTATUS[0]}
+  # pipefail: a failed ctest fails the pipeline; keep its own exit code
+  # (a grep with nothing to show leaves rc 0).
+  ctest --preset "$preset" -j "$JOBS" "$@" 2>&1 | tee "$log" | grep -E "tests passed|Failed|\*\*\*|Exception" ||
+    rc=${PIPESTATUS[0]}
   local line p f
   line=$(grep -E "tests passed, [0-9]+ tests failed out of" "$log" || true)
   if [[ -n $line ]]; then

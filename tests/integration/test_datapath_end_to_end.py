@@ -75,7 +75,8 @@ def datapath_section(tag, uplink, guests=None, hugepages=False):
     # hugepages: DPDK's memory from the machine's hugepages, faulted in when
     # allocated, as in production (4 KiB pages otherwise, each faulted in
     # at its first write: by the tables' first entries).
-    eal = ([] if hugepages else ["--no-huge", "-m", "512"]) + [
+    # --huge-unlink: no hugepage files left behind for the next testbed.
+    eal = (["--huge-unlink"] if hugepages else ["--no-huge", "-m", "512"]) + [
         "--no-pci", "--no-telemetry", "-l", "0-1",
         "--file-prefix=" + harness.dpdk_file_prefix(tag), "--log-level=*:warning"]
     text = "[datapath]\neal_args = [%s]\nuplink = \"net_af_packet_%s0,iface=%s\"\n" % (

@@ -123,7 +123,7 @@ class LibvirtMigration(unittest.TestCase):
             # machine, roam6-libvirt-events' Stopped (migrated) comes first.
             for h in bed.hosts:
                 with open(h.mip6d.log_path) as f:
-                    detached = [line for line in f if "guest_detached guest=vm1" in line]
+                    detached = [line for line in f if "guest_detached guest=%s " % g.name in line]
                 self.assertFalse([line for line in detached if "mode=stopped" in line],
                                  "%s deregistered a guest that moved: %s" % (h.name, detached))
                 self.assertTrue([line for line in detached if "mode=moved" in line],
