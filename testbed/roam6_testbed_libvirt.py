@@ -305,6 +305,21 @@ class LibvirtCloud:
             bed.progress("host %s: libvirtd (roam6 hook installed, roam6-libvirt-events)" % h.name)
             self.daemons[h.name] = Libvirtd(bed, h, self.network.join(h))
 
+    def describe(self, g, tail=1500):
+        """For a failed test: the end of the guest's console (a guest that
+        panicked is destroyed: panic=-1, on_reboot destroy) and of each
+        host's QEMU log for it (libvirt writes why QEMU stopped there)."""
+        lines = ["guest %s console: %s" % (g.name, g.console()[-tail:].strip().replace("\n", "\n    "))]
+        for name, d in self.daemons.items():
+            path = os.path.join(d.roots["/var/log/libvirt"], "qemu", g.name + ".log")
+            try:
+                with open(path, errors="replace") as f:
+                    text = f.read()[-tail:].strip()
+            except FileNotFoundError:
+                continue
+            lines.append("%s QEMU log of %s: %s" % (name, g.name, text.replace("\n", "\n    ")))
+        return "\n".join(lines)
+
     def close(self):
         """Guests destroyed before the namespaces go (libvirtd would leave
         them running)."""

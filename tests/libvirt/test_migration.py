@@ -78,7 +78,7 @@ class LibvirtMigration(unittest.TestCase):
         d.guest_count = 0
         d.mode = mode
         bed = tb.Testbed(d, progress=lambda text: print("  " + text, file=sys.stderr, flush=True))
-        p = None
+        p = cloud = g = None
         try:
             cloud = tl.LibvirtCloud(bed)
             g = cloud.boot(1)
@@ -155,6 +155,8 @@ class LibvirtMigration(unittest.TestCase):
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])
             print("datapath and WAN counters:\n%s" % bed.diagnostics(), file=sys.stderr)
+            if cloud is not None and g is not None:
+                print(cloud.describe(g), file=sys.stderr)
             if p is not None and p.proc.poll() is None:
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             raise
