@@ -68,10 +68,10 @@ class LibvirtMigration(unittest.TestCase):
             raise AssertionError("not installed or built: %s (scripts/install-deps.sh)" % ", ".join(missing))
 
     def test_standard_mode(self):
-        self.check_moves("standard")
+        qemu_guest.retry_once_if_the_guest_panics(self.check_moves, "standard")
 
     def test_zero_loss_mode(self):
-        self.check_moves("zero-loss")
+        qemu_guest.retry_once_if_the_guest_panics(self.check_moves, "zero-loss")
 
     def check_moves(self, mode):
         d = tb.Description.load(SITES)
@@ -152,13 +152,15 @@ class LibvirtMigration(unittest.TestCase):
                 print("  HA hand_over: %s" % json.dumps(ha["hand_over"]), file=sys.stderr)
                 self.assertGreaterEqual(ha["hand_over"]["notices"]["acknowledged"], 3)
                 self.assertEqual(ha["hand_over"]["notices"]["unanswered"], 0)
-        except BaseException:
+        except BaseException as failure:
             harness.print_logs(bed.lab.daemons[:4])
             print("datapath and WAN counters:\n%s" % bed.diagnostics(), file=sys.stderr)
             if cloud is not None and g is not None:
                 print(cloud.describe(g), file=sys.stderr)
             if p is not None and p.proc.poll() is None:
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
+            if g is not None:
+                qemu_guest.raise_if_panicked([g.console()], failure)
             raise
         finally:
             bed.close()
