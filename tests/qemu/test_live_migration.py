@@ -73,6 +73,27 @@ class LiveMigration(unittest.TestCase):
         return p
 
     def test_a_running_guest_moves_to_another_qemu_and_answers_there(self):
+        # No roam6 here, yet the guest's kernel has panicked after the move
+        # (docs/testbed.md, Limits): once more with a fresh lab if it did.
+        try:
+            self.migrate_under_probes()
+        except qemu_guest.GuestKernelPanicked as e:
+            print("the guest's kernel panicked (%s); once more with a fresh guest" % e, file=sys.stderr)
+            self.tearDown()
+            self.setUp()
+            self.migrate_under_probes()
+
+    def migrate_under_probes(self):
+        try:
+            self.check_migration()
+        except BaseException as failure:
+            guests = [p for p in self.processes if isinstance(p, qemu_guest.QemuGuest)]
+            for g in guests:
+                print(g.describe(), file=sys.stderr)
+            qemu_guest.raise_if_panicked([g.console() for g in guests], failure)
+            raise
+
+    def check_migration(self):
         lan = self.lab.namespace("lan")
         cn = self.lab.namespace("cn", ipv6=True)
         self.lab.veth(cn, "cn0", lan, "lan-cn")
