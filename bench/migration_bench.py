@@ -211,10 +211,8 @@ def run_many(count, pause_ms, delay_ms, hugepages=False):
         finally:
             sniffer.close()
         first = min(st["resumed_at"] for st in listed)
-        at_ha = {}
-        for event, ns in sniffer.seen:
-            at_ha.setdefault(event, []).append(ns / 1e9 - first)
-        bus, bas = at_ha.get("bu_at_ha", []), at_ha.get("ba_from_ha", [])
+        bus = [ns / 1e9 - first for event, ns in sniffer.seen if event == "bu_at_ha"]
+        bas = [ns / 1e9 - first for event, ns in sniffer.seen if event == "ba_from_ha"]
         ha = {"first_bu": min(bus) if bus else None, "last_bu": max(bus) if bus else None,
               "last_ba": max(bas) if bas else None, "bus": len(bus), "bas": len(bas)}
         return (max(st["bound_at"] for st in listed) - first,

@@ -180,9 +180,9 @@ class GuestKernelPanicked(Exception):
     """The guest's own kernel crashed during a test (its console says why)."""
 
 
-def retry_once_if_the_guest_panics(run, *args, **kwargs):
+def retry_once_if_the_guest_panics(run, *args, before_retry=None, **kwargs):
     """run(*args, **kwargs), and once more with a fresh guest if the first
-    raised GuestKernelPanicked. Under TCG on this kind of machine the
+    raised GuestKernelPanicked (before_retry() first, when given). Under TCG on this kind of machine the
     guest's kernel has crashed after a live migration (a corrupted skb list
     in its network stack, "Fatal exception in interrupt"; docs/testbed.md):
     QEMU's and the guest's, not roam6's, which the second run still checks
@@ -191,6 +191,8 @@ def retry_once_if_the_guest_panics(run, *args, **kwargs):
         return run(*args, **kwargs)
     except GuestKernelPanicked as e:
         print("  the guest's kernel panicked (%s); once more with a fresh guest" % e, file=sys.stderr, flush=True)
+        if before_retry is not None:
+            before_retry()
         return run(*args, **kwargs)
 
 
@@ -198,8 +200,8 @@ def raise_if_panicked(consoles, failure):
     """Raises GuestKernelPanicked (from `failure`) when one of the console
     texts shows a kernel panic; returns otherwise."""
     for text in consoles:
-        if KERNEL_PANIC in text:
-            at = text.index(KERNEL_PANIC)
+        at = text.find(KERNEL_PANIC)
+        if at >= 0:
             raise GuestKernelPanicked(text[at:text.find("\n", at)].strip()) from failure
 
 

@@ -75,13 +75,11 @@ class LiveMigration(unittest.TestCase):
     def test_a_running_guest_moves_to_another_qemu_and_answers_there(self):
         # No roam6 here, yet the guest's kernel has panicked after the move
         # (docs/testbed.md, Limits): once more with a fresh lab if it did.
-        try:
-            self.migrate_under_probes()
-        except qemu_guest.GuestKernelPanicked as e:
-            print("the guest's kernel panicked (%s); once more with a fresh guest" % e, file=sys.stderr)
-            self.tearDown()
-            self.setUp()
-            self.migrate_under_probes()
+        qemu_guest.retry_once_if_the_guest_panics(self.migrate_under_probes, before_retry=self.fresh_lab)
+
+    def fresh_lab(self):
+        self.tearDown()
+        self.setUp()
 
     def migrate_under_probes(self):
         try:

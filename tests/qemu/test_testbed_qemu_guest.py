@@ -103,15 +103,14 @@ class QemuGuestInTheTestbed(unittest.TestCase):
         except BaseException as failure:
             harness.print_logs(bed.lab.daemons[:4])
             print("datapath and WAN counters:\n%s" % bed.diagnostics(), file=sys.stderr)
-            for q in bed.processes:
-                if isinstance(q, qemu_guest.QemuGuest):
-                    print(q.describe(), file=sys.stderr)
+            qemus = [q for q in bed.processes if isinstance(q, qemu_guest.QemuGuest)]
+            for q in qemus:
+                print(q.describe(), file=sys.stderr)
             if p is not None and p.proc.poll() is None:
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             _, neighbours = harness.run(["ip", "-n", bed.routers[d.home.name], "-6", "neigh"], check=False)
             print("home router's neighbours:\n%s" % neighbours, file=sys.stderr)
-            qemu_guest.raise_if_panicked([q.console() for q in bed.processes if isinstance(q, qemu_guest.QemuGuest)],
-                                         failure)
+            qemu_guest.raise_if_panicked([q.console() for q in qemus], failure)
             raise
         finally:
             bed.close()

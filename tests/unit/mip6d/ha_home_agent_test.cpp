@@ -689,6 +689,7 @@ namespace roam6::mip6d::ha {
 namespace {
 
 const Ip6Addr kCoaB3 = addr("2001:db8:b::3");
+const Ip6Addr kOtherHomeHost = addr("2001:db8:a::12");  // a second host at home
 
 class HandOverNoticeTest : public HomeAgentTest {
  protected:
@@ -883,7 +884,6 @@ TEST_F(HandOverNoticeTest, ALeavingHomeRolledBackStillTellsTheHomeHostOnTheRetry
 // host it left held what the home link sent the paused guest. The second
 // host's deregistration tells the first to send it on natively.
 TEST_F(HandOverNoticeTest, AMoveBetweenTwoHostsAtHomeTellsTheOneItLeft) {
-  const Ip6Addr kOtherHomeHost = addr("2001:db8:a::12");
   config.home_agent->hand_over_forwarding = true;
   start();
   deliver(bu_frame(100, 0s, kHomeHost, "site-a-hosts"));
@@ -909,7 +909,6 @@ TEST_F(HandOverNoticeTest, AMoveBetweenTwoHostsAtHomeTellsTheOneItLeft) {
 // of a store batch: a failed commit of another BU in the same flush must
 // neither drop its notice nor undo what it taught the Home Agent.
 TEST_F(HandOverNoticeTest, AMoveBetweenHostsAtHomeSurvivesTheRollbackOfTheBatchBesideIt) {
-  const Ip6Addr kOtherHomeHost = addr("2001:db8:a::12");
   config.home_agent->hand_over_forwarding = true;
   start();
   deliver(bu_frame(100, 0s, kHomeHost, "site-a-hosts"));
