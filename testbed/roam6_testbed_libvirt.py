@@ -309,7 +309,7 @@ class LibvirtCloud:
         """For a failed test: the end of the guest's console (a guest that
         panicked is destroyed: panic=-1, on_reboot destroy) and of each
         host's QEMU log for it (libvirt writes why QEMU stopped there)."""
-        lines = ["guest %s console: %s" % (g.name, g.console()[-3 * tail:].strip().replace("\n", "\n    "))]
+        lines = ["guest %s console: %s" % (g.name, qemu_guest.console_for_a_report(g.console())[-3 * tail:].strip().replace("\n", "\n    "))]
         for name, d in self.daemons.items():
             path = os.path.join(d.roots["/var/log/libvirt"], "qemu", g.name + ".log")
             try:

@@ -68,10 +68,10 @@ class LibvirtMigration(unittest.TestCase):
             raise AssertionError("not installed or built: %s (scripts/install-deps.sh)" % ", ".join(missing))
 
     def test_standard_mode(self):
-        qemu_guest.retry_once_if_the_guest_panics(self.check_moves, "standard")
+        qemu_guest.retry_once_if_the_guest_fails(self.check_moves, "standard")
 
     def test_zero_loss_mode(self):
-        qemu_guest.retry_once_if_the_guest_panics(self.check_moves, "zero-loss")
+        qemu_guest.retry_once_if_the_guest_fails(self.check_moves, "zero-loss")
 
     def check_moves(self, mode):
         d = tb.Description.load(SITES)
@@ -160,7 +160,7 @@ class LibvirtMigration(unittest.TestCase):
             if p is not None and p.proc.poll() is None:
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             if g is not None:
-                qemu_guest.raise_if_panicked([g.console()], failure)
+                qemu_guest.raise_if_the_guest_failed([g.serial], failure, qemu_guest.tap_drops(g.host.namespace))
             raise
         finally:
             bed.close()

@@ -36,4 +36,13 @@ for i in $(seq 1 100); do
   sleep 0.1
 done
 echo "roam6-guest: ready home_address=$home_address mac=$(cat /sys/class/net/eth0/address)"
-while true; do sleep 3600; done
+# A heartbeat on the console, with what its NIC took and sent: a test whose
+# guest stops answering can tell a guest that stopped running (its kernel
+# hung or crashed) or whose NIC stopped taking frames from a network that
+# failed to deliver to it (tests/qemu/qemu_guest.py, the_guest_failed).
+while true; do
+  sleep 1
+  read uptime idle < /proc/uptime
+  echo "roam6-guest: alive uptime=$uptime rx=$(cat /sys/class/net/eth0/statistics/rx_packets)" \
+       "tx=$(cat /sys/class/net/eth0/statistics/tx_packets)"
+done

@@ -84,7 +84,7 @@ class QemuGuest:
             qemu_log = ""
         return "QEMU %s (tap %s): %s\n  console: %s\n  qemu log: %s" % (
             self.name, self.tap, "running" if rc is None else "exited with %s" % rc,
-            self.console()[-3 * tail:].strip().replace("\n", "\n    "), qemu_log.strip().replace("\n", "\n    "))
+            console_for_a_report(self.console())[-3 * tail:].strip().replace("\n", "\n    "), qemu_log.strip().replace("\n", "\n    "))
 
     def stop(self):
         if self.proc.poll() is None:
@@ -174,35 +174,108 @@ def wait_for_tap(namespace, tap, timeout=10):
 # What the guest's kernel prints when it panics (a panic stops the guest:
 # panic=-1 with -no-reboot, or libvirt's on_reboot destroy).
 KERNEL_PANIC = "Kernel panic - not syncing"
+# What its /init prints every second once ready (guest_init.sh).
+HEARTBEAT = "roam6-guest: alive"
+# A running guest writes a heartbeat every second: this much silence, under
+# TCG beside a busy build, means it stopped.
+SILENT_FOR_S = 8.0
+# Frames its tap dropped on the way to it, within the silence of its NIC,
+# that say the frames were there to take.
+TAP_DROPS_OF_A_STALLED_NIC = 100
 
 
-class GuestKernelPanicked(Exception):
-    """The guest's own kernel crashed during a test (its console says why)."""
+class GuestFailed(Exception):
+    """The guest itself failed during a test: its kernel panicked, it
+    stopped running, or its NIC stopped taking the frames its tap had for
+    it (its console says which)."""
 
 
-def retry_once_if_the_guest_panics(run, *args, before_retry=None, **kwargs):
+def retry_once_if_the_guest_fails(run, *args, before_retry=None, **kwargs):
     """run(*args, **kwargs), and once more with a fresh guest if the first
-    raised GuestKernelPanicked (before_retry() first, when given). Under TCG on this kind of machine the
-    guest's kernel has crashed after a live migration (a corrupted skb list
-    in its network stack, "Fatal exception in interrupt"; docs/testbed.md):
-    QEMU's and the guest's, not roam6's, which the second run still checks
-    in full. A second panic fails the test."""
+    raised GuestFailed (before_retry() first, when given). Under TCG on this
+    kind of machine the guest's kernel has crashed after a live migration (a
+    corrupted skb list in its network stack, "Fatal exception in
+    interrupt"), and a guest has gone silent after one, its tap full
+    (docs/testbed.md): QEMU's and the guest's, not roam6's, which the second
+    run still checks in full. A second failure fails the test."""
     try:
         return run(*args, **kwargs)
-    except GuestKernelPanicked as e:
-        print("  the guest's kernel panicked (%s); once more with a fresh guest" % e, file=sys.stderr, flush=True)
+    except GuestFailed as e:
+        print("  the guest itself failed (%s); once more with a fresh guest" % e, file=sys.stderr, flush=True)
         if before_retry is not None:
             before_retry()
         return run(*args, **kwargs)
 
 
-def raise_if_panicked(consoles, failure):
-    """Raises GuestKernelPanicked (from `failure`) when one of the console
-    texts shows a kernel panic; returns otherwise."""
-    for text in consoles:
+def the_guest_failed(serial_paths, tap_dropped=0, now=None):
+    """Why the guest whose consoles (one per QEMU it ran in) are at
+    `serial_paths` failed on its own, or None: a kernel panic on one of
+    them; no heartbeat on any for SILENT_FOR_S though it had started; or
+    heartbeats SILENT_FOR_S apart with no frame received in between while
+    its tap dropped `tap_dropped` >= TAP_DROPS_OF_A_STALLED_NIC frames for
+    it. A guest that runs and takes its frames is never blamed: a network
+    that delivers nothing to it leaves its tap's drops at zero."""
+    now = time.time() if now is None else now
+    consoles = [(console_text(p), _mtime(p)) for p in serial_paths]
+    for text, _ in consoles:
         at = text.find(KERNEL_PANIC)
         if at >= 0:
-            raise GuestKernelPanicked(text[at:text.find("\n", at)].strip()) from failure
+            return text[at:text.find("\n", at)].strip()
+    beats = [b for text, _ in consoles for b in heartbeats(text)]
+    if not beats:
+        return None
+    silent = now - max(mtime for _, mtime in consoles)
+    if silent >= SILENT_FOR_S:
+        return "no heartbeat on its console for %.0f s: the guest stopped running" % silent
+    latest = max(consoles, key=lambda c: c[1])[0]
+    recent = heartbeats(latest)
+    if recent and tap_dropped >= TAP_DROPS_OF_A_STALLED_NIC:
+        last = recent[-1]
+        stalled_since = [b for b in recent if b["rx"] == last["rx"]][0]
+        if last["uptime"] - stalled_since["uptime"] >= SILENT_FOR_S:
+            return "its NIC took no frame in its last %.0f s (rx=%d) while its tap dropped %d for it" % (
+                last["uptime"] - stalled_since["uptime"], last["rx"], tap_dropped)
+    return None
+
+
+def heartbeats(text):
+    """The console's heartbeats, oldest first: [{uptime, rx, tx}]."""
+    beats = []
+    for line in text.splitlines():
+        if HEARTBEAT not in line:
+            continue
+        fields = dict(w.split("=", 1) for w in line[line.index(HEARTBEAT) + len(HEARTBEAT):].split() if "=" in w)
+        try:
+            beats.append({"uptime": float(fields["uptime"]), "rx": int(fields["rx"]), "tx": int(fields["tx"])})
+        except (KeyError, ValueError):
+            continue  # a line cut by the end of the file or by kernel output
+    return beats
+
+
+def raise_if_the_guest_failed(serial_paths, failure, tap_dropped=0):
+    """Raises GuestFailed (from `failure`) when the_guest_failed says why;
+    returns otherwise."""
+    why = the_guest_failed(serial_paths, tap_dropped)
+    if why is not None:
+        raise GuestFailed(why) from failure
+
+
+def console_for_a_report(text, heartbeats_kept=3):
+    """The console without all but its last few heartbeats."""
+    lines = text.splitlines()
+    beat_lines = [i for i, line in enumerate(lines) if HEARTBEAT in line]
+    dropped = set(beat_lines[:-heartbeats_kept]) if heartbeats_kept else set(beat_lines)
+    kept = [line for i, line in enumerate(lines) if i not in dropped]
+    if dropped:
+        kept.insert(min(dropped), "[%d heartbeats left out]" % len(dropped))
+    return "\n".join(kept)
+
+
+def _mtime(path):
+    try:
+        return os.path.getmtime(path)
+    except FileNotFoundError:
+        return 0.0
 
 
 def console_text(serial_path):
@@ -228,15 +301,15 @@ def wait_for_ready_line(serial_path, timeout, still_running=lambda: True):
     return None
 
 
-def tap_drops(namespace):
-    """What the guest taps in `namespace` dropped on their way to their
-    guests: what QEMU did not read in time (a tap queues ~500 packets beside
+def tap_drops(namespace, tap=None):
+    """What the guest taps in `namespace` (or the one named `tap`) dropped
+    on their way to their guests: what QEMU did not read in time (a tap queues ~500 packets beside
     the NIC's ring; a guest under TCG on busy cores falls behind a 1 kHz
     stream, or a burst of what was held for it)."""
     out = subprocess.run(["ip", "-n", namespace, "-s", "-j", "link", "show"], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, timeout=30).stdout
     return sum(link.get("stats64", {}).get("tx", {}).get("dropped", 0) for link in json.loads(out or b"[]")
-               if link.get("ifname", "").startswith(("vnet", "tap")))
+               if link.get("ifname", "").startswith(("vnet", "tap")) and tap in (None, link.get("ifname")))
 
 
 def probe(namespace_enter, address, count=20, port=7447, timeout=2.0, tries=1):
@@ -274,4 +347,5 @@ def probe(namespace_enter, address, count=20, port=7447, timeout=2.0, tries=1):
 
 
 __all__ = ["QemuGuest", "Qmp", "event_time", "tap_up_as_home_router", "wait_for_tap", "probe", "console_text",
-           "wait_for_ready_line", "tap_drops", "QEMU"]
+           "wait_for_ready_line", "tap_drops", "QEMU", "GuestFailed", "retry_once_if_the_guest_fails",
+           "the_guest_failed", "raise_if_the_guest_failed", "heartbeats", "console_for_a_report"]

@@ -52,6 +52,7 @@ class LiveMigration(unittest.TestCase):
 
     def setUp(self):
         self.lab = harness.Lab()
+        self.lab_namespace = None
         self.processes = []
 
     def tearDown(self):
@@ -75,7 +76,7 @@ class LiveMigration(unittest.TestCase):
     def test_a_running_guest_moves_to_another_qemu_and_answers_there(self):
         # No roam6 here, yet the guest's kernel has panicked after the move
         # (docs/testbed.md, Limits): once more with a fresh lab if it did.
-        qemu_guest.retry_once_if_the_guest_panics(self.migrate_under_probes, before_retry=self.fresh_lab)
+        qemu_guest.retry_once_if_the_guest_fails(self.migrate_under_probes, before_retry=self.fresh_lab)
 
     def fresh_lab(self):
         self.tearDown()
@@ -88,11 +89,12 @@ class LiveMigration(unittest.TestCase):
             guests = [p for p in self.processes if isinstance(p, qemu_guest.QemuGuest)]
             for g in guests:
                 print(g.describe(), file=sys.stderr)
-            qemu_guest.raise_if_panicked([g.console() for g in guests], failure)
+            dropped = qemu_guest.tap_drops(self.lab_namespace, "tap-dst") if self.lab_namespace else 0
+            qemu_guest.raise_if_the_guest_failed([g.serial for g in guests], failure, dropped)
             raise
 
     def check_migration(self):
-        lan = self.lab.namespace("lan")
+        lan = self.lab_namespace = self.lab.namespace("lan")
         cn = self.lab.namespace("cn", ipv6=True)
         self.lab.veth(cn, "cn0", lan, "lan-cn")
         qemu_guest.tap_up_as_home_router(cn, "cn0")

@@ -47,22 +47,22 @@ class QemuGuestInTheTestbed(unittest.TestCase):
             raise AssertionError("no %s: run scripts/install-deps.sh (qemu-system-x86)" % qemu_guest.QEMU)
 
     def test_a_real_guest_moves_across_sites_and_stays_reachable_at_its_home_address(self):
-        qemu_guest.retry_once_if_the_guest_panics(self.check_moves, "virtio-net-pci")
+        qemu_guest.retry_once_if_the_guest_fails(self.check_moves, "virtio-net-pci")
 
     def test_an_e1000_guest_which_sends_no_neighbour_advertisement_after_a_move_stays_reachable(self):
         # Only QEMU's RARP announces it at the destination: roam6 must not
         # wait for the unsolicited NA a virtio guest sends.
-        qemu_guest.retry_once_if_the_guest_panics(self.check_moves, "e1000")
+        qemu_guest.retry_once_if_the_guest_fails(self.check_moves, "e1000")
 
     def test_in_zero_loss_mode_no_probe_is_lost(self):
-        qemu_guest.retry_once_if_the_guest_panics(self.check_moves, "virtio-net-pci", mode="zero-loss")
+        qemu_guest.retry_once_if_the_guest_fails(self.check_moves, "virtio-net-pci", mode="zero-loss")
 
     def check_moves(self, nic, mode="standard"):
         d = tb.Description.load(SITES)
         d.guest_count = 0
         d.mode = mode
         bed = tb.Testbed(d, progress=lambda text: print("  " + text, file=sys.stderr, flush=True))
-        p = None
+        p = g = None
         try:
             g = tq.boot(bed, 1, nic=nic)
             bed.wait_bound(g, timeout=30)
@@ -110,7 +110,9 @@ class QemuGuestInTheTestbed(unittest.TestCase):
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             _, neighbours = harness.run(["ip", "-n", bed.routers[d.home.name], "-6", "neigh"], check=False)
             print("home router's neighbours:\n%s" % neighbours, file=sys.stderr)
-            qemu_guest.raise_if_panicked([q.console() for q in qemus], failure)
+            if g is not None:
+                qemu_guest.raise_if_the_guest_failed([q.serial for q in qemus], failure,
+                                                     qemu_guest.tap_drops(g.host.namespace, g.vnet))
             raise
         finally:
             bed.close()
