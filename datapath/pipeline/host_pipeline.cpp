@@ -109,12 +109,21 @@ ErrorReturn to_guest(const GuestRecord& record, const wire::Ipv6View& offending)
   return back;
 }
 
-void release_held(WorkerContext& ctx, HoldQueues& holds, const GuestRecord& record) noexcept {
+// What was held for a guest that runs here goes to it, and is remembered as
+// anything delivered to a migrating guest is (it may pause again).
+void deliver_released(WorkerContext& ctx, RecentDeliveries& recent, const GuestRecord& record,
+                      rte_mbuf* m) noexcept {
+  uncount_held(ctx, DatapathPort::uplink);
+  if (record.keep_recent) [[unlikely]]
+    recent.remember(record.slot, record.generation, record.mac, m, ctx.now_tsc);
+  forward(ctx, DatapathPort::uplink, DatapathPort::guests, m, Disposition::released);
+}
+
+void release_held(WorkerContext& ctx, HoldQueues& holds, RecentDeliveries& recent,
+                  const GuestRecord& record) noexcept {
   if (holds.total() == 0) return;
-  holds.release(record.slot, record.generation, [&ctx](rte_mbuf* m) {
-    uncount_held(ctx, DatapathPort::uplink);
-    forward(ctx, DatapathPort::uplink, DatapathPort::guests, m, Disposition::released);
-  });
+  holds.release(record.slot, record.generation,
+                [&](rte_mbuf* m) { deliver_released(ctx, recent, record, m); });
 }
 
 // Hand-over forwarding: `m` (Ethernet + the inner packet, as decapsulated)
@@ -217,7 +226,7 @@ bool hold_at_home(WorkerContext& ctx, const HostSettings& settings, HoldQueues& 
   ctx.table->lookup_guests_by_mac(&destination_mac, 1, &record);
   if (record == nullptr) return false;
   if (record->resumed && !record->forwarding) {
-    release_held(ctx, holds, *record);
+    release_held(ctx, holds, recent, *record);
     // Migrating from home, still running: delivered, and remembered.
     if (record->holding_at_home && record->keep_recent)
       recent.remember(record->slot, record->generation, record->mac, m, ctx.now_tsc);
@@ -287,7 +296,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           state->seen_running = true;
           ++ctx.counters->resumes_signalled;
           report = true;
-          release_held(ctx, holds, *record);
+          release_held(ctx, holds, state_->recent, *record);
         }
         if (!state->reported || ctx.now_tsc - state->last_report_tsc >= report_interval)
           report = true;
@@ -470,7 +479,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           hand_over(ctx, settings_, m, *record);
         } else if (state_->running_here(*record)) {
           // Anything still held for the guest goes first, keeping order.
-          release_held(ctx, holds, *record);
+          release_held(ctx, holds, state_->recent, *record);
           if (record->keep_recent) [[unlikely]]
             state_->recent.remember(record->slot, record->generation, record->mac, m, ctx.now_tsc);
           forward(ctx, at, DatapathPort::guests, m, Disposition::decapsulated);
@@ -582,11 +591,11 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
                                                                    : HoldQueues::Verdict::keep;
       },
       [&](rte_mbuf* m) {
-        uncount_held(ctx, DatapathPort::uplink);
         if (deciding->forwarding) {
+          uncount_held(ctx, DatapathPort::uplink);
           hand_over(ctx, settings_, m, *deciding);
         } else {
-          forward(ctx, DatapathPort::uplink, DatapathPort::guests, m, Disposition::released);
+          deliver_released(ctx, state_->recent, *deciding, m);
         }
       },
       [&ctx](rte_mbuf* m) {

@@ -99,6 +99,35 @@ class HostPipelineTest : public ::testing::Test {
     ASSERT_TRUE(h.table.set_guest(home));
     EXPECT_EQ(h.table.guests_holding_at_home(), 0u);
   }
+  // Packet 1 held for a paused migrating guest; it runs here again and
+  // `release()` may release it; packet 2 arrives; it pauses again: both were
+  // delivered after its replay point, so both are held again.
+  template <class Release>
+  void expect_release_remembered(Release release) {
+    GuestSpec g = migrating_away_guest();
+    g.resumed = false;
+    g.paused = true;
+    ASSERT_TRUE(h.table.set_guest(g));
+    h.ctx.now_tsc = 1000;
+    from_uplink({tunnelled_to_guest(1)});
+    EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 1u);
+    g.resumed = true;
+    g.paused = false;
+    ASSERT_TRUE(h.table.set_guest(g));
+    h.ctx.now_tsc = 2000;
+    release();
+    from_uplink({tunnelled_to_guest(2)});
+    ASSERT_EQ(h.guests_sink.packets.size(), 2u);
+    EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 1u);
+    g.resumed = false;
+    g.paused = true;
+    g.replay_from_tsc = 1500;
+    ASSERT_TRUE(h.table.set_guest(g));
+    h.ctx.now_tsc = 3000;
+    housekeeping();
+    EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::replayed), 2u);
+    EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 2u);  // held now: 1 was released
+  }
   // A frame from the guest to the correspondent.
   static Bytes guest_udp(std::size_t data = 32, std::uint8_t hop = 64, std::uint8_t tc = 0,
                          std::uint32_t flow = 0) {
@@ -742,6 +771,22 @@ TEST_F(HostPipelineTest, WhatAMigratingGuestMayHaveMissedIsHeldAgainAtItsPauseAn
   }
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::handed_over), 3u);
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
+}
+
+// A migrating guest paused, then running here again (QEMU resumed it: the
+// migration failed or was cancelled), still migrating: what was held for it
+// is delivered and remembered as anything delivered to it is, so its next
+// pause replays it too.
+TEST_F(HostPipelineTest, WhatTheNextPacketReleasesToAMigratingGuestIsRememberedForItsNextPause) {
+  expect_release_remembered([this] {});
+}
+
+TEST_F(HostPipelineTest, WhatHousekeepingReleasesToAMigratingGuestIsRememberedForItsNextPause) {
+  expect_release_remembered([this] {
+    housekeeping();
+    EXPECT_EQ(h.guests_sink.packets.size(), 1u);
+    EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 1u);
+  });
 }
 
 // Nothing arrives after the pause: housekeeping holds what may have been
