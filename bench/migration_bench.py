@@ -179,12 +179,25 @@ def run_moves(delay_ms, rounds, pause_ms, sequence_in_xml, mode="standard", huge
         bed.close()
 
 
+def control_thread_cpu_s(daemon):
+    """CPU time (s) the daemon's control thread (its main thread: the event
+    loop all of mip6d's control state lives on) has run so far, from the
+    scheduler's own account (/proc/PID/task/PID/schedstat, ns)."""
+    with open("/proc/%d/task/%d/schedstat" % (daemon.pid, daemon.pid)) as f:
+        return int(f.read().split()[0]) / 1e9
+
+
 def run_many(count, pause_ms, delay_ms, hugepages=False):
     """(first resume -> last bound, [each guest's resume -> bound],
-    {first BU at the HA, last BU at it, last BA from it}) in seconds after
-    the first resume, from the destination's clock and the kernel's
-    timestamps at the Home Agent's port (one machine, one clock); None if
-    not all bound in 120 s."""
+    {first BU at the HA, last BU at it, last BA from it, and the CPU time
+    the destination's and the Home Agent's control threads spent from the
+    resume until all were bound}) in seconds after the first resume, from
+    the destination's clock and the kernel's timestamps at the Home Agent's
+    port (one machine, one clock); None if not all bound in 120 s.
+
+    The CPU times say what the re-bind costs roam6 itself: the testbed
+    shares 2 cores among its switches, OVS instances and guests' relays, so
+    the wall-clock figure is mostly this machine's contention."""
     d = tb.Description.load(THREE_SITES)
     d.foreign = d.foreign[:1]
     d.guest_count = count
@@ -197,9 +210,22 @@ def run_many(count, pause_ms, delay_ms, hugepages=False):
         dst = bed.host("paris-1")
         sniffer = MobilitySniffer(bed, bed.site_switch_ns[d.home.name], "s-ha")
         sniffer.move = "all"
+        cpu = {}
+
+        def at_resume():
+            cpu["destination"] = control_thread_cpu_s(dst.mip6d)
+            cpu["ha"] = control_thread_cpu_s(bed.ha)
         try:
-            resumed = bed.move_all(bed.guests, dst, "all", pause_ms=pause_ms)
+            resumed = bed.move_all(bed.guests, dst, "all", pause_ms=pause_ms, at_resume=at_resume)
             names = {g.name for g in bed.guests}
+            # Every BA seen leaving the Home Agent first: the destination's
+            # control thread is not to spend its time on guest.list before.
+            while (sum(1 for event, _ in sniffer.seen if event == "ba_from_ha") < count
+                   and time.monotonic() - resumed < 10):
+                time.sleep(0.05)
+            time.sleep(0.05)  # the BAs' way back to the destination
+            cpu = {k: control_thread_cpu_s(dst.mip6d if k == "destination" else bed.ha) - v
+                   for k, v in cpu.items()}
             while True:
                 listed = [st for st in dst.request("guest.list")["guests"] if st["name"] in names]
                 if len(listed) == len(names) and all(st["bound_at"] for st in listed):
@@ -214,7 +240,8 @@ def run_many(count, pause_ms, delay_ms, hugepages=False):
         bus = [ns / 1e9 - first for event, ns in sniffer.seen if event == "bu_at_ha"]
         bas = [ns / 1e9 - first for event, ns in sniffer.seen if event == "ba_from_ha"]
         ha = {"first_bu": min(bus) if bus else None, "last_bu": max(bus) if bus else None,
-              "last_ba": max(bas) if bas else None, "bus": len(bus), "bas": len(bas)}
+              "last_ba": max(bas) if bas else None, "bus": len(bus), "bas": len(bas),
+              "destination_cpu": cpu["destination"], "ha_cpu": cpu["ha"]}
         return (max(st["bound_at"] for st in listed) - first,
                 sorted(st["bound_at"] - st["resumed_at"] for st in listed), ha)
     finally:
@@ -252,9 +279,10 @@ def main():
                 summary([first_event_ms(m, "bu_at_ha") for m in moves]),
                 summary([first_event_ms(m, "ba_from_ha") for m in moves])), flush=True)
     if args.guests:
-        print("\n%-6s %7s %-24s %-34s %s" % ("delay", "guests", "resume -> last bound ms",
-                                              "each guest: min / median / max ms",
-                                              "at the HA: first BU / last BU / last BA ms (BUs, BAs)"))
+        print("\n%-6s %7s %-24s %-34s %-54s %s" % ("delay", "guests", "resume -> last bound ms",
+                                                   "each guest: min / median / max ms",
+                                                   "at the HA: first BU / last BU / last BA ms (BUs, BAs)",
+                                                   "control-thread CPU ms: destination / HA"))
         for delay in [float(x) for x in args.delays.split(",")]:
             result = run_many(args.guests, args.pause_ms, delay, args.hugepages)
             if result is None:
@@ -262,10 +290,12 @@ def main():
                 continue
             whole, each, ha = result
             ms = lambda x: "-" if x is None else "%.1f" % (x * 1000)  # noqa: E731
-            print("%-6g %7d %-24.1f %-34s %s / %s / %s (%d, %d)" % (
+            print("%-6g %7d %-24.1f %-34s %-54s %s / %s" % (
                 delay, args.guests, whole * 1000, "%.1f / %.1f / %.1f" % (
                     each[0] * 1000, statistics.median(each) * 1000, each[-1] * 1000),
-                ms(ha["first_bu"]), ms(ha["last_bu"]), ms(ha["last_ba"]), ha["bus"], ha["bas"]), flush=True)
+                "%s / %s / %s (%d, %d)" % (ms(ha["first_bu"]), ms(ha["last_bu"]), ms(ha["last_ba"]), ha["bus"],
+                                           ha["bas"]),
+                ms(ha["destination_cpu"]), ms(ha["ha_cpu"])), flush=True)
 
 
 if __name__ == "__main__":

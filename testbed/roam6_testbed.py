@@ -738,9 +738,11 @@ class Testbed:
         return self.move_all([g], to_host, move_id, **options)
 
     def move_all(self, guests, to_host, move_id, pause_ms=20, precopy_ms=500, events=True,
-                 sequence_in_xml=True):
+                 sequence_in_xml=True, at_resume=None):
         """Moves every guest in `guests` to `to_host` at once: each step is
         taken for all of them before the next (one pause, one resume).
+        `at_resume()`, when given, is called as they resume, before anything
+        is told of it (a benchmark's start of the re-bind).
         `sequence_in_xml`: the domain XML the destination's hooks get carries
         the source's last sequence number, as roam6-libvirt-events keeps it
         in the domain's metadata on the source (docs/migration.md); without
@@ -787,6 +789,8 @@ class Testbed:
         self._set_relays([(g, dst, "up=1") for g, _, _ in moves])
         for g, src, xml in moves:
             g.host = dst
+        if at_resume is not None:
+            at_resume()
         resumed = self.mark(move_id, "resume")
         if events:
             # roam6-libvirt-events: Resumed/Migrated here, Stopped/Migrated there.
