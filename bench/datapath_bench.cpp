@@ -16,9 +16,18 @@
 // itself: bench/run_datapath_bench.sh reserves them for the run and gives
 // them back. --memory no-huge forces the fallback, --memory huge insists.
 //
+// Instructions per packet (--instructions, under callgrind: this VM has no
+// hardware counters, and instruction counts do not depend on a noisy
+// machine as cycles do): bench/instructions_per_packet.sh runs the bench
+// under `valgrind --tool=callgrind --collect-atstart=no`; the bench turns
+// collection on only from a filled burst to its transmission (the same
+// stage the pipeline cycles come from), dumps the counts after each run
+// labelled "<scenario> <bindings> <packets>", and the script divides.
+//
 // Usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]
 //                       [--memory auto|huge|no-huge]
 //                       [--scenario ha-encap|ha-decap|host-encap|host-decap]
+//                       [--instructions]
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -28,6 +37,7 @@
 #include <rte_mbuf.h>
 
 #include <unistd.h>
+#include <valgrind/callgrind.h>
 
 #include <algorithm>
 #include <array>
@@ -63,6 +73,7 @@ struct Options {
   bool testpmd = true;
   enum class Memory { automatic, huge, no_huge } memory = Memory::automatic;
   std::string only;  // one scenario: ha-encap, ha-decap, host-encap, host-decap
+  bool instructions = false;  // under callgrind: collect only the stage, dump per run
 };
 
 [[noreturn]] void usage(int status) {
@@ -70,8 +81,11 @@ struct Options {
                "usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]\n"
                "                      [--memory auto|huge|no-huge]\n"
                "                      [--scenario ha-encap|ha-decap|host-encap|host-decap]\n"
+               "                      [--instructions]\n"
                "  Prints Mpps and cycles per packet for encapsulation and decapsulation\n"
-               "  on one forwarding core (net_null), next to dpdk-testpmd io-forward.\n");
+               "  on one forwarding core (net_null), next to dpdk-testpmd io-forward.\n"
+               "  --instructions: under callgrind (bench/instructions_per_packet.sh), count\n"
+               "  the instructions of the pipeline's stage only, one dump per run.\n");
   std::exit(status);
 }
 
@@ -82,6 +96,8 @@ Options parse_options(int argc, char** argv) {
     if (a == "--help" || a == "-h") usage(0);
     if (a == "--no-testpmd") {
       o.testpmd = false;
+    } else if (a == "--instructions") {
+      o.instructions = true;
     } else if (a == "--scenario" && i + 1 < argc) {
       o.only = argv[++i];
       if (o.only != "ha-encap" && o.only != "ha-decap" && o.only != "host-encap" && o.only != "host-decap")
@@ -226,6 +242,7 @@ struct Run {
   double seconds = 2;
   std::uint16_t rx_port = 0;
   std::uint16_t tx_port = 1;
+  bool count_instructions = false;  // callgrind collects the stage only
   BindingTable* table = nullptr;
   rte_mempool* pool = nullptr;
   PuntQueue* punt = nullptr;
@@ -319,6 +336,7 @@ int forward(void* arg) {
     }
     now = rte_rdtsc();
     ctx.now_tsc = now;
+    if (run.count_instructions) CALLGRIND_TOGGLE_COLLECT;
     if (!run.with_pipeline) {
       const std::uint16_t sent = rte_eth_tx_burst(run.tx_port, 0, pkts, n);
       for (std::uint16_t i = sent; i < n; ++i) rte_pktmbuf_free(pkts[i]);
@@ -332,6 +350,7 @@ int forward(void* arg) {
     uplink.flush();
     guests.flush();
     run.table->quiescent(reader);
+    if (run.count_instructions) CALLGRIND_TOGGLE_COLLECT;
     const std::uint64_t end = rte_rdtsc();
     ++bursts;
     run.all_packets += n;
@@ -545,8 +564,20 @@ TestpmdResult run_testpmd(double seconds, bool hugepages) {
 
 }  // namespace
 
+// Under callgrind, the counts collected since the last dump go to a file
+// of their own, labelled for bench/instructions_per_packet.sh.
+void dump_instructions(const Options& o, const char* scenario, std::uint32_t bindings, std::uint64_t packets) {
+  if (!o.instructions) return;
+  const std::string label = std::string(scenario) + " " + std::to_string(bindings) + " " + std::to_string(packets);
+  CALLGRIND_DUMP_STATS_AT(label.c_str());
+}
+
 int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
+  if (options.instructions && RUNNING_ON_VALGRIND == 0) {
+    std::fprintf(stderr, "datapath_bench: --instructions counts under callgrind: run bench/instructions_per_packet.sh\n");
+    return 2;
+  }
 
   const bool hugepages = use_hugepages(options);
   TestpmdResult testpmd;
@@ -612,11 +643,13 @@ int main(int argc, char** argv) {
       run.pool = pool;
       run.punt = &punt;
       run.keys = &keys;
+      run.count_instructions = options.instructions;
       if (generator_cycles == 0) {
         Run baseline = run;
         baseline.with_pipeline = false;
         rte_eal_remote_launch(forward, &baseline, worker);
         rte_eal_wait_lcore(worker);
+        dump_instructions(options, "transmit", 0, baseline.all_packets);
         generator_cycles = static_cast<double>(baseline.cycles) / static_cast<double>(baseline.packets);
         transmit_cycles = static_cast<double>(baseline.stage_cycles) / static_cast<double>(baseline.packets);
         std::printf("%-46s %10s %8.2f Mpps %8.1f cycles/pkt\n", "generator only (fill frame, rx, tx)", "-",
@@ -624,6 +657,7 @@ int main(int argc, char** argv) {
       }
       rte_eal_remote_launch(forward, &run, worker);
       rte_eal_wait_lcore(worker);
+      dump_instructions(options, scenario_option(scenario), n, run.all_packets);
       const double per_packet = static_cast<double>(run.cycles) / static_cast<double>(run.packets);
       const double mpps = static_cast<double>(run.packets) / (static_cast<double>(run.cycles) / static_cast<double>(rte_get_tsc_hz())) / 1e6;
       const auto& port = run.counters.port[0];
@@ -653,7 +687,7 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(run.all_packets));
       }
       std::printf("\n");
-      if (scenario == Scenario::ha_encapsulate) {
+      if (scenario == Scenario::ha_encapsulate && !options.instructions) {
         // On the forwarding core, after the run: the tunnel table alone.
         TableRun lookup{&table, &keys, std::min(options.seconds, 1.0) / 2, false, 0};
         TableRun with_records = lookup;
