@@ -305,6 +305,20 @@ class LibvirtCloud:
             bed.progress("host %s: libvirtd (roam6 hook installed, roam6-libvirt-events)" % h.name)
             self.daemons[h.name] = Libvirtd(bed, h, self.network.join(h))
 
+    def running(self, g):
+        """Whether a libvirtd says g runs there (`virsh domstate`: not
+        paused, shut off or gone)."""
+        for d in self.daemons.values():
+            if d.process.proc.poll() is not None:
+                continue
+            try:
+                status, out = d.virsh_status("domstate", g.name, timeout=30)
+            except subprocess.TimeoutExpired:
+                continue
+            if status == 0 and out.strip() == "running":
+                return True
+        return False
+
     def describe(self, g, tail=1500):
         """For a failed test: the end of the guest's console (a guest that
         panicked is destroyed: panic=-1, on_reboot destroy) and of each

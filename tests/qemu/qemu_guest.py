@@ -86,6 +86,22 @@ class QemuGuest:
             self.name, self.tap, "running" if rc is None else "exited with %s" % rc,
             console_for_a_report(self.console())[-3 * tail:].strip().replace("\n", "\n    "), qemu_log.strip().replace("\n", "\n    "))
 
+    def running(self):
+        """Whether QEMU says the guest's vCPUs run ("running": not paused,
+        nor waiting for or done with a migration); False when it cannot say."""
+        if self.proc.poll() is not None or not os.path.exists(self.qmp_path):
+            return False
+        try:
+            session = Qmp(self.qmp_path, timeout=5)
+        except (OSError, AssertionError, ValueError):
+            return False
+        try:
+            return session.execute("query-status").get("status") == "running"
+        except (OSError, AssertionError, ValueError):
+            return False
+        finally:
+            session.close()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.kill()
@@ -96,11 +112,11 @@ class Qmp:
     """QEMU Machine Protocol over a unix socket: commands and their answers,
     events kept with QEMU's own timestamps (seconds since the epoch)."""
 
-    def __init__(self, path):
+    def __init__(self, path, timeout=30):
         import socket
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
         self.sock.connect(path)
-        self.sock.settimeout(30)
         self.buffer = b""
         self.events = []
         self._read()  # the greeting
@@ -207,14 +223,16 @@ def retry_once_if_the_guest_fails(run, *args, before_retry=None, **kwargs):
         return run(*args, **kwargs)
 
 
-def the_guest_failed(serial_paths, tap_dropped=0, now=None):
+def the_guest_failed(serial_paths, tap_dropped=0, running=True, now=None):
     """Why the guest whose consoles (one per QEMU it ran in) are at
     `serial_paths` failed on its own, or None: a kernel panic on one of
-    them; no heartbeat on any for SILENT_FOR_S though it had started; or
-    heartbeats SILENT_FOR_S apart with no frame received in between while
-    its tap dropped `tap_dropped` >= TAP_DROPS_OF_A_STALLED_NIC frames for
-    it. A guest that runs and takes its frames is never blamed: a network
-    that delivers nothing to it leaves its tap's drops at zero."""
+    them; no heartbeat on any for SILENT_FOR_S though it had started and
+    its hypervisor says it runs (`running`: a guest left paused by a
+    migration that failed is not the guest's doing); or heartbeats
+    SILENT_FOR_S apart with no frame received in between while its tap
+    dropped `tap_dropped` >= TAP_DROPS_OF_A_STALLED_NIC frames for it. A
+    guest that runs and takes its frames is never blamed: a network that
+    delivers nothing to it leaves its tap's drops at zero."""
     now = time.time() if now is None else now
     consoles = [(console_text(p), _mtime(p)) for p in serial_paths]
     for text, _ in consoles:
@@ -225,7 +243,7 @@ def the_guest_failed(serial_paths, tap_dropped=0, now=None):
     if not beats:
         return None
     silent = now - max(mtime for _, mtime in consoles)
-    if silent >= SILENT_FOR_S:
+    if silent >= SILENT_FOR_S and running:
         return "no heartbeat on its console for %.0f s: the guest stopped running" % silent
     latest = max(consoles, key=lambda c: c[1])[0]
     recent = heartbeats(latest)
@@ -252,10 +270,10 @@ def heartbeats(text):
     return beats
 
 
-def raise_if_the_guest_failed(serial_paths, failure, tap_dropped=0):
+def raise_if_the_guest_failed(serial_paths, failure, tap_dropped=0, running=True):
     """Raises GuestFailed (from `failure`) when the_guest_failed says why;
     returns otherwise."""
-    why = the_guest_failed(serial_paths, tap_dropped)
+    why = the_guest_failed(serial_paths, tap_dropped, running)
     if why is not None:
         raise GuestFailed(why) from failure
 
@@ -312,12 +330,15 @@ def tap_drops(namespace, tap=None):
                if link.get("ifname", "").startswith(("vnet", "tap")) and tap in (None, link.get("ifname")))
 
 
-def probe(namespace_enter, address, count=20, port=7447, timeout=2.0, tries=1):
+def probe(namespace_enter, address, count=20, port=7447, timeout=2.0, tries=1, give_up=None):
     """`count` numbered datagrams to [address]:port from inside the
     namespace, each sent up to `tries` times until echoed; returns
     [(payload echoed?, echo's source)]. More than one try asks whether the
     guest is reachable, not whether every datagram got through: a guest
-    under TCG beside a 1 kHz probe stream drops some on its own."""
+    under TCG beside a 1 kHz probe stream drops some on its own.
+    give_up(): asked after each datagram no try got an echo for; a reason
+    it returns (the_guest_failed's) raises GuestFailed at once, rather than
+    after every datagram's tries to a guest that crashed."""
     import socket
     results = []
     with namespace_enter:
@@ -341,6 +362,10 @@ def probe(namespace_enter, address, count=20, port=7447, timeout=2.0, tries=1):
                 if result[0]:
                     break
             results.append(result)
+            if not result[0] and give_up is not None:
+                why = give_up()
+                if why is not None:
+                    raise GuestFailed(why)
     finally:
         s.close()
     return results

@@ -10,7 +10,9 @@ Consoles are files written as the guest writes them (guest_init.sh's
 heartbeat), their age set with os.utime.
 """
 
+import contextlib
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -42,8 +44,8 @@ class TheGuestFailed(unittest.TestCase):
         os.utime(path, (self.now - age_s, self.now - age_s))
         return path
 
-    def verdict(self, paths, tap_dropped=0):
-        return qemu_guest.the_guest_failed(paths, tap_dropped, now=self.now)
+    def verdict(self, paths, tap_dropped=0, running=True):
+        return qemu_guest.the_guest_failed(paths, tap_dropped, running, now=self.now)
 
     def test_a_kernel_panic_on_either_console_is_the_guests(self):
         source = self.console("src", BOOT + beats([(10, 5), (11, 9)]), 30)
@@ -60,6 +62,13 @@ class TheGuestFailed(unittest.TestCase):
         why = self.verdict([source, destination])
         self.assertIsNotNone(why)
         self.assertIn("no heartbeat", why)
+
+    def test_a_guest_its_hypervisor_holds_paused_is_not_blamed_for_its_silence(self):
+        # A migration that failed (a hook that broke it, say) leaves the
+        # guest paused: silent, but not by its own doing.
+        source = self.console("src", BOOT + beats([(10, 5), (11, 9)]), 20)
+        destination = self.console("dst", "", 21)
+        self.assertIsNone(self.verdict([source, destination], running=False))
 
     def test_a_guest_whose_heartbeat_goes_on_is_running(self):
         source = self.console("src", BOOT + beats([(10, 5), (11, 9)]), 20)
@@ -105,6 +114,36 @@ class TheGuestFailed(unittest.TestCase):
         self.assertEqual(sum(qemu_guest.HEARTBEAT in line for line in shown), 3)
         self.assertEqual(shown[-1], "Kernel panic - not syncing: x")
         self.assertIn("Booting from ROM...", shown)
+
+
+class ProbeGivesUp(unittest.TestCase):
+    """probe(give_up=...) stops at the first unanswered datagram whose
+    give_up() names a reason, instead of spending every datagram's tries."""
+
+    def setUp(self):
+        # A port nothing listens on: no echo ever comes.
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+            self.port = s.getsockname()[1]
+
+    def test_a_reason_raises_guest_failed_after_the_first_unanswered_datagram(self):
+        asked = []
+
+        def give_up():
+            asked.append(True)
+            return "no heartbeat on its console for 9 s: the guest stopped running"
+        with self.assertRaises(qemu_guest.GuestFailed) as raised:
+            qemu_guest.probe(contextlib.nullcontext(), "::1", count=10, port=self.port, timeout=0.05, tries=2,
+                             give_up=give_up)
+        self.assertEqual(len(asked), 1)
+        self.assertIn("stopped running", str(raised.exception))
+
+    def test_no_reason_lets_the_probe_finish_and_report(self):
+        asked = []
+        results = qemu_guest.probe(contextlib.nullcontext(), "::1", count=3, port=self.port, timeout=0.05,
+                                   give_up=lambda: asked.append(True))
+        self.assertEqual(results, [(False, None)] * 3)
+        self.assertEqual(len(asked), 3)
 
 
 if __name__ == "__main__":

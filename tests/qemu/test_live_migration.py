@@ -90,7 +90,8 @@ class LiveMigration(unittest.TestCase):
             for g in guests:
                 print(g.describe(), file=sys.stderr)
             dropped = qemu_guest.tap_drops(self.lab_namespace, "tap-dst") if self.lab_namespace else 0
-            qemu_guest.raise_if_the_guest_failed([g.serial for g in guests], failure, dropped)
+            qemu_guest.raise_if_the_guest_failed([g.serial for g in guests], failure, dropped,
+                                                 running=any(g.running() for g in guests))
             raise
 
     def check_migration(self):

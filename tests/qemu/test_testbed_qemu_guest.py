@@ -77,7 +77,7 @@ class QemuGuestInTheTestbed(unittest.TestCase):
                 # TCG on two busy cores (a CI build beside it) has stalled for
                 # seconds here, and drops datagrams beside the 1 kHz stream.
                 echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10,
-                                          timeout=4.0, tries=3)
+                                          timeout=4.0, tries=3, give_up=lambda: self.the_guest_failed(bed, g))
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "%s: after the move to %s" % (nic, destination))
                 bed.settle()
                 dropped_by_tap[str(i)] = qemu_guest.tap_drops(bed.host(destination).namespace)
@@ -110,12 +110,21 @@ class QemuGuestInTheTestbed(unittest.TestCase):
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             _, neighbours = harness.run(["ip", "-n", bed.routers[d.home.name], "-6", "neigh"], check=False)
             print("home router's neighbours:\n%s" % neighbours, file=sys.stderr)
-            if g is not None:
-                qemu_guest.raise_if_the_guest_failed([q.serial for q in qemus], failure,
-                                                     qemu_guest.tap_drops(g.host.namespace, g.vnet))
+            if g is not None and not isinstance(failure, qemu_guest.GuestFailed):
+                why = self.the_guest_failed(bed, g)
+                if why is not None:
+                    raise qemu_guest.GuestFailed(why) from failure
             raise
         finally:
             bed.close()
+
+    @staticmethod
+    def the_guest_failed(bed, g):
+        """qemu_guest.the_guest_failed for g: every console it had, what its
+        tap dropped where it runs, whether a QEMU says it runs."""
+        qemus = [q for q in bed.processes if isinstance(q, qemu_guest.QemuGuest)]
+        return qemu_guest.the_guest_failed([q.serial for q in qemus], qemu_guest.tap_drops(g.host.namespace, g.vnet),
+                                           running=any(q.running() for q in qemus))
 
 
 if __name__ == "__main__":
