@@ -210,11 +210,11 @@ def run_many(count, pause_ms, delay_ms, hugepages=False):
         dst = bed.host("paris-1")
         sniffer = MobilitySniffer(bed, bed.site_switch_ns[d.home.name], "s-ha")
         sniffer.move = "all"
+        daemons = {"destination": dst.mip6d, "ha": bed.ha}
         cpu = {}
 
         def at_resume():
-            cpu["destination"] = control_thread_cpu_s(dst.mip6d)
-            cpu["ha"] = control_thread_cpu_s(bed.ha)
+            cpu.update({k: control_thread_cpu_s(d) for k, d in daemons.items()})
         try:
             resumed = bed.move_all(bed.guests, dst, "all", pause_ms=pause_ms, at_resume=at_resume)
             names = {g.name for g in bed.guests}
@@ -224,8 +224,7 @@ def run_many(count, pause_ms, delay_ms, hugepages=False):
                    and time.monotonic() - resumed < 10):
                 time.sleep(0.05)
             time.sleep(0.05)  # the BAs' way back to the destination
-            cpu = {k: control_thread_cpu_s(dst.mip6d if k == "destination" else bed.ha) - v
-                   for k, v in cpu.items()}
+            cpu = {k: control_thread_cpu_s(daemons[k]) - v for k, v in cpu.items()}
             while True:
                 listed = [st for st in dst.request("guest.list")["guests"] if st["name"] in names]
                 if len(listed) == len(names) and all(st["bound_at"] for st in listed):

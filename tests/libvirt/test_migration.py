@@ -79,6 +79,12 @@ class LibvirtMigration(unittest.TestCase):
         d.mode = mode
         bed = tb.Testbed(d, progress=lambda text: print("  " + text, file=sys.stderr, flush=True))
         p = cloud = g = None
+
+        def guest_failed():
+            """qemu_guest.the_guest_failed for g: its console, what its tap
+            dropped where it runs, whether a libvirtd says it runs."""
+            return qemu_guest.the_guest_failed([g.serial], qemu_guest.tap_drops(g.host.namespace), cloud.running(g))
+
         try:
             cloud = tl.LibvirtCloud(bed)
             g = cloud.boot(1)
@@ -95,10 +101,8 @@ class LibvirtMigration(unittest.TestCase):
                 # Reachable, not fast nor lossless: a guest just moved under
                 # TCG on two busy cores (a CI build beside it) has stalled for
                 # seconds here, and drops datagrams beside the 1 kHz stream.
-                echoes = qemu_guest.probe(
-                    harness.InNamespace(bed.cn_ns), g.home_address, count=10, timeout=4.0, tries=3,
-                    give_up=lambda: qemu_guest.the_guest_failed([g.serial], qemu_guest.tap_drops(g.host.namespace),
-                                                                cloud.running(g)))
+                echoes = qemu_guest.probe(harness.InNamespace(bed.cn_ns), g.home_address, count=10,
+                                          timeout=4.0, tries=3, give_up=guest_failed)
                 self.assertEqual(echoes, [(True, g.home_address)] * 10, "after the move to %s" % destination)
                 bed.settle()
                 # A new tap for each move: what it dropped is this move's.
@@ -162,8 +166,7 @@ class LibvirtMigration(unittest.TestCase):
             if p is not None and p.proc.poll() is None:
                 print("the probe stream so far: %s" % json.dumps(bed.stop_probe(p)["moves"]), file=sys.stderr)
             if g is not None and not isinstance(failure, qemu_guest.GuestFailed):
-                qemu_guest.raise_if_the_guest_failed([g.serial], failure, qemu_guest.tap_drops(g.host.namespace),
-                                                     running=cloud.running(g))
+                qemu_guest.raise_if_the_guest_failed(guest_failed(), failure)
             raise
         finally:
             bed.close()

@@ -270,10 +270,9 @@ def heartbeats(text):
     return beats
 
 
-def raise_if_the_guest_failed(serial_paths, failure, tap_dropped=0, running=True):
-    """Raises GuestFailed (from `failure`) when the_guest_failed says why;
-    returns otherwise."""
-    why = the_guest_failed(serial_paths, tap_dropped, running)
+def raise_if_the_guest_failed(why, failure):
+    """Raises GuestFailed(why) from `failure` when `why` (the_guest_failed's
+    verdict) names a reason; returns otherwise."""
     if why is not None:
         raise GuestFailed(why) from failure
 
@@ -321,9 +320,9 @@ def wait_for_ready_line(serial_path, timeout, still_running=lambda: True):
 
 def tap_drops(namespace, tap=None):
     """What the guest taps in `namespace` (or the one named `tap`) dropped
-    on their way to their guests: what QEMU did not read in time (a tap queues ~500 packets beside
-    the NIC's ring; a guest under TCG on busy cores falls behind a 1 kHz
-    stream, or a burst of what was held for it)."""
+    on their way to their guests: what QEMU did not read in time (a tap
+    queues ~500 packets beside the NIC's ring; a guest under TCG on busy
+    cores falls behind a 1 kHz stream, or a burst of what was held for it)."""
     out = subprocess.run(["ip", "-n", namespace, "-s", "-j", "link", "show"], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, timeout=30).stdout
     return sum(link.get("stats64", {}).get("tx", {}).get("dropped", 0) for link in json.loads(out or b"[]")

@@ -90,8 +90,9 @@ class LiveMigration(unittest.TestCase):
             for g in guests:
                 print(g.describe(), file=sys.stderr)
             dropped = qemu_guest.tap_drops(self.lab_namespace, "tap-dst") if self.lab_namespace else 0
-            qemu_guest.raise_if_the_guest_failed([g.serial for g in guests], failure, dropped,
-                                                 running=any(g.running() for g in guests))
+            why = qemu_guest.the_guest_failed([g.serial for g in guests], dropped,
+                                              running=any(g.running() for g in guests))
+            qemu_guest.raise_if_the_guest_failed(why, failure)
             raise
 
     def check_migration(self):

@@ -111,9 +111,7 @@ class QemuGuestInTheTestbed(unittest.TestCase):
             _, neighbours = harness.run(["ip", "-n", bed.routers[d.home.name], "-6", "neigh"], check=False)
             print("home router's neighbours:\n%s" % neighbours, file=sys.stderr)
             if g is not None and not isinstance(failure, qemu_guest.GuestFailed):
-                why = self.the_guest_failed(bed, g)
-                if why is not None:
-                    raise qemu_guest.GuestFailed(why) from failure
+                qemu_guest.raise_if_the_guest_failed(self.the_guest_failed(bed, g), failure)
             raise
         finally:
             bed.close()
