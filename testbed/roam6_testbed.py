@@ -39,6 +39,7 @@ import concurrent.futures
 import ipaddress
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -921,6 +922,15 @@ class Testbed:
                             stats.get("rx", {}).get("packets")))
             except Exception as e:
                 lines.append("%s: no link stats (%s)" % (h.name, e))
+            # OVS reads each kernel port through an AF_PACKET socket; what
+            # overflowed one (tests/ovs/socket_buffers.py) is counted only there.
+            try:
+                _, out = run(["ip", "netns", "exec", h.namespace, "ss", "-0", "-m", "-p", "-n"], check=False)
+                for port, drops in re.findall(r"\*:(\S+)\s[^\n]*?ovs-vswitchd[^\n]*\n?\s*skmem:\([^)]*?d(\d+)\)", out):
+                    if int(drops):
+                        lines.append("%s OVS socket of %s: dropped %s" % (h.name, port, drops))
+            except Exception as e:
+                lines.append("%s: no socket stats (%s)" % (h.name, e))
         for switch in self.switches:
             try:
                 lines.append("%s: %s" % (switch.name, json.dumps(switch.stats(), sort_keys=True)))

@@ -8,6 +8,8 @@
   one per bridge), the run directory and DPDK's runtime files.
 - add_vm_port() makes a port exactly as libvirt does (one ovs-vsctl
   transaction, see its docstring), or as OpenStack's os-vif does.
+- While any OvsInstance runs, net.core.rmem_default is raised for the
+  sockets it reads kernel ports with (socket_buffers.py says why).
 - Guest: a network namespace whose eth0 is one end of a veth pair; the other
   end is an OVS system port.
 
@@ -33,6 +35,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 import harness  # noqa: E402
+import socket_buffers  # noqa: E402
 from harness import RUN, run  # noqa: E402,F401  (re-exported for the tests)
 
 SKIP_RETURN_CODE = harness.SKIP_RETURN_CODE
@@ -79,6 +82,7 @@ def remove_leftovers():
         if pid is None or harness._pid_alive(pid):
             continue
         _delete_netdevs(os.path.join(tmp, name, LEFTOVERS_FILE))
+    socket_buffers.release_the_dead()
     harness.remove_leftovers()
 
 
@@ -125,6 +129,8 @@ class OvsInstance:
         self.vswitchd = None
         self.timings = {}
         self._record_netdevs()
+        # Its AF_PACKET sockets' buffers (socket_buffers.py): before any opens.
+        self.socket_buffers = socket_buffers.hold(os.path.basename(self.dir))
         try:
             started = time.monotonic()
             run(["ovsdb-tool", "create", self.db_path, OVS_SCHEMA])
@@ -275,6 +281,10 @@ class OvsInstance:
                 self._kill(proc)
             except Exception as e:  # keep cleaning up
                 errors.append(e)
+        try:
+            socket_buffers.release(self.socket_buffers)
+        except Exception as e:
+            errors.append(e)
         if os.path.isdir(self.dir):
             for name in ["ovs-netdev"] + self.bridges:
                 if _link_exists(self.netns, name):
