@@ -56,6 +56,12 @@ def lost_probes_sent_ns(timeline):
     return [int(r["sent_ns"]) for r in rows if not r["received_ns"]]
 
 
+def lost_probes(timeline):
+    """(sequence, when it was sent) of each lost probe (CLOCK_MONOTONIC ns)."""
+    with open(timeline) as f:
+        return [(int(r["sequence"]), int(r["sent_ns"])) for r in csv.DictReader(f) if not r["received_ns"]]
+
+
 def move_marks_ns(marks_path, move_id):
     """The testbed's marks of one move: {event: CLOCK_MONOTONIC ns}."""
     out = {}
