@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """testbed/delivery_recorder.py: it records, with the kernel's time, the
-probes a guest tap is given (outgoing on a vnetN/tapN, roam6-probe's magic)
-and nothing else; and it accepts a lost probe as left unread in the source's
-tap only when that tap was given it before the source's replay window and
-no tap was given it after."""
+probes a guest tap is given (outgoing on a vnetN/tapN) and the echoes the
+guest sends into it (incoming), and nothing else; and it calls a lost probe
+the guest's only when the guest never answered it and it was given to the
+guest's tap where the guest would read it."""
 
 import os
 import socket
@@ -23,10 +23,11 @@ import delivery_recorder as dr  # noqa: E402
 MS = 1_000_000
 
 
-def probe_frame(sequence, magic=b"R6PB"):
+def probe_frame(sequence, magic=b"R6PB", next_header=17):
     payload = magic + struct.pack("!IQ", sequence, 0) + bytes(16)
-    ip = struct.pack("!IHBB", 6 << 28, 8 + len(payload), 17, 64) + bytes(32)
-    return bytes(6) + b"\x02" + bytes(5) + b"\x86\xdd" + ip + struct.pack("!HHHH", 1, 7, 8 + len(payload), 0) + payload
+    ip = struct.pack("!IHBB", 6 << 28, 8 + len(payload), next_header, 64) + bytes(32)
+    return (b"\x02" + bytes(5) + b"\x02" + bytes(5) + b"\x86\xdd" + ip
+            + struct.pack("!HHHH", 1, 7, 8 + len(payload), 0) + payload)
 
 
 class Recording(unittest.TestCase):
@@ -44,45 +45,51 @@ class Recording(unittest.TestCase):
         s.send(frame)
         s.close()
 
-    def test_records_probes_given_to_a_guest_tap_with_the_kernels_time(self):
+    def test_records_what_a_guest_tap_is_given_and_answers_with_the_kernels_time(self):
         recorder = dr.DeliveryRecorder({"h": self.ns})
         before = time.monotonic_ns()
-        self.send("vnet7", probe_frame(41))
+        self.send("vnet7", probe_frame(41))  # given to the guest
         self.send("vnet7", probe_frame(42))
-        self.send("up7", probe_frame(43))  # not a guest's tap
-        self.send("vnet7", probe_frame(44, magic=b"XXXX"))  # not a probe
-        self.send("peer7", probe_frame(45))  # the guest's way out: incoming on vnet7
+        self.send("peer7", probe_frame(43))  # the guest's echo: into vnet7
+        self.send("up7", probe_frame(44))  # not a guest's tap
+        self.send("vnet7", probe_frame(45, magic=b"XXXX"))  # not a probe
+        self.send("vnet7", probe_frame(46, next_header=6))  # not UDP
         time.sleep(0.5)
         after = time.monotonic_ns()
         given = recorder.stop()
         self.assertEqual(sorted(given["h"]), [41, 42])
+        self.assertEqual(sorted(recorder.answered["h"]), [43])
         self.assertEqual(recorder.dropped, {"h": 0})
-        for sequence in (41, 42):
-            (t,) = given["h"][sequence]
+        self.assertEqual(recorder.unstamped, {"h": 0})
+        for t in (given["h"][41][0], given["h"][42][0], recorder.answered["h"][43][0]):
             self.assertTrue(before - 5 * MS <= t <= after, (before, t, after))
 
 
-class UnreadBeforeTheWindow(unittest.TestCase):
+class TheGuestsOwn(unittest.TestCase):
     STOP = 10_000 * MS
+    EARLY = STOP - dr.REPLAY_BEFORE_STOP_NS - 1
+    INSIDE = STOP - dr.REPLAY_BEFORE_STOP_NS
 
-    def test_given_to_the_source_before_the_window_and_never_after(self):
-        early = self.STOP - dr.REPLAY_BEFORE_STOP_NS - 1
-        given = {"src": {1: [early]}, "dst": {}}
-        self.assertEqual(dr.unread_before_the_window(given, [1], "src", self.STOP), [1])
+    def own(self, given, answered=None):
+        return dr.the_guests_own(given, answered or {}, [1], "src", self.STOP)
 
-    def test_within_the_window_is_roam6s_to_save(self):
-        inside = self.STOP - dr.REPLAY_BEFORE_STOP_NS
-        given = {"src": {1: [inside]}, "dst": {}}
-        self.assertEqual(dr.unread_before_the_window(given, [1], "src", self.STOP), [])
+    def test_given_to_the_source_before_the_window_and_never_answered(self):
+        self.assertEqual(self.own({"src": {1: [self.EARLY]}, "dst": {}}), [1])
 
-    def test_given_again_after_the_window_is_roam6s_to_save(self):
-        early = self.STOP - dr.REPLAY_BEFORE_STOP_NS - 5 * MS
-        given = {"src": {1: [early]}, "dst": {1: [self.STOP + 300 * MS]}}
-        self.assertEqual(dr.unread_before_the_window(given, [1], "src", self.STOP), [])
+    def test_given_to_the_destination_and_never_answered(self):
+        self.assertEqual(self.own({"src": {}, "dst": {1: [self.STOP + 300 * MS]}}), [1])
 
-    def test_never_given_to_the_source_is_roam6s_to_save(self):
-        given = {"src": {}, "dst": {1: [self.STOP - 500 * MS]}}
-        self.assertEqual(dr.unread_before_the_window(given, [1], "src", self.STOP), [])
+    def test_given_to_the_source_inside_the_window_only_was_roam6s_to_replay(self):
+        self.assertEqual(self.own({"src": {1: [self.INSIDE]}, "dst": {}}), [])
+
+    def test_replayed_to_the_destination_and_never_answered(self):
+        self.assertEqual(self.own({"src": {1: [self.INSIDE]}, "dst": {1: [self.STOP + 300 * MS]}}), [1])
+
+    def test_given_to_no_tap_is_roam6s(self):
+        self.assertEqual(self.own({"src": {}, "dst": {}}), [])
+
+    def test_answered_and_lost_on_the_way_back_is_roam6s(self):
+        self.assertEqual(self.own({"src": {1: [self.EARLY]}, "dst": {}}, {"src": {1: [self.EARLY + MS]}}), [])
 
 
 if __name__ == "__main__":
