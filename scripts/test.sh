@@ -4,7 +4,7 @@
 #   2. the same tests under AddressSanitizer + UndefinedBehaviorSanitizer,
 #      but those labelled `qemu` (see below),
 #   3. every libFuzzer target for a bounded time (ROAM6_FUZZ_SECONDS, default
-#      20: CI's 60 minutes go to the OVS, QEMU and libvirt tests).
+#      15: CI's 60 minutes go to the OVS, QEMU and libvirt tests).
 # Ends with one "tests: N passed, N failed" line; exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 JOBS=${ROAM6_JOBS:-$(nproc)}
-FUZZ_SECONDS=${ROAM6_FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${ROAM6_FUZZ_SECONDS:-15}
 LOG_DIR=build/test-logs
 mkdir -p "$LOG_DIR"
 passed=0
