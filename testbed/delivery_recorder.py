@@ -32,7 +32,6 @@ SO_ATTACH_FILTER = 26
 SO_RCVBUFFORCE = 33
 SOL_PACKET = 263
 PACKET_STATISTICS = 6
-PACKET_OUTGOING = 4
 GUEST_TAPS = ("vnet", "tap")
 
 
@@ -111,7 +110,7 @@ class DeliveryRecorder:
             else:
                 seconds, nanoseconds = struct.unpack("qq", stamp[:16])
                 t = seconds * 1_000_000_000 + nanoseconds - self.realtime_minus_monotonic
-            to_the_guest = address[2] == PACKET_OUTGOING
+            to_the_guest = address[2] == harness.PACKET_OUTGOING
             (self.given if to_the_guest else self.answered)[host].setdefault(sequence, []).append(t)
 
     def stop(self):

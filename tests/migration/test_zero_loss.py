@@ -49,17 +49,16 @@ def ha_stats(bed):
     return json.loads(proc.stdout)
 
 
-def lost_probes_sent_ns(timeline):
-    """When each lost probe was sent (roam6-probe's timeline, CLOCK_MONOTONIC ns)."""
-    with open(timeline) as f:
-        rows = list(csv.DictReader(f))
-    return [int(r["sent_ns"]) for r in rows if not r["received_ns"]]
-
-
 def lost_probes(timeline):
-    """(sequence, when it was sent) of each lost probe (CLOCK_MONOTONIC ns)."""
+    """(sequence, when it was sent) of each lost probe (roam6-probe's
+    timeline, CLOCK_MONOTONIC ns)."""
     with open(timeline) as f:
         return [(int(r["sequence"]), int(r["sent_ns"])) for r in csv.DictReader(f) if not r["received_ns"]]
+
+
+def lost_probes_sent_ns(timeline):
+    """When each lost probe was sent."""
+    return [t for _, t in lost_probes(timeline)]
 
 
 def move_marks_ns(marks_path, move_id):
