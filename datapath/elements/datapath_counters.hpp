@@ -32,9 +32,11 @@ enum class Disposition : std::uint8_t {
   punted_tunnelled_mobility,  // host: ip6ip6 from a guest's Home Agent carrying a
                               // Mobility Header for the guest, handed to mip6d
                               // whole (RFC 6275 6.1)
-  held,               // waiting now for a guest that has not resumed yet: a gauge,
-                      // -1 again when the packet leaves (released / drop_hold_expired)
-  released,           // held, then forwarded when the guest resumed
+  held,               // waiting now: for a guest that has not resumed yet (uplink), or,
+                      // sent by a guest, for its binding (guests port): a gauge, -1
+                      // again when the packet leaves (released / drop_hold_expired)
+  released,           // held, then forwarded when the guest resumed (uplink) or its
+                      // binding came (guests port: into the tunnel)
   reassembling,       // a fragment addressed to us waiting for the rest of its
                       // packet: a gauge, -1 again when it leaves (reassembled /
                       // drop_reassembly_*)

@@ -77,7 +77,7 @@ void DpdkForwardingTable::set_guest(const mip6d::GuestPath& path) {
                        path.away,       path.home_agent,        path.care_of_address,
                        path.router_mac, path.router_link_local, path.resumed,
                        path.forward_to, path.holding_at_home,   path.paused,
-                       path.migrating,  to_tsc(path.replay_since)};
+                       path.migrating,  to_tsc(path.replay_since), path.awaiting_binding};
   if (!table_.set_guest(spec)) {
     ++counters_.refused;
     // The table also refuses a home address another guest holds.

@@ -39,6 +39,7 @@ struct GuestCoreState {
 struct HostPipeline::State {
   State(const HostSettings& settings, std::uint32_t slot_capacity)
       : own_holds(settings.hold),
+        outbound(settings.hold),
         recent(settings.recent),
         icmp_errors(settings.icmp_errors),
         reassembler(settings.reassembly, rte_get_tsc_hz()) {
@@ -83,6 +84,9 @@ struct HostPipeline::State {
   }
 
   HoldQueues own_holds;
+  // What guests sent before their Home Agent acknowledged this host's
+  // registration (GuestRecord::awaiting_binding).
+  HoldQueues outbound;
   RecentDeliveries recent;
   IcmpErrorLimiter icmp_errors;
   Reassembler reassembler;
@@ -245,6 +249,63 @@ bool hold_at_home(WorkerContext& ctx, const HostSettings& settings, HoldQueues& 
   return true;
 }
 
+// The record a queue or ring was filled for, or nullptr when that guest is
+// gone or another one has its slot now.
+const GuestRecord* owner_of(WorkerContext& ctx, std::uint32_t slot, std::uint32_t generation,
+                            const wire::MacAddr& mac) noexcept {
+  const std::uint8_t* key = mac.bytes.data();
+  const GuestRecord* record = nullptr;
+  ctx.table->lookup_guests_by_mac(&key, 1, &record);
+  if (record == nullptr || record->slot != slot || record->generation != generation) return nullptr;
+  return record;
+}
+
+// An away guest's packet, already checked (link scope, ingress filter), into
+// its tunnel to its Home Agent, counted `what` (whole, or as outer
+// fragments); one the tunnel refuses is dropped by reason, with its ICMPv6
+// error back to the guest.
+void into_tunnel(WorkerContext& ctx, const HostSettings& settings, IcmpErrorLimiter& limiter, BindingTally& tally,
+                 const GuestRecord& record, rte_mbuf* m, const ClassifiedFrame& frame_class,
+                 Disposition what) noexcept {
+  constexpr auto at = DatapathPort::guests;
+  EncapsulationOutcome outcome;
+  encapsulate_frame(m, frame_class, record.outer, settings.tunnel, settings.uplink_mtu,
+                    {&settings.next_hop_mac, &settings.uplink_mac}, outcome);
+  if (outcome.result == EncapsulationResult::encapsulated) [[likely]] {
+    tally.encapsulated(ctx, record.slot, outcome.inner_length);
+    forward(ctx, at, DatapathPort::uplink, m, what);
+  } else if (outcome.result == EncapsulationResult::encapsulated_oversize) {
+    if (send_fragmented(ctx, at, DatapathPort::uplink, m, settings.uplink_mtu, what))
+      tally.encapsulated(ctx, record.slot, outcome.inner_length);
+  } else {
+    refuse_encapsulation(ctx, at, m, frame_class, outcome, limiter, to_guest(record, frame_class.ip));
+  }
+}
+
+// What a guest sent while its binding was awaited leaves now: into its
+// tunnel (the Home Agent tunnels to us now), or natively if it is home again.
+void send_held_outbound(WorkerContext& ctx, const HostSettings& settings, IcmpErrorLimiter& limiter,
+                        BindingTally& tally, const GuestRecord& record, rte_mbuf* m) noexcept {
+  constexpr auto at = DatapathPort::guests;
+  uncount_held(ctx, at);
+  if (!record.away) {
+    forward(ctx, at, DatapathPort::uplink, m, Disposition::released);
+    return;
+  }
+  ClassifiedFrame frame_class;
+  classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), frame_class);
+  into_tunnel(ctx, settings, limiter, tally, record, m, frame_class, Disposition::released);
+}
+
+// ... all of it, oldest first.
+void release_outbound(WorkerContext& ctx, const HostSettings& settings, IcmpErrorLimiter& limiter,
+                      HoldQueues& outbound, const GuestRecord& record) noexcept {
+  BindingTally tally;
+  outbound.release(record.slot, record.generation,
+                   [&](rte_mbuf* m) { send_held_outbound(ctx, settings, limiter, tally, record, m); });
+  tally.apply();
+}
+
 }  // namespace
 
 void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_t n) noexcept {
@@ -308,6 +369,8 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
 
       if (!record->away) {
         if (report) punt_copy(ctx, at, m);
+        if (state_->outbound.total() != 0) [[unlikely]]
+          release_outbound(ctx, settings_, state_->icmp_errors, state_->outbound, *record);
         forward(ctx, at, DatapathPort::uplink, m, Disposition::passed);
         continue;
       }
@@ -347,19 +410,18 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         drop(ctx, at, m, Disposition::drop_ingress_filter);
         continue;
       }
-      EncapsulationOutcome outcome;
-      encapsulate_frame(m, frame_class, record->outer, settings_.tunnel, settings_.uplink_mtu,
-                        {&settings_.next_hop_mac, &settings_.uplink_mac}, outcome);
-      if (outcome.result == EncapsulationResult::encapsulated) [[likely]] {
-        tally.encapsulated(ctx, record->slot, outcome.inner_length);
-        forward(ctx, at, DatapathPort::uplink, m, Disposition::encapsulated);
-      } else if (outcome.result == EncapsulationResult::encapsulated_oversize) {
-        if (send_fragmented(ctx, at, DatapathPort::uplink, m, settings_.uplink_mtu))
-          tally.encapsulated(ctx, record->slot, outcome.inner_length);
-      } else {
-        refuse_encapsulation(ctx, at, m, frame_class, outcome, state_->icmp_errors,
-                             to_guest(*record, ip));
+      if (record->awaiting_binding) [[unlikely]] {
+        if (state_->outbound.hold(record->slot, record->generation, record->mac, m, ctx.now_tsc)) {
+          count_held(ctx, at);
+        } else {
+          drop(ctx, at, m, Disposition::drop_hold_full);
+        }
+        continue;
       }
+      // What waited for the binding goes first, keeping the guest's order.
+      if (state_->outbound.total() != 0) [[unlikely]]
+        release_outbound(ctx, settings_, state_->icmp_errors, state_->outbound, *record);
+      into_tunnel(ctx, settings_, state_->icmp_errors, tally, *record, m, frame_class, Disposition::encapsulated);
     }
     tally.apply();
   }
@@ -543,11 +605,8 @@ void HostPipeline::replay_paused(WorkerContext& ctx, HoldQueues& holds) noexcept
   const GuestRecord* deciding = nullptr;
   recent.visit(
       [&](std::uint32_t slot, std::uint32_t generation, const wire::MacAddr& mac, std::uint64_t& from_tsc) {
-        const std::uint8_t* key = mac.bytes.data();
-        const GuestRecord* record = nullptr;
-        ctx.table->lookup_guests_by_mac(&key, 1, &record);
-        if (record == nullptr || record->slot != slot || record->generation != generation)
-          return RecentDeliveries::Verdict::forget;
+        const GuestRecord* record = owner_of(ctx, slot, generation, mac);
+        if (record == nullptr) return RecentDeliveries::Verdict::forget;
         if (record->paused || record->forwarding) {
           if (record->replay_from_tsc == 0) return RecentDeliveries::Verdict::forget;
           from_tsc = record->replay_from_tsc;
@@ -557,6 +616,28 @@ void HostPipeline::replay_paused(WorkerContext& ctx, HoldQueues& holds) noexcept
         return record->keep_recent ? RecentDeliveries::Verdict::keep : RecentDeliveries::Verdict::forget;
       },
       [&](rte_mbuf* shared) { hold_replayed(ctx, holds, *deciding, shared); });
+}
+
+// Guests whose binding came: what they sent meanwhile leaves, even when
+// they send nothing more. Guests gone (or replaced in their slot) lose it.
+void HostPipeline::visit_outbound(WorkerContext& ctx) noexcept {
+  HoldQueues& outbound = state_->outbound;
+  const GuestRecord* deciding = nullptr;
+  BindingTally tally;
+  outbound.visit(
+      ctx.now_tsc, ms_to_tsc(ctx, outbound.settings().timeout_ms),
+      [&](std::uint32_t slot, std::uint32_t generation, const wire::MacAddr& mac) {
+        const GuestRecord* record = owner_of(ctx, slot, generation, mac);
+        if (record == nullptr) return HoldQueues::Verdict::drop;
+        deciding = record;
+        return record->awaiting_binding ? HoldQueues::Verdict::keep : HoldQueues::Verdict::release;
+      },
+      [&](rte_mbuf* m) { send_held_outbound(ctx, settings_, state_->icmp_errors, tally, *deciding, m); },
+      [&ctx](rte_mbuf* m) {
+        uncount_held(ctx, DatapathPort::guests);
+        drop(ctx, DatapathPort::guests, m, Disposition::drop_hold_expired);
+      });
+  tally.apply();
 }
 
 void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
@@ -573,6 +654,7 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
                    settings_.care_of_address, settings_.uplink_mac);
   HoldQueues& holds = state_->holds(ctx);
   replay_paused(ctx, holds);
+  if (state_->outbound.total() != 0) visit_outbound(ctx);
   if (holds.total() == 0) return;
   const std::uint64_t timeout = ms_to_tsc(ctx, holds.settings().timeout_ms);
   // The queue visit() releases is the one it just decided on: its record
@@ -581,11 +663,8 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
   holds.visit(
       ctx.now_tsc, timeout,
       [&](std::uint32_t slot, std::uint32_t generation, const wire::MacAddr& mac) {
-        const std::uint8_t* key = mac.bytes.data();
-        const GuestRecord* record = nullptr;
-        ctx.table->lookup_guests_by_mac(&key, 1, &record);
-        if (record == nullptr || record->slot != slot || record->generation != generation)
-          return HoldQueues::Verdict::drop;
+        const GuestRecord* record = owner_of(ctx, slot, generation, mac);
+        if (record == nullptr) return HoldQueues::Verdict::drop;
         deciding = record;
         return record->forwarding || state_->running_here(*record) ? HoldQueues::Verdict::release
                                                                    : HoldQueues::Verdict::keep;

@@ -8,7 +8,8 @@
 //     with the core's timestamp) and the guest's held packets are released
 //   - away guest: ND/RS punted (home-link emulation is mip6d's); other link-
 //     scope traffic dropped; source must be its home address (else
-//     drop_ingress_filter); hop limit run out / Tunnel Encapsulation Limit 0
+//     drop_ingress_filter); while its record is awaiting_binding (the Home
+//     Agent would drop it), held, and sent first once it is not; hop limit run out / Tunnel Encapsulation Limit 0
 //     / over 1280 bytes and too big for the tunnel -> Time Exceeded /
 //     Parameter Problem / Packet Too Big back to the guest (rate-limited);
 //     else encapsulated (outer src = care-of address, dst = its Home Agent)
@@ -73,6 +74,13 @@
 //     timeout counts in rte_get_tsc_hz() cycles of ctx.now_tsc.
 //   - Uplink frames that do not parse as IPv6 (bad header, payload length
 //     past the frame, bad extension chain) are drop_malformed, not passed.
+//   - Outbound hold queues (the pipeline's own, settings.hold): what an
+//     away guest sends while awaiting_binding counts `held` on the guests
+//     port, and leaves as `released` (into the tunnel, or natively if the
+//     guest is home by then; a refusal by the tunnel counts its drop reason)
+//     ahead of the guest's next frame, or by housekeeping() once the record
+//     is no longer awaiting; drop_hold_expired on timeout or when the record
+//     is gone or its slot's generation changed.
 //   - Recent deliveries (datapath/elements/recent_deliveries.hpp): while a
 //     record is keep_recent, each packet delivered to it (decapsulated, or
 //     native at home) is remembered with ctx.now_tsc. Once the record is
@@ -116,6 +124,7 @@ class HostPipeline {
  private:
   [[nodiscard]] bool solicits_care_of_address(const ClassifiedFrame& frame) const noexcept;
   void replay_paused(WorkerContext& ctx, HoldQueues& holds) noexcept;
+  void visit_outbound(WorkerContext& ctx) noexcept;
 
   HostSettings settings_;
   struct State;

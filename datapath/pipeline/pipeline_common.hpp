@@ -137,18 +137,18 @@ inline bool to_link_layer_group(const rte_mbuf* m) noexcept {
 }
 
 // The packet entered the tunnel but its tunnel packet exceeds the path MTU
-// (RFC 2473 7.1 (b)): it leaves as outer fragments, counted `encapsulated`
-// plus fragments_sent each; without buffers for them, drop_no_mbuf. True
-// when it was sent.
+// (RFC 2473 7.1 (b)): it leaves as outer fragments, counted `what`
+// (encapsulated, or released when it was held) plus fragments_sent each;
+// without buffers for them, drop_no_mbuf. True when it was sent.
 inline bool send_fragmented(WorkerContext& ctx, DatapathPort at, DatapathPort to, rte_mbuf* m,
-                            std::uint32_t path_mtu) noexcept {
+                            std::uint32_t path_mtu, Disposition what = Disposition::encapsulated) noexcept {
   rte_mbuf* fragments[max_outer_fragments];
   const unsigned n = fragment_outer_packet(m, path_mtu, ctx.pool, fragments);
   if (n == 0) {
     drop(ctx, at, m, Disposition::drop_no_mbuf);
     return false;
   }
-  ctx.counters->count(at, Disposition::encapsulated);
+  ctx.counters->count(at, what);
   for (unsigned i = 0; i < n; ++i) {
     ctx.counters->count(at, Disposition::fragments_sent);
     ctx.emit(to, fragments[i]);

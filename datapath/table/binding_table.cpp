@@ -360,6 +360,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   record.holding_at_home = !spec.away && spec.holding_at_home;
   record.paused = spec.paused;
   record.keep_recent = spec.keep_recent;
+  record.awaiting_binding = spec.away && spec.awaiting_binding;
   record.replay_from_tsc = spec.replay_from_tsc;
   // A guest that left home hands what it held over through the same tunnel
   // to its Home Agent as an away guest (from this host's address).

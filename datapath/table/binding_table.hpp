@@ -81,6 +81,11 @@ struct GuestRecord {
   // Paused here for a migration (or gone): its frames are leftovers in
   // flight, not the resume signal of a guest arriving.
   bool paused = false;
+  // Away, and its Home Agent has not acknowledged this host's registration
+  // yet: the Home Agent would drop what the guest sends through our tunnel
+  // (no binding, or one naming another care-of address), so its outbound
+  // packets are held until the Binding Acknowledgement.
+  bool awaiting_binding = false;
   // Migrating away from here: what is delivered to it is remembered
   // (datapath/elements/recent_deliveries.hpp) ...
   bool keep_recent = false;
@@ -109,6 +114,7 @@ struct GuestSpec {
   bool paused = false;
   bool keep_recent = false;
   std::uint64_t replay_from_tsc = 0;
+  bool awaiting_binding = false;  // only with `away`
 };
 
 // Per-binding traffic, one set per slot per forwarding core; summed on read.

@@ -199,6 +199,10 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
       p.router_link_local = home_.router_link_local;
     }
     p.resumed = resumed_ && !paused_ && !forward_to_;
+    // Until the Home Agent tunnels to us it drops what we tunnel to it. A
+    // guest paused or gone from here sent its last packets before that:
+    // they go as they are.
+    p.awaiting_binding = away_ && !bound_ && !paused_ && !leaving_ && !forward_to_;
     p.paused = paused_;
     p.migrating = migrating_;
     p.replay_since = replay_since_;
@@ -251,8 +255,13 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   void binding_active(bool active) override {
     if (active && !bound_) bound_at_ = agent_.scheduler_.wall_now();
     if (!active) bound_at_.reset();
+    const bool changed = bound_ != active;
     bound_ = active;
     LogRecord(agent_.log_, LogLevel::debug, "tunnel").kv("guest", desc_.name).kv("active", active ? "yes" : "no");
+    // What the guest sent since it resumed here waited for this (or waits
+    // from now on, until the binding is ours again). A guest that left has
+    // its hand-over path programmed instead (keep_for_hand_over).
+    if (changed && !leaving_) program_path();
   }
   void log_transition(RegistrationState from, RegistrationEvent event, RegistrationState to,
                       std::string_view detail) override {
@@ -406,6 +415,7 @@ void HostAgent::expect(const Guest& guest) {
     p.care_of_address = host_.care_of_address;
     p.router_mac = home->router_mac;
     p.router_link_local = home->router_link_local;
+    p.awaiting_binding = true;  // nothing is registered for it from here
   }
   fib_.set_guest(p);
 }

@@ -47,6 +47,11 @@ struct GuestPath {
   // have left it unread in the tap) is held again for the hand-over.
   bool migrating = false;
   std::chrono::system_clock::time_point replay_since{};  // epoch: nothing is
+  // Away, running (or about to) here, and the Home Agent has not yet
+  // acknowledged this host's registration: it would drop what the guest
+  // sends through the tunnel, so the data path holds the guest's packets
+  // until the acknowledgement (then they go first, in order).
+  bool awaiting_binding = false;
 };
 
 class ForwardingTable {

@@ -1,6 +1,8 @@
 // The datapath's per-packet paths on arbitrary frames: the host pipeline from
 // the guests port and from the uplink, and the Home Agent pipeline, with a
-// table holding an away guest (resumed and not), a guest at home and a tunnel.
+// table holding an away guest (resumed and not), a guest at home, a tunnel, and
+// an away guest whose binding comes and goes (awaiting_binding flips every
+// fourth input, so what it sent is held, then sent or expired).
 // The first input byte picks the path (0 host from guests, 1 host from the
 // uplink, 2 Home Agent, 3 and 4 the same host and Home Agent paths on a
 // 1280-octet link, where small tunnel packets are fragmented); the rest is
@@ -8,7 +10,8 @@
 //
 // Beyond "no crash, no sanitizer report" it checks that no buffer is lost or
 // freed twice: after each input, the pool's buffers in use are exactly those
-// still held for the guest that has not resumed (the `held` gauge) and the
+// still held (for a guest that has not resumed, or from one awaiting its
+// binding: the `held` gauge) and the
 // fragments waiting for the rest of their packet (the `reassembling` gauge).
 
 #include <rte_mbuf.h>
@@ -56,6 +59,8 @@ struct World {
   std::unique_ptr<HostPipeline> host_small_mtu;
   std::unique_ptr<HomeAgentPipeline> home_agent_small_mtu;
   WorkerContext ctx;
+  GuestSpec registering;
+  unsigned inputs = 0;
 
   World() {
     ensure_eal(test_eal_args(256));
@@ -92,6 +97,12 @@ struct World {
     at_home.home_address = ip("2001:db8:b::300");
     at_home.resumed = true;
     FUZZ_CHECK(table->set_guest(at_home));
+    registering = away;
+    registering.mac = mac("52:54:00:00:00:04");
+    registering.home_address = ip("2001:db8:a::400");
+    registering.link_local = ip("fe80::5054:ff:fe00:4");
+    registering.awaiting_binding = true;
+    FUZZ_CHECK(table->set_guest(registering));
     FUZZ_CHECK(table->set_tunnel({ip("2001:db8:a::100"), ip("2001:db8:b::2")}));
     FUZZ_CHECK(table->set_tunnel({ip("2001:db8:a::101"), ip("2001:db8:c::2")}));
     table->reclaim();
@@ -165,6 +176,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::memcpy(rte_pktmbuf_append(m, static_cast<std::uint16_t>(length)), frame, length);
   // Time moves so liveness copies, rate limits and hold expiry all happen.
   w.ctx.now_tsc += 250'000;
+  if (++w.inputs % 4 == 0) {
+    w.registering.awaiting_binding = !w.registering.awaiting_binding;
+    FUZZ_CHECK(w.table->set_guest(w.registering));
+  }
 
   const std::uint64_t reassembled_before = w.reassembled();
   switch (path) {

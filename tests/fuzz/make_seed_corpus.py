@@ -590,9 +590,9 @@ def datapath_frames():
     from scapy.layers.inet6 import (ICMPv6DestUnreach, ICMPv6EchoRequest, ICMPv6ND_NS, ICMPv6ND_RS, IPerror6,
                                     IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
                                     IPv6ExtHdrRouting, MIP6MH_BA, MIP6MH_BRR, UDP, fragment6)
-    g1, g2, g3 = "52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03"
+    g1, g2, g3, g4 = "52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03", "52:54:00:00:00:04"
     router, uplink, ha_mac, site_router = "02:00:00:00:0a:01", "02:00:00:00:0b:02", "02:00:00:00:0a:99", "02:00:00:00:0b:01"
-    hoa1, hoa2, cn = "2001:db8:a::100", "2001:db8:a::200", "2001:db8:c0::10"
+    hoa1, hoa2, hoa4, cn = "2001:db8:a::100", "2001:db8:a::200", "2001:db8:a::400", "2001:db8:c0::10"
     ha, coa = "2001:db8:a::1", "2001:db8:b::2"
     seeds = [
         ("host_guest_udp", 0, Ether(src=g1, dst=router) / IPv6(src=hoa1, dst=cn, tc=0x22) / UDP(sport=1, dport=9) / (b"x" * 20)),
@@ -602,6 +602,7 @@ def datapath_frames():
         ("host_guest_rs", 0, Ether(src=g1, dst="33:33:00:00:00:02") / IPv6(src="fe80::5054:ff:fe00:1", dst="ff02::2", hlim=255) / ICMPv6ND_RS()),
         ("host_arriving", 0, Ether(src=g2, dst=router) / IPv6(src=hoa2, dst=cn) / UDP() / (b"y" * 8)),
         ("host_at_home", 0, Ether(src=g3, dst=router) / IPv6(src="2001:db8:b::300", dst=cn) / UDP() / (b"z" * 8)),
+        ("host_awaiting_binding", 0, Ether(src=g4, dst=router) / IPv6(src=hoa4, dst=cn) / UDP() / (b"w" * 8)),
         ("host_rarp", 0, Ether(src=g2, dst="ff:ff:ff:ff:ff:ff", type=0x8035) / raw(ARP(op=3, hwsrc=g2, hwdst=g2))),
         ("host_uplink_tunnel", 1, Ether(src=site_router, dst=uplink) / IPv6(src=ha, dst=coa, tc=3) / IPv6(src=cn, dst=hoa1, tc=2) / UDP() / (b"t" * 16)),
         ("host_uplink_tunnel_arriving", 1, Ether(src=site_router, dst=uplink) / IPv6(src=ha, dst=coa) / IPv6(src=cn, dst=hoa2) / UDP() / (b"t" * 16)),

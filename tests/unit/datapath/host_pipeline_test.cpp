@@ -905,6 +905,136 @@ TEST_F(HostPipelineTest, HeldPacketsOfAGuestThatLeftAreDropped) {
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 0u);
 }
 
+// Resumed here, its BU sent, no acknowledgement yet: the Home Agent would
+// drop what the guest tunnels (unknown binding, or the old care-of address),
+// so its packets wait, and go first, in order, once the binding is ours.
+GuestSpec awaiting_its_binding() {
+  GuestSpec g = away_guest(true);
+  g.awaiting_binding = true;
+  return g;
+}
+
+// The inner packets' UDP payload sizes, in the order they entered the tunnel.
+std::vector<std::size_t> tunnelled_sizes(const std::vector<Bytes>& frames) {
+  std::vector<std::size_t> sizes;
+  for (const Bytes& out : frames) {
+    const auto outer = wire::Ipv6View::parse({out.data() + 14, out.size() - 14});
+    if (!outer || outer->next_header() != 41) {
+      sizes.push_back(0);
+      continue;
+    }
+    const auto inner = wire::Ipv6View::parse(outer->payload());
+    sizes.push_back(inner ? inner->payload_length() - 8u : 0);
+  }
+  return sizes;
+}
+
+TEST_F(HostPipelineTest, WhatAGuestSendsBeforeItsBindingIsHeldThenTunnelledFirstInOrder) {
+  ASSERT_TRUE(h.table.set_guest(awaiting_its_binding()));
+  from_guests({guest_udp(1), guest_udp(2)});
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 2u);
+  housekeeping();  // still awaited, not expired
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+
+  // The BA came: the next frame goes after what waited.
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  from_guests({guest_udp(3)});
+  ASSERT_EQ(tunnelled_sizes(h.uplink_sink.frames()), (std::vector<std::size_t>{1, 2, 3}));
+  const auto outer = *wire::Ipv6View::parse({h.uplink_sink.frames()[0].data() + 14,
+                                             h.uplink_sink.frames()[0].size() - 14});
+  EXPECT_EQ(outer.src(), care_of);
+  EXPECT_EQ(outer.dst(), home_agent);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 0u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::released), 2u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 1u);
+  EXPECT_EQ(h.table.guest_counters(guest_mac)->encapsulated_packets, 3u);
+  // Every frame in exactly one disposition, plus the one liveness copy.
+  EXPECT_EQ(h.total(DatapathPort::guests), h.counters.port[1].rx_packets + 1);
+}
+
+TEST_F(HostPipelineTest, HousekeepingSendsWhatWaitedOnceTheBindingCame) {
+  ASSERT_TRUE(h.table.set_guest(awaiting_its_binding()));
+  from_guests({guest_udp(1), guest_udp(2)});
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  housekeeping();
+  EXPECT_EQ(tunnelled_sizes(h.uplink_sink.frames()), (std::vector<std::size_t>{1, 2}));
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::released), 2u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 0u);
+}
+
+TEST_F(HostPipelineTest, WhatWaitedForABindingStillPassesTheTunnelsChecks) {
+  ASSERT_TRUE(h.table.set_guest(awaiting_its_binding()));
+  // Checked before it waits: wrong source, link scope.
+  from_guests({ethernet_frame(router_mac, guest_mac, udp_packet({ip("2001:db8:a::99"), correspondent}, 8)),
+               ethernet_frame(router_mac, guest_mac, udp_packet({home_address, ip("ff02::16")}, 8))});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_ingress_filter), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_link_scope), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 0u);
+  // Checked when it leaves: its hop limit runs out in the tunnel.
+  from_guests({guest_udp(8, 1)});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 1u);
+  ASSERT_TRUE(h.table.set_guest(away_guest(true)));
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hop_limit), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::time_exceeded_sent), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 0u);
+  ASSERT_EQ(h.guests_sink.packets.size(), 1u);  // the Time Exceeded, to the guest
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+}
+
+TEST_F(HostPipelineTest, NeighbourDiscoveryOfAGuestAwaitingItsBindingIsPuntedNotHeld) {
+  ASSERT_TRUE(h.table.set_guest(awaiting_its_binding()));
+  from_guests({ethernet_frame(mac("33:33:00:00:00:02"), guest_mac,
+                              icmpv6_packet({guest_link_local, ip("ff02::2"), 255}, 133, Bytes(4)))});
+  EXPECT_EQ(h.punted().size(), 1u);
+  EXPECT_TRUE(h.only(Disposition::punted, 1, DatapathPort::guests));
+}
+
+TEST_F(HostPipelineTest, WhatWaitedForABindingExpiresOverflowsAndGoesWithItsGuest) {
+  ASSERT_TRUE(h.table.set_guest(awaiting_its_binding()));
+  h.ctx.now_tsc = 1'000'000;
+  from_guests({guest_udp(1), guest_udp(2)});
+  h.ctx.now_tsc += 20'000;
+  from_guests({guest_udp(3), guest_udp(4), guest_udp(5)});  // 4 per guest
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 4u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hold_full), 1u);
+  h.ctx.now_tsc = 1'000'000 + 50'000;  // timeout 50 ms: the first two go
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hold_expired), 2u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 2u);
+  // Gone (or another guest in its slot): the rest is dropped, never sent.
+  ASSERT_TRUE(h.table.clear_guest(guest_mac));
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_hold_expired), 4u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 0u);
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+}
+
+TEST_F(HostPipelineTest, WhatWaitedForABindingLeavesNativelyWhenTheGuestIsHomeInstead) {
+  ASSERT_TRUE(h.table.set_guest(awaiting_its_binding()));
+  const Bytes first = guest_udp(1);
+  from_guests({first});
+  GuestSpec home = away_guest(true);
+  home.away = false;
+  ASSERT_TRUE(h.table.set_guest(home));
+  const Bytes second = guest_udp(2);
+  from_guests({second});
+  EXPECT_EQ(h.uplink_sink.frames(), (std::vector<Bytes>{first, second}));
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::released), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::passed), 1u);
+}
+
+TEST_F(HostPipelineTest, AwaitingABindingMeansNothingForAGuestAtHome) {
+  GuestSpec home = away_guest(true);
+  home.away = false;
+  home.awaiting_binding = true;
+  ASSERT_TRUE(h.table.set_guest(home));
+  from_guests({guest_udp(1)});
+  EXPECT_EQ(h.uplink_sink.packets.size(), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::passed), 1u);
+}
+
 TEST_F(HostPipelineTest, OnlyHoldSettingsGuestsHoldAtOnce) {
   // Three away guests, hold queues for two.
   for (int g = 0; g < 3; ++g) {

@@ -273,11 +273,51 @@ TEST_F(HostAgentTest, DetachMovedIsSilentStoppedDeregisters) {
   EXPECT_FALSE(agent->guest("g1"));
 }
 
+// Until the Home Agent tunnels to this host it drops what we tunnel to it
+// (no binding for the guest, or one naming the host it left), so the data
+// path holds what the guest sends until the acknowledgement.
+TEST_F(HostAgentTest, TheGuestsPacketsWaitUntilTheHomeAgentTunnelsToUs) {
+  ASSERT_NE(fib.guest(kGuestMac), nullptr);  // listed: expected here
+  EXPECT_TRUE(fib.guest(kGuestMac)->awaiting_binding);
+  agent->attach("g1", std::nullopt, std::uint16_t{9});
+  agent->resume("g1", sched.wall_now());
+  ASSERT_EQ(sent_bus().size(), 1u);
+  EXPECT_TRUE(fib.guest(kGuestMac)->resumed);
+  EXPECT_TRUE(fib.guest(kGuestMac)->awaiting_binding);
+  ack(0, 10, 600s);
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+
+  // A refresh keeps the binding: nothing waits while it is on its way.
+  sched.advance(460s);
+  auto bus = sent_bus();
+  ASSERT_FALSE(bus.empty());
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::refreshing);
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+  // Unanswered until the lifetime ran out: the Home Agent has dropped it
+  // (noticed at the next retransmission, 32 s apart by then).
+  sched.advance(180s);
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::registering);
+  EXPECT_TRUE(fib.guest(kGuestMac)->awaiting_binding);
+  bus = sent_bus();
+  ASSERT_FALSE(bus.empty());
+  ack(0, bus.back().bu.sequence, 600s);
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+
+  // Gone (moved): its last packets were sent before it left and go as they
+  // are; the hand-over path stays programmed as the guest left it.
+  agent->detach("g1", false);
+  ASSERT_NE(fib.guest(kGuestMac), nullptr);
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+  EXPECT_FALSE(fib.guest(kGuestMac)->resumed);
+  EXPECT_TRUE(fib.guest(kGuestMac)->paused);
+}
+
 TEST_F(HostAgentTest, GuestAtHomeRemovesAnyOldBinding) {
   agent->attach("local", std::nullopt, std::uint16_t{300});
   const GuestPath* p = fib.guest(mac("52:54:00:00:00:02"));
   ASSERT_NE(p, nullptr);
   EXPECT_FALSE(p->away);
+  EXPECT_FALSE(p->awaiting_binding);  // nothing tunnelled at home
   agent->resume("local", sched.wall_now());
   auto bus = sent_bus();
   ASSERT_EQ(bus.size(), 1u);
