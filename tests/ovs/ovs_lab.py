@@ -316,7 +316,9 @@ class OvsInstance:
         fail_mode=secure (no flows: nothing forwarded)."""
         self.bridges.append(name)
         self._record_netdevs()
-        self.vsctl("--timeout=10", "add-br", name, "--", "set", "Bridge", name,
+        # The timeout bounds a hung vswitchd; on 2 busy cores a netdev
+        # bridge was seen to take over 10 s.
+        self.vsctl("--timeout=30", "add-br", name, "--", "set", "Bridge", name,
                    "datapath_type=netdev", "fail_mode=secure",
                    "protocols=OpenFlow10,OpenFlow13")
 
@@ -380,7 +382,7 @@ class OvsInstance:
 
     def add_port(self, bridge, port, iface_type=None, options=None):
         """A plain port (the datapath's side, an uplink): no external_ids."""
-        command = ["--timeout=10", "--", "add-port", bridge, port]
+        command = ["--timeout=30", "--", "add-port", bridge, port]
         if iface_type:
             command += ["--", "set", "Interface", port, "type=%s" % iface_type]
         for key, value in sorted((options or {}).items()):

@@ -69,8 +69,10 @@ class PrivateOvs {
   [[nodiscard]] const TestNamespace& ns() const { return *ns_; }
   [[nodiscard]] std::string target() const { return "unix:" + dir_ + "/" + bridge_ + ".mgmt"; }
 
+  // A bound on a hung vswitchd, not a speed goal: creating a netdev bridge
+  // took over 10 s once on 2 cores shared with QEMU guests and three OVS.
   std::string vsctl(const std::string& args) const {
-    return must_run(env() + "ovs-vsctl --timeout=10 --db=unix:" + dir_ + "/db.sock " + args);
+    return must_run(env() + "ovs-vsctl --timeout=30 --db=unix:" + dir_ + "/db.sock " + args);
   }
   std::string ofctl(const std::string& args) const {
     return must_run("ovs-ofctl -O OpenFlow13 --no-names " + args);
