@@ -37,16 +37,6 @@ std::string own_path() {
   return std::string(path, static_cast<std::size_t>(n));
 }
 
-int syslog_priority(roam6::mip6d::LogLevel level) {
-  switch (level) {
-    case roam6::mip6d::LogLevel::error: return LOG_ERR;
-    case roam6::mip6d::LogLevel::warning: return LOG_WARNING;
-    case roam6::mip6d::LogLevel::info: return LOG_INFO;
-    case roam6::mip6d::LogLevel::debug: return LOG_DEBUG;
-  }
-  return LOG_INFO;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,7 +80,7 @@ int main(int argc, char** argv) {
   ::openlog("roam6-libvirt-hook", LOG_PID, LOG_DAEMON);
   const roam6::mip6d::Logger log(line.log_level, [](roam6::mip6d::LogLevel level, std::string_view text) {
     std::cerr << "roam6-libvirt-hook: " << text << "\n";
-    ::syslog(syslog_priority(level), "%.*s", static_cast<int>(text.size()), text.data());
+    ::syslog(roam6::mip6d::syslog_priority(level), "%.*s", static_cast<int>(text.size()), text.data());
   });
   const std::string xml = read_stdin();
   roam6::hooks::run_hook(line.invocation, xml, line.settings, log);

@@ -56,7 +56,10 @@ std::string key_named_in(const std::string& message,
 Daemon::Daemon(Config config, Logger::Sink sink, std::optional<LogLevel> command_line_log_level)
     : config_(std::move(config)),
       command_line_log_level_(command_line_log_level),
-      log_(command_line_log_level.value_or(config_.log_level), std::move(sink)),
+      log_writer_(sink ? nullptr
+                       : std::make_unique<BatchedLogWriter>(
+                             [this](std::function<void()> flush) { boost::asio::post(io_, std::move(flush)); })),
+      log_(command_line_log_level.value_or(config_.log_level), sink ? std::move(sink) : log_writer_->sink()),
       scheduler_(io_),
       signals_(io_) {
   // Signals first: a SIGTERM that arrives while the store is being restored

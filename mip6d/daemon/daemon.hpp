@@ -45,6 +45,7 @@
 #include "mip6d/io/packet_socket_io.hpp"
 #include "mip6d/io/recording_forwarding_table.hpp"
 #include "mip6d/runtime/asio_scheduler.hpp"
+#include "mip6d/runtime/batched_log_writer.hpp"
 #include "mip6d/runtime/log.hpp"
 #include "mip6d/store/sqlite_binding_store.hpp"
 
@@ -111,6 +112,8 @@ class Daemon {
   // changes it in place (apply_reload), never replaces it.
   Config config_;
   std::optional<LogLevel> command_line_log_level_;
+  // stderr in one write per turn of the loop, unless a sink was given.
+  std::unique_ptr<BatchedLogWriter> log_writer_;
   Logger log_;
   AsioScheduler scheduler_;
   boost::asio::signal_set signals_;

@@ -4,12 +4,13 @@
 
 namespace roam6::mip6d {
 
+int syslog_priority(LogLevel level) noexcept {
+  return level == LogLevel::error ? 3 : level == LogLevel::warning ? 4 : level == LogLevel::info ? 6 : 7;
+}
+
 namespace {
 void write_stderr(LogLevel level, std::string_view line) {
-  // "<N>" prefixes are syslog priorities that journald understands.
-  const int priority = level == LogLevel::error ? 3 : level == LogLevel::warning ? 4
-                       : level == LogLevel::info ? 6 : 7;
-  std::fprintf(stderr, "<%d>%.*s\n", priority, static_cast<int>(line.size()), line.data());
+  std::fprintf(stderr, "<%d>%.*s\n", syslog_priority(level), static_cast<int>(line.size()), line.data());
 }
 }  // namespace
 

@@ -12,6 +12,10 @@
 
 namespace roam6::mip6d {
 
+// The syslog priority of a level (LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG):
+// the "<N>" prefix journald reads on stderr, and syslog(3)'s argument.
+[[nodiscard]] int syslog_priority(LogLevel level) noexcept;
+
 class Logger {
  public:
   using Sink = std::function<void(LogLevel, std::string_view)>;
