@@ -28,8 +28,10 @@ Then --guests guests (default 100) leave home for paris-1 at once (one
 pause, one resume, every request pipelined on one control connection as an
 events daemon sends them): the time from their resume until the last is
 bound (goal: one round trip to the Home Agent + 100 ms), taken from the
-destination mip6d's own clock (guest.list's resumed_at and bound_at), and
-each guest's own resume-to-bound time.
+destination mip6d's own clock (guest.list's resumed_at and bound_at),
+each guest's own resume-to-bound time, and what the re-bind cost the
+destination and the Home Agent: their control threads' CPU time and their
+write-type system calls (/proc/PID/io), from the resume until the last BA.
 
 --hugepages gives every mip6d DPDK memory from the machine's hugepages, as
 in production: without them each table page is faulted in at its first
@@ -187,6 +189,17 @@ def control_thread_cpu_s(daemon):
         return int(f.read().split()[0]) / 1e9
 
 
+def write_syscalls(daemon):
+    """Write-type system calls (write, send, sendmsg...) the daemon's process
+    has made so far (/proc/PID/io syscw, every thread): a count that, unlike
+    CPU time, the busy machine does not blur."""
+    with open("/proc/%d/io" % daemon.pid) as f:
+        for line in f:
+            if line.startswith("syscw:"):
+                return int(line.split()[1])
+    return 0
+
+
 def run_many(count, pause_ms, delay_ms, hugepages=False):
     """(first resume -> last bound, [each guest's resume -> bound],
     {first BU at the HA, last BU at it, last BA from it, and the CPU time
@@ -213,8 +226,11 @@ def run_many(count, pause_ms, delay_ms, hugepages=False):
         daemons = {"destination": dst.mip6d, "ha": bed.ha}
         cpu = {}
 
+        writes = {}
+
         def at_resume():
             cpu.update({k: control_thread_cpu_s(d) for k, d in daemons.items()})
+            writes.update({k: write_syscalls(d) for k, d in daemons.items()})
         try:
             resumed = bed.move_all(bed.guests, dst, "all", pause_ms=pause_ms, at_resume=at_resume)
             names = {g.name for g in bed.guests}
@@ -225,6 +241,7 @@ def run_many(count, pause_ms, delay_ms, hugepages=False):
                 time.sleep(0.05)
             time.sleep(0.05)  # the BAs' way back to the destination
             cpu = {k: control_thread_cpu_s(daemons[k]) - v for k, v in cpu.items()}
+            writes = {k: write_syscalls(daemons[k]) - v for k, v in writes.items()}
             while True:
                 listed = [st for st in dst.request("guest.list")["guests"] if st["name"] in names]
                 if len(listed) == len(names) and all(st["bound_at"] for st in listed):
@@ -240,7 +257,8 @@ def run_many(count, pause_ms, delay_ms, hugepages=False):
         bas = [ns / 1e9 - first for event, ns in sniffer.seen if event == "ba_from_ha"]
         ha = {"first_bu": min(bus) if bus else None, "last_bu": max(bus) if bus else None,
               "last_ba": max(bas) if bas else None, "bus": len(bus), "bas": len(bas),
-              "destination_cpu": cpu["destination"], "ha_cpu": cpu["ha"]}
+              "destination_cpu": cpu["destination"], "ha_cpu": cpu["ha"],
+              "destination_writes": writes["destination"], "ha_writes": writes["ha"]}
         return (max(st["bound_at"] for st in listed) - first,
                 sorted(st["bound_at"] - st["resumed_at"] for st in listed), ha)
     finally:
@@ -278,10 +296,11 @@ def main():
                 summary([first_event_ms(m, "bu_at_ha") for m in moves]),
                 summary([first_event_ms(m, "ba_from_ha") for m in moves])), flush=True)
     if args.guests:
-        print("\n%-6s %7s %-24s %-34s %-54s %s" % ("delay", "guests", "resume -> last bound ms",
+        print("\n%-6s %7s %-24s %-34s %-54s %-40s %s" % ("delay", "guests", "resume -> last bound ms",
                                                    "each guest: min / median / max ms",
                                                    "at the HA: first BU / last BU / last BA ms (BUs, BAs)",
-                                                   "control-thread CPU ms: destination / HA"))
+                                                   "control-thread CPU ms: destination / HA",
+                                                   "write syscalls: destination / HA"))
         for delay in [float(x) for x in args.delays.split(",")]:
             result = run_many(args.guests, args.pause_ms, delay, args.hugepages)
             if result is None:
@@ -289,12 +308,13 @@ def main():
                 continue
             whole, each, ha = result
             ms = lambda x: "-" if x is None else "%.1f" % (x * 1000)  # noqa: E731
-            print("%-6g %7d %-24.1f %-34s %-54s %s / %s" % (
+            print("%-6g %7d %-24.1f %-34s %-54s %-40s %d / %d" % (
                 delay, args.guests, whole * 1000, "%.1f / %.1f / %.1f" % (
                     each[0] * 1000, statistics.median(each) * 1000, each[-1] * 1000),
                 "%s / %s / %s (%d, %d)" % (ms(ha["first_bu"]), ms(ha["last_bu"]), ms(ha["last_ba"]), ha["bus"],
                                            ha["bas"]),
-                ms(ha["destination_cpu"]), ms(ha["ha_cpu"])), flush=True)
+                "%s / %s" % (ms(ha["destination_cpu"]), ms(ha["ha_cpu"])), ha["destination_writes"],
+                ha["ha_writes"]), flush=True)
 
 
 if __name__ == "__main__":
