@@ -940,9 +940,9 @@ TEST_F(HostPipelineTest, WhatAGuestSendsBeforeItsBindingIsHeldThenTunnelledFirst
   // The BA came: the next frame goes after what waited.
   ASSERT_TRUE(h.table.set_guest(away_guest(true)));
   from_guests({guest_udp(3)});
-  ASSERT_EQ(tunnelled_sizes(h.uplink_sink.frames()), (std::vector<std::size_t>{1, 2, 3}));
-  const auto outer = *wire::Ipv6View::parse({h.uplink_sink.frames()[0].data() + 14,
-                                             h.uplink_sink.frames()[0].size() - 14});
+  const std::vector<Bytes> sent = h.uplink_sink.frames();  // a copy: the view below reads it
+  ASSERT_EQ(tunnelled_sizes(sent), (std::vector<std::size_t>{1, 2, 3}));
+  const auto outer = *wire::Ipv6View::parse({sent[0].data() + 14, sent[0].size() - 14});
   EXPECT_EQ(outer.src(), care_of);
   EXPECT_EQ(outer.dst(), home_agent);
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::held), 0u);
