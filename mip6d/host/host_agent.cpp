@@ -260,8 +260,9 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     LogRecord(agent_.log_, LogLevel::debug, "tunnel").kv("guest", desc_.name).kv("active", active ? "yes" : "no");
     // What the guest sent since it resumed here waited for this (or waits
     // from now on, until the binding is ours again). A guest that left has
-    // its hand-over path programmed instead (keep_for_hand_over).
-    if (changed && !leaving_) program_path();
+    // its hand-over path programmed instead (keep_for_hand_over); at home
+    // nothing waits.
+    if (changed && away_ && !leaving_) program_path();
   }
   void log_transition(RegistrationState from, RegistrationEvent event, RegistrationState to,
                       std::string_view detail) override {
