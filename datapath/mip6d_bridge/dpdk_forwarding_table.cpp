@@ -2,6 +2,7 @@
 
 #include <rte_cycles.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string_view>
 
@@ -77,15 +78,23 @@ void DpdkForwardingTable::set_guest(const mip6d::GuestPath& path) {
                        path.away,       path.home_agent,        path.care_of_address,
                        path.router_mac, path.router_link_local, path.resumed,
                        path.forward_to, path.holding_at_home,   path.paused,
-                       path.migrating,  to_tsc(path.replay_since), path.awaiting_binding};
+                       path.migrating,  to_tsc(path.replay_since), path.awaiting_binding,
+                       path.other_home_addresses};
   if (!table_.set_guest(spec)) {
     ++counters_.refused;
-    // The table also refuses a home address another guest holds.
+    // The table also refuses an address another guest holds.
+    const auto uses = [](const mip6d::GuestPath& guest, const wire::Ip6Addr& address) {
+      return address != wire::Ip6Addr{} &&
+             (guest.home_address == address ||
+              std::find(guest.other_home_addresses.begin(), guest.other_home_addresses.end(), address) !=
+                  guest.other_home_addresses.end());
+    };
     bool home_address_taken = false;
     for (const auto& [mac, other] : programmed_.guests()) {
-      if (mac != path.mac && other.home_address == path.home_address &&
-          path.home_address != wire::Ip6Addr{})
-        home_address_taken = true;
+      if (mac == path.mac) continue;
+      if (uses(other, path.home_address)) home_address_taken = true;
+      for (const auto& address : path.other_home_addresses)
+        if (uses(other, address)) home_address_taken = true;
     }
     mip6d::LogRecord(log_, mip6d::LogLevel::warning, "datapath_table_refused")
         .kv("kind", "guest")

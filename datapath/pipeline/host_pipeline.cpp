@@ -406,7 +406,8 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         drop(ctx, at, m, Disposition::drop_link_scope);
         continue;
       }
-      if (!same_address(ip.src_bytes(), record->home_address)) {
+      if (!same_address(ip.src_bytes(), record->home_address) &&
+          !ctx.table->guest_uses_address(*record, ip.src_bytes())) {
         drop(ctx, at, m, Disposition::drop_ingress_filter);
         continue;
       }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <deque>
 #include <new>
+#include <unordered_map>
+#include <vector>
 
 #include "datapath/table/grace_periods.hpp"
 #include "datapath/table/lock_free_hash.hpp"
@@ -50,10 +52,16 @@ BindingTableLimits checked(const BindingTableLimits& limits) {
     throw BindingTableError("binding table: max_readers must be 1.." +
                             std::to_string(RTE_MAX_LCORE) + ", not " +
                             std::to_string(limits.max_readers));
-  if (limits.max_tunnels > max_bindings_per_kind || limits.max_guests > max_bindings_per_kind)
+  if (limits.max_tunnels > max_bindings_per_kind || limits.max_guests > max_bindings_per_kind ||
+      limits.max_other_home_addresses > max_bindings_per_kind)
     throw BindingTableError("binding table: at most " + std::to_string(max_bindings_per_kind) +
-                            " tunnels and as many guests");
+                            " tunnels and as many guests and other home addresses");
   return limits;
+}
+
+// Every guest's home address plus the other addresses of all guests.
+std::uint32_t address_keys(const BindingTableLimits& limits) noexcept {
+  return limits.max_guests + limits.max_other_home_addresses;
 }
 
 }  // namespace
@@ -84,7 +92,7 @@ struct BindingTable::Impl {
         guests_by_mac(hash_name(limits.name, serial, "mac"),
                       limits.max_guests + grace_headroom(limits.max_guests), 6),
         guests_by_home_address(hash_name(limits.name, serial, "hoa"),
-                               limits.max_guests + grace_headroom(limits.max_guests), 16),
+                               address_keys(limits) + grace_headroom(address_keys(limits)), 16),
         tunnel_records(limits.max_tunnels + grace_headroom(limits.max_tunnels)),
         guest_records(limits.max_guests + grace_headroom(limits.max_guests)),
         slots(limits.max_tunnels + limits.max_guests +
@@ -246,6 +254,11 @@ struct BindingTable::Impl {
   std::atomic<std::size_t> tunnel_count{0};
   std::atomic<std::size_t> guest_count{0};
   std::atomic<std::size_t> holding_at_home{0};
+  // Writer only: the addresses each guest is published under (its home
+  // address first, when it has one), so a change can tell which to add,
+  // keep and drop; and how many of them are other addresses.
+  std::unordered_map<MacAddr, std::vector<Ip6Addr>> address_keys_of;
+  std::atomic<std::size_t> other_address_count{0};
 };
 
 namespace {
@@ -254,6 +267,20 @@ namespace {
 // guest is reachable by MAC only.
 bool indexed_by_home_address(const Ip6Addr& home_address) noexcept {
   return !home_address.is_unspecified();
+}
+
+// The addresses a guest is found by: its home address (when known) first,
+// then each other address once.
+std::vector<Ip6Addr> guest_address_keys(const GuestSpec& spec) {
+  std::vector<Ip6Addr> keys;
+  keys.reserve(1 + spec.other_home_addresses.size());
+  if (indexed_by_home_address(spec.home_address)) keys.push_back(spec.home_address);
+  for (const Ip6Addr& address : spec.other_home_addresses) {
+    if (!indexed_by_home_address(address)) continue;
+    if (std::find(keys.begin(), keys.end(), address) != keys.end()) continue;
+    keys.push_back(address);
+  }
+  return keys;
 }
 
 }  // namespace
@@ -322,15 +349,28 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   t.reclaim();
   const GuestRecord* old = t.find_guest(spec.mac);
   if (!old && t.guest_count.load(std::memory_order_relaxed) >= t.limits.max_guests) return false;
-  const bool new_indexed = indexed_by_home_address(spec.home_address);
-  if (new_indexed) {
-    // One home address, one guest: a second guest claiming it is a
-    // configuration error the first guest must not pay for.
-    const GuestRecord* holder = t.find_guest_by_home_address(spec.home_address);
+  const std::vector<Ip6Addr> keys = guest_address_keys(spec);
+  static const std::vector<Ip6Addr> none;
+  const auto known = t.address_keys_of.find(spec.mac);
+  const std::vector<Ip6Addr>& old_keys = known != t.address_keys_of.end() ? known->second : none;
+  const auto other_count = [&spec](const std::vector<Ip6Addr>& list) {
+    return list.size() - (!list.empty() && list.front() == spec.home_address ? 1 : 0);
+  };
+  std::size_t old_others = 0;
+  if (old) old_others = old_keys.size() - (indexed_by_home_address(old->home_address) ? 1 : 0);
+  const std::size_t new_others = other_count(keys);
+  if (t.other_address_count.load(std::memory_order_relaxed) - old_others + new_others >
+      t.limits.max_other_home_addresses)
+    return false;
+  // One address, one guest: a second guest claiming it is a configuration
+  // error (or a spoof) the first guest must not pay for.
+  for (const Ip6Addr& address : keys) {
+    const GuestRecord* holder = t.find_guest_by_home_address(address);
     if (holder && holder->mac != spec.mac) return false;
   }
-  const bool old_indexed = old && indexed_by_home_address(old->home_address);
-  const bool address_kept = old_indexed && new_indexed && old->home_address == spec.home_address;
+  const auto listed = [](const std::vector<Ip6Addr>& list, const Ip6Addr& address) {
+    return std::find(list.begin(), list.end(), address) != list.end();
+  };
 
   GuestRecord* fresh = t.take_record(t.guest_records);
   if (!fresh) return false;
@@ -371,36 +411,46 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   record.generation = slot.generation;
   *fresh = record;
 
-  const void* mac_key = spec.mac.bytes.data();
-  const void* address_key = spec.home_address.bytes.data();
   // Steps that may need a new key slot come first, so a refusal leaves the
   // table as it was (or, for a brand-new guest, takes back what it added).
-  const bool adds_address_key = new_indexed && !address_kept;
-  if (adds_address_key && !t.publish(t.guests_by_home_address, address_key, fresh)) {
-    t.guest_records.release(t.guest_records.index_of(fresh));
-    if (!old) t.slots.release(slot.index);
-    return false;
-  }
-  if (!t.publish(t.guests_by_mac, mac_key, fresh)) {
-    // Only a new MAC can fail here; replacing needs no room.
-    if (adds_address_key) {
-      // Readers may have found `fresh` by its home address already.
-      t.unlink(t.guests_by_home_address, address_key, Impl::Retired::guest_address_key);
-      t.retire(Impl::Retired::guest_record, t.guest_records.index_of(fresh));
-      if (!old) t.retire(Impl::Retired::slot, slot.index);
-    } else {
+  std::vector<const Ip6Addr*> added;
+  const auto take_back = [&] {
+    if (added.empty()) {
       t.guest_records.release(t.guest_records.index_of(fresh));
       if (!old) t.slots.release(slot.index);
+      return false;
     }
+    // Readers may have found `fresh` by an address already.
+    for (const Ip6Addr* address : added)
+      t.unlink(t.guests_by_home_address, address->bytes.data(), Impl::Retired::guest_address_key);
+    t.retire(Impl::Retired::guest_record, t.guest_records.index_of(fresh));
+    if (!old) t.retire(Impl::Retired::slot, slot.index);
     return false;
+  };
+  for (const Ip6Addr& address : keys) {
+    if (listed(old_keys, address)) continue;
+    if (!t.publish(t.guests_by_home_address, address.bytes.data(), fresh)) return take_back();
+    added.push_back(&address);
   }
-  // Replacing an existing key cannot run out of room. Should rte_hash refuse
-  // anyway, drop the key rather than leave it pointing at a retired record.
-  if (address_kept && !t.publish(t.guests_by_home_address, address_key, fresh))
-    t.unlink(t.guests_by_home_address, address_key, Impl::Retired::guest_address_key);
-  if (old_indexed && !address_kept)
-    t.unlink(t.guests_by_home_address, old->home_address.bytes.data(),
-             Impl::Retired::guest_address_key);
+  // Only a new MAC can fail here; replacing needs no room.
+  if (!t.publish(t.guests_by_mac, spec.mac.bytes.data(), fresh)) return take_back();
+  for (const Ip6Addr& address : old_keys) {
+    if (listed(keys, address)) {
+      // Replacing an existing key cannot run out of room. Should rte_hash
+      // refuse anyway, drop the key rather than leave it pointing at a
+      // retired record.
+      if (!t.publish(t.guests_by_home_address, address.bytes.data(), fresh))
+        t.unlink(t.guests_by_home_address, address.bytes.data(), Impl::Retired::guest_address_key);
+    } else {
+      t.unlink(t.guests_by_home_address, address.bytes.data(), Impl::Retired::guest_address_key);
+    }
+  }
+  t.other_address_count.fetch_add(new_others, std::memory_order_relaxed);
+  t.other_address_count.fetch_sub(old_others, std::memory_order_relaxed);
+  if (keys.empty())
+    t.address_keys_of.erase(spec.mac);
+  else
+    t.address_keys_of[spec.mac] = keys;
 
   const bool was_holding = old && old->holding_at_home;
   if (record.holding_at_home && !was_holding) t.holding_at_home.fetch_add(1, std::memory_order_relaxed);
@@ -419,9 +469,13 @@ bool BindingTable::clear_guest(const MacAddr& mac) {
   const GuestRecord* old = t.find_guest(mac);
   if (!old) return false;
   t.unlink(t.guests_by_mac, mac.bytes.data(), Impl::Retired::guest_mac_key);
-  if (indexed_by_home_address(old->home_address))
-    t.unlink(t.guests_by_home_address, old->home_address.bytes.data(),
-             Impl::Retired::guest_address_key);
+  if (const auto known = t.address_keys_of.find(mac); known != t.address_keys_of.end()) {
+    for (const Ip6Addr& address : known->second)
+      t.unlink(t.guests_by_home_address, address.bytes.data(), Impl::Retired::guest_address_key);
+    const std::size_t others = known->second.size() - (indexed_by_home_address(old->home_address) ? 1 : 0);
+    t.other_address_count.fetch_sub(others, std::memory_order_relaxed);
+    t.address_keys_of.erase(known);
+  }
   t.retire(Impl::Retired::guest_record, t.guest_records.index_of(old));
   if (old->holding_at_home) t.holding_at_home.fetch_sub(1, std::memory_order_relaxed);
   t.retire(Impl::Retired::slot, old->slot);
@@ -441,6 +495,10 @@ std::size_t BindingTable::tunnel_count() const noexcept {
 
 std::size_t BindingTable::guest_count() const noexcept {
   return impl_->guest_count.load(std::memory_order_relaxed);
+}
+
+std::size_t BindingTable::other_home_address_count() const noexcept {
+  return impl_->other_address_count.load(std::memory_order_relaxed);
 }
 
 std::size_t BindingTable::guests_holding_at_home() const noexcept {
@@ -489,6 +547,12 @@ void BindingTable::lookup_guests_by_home_address(const std::uint8_t* const* home
                                                  unsigned n,
                                                  const GuestRecord** out) const noexcept {
   impl_->guests_by_home_address.find_bulk(home_addresses, n, out);
+}
+
+bool BindingTable::guest_uses_address(const GuestRecord& guest, const std::uint8_t* address) const noexcept {
+  const auto* found = static_cast<const GuestRecord*>(impl_->guests_by_home_address.find(address));
+  // The same guest, perhaps in a newer record than the caller's.
+  return found != nullptr && found->slot == guest.slot && found->generation == guest.generation;
 }
 
 BindingCounters& BindingTable::discarded_counters() noexcept {

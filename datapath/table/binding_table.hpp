@@ -115,6 +115,11 @@ struct GuestSpec {
   bool keep_recent = false;
   std::uint64_t replay_from_tsc = 0;
   bool awaiting_binding = false;  // only with `away`
+  // Further addresses the guest uses besides home_address (SLAAC and
+  // privacy addresses it formed in its home prefix): it is found by each of
+  // them too, and may send from each. Unspecified entries and repeats of
+  // home_address are ignored.
+  std::vector<Ip6Addr> other_home_addresses{};
 };
 
 // Per-binding traffic, one set per slot per forwarding core; summed on read.
@@ -145,6 +150,9 @@ class BindingTableError : public std::runtime_error {
 struct BindingTableLimits {
   std::uint32_t max_tunnels = 1u << 20;  // Home Agent: bindings
   std::uint32_t max_guests = 1u << 16;   // host: guests on this host
+  // host: addresses guests use besides their home address, all guests
+  // together (the daemon gives a host as many as max_guests)
+  std::uint32_t max_other_home_addresses = 0;
   std::uint32_t max_readers = 8;         // forwarding cores
   std::string name = "roam6";            // prefix of the rte_hash names (unique per process)
   // How long a writer that ran out of records, slots or key slots waits for
@@ -171,10 +179,12 @@ class BindingTable {
   // limits.grace_period_wait_ms (a stuck forwarding core); retry later.
   bool set_tunnel(const TunnelSpec& spec);
   bool clear_tunnel(const Ip6Addr& home_address);
-  // A guest is found by MAC and by home address; one whose home address is
-  // still unspecified (::) by MAC only. Replacing moves both keys together
-  // (a changed home address drops the old one). set_guest also returns false,
-  // changing nothing, when another guest holds spec.home_address.
+  // A guest is found by MAC and by each of its addresses (home address and
+  // other_home_addresses); one whose home address is still unspecified (::)
+  // by MAC and its other addresses only. Replacing moves every key together
+  // (an address no longer listed is dropped). set_guest also returns false,
+  // changing nothing, when another guest holds one of the addresses, or when
+  // the other addresses would exceed limits.max_other_home_addresses.
   bool set_guest(const GuestSpec& spec);
   bool clear_guest(const MacAddr& mac);
   // Returns records whose grace period has passed to the pool. Called by the
@@ -182,6 +192,8 @@ class BindingTable {
   void reclaim();
   [[nodiscard]] std::size_t tunnel_count() const noexcept;
   [[nodiscard]] std::size_t guest_count() const noexcept;
+  // Addresses guests are found by besides their home address, all together.
+  [[nodiscard]] std::size_t other_home_address_count() const noexcept;
   // Guests whose native frames are held (GuestRecord::holding_at_home): a
   // forwarding core looks native frames up by MAC only while this is not 0.
   // Relaxed: a burst that reads it just before a change treats a frame or
@@ -219,6 +231,9 @@ class BindingTable {
                             const GuestRecord** out) const noexcept;
   void lookup_guests_by_home_address(const std::uint8_t* const* home_addresses, unsigned n,
                                      const GuestRecord** out) const noexcept;
+  // Whether `address` (16 bytes) is one of the guest's other addresses: a
+  // lookup, for the rare packet whose source is not its home address.
+  [[nodiscard]] bool guest_uses_address(const GuestRecord& guest, const std::uint8_t* address) const noexcept;
   // The reader's own counters for one slot; only that reader writes them.
   // Inline: the forwarding cores call it once per packet.
   [[nodiscard]] BindingCounters& counters(unsigned reader, std::uint32_t slot) noexcept {

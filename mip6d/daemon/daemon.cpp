@@ -154,6 +154,8 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
   s.poll.sleep_us = dp.adaptive_sleep_us;
   s.table.max_tunnels = config_.role == Role::home_agent ? dp.max_bindings : 1;
   s.table.max_guests = config_.role == Role::host ? dp.max_bindings : 1;
+  // SLAAC guests use further addresses of their home prefix (host.max_guest_addresses each).
+  s.table.max_other_home_addresses = config_.role == Role::host ? dp.max_bindings : 0;
   // One setting for every ICMPv6 error the datapath sends (a bucket per
   // type, docs/configuration.md); the keys keep their first name.
   const datapath::IcmpErrorSettings icmp_errors{dp.packet_too_big_per_second,

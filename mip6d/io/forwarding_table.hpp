@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <vector>
 
 #include "roam6/wire/address.hpp"
 
@@ -52,6 +53,10 @@ struct GuestPath {
   // sends through the tunnel, so the data path holds the guest's packets
   // until the acknowledgement (then they go first, in order).
   bool awaiting_binding = false;
+  // The guest's other addresses in its home prefix (SLAAC, privacy
+  // addresses), each with its own binding at the Home Agent: it is found
+  // by each, and may send from each.
+  std::vector<wire::Ip6Addr> other_home_addresses{};
 };
 
 class ForwardingTable {

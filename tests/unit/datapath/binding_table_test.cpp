@@ -252,6 +252,142 @@ TEST(BindingTable, GuestWithoutHomeAddressIsFoundByMacOnly) {
   EXPECT_EQ(lookup_by_home_address(table, spec.home_address), nullptr);
 }
 
+// ---- a guest's other addresses (SLAAC) ----
+
+BindingTableLimits limits_with_other_addresses(std::uint32_t others) {
+  BindingTableLimits limits = small_limits();
+  limits.max_other_home_addresses = others;
+  return limits;
+}
+
+TEST(BindingTable, GuestIsFoundByEachOfItsAddressesAndChangesMoveThemAll) {
+  BindingTable table(limits_with_other_addresses(8), home_agent);
+  const MacAddr m = numbered_mac(1);
+  const Ip6Addr hoa = ip("2001:db8:a::42");
+  const Ip6Addr slaac = ip("2001:db8:a:0:5054:ff:fe00:1");
+  const Ip6Addr privacy = ip("2001:db8:a:0:1c2d:3e4f:5a6b:7c8d");
+  GuestSpec spec = away_guest(m, hoa, care_of_b);
+  // Repeats of the home address, of each other and :: are no keys of their own.
+  spec.other_home_addresses = {slaac, hoa, privacy, slaac, Ip6Addr{}};
+  ASSERT_TRUE(table.set_guest(spec));
+  EXPECT_EQ(table.other_home_address_count(), 2u);
+  const GuestRecord* first = lookup_by_mac(table, m);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, hoa), first);
+  EXPECT_EQ(lookup_by_home_address(table, slaac), first);
+  EXPECT_EQ(lookup_by_home_address(table, privacy), first);
+  EXPECT_TRUE(table.guest_uses_address(*first, slaac.bytes.data()));
+  EXPECT_TRUE(table.guest_uses_address(*first, privacy.bytes.data()));
+  EXPECT_TRUE(table.guest_uses_address(*first, hoa.bytes.data()));
+  EXPECT_FALSE(table.guest_uses_address(*first, ip("2001:db8:a::43").bytes.data()));
+
+  // A change (new care-of address, the privacy address retired): every key
+  // still listed leads to the new record, the dropped one to nothing.
+  spec.care_of_address = care_of_c;
+  spec.other_home_addresses = {slaac};
+  ASSERT_TRUE(table.set_guest(spec));
+  const GuestRecord* second = lookup_by_mac(table, m);
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(lookup_by_home_address(table, hoa), second);
+  EXPECT_EQ(lookup_by_home_address(table, slaac), second);
+  EXPECT_EQ(lookup_by_home_address(table, privacy), nullptr);
+  EXPECT_EQ(second->care_of_address, care_of_c);
+  EXPECT_EQ(table.other_home_address_count(), 1u);
+  // The record a reader still holds is the same guest.
+  EXPECT_TRUE(table.guest_uses_address(*second, slaac.bytes.data()));
+
+  ASSERT_TRUE(table.clear_guest(m));
+  EXPECT_EQ(lookup_by_home_address(table, hoa), nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, slaac), nullptr);
+  EXPECT_EQ(table.other_home_address_count(), 0u);
+}
+
+TEST(BindingTable, AnotherGuestsAddressIsNeitherUsedNorTaken) {
+  BindingTable table(limits_with_other_addresses(8), home_agent);
+  const Ip6Addr hoa1 = ip("2001:db8:a::1:1");
+  const Ip6Addr hoa2 = ip("2001:db8:a::2:1");
+  const Ip6Addr extra1 = ip("2001:db8:a::1:2");
+  GuestSpec first = away_guest(numbered_mac(1), hoa1, care_of_b);
+  first.other_home_addresses = {extra1};
+  ASSERT_TRUE(table.set_guest(first));
+  GuestSpec second = away_guest(numbered_mac(2), hoa2, care_of_b);
+  ASSERT_TRUE(table.set_guest(second));
+  const GuestRecord* record2 = lookup_by_mac(table, numbered_mac(2));
+  ASSERT_NE(record2, nullptr);
+  // Guest 2 sending from guest 1's addresses is not its own address.
+  EXPECT_FALSE(table.guest_uses_address(*record2, extra1.bytes.data()));
+  EXPECT_FALSE(table.guest_uses_address(*record2, hoa1.bytes.data()));
+
+  // Claiming guest 1's other address (or home address) as its own is
+  // refused, changing nothing for either.
+  second.other_home_addresses = {ip("2001:db8:a::2:2"), extra1};
+  EXPECT_FALSE(table.set_guest(second));
+  EXPECT_EQ(lookup_by_home_address(table, extra1)->mac, numbered_mac(1));
+  EXPECT_EQ(lookup_by_home_address(table, ip("2001:db8:a::2:2")), nullptr);
+  EXPECT_EQ(lookup_by_mac(table, numbered_mac(2)), record2);
+  second.other_home_addresses = {hoa1};
+  EXPECT_FALSE(table.set_guest(second));
+  EXPECT_EQ(lookup_by_home_address(table, hoa1)->mac, numbered_mac(1));
+  // Nor may a new guest take one as its home address.
+  EXPECT_FALSE(table.set_guest(away_guest(numbered_mac(3), extra1, care_of_b)));
+  EXPECT_EQ(lookup_by_mac(table, numbered_mac(3)), nullptr);
+  EXPECT_EQ(table.other_home_address_count(), 1u);
+  EXPECT_EQ(table.guest_count(), 2u);
+
+  // Once guest 1 dropped it, the address is free.
+  first.other_home_addresses = {};
+  ASSERT_TRUE(table.set_guest(first));
+  second.other_home_addresses = {extra1};
+  ASSERT_TRUE(table.set_guest(second));
+  EXPECT_EQ(lookup_by_home_address(table, extra1)->mac, numbered_mac(2));
+}
+
+TEST(BindingTable, OtherAddressesBeyondTheLimitAreRefusedWhole) {
+  BindingTable table(limits_with_other_addresses(3), home_agent);
+  GuestSpec first = away_guest(numbered_mac(1), numbered(0xa, 0x100), care_of_b);
+  first.other_home_addresses = {numbered(0xa, 0x101), numbered(0xa, 0x102)};
+  ASSERT_TRUE(table.set_guest(first));
+  GuestSpec second = away_guest(numbered_mac(2), numbered(0xa, 0x200), care_of_b);
+  second.other_home_addresses = {numbered(0xa, 0x201), numbered(0xa, 0x202)};
+  // 4 > 3: refused as a whole; a guest new to the table is not added.
+  EXPECT_FALSE(table.set_guest(second));
+  EXPECT_EQ(lookup_by_mac(table, numbered_mac(2)), nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, numbered(0xa, 0x200)), nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, numbered(0xa, 0x201)), nullptr);
+  second.other_home_addresses.pop_back();
+  ASSERT_TRUE(table.set_guest(second));
+  EXPECT_EQ(table.other_home_address_count(), 3u);
+  // Replacing one of the first guest's addresses by another stays at 3.
+  first.other_home_addresses = {numbered(0xa, 0x101), numbered(0xa, 0x103)};
+  ASSERT_TRUE(table.set_guest(first));
+  EXPECT_EQ(lookup_by_home_address(table, numbered(0xa, 0x102)), nullptr);
+  EXPECT_EQ(lookup_by_home_address(table, numbered(0xa, 0x103))->mac, numbered_mac(1));
+  EXPECT_EQ(table.other_home_address_count(), 3u);
+  // A table without room for other addresses (the Home Agent's) takes none.
+  BindingTable none(limits_with_other_addresses(0), home_agent);
+  EXPECT_FALSE(none.set_guest(first));
+  first.other_home_addresses = {};
+  EXPECT_TRUE(none.set_guest(first));
+}
+
+TEST(BindingTable, OtherAddressKeySlotsComeBackAfterTheGracePeriod) {
+  // Far more address changes than key slots: unlinked keys must be
+  // reclaimed (a leak would fill the hash and refuse a change).
+  BindingTable table(limits_with_other_addresses(4), home_agent);
+  const unsigned reader = table.register_reader();
+  GuestSpec spec = away_guest(numbered_mac(1), numbered(0xa, 1), care_of_b);
+  for (std::uint32_t round = 0; round < 2000; ++round) {
+    spec.other_home_addresses = {numbered(0xb, round), numbered(0xc, round)};
+    ASSERT_TRUE(table.set_guest(spec)) << "round " << round;
+    table.quiescent(reader);
+  }
+  EXPECT_EQ(table.other_home_address_count(), 2u);
+  EXPECT_EQ(lookup_by_home_address(table, numbered(0xb, 1999))->mac, numbered_mac(1));
+  EXPECT_EQ(lookup_by_home_address(table, numbered(0xb, 1998)), nullptr);
+  table.unregister_reader(reader);
+}
+
 // ---- slots and counters ----
 
 TEST(BindingTable, ReplaceKeepsSlotAndCountersClearThenReAddStartsAtZero) {

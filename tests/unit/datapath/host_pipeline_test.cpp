@@ -383,6 +383,58 @@ TEST_F(HostPipelineTest, AwayGuestDropsByReason) {
   EXPECT_EQ(h.total(DatapathPort::guests), h.counters.port[1].rx_packets + 1);  // + 1 report copy
 }
 
+// A SLAAC guest sends from, and is reached at, each address it formed in
+// its home prefix; only another guest's address is spoofed.
+TEST_F(HostPipelineTest, AGuestsOtherAddressesAreItsOwnBothWays) {
+  const auto slaac = ip("2001:db8:a:0:5054:ff:fe00:10");
+  const auto privacy = ip("2001:db8:a:0:9a1:b2c3:d4e5:f607");
+  const auto neighbours = ip("2001:db8:a::20");
+  GuestSpec g = away_guest(true);
+  g.other_home_addresses = {slaac, privacy};
+  ASSERT_TRUE(h.table.set_guest(g));
+  GuestSpec neighbour = away_guest(true);
+  neighbour.mac = other_mac;
+  neighbour.home_address = neighbours;
+  ASSERT_TRUE(h.table.set_guest(neighbour));
+  from_guests({guest_udp()});  // the liveness report goes out with this one
+  (void)h.punted();
+  h.uplink_sink.clear();
+
+  from_guests({
+      ethernet_frame(router_mac, guest_mac, udp_packet({privacy, correspondent}, 8)),
+      ethernet_frame(router_mac, guest_mac, udp_packet({slaac, correspondent}, 9)),
+      ethernet_frame(router_mac, guest_mac, udp_packet({neighbours, correspondent}, 10)),
+      ethernet_frame(router_mac, guest_mac, udp_packet({ip("2001:db8:a::99"), correspondent}, 11)),
+  });
+  const auto sent = h.uplink_sink.frames();
+  ASSERT_EQ(sent.size(), 2u);
+  const std::vector<wire::Ip6Addr> sources = {privacy, slaac};
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const auto outer = *wire::Ipv6View::parse({sent[i].data() + 14, sent[i].size() - 14});
+    EXPECT_EQ(outer.src(), care_of);
+    EXPECT_EQ(outer.dst(), home_agent);
+    EXPECT_EQ(wire::Ipv6View::parse(outer.payload())->src(), sources[i]);
+  }
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 3u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_ingress_filter), 2u);
+
+  // The Home Agent tunnels what it intercepted for either address to us.
+  from_uplink({ethernet_frame(uplink_mac, site_router_mac,
+                              ip6ip6_packet({home_agent, care_of, 60, 0, 7},
+                                            udp_packet({correspondent, privacy, 50, 0, 0}, 12)))});
+  const auto delivered = h.guests_sink.frames();
+  ASSERT_EQ(delivered.size(), 1u);
+  EXPECT_EQ(wire::MacAddr::from_bytes(delivered[0].data()), guest_mac);
+  EXPECT_EQ(wire::Ipv6View::parse({delivered[0].data() + 14, delivered[0].size() - 14})->dst(), privacy);
+  EXPECT_EQ(h.table.guest_counters(guest_mac)->decapsulated_packets, 1u);
+
+  // An address the guest no longer uses is nobody's.
+  g.other_home_addresses = {slaac};
+  ASSERT_TRUE(h.table.set_guest(g));
+  from_guests({ethernet_frame(router_mac, guest_mac, udp_packet({privacy, correspondent}, 8))});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_ingress_filter), 3u);
+}
+
 TEST_F(HostPipelineTest, NeighbourDiscoveryFromAnAwayGuestIsPunted) {
   seen_resumed();
   const Bytes rs = ethernet_frame(mac("33:33:00:00:00:02"), guest_mac,

@@ -77,6 +77,7 @@ class PipelineHarness {
     BindingTableLimits l;
     l.max_tunnels = 64;
     l.max_guests = 64;
+    l.max_other_home_addresses = 64;
     l.max_readers = 2;
     l.name = unique_name("t");
     return l;
