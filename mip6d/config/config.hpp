@@ -62,6 +62,7 @@ inline constexpr std::size_t min_secret_bytes = 16;
 // captured BU be replayed for longer.
 inline constexpr std::chrono::seconds min_replay_window{1};
 inline constexpr std::chrono::seconds max_replay_window{300};
+inline constexpr std::int64_t max_learned_addresses = 64;
 inline constexpr std::int64_t min_replay_memory_limit = 1024;
 inline constexpr std::int64_t max_replay_memory_limit = 16 * 1048576;
 }  // namespace limits
@@ -130,6 +131,11 @@ struct HostConfig {
   // RFC 4285 replay protection on what the Home Agent sends us (Binding
   // Refresh Requests): accepted difference between its clock and ours.
   std::chrono::seconds replay_window{7};
+  // Addresses each guest may use besides its home address, learned from its
+  // Duplicate Address Detection (SLAAC, privacy addresses) and each bound at
+  // the Home Agent; 0: none (a guest's DAD for any other address of its home
+  // prefix is answered, so it never uses one it cannot be reached at).
+  std::uint32_t learned_addresses = 0;
 };
 
 struct Interfaces {

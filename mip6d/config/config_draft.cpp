@@ -68,6 +68,8 @@ HostConfig to_host(HostDraft&& d) {
   host.key = std::move(d.key.value.value());
   assign_if_set(host.requested_lifetime, d.requested_lifetime, to_seconds);
   assign_if_set(host.replay_window, d.replay_window, to_seconds);
+  assign_if_set(host.learned_addresses, d.learned_addresses,
+                [](std::int64_t n) { return static_cast<std::uint32_t>(n); });
   return host;
 }
 

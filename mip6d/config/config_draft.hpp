@@ -64,6 +64,7 @@ struct HostDraft {
   Field<std::string> key;
   Field<std::int64_t> requested_lifetime;
   Field<std::int64_t> replay_window;
+  Field<std::int64_t> learned_addresses;
 };
 
 struct InterfacesDraft {

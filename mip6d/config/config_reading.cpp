@@ -254,6 +254,7 @@ HostDraft read_host(TableReader& t) {
   d.requested_lifetime = t.integer("requested_lifetime", kOptional, kMinLifetime, kMaxLifetime);
   d.replay_window = t.integer("replay_window", kOptional, limits::min_replay_window.count(),
                               limits::max_replay_window.count());
+  d.learned_addresses = t.integer("learned_addresses", kOptional, 0, limits::max_learned_addresses);
   t.report_unknown_keys();
   return d;
 }

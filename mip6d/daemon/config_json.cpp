@@ -58,7 +58,8 @@ json host_json(const HostConfig& host) {
           {"care_of_address", host.care_of_address.to_string()},
           {"key", host.key},
           {"requested_lifetime", host.requested_lifetime.count()},
-          {"replay_window", host.replay_window.count()}};
+          {"replay_window", host.replay_window.count()},
+          {"learned_addresses", host.learned_addresses}};
 }
 
 json datapath_json(const DatapathConfig& dp) {

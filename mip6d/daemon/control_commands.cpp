@@ -79,6 +79,17 @@ void refuse_guest_commands_on_home_agent(control::CommandRegistry& registry, con
 
 json optional_json(const auto& value) { return value ? json(*value) : json(nullptr); }
 
+// The guest's addresses besides its home address, each with its own binding.
+json other_addresses_json(const host::GuestStatus& status) {
+  json out = json::array();
+  for (const auto& other : status.other_addresses)
+    out.push_back({{"address", other.address.to_string()},
+                   {"state", std::string(host::name(other.state))},
+                   {"sequence", optional_json(other.last_sequence)},
+                   {"bound", other.bound}});
+  return out;
+}
+
 json guest_json(const host::GuestStatus& status) {
   json out{{"name", status.guest.name},
            {"state", std::string(host::name(status.state))},
@@ -93,6 +104,7 @@ json guest_json(const host::GuestStatus& status) {
            {"resumed_at", status.resumed_at ? json(seconds_since_epoch(*status.resumed_at))
                                             : json(nullptr)},
            {"bound_at", status.bound_at ? json(seconds_since_epoch(*status.bound_at)) : json(nullptr)}};
+  if (!status.other_addresses.empty()) out["other_addresses"] = other_addresses_json(status);
   if (!status.port.empty()) out["port"] = status.port;
   // What roam6-vswitchd reported, once it has.
   if (!status.switch_port.flows.empty()) {
@@ -118,6 +130,7 @@ json host_binding_json(const host::GuestStatus& status, const HostConfig& host,
           {"granted_lifetime", status.granted_lifetime.count()},
           {"transmissions", status.transmissions},
           {"last_status", status.last_status}};
+  if (!status.other_addresses.empty()) out["other_addresses"] = other_addresses_json(status);
   if (traffic.guest) out["traffic"] = traffic_json(traffic.guest(status.guest.mac));
   return out;
 }

@@ -28,6 +28,59 @@ constexpr Duration reclaim_interval = std::chrono::seconds(10);
 // data-plane path.
 class HostAgent::GuestEntry final : public RegistrationOwner {
  public:
+  // A further address of the guest in its home prefix (SLAAC, a privacy
+  // address), learned from its Duplicate Address Detection. RFC 6275 binds
+  // one home address per Binding Update, so each has a registration of its
+  // own: its own sequence numbers, lifetime and binding.
+  class OtherAddress final : public RegistrationOwner {
+   public:
+    OtherAddress(GuestEntry& guest, const wire::Ip6Addr& address)
+        : guest_(guest),
+          address_(address),
+          registration_(guest.agent_.scheduler_, *this, guest.agent_.timing_,
+                        guest.agent_.host_.requested_lifetime, std::nullopt) {}
+    const wire::Ip6Addr& address() const { return address_; }
+    Registration& registration() { return registration_; }
+    const Registration& registration() const { return registration_; }
+    bool bound() const { return bound_; }
+    // `guest_waits`: the guest arrived here and may be sending from this
+    // address already; its packets wait for this binding too. Not so for
+    // an address it is only now checking (DAD): it sends nothing from it
+    // for a second, and its other traffic need not wait a round trip.
+    void start(bool guest_waits) {
+      guest_waits_ = guest_waits;
+      registration_.start();
+    }
+    bool guest_waits() const {
+      return guest_waits_ && !bound_ && registration_.state() == RegistrationState::registering;
+    }
+
+    // RegistrationOwner
+    void send_binding_update(const BindingUpdateOrder& order) override {
+      guest_.send_binding_update_for(address_, order);
+    }
+    void binding_active(bool active) override {
+      const bool changed = bound_ != active;
+      bound_ = active;
+      if (active) guest_waits_ = false;
+      if (changed) guest_.other_binding_changed();
+    }
+    void log_transition(RegistrationState from, RegistrationEvent event, RegistrationState to,
+                        std::string_view detail) override {
+      guest_.log_registration(address_, registration_, from, event, to, detail);
+    }
+    bool guest_runs_here() const override { return guest_.guest_runs_here(); }
+
+    std::optional<TimePoint> last_reclaim;  // taken back from a host it left
+
+   private:
+    GuestEntry& guest_;
+    wire::Ip6Addr address_;
+    Registration registration_;
+    bool bound_ = false;
+    bool guest_waits_ = false;
+  };
+
   GuestEntry(HostAgent& agent, GuestDescription desc, const Site& home,
              std::optional<std::uint16_t> last_sequence, std::string port)
       : agent_(agent),
@@ -51,6 +104,48 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   const std::string& port() const { return port_; }
   Registration& registration() { return registration_; }
   const Registration& registration() const { return registration_; }
+  const std::vector<std::unique_ptr<OtherAddress>>& others() const { return others_; }
+  // The registration of one of the guest's addresses; nullptr: not its.
+  Registration* registration_for(const wire::Ip6Addr& address) {
+    if (address == desc_.home_address) return &registration_;
+    const auto it = find_other(address);
+    return it != others_.end() ? &(*it)->registration() : nullptr;
+  }
+  // Whether any of its registrations still waits for its deregistration's answer.
+  bool deregistering() const {
+    if (registration_.state() == RegistrationState::deregistering) return true;
+    return std::any_of(others_.begin(), others_.end(), [](const auto& o) {
+      return o->registration().state() == RegistrationState::deregistering;
+    });
+  }
+  void set_requested_lifetime(std::chrono::seconds lifetime) {
+    registration_.set_requested_lifetime(lifetime);
+    for (auto& o : others_) o->registration().set_requested_lifetime(lifetime);
+  }
+  // An address the guest checks for duplicates (its DAD probe): true when
+  // it is the guest's now (learned, or its already), so the probe goes
+  // unanswered; false when the guest may not use it here, and the probe is
+  // answered as by its owner, so the guest does not use an address no
+  // packet would reach.
+  bool learn_address(const wire::Ip6Addr& address) {
+    if (owns(address)) return true;
+    const std::uint32_t limit = agent_.host_.learned_addresses;
+    if (limit == 0 || address.is_link_local() || !home_.prefix.contains(address)) return false;
+    if (!home_address_problem(address, home_.prefix, home_.home_agent).empty()) return false;
+    if (agent_.by_home_address_.count(address) != 0) return false;  // another guest's, here
+    while (others_.size() >= limit) give_up_oldest();
+    others_.push_back(std::make_unique<OtherAddress>(*this, address));
+    agent_.by_home_address_[address] = this;
+    ++agent_.counters_.addresses_learned;
+    LogRecord(agent_.log_, LogLevel::info, "address_learned")
+        .kv("guest", desc_.name)
+        .kv("hoa", desc_.home_address)
+        .kv("address", address)
+        .kv("addresses", others_.size() + 1);
+    program_path();
+    if (away_ && resumed_ && !paused_ && !leaving_) others_.back()->start(false);
+    return true;
+  }
   std::optional<WallTime> resumed_at() const { return resumed_at_; }
   // Since when the Home Agent tunnels this guest's traffic to us.
   std::optional<WallTime> bound_at() const { return bound_at_; }
@@ -77,6 +172,14 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
           .kv("detail", "\"guest runs here but another host registered it\"");
       registration_.start();
     }
+    if (resumed_ && !leaving_ && away_) {
+      for (auto& o : others_)
+        if (o->registration().state() == RegistrationState::superseded &&
+            (!o->last_reclaim || when - *o->last_reclaim >= reclaim_interval)) {
+          o->last_reclaim = when;
+          o->start(false);
+        }
+    }
   }
 
   bool guest_runs_here() const override {
@@ -96,14 +199,19 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
         .kv("guest", desc_.name)
         .kv("hoa", desc_.home_address)
         .kv("away", away_ ? "yes" : "no");
-    program_path();
     if (away_) {
+      // Every address at once: what it sends from any of them waits until
+      // all are bound here.
+      for (auto& o : others_) o->start(true);
+      program_path();
       registration_.start();
       send_router_advertisement();
     } else {
+      program_path();
       // Back at home: the Home Agent may still tunnel to the host it came
       // from. Remove that binding (a 133 answer just means there was none).
       registration_.came_home();
+      for (auto& o : others_) o->registration().came_home();
       // The home router may still send to the Home Agent's MAC (its proxy
       // advertisements), and QEMU's own announce comes ~50 ms later, an
       // e1000 guest's never: say at once, for the guest, that its home
@@ -131,6 +239,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
       agent_.fib_.clear_guest(desc_.mac);
     }
     registration_.leave(deregister && away_);
+    for (auto& o : others_) o->registration().leave(deregister && away_);
   }
 
   // Paused here for the last copy of a live migration (libvirt's Suspended
@@ -202,7 +311,10 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     // Until the Home Agent tunnels to us it drops what we tunnel to it. A
     // guest paused or gone from here sent its last packets before that:
     // they go as they are.
-    p.awaiting_binding = away_ && !bound_ && !paused_ && !leaving_ && !forward_to_;
+    const bool waits_for_other =
+        std::any_of(others_.begin(), others_.end(), [](const auto& o) { return o->guest_waits(); });
+    p.awaiting_binding = away_ && (!bound_ || waits_for_other) && !paused_ && !leaving_ && !forward_to_;
+    for (const auto& o : others_) p.other_home_addresses.push_back(o->address());
     p.paused = paused_;
     p.migrating = migrating_;
     p.replay_since = replay_since_;
@@ -236,10 +348,13 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
 
   // RegistrationOwner
   void send_binding_update(const BindingUpdateOrder& order) override {
+    send_binding_update_for(desc_.home_address, order);
+  }
+  void send_binding_update_for(const wire::Ip6Addr& home_address, const BindingUpdateOrder& order) {
     BindingUpdateSpec spec;
     spec.care_of_address = agent_.host_.care_of_address;
     spec.home_agent = *home_.home_agent;
-    spec.home_address = desc_.home_address;
+    spec.home_address = home_address;
     spec.sequence = order.sequence;
     spec.lifetime = order.lifetime;
     spec.timestamp = order.timestamp;
@@ -264,18 +379,28 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     // nothing waits.
     if (changed && away_ && !leaving_) program_path();
   }
+  // One of its other addresses' bindings came or went: what waited for it
+  // may go now.
+  void other_binding_changed() {
+    if (away_ && !leaving_) program_path();
+  }
   void log_transition(RegistrationState from, RegistrationEvent event, RegistrationState to,
                       std::string_view detail) override {
+    log_registration(desc_.home_address, registration_, from, event, to, detail);
+  }
+  void log_registration(const wire::Ip6Addr& home_address, const Registration& registration,
+                        RegistrationState from, RegistrationEvent event, RegistrationState to,
+                        std::string_view detail) {
     LogRecord r(agent_.log_, LogLevel::info, "registration");
     r.kv("guest", desc_.name)
-        .kv("hoa", desc_.home_address)
+        .kv("hoa", home_address)
         .kv("coa", agent_.host_.care_of_address)
         .kv("ha", *home_.home_agent)
         .kv("from", name(from))
         .kv("event", name(event))
         .kv("to", name(to))
-        .kv("seq", registration_.last_sequence() ? static_cast<int>(*registration_.last_sequence()) : -1)
-        .kv("status", registration_.last_status());
+        .kv("seq", registration.last_sequence() ? static_cast<int>(*registration.last_sequence()) : -1)
+        .kv("status", registration.last_status());
     if (!detail.empty()) r.kv("detail", std::string("\"") + std::string(detail) + "\"");
     if (leaving_ && to != RegistrationState::deregistering) {
       // A departed guest's last message is settled: drop it from the list.
@@ -288,7 +413,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const {
     if (!away_) return std::nullopt;
     // The guest's own addresses are its to defend (DAD must not fail).
-    if (target == desc_.home_address || target == link_local_) return std::nullopt;
+    if (owns(target)) return std::nullopt;
     const NeighbourAnswer router{home_.router_mac, true, true, home_.router_mac, std::nullopt};
     if (target == home_.router_link_local) return router;
     // Every other on-link home address is reached through the home router
@@ -327,6 +452,29 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
 
  private:
   void program_path() { agent_.fib_.set_guest(path()); }
+  std::vector<std::unique_ptr<OtherAddress>>::const_iterator find_other(const wire::Ip6Addr& address) const {
+    return std::find_if(others_.begin(), others_.end(), [&](const auto& o) { return o->address() == address; });
+  }
+  bool owns(const wire::Ip6Addr& address) const {
+    return address == desc_.home_address || address == link_local_ || find_other(address) != others_.end();
+  }
+  // Room for a newer address: the oldest learned is the first a SLAAC
+  // guest retires (privacy addresses are replaced in the order they were
+  // formed). Its binding is left to expire at the Home Agent: the guest may
+  // still have it, and a deregistration would cut it at once.
+  void give_up_oldest() {
+    std::shared_ptr<OtherAddress> oldest(others_.front().release());
+    others_.erase(others_.begin());
+    agent_.by_home_address_.erase(oldest->address());
+    ++agent_.counters_.addresses_given_up;
+    LogRecord(agent_.log_, LogLevel::info, "address_given_up")
+        .kv("guest", desc_.name)
+        .kv("address", oldest->address())
+        .kv("reason", "learned_addresses_limit");
+    oldest->registration().leave(false);
+    // Not destroyed inside a call that may have come through it.
+    agent_.scheduler_.post([oldest] {});
+  }
 
   HostAgent& agent_;
   GuestDescription desc_;
@@ -349,6 +497,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   std::optional<TimePoint> last_reclaim_;
   std::uint64_t last_home_agent_time_ = 0;
   Registration registration_;
+  std::vector<std::unique_ptr<OtherAddress>> others_;  // oldest first
   std::unique_ptr<Timer> ra_timer_;
   std::unique_ptr<Timer> migrating_timer_;
 };
@@ -453,7 +602,7 @@ void HostAgent::reconfigure(const Config& config) {
   keys_ = std::move(keys);
   sa_ = sa;
   for (auto& [name, g] : guests_) {
-    g->registration().set_requested_lifetime(host_.requested_lifetime);
+    g->set_requested_lifetime(host_.requested_lifetime);
     if (g->leaving()) continue;
     g->attached();  // reprograms the path: the home router's MAC may have changed
     if (g->resumed()) g->send_router_advertisement();
@@ -523,8 +672,7 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
     // Came back while its deregistration was in flight: start afresh,
     // continuing its sequence numbers.
     if (!last_sequence) last_sequence = it->second->registration().last_sequence();
-    by_mac_.erase(it->second->desc().mac);
-    by_home_address_.erase(it->second->desc().home_address);
+    unindex(*it->second);
     guests_.erase(it);
   }
   if (const auto clash = by_mac_.find(desc.mac); clash != by_mac_.end())
@@ -656,9 +804,8 @@ void HostAgent::forget_if_done(const std::string& name) {
   const auto it = guests_.find(name);
   if (it == guests_.end() || !it->second->leaving()) return;
   // Keep the entry while its deregistration still waits for an answer.
-  if (it->second->registration().state() == RegistrationState::deregistering) return;
-  by_mac_.erase(it->second->desc().mac);
-  by_home_address_.erase(it->second->desc().home_address);
+  if (it->second->deregistering()) return;
+  unindex(*it->second);
   // Destroying the entry from inside its own callbacks would be unsafe:
   // defer to the loop.
   std::shared_ptr<GuestEntry> doomed(it->second.release());
@@ -671,6 +818,12 @@ void HostAgent::forget_if_done(const std::string& name) {
     if (doomed->registration().state() == RegistrationState::superseded) departed.moved_at = scheduler_.now();
     expect(*listed);
   }
+}
+
+void HostAgent::unindex(const GuestEntry& g) {
+  by_mac_.erase(g.desc().mac);
+  by_home_address_.erase(g.desc().home_address);
+  for (const auto& o : g.others()) by_home_address_.erase(o->address());
 }
 
 void HostAgent::on_frame(const ReceivedFrame& frame) {
@@ -861,8 +1014,8 @@ void HostAgent::on_binding_revocation(const wire::MobilityPacket& packet, const 
       it != by_home_address_.end() && !it->second->leaving()) {
     paused = it->second;
     home_agent = *paused->home().home_agent;
-  } else if (const auto h = handing_over_.find(bri.home_address); h != handing_over_.end()) {
-    left = &h->second;
+  } else if (HandingOver* h = find_handing_over(bri.home_address); h != nullptr) {
+    left = h;
     home_agent = left->home_agent;
   } else {
     // Nothing of it here; answered so the Home Agent stops resending, but
@@ -919,6 +1072,16 @@ void HostAgent::on_binding_revocation(const wire::MobilityPacket& packet, const 
   send_revocation_ack(bri, wire::bra_status::success);
 }
 
+HostAgent::HandingOver* HostAgent::find_handing_over(const wire::Ip6Addr& address) {
+  if (const auto it = handing_over_.find(address); it != handing_over_.end()) return &it->second;
+  // One of a moved guest's other addresses (few guests hand over at once).
+  for (auto& [hoa, h] : handing_over_) {
+    const auto& others = h.path.other_home_addresses;
+    if (std::find(others.begin(), others.end(), address) != others.end()) return &h;
+  }
+  return nullptr;
+}
+
 void HostAgent::send_revocation_ack(const ReceivedRevocation& indication, std::uint8_t status) {
   BindingRevocationAckSpec spec;
   spec.care_of_address = host_.care_of_address;
@@ -956,7 +1119,7 @@ void HostAgent::on_binding_ack(const wire::MobilityPacket& packet, const wire::I
   // another host's guests.
   if (!from_home_agent(g, sender, ba.home_agent, "ba_dropped", counters_.ba_dropped)) return;
   const std::string guest = g.desc().name;
-  const AckOutcome outcome = g.registration().on_binding_ack(
+  const AckOutcome outcome = g.registration_for(ba.home_address)->on_binding_ack(
       {ba.status, ba.sequence, std::chrono::seconds(ba.lifetime_seconds), ba.timestamp});
   switch (outcome) {
     case AckOutcome::taken:
@@ -1011,7 +1174,7 @@ void HostAgent::on_refresh_request(const wire::MobilityPacket& packet, const wir
     return;
   }
   ++counters_.brr_accepted;
-  g.registration().on_refresh_request();
+  g.registration_for(brr.home_address)->on_refresh_request();
 }
 
 void HostAgent::on_binding_error(const wire::MobilityPacket& packet, const wire::Ip6Addr& sender) {
@@ -1041,7 +1204,7 @@ void HostAgent::on_binding_error(const wire::MobilityPacket& packet, const wire:
   // Address option; register again. Status 2 (a Mobility Header type it
   // does not know) is not fixed by sending again.
   if (be->status() == wire::be_status::unknown_binding_for_home_address_option)
-    g.registration().on_binding_error();
+    g.registration_for(hoa)->on_binding_error();
 }
 
 void HostAgent::detect_resume(GuestEntry& g, TimePoint when) {
@@ -1096,6 +1259,22 @@ void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
   // The same rules before answering as the guest's home router (receive_guard.hpp).
   const Ipv6Frame received{*eth, *ip, *chain, wire::Errc::ok};
   const auto target = solicitation_target(received);
+  if (target && icmp[0] == wire::icmpv6_type::neighbour_solicitation && ip->src().is_unspecified()) {
+    // Duplicate Address Detection (RFC 4862 5.4): the guest forms an
+    // address (SLAAC, a privacy address). One it may use here becomes its
+    // own, bound like its home address, and the probe goes unanswered; any
+    // other is answered below as taken, so the guest never uses an address
+    // no packet would reach. Only a well-formed probe (RFC 4861 7.1.1) is
+    // learned from.
+    const auto ns = wire::parse_neighbour_solicitation(*ip, icmp);
+    if (!ns) {
+      ++counters_.malformed_frames;
+      return;
+    }
+    if (ns->is_duplicate_address_detection() && ip->hop_limit() == 255 &&
+        ip->dst() == wire::solicited_node_multicast(ns->target()))
+      g.learn_address(ns->target());
+  }
   const bool answered = icmp[0] == wire::icmpv6_type::router_solicitation || (target && g.answer_for(*target));
   if (answered && !receive_guard_.admit(Port::guests, received, {g.home().router_link_local, g.home().router_mac}))
     return;
@@ -1167,6 +1346,10 @@ std::optional<GuestStatus> HostAgent::guest(const std::string& name) const {
   s.transmissions = r.transmissions();
   s.last_status = r.last_status();
   s.home_agent = *g.home().home_agent;
+  for (const auto& o : g.others()) {
+    const Registration& other = o->registration();
+    s.other_addresses.push_back({o->address(), other.state(), other.last_sequence(), o->bound()});
+  }
   return s;
 }
 

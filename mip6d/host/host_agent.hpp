@@ -70,6 +70,14 @@ struct SwitchPortState {
   bool operator==(const SwitchPortState&) const = default;
 };
 
+// One of a guest's addresses besides its home address (host.learned_addresses).
+struct OtherAddressStatus {
+  wire::Ip6Addr address;
+  RegistrationState state = RegistrationState::idle;
+  std::optional<std::uint16_t> last_sequence;
+  bool bound = false;  // the Home Agent tunnels it to this host
+};
+
 struct GuestStatus {
   GuestDescription guest;
   std::string port;                 // guest-facing switch port, when known
@@ -87,6 +95,7 @@ struct GuestStatus {
   unsigned transmissions = 0;
   std::uint8_t last_status = 0;
   wire::Ip6Addr home_agent;
+  std::vector<OtherAddressStatus> other_addresses;  // oldest first
 };
 
 struct HostCounters {
@@ -121,6 +130,10 @@ struct HostCounters {
   std::uint64_t frames_after_pause = 0;
   // Unsolicited NAs sent for a guest resumed at its home site, on its behalf.
   std::uint64_t home_announcements = 0;
+  // Addresses learned from guests' Duplicate Address Detection
+  // (host.learned_addresses), and given up for newer ones at the limit.
+  std::uint64_t addresses_learned = 0;
+  std::uint64_t addresses_given_up = 0;
   // Hand-over forwarding (zero-loss moves).
   std::uint64_t guests_paused = 0;
   std::uint64_t guests_migrating = 0;  // migrations away that began (guest.migrating)
@@ -248,6 +261,8 @@ class HostAgent {
   bool recognise(const wire::MacAddr& mac, TimePoint when);
   void detect_resume(GuestEntry& g, TimePoint when);
   GuestEntry& require(const std::string& name);
+  // Drops the guest's MAC and every address of it from the indexes.
+  void unindex(const GuestEntry& g);
   void forget_if_done(const std::string& name);
 
   const Config& config_;
@@ -266,7 +281,7 @@ class HostAgent {
 
   std::map<std::string, std::unique_ptr<GuestEntry>> guests_;
   std::unordered_map<wire::MacAddr, GuestEntry*> by_mac_;
-  std::unordered_map<wire::Ip6Addr, GuestEntry*> by_home_address_;
+  std::unordered_map<wire::Ip6Addr, GuestEntry*> by_home_address_;  // every address of each guest
   // By name, never by pointer: a reload replaces the [[guests]] list.
   std::unordered_map<wire::MacAddr, std::string> expected_by_mac_;
   // A listed guest that left: the sequence number it last used here, for
@@ -289,6 +304,8 @@ class HostAgent {
     std::uint64_t last_home_agent_time = 0;
   };
   std::unordered_map<wire::Ip6Addr, HandingOver> handing_over_;
+  // By any of the moved guest's addresses; nullptr: none.
+  HandingOver* find_handing_over(const wire::Ip6Addr& address);
   std::unique_ptr<Timer> hand_over_timer_;
 };
 

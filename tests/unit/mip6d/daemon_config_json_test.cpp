@@ -159,7 +159,7 @@ secret_file = "secret.hex"
   EXPECT_EQ(shown["role"], "host");
   EXPECT_EQ(shown["interfaces"]["guests"], "guests0");
   EXPECT_EQ(shown["host"], json::parse(R"({"site": "site-b", "care_of_address": "2001:db8:b::2",
-      "key": "k", "requested_lifetime": 600, "replay_window": 7})"));
+      "key": "k", "requested_lifetime": 600, "replay_window": 7, "learned_addresses": 0})"));
   EXPECT_FALSE(shown.contains("home_agent"));
 }
 

@@ -158,7 +158,8 @@ TEST(StatsJson, HostCountersByArea) {
   EXPECT_EQ(stats["guests"], json::parse(R"({"current": 3, "resumes_detected": 12, "recognised": 15,
                                               "frames_after_departure": 16, "frames_after_pause": 0, "paused": 0,
                                               "migrating": 0, "migrations_not_paused": 0,
-                                              "home_announcements": 0})"));
+                                              "home_announcements": 0, "addresses_learned": 0,
+                                              "addresses_given_up": 0})"));
   EXPECT_EQ(stats["errors"], json::parse(R"({"send_failures": 13})"));
   // The receive checks, as on the Home Agent.
   EXPECT_EQ(stats["discard"]["type2_routing_header"]["segments_left"], 115);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "mip6d/config/config_loader.hpp"
 #include "tests/support/mip6d/fake_packet_io.hpp"
 #include "mip6d/io/recording_forwarding_table.hpp"
@@ -95,6 +97,7 @@ class HostAgentTest : public ::testing::Test {
       ReceivedBindingUpdate bu;
       EXPECT_TRUE(check_binding_update(p, ha_keys, bu).ok());
       if (bu.timestamp) last_bu_timestamp = *bu.timestamp;
+      if (bu.timestamp) last_bu_timestamp_of[bu.home_address] = *bu.timestamp;
       out.push_back({eth->dst(), bu});
     }
     return out;
@@ -103,14 +106,18 @@ class HostAgentTest : public ::testing::Test {
   void ack(std::uint8_t status, std::uint16_t seq, std::chrono::seconds lifetime) {
     ack_from(kHa, status, seq, lifetime, last_bu_timestamp);
   }
+  // The HA's answer for another of the guest's addresses.
+  void ack_for(const Ip6Addr& home_address, std::uint8_t status, std::uint16_t seq, std::chrono::seconds lifetime) {
+    ack_from(kHa, status, seq, lifetime, last_bu_timestamp_of[home_address], home_address);
+  }
   void ack_from(const Ip6Addr& source, std::uint8_t status, std::uint16_t seq, std::chrono::seconds lifetime,
-                std::optional<std::uint64_t> timestamp) {
+                std::optional<std::uint64_t> timestamp, const Ip6Addr& home_address = kHoa) {
     std::vector<std::uint8_t> f(512);
     auto head = wire::write_ethernet_header(f, kUplinkMac, mac("02:00:00:00:0b:01"), wire::ethertype::ipv6);
     BindingAckSpec s;
     s.home_agent = source;
     s.care_of_address = kCoa;
-    s.home_address = kHoa;
+    s.home_address = home_address;
     s.status = status;
     s.sequence = seq;
     s.lifetime = lifetime;
@@ -141,6 +148,7 @@ class HostAgentTest : public ::testing::Test {
   Logger log{LogLevel::debug, [this](LogLevel, std::string_view l) { lines.emplace_back(l); }};
   std::unique_ptr<HostAgent> agent;
   std::uint64_t last_bu_timestamp = 0;
+  std::map<Ip6Addr, std::uint64_t> last_bu_timestamp_of;
 };
 
 TEST_F(HostAgentTest, AttachProgramsHeldPathResumeRegisters) {
@@ -526,6 +534,166 @@ TEST_F(HostAgentTest, UnlistedMacIsStillIgnored) {
   sched.run_ready();
   EXPECT_TRUE(agent->guests().empty());
   EXPECT_EQ(agent->counters().frames_ignored, 1u);
+}
+
+// ---- addresses a guest forms in its home prefix (host.learned_addresses) ----
+
+class LearnedAddressTest : public HostAgentTest {
+ protected:
+  const Ip6Addr kSlaac = addr("2001:db8:a:0:5054:ff:fe00:1");
+  const Ip6Addr kPrivacy = addr("2001:db8:a:0:9a1:b2c3:d4e5:f607");
+  const Ip6Addr kPrivacy2 = addr("2001:db8:a:0:1111:2222:3333:4444");
+
+  // Registered here and bound, its RA at resume taken.
+  void bound_here(std::uint32_t learned) {
+    config.host->learned_addresses = learned;
+    agent->attach("g1", std::nullopt, std::uint16_t{9});
+    agent->resume("g1", sched.wall_now());
+    sent_bus();
+    ack(0, 10, 600s);
+    io.take_sent(Port::guests);
+  }
+  // The guest's Duplicate Address Detection probe (RFC 4862 5.4.2).
+  void dad(const Ip6Addr& target) {
+    from_guest([&](wire::MutableByteSpan b) {
+      return wire::write_neighbour_solicitation(b, {.src = Ip6Addr{}, .target = target, .dst = std::nullopt,
+                                                    .source_link_layer = std::nullopt});
+    });
+  }
+  // The NA the host sent on the guest port for `target`, if any.
+  std::optional<Ip6Addr> defended() {
+    std::optional<Ip6Addr> target;
+    for (const auto& f : io.take_sent(Port::guests)) {
+      auto eth = wire::EthernetView::parse(f);
+      auto ip = wire::Ipv6View::parse(eth->payload());
+      if (auto na = wire::parse_neighbour_advertisement(*ip, ip->payload())) target = na->target();
+    }
+    return target;
+  }
+  std::vector<Ip6Addr> datapath_addresses() const { return fib.guest(kGuestMac)->other_home_addresses; }
+};
+
+TEST_F(LearnedAddressTest, AnAddressTheGuestChecksBecomesItsOwnWithABindingOfItsOwn) {
+  bound_here(2);
+  dad(kSlaac);
+  // Not answered: the guest's DAD succeeds.
+  EXPECT_FALSE(defended());
+  // One BU, for that address alone, from this host.
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_EQ(bus[0].bu.home_address, kSlaac);
+  EXPECT_EQ(bus[0].bu.care_of_address, kCoa);
+  EXPECT_GT(bus[0].bu.lifetime_seconds, 0u);
+  // The data path takes it at once; the guest sends nothing from it for a
+  // second (DAD), so the rest of its traffic does not wait for this BA.
+  EXPECT_EQ(datapath_addresses(), std::vector<Ip6Addr>{kSlaac});
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+  auto status = agent->guest("g1");
+  ASSERT_EQ(status->other_addresses.size(), 1u);
+  EXPECT_EQ(status->other_addresses[0].address, kSlaac);
+  EXPECT_EQ(status->other_addresses[0].state, RegistrationState::registering);
+  EXPECT_FALSE(status->other_addresses[0].bound);
+
+  ack_for(kSlaac, 0, bus[0].bu.sequence, 600s);
+  status = agent->guest("g1");
+  EXPECT_EQ(status->other_addresses[0].state, RegistrationState::bound);
+  EXPECT_TRUE(status->other_addresses[0].bound);
+  EXPECT_EQ(status->state, RegistrationState::bound);  // the home address's own binding is untouched
+  EXPECT_EQ(agent->counters().addresses_learned, 1u);
+  // Its binding is refreshed on its own.
+  sched.advance(460s);
+  bus = sent_bus();
+  EXPECT_TRUE(std::any_of(bus.begin(), bus.end(), [&](const SentBu& b) { return b.bu.home_address == kSlaac; }));
+  // Probing it again changes nothing; neighbours' NS for it are not answered.
+  dad(kSlaac);
+  EXPECT_FALSE(defended());
+  EXPECT_EQ(agent->counters().addresses_learned, 1u);
+}
+
+TEST_F(LearnedAddressTest, WithoutLearningTheGuestIsToldTheAddressIsTaken) {
+  bound_here(0);
+  dad(kSlaac);
+  // Answered as the home router answers for any other home address: the
+  // guest's DAD fails, and it never uses an address no packet would reach.
+  EXPECT_EQ(defended(), kSlaac);
+  EXPECT_TRUE(sent_bus().empty());
+  EXPECT_TRUE(datapath_addresses().empty());
+  EXPECT_TRUE(agent->guest("g1")->other_addresses.empty());
+  // Nor is anything outside its home prefix, or the Home Agent's address, learned.
+  config.host->learned_addresses = 2;
+  dad(addr("2001:db8:b::77"));
+  dad(kHa);
+  EXPECT_TRUE(sent_bus().empty());
+  EXPECT_TRUE(datapath_addresses().empty());
+}
+
+TEST_F(LearnedAddressTest, AnotherGuestsAddressHereIsDefendedNotLearned) {
+  bound_here(2);
+  GuestDescription other{"g3", mac("52:54:00:00:00:03"), addr("2001:db8:a::300"), "site-a"};
+  agent->attach("g3", other, std::nullopt);
+  dad(addr("2001:db8:a::300"));
+  EXPECT_EQ(defended(), addr("2001:db8:a::300"));
+  EXPECT_TRUE(datapath_addresses().empty());
+}
+
+TEST_F(LearnedAddressTest, AtTheLimitTheOldestAddressGivesWay) {
+  bound_here(2);
+  dad(kSlaac);
+  dad(kPrivacy);
+  EXPECT_EQ(datapath_addresses(), (std::vector<Ip6Addr>{kSlaac, kPrivacy}));
+  sent_bus();
+  dad(kPrivacy2);
+  EXPECT_EQ(datapath_addresses(), (std::vector<Ip6Addr>{kPrivacy, kPrivacy2}));
+  EXPECT_EQ(agent->counters().addresses_given_up, 1u);
+  // Left to expire at the Home Agent (the guest may still hold it): no
+  // deregistration, and a late BA for it is nobody's.
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_EQ(bus[0].bu.home_address, kPrivacy2);
+  const auto unknown = agent->counters().ba_unknown_guest;
+  ack_for(kSlaac, 0, 1, 600s);
+  sched.run_ready();
+  EXPECT_EQ(agent->counters().ba_unknown_guest, unknown + 1);
+}
+
+TEST_F(LearnedAddressTest, AnAddressTheHomeAgentRefusesHoldsNothingOfTheGuestBack) {
+  bound_here(2);
+  dad(kSlaac);
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  // A BA for the home address's sequence number but this address completes nothing.
+  ack_for(kSlaac, 0, static_cast<std::uint16_t>(bus[0].bu.sequence + 1), 600s);
+  EXPECT_FALSE(agent->guest("g1")->other_addresses[0].bound);
+  // Refused by the Home Agent's policy: not bound, and nothing of the guest waits for it.
+  ack_for(kSlaac, 129, bus[0].bu.sequence, 0s);
+  EXPECT_EQ(agent->guest("g1")->other_addresses[0].state, RegistrationState::refused);
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::bound);
+}
+
+TEST_F(LearnedAddressTest, AStoppedGuestDeregistersEveryAddress) {
+  bound_here(2);
+  dad(kSlaac);
+  auto bus = sent_bus();
+  ack_for(kSlaac, 0, bus[0].bu.sequence, 600s);
+  agent->detach("g1", true);
+  bus = sent_bus();
+  ASSERT_EQ(bus.size(), 2u);
+  std::map<Ip6Addr, ReceivedBindingUpdate> by_address;
+  for (const auto& b : bus) by_address[b.bu.home_address] = b.bu;
+  ASSERT_EQ(by_address.count(kHoa), 1u);
+  ASSERT_EQ(by_address.count(kSlaac), 1u);
+  EXPECT_EQ(by_address[kHoa].lifetime_seconds, 0u);
+  EXPECT_EQ(by_address[kSlaac].lifetime_seconds, 0u);
+  ack(0, by_address[kHoa].sequence, 0s);
+  sched.run_ready();
+  EXPECT_TRUE(agent->guest("g1"));  // the other address's deregistration is still unanswered
+  ack_for(kSlaac, 0, by_address[kSlaac].sequence, 0s);
+  sched.run_ready();
+  EXPECT_FALSE(agent->guest("g1"));
+  // Its addresses are free for another guest now.
+  GuestDescription other{"g3", mac("52:54:00:00:00:03"), kSlaac, "site-a"};
+  EXPECT_NO_THROW(agent->attach("g3", other, std::nullopt));
 }
 
 }  // namespace
