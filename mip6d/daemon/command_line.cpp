@@ -215,8 +215,7 @@ SIGNALS
                           unchanged. A valid one is applied: log_level,
                           [[keys]] and their secrets, [[policy]], [[guests]],
                           home_agent.max_lifetime and replay_window,
-                          host.requested_lifetime, host.key and
-                          host.learned_addresses, and the
+                          host.requested_lifetime and host.key, and the
                           sites' router_link_local, router_mac and mtu. Any
                           other changed key (role, node_name, control_socket,
                           [interfaces], [datapath], [metrics], the Home

@@ -140,8 +140,7 @@ std::optional<std::string> restart_reason(const Difference& d, const Config& run
       in_section(p, "guests") || p == "home_agent.max_lifetime" ||
       p == "home_agent.replay_window" || p == "home_agent.replay_memory_limit" ||
       p == "home_agent.hand_over_forwarding" ||
-      p == "host.requested_lifetime" || p == "host.replay_window" || p == "host.key" ||
-      p == "host.learned_addresses") {
+      p == "host.requested_lifetime" || p == "host.replay_window" || p == "host.key") {
     return std::nullopt;
   }
   if (p == "sites[*].router_link_local" || p == "sites[*].router_mac" || p == "sites[*].mtu") {
@@ -159,6 +158,8 @@ std::optional<std::string> restart_reason(const Difference& d, const Config& run
     return "the bindings, the home-link defence and the data plane are built on it";
   if (p == "home_agent.database" || p == "home_agent.durable_sync")
     return "the binding store is opened at start";
+  if (p == "host.learned_addresses")
+    return "roam6-vswitchd reads it when it connects, to admit the guests' home prefixes";
   if (p == "host.site" || p == "host.care_of_address")
     return "the registrations and the data plane are built on it";
   if (in_section(p, "sites"))
@@ -256,7 +257,6 @@ void apply_reload(Config& running, const Config& loaded, const ReloadPlan& plan)
       host.requested_lifetime = loaded.host->requested_lifetime;
     if (applied.contains("host.key")) host.key = loaded.host->key;
     if (applied.contains("host.replay_window")) host.replay_window = loaded.host->replay_window;
-    if (applied.contains("host.learned_addresses")) host.learned_addresses = loaded.host->learned_addresses;
   }
   // Sites field by field, in place: each guest's home-link emulation holds
   // a reference to its home Site.

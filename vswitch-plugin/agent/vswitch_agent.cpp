@@ -220,7 +220,11 @@ void VswitchAgent::resteer() {
     port.ofport = *record.port.ofport;
     port.mac = *record.port.attached_mac;
     port.kind = kind_of(record);
-    if (port.kind != GuestKind::unknown) port.home_address = record.guest->home_address;
+    if (port.kind != GuestKind::unknown) {
+      port.home_address = record.guest->home_address;
+      const auto site = site_prefixes_.find(record.guest->home_site);
+      if (learned_addresses_ && site != site_prefixes_.end()) port.home_prefix = site->second;
+    }
     wanted.ports.push_back(std::move(port));
   }
   if (wanted != steering_) {
@@ -256,6 +260,12 @@ void VswitchAgent::on_mip6d_connected() {
       return;
     }
     host_site_ = config.contains("host") ? config["host"].value("site", "") : "";
+    learned_addresses_ = config.contains("host") && config["host"].value("learned_addresses", 0) > 0;
+    site_prefixes_.clear();
+    for (const json& site : config.value("sites", json::array())) {
+      if (const auto prefix = wire::Ip6Prefix::parse(site.value("prefix", "")))
+        site_prefixes_.emplace(site.value("name", ""), *prefix);
+    }
     configured_guests_.clear();
     for (const json& g : config.value("guests", json::array())) {
       const auto mac = wire::MacAddr::parse(g.value("mac", ""));

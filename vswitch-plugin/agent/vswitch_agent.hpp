@@ -102,6 +102,10 @@ class VswitchAgent {
   std::optional<std::uint32_t> datapath_ofport_;
   bool configured_ = false;  // mip6d's configuration is known
   std::string host_site_;
+  // host.learned_addresses > 0: guests' sources are checked by prefix here
+  // (and exactly by the datapath); the sites' prefixes by name.
+  bool learned_addresses_ = false;
+  std::map<std::string, wire::Ip6Prefix> site_prefixes_;
   std::vector<ConfiguredGuest> configured_guests_;
   std::uint64_t connection_ = 0;  // bumped per mip6d connection: stale replies are ignored
   BridgeState steering_;

@@ -79,14 +79,20 @@ std::vector<SteeredPort> usable_ports(const BridgeState& state, std::vector<Excl
 }
 
 // The IPv6 sources a guest may use, or nothing when only its MAC is checked.
-std::vector<wire::Ip6Addr> allowed_sources(const SteeredPort& port) {
+// ipv6_src values: addresses, or the home prefix (ipv6_src=P/len).
+std::vector<std::string> allowed_sources(const SteeredPort& port) {
   if (port.kind == GuestKind::unknown || !port.home_address) return {};
-  std::vector<wire::Ip6Addr> sources;
+  std::vector<wire::Ip6Addr> addresses;
   for (const auto& address : {*port.home_address, wire::link_local_from_mac(port.mac), wire::Ip6Addr{}}) {
     // A home address equal to one of the others would give two identical
-    // flows, which OVS merges: the installed count would never match.
-    if (std::find(sources.begin(), sources.end(), address) == sources.end()) sources.push_back(address);
+    // flows, which OVS merges: the installed count would never match. So
+    // would one inside the home prefix admitted whole.
+    if (port.home_prefix && port.home_prefix->contains(address)) continue;
+    if (std::find(addresses.begin(), addresses.end(), address) == addresses.end()) addresses.push_back(address);
   }
+  std::vector<std::string> sources;
+  if (port.home_prefix) sources.push_back(port.home_prefix->to_string());
+  for (const auto& address : addresses) sources.push_back(address.to_string());
   return sources;
 }
 
@@ -153,7 +159,7 @@ SteeringPlan plan_steering(const BridgeState& state) {
   for (const auto& port : ports) {
     for (const auto& source : allowed_sources(port)) {
       flows.add(table::admission, priority::allowed_source,
-                in_port(port.ofport) + ",dl_src=" + port.mac.to_string() + ",ipv6,ipv6_src=" + source.to_string(),
+                in_port(port.ofport) + ",dl_src=" + port.mac.to_string() + ",ipv6,ipv6_src=" + source,
                 to_table1);
     }
   }

@@ -43,6 +43,10 @@ struct SteeredPort {
   wire::MacAddr mac;
   GuestKind kind = GuestKind::unknown;
   std::optional<wire::Ip6Addr> home_address;  // ignored for GuestKind::unknown
+  // Set when mip6d learns the addresses guests form (host.learned_addresses):
+  // any source in the guest's home prefix is admitted, and the datapath's
+  // ingress filter, which knows each address the guest may use, checks it.
+  std::optional<wire::Ip6Prefix> home_prefix{};
   bool operator==(const SteeredPort&) const = default;
 };
 

@@ -257,6 +257,28 @@ TEST_F(AgentTest, OtherBridgesAndTheBridgeItselfAreNotGuests) {
   EXPECT_TRUE(agent->ports().empty());
 }
 
+// mip6d learns the addresses guests form (host.learned_addresses): the
+// bridge admits their whole home prefix, and the datapath checks each one.
+TEST_F(AgentTest, WhenMip6dLearnsAddressesAGuestsHomePrefixIsAdmitted) {
+  add(datapath(1));
+  add(vm("vnet0", "52:54:00:00:00:09", 7));
+  run_until([&] { return agent->steering().ports.size() == 1; });
+  EXPECT_FALSE(agent->steering().ports[0].home_prefix);
+
+  config["host"]["learned_addresses"] = 4;
+  config["sites"] = json::parse(R"([{"name": "site-a", "prefix": "2001:db8:a::/64"},
+                                    {"name": "site-b", "prefix": "2001:db8:b::/64"}])");
+  agent->on_mip6d_connected();
+  run_until([&] { return agent->steering().ports.size() == 1 && agent->steering().ports[0].home_prefix; });
+  EXPECT_EQ(agent->steering().ports[0].home_prefix, wire::Ip6Prefix::parse("2001:db8:a::/64"));
+  EXPECT_EQ(flows.wishes.back(), agent->steering());
+
+  // Learning switched off again: back to the one home address.
+  config["host"]["learned_addresses"] = 0;
+  agent->on_mip6d_connected();
+  run_until([&] { return agent->steering().ports.size() == 1 && !agent->steering().ports[0].home_prefix; });
+}
+
 TEST_F(AgentTest, AfterMip6dRestartsEveryGuestIsAttachedAgain) {
   add(datapath(1));
   add(vm("vnet0", "52:54:00:00:00:09", 7));

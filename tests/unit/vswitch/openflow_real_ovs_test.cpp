@@ -148,6 +148,22 @@ TEST_F(OpenflowRealOvs, GuestsMaySendOnlyFromTheirOwnMacAndAddresses) {
   EXPECT_EQ(reach("in_port=LOCAL,dl_src=" + std::string(kAwayMac)), Ports{}) << last_trace;
 }
 
+// host.learned_addresses: the home prefix is admitted whole (the datapath
+// checks each address), and OVS keeps exactly the flows the plan counts.
+TEST_F(OpenflowRealOvs, WithLearnedAddressesAGuestMaySendFromItsHomePrefixOnly) {
+  auto learning = state();
+  learning.ports[0].home_prefix = *wire::Ip6Prefix::parse("2001:db8:a::/64");
+  const auto plan = plan_steering(learning);
+  ASSERT_EQ(install(plan.flows), std::make_pair(ChannelStatus::ok, std::string()));
+  ASSERT_EQ(dump().size(), plan.flows.size());
+  const std::string away = "in_port=2,dl_src=" + std::string(kAwayMac) + ",dl_dst=" + kRouterMac;
+  EXPECT_EQ(reach(away + ",ipv6,ipv6_src=2001:db8:a::2"), Ports{kDp}) << last_trace;
+  EXPECT_EQ(reach(away + ",ipv6,ipv6_src=2001:db8:a:0:9a1:b2c3:d4e5:f607"), Ports{kDp}) << last_trace;
+  EXPECT_EQ(reach(away + ",ipv6,ipv6_src=2001:db8:a:1::2"), Ports{}) << last_trace;
+  EXPECT_NE(last_trace.find("priority 150"), std::string::npos) << last_trace;
+  EXPECT_EQ(reach(away + ",ipv6,ipv6_src=2001:db8:b::3"), Ports{}) << last_trace;
+}
+
 TEST_F(OpenflowRealOvs, MulticastReachesGuestsAtHomeButNeverAnAwayGuest) {
   ASSERT_EQ(install(plan_steering(state()).flows).first, ChannelStatus::ok);
   const std::string mld = ",dl_dst=33:33:00:00:00:01,ipv6,ipv6_dst=ff02::1";

@@ -68,6 +68,23 @@ TEST(OpenflowSteeringPlan, AwayGuestGetsMacAndSourceChecksAndNoMulticastFromTheD
   EXPECT_TRUE(plan.excluded.empty());
 }
 
+// host.learned_addresses: a guest may use further addresses of its home
+// prefix, which the datapath checks one by one; the bridge admits the prefix.
+TEST(OpenflowSteeringPlan, AGuestWithLearnedAddressesMaySendFromItsWholeHomePrefix) {
+  SteeredPort port = away_guest();
+  port.home_prefix = *wire::Ip6Prefix::parse("2001:db8:a::/64");
+  const auto plan = plan_steering({1, {port}});
+  const Lines admission(plan.flows.begin() + 1, plan.flows.begin() + 5);
+  const Lines expected{
+      // The home address lies in the prefix: no flow of its own.
+      C + "table=0,priority=200,in_port=2,dl_src=52:54:00:12:34:56,ipv6,ipv6_src=2001:db8:a::/64,actions=goto_table:1",
+      C + "table=0,priority=200,in_port=2,dl_src=52:54:00:12:34:56,ipv6,ipv6_src=fe80::5054:ff:fe12:3456,actions=goto_table:1",
+      C + "table=0,priority=200,in_port=2,dl_src=52:54:00:12:34:56,ipv6,ipv6_src=::,actions=goto_table:1",
+      C + "table=0,priority=150,in_port=2,dl_src=52:54:00:12:34:56,ipv6,actions=drop",
+  };
+  EXPECT_EQ(admission, expected);
+}
+
 TEST(OpenflowSteeringPlan, HomeGuestHearsMulticastFromTheDatapath) {
   const auto plan = plan_steering({7, {home_guest()}});
   const Lines expected{
