@@ -42,6 +42,7 @@ struct HostPipeline::State {
         outbound(settings.hold),
         recent(settings.recent),
         icmp_errors(settings.icmp_errors),
+        unknown_sources(settings.unknown_source_reports),
         reassembler(settings.reassembly, rte_get_tsc_hz()) {
     allocate(slot_capacity);
   }
@@ -89,6 +90,7 @@ struct HostPipeline::State {
   HoldQueues outbound;
   RecentDeliveries recent;
   IcmpErrorLimiter icmp_errors;
+  TokenBucket unknown_sources;  // reports of sources the ingress filter did not know
   Reassembler reassembler;
   std::unique_ptr<GuestCoreState[]> guests;
   std::uint32_t capacity = 0;
@@ -408,6 +410,11 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       }
       if (!same_address(ip.src_bytes(), record->home_address) &&
           !ctx.table->guest_uses_address(*record, ip.src_bytes())) {
+        // An address of its home /64 the guest formed elsewhere (it moved
+        // here with it): mip6d may learn it from this copy.
+        if (settings_.report_unknown_sources && same_slaac_prefix(ip.src_bytes(), record->home_address) &&
+            state_->unknown_sources.take(ctx.now_tsc, ctx.tsc_hz))
+          punt_copy(ctx, at, m);
         drop(ctx, at, m, Disposition::drop_ingress_filter);
         continue;
       }

@@ -260,6 +260,12 @@ inline bool same_address(const std::uint8_t* a, const wire::Ip6Addr& b) noexcept
   return std::memcmp(a, b.bytes.data(), 16) == 0;
 }
 
+// Whether `a` lies in b's /64, the prefix length SLAAC forms addresses in
+// (RFC 4862 5.5.3 with RFC 4291's 64-bit interface identifiers).
+inline bool same_slaac_prefix(const std::uint8_t* a, const wire::Ip6Addr& b) noexcept {
+  return std::memcmp(a, b.bytes.data(), 8) == 0;
+}
+
 // Ensures each mbuf's headers are contiguous; false if it could not be
 // linearised (the caller drops it as malformed).
 inline bool contiguous(rte_mbuf* m) noexcept {

@@ -61,6 +61,14 @@ struct HostSettings {
   // A guest that keeps sending is reported to mip6d (a copy of one frame)
   // at most this often, so mip6d knows it still runs here.
   std::uint32_t liveness_interval_ms = 1000;
+  // mip6d learns the addresses guests form (host.learned_addresses): an away
+  // guest's packet from another address of its home /64 (the SLAAC prefix
+  // length) is still dropped by the ingress filter, and a copy goes to
+  // mip6d, at most this often per core (a token bucket of the ICMPv6 error
+  // limit's shape), so that after a move the guest's addresses are learned
+  // from what it sends.
+  bool report_unknown_sources = false;
+  IcmpErrorSettings unknown_source_reports{20, 5};
 };
 
 struct HomeAgentSettings {

@@ -168,6 +168,7 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
     s.host.uplink_mtu = dp.uplink_mtu;
     s.host.icmp_errors = icmp_errors;
     s.host.hold = datapath::HoldSettings{dp.hold_packets, dp.hold_guests, dp.hold_timeout_ms};
+    s.host.report_unknown_sources = config_.host && config_.host->learned_addresses > 0;
   } else {
     const Ip6Addr& address = config_.home_agent->address;
     const Site* home = config_.find_site_containing(address);

@@ -127,7 +127,11 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   // unanswered; false when the guest may not use it here, and the probe is
   // answered as by its owner, so the guest does not use an address no
   // packet would reach.
-  bool learn_address(const wire::Ip6Addr& address) {
+  // `in_use`: the guest sends from it already (it formed it at a host it
+  // came from, and the datapath reported a packet its ingress filter did
+  // not know): its packets wait for this binding like for its home
+  // address's.
+  bool learn_address(const wire::Ip6Addr& address, bool in_use = false) {
     if (owns(address)) return true;
     const std::uint32_t limit = agent_.host_.learned_addresses;
     if (limit == 0 || address.is_link_local() || !home_.prefix.contains(address)) return false;
@@ -142,8 +146,8 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
         .kv("hoa", desc_.home_address)
         .kv("address", address)
         .kv("addresses", others_.size() + 1);
+    if (away_ && resumed_ && !paused_ && !leaving_) others_.back()->start(in_use);
     program_path();
-    if (away_ && resumed_ && !paused_ && !leaving_) others_.back()->start(false);
     return true;
   }
   std::optional<WallTime> resumed_at() const { return resumed_at_; }
@@ -1252,6 +1256,10 @@ void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
     return;
   }
   g.learn_link_local(ip->src());
+  // A source of its home prefix the data path did not know as the guest's
+  // (it reports such packets when learning is on): an address formed at a
+  // host it came from.
+  if (!ip->src().is_unspecified() && !ip->src().is_link_local()) g.learn_address(ip->src(), true);
   const auto chain = wire::walk_extension_chain(*ip);
   if (!chain || chain->upper_protocol != wire::ipproto::icmpv6 || chain->later_fragment) return;
   const auto icmp = ip->packet().subspan(chain->upper_offset);

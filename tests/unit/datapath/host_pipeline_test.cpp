@@ -435,6 +435,50 @@ TEST_F(HostPipelineTest, AGuestsOtherAddressesAreItsOwnBothWays) {
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_ingress_filter), 3u);
 }
 
+// After a move the guest sends from addresses it formed at another host:
+// still dropped until mip6d has them bound, but a copy reports each, at a
+// limited rate, when mip6d learns addresses; nothing outside its /64.
+TEST_F(HostPipelineTest, UnknownSourcesOfTheGuestsHomeSlash64AreReportedAtALimitedRate) {
+  HostSettings s = host_settings();
+  s.report_unknown_sources = true;
+  s.unknown_source_reports = {1, 3};  // a burst of 3, then one a second
+  s.liveness_interval_ms = 1000000;   // the liveness report: only the first frame's
+  HostPipeline learning(s, h.table.slot_capacity());
+  seen_resumed();
+  const auto send = [&](HostPipeline& p, const wire::Ip6Addr& src) {
+    rte_mbuf* m = to_mbuf(h.pool, ethernet_frame(router_mac, guest_mac, udp_packet({src, correspondent}, 8)));
+    p.from_guests(h.ctx, &m, 1);
+    h.flush();
+  };
+  send(learning, home_address);  // the liveness report goes out with this one
+  (void)h.punted();
+  h.uplink_sink.clear();
+
+  send(learning, ip("2001:db8:a:1::2"));   // another /64 of the site's /48: not its
+  send(learning, ip("2001:db8:a:0:9a1:b2c3:d4e5:f607"));
+  auto punted = h.punted();
+  ASSERT_EQ(punted.size(), 1u);
+  const Bytes copy(rte_pktmbuf_mtod(punted[0], const std::uint8_t*),
+                   rte_pktmbuf_mtod(punted[0], const std::uint8_t*) + rte_pktmbuf_data_len(punted[0]));
+  EXPECT_EQ(wire::Ipv6View::parse({copy.data() + 14, copy.size() - 14})->src(),
+            ip("2001:db8:a:0:9a1:b2c3:d4e5:f607"));
+  EXPECT_TRUE(h.uplink_sink.packets.empty());
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_ingress_filter), 2u);
+  // The bucket holds 3: the fourth report within the second is withheld.
+  for (int i = 0; i < 3; ++i) send(learning, ip("2001:db8:a:0:1::1"));
+  EXPECT_EQ(h.punted().size(), 2u);
+  h.ctx.now_tsc += 2 * h.ctx.tsc_hz;
+  send(learning, ip("2001:db8:a:0:1::1"));
+  EXPECT_EQ(h.punted().size(), 1u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_ingress_filter), 6u);
+
+  // Without learning nothing is reported.
+  send(pipeline, home_address);
+  (void)h.punted();
+  send(pipeline, ip("2001:db8:a:0:9a1:b2c3:d4e5:f607"));
+  EXPECT_TRUE(h.punted().empty());
+}
+
 TEST_F(HostPipelineTest, NeighbourDiscoveryFromAnAwayGuestIsPunted) {
   seen_resumed();
   const Bytes rs = ethernet_frame(mac("33:33:00:00:00:02"), guest_mac,

@@ -610,6 +610,36 @@ TEST_F(LearnedAddressTest, AnAddressTheGuestChecksBecomesItsOwnWithABindingOfIts
   EXPECT_EQ(agent->counters().addresses_learned, 1u);
 }
 
+// It moved here with an address it formed at another host: the data path
+// reports its packets from it (dropped by the ingress filter until then).
+TEST_F(LearnedAddressTest, AnAddressTheGuestAlreadySendsFromIsLearnedAndItsPacketsWaitForItsBinding) {
+  bound_here(2);
+  const auto ping_from = [&](const Ip6Addr& src) {
+    from_guest([&](wire::MutableByteSpan b) {
+      return wire::write_echo_request(b, {.src = src, .dst = addr("2001:db8:c::1")}, 1, 1, {});
+    }, kHomeRouterMac);
+  };
+  ping_from(kPrivacy);
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  EXPECT_EQ(bus[0].bu.home_address, kPrivacy);
+  EXPECT_EQ(datapath_addresses(), std::vector<Ip6Addr>{kPrivacy});
+  // In use already: what the guest sends waits for this binding too.
+  EXPECT_TRUE(fib.guest(kGuestMac)->awaiting_binding);
+  ack_for(kPrivacy, 0, bus[0].bu.sequence, 600s);
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+  // Nothing outside its home prefix, nor from its own addresses, is learned.
+  ping_from(addr("2001:db8:a:1::5"));
+  ping_from(kHoa);
+  ping_from(kPrivacy);
+  EXPECT_TRUE(sent_bus().empty());
+  EXPECT_EQ(agent->counters().addresses_learned, 1u);
+  // Without learning, nothing is.
+  config.host->learned_addresses = 0;
+  ping_from(kSlaac);
+  EXPECT_TRUE(sent_bus().empty());
+}
+
 TEST_F(LearnedAddressTest, WithoutLearningTheGuestIsToldTheAddressIsTaken) {
   bound_here(0);
   dad(kSlaac);
