@@ -160,6 +160,13 @@ class Description:
         self.hugepages = data.get("hosts", {}).get("hugepages", False)
         if not isinstance(self.hugepages, bool):
             raise TestbedError("[hosts] hugepages must be true or false, not %r" % (self.hugepages,))
+        # Addresses each guest may form in its home prefix besides its home
+        # address (mip6d's host.learned_addresses; 0: none, its default).
+        self.learned_addresses = data.get("hosts", {}).get("learned_addresses", 0)
+        if not isinstance(self.learned_addresses, int) or isinstance(self.learned_addresses, bool) or \
+                not 0 <= self.learned_addresses <= 64:
+            raise TestbedError("[hosts] learned_addresses must be an integer from 0 to 64, not %r" %
+                               (self.learned_addresses,))
         self.moves = [tuple(part.strip() for part in m.split(">")) for m in data.get("scenario", {}).get("moves", [])]
         names = [s.name for s in self.sites] + ["cn"]
         if len(set(names)) != len(names):
@@ -234,7 +241,8 @@ site = "%s"
 care_of_address = "%s"
 key = "%s"
 requested_lifetime = 600
-""" % (host.name, host.socket, host.site.name, host.care_of, KEY_NAME)
+learned_addresses = %d
+""" % (host.name, host.socket, host.site.name, host.care_of, KEY_NAME, d.learned_addresses)
             + datapath_section(host.tag, "up0", "guests0", hugepages=d.hugepages)
             + ("hold_packets = %d\n" % d.hold_packets if d.hold_packets else "") + common_config(d))
 

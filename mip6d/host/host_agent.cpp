@@ -418,12 +418,12 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     if (!away_) return std::nullopt;
     // The guest's own addresses are its to defend (DAD must not fail).
     if (owns(target)) return std::nullopt;
-    const NeighbourAnswer router{home_.router_mac, true, true, home_.router_mac, std::nullopt};
+    const NeighbourAnswer router{home_.router_mac, true, true, home_.router_mac, std::nullopt, true};
     if (target == home_.router_link_local) return router;
     // Every other on-link home address is reached through the home router
     // (and the tunnel), so it answers for them too.
     if (home_.prefix.contains(target))
-      return NeighbourAnswer{home_.router_mac, false, true, home_.router_mac, home_.router_link_local};
+      return NeighbourAnswer{home_.router_mac, false, true, home_.router_mac, home_.router_link_local, true};
     return std::nullopt;
   }
 

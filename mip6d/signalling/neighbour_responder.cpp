@@ -26,7 +26,7 @@ NsOutcome answer_neighbour_solicitation(FrameWriter& out, Port port, const wire:
     na.dst = wire::all_nodes_multicast();
     na.solicited = false;
     na.override_flag = true;
-    dst_mac = wire::multicast_mac(na.dst);
+    dst_mac = answer->dad_answer_to_prober ? eth.src() : wire::multicast_mac(na.dst);
   } else {
     na.dst = ip.src();
     na.solicited = true;

@@ -27,6 +27,11 @@ struct NeighbourAnswer {
   // 10.4.1) sets its own, so the neighbour is not told the proxied node
   // spoke.
   std::optional<wire::Ip6Addr> source;
+  // An answer to Duplicate Address Detection goes to all nodes (RFC 4861
+  // 7.2.4) in its IPv6 header; set: its frame goes to the prober's MAC
+  // alone. The guest port is shared by guests of other home sites, and the
+  // bridge passes no multicast from the datapath to an away guest.
+  bool dad_answer_to_prober = false;
 };
 
 // nullopt: not ours to answer.

@@ -560,13 +560,20 @@ class LearnedAddressTest : public HostAgentTest {
                                                     .source_link_layer = std::nullopt});
     });
   }
-  // The NA the host sent on the guest port for `target`, if any.
+  // The NA the host sent on the guest port for `target`, if any: to all
+  // nodes (RFC 4861 7.2.4), in a frame for the probing guest alone (the
+  // bridge passes no multicast from the datapath to an away guest).
   std::optional<Ip6Addr> defended() {
     std::optional<Ip6Addr> target;
     for (const auto& f : io.take_sent(Port::guests)) {
       auto eth = wire::EthernetView::parse(f);
       auto ip = wire::Ipv6View::parse(eth->payload());
-      if (auto na = wire::parse_neighbour_advertisement(*ip, ip->payload())) target = na->target();
+      if (auto na = wire::parse_neighbour_advertisement(*ip, ip->payload())) {
+        target = na->target();
+        EXPECT_EQ(eth->dst(), kGuestMac);
+        EXPECT_EQ(ip->dst(), addr("ff02::1"));
+        EXPECT_FALSE(na->solicited());
+      }
     }
     return target;
   }

@@ -1,0 +1,161 @@
+#!/usr/bin/env python3
+"""A guest forms a further address of its home prefix (SLAAC, a privacy
+address) in the testbed with host.learned_addresses on (docs/signalling.md,
+"Addresses a guest forms"):
+
+- abroad, its Duplicate Address Detection succeeds (the host does not
+  answer it), the host registers the address with the Home Agent on its
+  own, and a correspondent reaches the guest at it;
+- moved on to another site, the guest's first packets from that address
+  are reported by the destination's datapath, which learns and registers
+  the address, and the correspondent reaches the guest at it there;
+- without learning (the default) the host answers the guest's DAD as the
+  address's owner would: the guest's kernel marks it failed and never
+  uses an address no packet would reach.
+
+Real daemons, OVS and WAN as in test_testbed_moves.py; the guest is a
+network namespace whose kernel does the DAD.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "testbed"))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+
+import roam6_testbed as tb  # noqa: E402
+import harness  # noqa: E402
+
+THREE_SITES = os.path.join(HERE, "..", "..", "testbed", "sites", "three-sites.toml")
+
+
+def in_namespace(namespace, command, timeout=30):
+    return subprocess.run(["ip", "netns", "exec", namespace] + command, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=timeout, text=True)
+
+
+def ping_replies(namespace, to, count=10, source=None):
+    """Echo replies received out of `count` requests, 100 ms apart."""
+    command = ["ping", "-6", "-n", "-c", str(count), "-i", "0.1", "-W", "1"]
+    if source:
+        command += ["-I", source]
+    out = in_namespace(namespace, command + [to]).stdout
+    match = re.search(r"(\d+) received", out)
+    return int(match.group(1)) if match else 0
+
+
+def wait_for(what, predicate, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def form_address(g, address):
+    """The guest's kernel adds `address` with Duplicate Address Detection
+    (RFC 4862 5.4), as for every SLAAC and privacy address it forms; returns
+    the address's `ip addr` line once DAD is over."""
+    out = in_namespace(g.namespace, ["sh", "-ec", "sysctl -qw net.ipv6.conf.eth0.accept_dad=1 && "
+                                     "ip -6 addr add %s/64 dev eth0" % address])
+    assert out.returncode == 0, out.stdout
+
+    def dad_done():
+        shown = in_namespace(g.namespace, ["ip", "-6", "-o", "addr", "show", "dev", "eth0"]).stdout
+        line = next((l for l in shown.splitlines() if address + "/64" in l), "")
+        return line if line and ("tentative" not in line or "dadfailed" in line) else None
+    return wait_for("the guest's DAD of " + address, dad_done)
+
+
+class LearnedAddresses(unittest.TestCase):
+
+    def test_without_learning_the_guests_dad_fails(self):
+        tb.skip_unless_ready()
+        d = tb.Description.load(THREE_SITES)
+        d.foreign = d.foreign[:1]
+        bed = tb.Testbed(d)
+        try:
+            g = bed.guests[0]
+            bed.wait_bound(g)
+            bed.move(g, bed.host("paris-1"), "home>paris")
+            bed.wait_bound(g)
+            line = form_address(g, d.home.address(0xbeef))
+            self.assertIn("dadfailed", line)
+            self.assertEqual(bed.host("paris-1").guest(g.name).get("other_addresses", []), [])
+        except BaseException:
+            harness.print_logs(bed.lab.daemons[:3])
+            raise
+        finally:
+            bed.close()
+
+    def test_an_address_the_guest_forms_abroad_is_bound_and_follows_it(self):
+        tb.skip_unless_ready()
+        d = tb.Description.load(THREE_SITES)
+        d.learned_addresses = 4
+        bed = tb.Testbed(d)
+        try:
+            g = bed.guests[0]
+            paris, rome = bed.host("paris-1"), bed.host("rome-1")
+            bed.wait_bound(g)
+            bed.move(g, paris, "home>paris")
+            bed.wait_bound(g)
+            extra = d.home.address(0xbeef)
+
+            def other_address(host):
+                st = host.guest(g.name) or {}
+                for other in st.get("other_addresses", []):
+                    if other["address"] == extra:
+                        return other
+                return None
+
+            line = form_address(g, extra)
+            self.assertNotIn("dadfailed", line, "the host answered the guest's DAD: " + line)
+
+            bound = wait_for("paris-1 binding " + extra, lambda: (other_address(paris) or {}).get("bound"))
+            self.assertTrue(bound)
+            _, binding = ha_ctl(bed, "binding", "show", extra)
+            self.assertIsNotNone(binding, "the Home Agent holds no binding for " + extra)
+            self.assertEqual(binding["care_of_address"], paris.care_of)
+            self.assertGreater(ping_replies(bed.cn_ns, extra), 5, "unreachable at %s at paris-1" % extra)
+            # Its home address's own binding is untouched.
+            self.assertGreater(ping_replies(bed.cn_ns, g.home_address), 5)
+
+            # Moved on, the guest keeps the address (no new DAD): rome-1 learns
+            # it from what the guest sends from it.
+            bed.move(g, rome, "paris>rome")
+            bed.wait_bound(g)
+            ping_replies(g.namespace, bed.cn_address, count=20, source=extra)
+            wait_for("rome-1 binding " + extra, lambda: (other_address(rome) or {}).get("bound"))
+            _, binding = ha_ctl(bed, "binding", "show", extra)
+            self.assertEqual(binding["care_of_address"], rome.care_of)
+            self.assertGreater(ping_replies(bed.cn_ns, extra), 5, "unreachable at %s at rome-1" % extra)
+            self.assertGreater(ping_replies(bed.cn_ns, g.home_address), 5)
+            _, stats = mip6ctl(rome.socket, "stats")
+            self.assertGreaterEqual(stats["guests"]["addresses_learned"], 1)
+        except BaseException:
+            harness.print_logs(bed.lab.daemons[:4])
+            raise
+        finally:
+            bed.close()
+
+
+def mip6ctl(socket, *args):
+    proc = subprocess.run([tb.MIP6CTL, "--socket", socket, "--json"] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30)
+    return proc.returncode, (json.loads(proc.stdout) if proc.stdout.strip().startswith(b"{") else None)
+
+
+def ha_ctl(bed, *args):
+    return mip6ctl(bed.lab.path("ha.sock"), *args)
+
+
+if __name__ == "__main__":
+    unittest.main()
