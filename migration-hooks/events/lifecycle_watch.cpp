@@ -107,19 +107,19 @@ void LifecycleWatch::publish_sequences() {
   const auto list = guest_list_();
   if (!list) return;
   const std::string ns(vswitch::roam6_libvirt_namespace);
-  for (const auto& [name, sequences] : sequences_by_domain(*list)) {
+  for (const auto& [name, registrations] : registrations_by_domain(*list)) {
     virDomainPtr domain = virDomainLookupByName(connection_->conn, name.c_str());
     if (domain == nullptr) continue;  // not a libvirt domain of this host
     char* current = virDomainGetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, ns.c_str(), VIR_DOMAIN_AFFECT_LIVE);
     if (current != nullptr) {
       try {
         const auto homes = homes_in_element(current);
-        const bool stale = std::any_of(homes.begin(), homes.end(), [&](const vswitch::HomeOfInterface& h) {
-          const auto it = sequences.find(h.mac);
-          return it != sequences.end() && h.sequence != it->second;
+        const bool changed = std::any_of(homes.begin(), homes.end(), [&](const vswitch::HomeOfInterface& h) {
+          const auto it = registrations.find(h.mac);
+          return it != registrations.end() && stale(h, it->second);
         });
-        if (stale) {
-          const std::string element = metadata_element(homes, sequences);
+        if (changed) {
+          const std::string element = metadata_element(homes, registrations);
           if (virDomainSetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, element.c_str(), "roam6", ns.c_str(),
                                    VIR_DOMAIN_AFFECT_LIVE) < 0)
             LogRecord(log_, LogLevel::warning, "sequence_not_published").kv("domain", quoted(name))

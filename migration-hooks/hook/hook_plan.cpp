@@ -50,6 +50,18 @@ nlohmann::json attach_args(const vswitch::LibvirtDomain& domain, const vswitch::
                          {"home_address", home.home_address.to_string()},
                          {"home_site", home.home_site}};
   if (home.sequence) args["last_sequence"] = (*home.sequence + sequence_margin - 1) % 65536;
+  // The further addresses the source learned the guest uses, each with its
+  // own registration's number: the destination registers them as the guest
+  // resumes, not only once it has sent from each.
+  if (!home.learned.empty()) {
+    nlohmann::json learned = nlohmann::json::array();
+    for (const auto& address : home.learned) {
+      nlohmann::json entry = {{"address", address.address.to_string()}};
+      if (address.sequence) entry["last_sequence"] = (*address.sequence + sequence_margin - 1) % 65536;
+      learned.push_back(std::move(entry));
+    }
+    args["learned_addresses"] = std::move(learned);
+  }
   // The switch port, once libvirt has named it (<target dev=...>).
   for (const auto& interface : domain.interfaces)
     if (interface.mac == home.mac && !interface.target_dev.empty()) args["port"] = interface.target_dev;

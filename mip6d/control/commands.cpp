@@ -10,7 +10,7 @@ namespace roam6::mip6d::control {
 using nlohmann::json;
 
 GuestAttachArgs parse_guest_attach_args(const json& args) {
-  reject_unknown_args(args, {"name", "mac", "home_address", "home_site", "last_sequence", "port"});
+  reject_unknown_args(args, {"name", "mac", "home_address", "home_site", "last_sequence", "port", "learned_addresses"});
   GuestAttachArgs out;
   out.name = require_string(args, "name");
   auto mac = optional_mac(args, "mac");
@@ -26,6 +26,19 @@ GuestAttachArgs parse_guest_attach_args(const json& args) {
   if (all) out.description = GuestDescription{*mac, *home_address, std::move(*home_site)};
   out.last_sequence = optional_u16(args, "last_sequence");
   out.port = optional_string(args, "port");
+  if (args.contains("learned_addresses") && !args["learned_addresses"].is_null()) {
+    const json& learned = args["learned_addresses"];
+    if (!learned.is_array() || learned.size() > max_learned_addresses)
+      throw ControlError(error_code::invalid_argument, "argument \"learned_addresses\" must be an array of at most " +
+                                                           std::to_string(max_learned_addresses) + " objects");
+    for (const json& entry : learned) {
+      if (!entry.is_object())
+        throw ControlError(error_code::invalid_argument,
+                           "each of \"learned_addresses\" must be {\"address\": ..., \"last_sequence\": ...}");
+      reject_unknown_args(entry, {"address", "last_sequence"});
+      out.learned_addresses.push_back({require_ip6_address(entry, "address"), optional_u16(entry, "last_sequence")});
+    }
+  }
   return out;
 }
 

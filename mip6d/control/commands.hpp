@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +39,9 @@ struct GuestDescription {
   std::string home_site;
 };
 
+// Most entries guest.attach takes in learned_addresses (host.learned_addresses' limit).
+inline constexpr std::size_t max_learned_addresses = 64;
+
 struct GuestAttachArgs {
   std::string name;
   std::optional<GuestDescription> description;  // all three fields, or none
@@ -45,6 +49,13 @@ struct GuestAttachArgs {
   // host's first BU is newer than anything the HA has accepted.
   std::optional<std::uint16_t> last_sequence;
   std::optional<std::string> port;  // the guest's port on the guest-facing switch
+  // Further addresses the previous host learned the guest uses
+  // (host.learned_addresses), each with its own last sequence number there.
+  struct LearnedAddress {
+    wire::Ip6Addr address;
+    std::optional<std::uint16_t> last_sequence;
+  };
+  std::vector<LearnedAddress> learned_addresses;
 };
 
 enum class DetachMode : std::uint8_t {

@@ -262,8 +262,10 @@ void register_host_commands(control::CommandRegistry& registry, host::HostAgent&
     const auto parsed = control::parse_guest_attach_args(args);
     std::optional<host::GuestDescription> description;
     if (parsed.description) description = to_host_description(parsed.name, *parsed.description);
+    std::vector<host::KnownAddress> learned;
+    for (const auto& address : parsed.learned_addresses) learned.push_back({address.address, address.last_sequence});
     as_control_error([&] {
-      agent.attach(parsed.name, description, parsed.last_sequence, parsed.port.value_or(""));
+      agent.attach(parsed.name, description, parsed.last_sequence, parsed.port.value_or(""), learned);
     });
     return json::object();
   });

@@ -34,11 +34,11 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   // own: its own sequence numbers, lifetime and binding.
   class OtherAddress final : public RegistrationOwner {
    public:
-    OtherAddress(GuestEntry& guest, const wire::Ip6Addr& address)
+    OtherAddress(GuestEntry& guest, const wire::Ip6Addr& address, std::optional<std::uint16_t> last_sequence)
         : guest_(guest),
           address_(address),
           registration_(guest.agent_.scheduler_, *this, guest.agent_.timing_,
-                        guest.agent_.host_.requested_lifetime, std::nullopt) {}
+                        guest.agent_.host_.requested_lifetime, last_sequence) {}
     const wire::Ip6Addr& address() const { return address_; }
     Registration& registration() { return registration_; }
     const Registration& registration() const { return registration_; }
@@ -133,22 +133,28 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   // address's.
   bool learn_address(const wire::Ip6Addr& address, bool in_use = false) {
     if (owns(address)) return true;
-    const std::uint32_t limit = agent_.host_.learned_addresses;
-    if (limit == 0 || address.is_link_local() || !home_.prefix.contains(address)) return false;
-    if (!home_address_problem(address, home_.prefix, home_.home_agent).empty()) return false;
-    if (agent_.by_home_address_.count(address) != 0) return false;  // another guest's, here
-    while (others_.size() >= limit) give_up_oldest();
-    others_.push_back(std::make_unique<OtherAddress>(*this, address));
-    agent_.by_home_address_[address] = this;
-    ++agent_.counters_.addresses_learned;
-    LogRecord(agent_.log_, LogLevel::info, "address_learned")
-        .kv("guest", desc_.name)
-        .kv("hoa", desc_.home_address)
-        .kv("address", address)
-        .kv("addresses", others_.size() + 1);
+    if (!may_take(address)) return false;
+    add_other(address, std::nullopt, in_use ? "traffic" : "dad");
     if (away_ && resumed_ && !paused_ && !leaving_) others_.back()->start(in_use);
     program_path();
     return true;
+  }
+  // The previous host's learned addresses, before the guest resumes here:
+  // registered with it when it does.
+  void adopt(const std::vector<KnownAddress>& known) {
+    bool added = false;
+    for (const auto& k : known) {
+      if (const auto it = find_other(k.address); it != others_.end()) {
+        if (k.last_sequence && !resumed_) (*it)->registration().continue_after(*k.last_sequence);
+        continue;
+      }
+      if (owns(k.address) || !may_take(k.address)) continue;
+      add_other(k.address, k.last_sequence, "hand_over");
+      // Attached again while it runs here already: register it at once.
+      if (away_ && resumed_ && !paused_ && !leaving_) others_.back()->start(true);
+      added = true;
+    }
+    if (added) program_path();
   }
   std::optional<WallTime> resumed_at() const { return resumed_at_; }
   // Since when the Home Agent tunnels this guest's traffic to us.
@@ -462,6 +468,25 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   bool owns(const wire::Ip6Addr& address) const {
     return address == desc_.home_address || address == link_local_ || find_other(address) != others_.end();
   }
+  // Whether `address` may become one of the guest's (not one of its own yet).
+  bool may_take(const wire::Ip6Addr& address) const {
+    if (agent_.host_.learned_addresses == 0 || address.is_link_local() || !home_.prefix.contains(address))
+      return false;
+    if (!home_address_problem(address, home_.prefix, home_.home_agent).empty()) return false;
+    return agent_.by_home_address_.count(address) == 0;  // another guest's, here
+  }
+  void add_other(const wire::Ip6Addr& address, std::optional<std::uint16_t> last_sequence, std::string_view source) {
+    while (others_.size() >= agent_.host_.learned_addresses) give_up_oldest();
+    others_.push_back(std::make_unique<OtherAddress>(*this, address, last_sequence));
+    agent_.by_home_address_[address] = this;
+    ++agent_.counters_.addresses_learned;
+    LogRecord(agent_.log_, LogLevel::info, "address_learned")
+        .kv("guest", desc_.name)
+        .kv("hoa", desc_.home_address)
+        .kv("address", address)
+        .kv("from", source)
+        .kv("addresses", others_.size() + 1);
+  }
   // Room for a newer address: the oldest learned is the first a SLAAC
   // guest retires (privacy addresses are replaced in the order they were
   // formed). Its binding is left to expire at the Home Agent: the guest may
@@ -631,7 +656,8 @@ HostAgent::GuestEntry& HostAgent::require(const std::string& name) {
 }
 
 void HostAgent::attach(const std::string& name, const std::optional<GuestDescription>& description,
-                       std::optional<std::uint16_t> last_sequence, const std::string& port) {
+                       std::optional<std::uint16_t> last_sequence, const std::string& port,
+                       const std::vector<KnownAddress>& learned) {
   // Already here: a repeated attach may only hand over the sequence number
   // (the migration step's) or name the port; what it says of the guest must
   // match, and need not be said again.
@@ -645,6 +671,7 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
     // Attached but not running here yet: the migration step's hand-over
     // number still counts.
     if (last_sequence && !g.resumed()) g.registration().continue_after(*last_sequence);
+    g.adopt(learned);
     return;
   }
   GuestDescription desc;
@@ -714,6 +741,7 @@ void HostAgent::attach(const std::string& name, const std::optional<GuestDescrip
       .kv("home_site", desc.home_site)
       .kv("away", g.away() ? "yes" : "no")
       .kv("last_seq", last_sequence ? static_cast<int>(*last_sequence) : -1);
+  g.adopt(learned);
   g.attached();
 }
 

@@ -70,6 +70,14 @@ struct SwitchPortState {
   bool operator==(const SwitchPortState&) const = default;
 };
 
+// A further address a guest uses that the host it comes from learned
+// (host.learned_addresses), handed over with the migration like the home
+// address's sequence number.
+struct KnownAddress {
+  wire::Ip6Addr address;
+  std::optional<std::uint16_t> last_sequence;  // of its registration there
+};
+
 // One of a guest's addresses besides its home address (host.learned_addresses).
 struct OtherAddressStatus {
   wire::Ip6Addr address;
@@ -194,10 +202,13 @@ class HostAgent {
 
   // A guest arrives (is expected) here. `description` for a guest not in
   // the configuration; for a listed one it must match. Attaching a guest
-  // already attached updates its hand-over sequence only.
+  // already attached updates its hand-over sequence only. `learned`: its
+  // further addresses the previous host knew, registered with it as it
+  // resumes here (only as many as host.learned_addresses allows).
   // Throws GuestCommandError.
   void attach(const std::string& name, const std::optional<GuestDescription>& description,
-              std::optional<std::uint16_t> last_sequence, const std::string& port = {});
+              std::optional<std::uint16_t> last_sequence, const std::string& port = {},
+              const std::vector<KnownAddress>& learned = {});
   // The switch plugin's view of the guest's port changed. Throws
   // GuestCommandError (unknown_guest) for a guest not attached here.
   void report_switch_port(const std::string& name, const std::string& port, const SwitchPortState& state);

@@ -83,6 +83,25 @@ std::string required(const xmlNode* node, const char* name) {
   return *value;
 }
 
+std::optional<std::uint16_t> sequence_of(const xmlNode* node, std::string_view element) {
+  const auto sequence = attribute(node, "sequence");
+  if (!sequence) return std::nullopt;
+  unsigned value = 0;
+  const auto [end, error] = std::from_chars(sequence->data(), sequence->data() + sequence->size(), value);
+  if (sequence->empty() || error != std::errc{} || end != sequence->data() + sequence->size() || value > 65535)
+    throw DomainXmlError("<roam6:" + std::string(element) + " sequence='" + *sequence +
+                         "'>: not a number from 0 to 65535");
+  return static_cast<std::uint16_t>(value);
+}
+
+LearnedAddress learned_address(const xmlNode* node) {
+  const auto text = attribute(node, "home-address");
+  if (!text || text->empty()) throw DomainXmlError("<roam6:address> lacks the attribute home-address");
+  const auto address = wire::Ip6Addr::parse(*text);
+  if (!address) throw DomainXmlError("<roam6:address home-address='" + *text + "'>: not an IPv6 address");
+  return LearnedAddress{*address, sequence_of(node, "address")};
+}
+
 HomeOfInterface home_of_interface(const xmlNode* node) {
   const std::string mac_text = required(node, "mac");
   const std::string address_text = required(node, "home-address");
@@ -91,14 +110,9 @@ HomeOfInterface home_of_interface(const xmlNode* node) {
   const auto address = wire::Ip6Addr::parse(address_text);
   if (!address)
     throw DomainXmlError("<roam6:interface home-address='" + address_text + "'>: not an IPv6 address");
-  HomeOfInterface home{*mac, *address, required(node, "home-site"), std::nullopt};
-  if (const auto sequence = attribute(node, "sequence")) {
-    unsigned value = 0;
-    const auto [end, error] = std::from_chars(sequence->data(), sequence->data() + sequence->size(), value);
-    if (sequence->empty() || error != std::errc{} || end != sequence->data() + sequence->size() || value > 65535)
-      throw DomainXmlError("<roam6:interface sequence='" + *sequence + "'>: not a number from 0 to 65535");
-    home.sequence = static_cast<std::uint16_t>(value);
-  }
+  HomeOfInterface home{*mac, *address, required(node, "home-site"), sequence_of(node, "interface")};
+  for (const xmlNode* c = node->children; c != nullptr; c = c->next)
+    if (named(c, "address") && in_namespace(c, roam6_libvirt_namespace)) home.learned.push_back(learned_address(c));
   return home;
 }
 

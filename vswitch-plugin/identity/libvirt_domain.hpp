@@ -42,6 +42,16 @@ struct DomainInterface {
   std::string bridge;        // <source bridge='br-int'/>
 };
 
+// A further address of the guest's home prefix that a host learned it uses
+// (mip6d's host.learned_addresses), with the last sequence number of its own
+// registration there: <roam6:address home-address=... sequence=.../> inside
+// the interface's element, kept current by roam6-libvirt-events.
+struct LearnedAddress {
+  wire::Ip6Addr address;
+  std::optional<std::uint16_t> sequence;
+  bool operator==(const LearnedAddress&) const = default;
+};
+
 struct HomeOfInterface {
   wire::MacAddr mac;
   wire::Ip6Addr home_address;
@@ -50,6 +60,7 @@ struct HomeOfInterface {
   // for it (`sequence=`), kept current by roam6-libvirt-events there; it
   // travels with the domain XML to a migration's destination.
   std::optional<std::uint16_t> sequence;
+  std::vector<LearnedAddress> learned{};
 };
 
 struct LibvirtDomain {

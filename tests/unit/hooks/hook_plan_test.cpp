@@ -123,6 +123,22 @@ TEST(HookPlan, TheSourcesSequenceNumberInTheXmlIsHandedToMip6d) {
   EXPECT_FALSE(plan_hook(call("web1", "migrate", "begin"), web1).requests[0].args.contains("last_sequence"));
 }
 
+// ... and the further addresses the source learned the guest uses, each
+// with its own registration's number.
+TEST(HookPlan, TheSourcesLearnedAddressesInTheXmlAreHandedToMip6d) {
+  std::string xml = web1;
+  xml.replace(xml.find("home-site=\"paris\"/>"), 19,
+              "home-site=\"paris\" sequence=\"4\">"
+              "<roam6:address home-address=\"2001:db8:a::beef\" sequence=\"100\"/>"
+              "<roam6:address home-address=\"2001:db8:a::cafe\"/></roam6:interface>");
+  const HookPlan plan = plan_hook(call("web1", "migrate", "begin"), xml);
+  ASSERT_EQ(plan.requests.size(), 1u);
+  EXPECT_EQ(plan.requests[0].args["last_sequence"], 11);
+  EXPECT_EQ(plan.requests[0].args["learned_addresses"], json::parse(R"([
+      {"address": "2001:db8:a::beef", "last_sequence": 107}, {"address": "2001:db8:a::cafe"}])"));
+  EXPECT_FALSE(plan_hook(call("web1", "migrate", "begin"), web1).requests[0].args.contains("learned_addresses"));
+}
+
 TEST(HookPlan, ADomainWithoutOurElementIsNotOurs) {
   const HookPlan plan = plan_hook(call("plain", "prepare", "begin"), not_ours);
   EXPECT_EQ(plan.domain_file, DomainFile::untouched);

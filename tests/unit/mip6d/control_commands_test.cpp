@@ -88,6 +88,27 @@ TEST(Commands, GuestAttachWithAndWithoutDescription) {
             "bad_request");
 }
 
+TEST(Commands, GuestAttachTakesTheLearnedAddressesOfThePreviousHost) {
+  const auto parsed = parse_guest_attach_args(nlohmann::json::parse(R"({"name": "vm1", "learned_addresses": [
+      {"address": "2001:db8:a::beef", "last_sequence": 7}, {"address": "2001:db8:a::cafe"}]})"));
+  ASSERT_EQ(parsed.learned_addresses.size(), 2u);
+  EXPECT_EQ(parsed.learned_addresses[0].address.to_string(), "2001:db8:a::beef");
+  EXPECT_EQ(parsed.learned_addresses[0].last_sequence, 7);
+  EXPECT_FALSE(parsed.learned_addresses[1].last_sequence);
+  EXPECT_TRUE(parse_guest_attach_args({{"name", "vm1"}}).learned_addresses.empty());
+  for (const char* bad : {R"({"name": "vm1", "learned_addresses": "2001:db8:a::beef"})",
+                          R"({"name": "vm1", "learned_addresses": ["2001:db8:a::beef"]})",
+                          R"({"name": "vm1", "learned_addresses": [{"address": "nonsense"}]})",
+                          R"({"name": "vm1", "learned_addresses": [{"address": "2001:db8:a::1", "last_sequence": 70000}]})",
+                          R"({"name": "vm1", "learned_addresses": [{"address": "2001:db8:a::1", "colour": 1}]})"}) {
+    const auto why = refusal([&] { parse_guest_attach_args(nlohmann::json::parse(bad)); });
+    EXPECT_TRUE(why.first == "invalid_argument" || why.first == "bad_request") << bad << ": " << why.first;
+  }
+  nlohmann::json too_many = {{"name", "vm1"}, {"learned_addresses", nlohmann::json::array()}};
+  for (int i = 0; i < 65; ++i) too_many["learned_addresses"].push_back({{"address", "2001:db8:a::" + std::to_string(i + 1)}});
+  EXPECT_EQ(refusal([&] { parse_guest_attach_args(too_many); }).first, "invalid_argument");
+}
+
 TEST(Commands, GuestDetachNeedsAKnownMode) {
   EXPECT_EQ(parse_guest_detach_args({{"name", "vm1"}, {"mode", "stopped"}}).mode, DetachMode::stopped);
   EXPECT_EQ(parse_guest_detach_args({{"name", "vm1"}, {"mode", "moved"}}).mode, DetachMode::moved);

@@ -647,6 +647,44 @@ TEST_F(LearnedAddressTest, AnAddressTheGuestAlreadySendsFromIsLearnedAndItsPacke
   EXPECT_TRUE(sent_bus().empty());
 }
 
+// The host it came from learned them; the migration hands them over with the
+// domain XML: registered as the guest resumes, each past its last number there.
+TEST_F(LearnedAddressTest, AddressesHandedOverAreRegisteredAtResumeAndTheGuestWaitsForThemAll) {
+  config.host->learned_addresses = 2;
+  agent->attach("g1", std::nullopt, std::uint16_t{9}, "",
+                {{kSlaac, std::uint16_t{100}}, {kPrivacy, std::nullopt}, {addr("2001:db8:b::5"), std::nullopt}});
+  // Known to the data path before it runs here; nothing sent yet.
+  EXPECT_EQ(datapath_addresses(), (std::vector<Ip6Addr>{kSlaac, kPrivacy}));  // not another prefix's
+  EXPECT_TRUE(sent_bus().empty());
+  agent->resume("g1", sched.wall_now());
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 3u);
+  std::map<Ip6Addr, std::uint16_t> sequence_of;
+  for (const auto& b : bus) sequence_of[b.bu.home_address] = b.bu.sequence;
+  EXPECT_EQ(sequence_of.at(kHoa), 10);
+  EXPECT_EQ(sequence_of.at(kSlaac), 101);
+  ASSERT_EQ(sequence_of.count(kPrivacy), 1u);
+  // Its packets wait until every address is bound here.
+  ack(0, 10, 600s);
+  EXPECT_TRUE(fib.guest(kGuestMac)->awaiting_binding);
+  ack_for(kSlaac, 0, 101, 600s);
+  EXPECT_TRUE(fib.guest(kGuestMac)->awaiting_binding);
+  ack_for(kPrivacy, 0, sequence_of.at(kPrivacy), 600s);
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+  // A repeated attach with them changes nothing.
+  agent->attach("g1", std::nullopt, std::nullopt, "", {{kSlaac, std::uint16_t{200}}});
+  EXPECT_TRUE(sent_bus().empty());
+  EXPECT_EQ(agent->guest("g1")->other_addresses.size(), 2u);
+}
+
+TEST_F(LearnedAddressTest, HandedOverAddressesNeedLearningOnHereToo) {
+  config.host->learned_addresses = 0;
+  agent->attach("g1", std::nullopt, std::uint16_t{9}, "", {{kSlaac, std::uint16_t{100}}});
+  agent->resume("g1", sched.wall_now());
+  EXPECT_EQ(sent_bus().size(), 1u);  // the home address's only
+  EXPECT_TRUE(datapath_addresses().empty());
+}
+
 TEST_F(LearnedAddressTest, WithoutLearningTheGuestIsToldTheAddressIsTaken) {
   bound_here(0);
   dad(kSlaac);
