@@ -410,15 +410,23 @@ class Guest:
     def relay_port(self, host):
         return "q%dh%d" % (self.k, host.index)
 
-    def domain_xml(self, target=True, sequence=None):
+    def domain_xml(self, target=True, sequence=None, learned=()):
         """The domain XML libvirt hands the hooks; `sequence`: the last BU
-        sequence number roam6-libvirt-events keeps in its metadata."""
+        sequence number roam6-libvirt-events keeps in its metadata, and
+        `learned` the further addresses it keeps there, as (address,
+        sequence or None) pairs."""
+        if learned:
+            interface_end = ">" + "".join(
+                '<roam6:address home-address="%s"%s/>' % (a, ' sequence="%d"' % s if s is not None else "")
+                for a, s in learned) + "</roam6:interface>"
+        else:
+            interface_end = "/>"
         return """<domain type='qemu'>
   <name>%s</name>
   <uuid>%s</uuid>
   <metadata>
     <roam6:guest xmlns:roam6="https://roam6.dev/xmlns/libvirt/1">
-      <roam6:interface mac="%s" home-address="%s" home-site="%s"%s/>
+      <roam6:interface mac="%s" home-address="%s" home-site="%s"%s%s
     </roam6:guest>
   </metadata>
   <memory unit='KiB'>262144</memory>
@@ -434,7 +442,7 @@ class Guest:
   </devices>
 </domain>
 """ % (self.name, self.uuid, self.mac, self.home_address, self.home_site,
-       ' sequence="%d"' % sequence if sequence is not None else "", self.mac, BRIDGE, self.name,
+       ' sequence="%d"' % sequence if sequence is not None else "", interface_end, self.mac, BRIDGE, self.name,
        "\n      <target dev='%s'/>" % self.vnet if target else "")
 
 
@@ -753,9 +761,11 @@ class Testbed:
         `at_resume()`, when given, is called as they resume, before anything
         is told of it (a benchmark's start of the re-bind).
         `sequence_in_xml`: the domain XML the destination's hooks get carries
-        the source's last sequence number, as roam6-libvirt-events keeps it
-        in the domain's metadata on the source (docs/migration.md); without
-        it the destination's first BU may meet a 135."""
+        the source's last sequence number and the addresses it learned the
+        guest uses, as roam6-libvirt-events keeps them in the domain's
+        metadata on the source (docs/migration.md); without it the
+        destination's first BU may meet a 135, and it learns the guest's
+        further addresses only from what the guest sends."""
         dst = to_host
         moves = []
         states = {}
@@ -767,7 +777,9 @@ class Testbed:
                 raise TestbedError("%s already runs on %s" % (g.name, dst.name))
             st = states.get(g.name)
             sequence = st["sequence"] if st and st["resumed"] else None
-            moves.append((g, g.host, g.domain_xml(sequence=sequence)))
+            learned = [(o["address"], o["sequence"]) for o in st.get("other_addresses", [])] \
+                if st and st["resumed"] else []
+            moves.append((g, g.host, g.domain_xml(sequence=sequence, learned=learned)))
         self.mark(move_id, "migrate")
         # Each guest's destination hooks in libvirt's order, the guests side
         # by side as many libvirt migrations run; their ports in one transaction.

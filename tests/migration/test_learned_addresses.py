@@ -6,9 +6,13 @@ address) in the testbed with host.learned_addresses on (docs/signalling.md,
 - abroad, its Duplicate Address Detection succeeds (the host does not
   answer it), the host registers the address with the Home Agent on its
   own, and a correspondent reaches the guest at it;
-- moved on to another site, the guest's first packets from that address
-  are reported by the destination's datapath, which learns and registers
-  the address, and the correspondent reaches the guest at it there;
+- moved on to another site, the address travels with the domain XML (as
+  roam6-libvirt-events keeps it in the metadata): the destination registers
+  it as the guest resumes, and the correspondent reaches the guest at it
+  without the guest sending anything from it;
+- moved again without that hand-over, the guest's first packets from the
+  address are reported by the destination's datapath, which learns and
+  registers it;
 - without learning (the default) the host answers the guest's DAD as the
   address's owner would: the guest's kernel marks it failed and never
   uses an address no packet would reach.
@@ -128,17 +132,32 @@ class LearnedAddresses(unittest.TestCase):
             # Its home address's own binding is untouched.
             self.assertGreater(ping_replies(bed.cn_ns, g.home_address), 5)
 
-            # Moved on, the guest keeps the address (no new DAD): rome-1 learns
-            # it from what the guest sends from it.
+            # Moved on, the guest keeps the address (no new DAD); the domain
+            # XML brings it to rome-1, which registers it at the resume, each
+            # past paris-1's sequence number (no 135).
+            sequence_at_paris = other_address(paris)["sequence"]
             bed.move(g, rome, "paris>rome")
             bed.wait_bound(g)
-            ping_replies(g.namespace, bed.cn_address, count=20, source=extra)
             wait_for("rome-1 binding " + extra, lambda: (other_address(rome) or {}).get("bound"))
+            self.assertEqual(other_address(rome)["sequence"], (sequence_at_paris + 8) % 65536)
             _, binding = ha_ctl(bed, "binding", "show", extra)
             self.assertEqual(binding["care_of_address"], rome.care_of)
             self.assertGreater(ping_replies(bed.cn_ns, extra), 5, "unreachable at %s at rome-1" % extra)
             self.assertGreater(ping_replies(bed.cn_ns, g.home_address), 5)
-            _, stats = mip6ctl(rome.socket, "stats")
+
+            # Back to paris-1 without the hand-over (a libvirt without
+            # roam6-libvirt-events): paris-1 learns the address from what the
+            # guest sends from it.
+            bed.settle()
+            bed.move(g, paris, "rome>paris", sequence_in_xml=False)
+            bed.wait_bound(g)
+            self.assertIsNone(other_address(paris))
+            ping_replies(g.namespace, bed.cn_address, count=20, source=extra)
+            wait_for("paris-1 binding " + extra, lambda: (other_address(paris) or {}).get("bound"))
+            _, binding = ha_ctl(bed, "binding", "show", extra)
+            self.assertEqual(binding["care_of_address"], paris.care_of)
+            self.assertGreater(ping_replies(bed.cn_ns, extra), 5, "unreachable at %s back at paris-1" % extra)
+            _, stats = mip6ctl(paris.socket, "stats")
             self.assertGreaterEqual(stats["guests"]["addresses_learned"], 1)
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])
