@@ -1276,11 +1276,19 @@ void HostAgent::on_guest_frame(const ReceivedFrame& frame) {
   // earliest sure sign that it now runs here.
   detect_resume(g, frame.received);
   g.heard(frame.received);
-  if (!g.away() || eth->ethertype() != wire::ethertype::ipv6) return;
+  if (eth->ethertype() != wire::ethertype::ipv6) return;
 
   const auto ip = wire::Ipv6View::parse(eth->payload());
   if (!ip) {
     ++counters_.malformed_frames;
+    return;
+  }
+  if (!g.away()) {
+    // At home its frames go to the home link unread, and its DAD is the
+    // home link's business. What the data path reports of them (a frame a
+    // second) shows the addresses it uses, which go with it when it leaves
+    // home (the domain's metadata).
+    if (!ip->src().is_unspecified() && !ip->src().is_link_local()) g.learn_address(ip->src());
     return;
   }
   g.learn_link_local(ip->src());

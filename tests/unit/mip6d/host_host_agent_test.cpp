@@ -685,6 +685,34 @@ TEST_F(LearnedAddressTest, HandedOverAddressesNeedLearningOnHereToo) {
   EXPECT_TRUE(datapath_addresses().empty());
 }
 
+// At home a guest's frames pass to the home link unread; the ones the data
+// path reports show which addresses it uses, for when it leaves home.
+TEST_F(LearnedAddressTest, AtHomeTheAddressesAGuestSendsFromAreNotedNotRegistered) {
+  config.host->learned_addresses = 2;
+  const MacAddr local_mac = mac("52:54:00:00:00:02");
+  agent->attach("local", std::nullopt, std::nullopt);
+  agent->resume("local", sched.wall_now());
+  io.take_sent(Port::uplink);
+  const auto send_from = [&](const Ip6Addr& src) {
+    std::vector<std::uint8_t> f(512);
+    auto head = wire::write_ethernet_header(f, mac("02:00:00:00:0b:01"), local_mac, wire::ethertype::ipv6);
+    auto n = wire::write_echo_request(wire::MutableByteSpan(f).subspan(*head),
+                                      {.src = src, .dst = addr("2001:db8:c::1")}, 1, 1, {});
+    ASSERT_TRUE(n);
+    f.resize(*head + *n);
+    io.inject(Port::guests, f, sched.now());
+    sched.run_ready();
+  };
+  send_from(addr("2001:db8:b:0:abcd::1"));
+  send_from(addr("2001:db8:a::5"));  // not its home prefix
+  const auto status = agent->guest("local");
+  ASSERT_EQ(status->other_addresses.size(), 1u);
+  EXPECT_EQ(status->other_addresses[0].address, addr("2001:db8:b:0:abcd::1"));
+  EXPECT_EQ(status->other_addresses[0].state, RegistrationState::idle);
+  EXPECT_TRUE(sent_bus().empty());  // at home nothing is bound
+  EXPECT_TRUE(io.take_sent(Port::guests).empty());
+}
+
 TEST_F(LearnedAddressTest, WithoutLearningTheGuestIsToldTheAddressIsTaken) {
   bound_here(0);
   dad(kSlaac);
