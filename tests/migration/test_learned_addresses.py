@@ -3,6 +3,8 @@
 address) in the testbed with host.learned_addresses on (docs/signalling.md,
 "Addresses a guest forms"):
 
+- at home, the addresses it sends from are noted by its host, and go with
+  it when it leaves: bound at the first foreign site as it resumes there;
 - abroad, its Duplicate Address Detection succeeds (the host does not
   answer it), the host registers the address with the Home Agent on its
   own, and a correspondent reaches the guest at it;
@@ -107,18 +109,34 @@ class LearnedAddresses(unittest.TestCase):
         bed = tb.Testbed(d)
         try:
             g = bed.guests[0]
-            paris, rome = bed.host("paris-1"), bed.host("rome-1")
-            bed.wait_bound(g)
-            bed.move(g, paris, "home>paris")
+            home, paris, rome = bed.host("home-1"), bed.host("paris-1"), bed.host("rome-1")
             bed.wait_bound(g)
             extra = d.home.address(0xbeef)
+            at_home = d.home.address(0xcafe)
 
-            def other_address(host):
+            def other_address(host, address=extra):
                 st = host.guest(g.name) or {}
                 for other in st.get("other_addresses", []):
-                    if other["address"] == extra:
+                    if other["address"] == address:
                         return other
                 return None
+
+            # At home: an address it already had (no DAD here) and talks from.
+            out = in_namespace(g.namespace, ["ip", "-6", "addr", "add", at_home + "/64", "dev", "eth0", "nodad"])
+            self.assertEqual(out.returncode, 0, out.stdout)
+            self.assertGreater(ping_replies(g.namespace, bed.cn_address, count=20, source=at_home), 15)
+            noted = wait_for("home-1 noting " + at_home, lambda: other_address(home, at_home))
+            self.assertEqual(noted["state"], "idle")  # at home nothing is bound
+            status, answer = ha_ctl(bed, "binding", "show", at_home)
+            self.assertNotEqual(status, 0, answer)
+            self.assertEqual(answer["code"], "unknown_binding")
+
+            bed.move(g, paris, "home>paris")
+            bed.wait_bound(g)
+            # It came in the domain XML: bound as the guest resumed, reachable
+            # without the guest sending from it first.
+            wait_for("paris-1 binding " + at_home, lambda: (other_address(paris, at_home) or {}).get("bound"))
+            self.assertGreater(ping_replies(bed.cn_ns, at_home), 5, "unreachable at %s at paris-1" % at_home)
 
             line = form_address(g, extra)
             self.assertNotIn("dadfailed", line, "the host answered the guest's DAD: " + line)
