@@ -2,7 +2,9 @@
 // the guests port and from the uplink, and the Home Agent pipeline, with a
 // table holding an away guest (resumed and not), a guest at home, a tunnel, and
 // an away guest whose binding comes and goes (awaiting_binding flips every
-// fourth input, so what it sent is held, then sent or expired).
+// fourth input, so what it sent is held, then sent or expired). The resumed
+// away guest has further addresses of its home prefix (SLAAC), and packets
+// from other sources of its /64 are reported to mip6d.
 // The first input byte picks the path (0 host from guests, 1 host from the
 // uplink, 2 Home Agent, 3 and 4 the same host and Home Agent paths on a
 // 1280-octet link, where small tunnel packets are fragmented); the rest is
@@ -69,6 +71,7 @@ struct World {
     BindingTableLimits limits;
     limits.max_tunnels = 64;
     limits.max_guests = 64;
+    limits.max_other_home_addresses = 64;
     limits.name = "fuzz";
     table = std::make_unique<BindingTable>(limits, ip("2001:db8:a::1"));
     punt = std::make_unique<PuntQueue>("fuzz_punt", 64);
@@ -85,8 +88,10 @@ struct World {
     away.router_mac = mac("02:00:00:00:0a:01");
     away.router_link_local = ip("fe80::1");
     away.resumed = true;
+    away.other_home_addresses = {ip("2001:db8:a::1:100"), ip("2001:db8:a:0:5054:ff:fe00:1")};
     FUZZ_CHECK(table->set_guest(away));
     GuestSpec arriving = away;
+    arriving.other_home_addresses.clear();  // one address, one guest
     arriving.mac = mac("52:54:00:00:00:02");
     arriving.home_address = ip("2001:db8:a::200");
     arriving.link_local = ip("fe80::5054:ff:fe00:2");
@@ -98,6 +103,7 @@ struct World {
     at_home.resumed = true;
     FUZZ_CHECK(table->set_guest(at_home));
     registering = away;
+    registering.other_home_addresses.clear();
     registering.mac = mac("52:54:00:00:00:04");
     registering.home_address = ip("2001:db8:a::400");
     registering.link_local = ip("fe80::5054:ff:fe00:4");
@@ -112,6 +118,7 @@ struct World {
     host_settings.uplink_mac = mac("02:00:00:00:0b:02");
     host_settings.next_hop_mac = mac("02:00:00:00:0b:01");
     host_settings.uplink_mtu = 1400;
+    host_settings.report_unknown_sources = true;
     // Few enough that waiting fragments can never empty the pool.
     host_settings.reassembly.packets = 16;
     host = std::make_unique<HostPipeline>(host_settings, table->slot_capacity());
