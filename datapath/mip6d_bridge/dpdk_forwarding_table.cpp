@@ -74,13 +74,35 @@ std::uint64_t to_tsc(std::chrono::system_clock::time_point when) {
 }  // namespace
 
 void DpdkForwardingTable::set_guest(const mip6d::GuestPath& path) {
-  const GuestSpec spec{path.mac,        path.home_address,      path.link_local,
+  GuestSpec spec{path.mac,        path.home_address,      path.link_local,
                        path.away,       path.home_agent,        path.care_of_address,
                        path.router_mac, path.router_link_local, path.resumed,
                        path.forward_to, path.holding_at_home,   path.paused,
                        path.migrating,  to_tsc(path.replay_since), path.awaiting_binding,
                        path.other_home_addresses};
-  if (!table_.set_guest(spec)) {
+  bool applied = table_.set_guest(spec);
+  if (!applied && !spec.other_home_addresses.empty()) {
+    // The guest's further addresses did not fit (all guests' together are
+    // bounded) or one is another guest's: its path itself must not wait for
+    // them. Without them it may send and be reached at its home address.
+    mip6d::LogRecord(log_, mip6d::LogLevel::warning, "datapath_table_refused")
+        .kv("kind", "guest_addresses")
+        .kv("mac", path.mac)
+        .kv("hoa", path.home_address)
+        .kv("addresses", spec.other_home_addresses.size())
+        .kv("in_table", table_.other_home_address_count());
+    ++counters_.refused;
+    spec.other_home_addresses.clear();
+    applied = table_.set_guest(spec);
+    if (applied) {
+      mip6d::GuestPath without = path;
+      without.other_home_addresses.clear();
+      ++counters_.guests_set;
+      programmed_.set_guest(without);
+      return;
+    }
+  }
+  if (!applied) {
     ++counters_.refused;
     // The table also refuses an address another guest holds.
     const auto uses = [](const mip6d::GuestPath& guest, const wire::Ip6Addr& address) {

@@ -354,5 +354,41 @@ TEST(Engine, ForwardingTableProgramsTheBindingTableAndCountsAFullOne) {
   EXPECT_NE(fib.programmed().guest(g2.mac), nullptr);
 }
 
+// The guests' further addresses share one bound: a guest whose addresses do
+// not fit is still programmed, reachable at its home address.
+TEST(Engine, AGuestWhoseFurtherAddressesDoNotFitIsProgrammedWithoutThem) {
+  DatapathSettings settings = host_settings("e8");
+  settings.table.max_guests = 4;
+  settings.table.max_other_home_addresses = 1;
+  Datapath datapath(settings);
+  boost::asio::io_context io;
+  mip6d::AsioScheduler scheduler(io);
+  std::vector<std::string> lines;
+  mip6d::Logger log(mip6d::LogLevel::info,
+                    [&](mip6d::LogLevel, std::string_view line) { lines.emplace_back(line); });
+  DpdkForwardingTable fib(datapath.table(), scheduler, log, 1ms);
+  fib.set_limits(settings.table.max_tunnels, settings.table.max_guests);
+
+  mip6d::GuestPath g1{mac("52:54:00:00:00:01"), ip("2001:db8:a::100"), ip("fe80::100"), true,
+                      home_agent, care_of, mac("02:00:00:00:0a:01"), ip("fe80::1"), true, {}};
+  g1.other_home_addresses = {ip("2001:db8:a::1:1"), ip("2001:db8:a::1:2")};
+  fib.set_guest(g1);
+  const GuestRecord* record = datapath.table().find_guest_for_writer(g1.mac);
+  ASSERT_NE(record, nullptr);
+  EXPECT_TRUE(record->resumed);
+  EXPECT_EQ(datapath.table().other_home_address_count(), 0u);
+  EXPECT_EQ(fib.counters().guests_set, 1u);
+  EXPECT_EQ(fib.counters().refused, 1u);
+  ASSERT_NE(fib.programmed().guest(g1.mac), nullptr);
+  EXPECT_TRUE(fib.programmed().guest(g1.mac)->other_home_addresses.empty());
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_NE(lines[0].find("kind=guest_addresses"), std::string::npos) << lines[0];
+  // One fits.
+  g1.other_home_addresses.pop_back();
+  fib.set_guest(g1);
+  EXPECT_EQ(datapath.table().other_home_address_count(), 1u);
+  EXPECT_EQ(fib.programmed().guest(g1.mac)->other_home_addresses.size(), 1u);
+}
+
 }  // namespace
 }  // namespace roam6::datapath
