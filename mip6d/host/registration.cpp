@@ -12,6 +12,7 @@ namespace {
 constexpr std::uint8_t status_sequence_out_of_window = 135;
 constexpr std::uint8_t status_id_mismatch = 144;  // RFC 4285 MIPV6-ID-MISMATCH
 constexpr std::uint8_t first_refusal_status = 128;
+constexpr std::uint8_t status_insufficient_resources = 130;
 // A 135 answer is followed at once by a resynchronised BU; bound how often
 // per registration so two misbehaving peers cannot ping-pong forever.
 constexpr unsigned max_resyncs = 3;
@@ -233,9 +234,18 @@ AckOutcome Registration::on_binding_ack(const AckInfo& ack) {
             "status " + std::to_string(ack.status));
       return AckOutcome::taken;
     }
+    // 130 is the Home Agent's "not now": its store could not take the
+    // change (etcd unreachable, docs/cluster.md). Retry soon, backing off
+    // as for a lost BA, rather than wait out MAX_BINDACK_TIMEOUT.
+    Duration wait = timing_.max_timeout;
+    if (ack.status == status_insufficient_resources) {
+      busy_backoff_ = busy_backoff_ == Duration::zero() ? timing_.initial_timeout
+                                                        : std::min(busy_backoff_ * 2, timing_.max_timeout);
+      wait = busy_backoff_;
+    }
     enter(RegistrationState::refused, RegistrationEvent::ack_refused,
           "status " + std::to_string(ack.status));
-    timer_->arm_at(scheduler_.now() + timing_.max_timeout);
+    timer_->arm_at(scheduler_.now() + wait);
     return AckOutcome::taken;
   }
 
@@ -250,6 +260,7 @@ AckOutcome Registration::on_binding_ack(const AckInfo& ack) {
   }
   const bool was_active = expires_.has_value();
   resyncs_ = 0;
+  busy_backoff_ = Duration::zero();
   granted_ = std::min(ack.lifetime, requested_lifetime_);
   // The lifetime runs from when the BU was sent (RFC 6275 section 11.7.3).
   expires_ = sent_at_ + granted_;

@@ -19,6 +19,8 @@
 //                      a 135 resynchronises and resends, as the guest runs here)
 //   any --leave(moved)--> superseded
 //   refreshing --lifetime over--> registering (the HA has dropped the binding)
+//   any --128+ refusal--> refused --32 s--> registering; after 130 (the HA's
+//                      store is down) the wait is 1 s, doubling to 32 s
 
 #include <chrono>
 #include <cstdint>
@@ -38,7 +40,7 @@ enum class RegistrationState : std::uint8_t {
   refreshing,     // refresh BU sent, binding still valid
   deregistering,  // lifetime-0 BU sent, waiting for the BA
   superseded,     // another host registered the guest after us; silent
-  refused,        // the HA refused; retry after the maximum back-off
+  refused,        // the HA refused; retry after the maximum back-off (130: sooner)
 };
 
 enum class RegistrationEvent : std::uint8_t {
@@ -180,6 +182,7 @@ class Registration {
   std::uint16_t first_outstanding_ = 0;  // oldest sequence still awaiting a BA
   TimePoint sent_at_{};                  // of the newest transmission
   unsigned resyncs_ = 0;                 // 135 recoveries in this registration
+  Duration busy_backoff_{};              // wait after the last 130 refusal (doubles, reset on accept)
   bool returning_home_ = false;          // the deregistration is came_home()'s
   std::optional<std::uint16_t> last_sent_;
   std::uint64_t first_outstanding_timestamp_ = 0;  // of the BU first_outstanding_ names

@@ -227,6 +227,32 @@ TEST_F(RegistrationTest, RefusalWaitsMaximumBackoffThenRetries) {
   EXPECT_EQ(reg.state(), RegistrationState::registering);
 }
 
+// 130: the Home Agent's store (etcd) cannot take the change just now. The
+// host retries after 1 s, 2 s, 4 s ... (not 32 s), and an acceptance
+// resets that back-off.
+TEST_F(RegistrationTest, InsufficientResourcesRetriesSoonBackingOff) {
+  reg.start();
+  std::vector<Duration> retries;
+  for (int i = 0; i < 7; ++i) {
+    const Duration refused_at = owner.sent.back().at;
+    reg.on_binding_ack({130, owner.sent.back().order.sequence, 0s, owner.sent.back().order.timestamp});
+    EXPECT_EQ(reg.state(), RegistrationState::refused);
+    const std::size_t before = owner.sent.size();
+    while (owner.sent.size() == before) sched.advance(100ms);
+    retries.push_back(owner.sent.back().at - refused_at);
+    EXPECT_EQ(reg.state(), RegistrationState::registering);
+  }
+  EXPECT_EQ(retries, (std::vector<Duration>{1s, 2s, 4s, 8s, 16s, 32s, 32s}));
+  accept_last();
+  EXPECT_EQ(reg.state(), RegistrationState::bound);
+  sched.advance(450s);  // refreshing
+  const Duration refused_at = owner.sent.back().at;
+  reg.on_binding_ack({130, owner.sent.back().order.sequence, 0s, owner.sent.back().order.timestamp});
+  const std::size_t before = owner.sent.size();
+  while (owner.sent.size() == before) sched.advance(100ms);
+  EXPECT_EQ(owner.sent.back().at - refused_at, 1s);
+}
+
 TEST_F(RegistrationTest, DeregistrationOnLeave) {
   reg.start();
   accept_last();
