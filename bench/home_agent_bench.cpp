@@ -1,10 +1,13 @@
 // Home Agent figures (printed, not pass/fail; see docs/benchmarks.md):
 //   1. authenticated BU -> BA processing on one core, with the SQLite store
-//      committing each burst before its BAs leave;
+//      committing each burst before its BAs leave; with --etcd, the same on
+//      the etcd store in the same run (a running etcd, started with
+//      --max-txn-ops at least twice --burst: docs/benchmarks.md);
 //   2. memory per binding with 1 000 000 bindings in the cache;
 //   3. restart: time until 1 000 000 stored bindings are back in the cache
 //      and the forwarding table.
 // Usage: home_agent_bench [--bindings N] [--updates N] [--burst N] [--dir DIR]
+//                         [--etcd ADDRESS:PORT]
 
 #include <unistd.h>
 
@@ -20,6 +23,7 @@
 #include "mip6d/home_agent/home_agent.hpp"
 #include "tests/support/mip6d/simulated_scheduler.hpp"
 #include "mip6d/signalling/ntp_timestamp.hpp"
+#include "mip6d/etcd/etcd_binding_store.hpp"
 #include "mip6d/store/sqlite_binding_store.hpp"
 #include "roam6/wire/ethernet.hpp"
 
@@ -98,13 +102,11 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-void bu_throughput(const Config& config, std::uint32_t updates, std::uint32_t burst,
-                   const std::filesystem::path& dir) {
+void bu_throughput(const Config& config, std::uint32_t updates, std::uint32_t burst, BindingStore& store,
+                   const char* store_name) {
   SimulatedScheduler sched;
   DiscardingIo io;
   NullForwardingTable fib;
-  std::filesystem::remove(dir / "throughput.sqlite");
-  SqliteBindingStore store(dir / "throughput.sqlite");
   Logger log(LogLevel::error, [](LogLevel, std::string_view) {});
   ha::HomeAgent agent(config, sched, io, fib, store, log);
   agent.start();
@@ -135,10 +137,11 @@ void bu_throughput(const Config& config, std::uint32_t updates, std::uint32_t bu
     sched.run_ready();  // commit the burst, then send its BAs
   }
   const double s = seconds_since(start);
-  std::printf("authenticated BU->BA (new bindings, SQLite commit per %u-BU burst): %u in %.3f s = %.0f per second"
-              " (goal >= 100000); frames sent (BAs and first NAs) %llu, accepted %llu\n",
-              burst, updates, s, updates / s, static_cast<unsigned long long>(io.sent),
-              static_cast<unsigned long long>(agent.counters().bu_accepted));
+  std::printf("authenticated BU->BA (new bindings, %s commit per %u-BU burst): %u in %.3f s = %.0f per second"
+              " (goal >= %s); frames sent (BAs and first NAs) %llu, accepted %llu, failed batches %llu\n",
+              store_name, burst, updates, s, updates / s, std::string_view(store_name) == "SQLite" ? "100000" : "50000", static_cast<unsigned long long>(io.sent),
+              static_cast<unsigned long long>(agent.counters().bu_accepted),
+              static_cast<unsigned long long>(agent.counters().store_failures));
 }
 
 void memory_per_binding(std::uint32_t bindings) {
@@ -196,6 +199,7 @@ void restart(const Config& config, std::uint32_t bindings, const std::filesystem
 int main(int argc, char** argv) {
   std::uint32_t bindings = 1000000, updates = 200000, burst = 64;
   std::filesystem::path dir = std::filesystem::temp_directory_path() / ("roam6-ha-bench-" + std::to_string(getpid()));
+  std::string etcd;  // --etcd: also measure the etcd store
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
     const auto v = static_cast<std::uint32_t>(std::strtoul(argv[i + 1], nullptr, 10));
@@ -203,8 +207,10 @@ int main(int argc, char** argv) {
     else if (k == "--updates") updates = v;
     else if (k == "--burst") burst = v;
     else if (k == "--dir") dir = argv[i + 1];
+    else if (k == "--etcd") etcd = argv[i + 1];
     else {
-      std::fprintf(stderr, "usage: %s [--bindings N] [--updates N] [--burst N] [--dir DIR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--bindings N] [--updates N] [--burst N] [--dir DIR] [--etcd ADDRESS:PORT]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -216,7 +222,20 @@ int main(int argc, char** argv) {
   }
   const Config config = std::move(loaded).config();
   memory_per_binding(bindings);
-  bu_throughput(config, updates, burst, dir);
+  {
+    std::filesystem::remove(dir / "throughput.sqlite");
+    SqliteBindingStore sqlite(dir / "throughput.sqlite");
+    bu_throughput(config, updates, burst, sqlite, "SQLite");
+  }
+  if (!etcd.empty()) {
+    EtcdSettings settings;
+    settings.endpoints = {etcd};
+    settings.prefix = "/roam6/bench-" + std::to_string(::getpid());
+    settings.timeout = std::chrono::seconds(5);
+    settings.txn_ops = 2 * burst;
+    etcd::EtcdBindingStore store(settings);
+    bu_throughput(config, updates, burst, store, "etcd");
+  }
   restart(config, bindings, dir);
   std::filesystem::remove_all(dir);
   return 0;

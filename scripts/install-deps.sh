@@ -32,6 +32,9 @@ PACKAGES=(
   # instances, one per testbed host; -system makes the libvirt-qemu user the
   # daemon resolves at start (its services are not started: see below)
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
+  # the Home Agent cluster's store (tests/cluster): private etcd members,
+  # never the system's (its service is not started: see below)
+  etcd-server
   # testbed/roam6-plot: each move's timeline as SVG and PNG (the demo's pictures)
   gnuplot-nox
 )

@@ -104,12 +104,34 @@ struct Guest {
   std::string home_site;  // Site::name
 };
 
+// Where the Home Agent keeps its binding cache and replay memory.
+enum class StoreKind : std::uint8_t {
+  sqlite,  // one Home Agent: an embedded SQLite file (`database`)
+  etcd,    // a cluster: shared in etcd (docs/cluster.md)
+};
+
+// The etcd cluster a Home Agent writes to ([home_agent] store = "etcd").
+struct EtcdSettings {
+  // Client URLs of the members, "http://ADDRESS:PORT"; tried in turn.
+  std::vector<std::string> endpoints;
+  // Every key this Home Agent writes starts with it; Home Agents that serve
+  // the same home link share it.
+  std::string prefix = "/roam6";
+  // Longest wait for one request before the member counts as unreachable.
+  std::chrono::milliseconds timeout{500};
+  // Operations in one etcd transaction (etcd's --max-txn-ops, 128 unless
+  // raised); a larger batch is written as several transactions.
+  std::size_t txn_ops = 128;
+};
+
 struct HomeAgentConfig {
   Ip6Addr address;                          // the HA's own address on the home link
   std::vector<Ip6Prefix> home_prefixes;     // prefixes it serves
   std::chrono::seconds max_lifetime{3600};  // granted lifetime cap
-  // SQLite file for the binding cache.
+  StoreKind store = StoreKind::sqlite;
+  // SQLite file for the binding cache (store = "sqlite").
   std::string database = "/var/lib/roam6/bindings.sqlite";
+  EtcdSettings etcd;  // store = "etcd"
   // RFC 4285 replay protection: accepted clock difference for timestamps.
   std::chrono::seconds replay_window{7};
   // Replay records kept at most (home addresses and mobile node identities

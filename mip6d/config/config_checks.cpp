@@ -147,7 +147,33 @@ void check_guests(const ConfigDraft& d, ErrorCollector& errors) {
   }
 }
 
+// The store's own keys go with the store they configure: a key for the
+// other one is a mistake the operator should hear of, not a silent no-op.
+void check_store(const HomeAgentDraft& ha, ErrorCollector& errors) {
+  const bool etcd = ha.store && *ha.store == StoreKind::etcd;
+  if (etcd) {
+    // (An empty list is refused where it is read.)
+    if (!ha.etcd_endpoints.given)
+      errors.add(ha.store.where, "store = \"etcd\" needs home_agent.etcd_endpoints");
+    if (ha.database.given)
+      errors.add(ha.database.where, "database is for store = \"sqlite\", not store = \"etcd\"");
+    if (ha.durable_sync.given)
+      errors.add(ha.durable_sync.where, "durable_sync is for store = \"sqlite\" (etcd syncs every commit)");
+    return;
+  }
+  if (!ha.store.given || ha.store) {
+    for (const Location* where : {ha.etcd_endpoints.given ? &ha.etcd_endpoints.where : nullptr,
+                                  ha.etcd_prefix.given ? &ha.etcd_prefix.where : nullptr,
+                                  ha.etcd_timeout_ms.given ? &ha.etcd_timeout_ms.where : nullptr,
+                                  ha.etcd_txn_ops.given ? &ha.etcd_txn_ops.where : nullptr})
+      if (where != nullptr)
+        errors.add(*where, where->path.substr(where->path.rfind('.') + 1) +
+                               " is for store = \"etcd\"; this Home Agent's store is \"sqlite\"");
+  }
+}
+
 void check_home_agent(const HomeAgentDraft& ha, ErrorCollector& errors) {
+  check_store(ha, errors);
   if (!ha.address || !ha.home_prefixes) return;
   const bool inside = std::any_of(ha.home_prefixes->begin(), ha.home_prefixes->end(),
                                   [&](const Ip6Prefix& p) { return p.contains(*ha.address); });

@@ -9,13 +9,22 @@ std::string join(const std::vector<Ip6Prefix>& prefixes) {
   return text;
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& i : items) text += (text.empty() ? "" : ", ") + i;
+  return text;
+}
+
 std::string seconds(std::chrono::seconds s) { return std::to_string(s.count()) + " s"; }
 
 void describe_home_agent(const HomeAgentConfig& ha, std::string& out) {
   out += "home agent: address " + ha.address.to_string() + ", home prefixes " +
          join(ha.home_prefixes) + ", max lifetime " + seconds(ha.max_lifetime) +
-         ", replay window " + seconds(ha.replay_window) + ", database " + ha.database +
-         (ha.durable_sync ? " (fsync every commit)" : "") + '\n';
+         ", replay window " + seconds(ha.replay_window) + 
+         (ha.store == StoreKind::etcd
+              ? ", store etcd " + join(ha.etcd.endpoints) + " under " + ha.etcd.prefix
+              : ", database " + ha.database + (ha.durable_sync ? " (fsync every commit)" : "")) +
+         '\n';
 }
 
 void describe_host(const HostConfig& host, std::string& out) {

@@ -53,7 +53,12 @@ HomeAgentConfig to_home_agent(HomeAgentDraft&& d) {
   ha.address = *d.address;
   ha.home_prefixes = std::move(d.home_prefixes.value.value());
   assign_if_set(ha.max_lifetime, d.max_lifetime, to_seconds);
+  assign_if_set(ha.store, d.store);
   assign_if_set(ha.database, d.database);
+  assign_if_set(ha.etcd.endpoints, d.etcd_endpoints);
+  assign_if_set(ha.etcd.prefix, d.etcd_prefix);
+  assign_if_set(ha.etcd.timeout, d.etcd_timeout_ms, [](std::int64_t v) { return std::chrono::milliseconds(v); });
+  assign_if_set(ha.etcd.txn_ops, d.etcd_txn_ops, [](std::int64_t v) { return static_cast<std::size_t>(v); });
   assign_if_set(ha.replay_window, d.replay_window, to_seconds);
   assign_if_set(ha.replay_memory_limit, d.replay_memory_limit, [](std::int64_t v) { return static_cast<std::size_t>(v); });
   assign_if_set(ha.durable_sync, d.durable_sync);

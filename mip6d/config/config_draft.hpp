@@ -50,7 +50,12 @@ struct HomeAgentDraft {
   Field<Ip6Addr> address;
   Field<std::vector<Ip6Prefix>> home_prefixes;
   Field<std::int64_t> max_lifetime;
+  Field<StoreKind> store;
   Field<std::string> database;
+  Field<std::vector<std::string>> etcd_endpoints;
+  Field<std::string> etcd_prefix;
+  Field<std::int64_t> etcd_timeout_ms;
+  Field<std::int64_t> etcd_txn_ops;
   Field<std::int64_t> replay_window;
   Field<std::int64_t> replay_memory_limit;
   Field<bool> durable_sync;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -177,6 +178,40 @@ std::optional<std::string> listen_address(std::string_view text, std::string& pr
   return std::string(text);
 }
 
+std::optional<StoreKind> store_kind(std::string_view text, std::string& problem) {
+  if (text == "sqlite") return StoreKind::sqlite;
+  if (text == "etcd") return StoreKind::etcd;
+  problem = "unknown store " + quoted(text) + " (expected \"sqlite\" or \"etcd\")";
+  return std::nullopt;
+}
+
+// "http://[IPv6]:PORT" or "http://IPv4:PORT": an etcd member's client URL.
+// Addresses, not names, for the same reason as listen_address.
+std::optional<std::string> etcd_endpoint(std::string_view text, std::string& problem) {
+  constexpr std::string_view scheme = "http://";
+  if (!text.starts_with(scheme)) {
+    problem = "not an etcd client URL " + quoted(text) +
+              " (expected \"http://ADDRESS:PORT\", e.g. \"http://127.0.0.1:2379\")";
+    return std::nullopt;
+  }
+  std::string_view rest = text.substr(scheme.size());
+  if (rest.ends_with('/')) rest.remove_suffix(1);
+  if (!listen_address(rest, problem)) return std::nullopt;
+  return std::string(rest);
+}
+
+// An etcd key prefix: starts with '/', printable, no trailing '/' (the store
+// adds its own separators).
+std::optional<std::string> etcd_prefix(std::string_view text, std::string& problem) {
+  const bool printable = std::all_of(text.begin(), text.end(), [](char c) { return c > ' ' && c < 0x7f; });
+  if (text.size() < 2 || text.front() != '/' || text.back() == '/' || !printable) {
+    problem = "not an etcd key prefix " + quoted(text) +
+              " (expected '/' then printable characters, no trailing '/', e.g. \"/roam6/home-a\")";
+    return std::nullopt;
+  }
+  return std::string(text);
+}
+
 std::optional<std::string> eal_argument(std::string_view text, std::string&) {
   return std::string(text);
 }
@@ -234,7 +269,12 @@ HomeAgentDraft read_home_agent(TableReader& t) {
   d.address = t.string_as<Ip6Addr>("address", kRequired, ip6_address);
   d.home_prefixes = t.string_list_as<Ip6Prefix>("home_prefixes", kRequired, routable_prefix);
   d.max_lifetime = t.integer("max_lifetime", kOptional, kMinLifetime, kMaxLifetime);
+  d.store = t.string_as<StoreKind>("store", kOptional, store_kind);
   d.database = t.string("database", kOptional);
+  d.etcd_endpoints = t.string_list_as<std::string>("etcd_endpoints", kOptional, etcd_endpoint);
+  d.etcd_prefix = t.string_as<std::string>("etcd_prefix", kOptional, etcd_prefix);
+  d.etcd_timeout_ms = t.integer("etcd_timeout_ms", kOptional, 10, 60000);
+  d.etcd_txn_ops = t.integer("etcd_txn_ops", kOptional, 2, 100000);
   d.replay_window = t.integer("replay_window", kOptional, limits::min_replay_window.count(),
                               limits::max_replay_window.count());
   d.replay_memory_limit = t.integer("replay_memory_limit", kOptional, limits::min_replay_memory_limit,

@@ -219,7 +219,7 @@ SIGNALS
                           sites' router_link_local, router_mac and mtu. Any
                           other changed key (role, node_name, control_socket,
                           [interfaces], [datapath], [metrics], the Home
-                          Agent's address, prefixes and database, the host's
+                          Agent's address, prefixes and store, the host's
                           site and care-of address, adding or removing a
                           site) is logged as config_needs_restart and keeps
                           its running value until a restart.
@@ -240,6 +240,10 @@ FILES
     /var/lib/roam6/bindings.sqlite Home Agent binding cache
                                    (home_agent.database), held under an
                                    exclusive lock while mip6d runs.
+    etcd: ENDPOINTS, PREFIX/       with home_agent.store = "etcd": the
+                                   binding cache and replay memory of a
+                                   Home Agent cluster, under
+                                   home_agent.etcd_prefix (docs/cluster.md).
     http://LISTEN/metrics          Prometheus metrics, when [metrics] listen
                                    is set (e.g. "127.0.0.1:9464").
     /var/run/dpdk/PREFIX/          DPDK runtime files of the datapath

@@ -43,14 +43,25 @@ json guest_json(const Guest& guest) {
 }
 
 json home_agent_json(const HomeAgentConfig& ha) {
-  return {{"address", ha.address.to_string()},
-          {"home_prefixes", prefixes_json(ha.home_prefixes)},
-          {"max_lifetime", ha.max_lifetime.count()},
-          {"database", ha.database},
-          {"replay_window", ha.replay_window.count()},
-          {"replay_memory_limit", ha.replay_memory_limit},
-          {"durable_sync", ha.durable_sync},
-          {"hand_over_forwarding", ha.hand_over_forwarding}};
+  json shown = {{"address", ha.address.to_string()},
+                {"home_prefixes", prefixes_json(ha.home_prefixes)},
+                {"max_lifetime", ha.max_lifetime.count()},
+                {"replay_window", ha.replay_window.count()},
+                {"replay_memory_limit", ha.replay_memory_limit},
+                {"hand_over_forwarding", ha.hand_over_forwarding}};
+  // The keys of the store in use only: the other's are refused in the file.
+  if (ha.store == StoreKind::etcd) {
+    shown["store"] = "etcd";
+    shown["etcd_endpoints"] = ha.etcd.endpoints;
+    shown["etcd_prefix"] = ha.etcd.prefix;
+    shown["etcd_timeout_ms"] = ha.etcd.timeout.count();
+    shown["etcd_txn_ops"] = ha.etcd.txn_ops;
+  } else {
+    shown["store"] = "sqlite";
+    shown["database"] = ha.database;
+    shown["durable_sync"] = ha.durable_sync;
+  }
+  return shown;
 }
 
 json host_json(const HostConfig& host) {

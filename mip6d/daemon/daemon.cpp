@@ -16,10 +16,19 @@
 #include "mip6d/daemon/stats_json.hpp"
 #include "mip6d/daemon/stats_metrics.hpp"
 #include "mip6d/daemon/version.hpp"
+#include "mip6d/etcd/etcd_binding_store.hpp"
+#include "mip6d/store/sqlite_binding_store.hpp"
+#include "mip6d/etcd/etcd_binding_store.hpp"
 #include "mip6d/store/store_error.hpp"
 
 namespace roam6::mip6d::daemon {
 namespace {
+
+std::string join_endpoints(const std::vector<std::string>& endpoints) {
+  std::string out;
+  for (const auto& e : endpoints) out += (out.empty() ? "" : ",") + e;
+  return out;
+}
 
 std::string_view signal_name(int signal_number) {
   switch (signal_number) {
@@ -285,19 +294,26 @@ void Daemon::start_role() {
   };
 
   if (config_.role == Role::home_agent) {
-    const auto& database = config_.home_agent->database;
+    const HomeAgentConfig& ha = *config_.home_agent;
+    const bool etcd = ha.store == StoreKind::etcd;
+    const std::string store_key = etcd ? "home_agent.etcd_endpoints" : "home_agent.database";
+    const std::string store_name = etcd ? "etcd at " + join_endpoints(ha.etcd.endpoints) + " under " + ha.etcd.prefix
+                                        : ha.database;
     try {
-      store_ = std::make_unique<SqliteBindingStore>(database, config_.home_agent->durable_sync);
+      if (etcd) {
+        store_ = std::make_unique<etcd::EtcdBindingStore>(ha.etcd);
+      } else {
+        store_ = std::make_unique<SqliteBindingStore>(ha.database, ha.durable_sync);
+      }
     } catch (const StoreError& e) {
-      throw StartupError(config_.locate("home_agent.database") + ": cannot open the binding store " +
-                         database + " (" + std::string(to_string(e.kind())) + "): " + e.what());
+      throw StartupError(config_.locate(store_key) + ": cannot open the binding store " + store_name + " (" +
+                         std::string(to_string(e.kind())) + "): " + e.what());
     }
     home_agent_ = std::make_unique<ha::HomeAgent>(config_, scheduler_, *packet_io_, *fib_, *store_, log_);
     try {
       home_agent_->start();
     } catch (const StoreError& e) {
-      throw StartupError(config_.locate("home_agent.database") +
-                         ": cannot restore the bindings from " + database + " (" +
+      throw StartupError(config_.locate(store_key) + ": cannot restore the bindings from " + store_name + " (" +
                          std::string(to_string(e.kind())) + "): " + e.what());
     }
     register_home_agent_commands(commands_, *home_agent_, config_, programmed_, extend_stats,
@@ -464,7 +480,14 @@ void Daemon::shut_down() {
   home_agent_.reset();
   if (store_) {
     store_.reset();
-    if (started_) LogRecord(log_, LogLevel::info, "store_closed").kv("database", config_.home_agent->database);
+    if (started_) {
+      const HomeAgentConfig& ha = *config_.home_agent;
+      if (ha.store == StoreKind::etcd) {
+        LogRecord(log_, LogLevel::info, "store_closed").kv("etcd", join_endpoints(ha.etcd.endpoints));
+      } else {
+        LogRecord(log_, LogLevel::info, "store_closed").kv("database", ha.database);
+      }
+    }
   }
   // The packet I/O and forwarding table before the datapath they use; the
   // datapath stops its cores before it closes its ports.

@@ -3,7 +3,7 @@
 // it, wired for the configured role.
 //
 //   home-agent: packet I/O (uplink = home link), forwarding table,
-//               SqliteBindingStore, HomeAgent
+//               BindingStore (SQLite, or etcd for a cluster), HomeAgent
 //   host:       packet I/O (uplink + guests), forwarding table, HostAgent
 //   both:       AsioScheduler, Logger, ControlServer + CommandRegistry,
 //               SIGTERM/SIGINT (stop) and SIGHUP (reload) handling, and the
@@ -131,7 +131,7 @@ class Daemon {
   ForwardingTable* fib_ = nullptr;
   // What the data plane holds, for binding.list.
   const RecordingForwardingTable* programmed_ = nullptr;
-  std::unique_ptr<SqliteBindingStore> store_;
+  std::unique_ptr<BindingStore> store_;
   std::unique_ptr<ha::HomeAgent> home_agent_;
   std::unique_ptr<host::HostAgent> host_agent_;
   control::CommandRegistry commands_;

@@ -498,8 +498,7 @@ void HomeAgent::begin_store_batch() {
     store_.begin();
   } catch (const std::exception& e) {
     store_batch_failed_ = true;
-    ++counters_.store_failures;
-    LogRecord(log_, LogLevel::error, "store_failure").kv("during", "begin").kv("error", e.what());
+    note_store_failure("begin", e.what());
   }
 }
 
@@ -517,10 +516,10 @@ void HomeAgent::flush_batch() {
     if (committed) {
       try {
         store_.commit();
+        note_store_success();
       } catch (const std::exception& e) {
         committed = false;
-        ++counters_.store_failures;
-        LogRecord(log_, LogLevel::error, "store_failure").kv("during", "commit").kv("error", e.what());
+        note_store_failure("commit", e.what());
       }
     }
     if (!committed) roll_back_batch();
@@ -542,6 +541,22 @@ void HomeAgent::flush_batch() {
   pending_notices_.clear();
   for (const auto& notice : unbatched_notices_) notices_.notify(notice);
   unbatched_notices_.clear();
+}
+
+// Once per change of state: a store that stays down (etcd without quorum)
+// must not fill the log with one line a batch.
+void HomeAgent::note_store_failure(const char* during, const char* error) {
+  ++counters_.store_failures;
+  LogRecord(log_, store_failing_ ? LogLevel::debug : LogLevel::error, "store_failure")
+      .kv("during", during)
+      .kv("error", error);
+  store_failing_ = true;
+}
+
+void HomeAgent::note_store_success() {
+  if (!store_failing_) return;
+  store_failing_ = false;
+  LogRecord(log_, LogLevel::info, "store_recovered").kv("failed_batches", counters_.store_failures);
 }
 
 void HomeAgent::roll_back_batch() {

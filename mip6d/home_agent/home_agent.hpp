@@ -147,6 +147,8 @@ class HomeAgent {
   void post_flush();
   void flush_batch();
   void roll_back_batch();
+  void note_store_failure(const char* during, const char* error);
+  void note_store_success();
   void rearm_expiry();
   void on_expiry();
   void schedule_announcement(const wire::Ip6Addr& home_address);
@@ -183,6 +185,7 @@ class HomeAgent {
 
   bool store_batch_open_ = false;
   bool store_batch_failed_ = false;
+  bool store_failing_ = false;  // the last batch failed: logged once until one commits
   bool flush_posted_ = false;
   std::vector<PendingAck> pending_acks_;
   std::vector<HandOverNotices::Notice> pending_notices_;  // sent once the batch is committed

@@ -18,6 +18,7 @@ enum class StoreErrc {
   io,              // any other I/O or SQLite failure
   schema_too_new,  // written by a newer mip6d; refusing rather than guessing
   misuse,          // calls out of order, e.g. put() outside begin()/commit()
+  unavailable,     // a networked store (etcd) unreachable, without quorum or too slow
 };
 
 [[nodiscard]] constexpr std::string_view to_string(StoreErrc kind) noexcept {
@@ -29,6 +30,7 @@ enum class StoreErrc {
     case StoreErrc::io: return "io";
     case StoreErrc::schema_too_new: return "schema_too_new";
     case StoreErrc::misuse: return "misuse";
+    case StoreErrc::unavailable: return "unavailable";
   }
   return "unknown";
 }

@@ -169,7 +169,9 @@ class BaCollector(threading.Thread):
         self.join(5)
 
 
-class HomeAgentCrash(unittest.TestCase):
+class HomeAgentLink(unittest.TestCase):
+    """A Home Agent on a link to a router port the test sends and listens
+    on (the Home Agent not yet started). tests/cluster runs it on etcd."""
     maxDiff = None
 
     def setUp(self):
@@ -211,6 +213,9 @@ class HomeAgentCrash(unittest.TestCase):
         finally:
             collector.stop()
         return collector
+
+
+class HomeAgentCrash(HomeAgentLink):
 
     def test_acknowledged_bindings_survive_sigkill(self):
         print("seed", SEED, file=sys.stderr)

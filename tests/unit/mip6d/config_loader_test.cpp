@@ -141,6 +141,13 @@ void edit(std::string& section, std::string_view from, std::string_view to) {
   section.replace(at, from.size(), to);
 }
 
+// The Home Agent document on etcd: its SQLite keys replaced by store =
+// "etcd" and `etcd_keys`.
+void use_etcd(Doc& d, std::string_view etcd_keys) {
+  edit(d.home_agent, "database = \"/var/lib/test/bindings.sqlite\"\n", "store = \"etcd\"\n");
+  edit(d.home_agent, "durable_sync = true\n", etcd_keys);
+}
+
 ConfigLoadResult load(const Doc& doc) { return load_config_string(doc.text(), "test.toml"); }
 
 ::testing::AssertionResult HasOnlyError(const ConfigLoadResult& result, std::string_view path,
@@ -349,6 +356,28 @@ home_prefixes = ["2001:db8:a::/64"]
   EXPECT_EQ(a.config().home_agent->database, "/var/lib/roam6/bindings.sqlite");
   EXPECT_EQ(a.config().home_agent->replay_window, 7s);
   EXPECT_FALSE(a.config().home_agent->durable_sync);
+}
+
+TEST(ConfigLoader, EtcdStoreReadsEveryKeyAndDefaults) {
+  Doc d = home_agent_doc();
+  use_etcd(d, "etcd_endpoints = [\"http://10.0.0.1:2379\", \"http://[2001:db8::e]:2379/\"]\n"
+              "etcd_prefix = \"/roam6/home-a\"\netcd_timeout_ms = 250\netcd_txn_ops = 1024\n");
+  const auto loaded = load_config_string(d.text(), "ha.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.error_report();
+  const HomeAgentConfig& ha = *loaded.config().home_agent;
+  EXPECT_EQ(ha.store, StoreKind::etcd);
+  EXPECT_EQ(ha.etcd.endpoints, (std::vector<std::string>{"10.0.0.1:2379", "[2001:db8::e]:2379"}));
+  EXPECT_EQ(ha.etcd.prefix, "/roam6/home-a");
+  EXPECT_EQ(ha.etcd.timeout, 250ms);
+  EXPECT_EQ(ha.etcd.txn_ops, 1024u);
+
+  Doc plain = home_agent_doc();
+  use_etcd(plain, "etcd_endpoints = [\"http://127.0.0.1:2379\"]\n");
+  const auto defaults = load_config_string(plain.text(), "ha.toml");
+  ASSERT_TRUE(defaults.ok()) << defaults.error_report();
+  EXPECT_EQ(defaults.config().home_agent->etcd.prefix, "/roam6");
+  EXPECT_EQ(defaults.config().home_agent->etcd.timeout, 500ms);
+  EXPECT_EQ(defaults.config().home_agent->etcd.txn_ops, 128u);
 }
 
 TEST(ConfigLoader, ErrorMessageRateLimit) {
@@ -714,6 +743,33 @@ const RuleCase kRuleCases[] = {
   {"DatabaseEmpty", Base::home_agent,
    [](Doc& d) { edit(d.home_agent, "\"/var/lib/test/bindings.sqlite\"", "\"\""); },
    "home_agent.database", "must not be empty"},
+  {"StoreUnknown", Base::home_agent,
+   [](Doc& d) { edit(d.home_agent, "max_lifetime = 7200", "max_lifetime = 7200\nstore = \"redis\""); },
+   "home_agent.store", "unknown store 'redis' (expected \"sqlite\" or \"etcd\")"},
+  {"EtcdStoreWithoutEndpoints", Base::home_agent,
+   [](Doc& d) { use_etcd(d, ""); },
+   "home_agent.store", "store = \"etcd\" needs home_agent.etcd_endpoints"},
+  {"EtcdEndpointsEmpty", Base::home_agent,
+   [](Doc& d) { use_etcd(d, "etcd_endpoints = []\n"); },
+   "home_agent.etcd_endpoints", "must not be empty"},
+  {"EtcdEndpointWithoutScheme", Base::home_agent,
+   [](Doc& d) { use_etcd(d, "etcd_endpoints = [\"127.0.0.1:2379\"]\n"); },
+   "home_agent.etcd_endpoints[0]", "not an etcd client URL '127.0.0.1:2379'"},
+  {"EtcdEndpointHostName", Base::home_agent,
+   [](Doc& d) { use_etcd(d, "etcd_endpoints = [\"http://[::1]:2379\", \"http://etcd-1:2379\"]\n"); },
+   "home_agent.etcd_endpoints[1]", "not an IP address in 'etcd-1:2379'"},
+  {"EtcdPrefixTrailingSlash", Base::home_agent,
+   [](Doc& d) { use_etcd(d, "etcd_endpoints = [\"http://127.0.0.1:2379\"]\netcd_prefix = \"/roam6/\"\n"); },
+   "home_agent.etcd_prefix", "not an etcd key prefix '/roam6/'"},
+  {"EtcdTimeoutTooShort", Base::home_agent,
+   [](Doc& d) { use_etcd(d, "etcd_endpoints = [\"http://127.0.0.1:2379\"]\netcd_timeout_ms = 1\n"); },
+   "home_agent.etcd_timeout_ms", "must be between 10 and 60000, not 1"},
+  {"DatabaseWithEtcdStore", Base::home_agent,
+   [](Doc& d) { edit(d.home_agent, "durable_sync = true", "store = \"etcd\"\netcd_endpoints = [\"http://127.0.0.1:2379\"]"); },
+   "home_agent.database", "database is for store = \"sqlite\", not store = \"etcd\""},
+  {"EtcdKeyWithSqliteStore", Base::home_agent,
+   [](Doc& d) { edit(d.home_agent, "max_lifetime = 7200", "max_lifetime = 7200\netcd_prefix = \"/roam6/a\""); },
+   "home_agent.etcd_prefix", "etcd_prefix is for store = \"etcd\"; this Home Agent's store is \"sqlite\""},
 };
 // clang-format on
 

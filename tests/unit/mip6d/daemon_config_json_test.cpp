@@ -112,6 +112,22 @@ TEST_F(ConfigJsonTest, KeysShowEverythingButTheSecret) {
   EXPECT_EQ(shown["keys"][1]["algorithm"], "hmac-sha1-96");
 }
 
+TEST_F(ConfigJsonTest, HomeAgentOnEtcdShowsTheEtcdKeysInsteadOfTheDatabase) {
+  std::string text = kHomeAgent;
+  const auto from = text.find("database = ");
+  const auto to = text.find("durable_sync = true\n") + std::string("durable_sync = true\n").size();
+  ASSERT_NE(from, std::string::npos);
+  text.replace(from, to - from, "store = \"etcd\"\netcd_endpoints = [\"http://127.0.0.1:2379\"]\n");
+  const json ha = config_to_json(load(text))["home_agent"];
+  EXPECT_EQ(ha["store"], "etcd");
+  EXPECT_EQ(ha["etcd_endpoints"], json::parse(R"(["127.0.0.1:2379"])"));
+  EXPECT_EQ(ha["etcd_prefix"], "/roam6");
+  EXPECT_EQ(ha["etcd_timeout_ms"], 500);
+  EXPECT_EQ(ha["etcd_txn_ops"], 128);
+  EXPECT_FALSE(ha.contains("database"));
+  EXPECT_FALSE(ha.contains("durable_sync"));
+}
+
 TEST_F(ConfigJsonTest, HomeAgentConfigurationInFull) {
   const json shown = config_to_json(load(kHomeAgent));
   EXPECT_EQ(shown["role"], "home-agent");
@@ -121,7 +137,7 @@ TEST_F(ConfigJsonTest, HomeAgentConfigurationInFull) {
   EXPECT_EQ(shown["interfaces"], json::parse(R"({"uplink": "eth0"})"));
   EXPECT_EQ(shown["home_agent"], json::parse(R"({"address": "2001:db8:a::1",
       "home_prefixes": ["2001:db8:a::/64"], "max_lifetime": 1200,
-      "database": "/var/lib/roam6/test.sqlite", "replay_window": 7, "replay_memory_limit": 1048576,
+      "store": "sqlite", "database": "/var/lib/roam6/test.sqlite", "replay_window": 7, "replay_memory_limit": 1048576,
       "durable_sync": true, "hand_over_forwarding": false})"));
   EXPECT_FALSE(shown.contains("host"));
   ASSERT_EQ(shown["sites"].size(), 2u);

@@ -1,0 +1,80 @@
+#pragma once
+// BindingStore in etcd, shared by the Home Agents of one home link
+// ([home_agent] store = "etcd"; docs/cluster.md).
+//
+// Keys (under the configured prefix P):
+//   P/binding/<home address>   {"care_of_address", "expires_ms", "spi", "last_timestamp", "sequence", "flags"}
+//   P/replay/<key bytes, hex>  {"last_timestamp", "sequence", "forget_at_ms"}
+// Times are Unix milliseconds, so a standby on another machine reads the
+// same expiry. Each record is put under its expiry bucket's lease
+// (lease_buckets.hpp), so etcd removes what nobody deletes.
+//
+// A batch (begin() .. commit()) is one etcd transaction, or several when it
+// has more operations than etcd takes in one (txn_ops, etcd's
+// --max-txn-ops): then a failure part-way leaves the first ones written,
+// which the Home Agent treats as a failed batch all the same (its hosts
+// retry; each record in etcd is one a host asked for). The last operation
+// on a key in a batch wins: etcd refuses two on one key in a transaction.
+//
+// Trouble: a failed commit throws StoreError(unavailable) and, for the next
+// second, commit() throws again at once without asking etcd, so a dead or
+// leaderless etcd costs the event loop one timeout a second at most.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "mip6d/config/config.hpp"
+#include "mip6d/etcd/etcd_client.hpp"
+#include "mip6d/etcd/lease_buckets.hpp"
+#include "mip6d/store/binding_store.hpp"
+
+namespace roam6::mip6d::etcd {
+
+class EtcdBindingStore final : public BindingStore {
+ public:
+  static constexpr std::chrono::seconds lease_width{60};
+  static constexpr std::chrono::seconds retry_interval{1};
+
+  explicit EtcdBindingStore(const EtcdSettings& settings, std::function<WallTime()> clock = &WallClock::now);
+
+  void load(WallTime now, const std::function<void(const StoredBinding&)>& each) override;
+  void begin() override;
+  void put(const StoredBinding& binding) override;
+  void erase(const wire::Ip6Addr& home_address) override;
+  void commit() override;
+  void load_replay(WallTime now, const std::function<void(const StoredReplayRecord&)>& each) override;
+  void put_replay(const StoredReplayRecord& record) override;
+  void erase_replay(const std::string& key) override;
+  // etcd's leases remove the records past their use.
+  void purge_replay(WallTime) override {}
+
+  // Records load() and load_replay() skipped as unreadable (written by
+  // something else under our prefix).
+  [[nodiscard]] std::size_t skipped_records() const noexcept { return skipped_; }
+  [[nodiscard]] const std::string& endpoint() const noexcept { return client_.endpoint(); }
+
+ private:
+  struct Write {
+    std::string value;
+    WallTime expires;
+  };
+  void require_open(const char* what) const;
+  void range(const std::string& prefix, const std::function<void(const std::string&, const std::string&)>& each);
+  void write(const std::map<std::string, std::optional<Write>>& batch);
+  std::int64_t lease_for(WallTime expires, WallTime now);
+
+  EtcdClient client_;
+  std::string prefix_;
+  std::size_t txn_ops_;
+  std::function<WallTime()> clock_;
+  LeaseBuckets leases_{lease_width};
+  std::map<std::string, std::optional<Write>> batch_;  // key -> value, or erase
+  bool open_ = false;
+  WallTime retry_at_{};
+  std::string last_failure_;
+  std::size_t skipped_ = 0;
+};
+
+}  // namespace roam6::mip6d::etcd
