@@ -132,6 +132,10 @@ struct HomeAgentConfig {
   // SQLite file for the binding cache (store = "sqlite").
   std::string database = "/var/lib/roam6/bindings.sqlite";
   EtcdSettings etcd;  // store = "etcd"
+  // Active/standby with the other Home Agents on the same etcd prefix: only
+  // the holder of the leader key's lease serves (docs/cluster.md).
+  bool leader_election = false;
+  std::chrono::seconds leader_lease_ttl{2};
   // RFC 4285 replay protection: accepted clock difference for timestamps.
   std::chrono::seconds replay_window{7};
   // Replay records kept at most (home addresses and mobile node identities

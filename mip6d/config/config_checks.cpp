@@ -165,7 +165,9 @@ void check_store(const HomeAgentDraft& ha, ErrorCollector& errors) {
     for (const Location* where : {ha.etcd_endpoints.given ? &ha.etcd_endpoints.where : nullptr,
                                   ha.etcd_prefix.given ? &ha.etcd_prefix.where : nullptr,
                                   ha.etcd_timeout_ms.given ? &ha.etcd_timeout_ms.where : nullptr,
-                                  ha.etcd_txn_ops.given ? &ha.etcd_txn_ops.where : nullptr})
+                                  ha.etcd_txn_ops.given ? &ha.etcd_txn_ops.where : nullptr,
+                                  ha.leader_election.given ? &ha.leader_election.where : nullptr,
+                                  ha.leader_lease_ttl.given ? &ha.leader_lease_ttl.where : nullptr})
       if (where != nullptr)
         errors.add(*where, where->path.substr(where->path.rfind('.') + 1) +
                                " is for store = \"etcd\"; this Home Agent's store is \"sqlite\"");

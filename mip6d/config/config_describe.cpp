@@ -22,7 +22,8 @@ void describe_home_agent(const HomeAgentConfig& ha, std::string& out) {
          join(ha.home_prefixes) + ", max lifetime " + seconds(ha.max_lifetime) +
          ", replay window " + seconds(ha.replay_window) + 
          (ha.store == StoreKind::etcd
-              ? ", store etcd " + join(ha.etcd.endpoints) + " under " + ha.etcd.prefix
+              ? ", store etcd " + join(ha.etcd.endpoints) + " under " + ha.etcd.prefix +
+                    (ha.leader_election ? ", leader election (lease " + seconds(ha.leader_lease_ttl) + ")" : "")
               : ", database " + ha.database + (ha.durable_sync ? " (fsync every commit)" : "")) +
          '\n';
 }

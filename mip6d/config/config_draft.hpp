@@ -56,6 +56,8 @@ struct HomeAgentDraft {
   Field<std::string> etcd_prefix;
   Field<std::int64_t> etcd_timeout_ms;
   Field<std::int64_t> etcd_txn_ops;
+  Field<bool> leader_election;
+  Field<std::int64_t> leader_lease_ttl;
   Field<std::int64_t> replay_window;
   Field<std::int64_t> replay_memory_limit;
   Field<bool> durable_sync;

@@ -261,6 +261,9 @@ EXIT STATUS
          daemon, store locked by another daemon or damaged, interface or
          DPDK device missing, metrics address in use, ...
     2    bad command line.
+    75   a Home Agent with home_agent.leader_election lost its leader
+         lease (or could not read etcd when elected). It stopped serving
+         at once; restart it (systemd Restart=always) to stand by again.
 
 EXAMPLES
     Check a configuration before installing it:

@@ -18,6 +18,7 @@ enum ExitStatus : int {
   exit_ok = 0,
   exit_failure = 1,  // bad configuration, or the daemon could not start or failed
   exit_usage = 2,    // bad command line; nothing was done
+  exit_deposed = 75,  // a Home Agent that lost its leader lease (EX_TEMPFAIL): restart it
 };
 
 struct DaemonOptions {

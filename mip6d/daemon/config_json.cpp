@@ -56,6 +56,8 @@ json home_agent_json(const HomeAgentConfig& ha) {
     shown["etcd_prefix"] = ha.etcd.prefix;
     shown["etcd_timeout_ms"] = ha.etcd.timeout.count();
     shown["etcd_txn_ops"] = ha.etcd.txn_ops;
+    shown["leader_election"] = ha.leader_election;
+    shown["leader_lease_ttl"] = ha.leader_lease_ttl.count();
   } else {
     shown["store"] = "sqlite";
     shown["database"] = ha.database;

@@ -157,7 +157,7 @@ std::optional<std::string> restart_reason(const Difference& d, const Config& run
   if (p == "home_agent.address" || p == "home_agent.home_prefixes")
     return "the bindings, the home-link defence and the data plane are built on it";
   if (p == "home_agent.database" || p == "home_agent.durable_sync" || p == "home_agent.store" ||
-      p.starts_with("home_agent.etcd_"))
+      p.starts_with("home_agent.etcd_") || p.starts_with("home_agent.leader_"))
     return "the binding store is opened at start";
   if (p == "host.learned_addresses")
     return "roam6-vswitchd reads it when it connects, to admit the guests' home prefixes";

@@ -12,6 +12,7 @@
 #include "datapath/dpdk/eal.hpp"
 #include "mip6d/config/config_loader.hpp"
 #include "mip6d/control/commands.hpp"
+#include "mip6d/daemon/command_line.hpp"
 #include "mip6d/daemon/control_commands.hpp"
 #include "mip6d/daemon/stats_json.hpp"
 #include "mip6d/daemon/stats_metrics.hpp"
@@ -310,11 +311,15 @@ void Daemon::start_role() {
                          std::string(to_string(e.kind())) + "): " + e.what());
     }
     home_agent_ = std::make_unique<ha::HomeAgent>(config_, scheduler_, *packet_io_, *fib_, *store_, log_);
-    try {
-      home_agent_->start();
-    } catch (const StoreError& e) {
-      throw StartupError(config_.locate(store_key) + ": cannot restore the bindings from " + store_name + " (" +
-                         std::string(to_string(e.kind())) + "): " + e.what());
+    if (etcd && ha.leader_election) {
+      start_election();
+    } else {
+      try {
+        home_agent_->start();
+      } catch (const StoreError& e) {
+        throw StartupError(config_.locate(store_key) + ": cannot restore the bindings from " + store_name + " (" +
+                           std::string(to_string(e.kind())) + "): " + e.what());
+      }
     }
     register_home_agent_commands(commands_, *home_agent_, config_, programmed_, extend_stats,
                                  traffic);
@@ -323,6 +328,32 @@ void Daemon::start_role() {
     host_agent_->start();
     register_host_commands(commands_, *host_agent_, scheduler_, extend_stats, traffic);
   }
+}
+
+// Standing by until elected: the Home Agent then reads every binding from
+// etcd, starts serving and announces the takeover. Losing the lease ends
+// the process (exit status 75): a supervisor restarts it as a standby.
+void Daemon::start_election() {
+  const HomeAgentConfig& ha = *config_.home_agent;
+  etcd::LeaderElection::Callbacks callbacks;
+  callbacks.elected = [this] {
+    try {
+      home_agent_->start();
+      home_agent_->announce_takeover();
+    } catch (const StoreError& e) {
+      LogRecord(log_, LogLevel::error, "takeover_failed").kv("error", e.what());
+      exit_status_ = exit_deposed;
+      stop("takeover failed");
+    }
+  };
+  callbacks.deposed = [this](std::string_view) {
+    exit_status_ = exit_deposed;
+    stop("leadership lost");
+  };
+  election_ = std::make_unique<etcd::LeaderElection>(ha.etcd, config_.node_name + " " + ha.address.to_string(),
+                                                     ha.leader_lease_ttl, scheduler_, log_, std::move(callbacks));
+  home_agent_->set_fence([this] { return election_->leading(); });
+  election_->start();
 }
 
 void Daemon::start_control_server() {
@@ -473,6 +504,9 @@ void Daemon::shut_down() {
     home_agent_->finish_pending();
     if (started_) LogRecord(log_, LogLevel::info, "store_batch_finished");
   }
+  // Then the lease goes, so that a standby takes over at once.
+  if (election_) election_->resign();
+  election_.reset();
   // The agents go before what they use; the store last, so that its
   // destructor (which rolls back a batch still open) runs after the Home
   // Agent can no longer write.

@@ -40,6 +40,7 @@
 #include "mip6d/control/control_server.hpp"
 #include "mip6d/daemon/config_reload.hpp"
 #include "mip6d/daemon/metrics_listener.hpp"
+#include "mip6d/etcd/leader_election.hpp"
 #include "mip6d/home_agent/home_agent.hpp"
 #include "mip6d/host/host_agent.hpp"
 #include "mip6d/io/packet_socket_io.hpp"
@@ -100,6 +101,7 @@ class Daemon {
   [[nodiscard]] datapath::DatapathSettings datapath_settings() const;
   void watch_datapath_links();
   void start_role();
+  void start_election();
   void start_control_server();
   void start_metrics();
   void wait_for_signal();
@@ -133,6 +135,7 @@ class Daemon {
   const RecordingForwardingTable* programmed_ = nullptr;
   std::unique_ptr<BindingStore> store_;
   std::unique_ptr<ha::HomeAgent> home_agent_;
+  std::unique_ptr<etcd::LeaderElection> election_;  // [home_agent] leader_election
   std::unique_ptr<host::HostAgent> host_agent_;
   control::CommandRegistry commands_;
   std::unique_ptr<control::ControlServer> control_server_;

@@ -82,7 +82,7 @@ json home_agent_stats_json(const ha::HomeAgentCounters& c, std::size_t bindings,
                                {"dropped", signalling_drops_json(c.revocation_acks_dropped)}}}}},
       {"nd", {{"ns_answered", c.ns_answered}, {"na_announced", c.na_announced}}},
       {"icmp", {{"echo_replies", c.echo_replies}}},
-      {"errors", {{"send_failures", c.send_failures}, {"store_failures", c.store_failures}}},
+      {"errors", {{"send_failures", c.send_failures}, {"store_failures", c.store_failures}, {"fenced", c.fenced}}},
   };
   out.update(receive_checks_json(c.receive_checks));
   return out;

@@ -41,11 +41,6 @@ std::optional<std::string> unhex(std::string_view text) {
   return out;
 }
 
-// etcd's gateway writes 64-bit integers as strings.
-std::int64_t int64_of(const json& v) {
-  return v.is_string() ? std::stoll(v.get<std::string>()) : v.get<std::int64_t>();
-}
-
 StoreError unavailable(const std::string& why) { return StoreError(StoreErrc::unavailable, why); }
 
 }  // namespace
@@ -188,8 +183,8 @@ std::int64_t EtcdBindingStore::lease_for(WallTime expires, WallTime now) {
   const std::int64_t bucket = leases_.bucket_of(expires);
   if (const auto id = leases_.lease(bucket)) return *id;
   const json answer = client_.call("/v3/lease/grant", {{"TTL", leases_.ttl(bucket, now).count()}});
-  if (!answer.contains("ID")) throw EtcdError("etcd /v3/lease/grant: no lease ID in the answer");
-  const std::int64_t id = int64_of(answer["ID"]);
+  const std::int64_t id = gateway_int64(answer.value("ID", json(0)));
+  if (id == 0) throw EtcdError("etcd /v3/lease/grant: no lease ID in the answer");
   leases_.granted(bucket, id);
   return id;
 }

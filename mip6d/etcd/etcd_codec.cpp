@@ -2,7 +2,7 @@
 
 #include <openssl/evp.h>
 
-#include <vector>
+#include <charconv>
 
 namespace roam6::mip6d::etcd {
 
@@ -26,6 +26,15 @@ std::optional<std::string> from_base64(std::string_view text) {
   else if (text.ends_with('=')) size -= 1;
   out.resize(size);
   return out;
+}
+
+std::int64_t gateway_int64(const nlohmann::json& value) {
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  if (!value.is_string()) return 0;
+  std::int64_t out = 0;
+  const std::string& text = value.get_ref<const std::string&>();
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size() ? out : 0;
 }
 
 std::string prefix_range_end(std::string_view prefix) {

@@ -2,9 +2,12 @@
 // What etcd's JSON gateway wants around keys and values: base64 (OpenSSL's
 // encoder), and the range_end that selects every key under a prefix.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 namespace roam6::mip6d::etcd {
 
@@ -15,5 +18,8 @@ namespace roam6::mip6d::etcd {
 // clientv3.GetPrefixRangeEnd): the prefix with its last byte below 0xff
 // incremented and what follows dropped.
 [[nodiscard]] std::string prefix_range_end(std::string_view prefix);
+// A 64-bit integer of an answer (the gateway writes them as strings and
+// leaves out zeros): 0 when absent or not a number.
+[[nodiscard]] std::int64_t gateway_int64(const nlohmann::json& value);
 
 }  // namespace roam6::mip6d::etcd

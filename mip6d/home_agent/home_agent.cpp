@@ -102,6 +102,18 @@ void HomeAgent::start() {
   io_.set_handler([this](const ReceivedFrame& f) { on_frame(f); });
 }
 
+bool HomeAgent::fenced() {
+  if (!may_serve_ || may_serve_()) return false;
+  ++counters_.fenced;
+  return true;
+}
+
+void HomeAgent::announce_takeover() {
+  schedule_announcement(ha_.address);
+  cache_.for_each([&](const wire::Ip6Addr& hoa, const Binding&) { schedule_announcement(hoa); });
+  LogRecord(log_, LogLevel::info, "takeover_announced").kv("bindings", cache_.size());
+}
+
 void HomeAgent::restore_replay_memory(WallTime wall) {
   // What the store remembers, then every live binding's own last timestamp
   // (a store written before the replay memory existed has only those).
@@ -192,6 +204,7 @@ void HomeAgent::reconfigure(const Config& config) {
 
 void HomeAgent::on_frame(const ReceivedFrame& frame) {
   ++counters_.frames_received;
+  if (fenced()) return;
   Ipv6Frame f;
   switch (parse_ipv6_frame(frame.frame, f)) {
     case FrameKind::not_ipv6:
@@ -525,6 +538,9 @@ void HomeAgent::flush_batch() {
     if (!committed) roll_back_batch();
     undo_.clear();
   }
+  // A Home Agent that lost its lease sends nothing: what was committed is
+  // in the store for the new leader, and the hosts retransmit to it.
+  if (!pending_acks_.empty() && fenced()) pending_acks_.clear();
   for (auto& ack : pending_acks_) {
     const bool sent = writer_.send_ipv6(Port::uplink, ack.next_hop, [&](wire::MutableByteSpan buf) {
       return write_binding_ack(buf, ack.spec, *ack.sa);
@@ -743,7 +759,11 @@ void HomeAgent::on_announcement_timer() {
   while (!announcements_.empty() && announcements_.front().due <= now) {
     Announcement a = announcements_.front();
     announcements_.pop_front();
-    if (cache_.find(a.home_address) == nullptr) continue;  // gone meanwhile
+    if (a.home_address != ha_.address && cache_.find(a.home_address) == nullptr) continue;  // gone meanwhile
+    if (fenced()) {
+      announcements_.clear();
+      return;
+    }
     if (announce_neighbour(writer_, Port::uplink, ha_.address, a.home_address, ours)) {
       ++counters_.na_announced;
     } else {

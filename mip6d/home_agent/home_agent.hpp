@@ -64,6 +64,9 @@ struct HomeAgentCounters {
   std::uint64_t echo_replies = 0;
   std::uint64_t send_failures = 0;
   std::uint64_t store_failures = 0;
+  // Frames, BAs and announcements not answered or sent because this Home
+  // Agent no longer surely holds the leader lease (set_fence).
+  std::uint64_t fenced = 0;
   HandOverNoticeCounters hand_over;  // hand_over_notices.hpp
   std::uint64_t revocation_acks_received = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(SignallingDrop::count_)> revocation_acks_dropped{};
@@ -80,6 +83,15 @@ class HomeAgent {
   // forwarding table, then starts taking frames. Nothing is answered before
   // the restore is complete.
   void start();
+
+  // Active/standby (etcd/leader_election.hpp): `may_serve` is asked before
+  // each frame is handled and before each BA and announcement leaves;
+  // while it says no, nothing is answered (counted as `fenced`).
+  void set_fence(std::function<bool()> may_serve) { may_serve_ = std::move(may_serve); }
+  // A standby that took over: tells the home link, with unsolicited
+  // Neighbour Advertisements (override), that its own address and every
+  // bound home address are now reached through this Home Agent's MAC.
+  void announce_takeover();
 
   // Commits the open store batch and sends the Binding Acknowledgements
   // queued behind it now, rather than when the loop gets to them: before a
@@ -169,7 +181,10 @@ class HomeAgent {
   std::optional<NeighbourAnswer> answer_for(const wire::Ip6Addr& target) const;
   StoredBinding to_stored(const wire::Ip6Addr& hoa, const Binding& b) const;
 
+  [[nodiscard]] bool fenced();
+
   const HomeAgentConfig& ha_;
+  std::function<bool()> may_serve_;
   Scheduler& scheduler_;
   PacketIo& io_;
   ForwardingTable& fib_;

@@ -22,7 +22,9 @@ class EtcdMembers:
     """`count` members of one etcd cluster on the loopback of `namespace`:
     member i serves clients on 127.0.0.1:(23790 + 10 i)."""
 
-    def __init__(self, lab, namespace, count=1, name="etcd"):
+    def __init__(self, lab, namespace, count=1, name="etcd", listen="127.0.0.1"):
+        """`listen`: the address clients reach the members on ("0.0.0.0":
+        every address of `namespace`, for Home Agents in other namespaces)."""
         self.lab = lab
         self.namespace = namespace
         self.name = name
@@ -35,7 +37,7 @@ class EtcdMembers:
                 "ip", "netns", "exec", namespace, ETCD,
                 "--name", "m%d" % i,
                 "--data-dir", lab.path("%s-m%d" % (name, i)),
-                "--listen-client-urls", self.endpoint(i),
+                "--listen-client-urls", "http://%s:%d" % (listen, self.client_port(i)),
                 "--advertise-client-urls", self.endpoint(i),
                 "--listen-peer-urls", "http://127.0.0.1:%d" % self.peer_port(i),
                 "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % self.peer_port(i),

@@ -361,7 +361,8 @@ home_prefixes = ["2001:db8:a::/64"]
 TEST(ConfigLoader, EtcdStoreReadsEveryKeyAndDefaults) {
   Doc d = home_agent_doc();
   use_etcd(d, "etcd_endpoints = [\"http://10.0.0.1:2379\", \"http://[2001:db8::e]:2379/\"]\n"
-              "etcd_prefix = \"/roam6/home-a\"\netcd_timeout_ms = 250\netcd_txn_ops = 1024\n");
+              "etcd_prefix = \"/roam6/home-a\"\netcd_timeout_ms = 250\netcd_txn_ops = 1024\n"
+              "leader_election = true\nleader_lease_ttl = 1\n");
   const auto loaded = load_config_string(d.text(), "ha.toml");
   ASSERT_TRUE(loaded.ok()) << loaded.error_report();
   const HomeAgentConfig& ha = *loaded.config().home_agent;
@@ -370,6 +371,8 @@ TEST(ConfigLoader, EtcdStoreReadsEveryKeyAndDefaults) {
   EXPECT_EQ(ha.etcd.prefix, "/roam6/home-a");
   EXPECT_EQ(ha.etcd.timeout, 250ms);
   EXPECT_EQ(ha.etcd.txn_ops, 1024u);
+  EXPECT_TRUE(ha.leader_election);
+  EXPECT_EQ(ha.leader_lease_ttl, 1s);
 
   Doc plain = home_agent_doc();
   use_etcd(plain, "etcd_endpoints = [\"http://127.0.0.1:2379\"]\n");
@@ -378,6 +381,8 @@ TEST(ConfigLoader, EtcdStoreReadsEveryKeyAndDefaults) {
   EXPECT_EQ(defaults.config().home_agent->etcd.prefix, "/roam6");
   EXPECT_EQ(defaults.config().home_agent->etcd.timeout, 500ms);
   EXPECT_EQ(defaults.config().home_agent->etcd.txn_ops, 128u);
+  EXPECT_FALSE(defaults.config().home_agent->leader_election);
+  EXPECT_EQ(defaults.config().home_agent->leader_lease_ttl, 2s);
 }
 
 TEST(ConfigLoader, ErrorMessageRateLimit) {
@@ -767,6 +772,12 @@ const RuleCase kRuleCases[] = {
   {"DatabaseWithEtcdStore", Base::home_agent,
    [](Doc& d) { edit(d.home_agent, "durable_sync = true", "store = \"etcd\"\netcd_endpoints = [\"http://127.0.0.1:2379\"]"); },
    "home_agent.database", "database is for store = \"sqlite\", not store = \"etcd\""},
+  {"LeaderElectionWithSqliteStore", Base::home_agent,
+   [](Doc& d) { edit(d.home_agent, "max_lifetime = 7200", "max_lifetime = 7200\nleader_election = true"); },
+   "home_agent.leader_election", "leader_election is for store = \"etcd\""},
+  {"LeaderLeaseTtlZero", Base::home_agent,
+   [](Doc& d) { use_etcd(d, "etcd_endpoints = [\"http://127.0.0.1:2379\"]\nleader_lease_ttl = 0\n"); },
+   "home_agent.leader_lease_ttl", "must be between 1 and 60, not 0"},
   {"EtcdKeyWithSqliteStore", Base::home_agent,
    [](Doc& d) { edit(d.home_agent, "max_lifetime = 7200", "max_lifetime = 7200\netcd_prefix = \"/roam6/a\""); },
    "home_agent.etcd_prefix", "etcd_prefix is for store = \"etcd\"; this Home Agent's store is \"sqlite\""},

@@ -32,7 +32,7 @@ TEST(StatsJson, EveryHomeAgentCounterAppearsOnceUnderItsArea) {
         &c.bindings_refreshed, &c.bindings_moved, &c.bindings_deleted, &c.bindings_expired,
         &c.bindings_restored, &c.ba_sent, &c.be_sent, &c.ns_answered, &c.na_announced,
         &c.echo_replies, &c.send_failures, &c.store_failures, &c.replay_records_restored,
-        &c.replay_records_expired}) {
+        &c.replay_records_expired, &c.fenced}) {
     *field = next++;
   }
   c.bu_dropped[static_cast<std::size_t>(SignallingDrop::bad_authenticator)] = 100;
@@ -60,7 +60,7 @@ TEST(StatsJson, EveryHomeAgentCounterAppearsOnceUnderItsArea) {
       {"bindings.deleted", 15}, {"bindings.expired", 16}, {"bindings.restored", 17},
       {"ba.sent", 18}, {"be.sent", 19}, {"nd.ns_answered", 20}, {"nd.na_announced", 21},
       {"icmp.echo_replies", 22}, {"errors.send_failures", 23}, {"errors.store_failures", 24},
-      {"replay.restored", 25}, {"replay.expired", 26},
+      {"replay.restored", 25}, {"replay.expired", 26}, {"errors.fenced", 27},
       {"bindings.current", 42}, {"replay.records", 1}, {"replay.limit", 2048},
       {"replay.floor_active", 0}, {"replay.evictions", 0},
       {"bu.dropped.bad_authenticator", 100}, {"bu.dropped.unknown_spi", 101},

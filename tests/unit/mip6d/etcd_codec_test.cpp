@@ -30,5 +30,13 @@ TEST(EtcdCodec, PrefixRangeEndIsTheFirstKeyAfterThePrefix) {
   EXPECT_EQ(prefix_range_end("\xff\xff"), std::string(1, '\0'));
 }
 
+TEST(EtcdCodec, GatewayIntegersAreStringsOrNumbersAndZeroWhenOdd) {
+  EXPECT_EQ(gateway_int64(nlohmann::json("2324035858679713541")), 2324035858679713541);
+  EXPECT_EQ(gateway_int64(nlohmann::json(30)), 30);
+  EXPECT_EQ(gateway_int64(nlohmann::json("12abc")), 0);
+  EXPECT_EQ(gateway_int64(nlohmann::json()), 0);
+  EXPECT_EQ(gateway_int64(nlohmann::json::object()), 0);
+}
+
 }  // namespace
 }  // namespace roam6::mip6d::etcd

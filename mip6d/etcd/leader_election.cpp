@@ -1,0 +1,157 @@
+#include "mip6d/etcd/leader_election.hpp"
+
+#include <algorithm>
+
+#include "mip6d/etcd/etcd_codec.hpp"
+
+namespace roam6::mip6d::etcd {
+namespace {
+
+using nlohmann::json;
+
+std::chrono::milliseconds tick_of(std::chrono::seconds ttl) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(ttl) / 4;
+}
+
+}  // namespace
+
+std::string_view name(LeaderElection::State state) noexcept {
+  switch (state) {
+    case LeaderElection::State::standby: return "standby";
+    case LeaderElection::State::leading: return "leading";
+    case LeaderElection::State::deposed: return "deposed";
+  }
+  return "unknown";
+}
+
+LeaderElection::LeaderElection(const EtcdSettings& etcd, std::string identity, std::chrono::seconds ttl,
+                               Scheduler& scheduler, const Logger& log, Callbacks callbacks)
+    : client_(etcd.endpoints, std::min(etcd.timeout, tick_of(ttl))),
+      key_(etcd.prefix + "/leader"),
+      identity_(std::move(identity)),
+      ttl_(ttl),
+      scheduler_(scheduler),
+      log_(log),
+      callbacks_(std::move(callbacks)),
+      timer_(scheduler.make_timer([this] { tick(); })) {}
+
+LeaderElection::~LeaderElection() = default;
+
+void LeaderElection::start() {
+  LogRecord(log_, LogLevel::info, "election_started").kv("key", key_).kv("ttl", ttl_.count());
+  tick();
+}
+
+bool LeaderElection::leading() const { return state_ == State::leading && scheduler_.now() < valid_until_; }
+
+Duration LeaderElection::lease_left() const {
+  if (!lease_) return Duration::zero();
+  return std::max(Duration::zero(), valid_until_ - scheduler_.now());
+}
+
+void LeaderElection::tick() {
+  if (state_ == State::deposed) return;
+  if (state_ == State::leading && scheduler_.now() >= valid_until_) {
+    depose("the lease lapsed: no keep-alive answered in time");
+    return;
+  }
+  if (lease_ && !keep_alive()) return;  // deposed
+  if (state_ == State::standby) campaign();
+  if (state_ != State::deposed) timer_->arm_at(scheduler_.now() + tick_of(ttl_));
+}
+
+// False when it deposed us.
+bool LeaderElection::keep_alive() {
+  const TimePoint sent = scheduler_.now();
+  try {
+    const json answer = client_.call("/v3/lease/keepalive", {{"ID", std::to_string(*lease_)}});
+    const std::int64_t left = gateway_int64(answer.value("result", json::object()).value("TTL", json(0)));
+    troubled_ = false;
+    if (left <= 0) {
+      lease_.reset();
+      if (state_ == State::leading) {
+        depose("etcd no longer has our lease");
+        return false;
+      }
+      return true;
+    }
+    valid_until_ = sent + std::chrono::seconds(left);
+  } catch (const EtcdError& e) {
+    note_trouble(e.what());
+    if (state_ == State::leading && scheduler_.now() >= valid_until_) {
+      depose("the lease lapsed: etcd did not answer the keep-alive");
+      return false;
+    }
+  }
+  return true;
+}
+
+void LeaderElection::grant() {
+  const TimePoint sent = scheduler_.now();
+  const json answer = client_.call("/v3/lease/grant", {{"TTL", ttl_.count()}});
+  const std::int64_t id = gateway_int64(answer.value("ID", json(0)));
+  const std::int64_t granted = gateway_int64(answer.value("TTL", json(0)));
+  if (id == 0 || granted <= 0) throw EtcdError("etcd /v3/lease/grant: no lease in the answer");
+  lease_ = id;
+  valid_until_ = sent + std::chrono::seconds(granted);
+}
+
+void LeaderElection::campaign() {
+  try {
+    if (!lease_) grant();
+    const std::string key = to_base64(key_);
+    const json answer = client_.call(
+        "/v3/kv/txn",
+        {{"compare", {{{"key", key}, {"target", "CREATE"}, {"create_revision", "0"}}}},
+         {"success", {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", std::to_string(*lease_)}}}}}},
+         {"failure", {{{"request_range", {{"key", key}}}}}}});
+    troubled_ = false;
+    if (answer.value("succeeded", false)) {
+      state_ = State::leading;
+      leader_ = identity_;
+      LogRecord(log_, LogLevel::warning, "elected").kv("key", key_).kv("lease_left_ms",
+          std::chrono::duration_cast<std::chrono::milliseconds>(lease_left()).count());
+      callbacks_.elected();
+      return;
+    }
+    std::string seen;
+    for (const json& r : answer.value("responses", json::array())) {
+      const json& kvs = r.value("response_range", json::object()).value("kvs", json::array());
+      if (!kvs.empty()) seen = from_base64(kvs[0].value("value", "")).value_or("");
+    }
+    if (seen != leader_) {
+      leader_ = seen;
+      LogRecord(log_, LogLevel::info, "standing_by").kv("leader", "\"" + leader_ + "\"");
+    }
+  } catch (const EtcdError& e) {
+    note_trouble(e.what());
+  }
+}
+
+void LeaderElection::depose(std::string_view why) {
+  state_ = State::deposed;
+  timer_->cancel();
+  LogRecord(log_, LogLevel::error, "leadership_lost").kv("reason", "\"" + std::string(why) + "\"");
+  callbacks_.deposed(why);
+}
+
+void LeaderElection::resign() {
+  timer_->cancel();
+  if (!lease_) return;
+  const bool was_leading = state_ == State::leading;
+  state_ = State::deposed;
+  try {
+    client_.call("/v3/lease/revoke", {{"ID", std::to_string(*lease_)}});
+    if (was_leading) LogRecord(log_, LogLevel::info, "resigned").kv("key", key_);
+  } catch (const EtcdError& e) {
+    LogRecord(log_, LogLevel::warning, "resign_failed").kv("error", e.what());
+  }
+  lease_.reset();
+}
+
+void LeaderElection::note_trouble(const std::string& what) {
+  LogRecord(log_, troubled_ ? LogLevel::debug : LogLevel::warning, "election_etcd_failure").kv("error", what);
+  troubled_ = true;
+}
+
+}  // namespace roam6::mip6d::etcd

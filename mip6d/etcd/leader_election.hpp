@@ -1,0 +1,91 @@
+#pragma once
+// Active/standby among the Home Agents of one home link (docs/cluster.md):
+// the leader is whoever holds the key P/leader under its own etcd lease.
+//
+//   standby --campaign won--> leading --lease lapsed or lost--> deposed
+//   standby --campaign lost--> standby (the leader's name noted)
+//
+// Deposed is final: the daemon stops serving at once and exits, to come
+// back as a standby (as Kubernetes' controllers do when they lose their
+// lease), rather than unwind a Home Agent's state in place.
+//
+// Fencing: leading() turns false as soon as the lease *might* have lapsed
+// in etcd. Its local deadline counts from when the last keep-alive that
+// etcd answered was *sent*, so it is never later than etcd's own; two
+// Home Agents never answer for the prefix at once, provided their clocks
+// run at the same rate (not that they agree). The Home Agent asks
+// leading() before each BA and each Neighbour Advertisement.
+//
+// Every tick (a quarter of the lease's TTL) sends one keep-alive and, while
+// standing by, one campaign transaction; each is bounded by a quarter of
+// the TTL too, so a hung etcd cannot hold the event loop past the lease.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mip6d/config/config.hpp"
+#include "mip6d/etcd/etcd_client.hpp"
+#include "mip6d/runtime/log.hpp"
+#include "mip6d/runtime/scheduler.hpp"
+
+namespace roam6::mip6d::etcd {
+
+class LeaderElection {
+ public:
+  enum class State : std::uint8_t { standby, leading, deposed };
+  struct Callbacks {
+    std::function<void()> elected;
+    std::function<void(std::string_view why)> deposed;
+  };
+
+  // `identity`: what the leader key holds (the node's name and address),
+  // shown to the other members.
+  LeaderElection(const EtcdSettings& etcd, std::string identity, std::chrono::seconds ttl, Scheduler& scheduler,
+                 const Logger& log, Callbacks callbacks);
+  ~LeaderElection();
+
+  // Campaigns at once, then every tick.
+  void start();
+  // A clean stop: revokes the lease, so a standby takes over at its next
+  // tick instead of when the lease would have run out.
+  void resign();
+
+  [[nodiscard]] bool leading() const;
+  [[nodiscard]] State state() const noexcept { return state_; }
+  // The identity in the leader key when last read ("" when none was seen).
+  [[nodiscard]] const std::string& leader() const noexcept { return leader_; }
+  [[nodiscard]] std::chrono::seconds ttl() const noexcept { return ttl_; }
+  // Time left on our lease by the local deadline (zero without one).
+  [[nodiscard]] Duration lease_left() const;
+  [[nodiscard]] const std::string& key() const noexcept { return key_; }
+
+ private:
+  void tick();
+  bool keep_alive();
+  void grant();
+  void campaign();
+  void depose(std::string_view why);
+  void note_trouble(const std::string& what);
+
+  EtcdClient client_;
+  std::string key_;
+  std::string identity_;
+  std::chrono::seconds ttl_;
+  Scheduler& scheduler_;
+  const Logger& log_;
+  Callbacks callbacks_;
+  std::unique_ptr<Timer> timer_;
+  State state_ = State::standby;
+  std::optional<std::int64_t> lease_;
+  TimePoint valid_until_{};
+  std::string leader_;
+  bool troubled_ = false;  // etcd failed the last request: logged once
+};
+
+[[nodiscard]] std::string_view name(LeaderElection::State state) noexcept;
+
+}  // namespace roam6::mip6d::etcd

@@ -1,0 +1,322 @@
+#!/usr/bin/python3
+"""Active/standby Home Agents on etcd ([home_agent] leader_election):
+two real mip6d Home Agents, each in its own namespace, on one home link (a
+Linux bridge with the test's router port), and one real etcd member in a
+namespace of its own that each Home Agent reaches over its own link.
+
+- kill -9 of the leader: the standby takes the Home Agent address over with
+  unsolicited NAs, answers the next BU, and holds every binding the old
+  leader acknowledged; a BU captured before the kill, replayed to it, is
+  refused.
+- a partitioned leader (its link to etcd cut) stops answering before the
+  standby starts (no frame from it after the standby's first), and exits
+  with status 75.
+- a clean stop (SIGTERM) hands over at once: the lease is revoked.
+"""
+
+import os
+import socket
+import struct
+import sys
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+
+import harness  # noqa: E402
+from etcd_members import EtcdMembers  # noqa: E402
+from harness import IPPROTO_MH, Key, Lab, InNamespace, addr, binding_update, frame, ntp_timestamp  # noqa: E402
+
+HA = "2001:db8:a::1"
+HA_MACS = ["02:00:00:00:0a:91", "02:00:00:00:0a:92"]
+ROUTER_MAC = "02:00:00:00:0a:01"
+COA = "2001:db8:b::10"
+KEY = Key("site-b-hosts", 1001, "hmac-sha256", "00112233445566778899aabbccddeeff")
+TTL = 1
+
+
+def config(lab, n, endpoint):
+    return """role = "home-agent"
+node_name = "ha%d"
+control_socket = "%s"
+log_level = "info"
+[interfaces]
+uplink = "ha0"
+[home_agent]
+address = "%s"
+home_prefixes = ["2001:db8:a::/64"]
+max_lifetime = 3600
+replay_window = 60
+store = "etcd"
+etcd_endpoints = ["%s"]
+etcd_prefix = "/roam6/home-a"
+etcd_timeout_ms = 200
+leader_election = true
+leader_lease_ttl = %d
+[[sites]]
+name = "site-a"
+prefix = "2001:db8:a::/64"
+home_agent = "%s"
+router_link_local = "fe80::1"
+router_mac = "%s"
+[[sites]]
+name = "site-b"
+prefix = "2001:db8:b::/64"
+router_link_local = "fe80::1"
+router_mac = "02:00:00:00:0b:01"
+%s
+[[policy]]
+key = "site-b-hosts"
+care_of_prefixes = ["2001:db8:b::/48"]
+home_prefixes = ["2001:db8:a::/64"]
+""" % (n, lab.path("ha%d.sock" % n), HA, endpoint, TTL, HA, ROUTER_MAC, KEY.toml())
+
+
+class Sniffer(threading.Thread):
+    """Every frame the router port receives, with its arrival time."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.port = port
+        self.frames = []  # (monotonic, bytes)
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+
+    def run(self):
+        sock = self.port.sock
+        sock.settimeout(0.05)
+        while not self.stopping.is_set():
+            try:
+                data, address = sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            if address[2] == harness.PACKET_OUTGOING:
+                continue
+            with self.lock:
+                self.frames.append((time.monotonic(), data))
+
+    def stop(self):
+        self.stopping.set()
+        self.join(5)
+
+    def snapshot(self, since=0.0):
+        with self.lock:
+            return [(t, f) for t, f in self.frames if t >= since]
+
+
+def source_mac(f):
+    return ":".join("%02x" % b for b in f[6:12])
+
+
+def binding_ack(f):
+    """(home address, sequence, status) of an authentic BA, else None."""
+    if len(f) < 14 + 40 + 24 + 12 or f[12:14] != b"\x86\xdd" or f[14 + 6] != 43:
+        return None
+    rh = f[54:78]
+    if rh[0] != IPPROTO_MH or rh[2] != 2:
+        return None
+    mh = f[78:]
+    if mh[2] != 6:
+        return None
+    hoa = addr(rh[8:24])
+    coa = addr(f[14 + 24:14 + 40])
+    auth_at = len(mh) - 39
+    covered = bytearray(mh[:auth_at + 7])
+    covered[4:6] = b"\x00\x00"
+    if mh[auth_at] != 9 or mh[auth_at + 7:] != KEY.authenticator(coa, hoa, covered):
+        raise AssertionError("a BA with a bad authenticator")
+    return hoa, struct.unpack("!H", mh[8:10])[0], mh[6]
+
+
+def advertised_target(f):
+    """The target of a Neighbour Advertisement, else None."""
+    p = harness.parse_ipv6_frame(f)
+    if p is None or p["upper"] != 58 or len(p["payload"]) < 24 or p["payload"][0] != 136:
+        return None
+    return addr(p["payload"][8:24])
+
+
+class Failover(unittest.TestCase):
+    def setUp(self):
+        self.lab = Lab()
+        self.addCleanup(self.lab.close)
+        self.addCleanup(lambda: harness.test_failed(self) and harness.print_logs(self.lab.daemons, 3000))
+        ns_link = self.lab.namespace("link")
+        harness.run(["ip", "-n", ns_link, "link", "add", "br0", "type", "bridge"])
+        harness.run(["ip", "-n", ns_link, "link", "set", "br0", "up"])
+        self.ns_etcd = self.lab.namespace("etcd", ipv6=True)
+        self.ns_router = self.lab.namespace("rt")
+        self.lab.veth(self.ns_router, "rt0", ns_link, "l0", mac_a=ROUTER_MAC)
+        self.lab.disable_ipv6(self.ns_router, "rt0")
+        harness.run(["ip", "-n", ns_link, "link", "set", "l0", "master", "br0"])
+        self.etcd = EtcdMembers(self.lab, self.ns_etcd, listen="0.0.0.0")
+        self.ns_has = []
+        self.has = []
+        for n in (1, 2):
+            ns = self.lab.namespace("ha%d" % n)
+            self.ns_has.append(ns)
+            self.lab.veth(ns, "ha0", ns_link, "l%d" % n, mac_a=HA_MACS[n - 1])
+            self.lab.disable_ipv6(ns, "ha0")
+            harness.run(["ip", "-n", ns_link, "link", "set", "l%d" % n, "master", "br0"])
+            self.lab.veth(ns, "e0", self.ns_etcd, "e%d" % n)
+            harness.run(["ip", "-n", ns, "addr", "add", "10.9.%d.2/24" % n, "dev", "e0"])
+            harness.run(["ip", "-n", self.ns_etcd, "addr", "add", "10.9.%d.1/24" % n, "dev", "e%d" % n])
+            endpoint = "http://10.9.%d.1:%d" % (n, EtcdMembers.client_port(0))
+            self.has.append(self.lab.daemon(ns, config(self.lab, n, endpoint), "ha%d" % n))
+        self.etcd.start()
+        self.addCleanup(self.etcd.kill)
+        self.port = self.lab.port(self.ns_router, "rt0")
+        self.sniffer = Sniffer(self.port)
+        self.sniffer.start()
+        self.addCleanup(self.sniffer.stop)
+
+    # --- helpers ----------------------------------------------------------
+
+    def wait_log(self, daemon, text, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in daemon.log():
+                return time.monotonic()
+            time.sleep(0.01)
+        raise AssertionError("no %r in %s's log within %.0f s:\n%s" % (text, daemon.log_path, timeout,
+                                                                       daemon.log()[-2000:]))
+
+    def start_pair(self):
+        """HA1 leads, HA2 stands by."""
+        self.has[0].start()
+        self.wait_log(self.has[0], "elected")
+        self.has[1].start()
+        self.wait_log(self.has[1], "standing_by")
+
+    def bu(self, mac, hoa, seq, timestamp=None):
+        f = frame(mac, ROUTER_MAC, binding_update(COA, HA, hoa, seq, 900,
+                                                  KEY, timestamp=timestamp or ntp_timestamp()))
+        self.port.send(f)
+        return f
+
+    def acks(self, since=0.0, mac=None):
+        out = []
+        for t, f in self.sniffer.snapshot(since):
+            if mac is not None and source_mac(f) != mac:
+                continue
+            a = binding_ack(f)
+            if a is not None:
+                out.append((t, source_mac(f)) + a)
+        return out
+
+    def register_all(self, mac, hoas, seq=1, timeout=10.0):
+        since = time.monotonic()
+        for hoa in hoas:
+            self.bu(mac, hoa, seq)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = {(a[2], a[3]): a[4] for a in self.acks(since, mac)}
+            if len(got) >= len(hoas):
+                return got
+            time.sleep(0.02)
+        raise AssertionError("%d of %d BAs" % (len(self.acks(since, mac)), len(hoas)))
+
+    def bindings(self, daemon):
+        return {b["home_address"]: (b["care_of_address"], b["sequence"])
+                for b in daemon.ctl("binding", "list")["bindings"]}
+
+    # --- tests --------------------------------------------------------------
+
+    def test_standby_takes_over_a_killed_leader_with_every_acknowledged_binding(self):
+        self.start_pair()
+        hoas = ["2001:db8:a::2:%x" % i for i in range(1, 201)]
+        acked = self.register_all(HA_MACS[0], hoas)
+        self.assertEqual(set(acked.values()), {0})
+        self.assertEqual(self.acks(mac=HA_MACS[1]), [], "the standby answers nothing")
+        self.assertEqual(self.has[1].stats()["bindings.current"], 0)
+        since = time.monotonic()
+        captured = self.bu(HA_MACS[0], hoas[0], 2)  # accepted, then replayed to the new leader
+        deadline = time.monotonic() + 5
+        while not self.acks(since, HA_MACS[0]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.assertEqual([a[2:] for a in self.acks(since, HA_MACS[0])], [(hoas[0], 2, 0)])
+
+        killed = time.monotonic()
+        self.has[0].kill()
+        # The standby announces the takeover: its own address first.
+        took_over = None
+        deadline = killed + 10
+        while took_over is None and time.monotonic() < deadline:
+            for t, f in self.sniffer.snapshot(killed):
+                if source_mac(f) == HA_MACS[1] and advertised_target(f) == HA:
+                    took_over = t
+                    break
+            time.sleep(0.005)
+        self.assertIsNotNone(took_over, "no takeover NA\n" + self.has[1].log()[-2000:])
+        announced = {advertised_target(f) for _, f in self.sniffer.snapshot(killed) if source_mac(f) == HA_MACS[1]}
+        self.assertIn(hoas[-1], announced)
+
+        # It answers the next BU, and holds everything the old leader acknowledged.
+        answered = self.register_all(HA_MACS[1], ["2001:db8:a::3:1"])
+        first_ba = min(a[0] for a in self.acks(killed, HA_MACS[1]))
+        self.assertEqual(list(answered.values()), [0])
+        held = self.bindings(self.has[1])
+        for hoa in hoas[1:]:
+            self.assertEqual(held.get(hoa), (COA, 1), hoa)
+        self.assertEqual(held.get(hoas[0]), (COA, 2))
+        # The BU captured before the kill, replayed: refused, changes nothing.
+        since = time.monotonic()
+        self.port.send(captured)
+        time.sleep(0.3)
+        self.assertNotIn(0, [a[4] for a in self.acks(since, HA_MACS[1])])
+        self.assertEqual(self.bindings(self.has[1]).get(hoas[0]), (COA, 2))
+        print("kill -> takeover NA %.0f ms, -> first BA %.0f ms (lease TTL %d s)" % (
+            (took_over - killed) * 1000, (first_ba - killed) * 1000, TTL), file=sys.stderr)
+
+    def test_a_partitioned_leader_falls_silent_before_the_standby_answers(self):
+        self.start_pair()
+        self.register_all(HA_MACS[0], ["2001:db8:a::4:1"])
+        cut = time.monotonic()
+        harness.run(["ip", "-n", self.ns_has[0], "link", "set", "e0", "down"])
+        self.wait_log(self.has[1], "elected", timeout=10)
+        self.has[0].proc.wait(timeout=10)
+        self.assertEqual(self.has[0].proc.returncode, 75, self.has[0].log()[-2000:])
+        self.assertIn("leadership_lost", self.has[0].log())
+        # Ask both, through the link: only the new leader answers.
+        since = time.monotonic()
+        self.bu(HA_MACS[0], "2001:db8:a::4:1", 2)
+        self.register_all(HA_MACS[1], ["2001:db8:a::4:1"], seq=3)
+        frames = self.sniffer.snapshot(cut)
+        first_new = min(t for t, f in frames if source_mac(f) == HA_MACS[1])
+        late_old = [t - cut for t, f in frames if source_mac(f) == HA_MACS[0] and t >= first_new]
+        self.assertEqual(late_old, [], "the old leader sent after the new one started")
+        self.assertEqual(self.acks(since, HA_MACS[0]), [])
+        print("cut -> new leader's first frame %.0f ms" % ((first_new - cut) * 1000), file=sys.stderr)
+
+    def leader_key(self):
+        """What etcd holds under the leader key ("" for nothing)."""
+        import base64
+        import json
+        import urllib.request
+        body = json.dumps({"key": base64.b64encode(b"/roam6/home-a/leader").decode()}).encode()
+        with InNamespace(self.ns_etcd):
+            with urllib.request.urlopen("http://127.0.0.1:%d/v3/kv/range" % EtcdMembers.client_port(0),
+                                        data=body, timeout=2) as answer:
+                kvs = json.load(answer).get("kvs", [])
+        return base64.b64decode(kvs[0]["value"]).decode() if kvs else ""
+
+    def test_a_clean_stop_hands_over_at_once(self):
+        self.start_pair()
+        self.assertEqual(self.leader_key(), "ha1 " + HA)
+        self.has[1].proc.send_signal(19)  # SIGSTOP: the standby cannot campaign meanwhile
+        self.assertEqual(self.has[0].stop(), 0)
+        self.assertIn("resigned", self.has[0].log())
+        # The lease was revoked, not left to run out: the key is gone now.
+        self.assertEqual(self.leader_key(), "")
+        self.has[1].proc.send_signal(18)  # SIGCONT
+        self.wait_log(self.has[1], "elected", timeout=5)
+        self.assertEqual(self.leader_key(), "ha2 " + HA)
+        self.register_all(HA_MACS[1], ["2001:db8:a::5:1"])
+
+
+if __name__ == "__main__":
+    harness.skip_unless_root()
+    unittest.main(verbosity=2)
