@@ -27,6 +27,7 @@ inline constexpr std::string_view guest_port = "guest.port";
 inline constexpr std::string_view binding_list = "binding.list";
 inline constexpr std::string_view binding_show = "binding.show";
 inline constexpr std::string_view stats = "stats";
+inline constexpr std::string_view cluster = "cluster";
 inline constexpr std::string_view config_show = "config.show";
 inline constexpr std::string_view config_reload = "config.reload";
 inline constexpr std::string_view version = "version";

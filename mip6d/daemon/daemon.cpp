@@ -323,6 +323,7 @@ void Daemon::start_role() {
     }
     register_home_agent_commands(commands_, *home_agent_, config_, programmed_, extend_stats,
                                  traffic);
+    register_cluster_command();
   } else {
     host_agent_ = std::make_unique<host::HostAgent>(config_, scheduler_, *packet_io_, *fib_, log_);
     host_agent_->start();
@@ -350,10 +351,37 @@ void Daemon::start_election() {
     exit_status_ = exit_deposed;
     stop("leadership lost");
   };
-  election_ = std::make_unique<etcd::LeaderElection>(ha.etcd, config_.node_name + " " + ha.address.to_string(),
+  election_ = std::make_unique<etcd::LeaderElection>(ha.etcd, config_.node_name,
+                                                     config_.node_name + " " + ha.address.to_string(),
                                                      ha.leader_lease_ttl, scheduler_, log_, std::move(callbacks));
   home_agent_->set_fence([this] { return election_->leading(); });
   election_->start();
+}
+
+// `mip6ctl cluster`: this Home Agent's part in a cluster, and every member
+// etcd knows of (asked when the command runs).
+void Daemon::register_cluster_command() {
+  commands_.add(std::string(control::command::cluster), [this](const nlohmann::json& args) -> nlohmann::json {
+    control::parse_no_args(args);
+    const HomeAgentConfig& ha = *config_.home_agent;
+    nlohmann::json out = {{"store", ha.store == StoreKind::etcd ? "etcd" : "sqlite"}, {"leader_election", election_ != nullptr}};
+    if (ha.store == StoreKind::etcd) out["etcd_prefix"] = ha.etcd.prefix;
+    if (!election_) return out;
+    const etcd::LeaderElection::View view = election_->view();
+    out["state"] = std::string(etcd::name(election_->state()));
+    out["leading"] = election_->leading();
+    out["lease_ttl"] = election_->ttl().count();
+    out["lease_left_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(election_->lease_left()).count();
+    out["etcd_endpoint"] = election_->endpoint();
+    out["etcd"] = view.etcd_error.empty() ? "reachable" : "unreachable: " + view.etcd_error;
+    out["leader"] = view.etcd_error.empty() ? view.leader : election_->leader();
+    nlohmann::json members = nlohmann::json::array();
+    for (const auto& m : view.members)
+      members.push_back({{"name", m.name}, {"identity", m.identity}, {"leader", m.identity == view.leader},
+                         {"lease_left_s", m.lease_left_s}});
+    out["members"] = std::move(members);
+    return out;
+  });
 }
 
 void Daemon::start_control_server() {

@@ -102,6 +102,7 @@ class Daemon {
   void watch_datapath_links();
   void start_role();
   void start_election();
+  void register_cluster_command();
   void start_control_server();
   void start_metrics();
   void wait_for_signal();

@@ -24,10 +24,12 @@ std::string_view name(LeaderElection::State state) noexcept {
   return "unknown";
 }
 
-LeaderElection::LeaderElection(const EtcdSettings& etcd, std::string identity, std::chrono::seconds ttl,
-                               Scheduler& scheduler, const Logger& log, Callbacks callbacks)
+LeaderElection::LeaderElection(const EtcdSettings& etcd, std::string name, std::string identity,
+                               std::chrono::seconds ttl, Scheduler& scheduler, const Logger& log, Callbacks callbacks)
     : client_(etcd.endpoints, std::min(etcd.timeout, tick_of(ttl))),
       key_(etcd.prefix + "/leader"),
+      members_prefix_(etcd.prefix + "/members/"),
+      name_(std::move(name)),
       identity_(std::move(identity)),
       ttl_(ttl),
       scheduler_(scheduler),
@@ -56,7 +58,15 @@ void LeaderElection::tick() {
     return;
   }
   if (lease_ && !keep_alive()) return;  // deposed
-  if (state_ == State::standby) campaign();
+  if (state_ == State::standby) {
+    campaign();
+  } else if (!listed_) {
+    try {
+      list_member();
+    } catch (const EtcdError& e) {
+      note_trouble(e.what());
+    }
+  }
   if (state_ != State::deposed) timer_->arm_at(scheduler_.now() + tick_of(ttl_));
 }
 
@@ -94,11 +104,44 @@ void LeaderElection::grant() {
   if (id == 0 || granted <= 0) throw EtcdError("etcd /v3/lease/grant: no lease in the answer");
   lease_ = id;
   valid_until_ = sent + std::chrono::seconds(granted);
+  listed_ = false;
+}
+
+// Present as long as the lease: what `mip6ctl cluster` lists.
+void LeaderElection::list_member() {
+  client_.call("/v3/kv/put", {{"key", to_base64(members_prefix_ + name_)},
+                              {"value", to_base64(identity_)},
+                              {"lease", std::to_string(*lease_)}});
+  listed_ = true;
+}
+
+LeaderElection::View LeaderElection::view() {
+  View v;
+  try {
+    const json leader = client_.call("/v3/kv/range", {{"key", to_base64(key_)}});
+    for (const json& kv : leader.value("kvs", json::array()))
+      v.leader = from_base64(kv.value("value", "")).value_or("");
+    const json members = client_.call(
+        "/v3/kv/range",
+        {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}});
+    for (const json& kv : members.value("kvs", json::array())) {
+      Member m;
+      m.name = from_base64(kv.value("key", "")).value_or("").substr(members_prefix_.size());
+      m.identity = from_base64(kv.value("value", "")).value_or("");
+      const json ttl = client_.call("/v3/lease/timetolive", {{"ID", kv.value("lease", json("0"))}});
+      m.lease_left_s = gateway_int64(ttl.value("TTL", json(0)));
+      v.members.push_back(std::move(m));
+    }
+  } catch (const EtcdError& e) {
+    v.etcd_error = e.what();
+  }
+  return v;
 }
 
 void LeaderElection::campaign() {
   try {
     if (!lease_) grant();
+    if (!listed_) list_member();
     const std::string key = to_base64(key_);
     const json answer = client_.call(
         "/v3/kv/txn",

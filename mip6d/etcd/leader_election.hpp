@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mip6d/config/config.hpp"
 #include "mip6d/etcd/etcd_client.hpp"
@@ -37,15 +38,28 @@ namespace roam6::mip6d::etcd {
 class LeaderElection {
  public:
   enum class State : std::uint8_t { standby, leading, deposed };
+  // What `mip6ctl cluster` shows: every member that keeps a lease, read
+  // from etcd when asked.
+  struct Member {
+    std::string name;
+    std::string identity;
+    std::int64_t lease_left_s = 0;  // as etcd counts it
+  };
+  struct View {
+    std::string etcd_error;  // empty when etcd answered
+    std::string leader;      // the leader key's identity, "" for none
+    std::vector<Member> members;
+  };
   struct Callbacks {
     std::function<void()> elected;
     std::function<void(std::string_view why)> deposed;
   };
 
-  // `identity`: what the leader key holds (the node's name and address),
-  // shown to the other members.
-  LeaderElection(const EtcdSettings& etcd, std::string identity, std::chrono::seconds ttl, Scheduler& scheduler,
-                 const Logger& log, Callbacks callbacks);
+  // `name`: this member's node name (its key P/members/<name> lives as long
+  // as its lease); `identity`: what the leader key holds when it leads (the
+  // name and the Home Agent address), shown to the other members.
+  LeaderElection(const EtcdSettings& etcd, std::string name, std::string identity, std::chrono::seconds ttl,
+                 Scheduler& scheduler, const Logger& log, Callbacks callbacks);
   ~LeaderElection();
 
   // Campaigns at once, then every tick.
@@ -62,17 +76,23 @@ class LeaderElection {
   // Time left on our lease by the local deadline (zero without one).
   [[nodiscard]] Duration lease_left() const;
   [[nodiscard]] const std::string& key() const noexcept { return key_; }
+  [[nodiscard]] const std::string& endpoint() const noexcept { return client_.endpoint(); }
+  // Asks etcd (blocking, each request bounded as the ticks' are).
+  [[nodiscard]] View view();
 
  private:
   void tick();
   bool keep_alive();
   void grant();
+  void list_member();
   void campaign();
   void depose(std::string_view why);
   void note_trouble(const std::string& what);
 
   EtcdClient client_;
   std::string key_;
+  std::string members_prefix_;
+  std::string name_;
   std::string identity_;
   std::chrono::seconds ttl_;
   Scheduler& scheduler_;
@@ -83,6 +103,7 @@ class LeaderElection {
   std::optional<std::int64_t> lease_;
   TimePoint valid_until_{};
   std::string leader_;
+  bool listed_ = false;    // P/members/<name> written under the current lease
   bool troubled_ = false;  // etcd failed the last request: logged once
 };
 

@@ -239,6 +239,16 @@ std::vector<CommandSpec> make_table() {
        "Shows message, error and drop counters.",
        {"mip6ctl stats"},
        no_args},
+      {{"cluster"},
+       command::cluster,
+       "",
+       {},
+       "show the Home Agent cluster (etcd)",
+       "On a Home Agent with leader_election: its state (leading or standby), its lease, the "
+       "leader, and every member etcd lists with the seconds left on its lease, read from etcd "
+       "now; whether etcd answered. On other Home Agents: the store in use.",
+       {"mip6ctl cluster", "mip6ctl --json cluster"},
+       no_args},
       {{"config", "show"},
        command::config_show,
        "",

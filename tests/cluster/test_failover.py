@@ -271,6 +271,29 @@ class Failover(unittest.TestCase):
         print("kill -> takeover NA %.0f ms, -> first BA %.0f ms (lease TTL %d s)" % (
             (took_over - killed) * 1000, (first_ba - killed) * 1000, TTL), file=sys.stderr)
 
+    def test_mip6ctl_cluster_shows_the_members_and_the_leader(self):
+        self.start_pair()
+        leader = self.has[0].ctl("cluster")
+        standby = self.has[1].ctl("cluster")
+        self.assertEqual((leader["state"], leader["leading"]), ("leading", True))
+        self.assertEqual((standby["state"], standby["leading"]), ("standby", False))
+        for view in (leader, standby):
+            self.assertEqual(view["etcd"], "reachable")
+            self.assertEqual(view["leader"], "ha1 " + HA)
+            self.assertEqual(view["lease_ttl"], TTL)
+            members = {m["name"]: m for m in view["members"]}
+            self.assertEqual(sorted(members), ["ha1", "ha2"])
+            self.assertTrue(members["ha1"]["leader"])
+            self.assertFalse(members["ha2"]["leader"])
+            for m in members.values():
+                self.assertGreaterEqual(m["lease_left_s"], 0)
+        # The members' view follows a member that goes.
+        self.has[1].kill()
+        deadline = time.monotonic() + 5
+        while len(self.has[0].ctl("cluster")["members"]) != 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertEqual([m["name"] for m in self.has[0].ctl("cluster")["members"]], ["ha1"])
+
     def test_a_partitioned_leader_falls_silent_before_the_standby_answers(self):
         self.start_pair()
         self.register_all(HA_MACS[0], ["2001:db8:a::4:1"])
