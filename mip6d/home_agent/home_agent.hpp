@@ -148,7 +148,8 @@ class HomeAgent {
 
   // `from`: the next hop the BU came through (hand-over notices go back that way).
   void apply(const RegistrationRequest& request, const RegistrationDecision& decision, const wire::MacAddr& from);
-  void remember_accepted(const ReceivedBindingUpdate& bu);
+  // `binding_kept`: the BU leaves a binding (not a deregistration).
+  void remember_accepted(const ReceivedBindingUpdate& bu, bool binding_kept);
   void persist_replay(const ReplayKey& key);
   [[nodiscard]] std::uint64_t last_accepted(const ReceivedBindingUpdate& bu) const;
   void restore_replay_memory(WallTime wall);

@@ -542,6 +542,44 @@ TEST_F(HomeAgentTest, ReplayAfterRestartWithinTheWindowIsRefused) {
   EXPECT_EQ(ha->counters().replay_records_restored, 1u);
 }
 
+// A bound home address's replay record is its binding's row; a record of
+// its own is written when the binding goes and the record is still of use.
+TEST_F(HomeAgentTest, AReplayRecordIsStoredApartOnlyWhenItOutlivesTheBinding) {
+  start();
+  deliver(bu_frame(1, 600s));
+  ASSERT_EQ(acks().at(0).status, 0);
+  sched.advance(1s);
+  deliver(bu_frame(2, 600s));  // a refresh
+  ASSERT_EQ(acks().at(0).status, 0);
+  EXPECT_EQ(store.rows.size(), 1u);
+  EXPECT_TRUE(store.replay_rows.empty());
+  sched.advance(1s);
+  deliver(bu_frame(3, 0s));  // deregistration: no binding row any more
+  acks();
+  EXPECT_TRUE(store.rows.empty());
+  ASSERT_EQ(store.replay_rows.size(), 1u);
+  EXPECT_EQ(store.replay_rows.begin()->second.sequence, 3);
+}
+
+TEST_F(HomeAgentTest, ReplayAfterExpiryAndRestartWithinTheWindowIsRefused) {
+  start();
+  const auto registration = bu_frame(1, 4s);
+  deliver(registration);
+  ASSERT_EQ(acks().at(0).status, 0);
+  EXPECT_TRUE(store.replay_rows.empty());
+  sched.advance(5s);
+  ASSERT_EQ(ha->counters().bindings_expired, 1u);
+  EXPECT_TRUE(store.rows.empty());
+  EXPECT_EQ(store.replay_rows.size(), 1u);  // written with the expiry
+  ha.reset();
+  start();
+  deliver(registration);  // 5 s old: still inside the 7 s window
+  const auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, 144);
+  EXPECT_TRUE(fib.tunnels().empty());
+}
+
 TEST_F(HomeAgentTest, ReplayFromAnEarlierCareOfAddressIsRefused) {
   start();
   const auto from_b = bu_frame(10, 600s);
