@@ -1,5 +1,6 @@
 #include "mip6d/daemon/daemon.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -337,15 +338,14 @@ void Daemon::start_role() {
 void Daemon::start_election() {
   const HomeAgentConfig& ha = *config_.home_agent;
   etcd::LeaderElection::Callbacks callbacks;
+  // The standby's copy of the bindings, kept by a watch: what the takeover
+  // starts from, once it holds everything up to the winning transaction.
+  follower_ = std::make_unique<etcd::StandbyFollower>(io_, ha.etcd, scheduler_, log_);
   callbacks.elected = [this] {
-    try {
-      home_agent_->start();
-      home_agent_->announce_takeover();
-    } catch (const StoreError& e) {
-      LogRecord(log_, LogLevel::error, "takeover_failed").kv("error", e.what());
-      exit_status_ = exit_deposed;
-      stop("takeover failed");
-    }
+    const auto patience = std::max<Duration>(std::chrono::seconds(1), config_.home_agent->leader_lease_ttl);
+    follower_->when_caught_up(election_->won_revision(), patience, [this](bool caught_up) {
+      boost::asio::post(io_, [this, caught_up] { take_over(caught_up); });
+    });
   };
   callbacks.deposed = [this](std::string_view) {
     exit_status_ = exit_deposed;
@@ -355,7 +355,26 @@ void Daemon::start_election() {
                                                      config_.node_name + " " + ha.address.to_string(),
                                                      ha.leader_lease_ttl, scheduler_, log_, std::move(callbacks));
   home_agent_->set_fence([this] { return election_->leading(); });
+  follower_->start();
   election_->start();
+}
+
+void Daemon::take_over(bool from_mirror) {
+  auto* store = dynamic_cast<etcd::EtcdBindingStore*>(store_.get());
+  if (store == nullptr || !election_ || !election_->leading()) return;  // lost it meanwhile: the stop follows
+  if (from_mirror) store->use_mirror(&follower_->mirror());
+  try {
+    home_agent_->start();
+    store->use_mirror(nullptr);
+    follower_->stop();
+    LogRecord(log_, LogLevel::info, "takeover_read").kv("from", from_mirror ? "mirror" : "etcd");
+    home_agent_->announce_takeover();
+  } catch (const StoreError& e) {
+    store->use_mirror(nullptr);
+    LogRecord(log_, LogLevel::error, "takeover_failed").kv("error", e.what());
+    exit_status_ = exit_deposed;
+    stop("takeover failed");
+  }
 }
 
 // `mip6ctl cluster`: this Home Agent's part in a cluster, and every member
@@ -535,6 +554,7 @@ void Daemon::shut_down() {
   // Then the lease goes, so that a standby takes over at once.
   if (election_) election_->resign();
   election_.reset();
+  follower_.reset();
   // The agents go before what they use; the store last, so that its
   // destructor (which rolls back a batch still open) runs after the Home
   // Agent can no longer write.

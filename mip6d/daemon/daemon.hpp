@@ -41,6 +41,7 @@
 #include "mip6d/daemon/config_reload.hpp"
 #include "mip6d/daemon/metrics_listener.hpp"
 #include "mip6d/etcd/leader_election.hpp"
+#include "mip6d/etcd/standby_follower.hpp"
 #include "mip6d/home_agent/home_agent.hpp"
 #include "mip6d/host/host_agent.hpp"
 #include "mip6d/io/packet_socket_io.hpp"
@@ -103,6 +104,7 @@ class Daemon {
   void start_role();
   void start_election();
   void register_cluster_command();
+  void take_over(bool from_mirror);
   void start_control_server();
   void start_metrics();
   void wait_for_signal();
@@ -137,6 +139,7 @@ class Daemon {
   std::unique_ptr<BindingStore> store_;
   std::unique_ptr<ha::HomeAgent> home_agent_;
   std::unique_ptr<etcd::LeaderElection> election_;  // [home_agent] leader_election
+  std::unique_ptr<etcd::StandbyFollower> follower_;
   std::unique_ptr<host::HostAgent> host_agent_;
   control::CommandRegistry commands_;
   std::unique_ptr<control::ControlServer> control_server_;

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "mip6d/config/config.hpp"
+#include "mip6d/etcd/binding_mirror.hpp"
 #include "mip6d/etcd/etcd_client.hpp"
 #include "mip6d/etcd/lease_buckets.hpp"
 #include "mip6d/store/binding_store.hpp"
@@ -50,6 +51,10 @@ class EtcdBindingStore final : public BindingStore {
   // etcd's leases remove the records past their use.
   void purge_replay(WallTime) override {}
 
+  // While set, load() and load_replay() read the standby's mirror (kept by
+  // an etcd watch) instead of etcd: a takeover without a full read.
+  void use_mirror(const BindingMirror* mirror) noexcept { mirror_ = mirror; }
+
   // Records load() and load_replay() skipped as unreadable (written by
   // something else under our prefix).
   [[nodiscard]] std::size_t skipped_records() const noexcept { return skipped_; }
@@ -61,7 +66,6 @@ class EtcdBindingStore final : public BindingStore {
     WallTime expires;
   };
   void require_open(const char* what) const;
-  void range(const std::string& prefix, const std::function<void(const std::string&, const std::string&)>& each);
   void write(const std::map<std::string, std::optional<Write>>& batch);
   std::int64_t lease_for(WallTime expires, WallTime now);
 
@@ -75,6 +79,7 @@ class EtcdBindingStore final : public BindingStore {
   WallTime retry_at_{};
   std::string last_failure_;
   std::size_t skipped_ = 0;
+  const BindingMirror* mirror_ = nullptr;
 };
 
 }  // namespace roam6::mip6d::etcd

@@ -151,6 +151,7 @@ void LeaderElection::campaign() {
     troubled_ = false;
     if (answer.value("succeeded", false)) {
       state_ = State::leading;
+      won_revision_ = gateway_int64(answer.value("header", json::object()).value("revision", json(0)));
       leader_ = identity_;
       LogRecord(log_, LogLevel::warning, "elected").kv("key", key_).kv("lease_left_ms",
           std::chrono::duration_cast<std::chrono::milliseconds>(lease_left()).count());

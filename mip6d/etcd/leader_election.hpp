@@ -77,6 +77,9 @@ class LeaderElection {
   [[nodiscard]] Duration lease_left() const;
   [[nodiscard]] const std::string& key() const noexcept { return key_; }
   [[nodiscard]] const std::string& endpoint() const noexcept { return client_.endpoint(); }
+  // The etcd revision of the transaction that made us leader: everything
+  // the previous leader wrote is older (standby_follower.hpp).
+  [[nodiscard]] std::int64_t won_revision() const noexcept { return won_revision_; }
   // Asks etcd (blocking, each request bounded as the ticks' are).
   [[nodiscard]] View view();
 
@@ -103,6 +106,7 @@ class LeaderElection {
   std::optional<std::int64_t> lease_;
   TimePoint valid_until_{};
   std::string leader_;
+  std::int64_t won_revision_ = 0;
   bool listed_ = false;    // P/members/<name> written under the current lease
   bool troubled_ = false;  // etcd failed the last request: logged once
 };

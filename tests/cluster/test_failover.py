@@ -187,7 +187,7 @@ class Failover(unittest.TestCase):
     def start_pair(self):
         """HA1 leads, HA2 stands by."""
         self.has[0].start()
-        self.wait_log(self.has[0], "elected")
+        self.wait_log(self.has[0], "takeover_announced")  # elected, caught up and serving
         self.has[1].start()
         self.wait_log(self.has[1], "standing_by")
 
@@ -217,7 +217,13 @@ class Failover(unittest.TestCase):
             if len(got) >= len(hoas):
                 return got
             time.sleep(0.02)
-        raise AssertionError("%d of %d BAs" % (len(self.acks(since, mac)), len(hoas)))
+        counters = []
+        for d in self.has:
+            try:
+                counters.append({k: v for k, v in d.stats().items() if v and not k.startswith("discard")})
+            except Exception as e:  # a daemon that is gone
+                counters.append(repr(e))
+        raise AssertionError("%d of %d BAs; counters %s" % (len(self.acks(since, mac)), len(hoas), counters))
 
     def bindings(self, daemon):
         return {b["home_address"]: (b["care_of_address"], b["sequence"])
@@ -254,6 +260,8 @@ class Failover(unittest.TestCase):
         announced = {advertised_target(f) for _, f in self.sniffer.snapshot(killed) if source_mac(f) == HA_MACS[1]}
         self.assertIn(hoas[-1], announced)
 
+        # It started from the copy its etcd watch kept, not from a full read.
+        self.assertIn("takeover_read from=mirror", self.has[1].log())
         # It answers the next BU, and holds everything the old leader acknowledged.
         answered = self.register_all(HA_MACS[1], ["2001:db8:a::3:1"])
         first_ba = min(a[0] for a in self.acks(killed, HA_MACS[1]))
@@ -299,7 +307,7 @@ class Failover(unittest.TestCase):
         self.register_all(HA_MACS[0], ["2001:db8:a::4:1"])
         cut = time.monotonic()
         harness.run(["ip", "-n", self.ns_has[0], "link", "set", "e0", "down"])
-        self.wait_log(self.has[1], "elected", timeout=10)
+        self.wait_log(self.has[1], "takeover_announced", timeout=10)
         self.has[0].proc.wait(timeout=10)
         self.assertEqual(self.has[0].proc.returncode, 75, self.has[0].log()[-2000:])
         self.assertIn("leadership_lost", self.has[0].log())
@@ -335,7 +343,7 @@ class Failover(unittest.TestCase):
         # The lease was revoked, not left to run out: the key is gone now.
         self.assertEqual(self.leader_key(), "")
         self.has[1].proc.send_signal(18)  # SIGCONT
-        self.wait_log(self.has[1], "elected", timeout=5)
+        self.wait_log(self.has[1], "takeover_announced", timeout=5)
         self.assertEqual(self.leader_key(), "ha2 " + HA)
         self.register_all(HA_MACS[1], ["2001:db8:a::5:1"])
 
