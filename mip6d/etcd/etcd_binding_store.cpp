@@ -1,5 +1,7 @@
 #include "mip6d/etcd/etcd_binding_store.hpp"
 
+#include <algorithm>
+
 #include "mip6d/etcd/etcd_codec.hpp"
 #include "mip6d/etcd/etcd_records.hpp"
 #include "mip6d/etcd/read_prefix.hpp"
@@ -16,6 +18,7 @@ StoreError unavailable(const std::string& why) { return StoreError(StoreErrc::un
 
 EtcdBindingStore::EtcdBindingStore(const EtcdSettings& settings, std::function<WallTime()> clock)
     : client_(settings.endpoints, settings.timeout),
+      reader_(settings.endpoints, std::max(settings.timeout, full_read_timeout)),
       prefix_(settings.prefix),
       txn_ops_(settings.txn_ops),
       clock_(std::move(clock)) {}
@@ -39,7 +42,7 @@ void EtcdBindingStore::load(WallTime now, const std::function<void(const StoredB
     return;
   }
   try {
-    read_prefix(client_, bindings_under(prefix_), take);
+    read_prefix(reader_, bindings_under(prefix_), take);
   } catch (const EtcdError& e) {
     throw unavailable(e.what());
   }
@@ -59,7 +62,7 @@ void EtcdBindingStore::load_replay(WallTime now, const std::function<void(const 
     return;
   }
   try {
-    read_prefix(client_, replay_under(prefix_), take);
+    read_prefix(reader_, replay_under(prefix_), take);
   } catch (const EtcdError& e) {
     throw unavailable(e.what());
   }

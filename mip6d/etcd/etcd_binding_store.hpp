@@ -70,6 +70,7 @@ class EtcdBindingStore final : public BindingStore {
   std::int64_t lease_for(WallTime expires, WallTime now);
 
   EtcdClient client_;
+  EtcdClient reader_;  // load() and load_replay(): full_read_timeout
   std::string prefix_;
   std::size_t txn_ops_;
   std::function<WallTime()> clock_;

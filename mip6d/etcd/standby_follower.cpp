@@ -1,5 +1,7 @@
 #include "mip6d/etcd/standby_follower.hpp"
 
+#include <algorithm>
+
 #include "mip6d/etcd/etcd_codec.hpp"
 #include "mip6d/etcd/read_prefix.hpp"
 
@@ -12,7 +14,7 @@ StandbyFollower::StandbyFollower(boost::asio::io_context& io, const EtcdSettings
       under_(settings.prefix + "/"),
       scheduler_(scheduler),
       log_(log),
-      client_(settings.endpoints, settings.timeout),
+      client_(settings.endpoints, std::max(settings.timeout, full_read_timeout)),
       retry_timer_(scheduler.make_timer([this] { resync(); })),
       patience_timer_(scheduler.make_timer([this] {
         if (!waiter_) return;

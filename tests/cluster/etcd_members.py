@@ -54,13 +54,13 @@ class EtcdMembers:
 
     @staticmethod
     def peer_port(i):
-        return 23800 + 10 * i
+        return 24800 + 10 * i
 
-    def endpoint(self, i):
-        return "http://127.0.0.1:%d" % self.client_port(i)
+    def endpoint(self, i, address="127.0.0.1"):
+        return "http://%s:%d" % (address, self.client_port(i))
 
-    def endpoints(self):
-        return [self.endpoint(i) for i in range(self.count)]
+    def endpoints(self, address="127.0.0.1"):
+        return [self.endpoint(i, address) for i in range(self.count)]
 
     def log_path(self, i):
         return self.lab.path("%s-m%d.log" % (self.name, i))
@@ -124,6 +124,6 @@ class EtcdMembers:
         except FileNotFoundError:
             return ""
 
-    def toml(self, prefix="/roam6/test", timeout_ms=500):
+    def toml(self, prefix="/roam6/test", timeout_ms=500, address="127.0.0.1"):
         return 'store = "etcd"\netcd_endpoints = [%s]\netcd_prefix = "%s"\netcd_timeout_ms = %d\n' % (
-            ", ".join('"%s"' % e for e in self.endpoints()), prefix, timeout_ms)
+            ", ".join('"%s"' % e for e in self.endpoints(address)), prefix, timeout_ms)

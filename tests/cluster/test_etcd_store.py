@@ -10,6 +10,9 @@ Agent's namespace, a real mip6d, BUs from a raw port.
   the outage, one when it ends; after etcd returns, registrations go
   through again and what they wrote is what a restart restores.
 - A Home Agent that cannot reach etcd at start says so and exits.
+- Three members: one killed changes nothing a host sees; two killed (no
+  quorum) refuse registrations with 130 while the bindings stay; all back,
+  registrations go through and nothing acknowledged is lost.
 """
 
 import os
@@ -31,10 +34,10 @@ COA = "2001:db8:b::10"
 MOVED_COA = "2001:db8:b::11"
 
 
-def use_etcd(test):
-    """Starts one etcd member in the Home Agent's namespace and points the
-    Home Agent's configuration at it instead of its SQLite file."""
-    test.etcd = EtcdMembers(test.lab, test.ns_ha).start()
+def use_etcd(test, members=1):
+    """Starts etcd (`members` members) in the Home Agent's namespace and
+    points the Home Agent's configuration at it instead of its SQLite file."""
+    test.etcd = EtcdMembers(test.lab, test.ns_ha, count=members).start()
     test.addCleanup(test.etcd.kill)
     with open(test.ha.config_path) as f:
         text = f.read()
@@ -52,9 +55,11 @@ class EtcdStoreCrash(crash.HomeAgentCrash):
 
 
 class EtcdTrouble(crash.HomeAgentLink):
+    members = 1
+
     def setUp(self):
         super().setUp()
-        use_etcd(self)
+        use_etcd(self, self.members)
         with open(self.ha.config_path) as f:
             text = f.read()
         with open(self.ha.config_path, "w") as f:  # store_recovered is an info line
@@ -124,6 +129,49 @@ class EtcdTrouble(crash.HomeAgentLink):
         self.ha.proc.wait(timeout=20)
         self.assertNotEqual(self.ha.proc.returncode, 0)
         self.assertRegex(self.ha.log(), r"etcd_endpoints.*cannot restore the bindings from etcd at 127\.0\.0\.1:23790")
+
+
+class EtcdQuorum(EtcdTrouble):
+    members = 3
+    test_refuses_with_130_while_etcd_hangs_and_recovers = None
+    test_exits_with_a_clear_error_when_etcd_is_unreachable_at_start = None
+
+    def test_one_member_down_changes_nothing_two_refuse_and_all_back_lose_nothing(self):
+        self.ha.start()
+        for i in range(1, 6):
+            self.assertEqual(self.register("2001:db8:a::2:%x" % i, 1), 0)
+        self.etcd.kill(0)  # the member the Home Agent talks to first
+        # If it led etcd, the other two elect a leader first (etcd's own
+        # election timeout; a BU meanwhile gets 130 and its host retries).
+        self.etcd.wait_healthy()
+        for i in range(1, 6):
+            self.assertEqual(self.register("2001:db8:a::2:%x" % i, 2), 0, "one member down is not visible")
+        self.assertEqual(self.ha.stats()["errors.store_failures"], 0)
+
+        self.etcd.kill(1)  # no quorum
+        self.assertEqual(self.register("2001:db8:a::2:1", 3, MOVED_COA), 130)
+        self.assertEqual(self.register("2001:db8:a::2:9", 1), 130)
+        held = self.bindings()
+        self.assertEqual(len(held), 5)
+        self.assertEqual(set(held.values()), {(COA, 2)}, "forwarding keeps every binding it had")
+
+        self.etcd.start(0)
+        self.etcd.start(1)
+        deadline = time.monotonic() + 15
+        status = None
+        while status != 0 and time.monotonic() < deadline:
+            time.sleep(1.1)  # the store's retry interval
+            status = self.register("2001:db8:a::2:9", 2)
+        self.assertEqual(status, 0, "registrations resume once etcd has its quorum back")
+        self.assertEqual(self.register("2001:db8:a::2:1", 4, MOVED_COA), 0)
+
+        self.assertEqual(self.ha.stop(), 0, self.ha.log()[-2000:])
+        self.ha.start()
+        held = self.bindings()
+        self.assertEqual(held["2001:db8:a::2:1"], (MOVED_COA, 4))
+        self.assertEqual(held["2001:db8:a::2:9"], (COA, 2))
+        for i in range(2, 6):
+            self.assertEqual(held["2001:db8:a::2:%x" % i], (COA, 2))
 
 
 if __name__ == "__main__":
