@@ -27,16 +27,17 @@ namespace roam6::mip6d::testing {
 class EtcdProcess {
  public:
   EtcdProcess() {
-    client_port_ = free_port();
-    peer_port_ = free_port();
-    const std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
-    const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
-    args_ = {"/usr/bin/etcd", "--name", "unit", "--data-dir", dir_.file("data").string(),
-             "--listen-client-urls", client, "--advertise-client-urls", client,
-             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
-             "--initial-cluster", "unit=" + peer, "--heartbeat-interval", "50", "--election-timeout", "500",
-             "--logger", "zap", "--log-level", "error", "--log-outputs", dir_.file("etcd.log").string()};
-    start();
+    // Ports are picked below the kernel's ephemeral range (32768 and up), so
+    // no client connection of a test running beside us can take one between
+    // our check and etcd's bind; a member that still cannot bind (exits)
+    // is started again on other ports.
+    for (int attempt = 0; attempt < 5 && pid_ <= 0; ++attempt) {
+      client_port_ = free_port();
+      peer_port_ = free_port();
+      if (client_port_ == peer_port_) continue;
+      start();
+    }
+    if (pid_ <= 0) ADD_FAILURE() << "etcd did not start (5 attempts); see " << dir_.file("etcd.log");
   }
   ~EtcdProcess() { stop(); }
   EtcdProcess(const EtcdProcess&) = delete;
@@ -51,10 +52,15 @@ class EtcdProcess {
   }
   void resume() { ::kill(pid_, SIGCONT); }
 
-  // Waits until the member answers a request (it elects itself leader).
+  // Waits until the member answers a request (it elects itself leader);
+  // forgets a member that exited (it could not bind its ports).
   void wait_ready() {
     etcd::EtcdClient probe({endpoint()}, std::chrono::milliseconds(200));
-    for (int i = 0; i < 200; ++i) {
+    for (int i = 0; i < 400; ++i) {
+      if (pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+        pid_ = -1;
+        return;
+      }
       try {
         probe.call("/v3/kv/range", {{"key", "AA=="}});
         return;
@@ -62,23 +68,35 @@ class EtcdProcess {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     }
-    ADD_FAILURE() << "etcd did not answer within 10 s";
+    ADD_FAILURE() << "etcd did not answer within 20 s";
   }
 
  private:
   static int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
+    static unsigned next = 20000 + static_cast<unsigned>(::getpid()) % 6000 * 2;
+    for (int tries = 0; tries < 1000; ++tries) {
+      const int port = static_cast<int>(next);
+      next = next + 1 >= 32000 ? 20000 : next + 1;
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      a.sin_port = htons(static_cast<std::uint16_t>(port));
+      const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+      ::close(fd);
+      if (free) return port;
+    }
+    return 0;
   }
 
   void start() {
+    const std::string client = "http://127.0.0.1:" + std::to_string(client_port_);
+    const std::string peer = "http://127.0.0.1:" + std::to_string(peer_port_);
+    args_ = {"/usr/bin/etcd", "--name", "unit", "--data-dir", dir_.file("data-" + std::to_string(client_port_)).string(),
+             "--listen-client-urls", client, "--advertise-client-urls", client,
+             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+             "--initial-cluster", "unit=" + peer, "--heartbeat-interval", "50", "--election-timeout", "500",
+             "--logger", "zap", "--log-level", "error", "--log-outputs", dir_.file("etcd.log").string()};
     std::vector<char*> argv;
     for (auto& a : args_) argv.push_back(a.data());
     argv.push_back(nullptr);
