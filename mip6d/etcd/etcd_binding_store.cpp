@@ -27,6 +27,20 @@ void EtcdBindingStore::require_open(const char* what) const {
   if (!open_) throw StoreError(StoreErrc::misuse, std::string(what) + " outside a batch");
 }
 
+// From the standby's mirror when set, else from etcd.
+void EtcdBindingStore::read_all(const std::string& under,
+                                const std::function<void(const std::string&, const std::string&)>& each) {
+  if (mirror_ != nullptr) {
+    mirror_->for_each(under, each);
+    return;
+  }
+  try {
+    read_prefix(reader_, under, each);
+  } catch (const EtcdError& e) {
+    throw unavailable(e.what());
+  }
+}
+
 void EtcdBindingStore::load(WallTime now, const std::function<void(const StoredBinding&)>& each) {
   if (open_) throw StoreError(StoreErrc::misuse, "load inside a batch");
   const auto take = [&](const std::string& key, const std::string& value) {
@@ -37,15 +51,7 @@ void EtcdBindingStore::load(WallTime now, const std::function<void(const StoredB
       each(*b);
     }
   };
-  if (mirror_ != nullptr) {
-    mirror_->for_each(bindings_under(prefix_), take);
-    return;
-  }
-  try {
-    read_prefix(reader_, bindings_under(prefix_), take);
-  } catch (const EtcdError& e) {
-    throw unavailable(e.what());
-  }
+  read_all(bindings_under(prefix_), take);
 }
 
 void EtcdBindingStore::load_replay(WallTime now, const std::function<void(const StoredReplayRecord&)>& each) {
@@ -57,15 +63,7 @@ void EtcdBindingStore::load_replay(WallTime now, const std::function<void(const 
       each(*r);
     }
   };
-  if (mirror_ != nullptr) {
-    mirror_->for_each(replay_under(prefix_), take);
-    return;
-  }
-  try {
-    read_prefix(reader_, replay_under(prefix_), take);
-  } catch (const EtcdError& e) {
-    throw unavailable(e.what());
-  }
+  read_all(replay_under(prefix_), take);
 }
 
 void EtcdBindingStore::begin() {

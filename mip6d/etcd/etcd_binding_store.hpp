@@ -66,6 +66,8 @@ class EtcdBindingStore final : public BindingStore {
     WallTime expires;
   };
   void require_open(const char* what) const;
+  void read_all(const std::string& under,
+                const std::function<void(const std::string&, const std::string&)>& each);
   void write(const std::map<std::string, std::optional<Write>>& batch);
   std::int64_t lease_for(WallTime expires, WallTime now);
 

@@ -18,13 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-tcp::endpoint parse_endpoint(const std::string& text) {
-  const auto colon = text.rfind(':');
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  return {asio::ip::make_address(host), static_cast<unsigned short>(std::stoul(text.substr(colon + 1)))};
-}
-
 // etcd's gateway answers an error as {"error": "...", "code": N}.
 std::string error_of(const http::response<http::string_body>& response) {
   const auto body = nlohmann::json::parse(response.body(), nullptr, false);
@@ -34,6 +27,13 @@ std::string error_of(const http::response<http::string_body>& response) {
 }
 
 }  // namespace
+
+tcp::endpoint parse_endpoint(const std::string& text) {
+  const auto colon = text.rfind(':');
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  return {asio::ip::make_address(host), static_cast<unsigned short>(std::stoul(text.substr(colon + 1)))};
+}
 
 struct EtcdClient::Connection {
   std::vector<std::string> endpoints;

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <nlohmann/json.hpp>
 
 namespace roam6::mip6d::etcd {
@@ -28,6 +29,10 @@ class EtcdError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// "ADDRESS:PORT" ("[v6]:PORT" or "v4:PORT", as the configuration checked
+// it) as a TCP endpoint; throws boost::system::system_error when it is not.
+[[nodiscard]] boost::asio::ip::tcp::endpoint parse_endpoint(const std::string& text);
 
 class EtcdClient {
  public:

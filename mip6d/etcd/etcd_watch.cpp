@@ -6,6 +6,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include "mip6d/etcd/etcd_client.hpp"
 #include "mip6d/etcd/etcd_codec.hpp"
 
 namespace roam6::mip6d::etcd {
@@ -86,16 +87,13 @@ void EtcdWatch::start(const std::string& key, const std::string& range_end, std:
   stop();
   auto s = std::make_shared<Session>(io_, std::move(on_result), std::move(on_end));
   session_ = s;
-  const auto colon = endpoint_.rfind(':');
-  std::string host = endpoint_.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  beast::error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (ec) {
+  tcp::endpoint target;
+  try {
+    target = parse_endpoint(endpoint_);
+  } catch (const std::exception&) {
     asio::post(io_, [s] { s->finish("bad endpoint"); });
     return;
   }
-  const tcp::endpoint target(address, static_cast<unsigned short>(std::stoul(endpoint_.substr(colon + 1))));
 
   s->request = {http::verb::post, "/v3/watch", 11};
   s->request.set(http::field::host, endpoint_);

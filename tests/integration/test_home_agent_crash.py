@@ -113,6 +113,27 @@ class FastBindingUpdates:
             self.coa, HA, hoa, seq, 900, KEY, timestamp=timestamp))
 
 
+def binding_ack(f):
+    """A BA frame as (home address, care-of address, sequence, status,
+    authentic: its authenticator checked with KEY); None for other frames."""
+    # Ethernet | IPv6 (next header 43) | type 2 routing header | MH (BA)
+    if len(f) < 14 + 40 + 24 + 12 or f[12:14] != b"\x86\xdd" or f[14 + 6] != 43:
+        return None
+    rh = f[54:78]
+    if rh[0] != IPPROTO_MH or rh[2] != 2:
+        return None
+    mh = f[78:]
+    if mh[2] != 6:
+        return None
+    hoa = addr(rh[8:24])
+    coa = addr(f[14 + 24:14 + 40])
+    auth_at = len(mh) - 39
+    covered = bytearray(mh[:auth_at + 7])
+    covered[4:6] = b"\x00\x00"
+    authentic = mh[auth_at] == 9 and mh[auth_at + 7:] == KEY.authenticator(coa, hoa, covered)
+    return hoa, coa, struct.unpack("!H", mh[8:10])[0], mh[6], authentic
+
+
 class BaCollector(threading.Thread):
     """Reads BAs off the router's port until stopped; keeps those that are
     authentic (the BA's authenticator checked with the key) by (hoa, seq)."""
@@ -139,23 +160,11 @@ class BaCollector(threading.Thread):
             self.take(data)
 
     def take(self, f):
-        # Ethernet | IPv6 (next header 43) | type 2 routing header | MH (BA)
-        if len(f) < 14 + 40 + 24 + 12 or f[12:14] != b"\x86\xdd" or f[14 + 6] != 43:
+        ba = binding_ack(f)
+        if ba is None:
             return
-        rh = f[54:78]
-        if rh[0] != IPPROTO_MH or rh[2] != 2:
-            return
-        mh = f[78:]
-        if mh[2] != 6:
-            return
-        hoa = addr(rh[8:24])
-        coa = addr(f[14 + 24:14 + 40])
-        status = mh[6]
-        seq = struct.unpack("!H", mh[8:10])[0]
-        auth_at = len(mh) - 39
-        covered = bytearray(mh[:auth_at + 7])
-        covered[4:6] = b"\x00\x00"
-        if mh[auth_at] != 9 or mh[auth_at + 7:] != KEY.authenticator(coa, hoa, covered):
+        hoa, coa, seq, status, authentic = ba
+        if not authentic:
             self.forged += 1
             return
         self.count += 1
