@@ -355,6 +355,15 @@ void Daemon::start_election() {
                                                      config_.node_name + " " + ha.address.to_string(),
                                                      ha.leader_lease_ttl, scheduler_, log_, std::move(callbacks));
   home_agent_->set_fence([this] { return election_->leading(); });
+  // The leader's heartbeats and its key's deletion, as the watch sees them:
+  // a standby takes over a TTL after the last heartbeat, or as soon as the
+  // key is gone, not at its next tick. (Posted: a campaign blocks, and the
+  // watch's callback is no place for that.)
+  follower_->on_leader_key([this](std::int64_t mod_revision) {
+    boost::asio::post(io_, [this, mod_revision] {
+      if (election_) election_->leader_key_changed(mod_revision);
+    });
+  });
   follower_->start();
   election_->start();
 }
@@ -363,6 +372,7 @@ void Daemon::take_over(bool from_mirror) {
   auto* store = dynamic_cast<etcd::EtcdBindingStore*>(store_.get());
   if (store == nullptr || !election_ || !election_->leading()) return;  // lost it meanwhile: the stop follows
   if (from_mirror) store->use_mirror(&follower_->mirror());
+  store->guard_with(election_->key(), election_->lease());
   try {
     home_agent_->start();
     store->use_mirror(nullptr);

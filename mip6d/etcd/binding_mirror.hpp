@@ -34,6 +34,7 @@ class BindingMirror {
   // Every change up to this revision is applied.
   [[nodiscard]] std::int64_t revision() const noexcept { return revision_; }
   [[nodiscard]] std::size_t size() const noexcept { return records_.size(); }
+  [[nodiscard]] bool contains(std::string_view key) const { return records_.find(key) != records_.end(); }
   void for_each(std::string_view under, const std::function<void(const std::string&, const std::string&)>& each) const;
 
  private:

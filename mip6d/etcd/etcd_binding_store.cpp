@@ -133,8 +133,17 @@ void EtcdBindingStore::write(const std::map<std::string, std::optional<Write>>& 
     try {
       json ops = json::array();
       auto send = [&] {
-        const json answer = client_.call("/v3/kv/txn", {{"success", ops}});
-        if (!answer.value("succeeded", false)) throw EtcdError("etcd /v3/kv/txn: not applied");
+        json txn = {{"success", ops}};
+        if (!guard_key_.empty()) {
+          txn["compare"] = json::array(
+              {{{"key", to_base64(guard_key_)}, {"target", "LEASE"}, {"lease", std::to_string(guard_lease_)}}});
+        }
+        const json answer = client_.call("/v3/kv/txn", txn);
+        if (!answer.value("succeeded", false)) {
+          throw EtcdError(guard_key_.empty() ? "etcd /v3/kv/txn: not applied"
+                                             : "etcd /v3/kv/txn: not applied: " + guard_key_ +
+                                                   " is no longer under this leader's lease");
+        }
         ops = json::array();
       };
       for (const auto& [key, write] : batch) {

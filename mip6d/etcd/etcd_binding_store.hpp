@@ -55,6 +55,16 @@ class EtcdBindingStore final : public BindingStore {
   // an etcd watch) instead of etcd: a takeover without a full read.
   void use_mirror(const BindingMirror* mirror) noexcept { mirror_ = mirror; }
 
+  // A leader's writes hold only while `leader_key` is still under its
+  // `lease` (leader_election.hpp): every transaction compares it, so a
+  // deposed leader whose commit was already under way when a standby took
+  // over cannot overwrite what the new leader wrote. Such a commit fails
+  // as unavailable, and no BA follows it.
+  void guard_with(std::string leader_key, std::int64_t lease) {
+    guard_key_ = std::move(leader_key);
+    guard_lease_ = lease;
+  }
+
   // Records load() and load_replay() skipped as unreadable (written by
   // something else under our prefix).
   [[nodiscard]] std::size_t skipped_records() const noexcept { return skipped_; }
@@ -83,6 +93,8 @@ class EtcdBindingStore final : public BindingStore {
   std::string last_failure_;
   std::size_t skipped_ = 0;
   const BindingMirror* mirror_ = nullptr;
+  std::string guard_key_;  // empty: unguarded (a Home Agent without election)
+  std::int64_t guard_lease_ = 0;
 };
 
 }  // namespace roam6::mip6d::etcd

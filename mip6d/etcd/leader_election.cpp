@@ -13,6 +13,13 @@ std::chrono::milliseconds tick_of(std::chrono::seconds ttl) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(ttl) / 4;
 }
 
+// How much longer than a TTL a standby waits after the leader's last
+// heartbeat: the members' clocks may run at slightly different rates.
+std::chrono::milliseconds silence_margin(std::chrono::seconds ttl) {
+  return std::max<std::chrono::milliseconds>(std::chrono::milliseconds(10),
+                                             std::chrono::duration_cast<std::chrono::milliseconds>(ttl) / 50);
+}
+
 }  // namespace
 
 std::string_view name(LeaderElection::State state) noexcept {
@@ -35,13 +42,36 @@ LeaderElection::LeaderElection(const EtcdSettings& etcd, std::string name, std::
       scheduler_(scheduler),
       log_(log),
       callbacks_(std::move(callbacks)),
-      timer_(scheduler.make_timer([this] { tick(); })) {}
+      timer_(scheduler.make_timer([this] { tick(); })),
+      silence_timer_(scheduler.make_timer([this] { leader_key_changed(-1); })) {}
 
 LeaderElection::~LeaderElection() = default;
 
 void LeaderElection::start() {
   LogRecord(log_, LogLevel::info, "election_started").kv("key", key_).kv("ttl", ttl_.count());
   tick();
+}
+
+void LeaderElection::leader_key_changed(std::int64_t mod_revision) {
+  if (state_ != State::standby) return;
+  if (mod_revision > 0) {
+    heard_leader(mod_revision);
+    return;
+  }
+  // Deleted (0), or silent for a TTL (-1, the silence timer): campaign now.
+  timer_->cancel();
+  tick();
+}
+
+void LeaderElection::heard_leader(std::int64_t mod_revision) {
+  if (mod_revision <= leader_revision_) return;
+  leader_revision_ = mod_revision;
+  leader_heard_ = scheduler_.now();
+  silence_timer_->arm_at(leader_heard_ + ttl_ + silence_margin(ttl_));
+}
+
+bool LeaderElection::leader_silent() const {
+  return leader_revision_ != 0 && scheduler_.now() >= leader_heard_ + ttl_ + silence_margin(ttl_);
 }
 
 bool LeaderElection::leading() const { return state_ == State::leading && scheduler_.now() < valid_until_; }
@@ -57,7 +87,13 @@ void LeaderElection::tick() {
     depose("the lease lapsed: no keep-alive answered in time");
     return;
   }
-  if (lease_ && !keep_alive()) return;  // deposed
+  if (lease_) {
+    const TimePoint sent = scheduler_.now();
+    const std::optional<std::int64_t> left = keep_alive();
+    if (state_ == State::deposed) return;
+    if (left && state_ == State::leading) heartbeat(sent, *left);
+    if (state_ == State::deposed) return;
+  }
   if (state_ == State::standby) {
     campaign();
   } else if (!listed_) {
@@ -70,8 +106,9 @@ void LeaderElection::tick() {
   if (state_ != State::deposed) timer_->arm_at(scheduler_.now() + tick_of(ttl_));
 }
 
-// False when it deposed us.
-bool LeaderElection::keep_alive() {
+// The seconds etcd gives the lease now; nothing when etcd did not answer
+// or the lease is gone (which deposes a leader).
+std::optional<std::int64_t> LeaderElection::keep_alive() {
   const TimePoint sent = scheduler_.now();
   try {
     const json answer = client_.call("/v3/lease/keepalive", {{"ID", std::to_string(*lease_)}});
@@ -79,21 +116,41 @@ bool LeaderElection::keep_alive() {
     troubled_ = false;
     if (left <= 0) {
       lease_.reset();
-      if (state_ == State::leading) {
-        depose("etcd no longer has our lease");
-        return false;
-      }
-      return true;
+      if (state_ == State::leading) depose("etcd no longer has our lease");
+      return std::nullopt;
     }
-    valid_until_ = sent + std::chrono::seconds(left);
+    // A leader's deadline moves only with a heartbeat written (heartbeat()).
+    if (state_ == State::standby) valid_until_ = sent + std::chrono::seconds(left);
+    return left;
   } catch (const EtcdError& e) {
     note_trouble(e.what());
-    if (state_ == State::leading && scheduler_.now() >= valid_until_) {
+    if (state_ == State::leading && scheduler_.now() >= valid_until_)
       depose("the lease lapsed: etcd did not answer the keep-alive");
-      return false;
-    }
   }
-  return true;
+  return std::nullopt;
+}
+
+// Rewrites the leader key while it is still under our lease: what tells
+// the standbys we are alive. `sent`: when the keep-alive that gave the
+// lease `left` seconds was sent, which is before the heartbeat is written.
+void LeaderElection::heartbeat(TimePoint sent, std::int64_t left) {
+  const std::string key = to_base64(key_);
+  const std::string lease = std::to_string(*lease_);
+  try {
+    const json answer = client_.call(
+        "/v3/kv/txn",
+        {{"compare", {{{"key", key}, {"target", "LEASE"}, {"lease", lease}}}},
+         {"success", {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", lease}}}}}}});
+    troubled_ = false;
+    if (!answer.value("succeeded", false)) {
+      depose("another member holds the leader key");
+      return;
+    }
+    valid_until_ = sent + std::chrono::seconds(std::min<std::int64_t>(left, ttl_.count()));
+  } catch (const EtcdError& e) {
+    note_trouble(e.what());
+    if (scheduler_.now() >= valid_until_) depose("the lease lapsed: etcd did not take the heartbeat");
+  }
 }
 
 void LeaderElection::grant() {
@@ -138,30 +195,49 @@ LeaderElection::View LeaderElection::view() {
   return v;
 }
 
+// Wins the key if nobody holds it, or if its holder has been silent for a
+// TTL: then only if it is still at the revision last heard from it.
 void LeaderElection::campaign() {
   try {
     if (!lease_) grant();
     if (!listed_) list_member();
     const std::string key = to_base64(key_);
+    const bool take_over_silent = leader_silent();
+    const json compare = take_over_silent
+        ? json{{"key", key}, {"target", "MOD"}, {"mod_revision", std::to_string(leader_revision_)}}
+        : json{{"key", key}, {"target", "CREATE"}, {"create_revision", "0"}};
     const json answer = client_.call(
         "/v3/kv/txn",
-        {{"compare", {{{"key", key}, {"target", "CREATE"}, {"create_revision", "0"}}}},
+        {{"compare", json::array({compare})},
          {"success", {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", std::to_string(*lease_)}}}}}},
          {"failure", {{{"request_range", {{"key", key}}}}}}});
     troubled_ = false;
     if (answer.value("succeeded", false)) {
       state_ = State::leading;
+      silence_timer_->cancel();
       won_revision_ = gateway_int64(answer.value("header", json::object()).value("revision", json(0)));
+      {
+        LogRecord record(log_, LogLevel::warning, "elected");
+        record.kv("key", key_).kv("lease_left_ms",
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(lease_left()).count());
+        if (take_over_silent) record.kv("silent_leader", "\"" + leader_ + "\"");
+      }
       leader_ = identity_;
-      LogRecord(log_, LogLevel::warning, "elected").kv("key", key_).kv("lease_left_ms",
-          std::chrono::duration_cast<std::chrono::milliseconds>(lease_left()).count());
       callbacks_.elected();
       return;
     }
     std::string seen;
+    std::int64_t seen_revision = 0;
     for (const json& r : answer.value("responses", json::array())) {
       const json& kvs = r.value("response_range", json::object()).value("kvs", json::array());
-      if (!kvs.empty()) seen = from_base64(kvs[0].value("value", "")).value_or("");
+      if (kvs.empty()) continue;
+      seen = from_base64(kvs[0].value("value", "")).value_or("");
+      seen_revision = gateway_int64(kvs[0].value("mod_revision", json(0)));
+    }
+    if (seen_revision == 0) {
+      leader_revision_ = 0;  // gone meanwhile: the next campaign asks for a free key
+    } else {
+      heard_leader(seen_revision);
     }
     if (seen != leader_) {
       leader_ = seen;
@@ -175,12 +251,14 @@ void LeaderElection::campaign() {
 void LeaderElection::depose(std::string_view why) {
   state_ = State::deposed;
   timer_->cancel();
+  silence_timer_->cancel();
   LogRecord(log_, LogLevel::error, "leadership_lost").kv("reason", "\"" + std::string(why) + "\"");
   callbacks_.deposed(why);
 }
 
 void LeaderElection::resign() {
   timer_->cancel();
+  silence_timer_->cancel();
   if (!lease_) return;
   const bool was_leading = state_ == State::leading;
   state_ = State::deposed;

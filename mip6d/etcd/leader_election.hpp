@@ -4,21 +4,32 @@
 //
 //   standby --campaign won--> leading --lease lapsed or lost--> deposed
 //   standby --campaign lost--> standby (the leader's name noted)
+//   standby --leader silent a TTL, key taken over--> leading
 //
 // Deposed is final: the daemon stops serving at once and exits, to come
 // back as a standby (as Kubernetes' controllers do when they lose their
 // lease), rather than unwind a Home Agent's state in place.
 //
-// Fencing: leading() turns false as soon as the lease *might* have lapsed
-// in etcd. Its local deadline counts from when the last keep-alive that
-// etcd answered was *sent*, so it is never later than etcd's own; two
-// Home Agents never answer for the prefix at once, provided their clocks
-// run at the same rate (not that they agree). The Home Agent asks
-// leading() before each BA and each Neighbour Advertisement.
+// Heartbeats: at each tick the leader, after its keep-alive, rewrites the
+// leader key in a transaction that holds only while the key is still under
+// its lease. Only a heartbeat written extends its local deadline, to when
+// that keep-alive was *sent* plus the TTL: never later than the moment a
+// standby saw the heartbeat plus the TTL. So a standby that has seen no
+// new heartbeat (the key's mod_revision unchanged) for a TTL, plus a
+// margin for clock rates, knows the leader has fallen silent, and takes
+// the key over with a transaction on that mod_revision: it does not wait
+// for etcd to revoke the dead leader's lease (up to 500 ms more). A leader
+// whose heartbeat finds the key taken is deposed.
+//
+// Fencing: leading() turns false at that local deadline. Two Home Agents
+// never answer for the prefix at once, provided their clocks run at the
+// same rate (not that they agree). The Home Agent asks leading() before
+// each frame, each batch of BAs and each Neighbour Advertisement.
 //
 // Every tick (a quarter of the lease's TTL) sends one keep-alive and, while
-// standing by, one campaign transaction; each is bounded by a quarter of
-// the TTL too, so a hung etcd cannot hold the event loop past the lease.
+// leading, one heartbeat or, while standing by, one campaign transaction;
+// each is bounded by a quarter of the TTL too, so a hung etcd cannot hold
+// the event loop past the lease.
 
 #include <chrono>
 #include <functional>
@@ -64,6 +75,10 @@ class LeaderElection {
 
   // Campaigns at once, then every tick.
   void start();
+  // What the standby's watch saw of the leader key: a heartbeat written at
+  // `mod_revision`, or 0 for the key deleted (a campaign follows at once).
+  // Nothing once leading or deposed.
+  void leader_key_changed(std::int64_t mod_revision);
   // A clean stop: revokes the lease, so a standby takes over at its next
   // tick instead of when the lease would have run out.
   void resign();
@@ -76,6 +91,8 @@ class LeaderElection {
   // Time left on our lease by the local deadline (zero without one).
   [[nodiscard]] Duration lease_left() const;
   [[nodiscard]] const std::string& key() const noexcept { return key_; }
+  // Our lease (0 without one): what the leader key is under while we lead.
+  [[nodiscard]] std::int64_t lease() const noexcept { return lease_.value_or(0); }
   [[nodiscard]] const std::string& endpoint() const noexcept { return client_.endpoint(); }
   // The etcd revision of the transaction that made us leader: everything
   // the previous leader wrote is older (standby_follower.hpp).
@@ -85,7 +102,10 @@ class LeaderElection {
 
  private:
   void tick();
-  bool keep_alive();
+  std::optional<std::int64_t> keep_alive();
+  void heartbeat(TimePoint sent, std::int64_t left);
+  void heard_leader(std::int64_t mod_revision);
+  [[nodiscard]] bool leader_silent() const;
   void grant();
   void list_member();
   void campaign();
@@ -102,11 +122,16 @@ class LeaderElection {
   const Logger& log_;
   Callbacks callbacks_;
   std::unique_ptr<Timer> timer_;
+  std::unique_ptr<Timer> silence_timer_;  // a TTL after the leader's last heartbeat
   State state_ = State::standby;
   std::optional<std::int64_t> lease_;
   TimePoint valid_until_{};
   std::string leader_;
   std::int64_t won_revision_ = 0;
+  // The leader key's mod_revision as last seen changing, and when: the
+  // leader's last heartbeat that this standby knows of.
+  std::int64_t leader_revision_ = 0;
+  TimePoint leader_heard_{};
   bool listed_ = false;    // P/members/<name> written under the current lease
   bool troubled_ = false;  // etcd failed the last request: logged once
 };

@@ -12,6 +12,7 @@ StandbyFollower::StandbyFollower(boost::asio::io_context& io, const EtcdSettings
     : io_(io),
       settings_(settings),
       under_(settings.prefix + "/"),
+      leader_key_(to_base64(settings.prefix + "/leader")),
       scheduler_(scheduler),
       log_(log),
       client_(settings.endpoints, std::max(settings.timeout, full_read_timeout)),
@@ -74,6 +75,12 @@ void StandbyFollower::on_result(const nlohmann::json& result) {
     return;
   }
   check_waiter();
+  if (!leader_key_changed_) return;
+  for (const nlohmann::json& event : result.value("events", nlohmann::json::array())) {
+    const nlohmann::json& kv = event.value("kv", nlohmann::json::object());
+    if (kv.value("key", "") != leader_key_) continue;
+    leader_key_changed_(event.value("type", "PUT") == "DELETE" ? 0 : gateway_int64(kv.value("mod_revision", nlohmann::json(0))));
+  }
 }
 
 void StandbyFollower::on_end(const std::string& why) {

@@ -38,6 +38,10 @@ class StandbyFollower {
 
   void start();
   void stop();
+  // Called for each change of the leader key the watch sees, with its
+  // mod_revision, or 0 when it is deleted: the election hears the leader's
+  // heartbeats, and its lease going, as they happen (leader_election.hpp).
+  void on_leader_key(std::function<void(std::int64_t mod_revision)> changed) { leader_key_changed_ = std::move(changed); }
   // `done(true)` once every change up to `revision` is in the mirror
   // (perhaps at once), `done(false)` if not within `patience`.
   void when_caught_up(std::int64_t revision, Duration patience, std::function<void(bool)> done);
@@ -53,7 +57,9 @@ class StandbyFollower {
 
   boost::asio::io_context& io_;
   EtcdSettings settings_;
-  std::string under_;  // P/
+  std::string under_;       // P/
+  std::string leader_key_;  // P/leader, base64 as the watch sends it
+  std::function<void(std::int64_t)> leader_key_changed_;
   Scheduler& scheduler_;
   const Logger& log_;
   EtcdClient client_;

@@ -181,6 +181,37 @@ TEST_F(EtcdBindingStoreTest, AHungEtcdFailsTheCommitThenTheStoreWaitsBeforeAskin
   EXPECT_EQ(loaded(*s, now).at(addr("2001:db8:a::1")).sequence, 4);
 }
 
+// A leader's store writes only while the leader key is under its lease:
+// once another member holds the key, its commits fail and write nothing.
+TEST_F(EtcdBindingStoreTest, AGuardedStoreWritesOnlyWhileTheLeaderKeyIsUnderItsLease) {
+  const auto grant = [&] { return gateway_int64(raw("/v3/lease/grant", {{"TTL", 30}}).value("ID", nlohmann::json(0))); };
+  const auto hold = [&](std::int64_t lease) {
+    raw("/v3/kv/put", {{"key", to_base64("/roam6/unit/leader")}, {"value", to_base64("x")}, {"lease", std::to_string(lease)}});
+  };
+  const std::int64_t ours = grant();
+  hold(ours);
+  auto leader = store(2);  // and a batch of several transactions, each guarded
+  leader->guard_with("/roam6/unit/leader", ours);
+  leader->begin();
+  leader->put(binding("2001:db8:a::1", 1));
+  leader->put(binding("2001:db8:a::2", 1));
+  leader->put(binding("2001:db8:a::3", 1));
+  leader->commit();
+  EXPECT_EQ(loaded(*store(), now).size(), 3u);
+
+  hold(grant());  // a standby took over
+  leader->begin();
+  leader->put(binding("2001:db8:a::1", 9));
+  try {
+    leader->commit();
+    ADD_FAILURE() << "a deposed leader's commit went through";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreErrc::unavailable);
+    EXPECT_NE(std::string(e.what()).find("no longer under this leader's lease"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(loaded(*store(), now).at(addr("2001:db8:a::1")).sequence, 1);
+}
+
 TEST_F(EtcdBindingStoreTest, UnreadableRecordsUnderThePrefixAreSkippedAndCounted) {
   auto s = store();
   s->begin();

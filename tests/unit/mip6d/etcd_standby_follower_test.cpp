@@ -6,6 +6,7 @@
 
 #include "etcd_process.hpp"
 #include "mip6d/etcd/etcd_binding_store.hpp"
+#include "mip6d/etcd/etcd_codec.hpp"
 #include "mip6d/etcd/etcd_records.hpp"
 #include "mip6d/runtime/asio_scheduler.hpp"
 
@@ -105,6 +106,35 @@ TEST_F(StandbyFollowerTest, CaughtUpAtARevisionOnlyOnceItsChangeArrived) {
   EXPECT_EQ(caught, true);
   EXPECT_GE(follower.mirror().revision(), written);
   EXPECT_EQ(mirrored(follower).size(), 1u);
+}
+
+// Every write of the leader key (the leader's heartbeats) is reported with
+// its revision, and its deletion (the lease revoked or run out) with 0;
+// nothing else is.
+TEST_F(StandbyFollowerTest, ReportsTheLeaderKeysHeartbeatsAndItsDeletion) {
+  EtcdClient client({etcd.endpoint()}, 1s);
+  const auto lease = client.call("/v3/lease/grant", {{"TTL", 30}});
+  const std::string id = lease["ID"].get<std::string>();
+  client.call("/v3/kv/put", {{"key", to_base64("/roam6/follow/leader")}, {"value", to_base64("ha1")}, {"lease", id}});
+  StandbyFollower follower(io, settings(), scheduler, log);
+  std::vector<std::int64_t> seen;
+  follower.on_leader_key([&](std::int64_t revision) { seen.push_back(revision); });
+  follower.start();
+  EtcdBindingStore store(settings());
+  store.begin();
+  store.put(binding("2001:db8:a::9", 1));
+  store.erase(*wire::Ip6Addr::parse("2001:db8:a::9"));
+  store.commit();
+  EXPECT_TRUE(run_until([&] { return follower.mirror().revision() > 0 && mirrored(follower).empty(); }));
+  io.run_for(100ms);
+  EXPECT_EQ(seen, std::vector<std::int64_t>{}) << "a binding's changes are not the leader's";
+  const auto put = client.call("/v3/kv/put", {{"key", to_base64("/roam6/follow/leader")}, {"value", to_base64("ha1")}, {"lease", id}});
+  const std::int64_t heartbeat = std::stoll(put["header"]["revision"].get<std::string>());
+  EXPECT_TRUE(run_until([&] { return seen.size() == 1; }));
+  client.call("/v3/lease/revoke", {{"ID", id}});
+  EXPECT_TRUE(run_until([&] { return seen.size() == 2; }));
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{heartbeat, 0}));
+  EXPECT_FALSE(follower.mirror().contains("/roam6/follow/leader"));
 }
 
 // etcd gone and back: the follower reads everything again, so what changed
