@@ -1,13 +1,18 @@
 #!/usr/bin/python3
 """Active/standby Home Agents on etcd ([home_agent] leader_election):
 two real mip6d Home Agents, each in its own namespace, on one home link (a
-Linux bridge with the test's router port), and one real etcd member in a
-namespace of its own that each Home Agent reaches over its own link.
+Linux bridge with the test's router port), and a real three-member etcd
+cluster in a namespace of its own that each Home Agent reaches over its
+own link.
 
 - kill -9 of the leader: the standby takes the Home Agent address over with
   unsolicited NAs, answers the next BU, and holds every binding the old
   leader acknowledged; a BU captured before the kill, replayed to it, is
   refused.
+- kill -9 of the leader under a steady BU load and a stream of packets to
+  an away guest, both Home Agents with the DPDK datapath: every binding the
+  load generator saw acknowledged (by either) is held by the new leader,
+  and the guest's packets flow through the new leader's tunnel again.
 - a partitioned leader (its link to etcd cut) stops answering before the
   standby starts (no frame from it after the standby's first), and exits
   with status 75.
@@ -26,6 +31,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 
 import harness  # noqa: E402
+import test_datapath_end_to_end as e2e  # noqa: E402
 import test_home_agent_crash as crash  # noqa: E402
 from etcd_members import EtcdMembers  # noqa: E402
 from harness import Lab, InNamespace, addr, binding_update, frame, ntp_timestamp  # noqa: E402
@@ -34,11 +40,12 @@ HA = "2001:db8:a::1"
 HA_MACS = ["02:00:00:00:0a:91", "02:00:00:00:0a:92"]
 ROUTER_MAC = "02:00:00:00:0a:01"
 COA = "2001:db8:b::10"
+CORRESPONDENT = "2001:db8:c::5"
 KEY = crash.KEY  # the key binding_ack checks BAs with
 TTL = 1
 
 
-def config(lab, n, endpoint):
+def config(lab, n, endpoints, datapath=False):
     return """role = "home-agent"
 node_name = "ha%d"
 control_socket = "%s"
@@ -51,7 +58,7 @@ home_prefixes = ["2001:db8:a::/64"]
 max_lifetime = 3600
 replay_window = 60
 store = "etcd"
-etcd_endpoints = ["%s"]
+etcd_endpoints = [%s]
 etcd_prefix = "/roam6/home-a"
 etcd_timeout_ms = 200
 leader_election = true
@@ -72,7 +79,8 @@ router_mac = "02:00:00:00:0b:01"
 key = "site-b-hosts"
 care_of_prefixes = ["2001:db8:b::/48"]
 home_prefixes = ["2001:db8:a::/64"]
-""" % (n, lab.path("ha%d.sock" % n), HA, endpoint, TTL, HA, ROUTER_MAC, KEY.toml())
+""" % (n, lab.path("ha%d.sock" % n), HA, ", ".join('"%s"' % e for e in endpoints), TTL, HA, ROUTER_MAC,
+       KEY.toml()) + (e2e.datapath_section("ha%d" % n, "ha0") if datapath else "")
 
 
 class Sniffer(threading.Thread):
@@ -82,6 +90,7 @@ class Sniffer(threading.Thread):
         super().__init__(daemon=True)
         self.port = port
         self.frames = []  # (monotonic, bytes)
+        self.neighbours = {}  # target -> MAC of the last NA for it: a router's neighbour cache
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -95,8 +104,11 @@ class Sniffer(threading.Thread):
                 continue
             if address[2] == harness.PACKET_OUTGOING:
                 continue
+            target = advertised_target(data)
             with self.lock:
                 self.frames.append((time.monotonic(), data))
+                if target is not None:
+                    self.neighbours[target] = source_mac(data)
 
     def stop(self):
         self.stopping.set()
@@ -130,6 +142,74 @@ def advertised_target(f):
     return addr(p["payload"][8:24])
 
 
+class SteadyLoad(threading.Thread):
+    """A home router's traffic during a failover: BUs for every home address
+    in turn (each a higher sequence number) to the Home Agent address, and a
+    packet every 5 ms from a correspondent to `guest`, each sent to the MAC
+    the last Neighbour Advertisement for its destination named (the router's
+    neighbour cache, which the new leader's unsolicited NAs update)."""
+
+    def __init__(self, test, hoas, guest, bus_per_second=400):
+        super().__init__(daemon=True)
+        self.test = test
+        self.hoas = hoas
+        self.guest = guest
+        self.interval = 1.0 / bus_per_second
+        self.seq = {hoa: 1 for hoa in hoas}
+        self.stopping = threading.Event()
+        self.bus_sent = 0
+        self.packets_sent = 0
+
+    def neighbour(self, target):
+        with self.test.sniffer.lock:
+            return self.test.sniffer.neighbours.get(target, HA_MACS[0])
+
+    def run(self):
+        from scapy.all import IPv6, UDP, Ether, raw
+        i = 0
+        next_packet = 0.0
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            mac_ha = self.neighbour(HA)
+            mac_guest = self.neighbour(self.guest)
+            hoa = self.hoas[i % len(self.hoas)]
+            i += 1
+            self.seq[hoa] += 1
+            self.test.bu(mac_ha, hoa, self.seq[hoa])
+            self.bus_sent += 1
+            if now >= next_packet:
+                packet = Ether(src=ROUTER_MAC, dst=mac_guest) / IPv6(src=CORRESPONDENT, dst=self.guest) / UDP(
+                    sport=4000, dport=5000) / ("%08d" % self.packets_sent)
+                self.test.port.send(raw(packet))
+                self.packets_sent += 1
+                next_packet = now + 0.005
+            time.sleep(self.interval)
+
+    def stop(self):
+        self.stopping.set()
+        if self.is_alive():
+            self.join(5)
+
+    def tunnelled(self, since=0.0):
+        """(time, source MAC) of every packet to the guest that came back
+        tunnelled to its care-of address."""
+        out = []
+        for t, f in self.test.sniffer.snapshot(since):
+            p = harness.parse_ipv6_frame(f)
+            if p is None or p["upper"] != 41 or p["dst"] != COA or len(p["payload"]) < 40:
+                continue
+            if addr(p["payload"][24:40]) == self.guest:
+                out.append((t, source_mac(f)))
+        return out
+
+    def tunnelled_from(self, mac):
+        return sum(1 for _, m in self.tunnelled() if m == mac)
+
+    def first_tunnelled_from(self, mac, since):
+        times = [t for t, m in self.tunnelled(since) if m == mac]
+        return min(times) if times else None
+
+
 class Failover(unittest.TestCase):
     def setUp(self):
         self.lab = Lab()
@@ -143,7 +223,7 @@ class Failover(unittest.TestCase):
         self.lab.veth(self.ns_router, "rt0", ns_link, "l0", mac_a=ROUTER_MAC)
         self.lab.disable_ipv6(self.ns_router, "rt0")
         harness.run(["ip", "-n", ns_link, "link", "set", "l0", "master", "br0"])
-        self.etcd = EtcdMembers(self.lab, self.ns_etcd, listen="0.0.0.0")
+        self.etcd = EtcdMembers(self.lab, self.ns_etcd, count=3, listen="0.0.0.0")
         self.ns_has = []
         self.has = []
         for n in (1, 2):
@@ -155,8 +235,6 @@ class Failover(unittest.TestCase):
             self.lab.veth(ns, "e0", self.ns_etcd, "e%d" % n)
             harness.run(["ip", "-n", ns, "addr", "add", "10.9.%d.2/24" % n, "dev", "e0"])
             harness.run(["ip", "-n", self.ns_etcd, "addr", "add", "10.9.%d.1/24" % n, "dev", "e%d" % n])
-            endpoint = "http://10.9.%d.1:%d" % (n, EtcdMembers.client_port(0))
-            self.has.append(self.lab.daemon(ns, config(self.lab, n, endpoint), "ha%d" % n))
         self.etcd.start()
         self.addCleanup(self.etcd.kill)
         self.port = self.lab.port(self.ns_router, "rt0")
@@ -175,8 +253,12 @@ class Failover(unittest.TestCase):
         raise AssertionError("no %r in %s's log within %.0f s:\n%s" % (text, daemon.log_path, timeout,
                                                                        daemon.log()[-2000:]))
 
-    def start_pair(self):
-        """HA1 leads, HA2 stands by."""
+    def start_pair(self, datapath=False):
+        """HA1 leads, HA2 stands by. Each reaches every etcd member over its
+        own link."""
+        for n in (1, 2):
+            endpoints = ["http://10.9.%d.1:%d" % (n, EtcdMembers.client_port(i)) for i in range(self.etcd.count)]
+            self.has.append(self.lab.daemon(self.ns_has[n - 1], config(self.lab, n, endpoints, datapath), "ha%d" % n))
         self.has[0].start()
         self.wait_log(self.has[0], "takeover_announced")  # elected, caught up and serving
         self.has[1].start()
@@ -269,6 +351,45 @@ class Failover(unittest.TestCase):
         self.assertEqual(self.bindings(self.has[1]).get(hoas[0]), (COA, 2))
         print("kill -> takeover NA %.0f ms, -> first BA %.0f ms (lease TTL %d s)" % (
             (took_over - killed) * 1000, (first_ba - killed) * 1000, TTL), file=sys.stderr)
+
+    def test_leader_killed_under_steady_load_loses_no_acknowledged_binding_and_traffic_resumes(self):
+        self.start_pair(datapath=True)
+        hoas = ["2001:db8:a::6:%x" % i for i in range(1, 101)]
+        guest = hoas[0]
+        self.register_all(HA_MACS[0], hoas)
+        load = SteadyLoad(self, hoas, guest)
+        load.start()
+        self.addCleanup(load.stop)
+        time.sleep(1.5)
+        self.assertGreater(load.tunnelled_from(HA_MACS[0]), 0, "the leader tunnels the guest's packets")
+        killed = time.monotonic()
+        self.has[0].kill()
+        time.sleep(3.0)
+        load.stop()
+        time.sleep(0.5)  # the last BAs and packets
+
+        # Every binding the load generator saw acknowledged, by either Home
+        # Agent, is held by the new leader at that sequence number or a later
+        # one it took (a BU etcd took just before the kill, unanswered).
+        held = self.bindings(self.has[1])
+        acked = {}
+        for _, mac, hoa, seq, status in self.acks():
+            if status == 0:
+                acked[hoa] = max(acked.get(hoa, 0), seq)
+        self.assertEqual(set(acked), set(hoas))
+        behind = {hoa: (seq, held.get(hoa)) for hoa, seq in acked.items()
+                  if held.get(hoa) is None or held[hoa][1] < seq}
+        self.assertEqual(behind, {}, "acknowledged bindings the new leader lacks")
+        self.assertEqual({coa for coa, _ in held.values()}, {COA})
+        answered_after = [a[0] - killed for a in self.acks(killed, HA_MACS[1]) if a[4] == 0]
+        self.assertTrue(answered_after, "the new leader answers the load")
+        first_tunnelled = load.first_tunnelled_from(HA_MACS[1], killed)
+        self.assertIsNotNone(first_tunnelled, "the guest's packets flow through the new leader")
+        self.assertGreater(load.tunnelled_from(HA_MACS[1]), 100)
+        print("under load (%d BUs, %d packets to %s): kill -> first BA %.0f ms, -> guest's packets "
+              "tunnelled again %.0f ms (lease TTL %d s)" % (
+                  load.bus_sent, load.packets_sent, guest, min(answered_after) * 1000,
+                  (first_tunnelled - killed) * 1000, TTL), file=sys.stderr)
 
     def test_mip6ctl_cluster_shows_the_members_and_the_leader(self):
         self.start_pair()
