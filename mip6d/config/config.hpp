@@ -136,6 +136,12 @@ struct HomeAgentConfig {
   // the holder of the leader key's lease serves (docs/cluster.md).
   bool leader_election = false;
   std::chrono::seconds leader_lease_ttl{2};
+  // Which member should lead (higher first; among equals, a hash of the
+  // node name and etcd prefix, which spreads the leaders of many prefixes
+  // over the machines), and whether it takes the lead back from a lower
+  // one once it is ready (as VRRP's preempt).
+  int leader_priority = 100;
+  bool leader_preempt = true;
   // RFC 4285 replay protection: accepted clock difference for timestamps.
   std::chrono::seconds replay_window{7};
   // Replay records kept at most (home addresses and mobile node identities

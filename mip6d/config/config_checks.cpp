@@ -167,7 +167,9 @@ void check_store(const HomeAgentDraft& ha, ErrorCollector& errors) {
                                   ha.etcd_timeout_ms.given ? &ha.etcd_timeout_ms.where : nullptr,
                                   ha.etcd_txn_ops.given ? &ha.etcd_txn_ops.where : nullptr,
                                   ha.leader_election.given ? &ha.leader_election.where : nullptr,
-                                  ha.leader_lease_ttl.given ? &ha.leader_lease_ttl.where : nullptr})
+                                  ha.leader_lease_ttl.given ? &ha.leader_lease_ttl.where : nullptr,
+                                  ha.leader_priority.given ? &ha.leader_priority.where : nullptr,
+                                  ha.leader_preempt.given ? &ha.leader_preempt.where : nullptr})
       if (where != nullptr)
         errors.add(*where, where->path.substr(where->path.rfind('.') + 1) +
                                " is for store = \"etcd\"; this Home Agent's store is \"sqlite\"");

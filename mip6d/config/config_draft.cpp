@@ -61,6 +61,8 @@ HomeAgentConfig to_home_agent(HomeAgentDraft&& d) {
   assign_if_set(ha.etcd.txn_ops, d.etcd_txn_ops, [](std::int64_t v) { return static_cast<std::size_t>(v); });
   assign_if_set(ha.leader_election, d.leader_election);
   assign_if_set(ha.leader_lease_ttl, d.leader_lease_ttl, to_seconds);
+  assign_if_set(ha.leader_priority, d.leader_priority, [](std::int64_t v) { return static_cast<int>(v); });
+  assign_if_set(ha.leader_preempt, d.leader_preempt);
   assign_if_set(ha.replay_window, d.replay_window, to_seconds);
   assign_if_set(ha.replay_memory_limit, d.replay_memory_limit, [](std::int64_t v) { return static_cast<std::size_t>(v); });
   assign_if_set(ha.durable_sync, d.durable_sync);

@@ -58,6 +58,8 @@ struct HomeAgentDraft {
   Field<std::int64_t> etcd_txn_ops;
   Field<bool> leader_election;
   Field<std::int64_t> leader_lease_ttl;
+  Field<std::int64_t> leader_priority;
+  Field<bool> leader_preempt;
   Field<std::int64_t> replay_window;
   Field<std::int64_t> replay_memory_limit;
   Field<bool> durable_sync;

@@ -277,6 +277,8 @@ HomeAgentDraft read_home_agent(TableReader& t) {
   d.etcd_txn_ops = t.integer("etcd_txn_ops", kOptional, 2, 100000);
   d.leader_election = t.boolean("leader_election", kOptional);
   d.leader_lease_ttl = t.integer("leader_lease_ttl", kOptional, 1, 60);
+  d.leader_priority = t.integer("leader_priority", kOptional, 1, 255);
+  d.leader_preempt = t.boolean("leader_preempt", kOptional);
   d.replay_window = t.integer("replay_window", kOptional, limits::min_replay_window.count(),
                               limits::max_replay_window.count());
   d.replay_memory_limit = t.integer("replay_memory_limit", kOptional, limits::min_replay_memory_limit,

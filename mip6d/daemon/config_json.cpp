@@ -58,6 +58,8 @@ json home_agent_json(const HomeAgentConfig& ha) {
     shown["etcd_txn_ops"] = ha.etcd.txn_ops;
     shown["leader_election"] = ha.leader_election;
     shown["leader_lease_ttl"] = ha.leader_lease_ttl.count();
+    shown["leader_priority"] = ha.leader_priority;
+    shown["leader_preempt"] = ha.leader_preempt;
   } else {
     shown["store"] = "sqlite";
     shown["database"] = ha.database;

@@ -351,9 +351,15 @@ void Daemon::start_election() {
     exit_status_ = exit_deposed;
     stop("leadership lost");
   };
+  // Ready to take over: the copy of the bindings is current.
+  callbacks.ready = [this] { return follower_ && follower_->following(); };
+  etcd::LeaderElection::Policy policy;
+  policy.ttl = ha.leader_lease_ttl;
+  policy.priority = ha.leader_priority;
+  policy.preempt = ha.leader_preempt;
   election_ = std::make_unique<etcd::LeaderElection>(ha.etcd, config_.node_name,
-                                                     config_.node_name + " " + ha.address.to_string(),
-                                                     ha.leader_lease_ttl, scheduler_, log_, std::move(callbacks));
+                                                     config_.node_name + " " + ha.address.to_string(), policy,
+                                                     scheduler_, log_, std::move(callbacks));
   home_agent_->set_fence([this] { return election_->leading(); });
   // The leader's heartbeats and its key's deletion, as the watch sees them:
   // a standby takes over a TTL after the last heartbeat, or as soon as the
@@ -404,10 +410,14 @@ void Daemon::register_cluster_command() {
     out["etcd_endpoint"] = election_->endpoint();
     out["etcd"] = view.etcd_error.empty() ? "reachable" : "unreachable: " + view.etcd_error;
     out["leader"] = view.etcd_error.empty() ? view.leader : election_->leader();
+    out["priority"] = election_->priority();
+    out["preempt"] = ha.leader_preempt;
+    out["preferred"] = view.preferred;
     nlohmann::json members = nlohmann::json::array();
     for (const auto& m : view.members)
-      members.push_back({{"name", m.name}, {"identity", m.identity}, {"leader", m.identity == view.leader},
-                         {"lease_left_s", m.lease_left_s}});
+      members.push_back({{"name", m.record.name}, {"identity", m.record.identity},
+                         {"leader", m.record.identity == view.leader}, {"priority", m.record.priority},
+                         {"ready", m.record.ready}, {"lease_left_s", m.lease_left_s}});
     out["members"] = std::move(members);
     return out;
   });

@@ -31,14 +31,16 @@ std::string_view name(LeaderElection::State state) noexcept {
   return "unknown";
 }
 
-LeaderElection::LeaderElection(const EtcdSettings& etcd, std::string name, std::string identity,
-                               std::chrono::seconds ttl, Scheduler& scheduler, const Logger& log, Callbacks callbacks)
-    : client_(etcd.endpoints, std::min(etcd.timeout, tick_of(ttl))),
+LeaderElection::LeaderElection(const EtcdSettings& etcd, std::string name, std::string identity, Policy policy,
+                               Scheduler& scheduler, const Logger& log, Callbacks callbacks)
+    : client_(etcd.endpoints, std::min(etcd.timeout, tick_of(policy.ttl))),
       key_(etcd.prefix + "/leader"),
       members_prefix_(etcd.prefix + "/members/"),
+      prefix_(etcd.prefix),
       name_(std::move(name)),
       identity_(std::move(identity)),
-      ttl_(ttl),
+      ttl_(policy.ttl),
+      policy_(policy),
       scheduler_(scheduler),
       log_(log),
       callbacks_(std::move(callbacks)),
@@ -48,7 +50,11 @@ LeaderElection::LeaderElection(const EtcdSettings& etcd, std::string name, std::
 LeaderElection::~LeaderElection() = default;
 
 void LeaderElection::start() {
-  LogRecord(log_, LogLevel::info, "election_started").kv("key", key_).kv("ttl", ttl_.count());
+  LogRecord(log_, LogLevel::info, "election_started")
+      .kv("key", key_)
+      .kv("ttl", ttl_.count())
+      .kv("priority", policy_.priority)
+      .kv("preempt", policy_.preempt ? "true" : "false");
   tick();
 }
 
@@ -67,11 +73,19 @@ void LeaderElection::heard_leader(std::int64_t mod_revision) {
   if (mod_revision <= leader_revision_) return;
   leader_revision_ = mod_revision;
   leader_heard_ = scheduler_.now();
-  silence_timer_->arm_at(leader_heard_ + ttl_ + silence_margin(ttl_));
+  silence_timer_->arm_at(silence_deadline());
+}
+
+// A TTL and the margin after the leader's last heartbeat; a tick more when
+// a ready standby of higher rank is listed, which then takes the key first.
+TimePoint LeaderElection::silence_deadline() const {
+  const MemberRecord* better = outranking_ready_member();
+  const bool head_start = better != nullptr && better->identity != leader_;
+  return leader_heard_ + ttl_ + silence_margin(ttl_) + (head_start ? tick_of(ttl_) : std::chrono::milliseconds(0));
 }
 
 bool LeaderElection::leader_silent() const {
-  return leader_revision_ != 0 && scheduler_.now() >= leader_heard_ + ttl_ + silence_margin(ttl_);
+  return leader_revision_ != 0 && scheduler_.now() >= silence_deadline();
 }
 
 bool LeaderElection::leading() const { return state_ == State::leading && scheduler_.now() < valid_until_; }
@@ -140,13 +154,28 @@ void LeaderElection::heartbeat(TimePoint sent, std::int64_t left) {
     const json answer = client_.call(
         "/v3/kv/txn",
         {{"compare", {{{"key", key}, {"target", "LEASE"}, {"lease", lease}}}},
-         {"success", {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", lease}}}}}}});
+         {"success",
+          {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", lease}}}},
+           {{"request_range",
+             {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}}}}}}});
     troubled_ = false;
     if (!answer.value("succeeded", false)) {
       depose("another member holds the leader key");
       return;
     }
     valid_until_ = sent + std::chrono::seconds(std::min<std::int64_t>(left, ttl_.count()));
+    const json responses = answer.value("responses", json::array());
+    if (responses.size() > 1) take_members(responses[1].value("response_range", json::object()));
+    if (!policy_.preempt) return;
+    // Only to a member that wrote its record since we won: one that was
+    // listed before may be the leader we took over from, dead, its record
+    // not yet gone with its lease.
+    const MemberRecord* better = outranking_ready_member();
+    if (better != nullptr && better->revision > won_revision_) {
+      const std::string to = better->name;
+      LogRecord(log_, LogLevel::warning, "handing_over").kv("to", to).kv("priority", better->priority);
+      depose("handing over to " + to + ", a ready member of higher rank");
+    }
   } catch (const EtcdError& e) {
     note_trouble(e.what());
     if (scheduler_.now() >= valid_until_) depose("the lease lapsed: etcd did not take the heartbeat");
@@ -166,10 +195,71 @@ void LeaderElection::grant() {
 
 // Present as long as the lease: what `mip6ctl cluster` lists.
 void LeaderElection::list_member() {
+  const bool now_ready = state_ == State::leading || ready();
   client_.call("/v3/kv/put", {{"key", to_base64(members_prefix_ + name_)},
-                              {"value", to_base64(identity_)},
+                              {"value", to_base64(encode_member({name_, identity_, policy_.priority, now_ready}))},
                               {"lease", std::to_string(*lease_)}});
   listed_ = true;
+  listed_ready_ = now_ready;
+}
+
+bool LeaderElection::ready() const { return !callbacks_.ready || callbacks_.ready(); }
+
+// The ready member (not us) of the highest rank above ours, if any.
+const MemberRecord* LeaderElection::outranking_ready_member() const {
+  const MemberRecord self{name_, identity_, policy_.priority, true};
+  const MemberRecord* best = nullptr;
+  for (const MemberRecord& m : members_) {
+    if (m.name == name_ || !m.ready || !outranks(m, self, prefix_)) continue;
+    if (best == nullptr || outranks(m, *best, prefix_)) best = &m;
+  }
+  return best;
+}
+
+void LeaderElection::take_members(const json& range_response) {
+  members_.clear();
+  for (const json& kv : range_response.value("kvs", json::array())) {
+    const std::string key = from_base64(kv.value("key", "")).value_or("");
+    if (!key.starts_with(members_prefix_)) continue;
+    MemberRecord m = decode_member(key.substr(members_prefix_.size()), from_base64(kv.value("value", "")).value_or(""));
+    m.revision = gateway_int64(kv.value("mod_revision", json(0)));
+    members_.push_back(std::move(m));
+  }
+  members_read_ = true;
+}
+
+// The answers to a range of the leader key and one of the members, in
+// that order: who leads (and its heartbeat's revision) and who is listed.
+void LeaderElection::take_state(const json& responses) {
+  if (responses.size() < 2) return;
+  std::string seen;
+  std::int64_t seen_revision = 0;
+  const json& kvs = responses[0].value("response_range", json::object()).value("kvs", json::array());
+  if (!kvs.empty()) {
+    seen = from_base64(kvs[0].value("value", "")).value_or("");
+    seen_revision = gateway_int64(kvs[0].value("mod_revision", json(0)));
+  }
+  take_members(responses[1].value("response_range", json::object()));
+  if (seen_revision == 0) {
+    leader_revision_ = 0;  // free: the next campaign asks for a free key
+  } else {
+    heard_leader(seen_revision);
+    deferring_since_.reset();
+  }
+  if (seen != leader_) {
+    leader_ = seen;
+    if (!leader_.empty()) LogRecord(log_, LogLevel::info, "standing_by").kv("leader", "\"" + leader_ + "\"");
+  }
+}
+
+void LeaderElection::read_state() {
+  const json answer = client_.call(
+      "/v3/kv/txn",
+      {{"success",
+        {{{"request_range", {{"key", to_base64(key_)}}}},
+         {{"request_range",
+           {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}}}}}}});
+  take_state(answer.value("responses", json::array()));
 }
 
 LeaderElection::View LeaderElection::view() {
@@ -181,14 +271,18 @@ LeaderElection::View LeaderElection::view() {
     const json members = client_.call(
         "/v3/kv/range",
         {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}});
+    const MemberRecord* preferred = nullptr;
     for (const json& kv : members.value("kvs", json::array())) {
       Member m;
-      m.name = from_base64(kv.value("key", "")).value_or("").substr(members_prefix_.size());
-      m.identity = from_base64(kv.value("value", "")).value_or("");
+      m.record = decode_member(from_base64(kv.value("key", "")).value_or("").substr(members_prefix_.size()),
+                               from_base64(kv.value("value", "")).value_or(""));
       const json ttl = client_.call("/v3/lease/timetolive", {{"ID", kv.value("lease", json("0"))}});
       m.lease_left_s = gateway_int64(ttl.value("TTL", json(0)));
       v.members.push_back(std::move(m));
     }
+    for (const Member& m : v.members)
+      if (m.record.ready && (preferred == nullptr || outranks(m.record, *preferred, prefix_))) preferred = &m.record;
+    if (preferred != nullptr) v.preferred = preferred->name;
   } catch (const EtcdError& e) {
     v.etcd_error = e.what();
   }
@@ -200,9 +294,27 @@ LeaderElection::View LeaderElection::view() {
 void LeaderElection::campaign() {
   try {
     if (!lease_) grant();
-    if (!listed_) list_member();
-    const std::string key = to_base64(key_);
+    if (!listed_ || listed_ready_ != ready()) list_member();
+    if (!members_read_) read_state();
     const bool take_over_silent = leader_silent();
+    // Outranked by a ready member: a free key is left to it for a TTL (a
+    // silent leader's key it takes a tick sooner: silence_deadline()).
+    if (!take_over_silent && outranking_ready_member() != nullptr) {
+      read_state();
+      const MemberRecord* better = outranking_ready_member();
+      if (leader_revision_ != 0 || better == nullptr) {
+        deferring_since_.reset();
+        if (leader_revision_ != 0) return;
+      } else {
+        const TimePoint now = scheduler_.now();
+        if (!deferring_since_) {
+          deferring_since_ = now;
+          LogRecord(log_, LogLevel::info, "deferring").kv("to", better->name).kv("priority", better->priority);
+        }
+        if (now < *deferring_since_ + ttl_) return;
+      }
+    }
+    const std::string key = to_base64(key_);
     const json compare = take_over_silent
         ? json{{"key", key}, {"target", "MOD"}, {"mod_revision", std::to_string(leader_revision_)}}
         : json{{"key", key}, {"target", "CREATE"}, {"create_revision", "0"}};
@@ -210,10 +322,14 @@ void LeaderElection::campaign() {
         "/v3/kv/txn",
         {{"compare", json::array({compare})},
          {"success", {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", std::to_string(*lease_)}}}}}},
-         {"failure", {{{"request_range", {{"key", key}}}}}}});
+         {"failure",
+          {{{"request_range", {{"key", key}}}},
+           {{"request_range",
+             {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}}}}}}});
     troubled_ = false;
     if (answer.value("succeeded", false)) {
       state_ = State::leading;
+      deferring_since_.reset();
       silence_timer_->cancel();
       won_revision_ = gateway_int64(answer.value("header", json::object()).value("revision", json(0)));
       {
@@ -223,26 +339,12 @@ void LeaderElection::campaign() {
         if (take_over_silent) record.kv("silent_leader", "\"" + leader_ + "\"");
       }
       leader_ = identity_;
+      listed_ready_ = false;  // listed ready, as a leader, at the next tick
+      listed_ = false;
       callbacks_.elected();
       return;
     }
-    std::string seen;
-    std::int64_t seen_revision = 0;
-    for (const json& r : answer.value("responses", json::array())) {
-      const json& kvs = r.value("response_range", json::object()).value("kvs", json::array());
-      if (kvs.empty()) continue;
-      seen = from_base64(kvs[0].value("value", "")).value_or("");
-      seen_revision = gateway_int64(kvs[0].value("mod_revision", json(0)));
-    }
-    if (seen_revision == 0) {
-      leader_revision_ = 0;  // gone meanwhile: the next campaign asks for a free key
-    } else {
-      heard_leader(seen_revision);
-    }
-    if (seen != leader_) {
-      leader_ = seen;
-      LogRecord(log_, LogLevel::info, "standing_by").kv("leader", "\"" + leader_ + "\"");
-    }
+    take_state(answer.value("responses", json::array()));
   } catch (const EtcdError& e) {
     note_trouble(e.what());
   }

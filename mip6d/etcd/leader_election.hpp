@@ -5,6 +5,14 @@
 //   standby --campaign won--> leading --lease lapsed or lost--> deposed
 //   standby --campaign lost--> standby (the leader's name noted)
 //   standby --leader silent a TTL, key taken over--> leading
+//   leading --a ready member of higher rank listed (preempt)--> deposed
+//
+// Rank (member_record.hpp): leader_priority, then a hash of the node name
+// and the prefix. A standby that finds the key free while a ready member
+// of higher rank is listed leaves it to that one for a TTL; a leader that
+// sees such a member (its heartbeat reads the members) hands over to it,
+// as VRRP's preempt does: it stops serving and revokes its lease as it
+// exits, and the other, whose copy is current, takes over at once.
 //
 // Deposed is final: the daemon stops serving at once and exits, to come
 // back as a standby (as Kubernetes' controllers do when they lose their
@@ -41,6 +49,7 @@
 
 #include "mip6d/config/config.hpp"
 #include "mip6d/etcd/etcd_client.hpp"
+#include "mip6d/etcd/member_record.hpp"
 #include "mip6d/runtime/log.hpp"
 #include "mip6d/runtime/scheduler.hpp"
 
@@ -52,24 +61,32 @@ class LeaderElection {
   // What `mip6ctl cluster` shows: every member that keeps a lease, read
   // from etcd when asked.
   struct Member {
-    std::string name;
-    std::string identity;
+    MemberRecord record;
     std::int64_t lease_left_s = 0;  // as etcd counts it
   };
   struct View {
     std::string etcd_error;  // empty when etcd answered
     std::string leader;      // the leader key's identity, "" for none
+    std::string preferred;   // the ready member of highest rank, "" for none
     std::vector<Member> members;
   };
   struct Callbacks {
     std::function<void()> elected;
     std::function<void(std::string_view why)> deposed;
+    // Whether this member's copy of the bindings is current (its watch
+    // runs): shown to the others, who hand over only to a ready member.
+    std::function<bool()> ready;
+  };
+  struct Policy {
+    std::chrono::seconds ttl{2};
+    int priority = 100;
+    bool preempt = true;
   };
 
   // `name`: this member's node name (its key P/members/<name> lives as long
   // as its lease); `identity`: what the leader key holds when it leads (the
   // name and the Home Agent address), shown to the other members.
-  LeaderElection(const EtcdSettings& etcd, std::string name, std::string identity, std::chrono::seconds ttl,
+  LeaderElection(const EtcdSettings& etcd, std::string name, std::string identity, Policy policy,
                  Scheduler& scheduler, const Logger& log, Callbacks callbacks);
   ~LeaderElection();
 
@@ -88,6 +105,7 @@ class LeaderElection {
   // The identity in the leader key when last read ("" when none was seen).
   [[nodiscard]] const std::string& leader() const noexcept { return leader_; }
   [[nodiscard]] std::chrono::seconds ttl() const noexcept { return ttl_; }
+  [[nodiscard]] int priority() const noexcept { return policy_.priority; }
   // Time left on our lease by the local deadline (zero without one).
   [[nodiscard]] Duration lease_left() const;
   [[nodiscard]] const std::string& key() const noexcept { return key_; }
@@ -106,18 +124,26 @@ class LeaderElection {
   void heartbeat(TimePoint sent, std::int64_t left);
   void heard_leader(std::int64_t mod_revision);
   [[nodiscard]] bool leader_silent() const;
+  [[nodiscard]] TimePoint silence_deadline() const;
   void grant();
   void list_member();
   void campaign();
+  void read_state();
+  void take_state(const nlohmann::json& responses);
+  void take_members(const nlohmann::json& range_response);
+  [[nodiscard]] bool ready() const;
+  [[nodiscard]] const MemberRecord* outranking_ready_member() const;
   void depose(std::string_view why);
   void note_trouble(const std::string& what);
 
   EtcdClient client_;
   std::string key_;
   std::string members_prefix_;
+  std::string prefix_;  // the etcd prefix: what the rank's hash is of, with the name
   std::string name_;
   std::string identity_;
   std::chrono::seconds ttl_;
+  Policy policy_;
   Scheduler& scheduler_;
   const Logger& log_;
   Callbacks callbacks_;
@@ -133,6 +159,10 @@ class LeaderElection {
   std::int64_t leader_revision_ = 0;
   TimePoint leader_heard_{};
   bool listed_ = false;    // P/members/<name> written under the current lease
+  bool listed_ready_ = false;
+  std::vector<MemberRecord> members_;  // as last read, with our own
+  bool members_read_ = false;
+  std::optional<TimePoint> deferring_since_;  // the key free, left to a member of higher rank
   bool troubled_ = false;  // etcd failed the last request: logged once
 };
 

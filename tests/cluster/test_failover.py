@@ -45,7 +45,7 @@ KEY = crash.KEY  # the key binding_ack checks BAs with
 TTL = 1
 
 
-def config(lab, n, endpoints, datapath=False):
+def config(lab, n, endpoints, datapath=False, priority=None):
     return """role = "home-agent"
 node_name = "ha%d"
 control_socket = "%s"
@@ -63,6 +63,7 @@ etcd_prefix = "/roam6/home-a"
 etcd_timeout_ms = 200
 leader_election = true
 leader_lease_ttl = %d
+leader_priority = %d
 [[sites]]
 name = "site-a"
 prefix = "2001:db8:a::/64"
@@ -79,7 +80,10 @@ router_mac = "02:00:00:00:0b:01"
 key = "site-b-hosts"
 care_of_prefixes = ["2001:db8:b::/48"]
 home_prefixes = ["2001:db8:a::/64"]
-""" % (n, lab.path("ha%d.sock" % n), HA, ", ".join('"%s"' % e for e in endpoints), TTL, HA, ROUTER_MAC,
+""" % (n, lab.path("ha%d.sock" % n), HA, ", ".join('"%s"' % e for e in endpoints), TTL,
+       # HA1 first: the one started first stays leader (no hand-over to a
+       # standby the rank would prefer) unless a test says otherwise.
+       priority or (200 if n == 1 else 100), HA, ROUTER_MAC,
        KEY.toml()) + (e2e.datapath_section("ha%d" % n, "ha0") if datapath else "")
 
 
@@ -253,12 +257,16 @@ class Failover(unittest.TestCase):
         raise AssertionError("no %r in %s's log within %.0f s:\n%s" % (text, daemon.log_path, timeout,
                                                                        daemon.log()[-2000:]))
 
-    def start_pair(self, datapath=False):
-        """HA1 leads, HA2 stands by. Each reaches every etcd member over its
-        own link."""
+    def make_has(self, datapath=False, priorities=(None, None)):
+        """Each reaches every etcd member over its own link."""
         for n in (1, 2):
             endpoints = ["http://10.9.%d.1:%d" % (n, EtcdMembers.client_port(i)) for i in range(self.etcd.count)]
-            self.has.append(self.lab.daemon(self.ns_has[n - 1], config(self.lab, n, endpoints, datapath), "ha%d" % n))
+            self.has.append(self.lab.daemon(self.ns_has[n - 1],
+                                            config(self.lab, n, endpoints, datapath, priorities[n - 1]), "ha%d" % n))
+
+    def start_pair(self, datapath=False):
+        """HA1 leads, HA2 stands by."""
+        self.make_has(datapath)
         self.has[0].start()
         self.wait_log(self.has[0], "takeover_announced")  # elected, caught up and serving
         self.has[1].start()
@@ -390,6 +398,33 @@ class Failover(unittest.TestCase):
               "tunnelled again %.0f ms (lease TTL %d s)" % (
                   load.bus_sent, load.packets_sent, guest, min(answered_after) * 1000,
                   (first_tunnelled - killed) * 1000, TTL), file=sys.stderr)
+
+    def test_a_ready_member_of_higher_priority_takes_the_lead_with_every_binding(self):
+        self.make_has(priorities=(100, 200))
+        self.has[0].start()
+        self.wait_log(self.has[0], "takeover_announced")
+        hoas = ["2001:db8:a::7:%x" % i for i in range(1, 51)]
+        self.register_all(HA_MACS[0], hoas)
+        started = time.monotonic()
+        self.has[1].start()
+        # Once its copy is current, HA1 hands over: it stops serving, revokes
+        # its lease and exits 75, to come back as a standby.
+        self.has[0].proc.wait(timeout=10)
+        self.assertEqual(self.has[0].proc.returncode, 75, self.has[0].log()[-2000:])
+        self.assertIn("handing_over to=ha2 priority=200", self.has[0].log())
+        self.wait_log(self.has[1], "takeover_announced", timeout=5)
+        self.assertIn("takeover_read from=mirror", self.has[1].log())
+        self.assertNotIn("silent_leader", self.has[1].log(), "taken from a revoked lease, at once")
+        held = self.bindings(self.has[1])
+        self.assertEqual({hoa: held.get(hoa) for hoa in hoas}, {hoa: (COA, 1) for hoa in hoas})
+        self.register_all(HA_MACS[1], ["2001:db8:a::7:1"], seq=2)
+        # No frame from HA1 after HA2's first.
+        frames = self.sniffer.snapshot(started)
+        first_new = min(t for t, f in frames if source_mac(f) == HA_MACS[1])
+        self.assertEqual([t for t, f in frames if source_mac(f) == HA_MACS[0] and t >= first_new], [])
+        view = self.has[1].ctl("cluster")
+        self.assertEqual((view["priority"], view["preferred"]), (200, "ha2"))
+        self.assertEqual([(m["name"], m["priority"], m["ready"]) for m in view["members"]], [("ha2", 200, True)])
 
     def test_mip6ctl_cluster_shows_the_members_and_the_leader(self):
         self.start_pair()

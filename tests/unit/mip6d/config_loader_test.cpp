@@ -362,7 +362,7 @@ TEST(ConfigLoader, EtcdStoreReadsEveryKeyAndDefaults) {
   Doc d = home_agent_doc();
   use_etcd(d, "etcd_endpoints = [\"http://10.0.0.1:2379\", \"http://[2001:db8::e]:2379/\"]\n"
               "etcd_prefix = \"/roam6/home-a\"\netcd_timeout_ms = 250\netcd_txn_ops = 1024\n"
-              "leader_election = true\nleader_lease_ttl = 1\n");
+              "leader_election = true\nleader_lease_ttl = 1\nleader_priority = 200\nleader_preempt = false\n");
   const auto loaded = load_config_string(d.text(), "ha.toml");
   ASSERT_TRUE(loaded.ok()) << loaded.error_report();
   const HomeAgentConfig& ha = *loaded.config().home_agent;
@@ -373,6 +373,8 @@ TEST(ConfigLoader, EtcdStoreReadsEveryKeyAndDefaults) {
   EXPECT_EQ(ha.etcd.txn_ops, 1024u);
   EXPECT_TRUE(ha.leader_election);
   EXPECT_EQ(ha.leader_lease_ttl, 1s);
+  EXPECT_EQ(ha.leader_priority, 200);
+  EXPECT_FALSE(ha.leader_preempt);
 
   Doc plain = home_agent_doc();
   use_etcd(plain, "etcd_endpoints = [\"http://127.0.0.1:2379\"]\n");
@@ -383,6 +385,8 @@ TEST(ConfigLoader, EtcdStoreReadsEveryKeyAndDefaults) {
   EXPECT_EQ(defaults.config().home_agent->etcd.txn_ops, 128u);
   EXPECT_FALSE(defaults.config().home_agent->leader_election);
   EXPECT_EQ(defaults.config().home_agent->leader_lease_ttl, 2s);
+  EXPECT_EQ(defaults.config().home_agent->leader_priority, 100);
+  EXPECT_TRUE(defaults.config().home_agent->leader_preempt);
 }
 
 TEST(ConfigLoader, ErrorMessageRateLimit) {
@@ -778,6 +782,9 @@ const RuleCase kRuleCases[] = {
   {"LeaderLeaseTtlZero", Base::home_agent,
    [](Doc& d) { use_etcd(d, "etcd_endpoints = [\"http://127.0.0.1:2379\"]\nleader_lease_ttl = 0\n"); },
    "home_agent.leader_lease_ttl", "must be between 1 and 60, not 0"},
+  {"LeaderPriorityOutOfRange", Base::home_agent,
+   [](Doc& d) { use_etcd(d, "etcd_endpoints = [\"http://127.0.0.1:2379\"]\nleader_priority = 256\n"); },
+   "home_agent.leader_priority", "must be between 1 and 255, not 256"},
   {"EtcdKeyWithSqliteStore", Base::home_agent,
    [](Doc& d) { edit(d.home_agent, "max_lifetime = 7200", "max_lifetime = 7200\netcd_prefix = \"/roam6/a\""); },
    "home_agent.etcd_prefix", "etcd_prefix is for store = \"etcd\"; this Home Agent's store is \"sqlite\""},

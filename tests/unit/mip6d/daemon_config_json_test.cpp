@@ -126,6 +126,8 @@ TEST_F(ConfigJsonTest, HomeAgentOnEtcdShowsTheEtcdKeysInsteadOfTheDatabase) {
   EXPECT_EQ(ha["etcd_txn_ops"], 128);
   EXPECT_EQ(ha["leader_election"], false);
   EXPECT_EQ(ha["leader_lease_ttl"], 2);
+  EXPECT_EQ(ha["leader_priority"], 100);
+  EXPECT_EQ(ha["leader_preempt"], true);
   EXPECT_FALSE(ha.contains("database"));
   EXPECT_FALSE(ha.contains("durable_sync"));
 }

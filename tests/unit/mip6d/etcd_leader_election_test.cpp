@@ -20,11 +20,19 @@ using nlohmann::json;
 
 constexpr std::chrono::seconds ttl{1};
 
+LeaderElection::Policy policy(int priority = 100, bool preempt = true) {
+  LeaderElection::Policy p;
+  p.ttl = ttl;
+  p.priority = priority;
+  p.preempt = preempt;
+  return p;
+}
+
 struct Member {
-  Member(const EtcdSettings& settings, const std::string& name)
+  Member(const EtcdSettings& settings, const std::string& name, LeaderElection::Policy p = policy())
       : log(LogLevel::info, [this](LogLevel, std::string_view line) { lines += std::string(line) + "\n"; }),
         follower(io, settings, scheduler, log),
-        election(settings, name, name + " 2001:db8:a::1", ttl, scheduler, log, callbacks()) {
+        election(settings, name, name + " 2001:db8:a::1", p, scheduler, log, callbacks()) {
     follower.on_leader_key([this](std::int64_t revision) {
       boost::asio::post(io, [this, revision] { election.leader_key_changed(revision); });
     });
@@ -32,7 +40,12 @@ struct Member {
   LeaderElection::Callbacks callbacks() {
     LeaderElection::Callbacks c;
     c.elected = [this] { ++elected; };
-    c.deposed = [this](std::string_view why) { deposed = std::string(why); };
+    // As the daemon does: stop, revoking the lease on the way out.
+    c.deposed = [this](std::string_view why) {
+      deposed = std::string(why);
+      boost::asio::post(io, [this] { election.resign(); });
+    };
+    c.ready = [this] { return follower.following(); };
     return c;
   }
   void start() {
@@ -82,7 +95,7 @@ class LeaderElectionTest : public ::testing::Test {
 };
 
 TEST_F(LeaderElectionTest, TheLeaderHeartbeatsTheStandbyWaits) {
-  Member a(settings(), "a");
+  Member a(settings(), "a", policy(200));
   Member b(settings(), "b");
   a.start();
   ASSERT_EQ(a.elected, 1);
@@ -105,7 +118,7 @@ TEST_F(LeaderElectionTest, TheLeaderHeartbeatsTheStandbyWaits) {
 // TTL after the last heartbeat, by then the old leader no longer counts
 // itself leading, and once it runs again its heartbeat finds the key taken.
 TEST_F(LeaderElectionTest, ASilentLeaderIsTakenOverWhileItsLeaseLives) {
-  Member a(settings(), "a");
+  Member a(settings(), "a", policy(200));
   Member b(settings(), "b");
   a.start();
   b.start();
@@ -153,7 +166,7 @@ TEST_F(LeaderElectionTest, AHeartbeatThatFindsTheKeyTakenDeposes) {
 // A clean stop revokes the lease; the standby's watch sees the key go and
 // it campaigns at once.
 TEST_F(LeaderElectionTest, AResignedLeadersKeyIsTakenAtOnce) {
-  Member a(settings(), "a");
+  Member a(settings(), "a", policy(200));
   Member b(settings(), "b");
   a.start();
   b.start();
@@ -162,6 +175,59 @@ TEST_F(LeaderElectionTest, AResignedLeadersKeyIsTakenAtOnce) {
   EXPECT_TRUE(run({&b}, 2000ms, [&] { return b.elected == 1; }));
   EXPECT_EQ(leader_key().value("value", ""), "b 2001:db8:a::1");
   EXPECT_EQ(b.lines.find("silent_leader"), std::string::npos) << b.lines;
+}
+
+// The key freed (its leader resigned): of two ready standbys, the one of
+// lower rank leaves it to the other for a TTL, so leadership moves once.
+TEST_F(LeaderElectionTest, AFreeKeyIsLeftToTheReadyMemberOfHigherRank) {
+  Member c(settings(), "c", policy(255));
+  Member low(settings(), "low", policy(100));
+  Member high(settings(), "high", policy(200));
+  c.start();
+  low.start();
+  high.start();
+  // Both standbys list themselves ready once their copies are current.
+  run({&c, &low, &high}, 1000ms, [] { return false; });
+  c.election.resign();
+  EXPECT_TRUE(run({&low, &high}, 2000ms, [&] { return high.elected == 1; })) << high.lines;
+  run({&low, &high}, 500ms, [] { return false; });
+  EXPECT_EQ(low.elected, 0) << low.lines;
+  EXPECT_NE(low.lines.find("deferring to=high priority=200"), std::string::npos) << low.lines;
+  EXPECT_EQ(leader_key().value("value", ""), "high 2001:db8:a::1");
+}
+
+// Preempt: a leader hands over to a ready member of higher rank (and the
+// daemon, stopping, revokes its lease); without preempt it keeps leading.
+TEST_F(LeaderElectionTest, ALeaderHandsOverToAReadyMemberOfHigherRankWhenPreempting) {
+  Member a(settings(), "a", policy(100));
+  a.start();
+  ASSERT_TRUE(a.election.leading());
+  Member b(settings(), "b", policy(200));
+  b.start();
+  EXPECT_TRUE(run({&a, &b}, 2000ms, [&] { return !a.deposed.empty(); })) << a.lines;
+  EXPECT_EQ(a.deposed, "handing over to b, a ready member of higher rank");
+  EXPECT_FALSE(a.election.leading());
+  EXPECT_TRUE(run({&a, &b}, 2000ms, [&] { return b.elected == 1; })) << b.lines;
+  EXPECT_EQ(leader_key().value("value", ""), "b 2001:db8:a::1");
+  EXPECT_EQ(b.lines.find("silent_leader"), std::string::npos) << "taken from a revoked lease at once";
+
+  // The view shows priorities, readiness and who should lead.
+  const LeaderElection::View view = b.election.view();
+  EXPECT_EQ(view.preferred, "b");
+  ASSERT_EQ(view.members.size(), 1u) << "a's record went with its lease";
+  EXPECT_EQ(view.members[0].record.priority, 200);
+  EXPECT_TRUE(view.members[0].record.ready);
+}
+
+TEST_F(LeaderElectionTest, WithoutPreemptALeaderKeepsLeading) {
+  Member a(settings(), "a", policy(100, false));
+  a.start();
+  Member b(settings(), "b", policy(200));
+  b.start();
+  run({&a, &b}, 2000ms, [] { return false; });
+  EXPECT_TRUE(a.election.leading());
+  EXPECT_EQ(a.deposed, "");
+  EXPECT_EQ(b.elected, 0);
 }
 
 }  // namespace
