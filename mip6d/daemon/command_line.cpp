@@ -262,8 +262,10 @@ EXIT STATUS
          DPDK device missing, metrics address in use, ...
     2    bad command line.
     75   a Home Agent with home_agent.leader_election lost its leader
-         lease (or could not read etcd when elected). It stopped serving
-         at once; restart it (systemd Restart=always) to stand by again.
+         lease, handed the lead over to a member of higher rank
+         (leader_preempt), or could not read etcd when elected. It
+         stopped serving at once; restart it (systemd Restart=always) to
+         stand by again.
 
 EXAMPLES
     Check a configuration before installing it:

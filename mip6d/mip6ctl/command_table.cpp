@@ -244,9 +244,10 @@ std::vector<CommandSpec> make_table() {
        "",
        {},
        "show the Home Agent cluster (etcd)",
-       "On a Home Agent with leader_election: its state (leading or standby), its lease, the "
-       "leader, and every member etcd lists with the seconds left on its lease, read from etcd "
-       "now; whether etcd answered. On other Home Agents: the store in use.",
+       "On a Home Agent with leader_election: its state (leading or standby), its lease, its "
+       "priority, the leader, the member that should lead, and every member etcd lists with its "
+       "priority, whether its copy of the bindings is current and the seconds left on its lease, "
+       "read from etcd now; whether etcd answered. On other Home Agents: the store in use.",
        {"mip6ctl cluster", "mip6ctl --json cluster"},
        no_args},
       {{"config", "show"},
