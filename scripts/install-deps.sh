@@ -35,6 +35,10 @@ PACKAGES=(
   # the Home Agent cluster's store (tests/cluster): private etcd members,
   # never the system's (its service is not started: see below)
   etcd-server
+  # its v3 gRPC API for the store's transactions: gRPC and protobuf for C++,
+  # and etcd's own .proto files with those they import (gogoproto, Google's
+  # API annotations), which Debian ships in etcd's Go source package
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler golang-etcd-server-dev
   # testbed/roam6-plot: each move's timeline as SVG and PNG (the demo's pictures)
   gnuplot-nox
 )

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "etcd/etcdserver/etcdserverpb/rpc.pb.h"
+
 #include "mip6d/etcd/etcd_codec.hpp"
 #include "mip6d/etcd/etcd_records.hpp"
 #include "mip6d/etcd/read_prefix.hpp"
@@ -10,14 +12,12 @@
 namespace roam6::mip6d::etcd {
 namespace {
 
-using nlohmann::json;
-
 StoreError unavailable(const std::string& why) { return StoreError(StoreErrc::unavailable, why); }
 
 }  // namespace
 
 EtcdBindingStore::EtcdBindingStore(const EtcdSettings& settings, std::function<WallTime()> clock)
-    : client_(settings.endpoints, settings.timeout),
+    : writer_(settings.endpoints, settings.timeout),
       reader_(settings.endpoints, std::max(settings.timeout, full_read_timeout)),
       prefix_(settings.prefix),
       txn_ops_(settings.txn_ops),
@@ -117,9 +117,7 @@ void EtcdBindingStore::commit() {
 std::int64_t EtcdBindingStore::lease_for(WallTime expires, WallTime now) {
   const std::int64_t bucket = leases_.bucket_of(expires);
   if (const auto id = leases_.lease(bucket)) return *id;
-  const json answer = client_.call("/v3/lease/grant", {{"TTL", leases_.ttl(bucket, now).count()}});
-  const std::int64_t id = gateway_int64(answer.value("ID", json(0)));
-  if (id == 0) throw EtcdError("etcd /v3/lease/grant: no lease ID in the answer");
+  const std::int64_t id = writer_.grant(leases_.ttl(bucket, now));
   leases_.granted(bucket, id);
   return id;
 }
@@ -131,33 +129,40 @@ void EtcdBindingStore::write(const std::map<std::string, std::optional<Write>>& 
     const WallTime now = clock_();
     leases_.forget_ended(now);
     try {
-      json ops = json::array();
+      etcdserverpb::TxnRequest txn;
+      etcdserverpb::TxnResponse answer;
+      auto start_txn = [&] {
+        txn.Clear();
+        if (guard_key_.empty()) return;
+        etcdserverpb::Compare* guard = txn.add_compare();
+        guard->set_key(guard_key_);
+        guard->set_target(etcdserverpb::Compare::LEASE);
+        guard->set_result(etcdserverpb::Compare::EQUAL);
+        guard->set_lease(guard_lease_);
+      };
       auto send = [&] {
-        json txn = {{"success", ops}};
-        if (!guard_key_.empty()) {
-          txn["compare"] = json::array(
-              {{{"key", to_base64(guard_key_)}, {"target", "LEASE"}, {"lease", std::to_string(guard_lease_)}}});
-        }
-        const json answer = client_.call("/v3/kv/txn", txn);
-        if (!answer.value("succeeded", false)) {
-          throw EtcdError(guard_key_.empty() ? "etcd /v3/kv/txn: not applied"
-                                             : "etcd /v3/kv/txn: not applied: " + guard_key_ +
+        writer_.txn(txn, answer);
+        if (!answer.succeeded()) {
+          throw EtcdError(guard_key_.empty() ? "etcd KV.Txn: not applied"
+                                             : "etcd KV.Txn: not applied: " + guard_key_ +
                                                    " is no longer under this leader's lease");
         }
-        ops = json::array();
+        start_txn();
       };
+      start_txn();
       for (const auto& [key, write] : batch) {
+        etcdserverpb::RequestOp* op = txn.add_success();
         if (write) {
-          ops.push_back({{"request_put",
-                          {{"key", to_base64(key)},
-                           {"value", to_base64(write->value)},
-                           {"lease", std::to_string(lease_for(write->expires, now))}}}});
+          etcdserverpb::PutRequest* put = op->mutable_request_put();
+          put->set_key(key);
+          put->set_value(write->value);
+          put->set_lease(lease_for(write->expires, now));
         } else {
-          ops.push_back({{"request_delete_range", {{"key", to_base64(key)}}}});
+          op->mutable_request_delete_range()->set_key(key);
         }
-        if (ops.size() == txn_ops_) send();
+        if (static_cast<std::size_t>(txn.success_size()) == txn_ops_) send();
       }
-      if (!ops.empty()) send();
+      if (txn.success_size() > 0) send();
       return;
     } catch (const EtcdError& e) {
       if (attempt > 0 || std::string_view(e.what()).find("lease not found") == std::string_view::npos) throw;

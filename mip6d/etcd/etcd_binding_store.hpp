@@ -9,6 +9,9 @@
 // same expiry. Each record is put under its expiry bucket's lease
 // (lease_buckets.hpp), so etcd removes what nobody deletes.
 //
+// Commits go over etcd's gRPC API (etcd_grpc_kv.hpp); full reads over its
+// JSON gateway, as the standby's.
+//
 // A batch (begin() .. commit()) is one etcd transaction, or several when it
 // has more operations than etcd takes in one (txn_ops, etcd's
 // --max-txn-ops): then a failure part-way leaves the first ones written,
@@ -28,6 +31,7 @@
 #include "mip6d/config/config.hpp"
 #include "mip6d/etcd/binding_mirror.hpp"
 #include "mip6d/etcd/etcd_client.hpp"
+#include "mip6d/etcd/etcd_grpc_kv.hpp"
 #include "mip6d/etcd/lease_buckets.hpp"
 #include "mip6d/store/binding_store.hpp"
 
@@ -68,7 +72,7 @@ class EtcdBindingStore final : public BindingStore {
   // Records load() and load_replay() skipped as unreadable (written by
   // something else under our prefix).
   [[nodiscard]] std::size_t skipped_records() const noexcept { return skipped_; }
-  [[nodiscard]] const std::string& endpoint() const noexcept { return client_.endpoint(); }
+  [[nodiscard]] const std::string& endpoint() const noexcept { return writer_.endpoint(); }
 
  private:
   struct Write {
@@ -81,7 +85,7 @@ class EtcdBindingStore final : public BindingStore {
   void write(const std::map<std::string, std::optional<Write>>& batch);
   std::int64_t lease_for(WallTime expires, WallTime now);
 
-  EtcdClient client_;
+  EtcdGrpcKv writer_;  // commits and their leases: gRPC, the hot path
   EtcdClient reader_;  // load() and load_replay(): full_read_timeout
   std::string prefix_;
   std::size_t txn_ops_;
