@@ -27,13 +27,8 @@ void EtcdBindingStore::require_open(const char* what) const {
   if (!open_) throw StoreError(StoreErrc::misuse, std::string(what) + " outside a batch");
 }
 
-// From the standby's mirror when set, else from etcd.
 void EtcdBindingStore::read_all(const std::string& under,
                                 const std::function<void(const std::string&, const std::string&)>& each) {
-  if (mirror_ != nullptr) {
-    mirror_->for_each(under, each);
-    return;
-  }
   try {
     read_prefix(reader_, under, each);
   } catch (const EtcdError& e) {
@@ -43,6 +38,13 @@ void EtcdBindingStore::read_all(const std::string& under,
 
 void EtcdBindingStore::load(WallTime now, const std::function<void(const StoredBinding&)>& each) {
   if (open_) throw StoreError(StoreErrc::misuse, "load inside a batch");
+  if (mirror_ != nullptr) {  // a takeover: the standby's copy, decoded already
+    skipped_ += mirror_->unreadable();
+    mirror_->for_each_binding([&](const StoredBinding& b) {
+      if (b.expires > now) each(b);
+    });
+    return;
+  }
   const auto take = [&](const std::string& key, const std::string& value) {
     const auto b = decode_binding(prefix_, key, value);
     if (!b) {
@@ -55,6 +57,12 @@ void EtcdBindingStore::load(WallTime now, const std::function<void(const StoredB
 }
 
 void EtcdBindingStore::load_replay(WallTime now, const std::function<void(const StoredReplayRecord&)>& each) {
+  if (mirror_ != nullptr) {
+    mirror_->for_each_replay([&](const StoredReplayRecord& r) {
+      if (r.forget_at > now) each(r);
+    });
+    return;
+  }
   const auto take = [&](const std::string& key, const std::string& value) {
     const auto r = decode_replay(prefix_, key, value);
     if (!r) {

@@ -80,6 +80,7 @@ class EtcdBindingStore final : public BindingStore {
     WallTime expires;
   };
   void require_open(const char* what) const;
+  // Every record under `under`, from etcd (a full read).
   void read_all(const std::string& under,
                 const std::function<void(const std::string&, const std::string&)>& each);
   void write(const std::map<std::string, std::optional<Write>>& batch);

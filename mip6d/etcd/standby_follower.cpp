@@ -16,6 +16,7 @@ StandbyFollower::StandbyFollower(boost::asio::io_context& io, const EtcdSettings
       scheduler_(scheduler),
       log_(log),
       client_(settings.endpoints, std::max(settings.timeout, full_read_timeout)),
+      mirror_(settings.prefix),
       retry_timer_(scheduler.make_timer([this] { resync(); })),
       patience_timer_(scheduler.make_timer([this] {
         if (!waiter_) return;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <vector>
+
 #include "mip6d/etcd/etcd_codec.hpp"
 #include "mip6d/etcd/etcd_records.hpp"
 
@@ -18,32 +21,63 @@ json event(const char* type, const std::string& key, const std::string& value, i
   return e;
 }
 
-std::map<std::string, std::string> under(const BindingMirror& m, const std::string& prefix) {
-  std::map<std::string, std::string> out;
-  m.for_each(prefix, [&](const std::string& k, const std::string& v) { out[k] = v; });
+StoredBinding binding(const char* hoa, std::uint16_t seq) {
+  StoredBinding b;
+  b.home_address = *wire::Ip6Addr::parse(hoa);
+  b.care_of_address = *wire::Ip6Addr::parse("2001:db8:b::1");
+  b.expires = WallTime(std::chrono::milliseconds(1'800'000'000'000));
+  b.sequence = seq;
+  return b;
+}
+
+std::map<std::string, std::uint16_t> bindings(const BindingMirror& m) {
+  std::map<std::string, std::uint16_t> out;
+  m.for_each_binding([&](const StoredBinding& b) { out[b.home_address.to_string()] = b.sequence; });
   return out;
 }
 
 TEST(BindingMirror, AppliesPutsAndDeletesInOrderAndFollowsTheRevision) {
-  BindingMirror m;
+  BindingMirror m("/p");
   m.clear(0);
-  m.set("/p/binding/2001:db8:a::1", "one");
-  m.set("/p/replay/00aa", "r");
+  m.set(binding_key("/p", *wire::Ip6Addr::parse("2001:db8:a::1")), encode_binding(binding("2001:db8:a::1", 1)));
+  const StoredReplayRecord r{std::string("\x01\xaa", 2), 5, 1, WallTime(std::chrono::seconds(9))};
+  m.set(replay_key("/p", r.key), encode_replay(r));
+  m.set("/p/leader", "ha1 2001:db8:a::1");
   m.read_at(10);
+  EXPECT_EQ(m.size(), 3u);
   EXPECT_EQ(m.apply({{"header", {{"revision", "12"}}},
-                     {"events", {event("PUT", "/p/binding/2001:db8:a::2", "two", 11),
+                     {"events", {event("PUT", "/p/binding/2001:db8:a::2", encode_binding(binding("2001:db8:a::2", 7)), 11),
                                  event("DELETE", "/p/binding/2001:db8:a::1", "", 12)}}}),
             BindingMirror::Outcome::applied);
   EXPECT_EQ(m.revision(), 12);
-  EXPECT_EQ(under(m, "/p/binding/"), (std::map<std::string, std::string>{{"/p/binding/2001:db8:a::2", "two"}}));
-  EXPECT_EQ(under(m, "/p/replay/").size(), 1u);
+  EXPECT_EQ(bindings(m), (std::map<std::string, std::uint16_t>{{"2001:db8:a::2", 7}}));
+  std::vector<std::string> replay;
+  m.for_each_replay([&](const StoredReplayRecord& rec) { replay.push_back(rec.key); });
+  EXPECT_EQ(replay, std::vector<std::string>{r.key});
+  EXPECT_TRUE(m.contains("/p/leader"));
+  EXPECT_TRUE(m.contains("/p/binding/2001:db8:a::2"));
+  EXPECT_FALSE(m.contains("/p/binding/2001:db8:a::1"));
   // A progress answer (no events) changes nothing, nor the revision.
   EXPECT_EQ(m.apply({{"header", {{"revision", "40"}}}}), BindingMirror::Outcome::applied);
   EXPECT_EQ(m.revision(), 12);
 }
 
+// A record that does not decode is kept apart and counted; one that stops
+// decoding does not leave its last good value behind.
+TEST(BindingMirror, UnreadableRecordsAreCountedNotServed) {
+  BindingMirror m("/p");
+  m.set("/p/binding/2001:db8:a::1", encode_binding(binding("2001:db8:a::1", 1)));
+  m.set("/p/binding/2001:db8:a::1", "{\"spi\": 1}");
+  m.set("/p/binding/nonsense", encode_binding(binding("2001:db8:a::3", 1)));
+  EXPECT_EQ(bindings(m), (std::map<std::string, std::uint16_t>{}));
+  EXPECT_EQ(m.unreadable(), 2u);
+  m.apply({{"events", {event("DELETE", "/p/binding/2001:db8:a::1", "", 3)}}});
+  EXPECT_EQ(m.unreadable(), 1u);
+  EXPECT_EQ(m.size(), 1u);
+}
+
 TEST(BindingMirror, ACompactedOrCanceledWatchMeansStartingOver) {
-  BindingMirror m;
+  BindingMirror m("/p");
   EXPECT_EQ(m.apply({{"compact_revision", "7"}}), BindingMirror::Outcome::start_over);
   EXPECT_EQ(m.apply({{"canceled", true}}), BindingMirror::Outcome::start_over);
   EXPECT_EQ(m.apply({{"created", true}}), BindingMirror::Outcome::applied);

@@ -39,9 +39,7 @@ class StandbyFollowerTest : public ::testing::Test {
   }
   std::map<wire::Ip6Addr, std::uint16_t> mirrored(const StandbyFollower& f) {
     std::map<wire::Ip6Addr, std::uint16_t> out;
-    f.mirror().for_each(bindings_under("/roam6/follow"), [&](const std::string& k, const std::string& v) {
-      if (auto b = decode_binding("/roam6/follow", k, v)) out[b->home_address] = b->sequence;
-    });
+    f.mirror().for_each_binding([&](const StoredBinding& b) { out[b.home_address] = b.sequence; });
     return out;
   }
   // Runs the loop until `done` or 5 s.
