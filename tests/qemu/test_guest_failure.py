@@ -94,6 +94,26 @@ class TheGuestFailed(unittest.TestCase):
         destination = self.console("dst", BOOT + beats([(t, 100 * t) for t in range(12, 24)]), 0.5)
         self.assertIsNone(self.verdict([destination], tap_dropped=5000))
 
+    def test_a_kernel_bug_after_which_it_sends_nothing_is_the_guests(self):
+        source = self.console("src", BOOT + beats([(4, 5), (5, 9)]), 20)
+        destination = self.console("dst", "[    5.894818] BUG: scheduling while atomic: swapper/0/0/0x00000002\n" + "".join(
+            "roam6-guest: alive uptime=%d rx=%d tx=697\n" % (t, 1000 * t) for t in range(6, 20)), 0.5)
+        why = self.verdict([source, destination])
+        self.assertIsNotNone(why)
+        self.assertIn("BUG: scheduling while atomic", why)
+        self.assertIn("has sent nothing since", why)
+
+    def test_a_kernel_bug_is_not_blamed_while_the_guest_still_sends(self):
+        destination = self.console("dst", BOOT + "[    5.8] BUG: scheduling while atomic: swapper/0\n" +
+                                   beats([(t, 100 * t) for t in range(6, 20)]), 0.5)
+        self.assertIsNone(self.verdict([destination]))
+
+    def test_a_guest_that_takes_frames_and_sends_nothing_is_not_blamed_without_a_kernel_bug(self):
+        # roam6 could deliver frames the guest has no reason to answer.
+        destination = self.console("dst", BOOT + "".join(
+            "roam6-guest: alive uptime=%d rx=%d tx=697\n" % (t, 1000 * t) for t in range(6, 20)), 0.5)
+        self.assertIsNone(self.verdict([destination]))
+
     def test_a_short_lull_is_not_a_stall(self):
         destination = self.console("dst", BOOT + beats([(12, 5), (13, 40), (14, 40), (15, 40)]), 0.5)
         self.assertIsNone(self.verdict([destination], tap_dropped=5000))
