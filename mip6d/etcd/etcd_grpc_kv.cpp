@@ -12,6 +12,16 @@ struct EtcdGrpcKv::Members {
     std::shared_ptr<grpc::Channel> channel;
     std::unique_ptr<etcdserverpb::KV::Stub> kv;
     std::unique_ptr<etcdserverpb::Lease::Stub> lease;
+
+    // A member that failed a call gets a fresh channel for the next: gRPC's
+    // own reconnection waits longer after each failure (up to two minutes),
+    // and the store asks again every second and should find etcd as soon
+    // as it is back.
+    void connect() {
+      channel = grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials());
+      kv = etcdserverpb::KV::NewStub(channel);
+      lease = etcdserverpb::Lease::NewStub(channel);
+    }
   };
   std::vector<Member> all;
   std::size_t next = 0;
@@ -29,6 +39,7 @@ struct EtcdGrpcKv::Members {
       context.set_deadline(deadline);
       const grpc::Status status = rpc(m, context);
       if (status.ok()) return;
+      m.connect();
       failures += (failures.empty() ? "" : "; ") + m.endpoint + ": " +
                   (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED
                        ? "no answer within " + std::to_string(timeout.count()) + " ms"
@@ -47,9 +58,7 @@ EtcdGrpcKv::EtcdGrpcKv(std::vector<std::string> endpoints, std::chrono::millisec
   for (std::string& e : endpoints) {
     Members::Member m;
     m.endpoint = std::move(e);
-    m.channel = grpc::CreateChannel(m.endpoint, grpc::InsecureChannelCredentials());
-    m.kv = etcdserverpb::KV::NewStub(m.channel);
-    m.lease = etcdserverpb::Lease::NewStub(m.channel);
+    m.connect();
     members_->all.push_back(std::move(m));
   }
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <thread>
 
 #include "etcd_process.hpp"
 #include "mip6d/etcd/etcd_codec.hpp"
@@ -179,6 +180,46 @@ TEST_F(EtcdBindingStoreTest, AHungEtcdFailsTheCommitThenTheStoreWaitsBeforeAskin
   s->put(binding("2001:db8:a::1", 4));
   s->commit();
   EXPECT_EQ(loaded(*s, now).at(addr("2001:db8:a::1")).sequence, 4);
+}
+
+// etcd down for several seconds (the client's reconnection back-off would
+// have grown meanwhile), then back: the store's next try after its retry
+// interval commits.
+TEST_F(EtcdBindingStoreTest, AStoreCommitsAgainSoonAfterALongOutage) {
+  auto s = store();
+  s->begin();
+  s->put(binding("2001:db8:a::1", 1));
+  s->commit();
+  etcd.kill();
+  const auto until = std::chrono::steady_clock::now() + 6s;
+  int failed = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    now += EtcdBindingStore::retry_interval;  // every try reaches the client
+    s->begin();
+    s->put(binding("2001:db8:a::1", 2));
+    EXPECT_THROW(s->commit(), StoreError);
+    ++failed;
+    std::this_thread::sleep_for(300ms);
+  }
+  etcd.start_again();
+  const auto back = std::chrono::steady_clock::now();
+  bool committed = false;
+  std::string last_error;
+  while (!committed && std::chrono::steady_clock::now() - back < 5s) {
+    now += EtcdBindingStore::retry_interval;
+    s->begin();
+    s->put(binding("2001:db8:a::1", 3));
+    try {
+      s->commit();
+      committed = true;
+    } catch (const StoreError& e) {
+      last_error = e.what();
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  ASSERT_TRUE(committed) << "after " << failed << " failed commits: " << last_error;
+  EXPECT_LT(std::chrono::steady_clock::now() - back, 2500ms) << "etcd answered again, the store did not ask";
+  EXPECT_EQ(loaded(*store(), now).at(addr("2001:db8:a::1")).sequence, 3);
 }
 
 // A leader's store writes only while the leader key is under its lease:

@@ -51,6 +51,9 @@ class EtcdProcess {
     start();
   }
   void resume() { ::kill(pid_, SIGCONT); }
+  // Gone (its ports closed) until start_again().
+  void kill() { stop(); }
+  void start_again() { start(); }
 
   // Waits until the member answers a request (it elects itself leader);
   // forgets a member that exited (it could not bind its ports).
