@@ -157,7 +157,7 @@ void LeaderElection::heartbeat(TimePoint sent, std::int64_t left) {
          {"success",
           {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", lease}}}},
            {{"request_range",
-             {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}}}}}}});
+             members_range()}}}}});
     troubled_ = false;
     if (!answer.value("succeeded", false)) {
       depose("another member holds the leader key");
@@ -201,6 +201,11 @@ void LeaderElection::list_member() {
                               {"lease", std::to_string(*lease_)}});
   listed_ = true;
   listed_ready_ = now_ready;
+}
+
+// A range request for every member's record.
+nlohmann::json LeaderElection::members_range() const {
+  return {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}};
 }
 
 bool LeaderElection::ready() const { return !callbacks_.ready || callbacks_.ready(); }
@@ -258,7 +263,7 @@ void LeaderElection::read_state() {
       {{"success",
         {{{"request_range", {{"key", to_base64(key_)}}}},
          {{"request_range",
-           {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}}}}}}});
+           members_range()}}}}});
   take_state(answer.value("responses", json::array()));
 }
 
@@ -270,7 +275,7 @@ LeaderElection::View LeaderElection::view() {
       v.leader = from_base64(kv.value("value", "")).value_or("");
     const json members = client_.call(
         "/v3/kv/range",
-        {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}});
+        members_range());
     const MemberRecord* preferred = nullptr;
     for (const json& kv : members.value("kvs", json::array())) {
       Member m;
@@ -325,7 +330,7 @@ void LeaderElection::campaign() {
          {"failure",
           {{{"request_range", {{"key", key}}}},
            {{"request_range",
-             {{"key", to_base64(members_prefix_)}, {"range_end", to_base64(prefix_range_end(members_prefix_))}}}}}}});
+             members_range()}}}}});
     troubled_ = false;
     if (answer.value("succeeded", false)) {
       state_ = State::leading;

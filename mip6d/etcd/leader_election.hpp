@@ -132,6 +132,7 @@ class LeaderElection {
   void take_state(const nlohmann::json& responses);
   void take_members(const nlohmann::json& range_response);
   [[nodiscard]] bool ready() const;
+  [[nodiscard]] nlohmann::json members_range() const;
   [[nodiscard]] const MemberRecord* outranking_ready_member() const;
   void depose(std::string_view why);
   void note_trouble(const std::string& what);
