@@ -156,8 +156,7 @@ void LeaderElection::heartbeat(TimePoint sent, std::int64_t left) {
         {{"compare", {{{"key", key}, {"target", "LEASE"}, {"lease", lease}}}},
          {"success",
           {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", lease}}}},
-           {{"request_range",
-             members_range()}}}}});
+           {{"request_range", members_range()}}}}});
     troubled_ = false;
     if (!answer.value("succeeded", false)) {
       depose("another member holds the leader key");
@@ -262,8 +261,7 @@ void LeaderElection::read_state() {
       "/v3/kv/txn",
       {{"success",
         {{{"request_range", {{"key", to_base64(key_)}}}},
-         {{"request_range",
-           members_range()}}}}});
+         {{"request_range", members_range()}}}}});
   take_state(answer.value("responses", json::array()));
 }
 
@@ -329,8 +327,7 @@ void LeaderElection::campaign() {
          {"success", {{{"request_put", {{"key", key}, {"value", to_base64(identity_)}, {"lease", std::to_string(*lease_)}}}}}},
          {"failure",
           {{{"request_range", {{"key", key}}}},
-           {{"request_range",
-             members_range()}}}}});
+           {{"request_range", members_range()}}}}});
     troubled_ = false;
     if (answer.value("succeeded", false)) {
       state_ = State::leading;
