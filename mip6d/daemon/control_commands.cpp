@@ -53,7 +53,9 @@ json ha_binding_json(const ha::HomeAgent& agent, const Config& config,
            {"lifetime", seconds_left(agent.remaining(binding))},
            {"spi", binding.spi},
            {"key", key != nullptr ? json(key->name) : json(nullptr)},
-           {"flags", binding_update_flag_letters(binding.flags)}};
+           {"flags", binding_update_flag_letters(binding.flags)},
+           {"link_layer_id", binding.link_layer_identifier.size != 0 ? json(binding.link_layer_identifier.to_string())
+                                                                      : json(nullptr)}};
   if (fib != nullptr) {
     const wire::Ip6Addr* tunnel = fib->care_of_address(home_address);
     out["tunnel"] = tunnel != nullptr ? json(tunnel->to_string()) : json(nullptr);

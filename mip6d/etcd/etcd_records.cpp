@@ -57,13 +57,15 @@ std::string replay_key(std::string_view prefix, std::string_view key_bytes) {
 }
 
 std::string encode_binding(const StoredBinding& b) {
-  return json{{"care_of_address", b.care_of_address.to_string()},
-              {"expires_ms", to_ms(b.expires)},
-              {"spi", b.spi},
-              {"last_timestamp", b.last_timestamp},
-              {"sequence", b.sequence},
-              {"flags", b.flags}}
-      .dump();
+  json v{{"care_of_address", b.care_of_address.to_string()},
+         {"expires_ms", to_ms(b.expires)},
+         {"spi", b.spi},
+         {"last_timestamp", b.last_timestamp},
+         {"sequence", b.sequence},
+         {"flags", b.flags}};
+  // Absent when none, so a record without one reads the same in an older release.
+  if (b.link_layer_identifier.size != 0) v["link_layer_id"] = b.link_layer_identifier.to_string();
+  return v.dump();
 }
 
 std::string encode_replay(const StoredReplayRecord& r) {
@@ -88,6 +90,11 @@ std::optional<StoredBinding> decode_binding(std::string_view prefix, std::string
     b.last_timestamp = v.at("last_timestamp").get<std::uint64_t>();
     b.sequence = v.at("sequence").get<std::uint16_t>();
     b.flags = v.at("flags").get<std::uint16_t>();
+    if (const auto it = v.find("link_layer_id"); it != v.end()) {
+      const auto id = wire::LinkLayerIdentifier::parse(it->get<std::string>());
+      if (!id) return std::nullopt;
+      b.link_layer_identifier = *id;
+    }
     return b;
   } catch (const json::exception&) {
     return std::nullopt;

@@ -12,6 +12,7 @@
 
 #include "mip6d/runtime/scheduler.hpp"
 #include "roam6/wire/address.hpp"
+#include "roam6/wire/link_layer_identifier.hpp"
 
 namespace roam6::mip6d::ha {
 
@@ -22,6 +23,9 @@ struct Binding {
   std::uint32_t spi = 0;             // security association that registered it
   std::uint16_t sequence = 0;
   std::uint16_t flags = 0;
+  // The interface the binding is for (RFC 5213 Mobile Node Link-layer
+  // Identifier, the guest's MAC); size 0 when no BU for it carried one.
+  wire::LinkLayerIdentifier link_layer_identifier;
 };
 
 class BindingCache {

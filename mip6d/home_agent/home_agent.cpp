@@ -88,6 +88,7 @@ void HomeAgent::start() {
     b.spi = s.spi;
     b.sequence = s.sequence;
     b.flags = s.flags;
+    b.link_layer_identifier = s.link_layer_identifier;
     cache_.put(s.home_address, b);
     fib_.set_tunnel({s.home_address, s.care_of_address});
     ++counters_.bindings_restored;
@@ -340,6 +341,8 @@ void HomeAgent::on_binding_update(const wire::MacAddr& from, const wire::Mobilit
   request.lifetime_seconds = bu.lifetime_seconds;
   request.key = bu.sa->key;
   request.timestamp = bu.timestamp;
+  request.link_layer_identifier = bu.link_layer_identifier;
+  request.link_layer_identifier_too_long = bu.link_layer_identifier_too_long;
   const Binding* existing = cache_.find(bu.home_address);
   const RegistrationDecision decision =
       registrar_.decide(request, existing, last_accepted(bu), scheduler_.wall_now());
@@ -449,6 +452,11 @@ void HomeAgent::apply(const RegistrationRequest& r, const RegistrationDecision& 
     b.spi = r.key->spi;
     b.sequence = r.sequence;
     b.flags = r.flags;
+    // A BU without the option keeps the tie an earlier one made.
+    if (r.link_layer_identifier)
+      b.link_layer_identifier = *r.link_layer_identifier;
+    else if (existing != nullptr)
+      b.link_layer_identifier = existing->link_layer_identifier;
     cache_.put(r.home_address, b);
     if (d.change != BindingChange::refreshed) fib_.set_tunnel({r.home_address, r.care_of_address});
     if (!store_batch_failed_) store_.put(to_stored(r.home_address, b));
@@ -481,6 +489,7 @@ StoredBinding HomeAgent::to_stored(const wire::Ip6Addr& hoa, const Binding& b) c
   s.last_timestamp = b.last_timestamp;
   s.sequence = b.sequence;
   s.flags = b.flags;
+  s.link_layer_identifier = b.link_layer_identifier;
   return s;
 }
 

@@ -105,6 +105,21 @@ RegistrationDecision Registrar::decide(const RegistrationRequest& r, const Bindi
   if (r.key == nullptr || !authorised(*r.key, r.care_of_address, r.home_address))
     return refuse(st::administratively_prohibited, "policy does not allow this key, care-of address and home address", r.sequence);
 
+  // One home address, one interface: a binding made for one link-layer
+  // identifier is not moved, refreshed or deleted for another. What this
+  // stops is a guest claiming another guest's address (a host registers the
+  // addresses its guests form, docs/security.md "Learned addresses"); 134,
+  // as RFC 6275 answers an address another node already holds. A BU
+  // without the option (an RFC 6275 mobile node, a host of an older
+  // release) is not judged by it. Before the sequence check, so a host is
+  // told the real reason rather than resynchronised into the same refusal.
+  if (r.link_layer_identifier_too_long)
+    return refuse(st::administratively_prohibited, "link-layer identifier longer than 8 bytes", r.sequence);
+  if (existing && existing->link_layer_identifier.size != 0 && r.link_layer_identifier &&
+      *r.link_layer_identifier != existing->link_layer_identifier)
+    return refuse(st::duplicate_address_detection_failed,
+                  "home address bound to another link-layer identifier", r.sequence);
+
   // RFC 6275 section 9.5.1: compare modulo 2^16 with the cached number.
   if (existing && !sequence_newer(r.sequence, existing->sequence))
     return refuse(st::sequence_number_out_of_window, "sequence number not newer than cached", existing->sequence);

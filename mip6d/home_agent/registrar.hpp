@@ -24,6 +24,9 @@ struct RegistrationRequest {
   std::uint32_t lifetime_seconds = 0;
   const Key* key = nullptr;                 // the SA that authenticated it
   std::optional<std::uint64_t> timestamp;   // RFC 4285 replay protection option
+  // RFC 5213 8.6 Mobile Node Link-layer Identifier option (the guest's MAC).
+  std::optional<wire::LinkLayerIdentifier> link_layer_identifier;
+  bool link_layer_identifier_too_long = false;
 };
 
 enum class BindingChange : std::uint8_t { none, created, refreshed, moved, deleted };

@@ -22,6 +22,9 @@ constexpr std::uint32_t tunnel_overhead = 40;  // the outer IPv6 header (RFC 247
 // A guest heard from within this window runs here (see guest_runs_here).
 constexpr Duration liveness_window = std::chrono::seconds(3);
 constexpr Duration reclaim_interval = std::chrono::seconds(10);
+// How long an address the Home Agent refused (held by another guest) is not
+// learned again.
+constexpr Duration refused_address_quiet = std::chrono::seconds(60);
 }  // namespace
 
 // One guest on this host: its registration, its emulated home link, its
@@ -68,6 +71,9 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     void log_transition(RegistrationState from, RegistrationEvent event, RegistrationState to,
                         std::string_view detail) override {
       guest_.log_registration(address_, registration_, from, event, to, detail);
+      if (to == RegistrationState::refused &&
+          registration_.last_status() == wire::ba_status::duplicate_address_detection_failed)
+        guest_.give_up_held_elsewhere(address_);
     }
     bool guest_runs_here() const override { return guest_.guest_runs_here(); }
 
@@ -368,6 +374,9 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     spec.sequence = order.sequence;
     spec.lifetime = order.lifetime;
     spec.timestamp = order.timestamp;
+    // Every address of a guest is tied to its MAC at the Home Agent, so
+    // another guest's claim to it is refused (134).
+    spec.link_layer_identifier = wire::LinkLayerIdentifier::of(desc_.mac);
     const bool sent = agent_.writer_.send_ipv6(Port::uplink, agent_.site_.router_mac, [&](wire::MutableByteSpan buf) {
       return write_binding_update(buf, spec, *agent_.sa_);
     });
@@ -401,7 +410,10 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   void log_registration(const wire::Ip6Addr& home_address, const Registration& registration,
                         RegistrationState from, RegistrationEvent event, RegistrationState to,
                         std::string_view detail) {
-    LogRecord r(agent_.log_, LogLevel::info, "registration");
+    // 134: the Home Agent holds the address for another guest (another MAC).
+    const bool held_elsewhere = to == RegistrationState::refused &&
+                                registration.last_status() == wire::ba_status::duplicate_address_detection_failed;
+    LogRecord r(agent_.log_, held_elsewhere ? LogLevel::warning : LogLevel::info, "registration");
     r.kv("guest", desc_.name)
         .kv("hoa", home_address)
         .kv("coa", agent_.host_.care_of_address)
@@ -473,6 +485,8 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     if (agent_.host_.learned_addresses == 0 || address.is_link_local() || !home_.prefix.contains(address))
       return false;
     if (!home_address_problem(address, home_.prefix, home_.home_agent).empty()) return false;
+    if (const auto r = refused_until_.find(address); r != refused_until_.end() && agent_.scheduler_.now() < r->second)
+      return false;
     return agent_.by_home_address_.count(address) == 0;  // another guest's, here
   }
   void add_other(const wire::Ip6Addr& address, std::optional<std::uint16_t> last_sequence, std::string_view source) {
@@ -505,6 +519,34 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     agent_.scheduler_.post([oldest] {});
   }
 
+  // An address the Home Agent refused because another guest's binding
+  // holds it (134, a different MAC): not this guest's. It goes, and is not
+  // learned again for a while, so the guest's packets from it (reported
+  // as unknown sources) and its DAD probes do not start the same refusal
+  // over; its DAD is answered as by the owner.
+ public:
+  void give_up_held_elsewhere(const wire::Ip6Addr& address) {
+    const auto it = std::find_if(others_.begin(), others_.end(), [&](const auto& o) { return o->address() == address; });
+    if (it == others_.end()) return;
+    std::shared_ptr<OtherAddress> refused(it->release());
+    others_.erase(it);
+    agent_.by_home_address_.erase(address);
+    const TimePoint now = agent_.scheduler_.now();
+    std::erase_if(refused_until_, [now](const auto& r) { return r.second <= now; });
+    refused_until_[address] = now + refused_address_quiet;
+    ++agent_.counters_.addresses_refused;
+    LogRecord(agent_.log_, LogLevel::warning, "address_refused")
+        .kv("guest", desc_.name)
+        .kv("mac", desc_.mac)
+        .kv("address", address)
+        .kv("detail", "\"the Home Agent holds it for another guest (another MAC)\"");
+    program_path();
+    // Its registration is still on the stack; nothing was bound, so there
+    // is nothing to deregister.
+    agent_.scheduler_.post([refused] {});
+  }
+
+ private:
   HostAgent& agent_;
   GuestDescription desc_;
   const Site& home_;
@@ -527,6 +569,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   std::uint64_t last_home_agent_time_ = 0;
   Registration registration_;
   std::vector<std::unique_ptr<OtherAddress>> others_;  // oldest first
+  std::unordered_map<wire::Ip6Addr, TimePoint> refused_until_;
   std::unique_ptr<Timer> ra_timer_;
   std::unique_ptr<Timer> migrating_timer_;
 };

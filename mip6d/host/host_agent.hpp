@@ -142,6 +142,9 @@ struct HostCounters {
   // (host.learned_addresses), and given up for newer ones at the limit.
   std::uint64_t addresses_learned = 0;
   std::uint64_t addresses_given_up = 0;
+  // ... and refused by the Home Agent because another guest (another MAC)
+  // holds a binding for them (134).
+  std::uint64_t addresses_refused = 0;
   // Hand-over forwarding (zero-loss moves).
   std::uint64_t guests_paused = 0;
   std::uint64_t guests_migrating = 0;  // migrations away that began (guest.migrating)

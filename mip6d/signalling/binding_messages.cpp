@@ -65,6 +65,7 @@ wire::Result<std::size_t> write_binding_update(wire::MutableByteSpan out, const 
   pw.mh()
       .begin_binding_update({.sequence = spec.sequence, .flags = spec.flags, .lifetime_units = *units})
       .add_replay_protection(spec.timestamp);
+  if (spec.link_layer_identifier) pw.mh().add_mobile_node_link_layer_identifier(spec.link_layer_identifier->span());
   return sign_and_seal(pw, spec.care_of_address, spec.home_address, sa);
 }
 
@@ -173,6 +174,10 @@ CheckResult check_binding_update(const wire::MobilityPacket& packet, KeyRing& ke
     std::vector<std::uint8_t> bytes{id.subtype};
     bytes.insert(bytes.end(), id.identifier.begin(), id.identifier.end());
     out.mobile_node_identifier = std::move(bytes);
+  }
+  if (options.mobile_node_link_layer_identifier) {
+    out.link_layer_identifier = wire::LinkLayerIdentifier::from(*options.mobile_node_link_layer_identifier);
+    out.link_layer_identifier_too_long = !out.link_layer_identifier;
   }
   // The authenticator binds the IPv6 source as the care-of address.
   return authenticate(packet, options, out.source, out.home_address, keys, out.sa);

@@ -16,6 +16,7 @@
 #include "mip6d/runtime/log.hpp"
 #include "mip6d/signalling/key_ring.hpp"
 #include "roam6/wire/address.hpp"
+#include "roam6/wire/link_layer_identifier.hpp"
 #include "roam6/wire/mobility_header.hpp"
 #include "roam6/wire/mobility_options.hpp"
 #include "roam6/wire/mobility_packet.hpp"
@@ -31,6 +32,9 @@ struct BindingUpdateSpec {
   std::uint16_t flags = wire::bu_flag::acknowledge | wire::bu_flag::home_registration;
   std::chrono::seconds lifetime{0};
   std::uint64_t timestamp = 0;    // NTP format, replay protection
+  // RFC 5213 8.6 Mobile Node Link-layer Identifier: the guest's MAC, so the
+  // Home Agent can tell one guest's claim to a home address from another's.
+  std::optional<wire::LinkLayerIdentifier> link_layer_identifier;
 };
 
 struct BindingAckSpec {
@@ -120,6 +124,11 @@ struct ReceivedBindingUpdate {
   std::optional<std::uint64_t> timestamp;
   // RFC 4283 Mobile Node Identifier option: subtype byte, then the identifier.
   std::optional<std::vector<std::uint8_t>> mobile_node_identifier;
+  // RFC 5213 8.6 Mobile Node Link-layer Identifier option, when it fits in
+  // LinkLayerIdentifier; link_layer_identifier_too_long when it was there
+  // but longer.
+  std::optional<wire::LinkLayerIdentifier> link_layer_identifier;
+  bool link_layer_identifier_too_long = false;
   // The SA its SPI names: it authenticated the BU when the check passed;
   // after bad_authenticator it is the SA a refusal is signed with.
   KeyRing::Entry* sa = nullptr;

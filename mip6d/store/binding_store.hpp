@@ -10,6 +10,7 @@
 
 #include "mip6d/runtime/scheduler.hpp"
 #include "roam6/wire/address.hpp"
+#include "roam6/wire/link_layer_identifier.hpp"
 
 namespace roam6::mip6d {
 
@@ -21,6 +22,7 @@ struct StoredBinding {
   std::uint64_t last_timestamp = 0;  // RFC 4285 replay protection, last accepted
   std::uint16_t sequence = 0;    // last accepted BU sequence number
   std::uint16_t flags = 0;       // BU flags as received
+  wire::LinkLayerIdentifier link_layer_identifier;  // the guest's MAC; size 0: none
 };
 
 // One record of the Home Agent's replay memory (home_agent/replay_memory.hpp):

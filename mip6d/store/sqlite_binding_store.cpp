@@ -44,6 +44,10 @@ constexpr std::array<const char*, SqliteBindingStore::kSchemaVersion> kMigration
     "  sequence       INTEGER NOT NULL,"
     "  forget_at_us   INTEGER NOT NULL"
     ") WITHOUT ROWID",
+    // 2 -> 3. The link-layer identifier (the guest's MAC) a binding is tied
+    // to; NULL for bindings made before, or by a BU without one.
+    "ALTER TABLE bindings ADD COLUMN link_layer_id BLOB "
+    "  CHECK (link_layer_id IS NULL OR length(link_layer_id) BETWEEN 1 AND 8)",
 };
 
 // Page cache for the connection (negative: KiB). Big enough that batched
@@ -70,6 +74,7 @@ enum Column : int {
   kLastTimestamp,
   kSequence,
   kFlags,
+  kLinkLayerId,
 };
 
 std::int64_t to_epoch_microseconds(WallTime t) noexcept {
@@ -111,6 +116,14 @@ const char* decode_binding(sqlite3_stmt* row, std::int64_t expires_us, StoredBin
   out.last_timestamp = std::bit_cast<std::uint64_t>(sqlite3_column_int64(row, kLastTimestamp));
   if (!read_unsigned(row, kSequence, out.sequence)) return "sequence";
   if (!read_unsigned(row, kFlags, out.flags)) return "flags";
+  out.link_layer_identifier = {};
+  if (sqlite3_column_type(row, kLinkLayerId) != SQLITE_NULL) {
+    const auto* blob = static_cast<const std::uint8_t*>(sqlite3_column_blob(row, kLinkLayerId));
+    const auto id = wire::LinkLayerIdentifier::from(
+        wire::ByteSpan(blob, blob == nullptr ? 0 : static_cast<std::size_t>(sqlite3_column_bytes(row, kLinkLayerId))));
+    if (!id) return "link_layer_id";
+    out.link_layer_identifier = *id;
+  }
   return nullptr;
 }
 
@@ -298,11 +311,11 @@ void SqliteBindingStore::prepare_statements() {
   rollback_ = prepare("ROLLBACK");
   upsert_ = prepare(
       "INSERT OR REPLACE INTO bindings (home_address, care_of_address, expires_us, spi, "
-      "last_timestamp, sequence, flags) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "last_timestamp, sequence, flags, link_layer_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   erase_ = prepare("DELETE FROM bindings WHERE home_address = ?1");
   select_all_ = prepare(
-      "SELECT home_address, care_of_address, expires_us, spi, last_timestamp, sequence, flags "
-      "FROM bindings");
+      "SELECT home_address, care_of_address, expires_us, spi, last_timestamp, sequence, flags, "
+      "link_layer_id FROM bindings");
   delete_expired_ = prepare("DELETE FROM bindings WHERE expires_us <= ?1");
   count_ = prepare("SELECT count(*) FROM bindings");
   replay_upsert_ = prepare(
@@ -383,6 +396,11 @@ void SqliteBindingStore::put(const StoredBinding& binding) {
   }
   if (rc == SQLITE_OK) rc = sqlite3_bind_int(upsert, kSequence + 1, binding.sequence);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int(upsert, kFlags + 1, binding.flags);
+  if (rc == SQLITE_OK) {
+    const wire::LinkLayerIdentifier& id = binding.link_layer_identifier;
+    rc = id.size == 0 ? sqlite3_bind_null(upsert, kLinkLayerId + 1)
+                      : sqlite3_bind_blob(upsert, kLinkLayerId + 1, id.bytes.data(), id.size, SQLITE_STATIC);
+  }
   write_in_batch(upsert, rc, "storing a binding");
 }
 

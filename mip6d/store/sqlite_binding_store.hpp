@@ -42,7 +42,7 @@ class SqliteBindingStore final : public BindingStore {
  public:
   // Version written to PRAGMA user_version. Files with a lower version are
   // migrated on open; a higher one means a newer mip6d wrote it: StoreError.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens `database`, creating it (and the schema) when missing. The parent
   // directory must exist. Throws StoreError.

@@ -553,6 +553,29 @@ class HomeAgentConformance(unittest.TestCase):
             "frames.received": 1, "mh.received": 1, "bu.received": 1,
             "bu.dropped.unbindable_home_address": 1})
 
+    def test_134_another_guests_link_layer_identifier(self):
+        """A binding made for one guest's MAC (RFC 5213 8.6 Mobile Node
+        Link-layer Identifier, as roam6's hosts send it) is not moved,
+        refreshed or deleted for another: 134, nothing changed
+        (docs/signalling.md "One address, one guest")."""
+        def identifier(mac):
+            # At MH offset 12: PadN to 8n (the option's alignment), then
+            # type 25, length, two reserved octets, the MAC.
+            return harness.padding(4) + bytes([25, 8, 0, 0]) + bytes.fromhex(mac.replace(":", ""))
+
+        hoa = self.new_hoa()
+        sent = self.bu(hoa, seq=10, extra_options=identifier("52:54:00:00:00:01"))
+        self.assert_ba(self.exchange(sent), sent, 0, units=100)
+        self.assertEqual(self.ha.ctl("binding", "show", hoa)["link_layer_id"], "52:54:00:00:00:01")
+        self.refused(self.bu(hoa, seq=11, coa=COA, extra_options=identifier("52:54:00:00:00:02")), 134)
+        self.refused(self.bu(hoa, seq=12, units=0, extra_options=identifier("52:54:00:00:00:02")), 134)
+        self.assert_binding(hoa, COA, 10, 400)
+        # The same guest, and a BU without the option, still refresh it.
+        sent = self.bu(hoa, seq=11, extra_options=identifier("52:54:00:00:00:01"))
+        self.assert_ba(self.exchange(sent), sent, 0, units=100)
+        self.register(hoa, 12)
+        self.assertEqual(self.ha.ctl("binding", "show", hoa)["link_layer_id"], "52:54:00:00:00:01")
+
     def test_129_reserved_home_addresses(self):
         # Inside the home prefix but never a node's: the HA's own address,
         # the Subnet-Router anycast address (RFC 4291 2.6.1) and the

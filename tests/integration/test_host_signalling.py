@@ -183,9 +183,10 @@ class HostSignalling(unittest.TestCase):
             time.sleep(0.02)
         self.assertEqual(self.state(name), state)
 
-    def next_bu(self, hoa, timeout=2.0):
+    def next_bu(self, hoa, timeout=2.0, mac=None):
         """The next BU for `hoa`, checked field by field (RFC 6275 6.1.7,
-        9.5.1; RFC 4285 5.1, 6)."""
+        9.5.1; RFC 4285 5.1, 6; RFC 5213 8.6 for the guest's MAC, `mac`
+        when given)."""
         def is_bu(f):
             p = parse_ipv6_frame(f)
             return (p is not None and p["upper"] == IPPROTO_MH and p["src"] == COA
@@ -202,8 +203,15 @@ class HostSignalling(unittest.TestCase):
         self.assertEqual(flags & 0xC0, 0xC0, "A and H set")
         seq, units = struct.unpack("!HxxH", mh[6:12])
         options = [(o, t, d) for o, t, d in walk_options(mh) if t not in (0, 1)]
-        self.assertEqual([t for _, t, _ in options], [10, 9], "Replay Protection, then MN-HA last")
+        self.assertEqual([t for _, t, _ in options], [10, 25, 9],
+                         "Replay Protection, Mobile Node Link-layer Identifier, then MN-HA last")
         timestamp = struct.unpack("!Q", options[0][2])[0]
+        llid_at, _, llid = options[1]
+        self.assertEqual(llid_at % 8, 0, "Link-layer Identifier at 8n (RFC 5213 8.6)")
+        self.assertEqual(llid[:2], b"\x00\x00", "two reserved octets")
+        self.assertEqual(len(llid), 8, "an Ethernet MAC")
+        if mac is not None:
+            self.assertEqual(llid[2:], bytes.fromhex(mac.replace(":", "")), "the guest's MAC")
         auth_at, _, auth = options[-1]
         self.assertEqual(auth[0], 1, "MN-HA subtype")
         self.assertEqual(struct.unpack("!I", auth[1:5])[0], KEY.spi)
@@ -226,7 +234,7 @@ class HostSignalling(unittest.TestCase):
         """A listed guest appears on the guest port (QEMU's RARP): its BU."""
         name, mac, hoa = self.take_guest()
         self.guest_port.send(rarp(mac))
-        bu = self.next_bu(hoa)
+        bu = self.next_bu(hoa, mac=mac)
         return name, hoa, bu
 
     def bound(self):

@@ -17,7 +17,9 @@ address) in the testbed with host.learned_addresses on (docs/signalling.md,
   registers it;
 - without learning (the default) the host answers the guest's DAD as the
   address's owner would: the guest's kernel marks it failed and never
-  uses an address no packet would reach.
+  uses an address no packet would reach;
+- another guest that forms an address one guest holds bound elsewhere is
+  refused by the Home Agent (134): the binding stays with its guest.
 
 Real daemons, OVS and WAN as in test_testbed_moves.py; the guest is a
 network namespace whose kernel does the DAD.
@@ -177,6 +179,60 @@ class LearnedAddresses(unittest.TestCase):
             self.assertGreater(ping_replies(bed.cn_ns, extra), 5, "unreachable at %s back at paris-1" % extra)
             _, stats = mip6ctl(paris.socket, "stats")
             self.assertGreaterEqual(stats["guests"]["addresses_learned"], 1)
+        except BaseException:
+            harness.print_logs(bed.lab.daemons[:4])
+            raise
+        finally:
+            bed.close()
+
+
+class OneAddressOneGuest(unittest.TestCase):
+    """Two guests of one home prefix: the one abroad at rome-1 forms the
+    address the other holds bound at paris-1. The Home Agent ties each
+    binding to the guest's MAC (RFC 5213 Mobile Node Link-layer Identifier)
+    and refuses rome-1's claim with 134: the binding, and the traffic,
+    stay with their guest (docs/signalling.md "One address, one guest")."""
+
+    def test_another_guests_claim_to_a_bound_address_is_refused(self):
+        tb.skip_unless_ready()
+        d = tb.Description.load(THREE_SITES)
+        d.learned_addresses = 4
+        d.guest_count = 2
+        bed = tb.Testbed(d)
+        try:
+            owner, claimant = bed.guests[0], bed.guests[1]
+            paris, rome = bed.host("paris-1"), bed.host("rome-1")
+            extra = d.home.address(0xbeef)
+            bed.wait_bound(owner)
+            bed.wait_bound(claimant)
+            bed.move(owner, paris, "home>paris")
+            bed.move(claimant, rome, "home>rome")
+            bed.wait_bound(owner)
+            bed.wait_bound(claimant)
+
+            line = form_address(owner, extra)
+            self.assertNotIn("dadfailed", line)
+            wait_for("paris-1 binding " + extra,
+                     lambda: any(o["address"] == extra and o.get("bound")
+                                 for o in (paris.guest(owner.name) or {}).get("other_addresses", [])))
+            _, binding = ha_ctl(bed, "binding", "show", extra)
+            self.assertEqual(binding["care_of_address"], paris.care_of)
+            self.assertEqual(binding["link_layer_id"], owner.mac)
+
+            # The claimant's kernel forms the same address; rome-1 learns it
+            # from the DAD probe and registers it, for the claimant's MAC.
+            form_address(claimant, extra)
+            wait_for("rome-1 refused " + extra,
+                     lambda: mip6ctl(rome.socket, "stats")[1]["guests"]["addresses_refused"] >= 1)
+            self.assertEqual([o["address"] for o in (rome.guest(claimant.name) or {}).get("other_addresses", [])], [])
+            _, binding = ha_ctl(bed, "binding", "show", extra)
+            self.assertEqual(binding["care_of_address"], paris.care_of)
+            self.assertEqual(binding["link_layer_id"], owner.mac)
+            # The correspondent still reaches the owner there; the claimant's
+            # packets from it go nowhere (dropped at rome-1's ingress filter).
+            self.assertGreater(ping_replies(bed.cn_ns, extra), 5, "the owner is unreachable at " + extra)
+            self.assertEqual(ping_replies(claimant.namespace, bed.cn_address, count=5, source=extra), 0)
+            self.assertGreater(ping_replies(bed.cn_ns, claimant.home_address), 5)
         except BaseException:
             harness.print_logs(bed.lab.daemons[:4])
             raise

@@ -90,8 +90,10 @@ max_lifetime = 3600
   }
 
   void register_binding(const wire::Ip6Addr& hoa, std::uint16_t sequence,
-                        std::chrono::seconds lifetime) {
+                        std::chrono::seconds lifetime,
+                        std::optional<wire::LinkLayerIdentifier> link_layer_identifier = std::nullopt) {
     BindingUpdateSpec spec;
+    spec.link_layer_identifier = link_layer_identifier;
     spec.care_of_address = kCoa;
     spec.home_agent = kHa;
     spec.home_address = hoa;
@@ -130,7 +132,7 @@ TEST_F(HomeAgentCommandsTest, EveryProtocolCommandIsRegistered) {
 TEST_F(HomeAgentCommandsTest, BindingListShowsTheCacheSortedWithLifetimeLeft) {
   EXPECT_EQ(call(registry, "binding.list"), json::parse(R"({"bindings": []})"));
   register_binding(kHoa, 100, 600s);
-  register_binding(kHoa2, 7, 60s);
+  register_binding(kHoa2, 7, 60s, wire::LinkLayerIdentifier::parse("52:54:00:00:00:07"));
   sched.advance(10s);
 
   const json reply = call(registry, "binding.list");
@@ -149,6 +151,8 @@ TEST_F(HomeAgentCommandsTest, BindingListShowsTheCacheSortedWithLifetimeLeft) {
   EXPECT_EQ(b["flags"], "AH");
   EXPECT_EQ(b["tunnel"], "2001:db8:b::2");
   EXPECT_EQ(bindings[0]["lifetime"], 50);
+  EXPECT_EQ(b["link_layer_id"], nullptr);
+  EXPECT_EQ(bindings[0]["link_layer_id"], "52:54:00:00:00:07");
 }
 
 TEST_F(HomeAgentCommandsTest, BindingShowFindsOneOrRefuses) {

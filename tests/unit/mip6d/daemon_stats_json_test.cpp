@@ -159,7 +159,7 @@ TEST(StatsJson, HostCountersByArea) {
                                               "frames_after_departure": 16, "frames_after_pause": 0, "paused": 0,
                                               "migrating": 0, "migrations_not_paused": 0,
                                               "home_announcements": 0, "addresses_learned": 0,
-                                              "addresses_given_up": 0})"));
+                                              "addresses_given_up": 0, "addresses_refused": 0})"));
   EXPECT_EQ(stats["errors"], json::parse(R"({"send_failures": 13})"));
   // The receive checks, as on the Home Agent.
   EXPECT_EQ(stats["discard"]["type2_routing_header"]["segments_left"], 115);

@@ -100,6 +100,16 @@ TEST(EtcdRecords, BindingsAndReplayRecordsRoundTripAndOthersAreRefused) {
   EXPECT_EQ(back->last_timestamp, b.last_timestamp);
   EXPECT_EQ(back->sequence, b.sequence);
   EXPECT_EQ(back->flags, b.flags);
+  EXPECT_EQ(back->link_layer_identifier.size, 0);
+  // Tied to a guest's MAC: the identifier comes back; a garbled one refuses
+  // the record rather than lose the tie.
+  b.link_layer_identifier = *wire::LinkLayerIdentifier::parse("52:54:00:ab:cd:ef");
+  const auto tied = decode_binding("/p", binding_key("/p", b.home_address), encode_binding(b));
+  ASSERT_TRUE(tied.has_value());
+  EXPECT_EQ(tied->link_layer_identifier, b.link_layer_identifier);
+  std::string garbled = encode_binding(b);
+  garbled.replace(garbled.find("52:54:00"), 8, "52:54:0g");
+  EXPECT_FALSE(decode_binding("/p", binding_key("/p", b.home_address), garbled));
   EXPECT_FALSE(decode_binding("/q", binding_key("/p", b.home_address), encode_binding(b)));
   EXPECT_FALSE(decode_binding("/p", "/p/binding/nonsense", encode_binding(b)));
   EXPECT_FALSE(decode_binding("/p", binding_key("/p", b.home_address), "{\"spi\": 1}"));

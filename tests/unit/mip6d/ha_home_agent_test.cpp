@@ -92,7 +92,8 @@ class HomeAgentTest : public ::testing::Test {
   std::vector<std::uint8_t> bu_frame(std::uint16_t seq, std::chrono::seconds lifetime,
                                      const Ip6Addr& coa = kCoaB, const char* key = "site-b-hosts",
                                      std::optional<std::uint64_t> timestamp = std::nullopt,
-                                     const Ip6Addr& hoa = kHoa) {
+                                     const Ip6Addr& hoa = kHoa,
+                                     std::optional<wire::LinkLayerIdentifier> guest = std::nullopt) {
     BindingUpdateSpec s;
     s.care_of_address = coa;
     s.home_agent = kHa;
@@ -100,7 +101,15 @@ class HomeAgentTest : public ::testing::Test {
     s.sequence = seq;
     s.lifetime = lifetime;
     s.timestamp = timestamp.value_or(to_ntp_timestamp(sched.wall_now()));
+    s.link_layer_identifier = guest;
     return test::binding_update_frame({kHaMac, kRouterMac, s}, *host_keys.find(key));
+  }
+  // The same, carrying the guest's MAC (RFC 5213 Mobile Node Link-layer
+  // Identifier) as a roam6 host does.
+  std::vector<std::uint8_t> bu_frame_for_guest(const char* guest_mac, std::uint16_t seq, std::chrono::seconds lifetime,
+                                               const Ip6Addr& coa = kCoaB) {
+    return bu_frame(seq, lifetime, coa, "site-b-hosts", std::nullopt, kHoa,
+                    wire::LinkLayerIdentifier::of(mac(guest_mac)));
   }
   void deliver(const std::vector<std::uint8_t>& frame) {
     io.inject(Port::uplink, frame, sched.now());
@@ -452,6 +461,38 @@ TEST_F(HomeAgentTest, RestartRestoresBindingsBeforeAnsweringAnything) {
   // And the remaining lifetime too.
   sched.advance(300s);
   EXPECT_TRUE(fib.tunnels().empty());
+}
+
+TEST_F(HomeAgentTest, AnotherGuestsClaimToABoundAddressIsRefusedWith134AcrossARestart) {
+  start();
+  deliver(bu_frame_for_guest("52:54:00:00:00:01", 10, 600s));
+  ASSERT_EQ(acks().at(0).status, 0);
+  EXPECT_EQ(store.rows[kHoa].link_layer_identifier.to_string(), "52:54:00:00:00:01");
+  // Another guest's host (another MAC) claims it, from elsewhere: refused,
+  // and nothing moves, in the cache, the tunnel or the store.
+  sched.advance(1s);
+  deliver(bu_frame_for_guest("52:54:00:00:00:02", 11, 600s, addr("2001:db8:b::3")));
+  auto a = acks();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(a[0].status, wire::ba_status::duplicate_address_detection_failed);
+  EXPECT_EQ(*fib.care_of_address(kHoa), kCoaB);
+  EXPECT_EQ(store.rows[kHoa].care_of_address, kCoaB);
+  EXPECT_EQ(ha->counters().refused_by_status[134], 1u);
+  // A BU without the option (an older host) refreshes and keeps the tie.
+  sched.advance(1s);
+  deliver(bu_frame(12, 600s));
+  ASSERT_EQ(acks().at(0).status, 0);
+  EXPECT_EQ(store.rows[kHoa].link_layer_identifier.to_string(), "52:54:00:00:00:01");
+  // The tie survives a restart from the store; the guest itself moves on.
+  ha.reset();
+  start();
+  sched.advance(1s);
+  deliver(bu_frame_for_guest("52:54:00:00:00:02", 13, 0s, addr("2001:db8:b::3")));
+  EXPECT_EQ(acks().at(0).status, wire::ba_status::duplicate_address_detection_failed);
+  EXPECT_EQ(*fib.care_of_address(kHoa), kCoaB);
+  deliver(bu_frame_for_guest("52:54:00:00:00:01", 13, 600s, addr("2001:db8:b::3")));
+  ASSERT_EQ(acks().at(0).status, 0);
+  EXPECT_EQ(*fib.care_of_address(kHoa), addr("2001:db8:b::3"));
 }
 
 TEST_F(HomeAgentTest, FailedCommitRollsBackAndRefuses) {

@@ -101,6 +101,40 @@ TEST_F(RegistrarTest, Deregistration) {
   EXPECT_EQ(decide(bu(11, 0)).status, st::not_home_agent_for_this_mobile_node);
 }
 
+TEST_F(RegistrarTest, ABindingTiedToOneLinkLayerIdentifierIsNotTakenByAnother) {
+  const auto mac = *wire::LinkLayerIdentifier::parse("52:54:00:00:00:01");
+  const auto other_mac = *wire::LinkLayerIdentifier::parse("52:54:00:00:00:02");
+  Binding b;
+  b.care_of_address = addr("2001:db8:b::2");
+  b.sequence = 10;
+  b.link_layer_identifier = mac;
+  auto same = bu(11);
+  same.care_of_address = addr("2001:db8:b::3");
+  same.link_layer_identifier = mac;
+  EXPECT_EQ(decide(same, &b).change, BindingChange::moved);
+  auto claim = bu(11);
+  claim.care_of_address = addr("2001:db8:b::3");
+  claim.link_layer_identifier = other_mac;
+  const auto refused = decide(claim, &b);
+  EXPECT_EQ(refused.status, st::duplicate_address_detection_failed);
+  EXPECT_EQ(refused.change, BindingChange::none);
+  // Nor deleted by the other_mac guest's host, nor past the sequence check:
+  // a stale number gets 134 too, not a 135 to resynchronise on.
+  EXPECT_EQ(decide([&] { auto r = bu(11, 0); r.link_layer_identifier = other_mac; return r; }(), &b).status,
+            st::duplicate_address_detection_failed);
+  EXPECT_EQ(decide([&] { auto r = bu(3); r.link_layer_identifier = other_mac; return r; }(), &b).status,
+            st::duplicate_address_detection_failed);
+  // A BU without the option is not judged by it; nor is a binding without one.
+  EXPECT_EQ(decide(bu(11), &b).status, st::accepted);
+  Binding untied = b;
+  untied.link_layer_identifier = {};
+  EXPECT_EQ(decide(claim, &untied).status, st::accepted);
+  EXPECT_EQ(decide(claim).status, st::accepted);
+  auto too_long = bu(11);
+  too_long.link_layer_identifier_too_long = true;
+  EXPECT_EQ(decide(too_long).status, st::administratively_prohibited);
+}
+
 TEST_F(RegistrarTest, Refusals) {
   auto not_home = bu();
   not_home.flags = wire::bu_flag::acknowledge;

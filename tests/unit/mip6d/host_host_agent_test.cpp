@@ -774,6 +774,42 @@ TEST_F(LearnedAddressTest, AnAddressTheHomeAgentRefusesHoldsNothingOfTheGuestBac
   EXPECT_EQ(agent->guest("g1")->state, RegistrationState::bound);
 }
 
+// Another guest, elsewhere, holds a binding for it (the Home Agent ties
+// each binding to the MAC in the BU): 134. The address is not this guest's.
+TEST_F(LearnedAddressTest, AnAddressAnotherGuestHoldsIsGivenUpAndNotLearnedAgainForAWhile) {
+  bound_here(2);
+  dad(kSlaac);
+  auto bus = sent_bus();
+  ASSERT_EQ(bus.size(), 1u);
+  ASSERT_TRUE(bus[0].bu.link_layer_identifier);
+  EXPECT_EQ(*bus[0].bu.link_layer_identifier, wire::LinkLayerIdentifier::of(kGuestMac));
+  ack_for(kSlaac, 134, bus[0].bu.sequence, 0s);
+  sched.run_ready();
+  EXPECT_TRUE(agent->guest("g1")->other_addresses.empty());
+  EXPECT_TRUE(datapath_addresses().empty());
+  EXPECT_FALSE(fib.guest(kGuestMac)->awaiting_binding);
+  EXPECT_EQ(agent->counters().addresses_refused, 1u);
+  EXPECT_EQ(agent->guest("g1")->state, RegistrationState::bound);  // its home address is untouched
+  // Its next probe is answered as by the owner, and nothing is sent; nor
+  // does a packet from it start the refusal over.
+  sched.advance(30s);
+  dad(kSlaac);
+  EXPECT_EQ(defended(), kSlaac);
+  from_guest([&](wire::MutableByteSpan b) {
+    return wire::write_echo_request(b, {.src = kSlaac, .dst = addr("2001:db8:c::1")}, 1, 1, {});
+  }, kHomeRouterMac);
+  bus = sent_bus();
+  EXPECT_TRUE(std::none_of(bus.begin(), bus.end(), [&](const SentBu& b) { return b.bu.home_address == kSlaac; }));
+  EXPECT_TRUE(datapath_addresses().empty());
+  // After a while it may be tried again (the other guest may have gone).
+  sched.advance(31s);
+  sent_bus();
+  dad(kSlaac);
+  bus = sent_bus();
+  EXPECT_TRUE(std::any_of(bus.begin(), bus.end(), [&](const SentBu& b) { return b.bu.home_address == kSlaac; }));
+  EXPECT_EQ(datapath_addresses(), std::vector<Ip6Addr>{kSlaac});
+}
+
 TEST_F(LearnedAddressTest, AStoppedGuestDeregistersEveryAddress) {
   bound_here(2);
   dad(kSlaac);
