@@ -373,9 +373,10 @@ int forward(void* arg) {
   return 0;
 }
 
-// The table alone: bulk lookups of 32 random home addresses and, with
+// The table alone: bulk lookups of 32 random keys (home addresses for the
+// Home Agent's tunnels, guest MACs for the host's guests) and, with
 // `with_records`, a read of each record's slot and an update of its counters
-// (prefetched as the pipeline does). Runs on the forwarding core and leaves
+// (prefetched as the pipelines do). Runs on the forwarding core and leaves
 // out interrupted bursts like forward(). Not part of any pipeline figure; it
 // shows how much of one is the table.
 struct TableRun {
@@ -383,17 +384,18 @@ struct TableRun {
   const std::vector<std::uint32_t>* keys = nullptr;
   double seconds = 0.5;
   bool with_records = false;
+  bool guests = false;  // look guests up by MAC instead of tunnels by home address
   double cycles_per_key = 0;
 };
 
-int table_only(void* arg) {
-  TableRun& run = *static_cast<TableRun*>(arg);
+template <class Record, class Key, class Lookup>
+void time_lookups(TableRun& run, Lookup lookup, Key (*key_of)(std::uint32_t)) {
   BindingTable& table = *run.table;
   const auto& keys = *run.keys;
   const unsigned reader = table.register_reader();
-  std::array<Ip6Addr, burst_size> addresses{};
+  std::array<Key, burst_size> held{};
   const std::uint8_t* key_pointers[burst_size];
-  const TunnelRecord* records[burst_size];
+  const Record* records[burst_size];
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t interrupted = hz / 4000;  // as in forward()
   const auto budget = static_cast<std::uint64_t>(run.seconds * static_cast<double>(hz));
@@ -404,12 +406,12 @@ int table_only(void* arg) {
   std::uint64_t found = 0;
   while (rte_rdtsc() - start < budget) {
     for (unsigned i = 0; i < burst_size; ++i) {
-      addresses[i] = address(0xa, keys[key_index]);
+      held[i] = key_of(keys[key_index]);
       key_index = (key_index + 1) & (key_sequence_length - 1);
-      key_pointers[i] = addresses[i].bytes.data();
+      key_pointers[i] = held[i].bytes.data();
     }
     const std::uint64_t begin = rte_rdtsc();
-    table.lookup_tunnels(key_pointers, burst_size, records);
+    lookup(table, key_pointers, records);
     if (run.with_records) {
       for (unsigned i = 0; i < burst_size; ++i) prefetch_record(records[i]);
       for (unsigned i = 0; i < burst_size; ++i)
@@ -427,6 +429,21 @@ int table_only(void* arg) {
   table.unregister_reader(reader);
   if (found == 0) std::printf("(no binding found)\n");
   run.cycles_per_key = looked_up == 0 ? 0 : static_cast<double>(spent) / static_cast<double>(looked_up);
+}
+
+Ip6Addr tunnel_key(std::uint32_t index) { return address(0xa, index); }
+MacAddr guest_key(std::uint32_t index) { return mac(0x52, index); }
+
+int table_only(void* arg) {
+  TableRun& run = *static_cast<TableRun*>(arg);
+  if (run.guests)
+    time_lookups<GuestRecord>(
+        run, [](BindingTable& t, const std::uint8_t* const* k, const GuestRecord** r) { t.lookup_guests_by_mac(k, burst_size, r); },
+        guest_key);
+  else
+    time_lookups<TunnelRecord>(
+        run, [](BindingTable& t, const std::uint8_t* const* k, const TunnelRecord** r) { t.lookup_tunnels(k, burst_size, r); },
+        tunnel_key);
   return 0;
 }
 
@@ -687,16 +704,17 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(run.all_packets));
       }
       std::printf("\n");
-      if (scenario == Scenario::ha_encapsulate && !options.instructions) {
-        // On the forwarding core, after the run: the tunnel table alone.
-        TableRun lookup{&table, &keys, std::min(options.seconds, 1.0) / 2, false, 0};
+      if ((scenario == Scenario::ha_encapsulate || scenario == Scenario::host_encapsulate) && !options.instructions) {
+        // On the forwarding core, after the run: the table alone.
+        TableRun lookup{&table, &keys, std::min(options.seconds, 1.0) / 2, false,
+                        scenario == Scenario::host_encapsulate, 0};
         TableRun with_records = lookup;
         with_records.with_records = true;
         for (TableRun* table_run : {&lookup, &with_records}) {
           rte_eal_remote_launch(table_only, table_run, worker);
           rte_eal_wait_lcore(worker);
         }
-        std::printf("%-46s %10u %43s %8.1f table cycles/pkt (rte_hash bulk lookup alone %.1f)\n",
+        std::printf("%-46s %10u %43s %8.1f table cycles/pkt (bulk lookup alone %.1f)\n",
                     "  of which: bulk lookup, record, counters", n, "", with_records.cycles_per_key,
                     lookup.cycles_per_key);
       }

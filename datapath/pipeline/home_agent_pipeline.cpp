@@ -117,8 +117,8 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
   }
   const TunnelRecord* source = records[key];
   const TunnelRecord* destination = records[key + 1];
-  if ((source == nullptr || !same_address(tunnel.outer_src, source->care_of_address)) && destination != nullptr &&
-      !same_address(tunnel.outer_src, destination->care_of_address)) [[unlikely]] {
+  if ((source == nullptr || !same_address(tunnel.outer_src, source->care_of_address())) && destination != nullptr &&
+      !same_address(tunnel.outer_src, destination->care_of_address())) [[unlikely]] {
     relay_hand_over(ctx, tally, settings, m, tunnel, *destination, to_router);
     return;
   }
@@ -126,7 +126,7 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
     drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
     return;
   }
-  if (const auto refusal = refuse_tunnel_exit(tunnel, source->care_of_address)) {
+  if (const auto refusal = refuse_tunnel_exit(tunnel, source->care_of_address())) {
     drop(ctx, at, m, *refusal);
     return;
   }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "datapath/table/grace_periods.hpp"
-#include "datapath/table/lock_free_hash.hpp"
+#include "datapath/table/cache_line_hash.hpp"
 #include "datapath/table/outer_header_template.hpp"
 #include "datapath/table/record_pool.hpp"
 #include "datapath/table/slot_allocator.hpp"
@@ -33,9 +33,8 @@ std::uint32_t grace_headroom(std::uint32_t live) noexcept {
   return std::max<std::uint32_t>(64, live / 8);
 }
 
-// rte_hash derives ring and memzone names from its own name and truncates
-// them at 32 characters; keep ours short so truncation never makes two
-// tables' internals collide.
+// Names for messages (and, were the hashes EAL objects, short enough for
+// the EAL's 32-character memzone names).
 std::string hash_name(const std::string& prefix, unsigned serial, const char* kind) {
   const std::string head = prefix.empty() ? std::string("roam6") : prefix.substr(0, 8);
   return head + "_" + std::to_string(serial) + "_" + kind;
@@ -88,11 +87,11 @@ struct BindingTable::Impl {
         home_agent(home_agent_address),
         grace(limits.max_readers),
         tunnels(hash_name(limits.name, serial, "tun"),
-                limits.max_tunnels + grace_headroom(limits.max_tunnels), 16),
+                limits.max_tunnels + grace_headroom(limits.max_tunnels)),
         guests_by_mac(hash_name(limits.name, serial, "mac"),
-                      limits.max_guests + grace_headroom(limits.max_guests), 6),
+                      limits.max_guests + grace_headroom(limits.max_guests)),
         guests_by_home_address(hash_name(limits.name, serial, "hoa"),
-                               address_keys(limits) + grace_headroom(address_keys(limits)), 16),
+                               address_keys(limits) + grace_headroom(address_keys(limits))),
         tunnel_records(limits.max_tunnels + grace_headroom(limits.max_tunnels)),
         guest_records(limits.max_guests + grace_headroom(limits.max_guests)),
         slots(limits.max_tunnels + limits.max_guests +
@@ -200,12 +199,14 @@ struct BindingTable::Impl {
     return slot;
   }
 
-  bool publish(LockFreeHash& hash, const void* key, const void* record) noexcept {
-    return with_room([&] { return hash.insert(key, record) == LockFreeHash::Insert::done; });
+  template <class Hash>
+  bool publish(Hash& hash, const void* key, const void* record) noexcept {
+    return with_room([&] { return hash.insert(key, record) == Hash::Insert::done; });
   }
 
   // Unlinks `key` (which must be present) and frees its key slot later.
-  void unlink(LockFreeHash& hash, const void* key, Retired what) {
+  template <class Hash>
+  void unlink(Hash& hash, const void* key, Retired what) {
     if (const auto position = hash.erase(key)) retire(what, *position);
   }
 
@@ -240,9 +241,9 @@ struct BindingTable::Impl {
   BindingTableLimits limits;
   Ip6Addr home_agent;
   GracePeriods grace;
-  LockFreeHash tunnels;
-  LockFreeHash guests_by_mac;
-  LockFreeHash guests_by_home_address;
+  CacheLineHash<16> tunnels;
+  CacheLineHash<6> guests_by_mac;
+  CacheLineHash<16> guests_by_home_address;
   RecordPool<TunnelRecord> tunnel_records;
   RecordPool<GuestRecord> guest_records;
   SlotAllocator slots;
@@ -315,8 +316,7 @@ bool BindingTable::set_tunnel(const TunnelSpec& spec) {
     return false;
   }
 
-  *fresh = TunnelRecord{spec.home_address, spec.care_of_address,
-                        make_outer_header_template(t.home_agent, spec.care_of_address),
+  *fresh = TunnelRecord{spec.home_address, make_outer_header_template(t.home_agent, spec.care_of_address),
                         slot.index, slot.generation};
   if (!t.publish(t.tunnels, key, fresh)) {
     // Never visible to a reader: both can be reused at once.
@@ -436,7 +436,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   if (!t.publish(t.guests_by_mac, spec.mac.bytes.data(), fresh)) return take_back();
   for (const Ip6Addr& address : old_keys) {
     if (listed(keys, address)) {
-      // Replacing an existing key cannot run out of room. Should rte_hash
+      // Replacing an existing key cannot run out of room. Should the hash
       // refuse anyway, drop the key rather than leave it pointing at a
       // retired record.
       if (!t.publish(t.guests_by_home_address, address.bytes.data(), fresh))

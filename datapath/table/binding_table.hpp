@@ -1,7 +1,7 @@
 #pragma once
 // The binding table the control plane shares with the forwarding cores.
 //
-// Three rte_hash tables (lock-free readers: RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF)
+// Three hashes (CacheLineHash: lock-free readers, a hit reads one cache line)
 // map a key to a pointer to an immutable record:
 //   tunnels       home address -> TunnelRecord   (Home Agent role)
 //   guests_by_mac guest MAC    -> GuestRecord    (host role, frames from guests)
@@ -33,7 +33,6 @@
 
 #include "roam6/wire/address.hpp"
 
-struct rte_hash;
 struct rte_rcu_qsbr;
 
 namespace roam6::datapath {
@@ -48,13 +47,19 @@ struct OuterHeaderTemplate {
   alignas(8) std::uint8_t bytes[40];
 };
 
-struct TunnelRecord {
+// One cache line: at a million bindings a forwarding core reads each
+// record from DRAM, and the care-of address is already the outer header's
+// destination, so it is not stored twice.
+struct alignas(64) TunnelRecord {
   Ip6Addr home_address;
-  Ip6Addr care_of_address;
   OuterHeaderTemplate outer;  // src = Home Agent address, dst = care-of address
   std::uint32_t slot = 0;
   std::uint32_t generation = 0;
+
+  [[nodiscard]] const std::uint8_t* care_of_bytes() const noexcept { return outer.bytes + 24; }
+  [[nodiscard]] Ip6Addr care_of_address() const noexcept { return Ip6Addr::from_bytes(care_of_bytes()); }
 };
+static_assert(sizeof(TunnelRecord) == 64);
 
 struct GuestRecord {
   MacAddr mac;
@@ -154,7 +159,7 @@ struct BindingTableLimits {
   // together (the daemon gives a host as many as max_guests)
   std::uint32_t max_other_home_addresses = 0;
   std::uint32_t max_readers = 8;         // forwarding cores
-  std::string name = "roam6";            // prefix of the rte_hash names (unique per process)
+  std::string name = "roam6";            // prefix of the hashes' names (in messages)
   // How long a writer that ran out of records, slots or key slots waits for
   // the readers to pass a quiescent state before the change fails (set_*
   // returns false). Healthy readers answer in microseconds; this bounds how
@@ -164,7 +169,7 @@ struct BindingTableLimits {
 
 class BindingTable {
  public:
-  // Throws BindingTableError (rte_hash or memory allocation failed). Needs
+  // Throws BindingTableError (memory allocation failed). Needs
   // the EAL to be initialised.
   explicit BindingTable(const BindingTableLimits& limits, const Ip6Addr& home_agent_address = {});
   ~BindingTable();

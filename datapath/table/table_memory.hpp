@@ -4,8 +4,8 @@
 // at a million bindings every 4 KiB page is a TLB miss; on 2 MiB pages the
 // whole table fits the second-level TLB.
 //
-//   * EAL on hugepages: rte_zmalloc_socket, so the arrays share the
-//     hugepages rte_hash itself lives on.
+//   * EAL on hugepages: rte_zmalloc_socket, from the hugepages the EAL
+//     reserved up front.
 //   * otherwise (--no-huge, or the EAL heap is full): an anonymous mapping
 //     aligned to 2 MiB with MADV_HUGEPAGE, so transparent hugepages back it
 //     where the kernel allows ("madvise" or "always"). Untouched pages stay

@@ -123,7 +123,7 @@ TEST(BindingTable, TunnelSetGetReplaceClear) {
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(lookup_tunnel(table, hoa), first);
   EXPECT_EQ(first->home_address, hoa);
-  EXPECT_EQ(first->care_of_address, care_of_b);
+  EXPECT_EQ(first->care_of_address(), care_of_b);
   EXPECT_LT(first->slot, table.slot_capacity());
   EXPECT_EQ(first->generation, 1u);
 
@@ -133,7 +133,7 @@ TEST(BindingTable, TunnelSetGetReplaceClear) {
   ASSERT_NE(second, nullptr);
   // A fresh record, not an edit of the one readers may hold.
   EXPECT_NE(second, first);
-  EXPECT_EQ(second->care_of_address, care_of_c);
+  EXPECT_EQ(second->care_of_address(), care_of_c);
   EXPECT_EQ(second->slot, first->slot);
   EXPECT_EQ(second->generation, first->generation);
 
@@ -482,7 +482,7 @@ TEST(BindingTable, FullTableRefusesNewKeysAndKeepsOldEntries) {
   for (std::uint32_t i = 0; i < 4; ++i) {
     const TunnelRecord* record = lookup_tunnel(table, numbered(0xa, i));
     ASSERT_NE(record, nullptr);
-    EXPECT_EQ(record->care_of_address, i == 2 ? care_of_c : care_of_b);
+    EXPECT_EQ(record->care_of_address(), i == 2 ? care_of_c : care_of_b);
   }
   ASSERT_TRUE(table.clear_tunnel(numbered(0xa, 0)));
   EXPECT_TRUE(table.set_tunnel({numbered(0xa, 4), care_of_b}));
@@ -542,7 +542,7 @@ TEST(BindingTable, StuckReaderMakesChangesFailInsteadOfHanging) {
   // The last accepted binding is still there, whole.
   const TunnelRecord* record = lookup_tunnel(table, hoa);
   ASSERT_NE(record, nullptr);
-  EXPECT_EQ(record->care_of_address, accepted % 2 ? care_of_c : care_of_b);
+  EXPECT_EQ(record->care_of_address(), accepted % 2 ? care_of_c : care_of_b);
   // Once the reader moves on, so does the writer.
   table.quiescent(reader);
   EXPECT_TRUE(table.set_tunnel({hoa, care_of_b}));
@@ -701,7 +701,7 @@ TEST(BindingTable, MillionTunnelsInsertedAndAllFound) {
       const std::uint32_t i = base + k;
       ASSERT_NE(out[k], nullptr) << i;
       ASSERT_EQ(out[k]->home_address, keys[k]) << i;
-      ASSERT_EQ(out[k]->care_of_address, i % 2 ? care_of_b : care_of_c) << i;
+      ASSERT_EQ(out[k]->care_of_address(), i % 2 ? care_of_b : care_of_c) << i;
       ++found;
     }
   }
@@ -810,15 +810,16 @@ TEST(BindingTable, ReadersAlwaysSeeWholeRecordsWhileTheWriterChurns) {
         }
         records_seen.fetch_add(1, std::memory_order_relaxed);
         tunnel_copies[i] = *t;
-        const int c = care_of_index(t->care_of_address);
+        const int c = care_of_index(t->care_of_address());
         if (t->home_address != tunnel_hoas[i] || c < 0 || t->slot >= slot_capacity) {
           violation("tunnel record not whole for key " + std::to_string(i));
           continue;
         }
         care_of_seen[static_cast<unsigned>(c)].fetch_add(1, std::memory_order_relaxed);
-        if (std::memcmp(t->outer.bytes + 24, t->care_of_address.bytes.data(), 16) != 0 ||
-            std::memcmp(t->outer.bytes + 8, home_agent.bytes.data(), 16) != 0)
-          violation("tunnel outer header does not match its care-of address");
+        // The care-of address is the outer header's destination; its
+        // source must be the Home Agent's, whole.
+        if (std::memcmp(t->outer.bytes + 8, home_agent.bytes.data(), 16) != 0)
+          violation("tunnel outer header's source is not the Home Agent's address");
         table.counters(reader, t->slot).encapsulated_packets += 1;
       }
       for (std::uint32_t i = 0; i < guest_keys; ++i) {
