@@ -40,6 +40,7 @@
 #include <valgrind/callgrind.h>
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -74,6 +75,7 @@ struct Options {
   enum class Memory { automatic, huge, no_huge } memory = Memory::automatic;
   std::string only;  // one scenario: ha-encap, ha-decap, host-encap, host-decap
   bool instructions = false;  // under callgrind: collect only the stage, dump per run
+  double zipf = 0;  // 0: keys uniform over the bindings; s > 0: Zipf-skewed with exponent s
 };
 
 [[noreturn]] void usage(int status) {
@@ -81,9 +83,12 @@ struct Options {
                "usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]\n"
                "                      [--memory auto|huge|no-huge]\n"
                "                      [--scenario ha-encap|ha-decap|host-encap|host-decap]\n"
-               "                      [--instructions]\n"
+               "                      [--zipf S] [--instructions]\n"
                "  Prints Mpps and cycles per packet for encapsulation and decapsulation\n"
-               "  on one forwarding core (net_null), next to dpdk-testpmd io-forward.\n"
+               "  on one forwarding core (net_null), next to dpdk-testpmd io and macswap\n"
+               "  forwarding. Keys are uniform over the bindings, or with --zipf S\n"
+               "  Zipf-skewed (the k-th most used binding is used in proportion to 1/k^S;\n"
+               "  which bindings are the popular ones is drawn at random).\n"
                "  --instructions: under callgrind (bench/instructions_per_packet.sh), count\n"
                "  the instructions of the pipeline's stage only, one dump per run.\n");
   std::exit(status);
@@ -112,6 +117,9 @@ Options parse_options(int argc, char** argv) {
         o.memory = Options::Memory::no_huge;
       else
         usage(2);
+    } else if (a == "--zipf" && i + 1 < argc) {
+      o.zipf = std::atof(argv[++i]);
+      if (o.zipf <= 0) usage(2);
     } else if (a == "--seconds" && i + 1 < argc) {
       o.seconds = std::atof(argv[++i]);
       if (o.seconds <= 0) usage(2);
@@ -530,15 +538,17 @@ struct TestpmdResult {
   double cycles_per_packet = 0;
 };
 
-// dpdk-testpmd io-forward on two net_null devices, one forwarding core;
-// Mpps from its accumulated RX count over the time between start and stop.
-TestpmdResult run_testpmd(double seconds, bool hugepages) {
+// dpdk-testpmd on two net_null devices, one forwarding core, in `mode`
+// ("io": frames passed on untouched; "macswap": both MACs of every frame
+// swapped, which reads and writes each header as a pipeline does); Mpps
+// from its accumulated RX count over the time between start and stop.
+TestpmdResult run_testpmd(double seconds, bool hugepages, const char* mode) {
   const std::string out = "/tmp/roam6-datapath-bench-testpmd-" + std::to_string(::getpid()) + ".log";
   const std::string cmd =
       "dpdk-testpmd " + eal_memory_args(hugepages) + " --no-pci --no-telemetry --file-prefix=roam6-bench-testpmd-" +
       std::to_string(::getpid()) +
       " -l 0-1 --vdev net_null0 --vdev net_null1 --log-level='*:warning' -- -i"
-      " --forward-mode=io --nb-cores=1 --total-num-mbufs=16384 > " + out + " 2>&1";
+      " --forward-mode=" + mode + " --nb-cores=1 --total-num-mbufs=16384 > " + out + " 2>&1";
   FILE* pipe = ::popen(cmd.c_str(), "w");
   if (pipe == nullptr) return {};
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // EAL start
@@ -579,6 +589,32 @@ TestpmdResult run_testpmd(double seconds, bool hugepages) {
   return r;
 }
 
+// The sequence of bindings the packets name: uniform, or Zipf-skewed with
+// exponent `zipf` (rank r drawn with probability proportional to
+// 1/(r+1)^zipf from the cumulative distribution, ranks assigned to bindings
+// by a random permutation so the popular ones are spread over the table).
+std::vector<std::uint32_t> key_sequence(std::uint32_t n, double zipf, std::mt19937& rng) {
+  std::vector<std::uint32_t> keys(key_sequence_length);
+  if (zipf <= 0) {
+    std::uniform_int_distribution<std::uint32_t> pick(0, n - 1);
+    for (auto& k : keys) k = pick(rng);
+    return keys;
+  }
+  std::vector<double> cumulative(n);
+  double total = 0;
+  for (std::uint32_t r = 0; r < n; ++r) cumulative[r] = total += 1.0 / std::pow(static_cast<double>(r) + 1, zipf);
+  std::vector<std::uint32_t> binding_of_rank(n);
+  for (std::uint32_t r = 0; r < n; ++r) binding_of_rank[r] = r;
+  std::shuffle(binding_of_rank.begin(), binding_of_rank.end(), rng);
+  std::uniform_real_distribution<double> u(0, total);
+  for (auto& k : keys) {
+    const auto rank = static_cast<std::size_t>(std::lower_bound(cumulative.begin(), cumulative.end(), u(rng)) -
+                                               cumulative.begin());
+    k = binding_of_rank[std::min<std::size_t>(rank, n - 1)];
+  }
+  return keys;
+}
+
 }  // namespace
 
 // Under callgrind, the counts collected since the last dump go to a file
@@ -598,7 +634,11 @@ int main(int argc, char** argv) {
 
   const bool hugepages = use_hugepages(options);
   TestpmdResult testpmd;
-  if (options.testpmd) testpmd = run_testpmd(options.seconds, hugepages);
+  TestpmdResult macswap;
+  if (options.testpmd) {
+    testpmd = run_testpmd(options.seconds, hugepages, "io");
+    macswap = run_testpmd(options.seconds, hugepages, "macswap");
+  }
 
   std::vector<std::string> args;
   if (hugepages) {
@@ -633,6 +673,11 @@ int main(int argc, char** argv) {
     std::printf("%-46s %10s %8.2f Mpps %8.1f cycles/pkt\n", "dpdk-testpmd io-forward", "-", testpmd.mpps,
                 testpmd.cycles_per_packet);
   }
+  if (macswap.ok) {
+    macswap.cycles_per_packet = static_cast<double>(rte_get_tsc_hz()) / (macswap.mpps * 1e6);
+    std::printf("%-46s %10s %8.2f Mpps %8.1f cycles/pkt\n", "dpdk-testpmd macswap", "-", macswap.mpps,
+                macswap.cycles_per_packet);
+  }
   std::mt19937 rng(42);
   for (const Scenario scenario : {Scenario::ha_encapsulate, Scenario::ha_decapsulate, Scenario::host_encapsulate,
                                   Scenario::host_decapsulate}) {
@@ -646,9 +691,7 @@ int main(int argc, char** argv) {
       limits.name = "bench" + std::to_string(static_cast<int>(scenario)) + "_" + std::to_string(n);
       BindingTable table(limits, kHaAddress);
       program(table, scenario, n);
-      std::vector<std::uint32_t> keys(key_sequence_length);
-      std::uniform_int_distribution<std::uint32_t> pick(0, n - 1);
-      for (auto& k : keys) k = pick(rng);
+      const std::vector<std::uint32_t> keys = key_sequence(n, options.zipf, rng);
 
       Run run;
       run.scenario = scenario;
@@ -695,6 +738,10 @@ int main(int argc, char** argv) {
         // the pipeline added to testpmd's own per-packet cost.
         std::printf("  %.2f x testpmd (%.2f x as testpmd + pipeline)", mpps / testpmd.mpps,
                     testpmd.cycles_per_packet / (testpmd.cycles_per_packet + pipeline));
+        // The peer to beat: testpmd's own loop plus our pipeline against
+        // testpmd swapping MACs (which also reads and writes every header).
+        if (macswap.ok)
+          std::printf("  %.2f x macswap", macswap.cycles_per_packet / (testpmd.cycles_per_packet + pipeline));
       }
       if (run.interrupted_bursts != 0)
         std::printf("  [%.2f%% of bursts interrupted, left out]",
