@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""One table of the datapath's figures, from several rounds of datapath_bench.
+
+    bench/datapath_summary.py [--bench PATH] [--rounds N] [--memory no-huge|huge|auto]
+                              [--save FILE] [--check FILE]
+
+Runs datapath_bench --seconds 1 ROUNDS times (uniform keys over 1, 1 000 and
+1 000 000 bindings, then a Zipf-skewed mix (s = 0.99) at 1 000 000), each
+round with dpdk-testpmd io and macswap on the same virtual devices, and
+prints per scenario and size the median pipeline cycles per packet with
+their spread (min-max over the rounds), the 1 M / 1 000 ratio, and the
+throughput as a fraction of testpmd macswap. About 2 minutes a round.
+
+--save FILE writes the medians and spreads; --check FILE compares with
+such a file and exits 1 when a median grew by more than the noise either
+run measured (the larger of the two spreads, and at least 5 %), so a
+change to the hot path can be judged on this noisy machine without a
+fixed threshold. Instruction counts, which do not move with the machine's
+load, are bench/instructions_per_packet.sh's.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LINE = re.compile(r"^(\S.*?) \(.*?\)\s+(\d+)\s+[\d.]+ Mpps\s+[\d.]+ cycles/pkt\s+([\d.]+) pipeline cycles/pkt"
+                  r"(?:.*?([\d.]+) x macswap)?")
+TESTPMD = re.compile(r"^dpdk-testpmd (io-forward|macswap)\s+-\s+([\d.]+) Mpps\s+([\d.]+) cycles/pkt")
+
+
+def run(bench, memory, extra):
+    command = [bench, "--seconds", "1", "--memory", memory] + extra
+    out = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False).stdout
+    figures = {}
+    for line in out.splitlines():
+        m = LINE.match(line)
+        if m:
+            figures[(m.group(1), int(m.group(2)))] = (float(m.group(3)), float(m.group(4)) if m.group(4) else None)
+        m = TESTPMD.match(line)
+        if m:
+            figures[("testpmd " + m.group(1), 0)] = (float(m.group(3)), None)
+    if not figures:
+        sys.exit("datapath_summary: no figures from %s:\n%s" % (" ".join(command), out))
+    return figures
+
+
+def collect(bench, memory, rounds):
+    samples = {}
+    for r in range(rounds):
+        print("round %d of %d ..." % (r + 1, rounds), file=sys.stderr, flush=True)
+        for label, extra in (("uniform", ["--bindings", "1,1000,1000000"]),
+                             ("zipf", ["--bindings", "1000000", "--zipf", "0.99", "--no-testpmd"])):
+            for (scenario, bindings), (cycles, macswap) in run(bench, memory, extra).items():
+                key = "%s|%s|%d" % (scenario, label, bindings)
+                samples.setdefault(key, {"cycles": [], "macswap": []})
+                samples[key]["cycles"].append(cycles)
+                if macswap is not None:
+                    samples[key]["macswap"].append(macswap)
+    summary = {}
+    for key, s in samples.items():
+        c = s["cycles"]
+        summary[key] = {"median": statistics.median(c), "min": min(c), "max": max(c),
+                        "macswap": statistics.median(s["macswap"]) if s["macswap"] else None}
+    return summary
+
+
+def spread(entry):
+    return (entry["max"] - entry["min"]) / entry["median"] if entry["median"] else 0.0
+
+
+def print_table(summary):
+    print("%-28s %-8s %9s %24s %12s %10s" % ("scenario", "keys", "bindings", "pipeline cycles/pkt", "1M / 1000",
+                                            "x macswap"))
+    for key in sorted(summary, key=lambda k: (k.split("|")[0], k.split("|")[1] != "uniform", int(k.split("|")[2]))):
+        scenario, label, bindings = key.split("|")
+        e = summary[key]
+        ratio = ""
+        if label == "uniform" and bindings == "1000000":
+            small = summary.get("%s|uniform|1000" % scenario)
+            if small:
+                ratio = "%.2f" % (e["median"] / small["median"])
+        print("%-28s %-8s %9s %24s %12s %10s" % (
+            scenario, label if not scenario.startswith("testpmd") else "-", bindings if bindings != "0" else "-",
+            "%.1f (%.1f-%.1f)" % (e["median"], e["min"], e["max"]), ratio,
+            "%.2f" % e["macswap"] if e["macswap"] is not None else ""))
+
+
+def check(summary, baseline):
+    worse = []
+    for key, before in baseline.items():
+        now = summary.get(key)
+        if now is None or key.startswith("testpmd"):
+            continue
+        noise = max(spread(before), spread(now), 0.05)
+        if now["median"] > before["median"] * (1 + noise):
+            worse.append("%s: %.1f -> %.1f cycles/pkt (+%.0f %%, noise %.0f %%)" % (
+                key.replace("|", " "), before["median"], now["median"],
+                100 * (now["median"] / before["median"] - 1), 100 * noise))
+    for line in worse:
+        print("REGRESSED " + line)
+    return 1 if worse else 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bench", default=os.path.join(HERE, "..", "build", "release", "bench", "datapath_bench"))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--memory", default="no-huge", choices=["no-huge", "huge", "auto"])
+    parser.add_argument("--save")
+    parser.add_argument("--check")
+    args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    baseline = None
+    if args.check:
+        with open(args.check) as f:
+            baseline = json.load(f)
+    summary = collect(args.bench, args.memory, args.rounds)
+    print_table(summary)
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump(summary, f, indent=1, sort_keys=True)
+    return check(summary, baseline) if baseline is not None else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
