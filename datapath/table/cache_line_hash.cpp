@@ -48,7 +48,9 @@ const void* CacheLineHash<KeyLength>::probe_further(const Key& k, std::uint32_t 
 
 template <std::size_t KeyLength>
 auto CacheLineHash<KeyLength>::locate(const Key& k, std::uint32_t home) const noexcept -> std::optional<Place> {
-  const std::uint32_t farthest = buckets_[home].spilled == 0 ? 0 : max_distance_;
+  // Read as the readers read them (std::atomic_ref), though only this
+  // thread writes them.
+  const std::uint32_t farthest = load(buckets_[home].spilled) == 0 ? 0 : max_distance();
   for (std::uint32_t d = 0; d <= farthest; ++d) {
     const std::uint32_t at = (home + d) & mask_;
     for (unsigned w = 0; w < 2; ++w)
@@ -75,10 +77,10 @@ auto CacheLineHash<KeyLength>::insert(const void* key, const void* record) noexc
     const std::uint32_t at = (home + d) & mask_;
     Bucket& b = buckets_[at];
     for (unsigned w = 0; w < 2; ++w) {
-      if (b.record[w] != 0 || reserved_[std::size_t{at} * 2 + w]) continue;
+      if (load(b.record[w], std::memory_order_relaxed) != 0 || reserved_[std::size_t{at} * 2 + w]) continue;
       // Readers that find the pointer must find the key, and a reader
       // looking from the home bucket must know to look this far.
-      if (d > max_distance_) std::atomic_ref<std::uint32_t>(max_distance_).store(d, std::memory_order_relaxed);
+      if (d > max_distance()) std::atomic_ref<std::uint32_t>(max_distance_).store(d, std::memory_order_relaxed);
       if (d > 0) {
         std::atomic_ref<std::uint32_t> spilled(buckets_[home].spilled);
         spilled.store(spilled.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

@@ -101,10 +101,14 @@ bool WanEngine::lost(double probability) {
   return std::uniform_real_distribution<double>(0.0, 1.0)(random_) < probability;
 }
 
-void WanEngine::receive(std::size_t port, std::uint64_t now) {
+void WanEngine::receive(std::size_t port) {
   for (;;) {
     const ssize_t n = ::recv(fds_[port], buffer_.data(), buffer_.size(), 0);
     if (n <= 0) return;
+    // Each frame's own arrival: frames that come in while this loop runs
+    // (or while another port's ran) arrived after the wake-up, and timing
+    // them from it would let them out early.
+    const std::uint64_t now = now_ns();
     ++counters_[port].received;
     if (!ports_[port].link.up) {
       ++counters_[port].down_drops;
@@ -175,9 +179,8 @@ void WanEngine::run(const std::atomic<bool>& stop) {
     if (!line_.empty()) wait = line_.next_due() > before ? std::min(wait, line_.next_due() - before) : 0;
     const timespec timeout{static_cast<time_t>(wait / 1000000000), static_cast<long>(wait % 1000000000)};
     ::ppoll(polled.data(), polled.size(), &timeout, signals.wait_mask());
-    const std::uint64_t now = now_ns();
     for (std::size_t p = 0; p < fds_.size(); ++p)
-      if (polled[p].revents & POLLIN) receive(p, now);
+      if (polled[p].revents & POLLIN) receive(p);
     if (control_fd_ >= 0 && (polled.back().revents & POLLIN)) serve_control();
     line_.release(now_ns(), [this](std::size_t out, const std::vector<std::uint8_t>& bytes) {
       // Went down while the frame was on its way: lost with the link.

@@ -41,7 +41,7 @@ class WanEngine {
   [[nodiscard]] nlohmann::json counters() const;
 
  private:
-  void receive(std::size_t port, std::uint64_t now);
+  void receive(std::size_t port);
   void serve_control();
   std::string command(const std::string& text);
   bool lost(double probability);
