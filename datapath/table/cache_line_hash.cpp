@@ -19,7 +19,7 @@ std::uint32_t buckets_for(std::uint32_t entries) {
 
 template <std::size_t KeyLength>
 CacheLineHash<KeyLength>::CacheLineHash(const std::string& name, std::uint32_t entries)
-    : name_(name), capacity_(entries) {
+    : capacity_(entries) {
   if (entries > (1u << 30)) throw BindingTableError(name + ": at most 2^30 entries");
   const std::uint32_t count = buckets_for(entries);
   mask_ = count - 1;
@@ -30,6 +30,11 @@ CacheLineHash<KeyLength>::CacheLineHash(const std::string& name, std::uint32_t e
   try {
     buckets_ = ZeroedArray<Bucket>(count);
     reserved_.assign(std::size_t{count} * 2, false);
+    // Keys land anywhere in the array: backed now, so no insert takes a
+    // page fault (on transparent hugepages, 2 MiB zeroed in the control
+    // thread while Binding Acknowledgements wait). rte_hash, which this
+    // replaces, zeroed its tables at creation too.
+    buckets_.populate(0, count);
   } catch (const std::bad_alloc&) {
     throw BindingTableError(name + ": no memory for " + std::to_string(count) + " buckets");
   }

@@ -193,7 +193,6 @@ class CacheLineHash {
   };
   [[nodiscard]] std::optional<Place> locate(const Key& k, std::uint32_t home) const noexcept;
 
-  std::string name_;
   std::uint32_t capacity_;
   std::uint32_t mask_;
   std::uint64_t seed_;

@@ -25,6 +25,12 @@ constexpr Duration reclaim_interval = std::chrono::seconds(10);
 // How long an address the Home Agent refused (held by another guest) is not
 // learned again.
 constexpr Duration refused_address_quiet = std::chrono::seconds(60);
+
+// 134: the Home Agent holds the address for another guest (another MAC).
+bool refused_as_held_elsewhere(RegistrationState to, const Registration& registration) {
+  return to == RegistrationState::refused &&
+         registration.last_status() == wire::ba_status::duplicate_address_detection_failed;
+}
 }  // namespace
 
 // One guest on this host: its registration, its emulated home link, its
@@ -71,9 +77,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     void log_transition(RegistrationState from, RegistrationEvent event, RegistrationState to,
                         std::string_view detail) override {
       guest_.log_registration(address_, registration_, from, event, to, detail);
-      if (to == RegistrationState::refused &&
-          registration_.last_status() == wire::ba_status::duplicate_address_detection_failed)
-        guest_.give_up_held_elsewhere(address_);
+      if (refused_as_held_elsewhere(to, registration_)) guest_.give_up_held_elsewhere(address_);
     }
     bool guest_runs_here() const override { return guest_.guest_runs_here(); }
 
@@ -410,10 +414,8 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   void log_registration(const wire::Ip6Addr& home_address, const Registration& registration,
                         RegistrationState from, RegistrationEvent event, RegistrationState to,
                         std::string_view detail) {
-    // 134: the Home Agent holds the address for another guest (another MAC).
-    const bool held_elsewhere = to == RegistrationState::refused &&
-                                registration.last_status() == wire::ba_status::duplicate_address_detection_failed;
-    LogRecord r(agent_.log_, held_elsewhere ? LogLevel::warning : LogLevel::info, "registration");
+    LogRecord r(agent_.log_, refused_as_held_elsewhere(to, registration) ? LogLevel::warning : LogLevel::info,
+                "registration");
     r.kv("guest", desc_.name)
         .kv("hoa", home_address)
         .kv("coa", agent_.host_.care_of_address)
@@ -506,9 +508,7 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
   // formed). Its binding is left to expire at the Home Agent: the guest may
   // still have it, and a deregistration would cut it at once.
   void give_up_oldest() {
-    std::shared_ptr<OtherAddress> oldest(others_.front().release());
-    others_.erase(others_.begin());
-    agent_.by_home_address_.erase(oldest->address());
+    const std::shared_ptr<OtherAddress> oldest = take_other(others_.begin());
     ++agent_.counters_.addresses_given_up;
     LogRecord(agent_.log_, LogLevel::info, "address_given_up")
         .kv("guest", desc_.name)
@@ -518,19 +518,15 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     // Not destroyed inside a call that may have come through it.
     agent_.scheduler_.post([oldest] {});
   }
-
   // An address the Home Agent refused because another guest's binding
   // holds it (134, a different MAC): not this guest's. It goes, and is not
   // learned again for a while, so the guest's packets from it (reported
   // as unknown sources) and its DAD probes do not start the same refusal
   // over; its DAD is answered as by the owner.
- public:
   void give_up_held_elsewhere(const wire::Ip6Addr& address) {
     const auto it = std::find_if(others_.begin(), others_.end(), [&](const auto& o) { return o->address() == address; });
     if (it == others_.end()) return;
-    std::shared_ptr<OtherAddress> refused(it->release());
-    others_.erase(it);
-    agent_.by_home_address_.erase(address);
+    const std::shared_ptr<OtherAddress> refused = take_other(it);
     const TimePoint now = agent_.scheduler_.now();
     std::erase_if(refused_until_, [now](const auto& r) { return r.second <= now; });
     refused_until_[address] = now + refused_address_quiet;
@@ -545,8 +541,16 @@ class HostAgent::GuestEntry final : public RegistrationOwner {
     // is nothing to deregister.
     agent_.scheduler_.post([refused] {});
   }
+  // Takes a learned address out of the guest's and the host's lists. The
+  // caller keeps it alive until the event loop's next turn: it may be on
+  // the stack of a call that came through it.
+  std::shared_ptr<OtherAddress> take_other(std::vector<std::unique_ptr<OtherAddress>>::iterator it) {
+    std::shared_ptr<OtherAddress> taken(it->release());
+    others_.erase(it);
+    agent_.by_home_address_.erase(taken->address());
+    return taken;
+  }
 
- private:
   HostAgent& agent_;
   GuestDescription desc_;
   const Site& home_;
