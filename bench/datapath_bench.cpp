@@ -76,6 +76,9 @@ struct Options {
   std::string only;  // one scenario: ha-encap, ha-decap, host-encap, host-decap
   bool instructions = false;  // under callgrind: collect only the stage, dump per run
   double zipf = 0;  // 0: keys uniform over the bindings; s > 0: Zipf-skewed with exponent s
+  // Home Agent scenarios: bindings registered from one care-of address (a
+  // host's guests). 1: every binding from an address of its own.
+  std::uint32_t guests_per_host = 32;
 };
 
 [[noreturn]] void usage(int status) {
@@ -83,12 +86,15 @@ struct Options {
                "usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]\n"
                "                      [--memory auto|huge|no-huge]\n"
                "                      [--scenario ha-encap|ha-decap|host-encap|host-decap]\n"
-               "                      [--zipf S] [--instructions]\n"
+               "                      [--zipf S] [--guests-per-host N] [--instructions]\n"
                "  Prints Mpps and cycles per packet for encapsulation and decapsulation\n"
                "  on one forwarding core (net_null), next to dpdk-testpmd io and macswap\n"
                "  forwarding. Keys are uniform over the bindings, or with --zipf S\n"
                "  Zipf-skewed (the k-th most used binding is used in proportion to 1/k^S;\n"
                "  which bindings are the popular ones is drawn at random).\n"
+               "  --guests-per-host N: the Home Agent's bindings come from hosts of N\n"
+               "  guests each, one care-of address per host (default 32; 1: a host per\n"
+               "  guest, the worst case for the table's care-of peers).\n"
                "  --instructions: under callgrind (bench/instructions_per_packet.sh), count\n"
                "  the instructions of the pipeline's stage only, one dump per run.\n");
   std::exit(status);
@@ -117,6 +123,10 @@ Options parse_options(int argc, char** argv) {
         o.memory = Options::Memory::no_huge;
       else
         usage(2);
+    } else if (a == "--guests-per-host" && i + 1 < argc) {
+      const long v = std::atol(argv[++i]);
+      if (v <= 0) usage(2);
+      o.guests_per_host = static_cast<std::uint32_t>(v);
     } else if (a == "--zipf" && i + 1 < argc) {
       o.zipf = std::atof(argv[++i]);
       if (o.zipf <= 0) usage(2);
@@ -255,6 +265,7 @@ struct Run {
   rte_mempool* pool = nullptr;
   PuntQueue* punt = nullptr;
   const std::vector<std::uint32_t>* keys = nullptr;
+  std::uint32_t guests_per_host = 1;
   // results
   std::uint64_t packets = 0;
   std::uint64_t cycles = 0;
@@ -323,7 +334,7 @@ int forward(void* arg) {
       rte_pktmbuf_reset(m);
       auto* p = rte_pktmbuf_mtod(m, std::uint8_t*);
       const Ip6Addr hoa = address(0xa, k);
-      const Ip6Addr coa = address(0xb, k);
+      const Ip6Addr coa = address(0xb, k / run.guests_per_host);
       std::uint16_t len = 0;
       switch (run.scenario) {
         case Scenario::ha_encapsulate:
@@ -396,14 +407,20 @@ struct TableRun {
   double cycles_per_key = 0;
 };
 
-template <class Record, class Key, class Lookup>
+bool hit(const GuestRecord* record) { return record != nullptr; }
+bool hit(const TunnelBinding& binding) { return static_cast<bool>(binding); }
+std::uint32_t slot_of(const GuestRecord* record) { return record->slot; }
+std::uint32_t slot_of(const TunnelBinding& binding) { return binding.slot; }
+
+// Found: `const GuestRecord*` or TunnelBinding.
+template <class Found, class Key, class Lookup>
 void time_lookups(TableRun& run, Lookup lookup, Key (*key_of)(std::uint32_t)) {
   BindingTable& table = *run.table;
   const auto& keys = *run.keys;
   const unsigned reader = table.register_reader();
   std::array<Key, burst_size> held{};
   const std::uint8_t* key_pointers[burst_size];
-  const Record* records[burst_size];
+  Found records[burst_size];
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t interrupted = hz / 4000;  // as in forward()
   const auto budget = static_cast<std::uint64_t>(run.seconds * static_cast<double>(hz));
@@ -423,11 +440,11 @@ void time_lookups(TableRun& run, Lookup lookup, Key (*key_of)(std::uint32_t)) {
     if (run.with_records) {
       for (unsigned i = 0; i < burst_size; ++i) prefetch_record(records[i]);
       for (unsigned i = 0; i < burst_size; ++i)
-        if (records[i] != nullptr) table.prefetch_counters(reader, records[i]->slot);
+        if (hit(records[i])) table.prefetch_counters(reader, slot_of(records[i]));
       for (unsigned i = 0; i < burst_size; ++i)
-        if (records[i] != nullptr) ++table.counters(reader, records[i]->slot).encapsulated_packets;
+        if (hit(records[i])) ++table.counters(reader, slot_of(records[i])).encapsulated_packets;
     }
-    for (unsigned i = 0; i < burst_size; ++i) found += records[i] != nullptr ? 1 : 0;
+    for (unsigned i = 0; i < burst_size; ++i) found += hit(records[i]) ? 1u : 0u;
     const std::uint64_t took = rte_rdtsc() - begin;
     table.quiescent(reader);
     if (took > interrupted) continue;
@@ -445,20 +462,20 @@ MacAddr guest_key(std::uint32_t index) { return mac(0x52, index); }
 int table_only(void* arg) {
   TableRun& run = *static_cast<TableRun*>(arg);
   if (run.guests)
-    time_lookups<GuestRecord>(
+    time_lookups<const GuestRecord*>(
         run, [](BindingTable& t, const std::uint8_t* const* k, const GuestRecord** r) { t.lookup_guests_by_mac(k, burst_size, r); },
         guest_key);
   else
-    time_lookups<TunnelRecord>(
-        run, [](BindingTable& t, const std::uint8_t* const* k, const TunnelRecord** r) { t.lookup_tunnels(k, burst_size, r); },
+    time_lookups<TunnelBinding>(
+        run, [](BindingTable& t, const std::uint8_t* const* k, TunnelBinding* r) { t.lookup_tunnels(k, burst_size, r); },
         tunnel_key);
   return 0;
 }
 
-void program(BindingTable& table, Scenario scenario, std::uint32_t n) {
+void program(BindingTable& table, Scenario scenario, std::uint32_t n, std::uint32_t guests_per_host) {
   for (std::uint32_t i = 0; i < n; ++i) {
     if (scenario == Scenario::ha_encapsulate || scenario == Scenario::ha_decapsulate) {
-      table.set_tunnel({address(0xa, i), address(0xb, i)});
+      table.set_tunnel({address(0xa, i), address(0xb, i / guests_per_host)});
     } else {
       GuestSpec g;
       g.mac = mac(0x52, i);
@@ -662,6 +679,7 @@ int main(int argc, char** argv) {
 
   std::printf("datapath_bench: one forwarding core, net_null -> net_null, burst %u, %.1f s per figure\n",
               burst_size, options.seconds);
+  std::printf("Home Agent bindings: %u guests per care-of address (--guests-per-host)\n", options.guests_per_host);
   std::printf("memory: %s (TSC %.3f GHz)\n",
               rte_eal_has_hugepages() != 0 ? "hugepages (EAL --in-memory; table arrays via rte_zmalloc)"
                                            : "--no-huge (4 KiB EAL pages; table arrays on transparent hugepages if the kernel allows)",
@@ -690,7 +708,7 @@ int main(int argc, char** argv) {
       limits.max_guests = std::max<std::uint32_t>(n, 1024);
       limits.name = "bench" + std::to_string(static_cast<int>(scenario)) + "_" + std::to_string(n);
       BindingTable table(limits, kHaAddress);
-      program(table, scenario, n);
+      program(table, scenario, n, options.guests_per_host);
       const std::vector<std::uint32_t> keys = key_sequence(n, options.zipf, rng);
 
       Run run;
@@ -703,6 +721,7 @@ int main(int argc, char** argv) {
       run.pool = pool;
       run.punt = &punt;
       run.keys = &keys;
+      run.guests_per_host = options.guests_per_host;
       run.count_instructions = options.instructions;
       if (generator_cycles == 0) {
         Run baseline = run;

@@ -40,12 +40,12 @@ enum class Route : std::uint8_t {
 
 // Errors about a packet an away guest sent through its tunnel go back into
 // that tunnel, from the Home Agent's address, to the home router.
-ErrorReturn into_tunnel(const HomeAgentSettings& settings, const TunnelRecord& source,
+ErrorReturn into_tunnel(const HomeAgentSettings& settings, const TunnelBinding& source,
                         const wire::Ipv6View& offending) noexcept {
   ErrorReturn back;
   back.port = at;
   back.to = {settings.router_mac, settings.port_mac, settings.address, offending.src()};
-  back.tunnel = &source.outer;
+  back.tunnel = &source.outer();
   back.tunnel_settings = &settings.tunnel;
   back.path_mtu = settings.mtu;
   return back;
@@ -56,14 +56,14 @@ ErrorReturn into_tunnel(const HomeAgentSettings& settings, const TunnelRecord& s
 // sent as outer fragments, or dropped as malformed); false when the tunnel
 // refused it: `inner` and `outcome` say why, and `m` is still the caller's.
 bool retunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings, rte_mbuf* m,
-              const TunnelRecord& destination, const EthernetRewrite& to_router, Disposition sent_as,
+              const TunnelBinding& destination, const EthernetRewrite& to_router, Disposition sent_as,
               ClassifiedFrame& inner, EncapsulationOutcome& outcome) noexcept {
   classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), inner);
   if (inner.kind < FrameKind::mobility) {
     drop(ctx, at, m, Disposition::drop_tunnel_malformed);
     return true;
   }
-  encapsulate_frame(m, inner, destination.outer, settings.tunnel, settings.mtu, to_router, outcome);
+  encapsulate_frame(m, inner, destination.outer(), settings.tunnel, settings.mtu, to_router, outcome);
   switch (outcome.result) {
     case EncapsulationResult::encapsulated:
       tally.encapsulated(ctx, destination.slot, outcome.inner_length);
@@ -87,9 +87,9 @@ bool retunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& 
 // exactly as if it had reached the home link natively (which anyone may do),
 // so accepting it from any outer source widens nothing.
 void relay_hand_over(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings, rte_mbuf* m,
-                     const TunnelFrame& tunnel, const TunnelRecord& destination,
+                     const TunnelFrame& tunnel, const TunnelBinding& destination,
                      const EthernetRewrite& to_router) noexcept {
-  if (const auto refusal = refuse_tunnel_exit(tunnel, wire::Ip6Addr::from_bytes(tunnel.outer_src))) {
+  if (const auto refusal = refuse_tunnel_exit(tunnel, tunnel.outer_src)) {
     drop(ctx, at, m, *refusal);
     return;
   }
@@ -109,24 +109,24 @@ void relay_hand_over(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
 
 void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings,
                  IcmpErrorLimiter& icmp_errors, rte_mbuf* m, std::uint16_t key,
-                 const TunnelFrame& tunnel, const TunnelRecord* const* records,
+                 const TunnelFrame& tunnel, const TunnelBinding* bindings,
                  const EthernetRewrite& to_router) noexcept {
   if (key == 2 * pipeline_detail::chunk) {
     drop(ctx, at, m, Disposition::drop_tunnel_malformed);
     return;
   }
-  const TunnelRecord* source = records[key];
-  const TunnelRecord* destination = records[key + 1];
-  if ((source == nullptr || !same_address(tunnel.outer_src, source->care_of_address())) && destination != nullptr &&
-      !same_address(tunnel.outer_src, destination->care_of_address())) [[unlikely]] {
-    relay_hand_over(ctx, tally, settings, m, tunnel, *destination, to_router);
+  const TunnelBinding& source = bindings[key];
+  const TunnelBinding& destination = bindings[key + 1];
+  if ((!source || !same_address(tunnel.outer_src, source.care_of_bytes())) && destination &&
+      !same_address(tunnel.outer_src, destination.care_of_bytes())) [[unlikely]] {
+    relay_hand_over(ctx, tally, settings, m, tunnel, destination, to_router);
     return;
   }
-  if (source == nullptr) {
+  if (!source) {
     drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
     return;
   }
-  if (const auto refusal = refuse_tunnel_exit(tunnel, source->care_of_address())) {
+  if (const auto refusal = refuse_tunnel_exit(tunnel, source.care_of_bytes())) {
     drop(ctx, at, m, *refusal);
     return;
   }
@@ -135,14 +135,14 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
     // arrives with hop limit 0 is not forwarded: Time Exceeded (RFC 4443
     // 3.3) to its source, the away guest, through its tunnel.
     send_icmp_error(ctx, at, icmp_errors, IcmpError::hop_limit_exceeded(),
-                    into_tunnel(settings, *source, tunnel.inner), tunnel.inner,
+                    into_tunnel(settings, source, tunnel.inner), tunnel.inner,
                     to_link_layer_group(m));
     drop(ctx, at, m, Disposition::drop_hop_limit);
     return;
   }
   const std::uint16_t inner_length = strip_tunnel_header(m, tunnel, to_router);
-  tally.decapsulated(ctx, source->slot, inner_length);
-  if (destination == nullptr) {
+  tally.decapsulated(ctx, source.slot, inner_length);
+  if (!destination) {
     forward(ctx, at, at, m, Disposition::decapsulated);
     return;
   }
@@ -150,18 +150,18 @@ void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSetting
   // instead of a round trip through the home router.
   ClassifiedFrame inner;
   EncapsulationOutcome outcome;
-  if (retunnel(ctx, tally, settings, m, *destination, to_router, Disposition::encapsulated, inner, outcome)) return;
+  if (retunnel(ctx, tally, settings, m, destination, to_router, Disposition::encapsulated, inner, outcome)) return;
   // The sender is behind its own tunnel: its error goes back through it.
   // (Too big takes an inner Tunnel Encapsulation Limit option: both tunnels
   // share one MTU.)
   refuse_encapsulation(ctx, at, m, inner, outcome, icmp_errors,
-                       into_tunnel(settings, *source, inner.ip));
+                       into_tunnel(settings, source, inner.ip));
 }
 
 void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings,
                      IcmpErrorLimiter& icmp_errors, rte_mbuf* m, const ClassifiedFrame& frame_class,
-                     const TunnelRecord* record, const EthernetRewrite& to_router) noexcept {
-  if (record == nullptr) {
+                     const TunnelBinding& binding, const EthernetRewrite& to_router) noexcept {
+  if (!binding) {
     drop(ctx, at, m,
          frame_class.kind == FrameKind::ip6ip6 ? Disposition::drop_tunnel_not_for_us
                                                : Disposition::drop_not_for_us);
@@ -180,16 +180,16 @@ void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
   // Sender's MAC, read before encapsulation rewrites the header.
   const auto sender_mac = wire::MacAddr::from_bytes(rte_pktmbuf_mtod(m, const std::uint8_t*) + 6);
   EncapsulationOutcome outcome;
-  encapsulate_frame(m, frame_class, record->outer, settings.tunnel, settings.mtu, to_router,
+  encapsulate_frame(m, frame_class, binding.outer(), settings.tunnel, settings.mtu, to_router,
                     outcome);
   if (outcome.result == EncapsulationResult::encapsulated) [[likely]] {
-    tally.encapsulated(ctx, record->slot, outcome.inner_length);
+    tally.encapsulated(ctx, binding.slot, outcome.inner_length);
     forward(ctx, at, at, m, Disposition::encapsulated);
     return;
   }
   if (outcome.result == EncapsulationResult::encapsulated_oversize) {
     if (send_fragmented(ctx, at, at, m, settings.mtu))
-      tally.encapsulated(ctx, record->slot, outcome.inner_length);
+      tally.encapsulated(ctx, binding.slot, outcome.inner_length);
     return;
   }
   // From the Home Agent's own address (RFC 4443 2.2 (b): the packet was not
@@ -276,10 +276,13 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         keys[key_count++] = dst;
       }
     }
-    const TunnelRecord* records[2 * chunk];
+    // All of the chunk's lookups before its first packet is handled: tried,
+    // finishing each lookup only a few packets ahead of its packet was
+    // 10-45 cycles a packet slower at 1 M (docs/benchmarks.md).
+    TunnelBinding bindings[2 * chunk];
     if (key_count != 0) {
-      ctx.table->lookup_tunnels(keys, key_count, records);
-      prefetch_bindings(ctx, records, key_count);
+      ctx.table->lookup_tunnels(keys, key_count, bindings);
+      for (unsigned k = 0; k < key_count; ++k) prefetch_binding(ctx, bindings[k]);
     }
 
     for (std::uint16_t i = 0; i < count; ++i) {
@@ -305,11 +308,11 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
           continue;
         case Route::tunnel:
           from_tunnel(ctx, tally, settings_, state_->icmp_errors, m, key_of[i], tunnels[i],
-                      records, to_router);
+                      bindings, to_router);
           continue;
         case Route::home_address:
           to_home_address(ctx, tally, settings_, state_->icmp_errors, m, frame_class,
-                          records[key_of[i]], to_router);
+                          bindings[key_of[i]], to_router);
           continue;
       }
     }

@@ -150,7 +150,7 @@ void hand_over(WorkerContext& ctx, const HostSettings& settings, rte_mbuf* m, co
   ClassifiedFrame frame_class;
   classify_frame(rte_pktmbuf_mtod(m, const std::uint8_t*), rte_pktmbuf_data_len(m), frame_class);
   EncapsulationOutcome outcome;
-  encapsulate_frame(m, frame_class, record.outer, settings.tunnel, settings.uplink_mtu,
+  encapsulate_frame(m, frame_class, record.outer(), settings.tunnel, settings.uplink_mtu,
                     {&settings.next_hop_mac, &settings.uplink_mac}, outcome);
   switch (outcome.result) {
     case EncapsulationResult::encapsulated:
@@ -274,7 +274,7 @@ const GuestRecord* owner_of(WorkerContext& ctx, std::uint32_t slot, std::uint32_
                                                const ClassifiedFrame& frame_class, Disposition what) noexcept {
   constexpr auto at = DatapathPort::guests;
   EncapsulationOutcome outcome;
-  encapsulate_frame(m, frame_class, record.outer, settings.tunnel, settings.uplink_mtu,
+  encapsulate_frame(m, frame_class, record.outer(), settings.tunnel, settings.uplink_mtu,
                     {&settings.next_hop_mac, &settings.uplink_mac}, outcome);
   if (outcome.result == EncapsulationResult::encapsulated) [[likely]] {
     tally.encapsulated(ctx, record.slot, outcome.inner_length);
@@ -514,7 +514,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           drop(ctx, at, m, Disposition::drop_tunnel_unknown_binding);
           continue;
         }
-        if (const auto refusal = refuse_tunnel_exit(tunnel, record->home_agent)) {
+        if (const auto refusal = refuse_tunnel_exit(tunnel, record->tunnel_destination())) {
           drop(ctx, at, m, *refusal);
           continue;
         }

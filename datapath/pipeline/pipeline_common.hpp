@@ -259,6 +259,9 @@ inline std::uint64_t ms_to_tsc(const WorkerContext& ctx, std::uint32_t ms) noexc
 inline bool same_address(const std::uint8_t* a, const wire::Ip6Addr& b) noexcept {
   return std::memcmp(a, b.bytes.data(), 16) == 0;
 }
+inline bool same_address(const std::uint8_t* a, const std::uint8_t* b) noexcept {
+  return std::memcmp(a, b, 16) == 0;
+}
 
 // Whether `a` lies in b's /64, the prefix length SLAAC forms addresses in
 // (RFC 4862 5.5.3 with RFC 4291's 64-bit interface identifiers).
@@ -281,6 +284,14 @@ inline void prefetch_bindings(const WorkerContext& ctx, const Record* const* rec
   for (unsigned k = 0; k < n; ++k) prefetch_record(records[k]);
   for (unsigned k = 0; k < n; ++k)
     if (records[k] != nullptr) ctx.table->prefetch_counters(ctx.reader, records[k]->slot);
+}
+
+// A tunnel lookup returns the slot itself: its counters start loading at
+// once, beside the peer (which a Home Agent's few hosts keep in cache).
+inline void prefetch_binding(const WorkerContext& ctx, const TunnelBinding& binding) noexcept {
+  if (!binding) return;
+  prefetch_record(binding);
+  ctx.table->prefetch_counters(ctx.reader, binding.slot);
 }
 
 // Per-binding counter updates of one chunk, applied after the chunk's
@@ -327,11 +338,11 @@ class BindingTally {
 };
 
 // Why a tunnel packet may not leave the tunnel at this exit, or nullopt. The
-// binding was found by one inner address; `peer` is the only outer source
-// it may come from. A link-scope inner address must never cross a tunnel,
+// binding was found by one inner address; `peer` (16 bytes) is the only
+// outer source it may come from. A link-scope inner address must never cross a tunnel,
 // and RFC 6040 forbids delivering a Not-ECT packet that met congestion.
 inline std::optional<Disposition> refuse_tunnel_exit(const TunnelFrame& tunnel,
-                                                     const wire::Ip6Addr& peer) noexcept {
+                                                     const std::uint8_t* peer) noexcept {
   if (!same_address(tunnel.outer_src, peer)) return Disposition::drop_tunnel_wrong_source;
   if (is_link_scope(tunnel.inner.src_bytes()) || is_link_scope(tunnel.inner.dst_bytes()))
     return Disposition::drop_link_scope;

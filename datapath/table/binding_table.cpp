@@ -16,6 +16,7 @@
 #include "datapath/table/outer_header_template.hpp"
 #include "datapath/table/record_pool.hpp"
 #include "datapath/table/slot_allocator.hpp"
+#include "datapath/table/tunnel_peers.hpp"
 #include "datapath/table/zeroed_array.hpp"
 
 namespace roam6::datapath {
@@ -46,6 +47,14 @@ std::uint64_t load_relaxed(const std::uint64_t& value) noexcept {
   return __atomic_load_n(&value, __ATOMIC_RELAXED);
 }
 
+// A tunnel's hash value: its slot in the high word, its peer's index + 1 in
+// the low one (a value of 0 marks an empty entry).
+std::uint64_t tunnel_value(std::uint32_t slot, std::uint32_t peer) noexcept {
+  return (std::uint64_t{slot} << 32) | (std::uint64_t{peer} + 1);
+}
+std::uint32_t slot_of(std::uint64_t tunnel) noexcept { return static_cast<std::uint32_t>(tunnel >> 32); }
+std::uint32_t peer_of(std::uint64_t tunnel) noexcept { return static_cast<std::uint32_t>(tunnel) - 1; }
+
 BindingTableLimits checked(const BindingTableLimits& limits) {
   if (limits.max_readers == 0 || limits.max_readers > RTE_MAX_LCORE)
     throw BindingTableError("binding table: max_readers must be 1.." +
@@ -68,7 +77,7 @@ std::uint32_t address_keys(const BindingTableLimits& limits) noexcept {
 struct BindingTable::Impl {
   // What a pending entry gives back once its grace period has passed.
   enum class Retired : std::uint8_t {
-    tunnel_record,
+    tunnel_peer,
     guest_record,
     slot,
     tunnel_key,         // key slot position in `tunnels`
@@ -92,7 +101,9 @@ struct BindingTable::Impl {
                       limits.max_guests + grace_headroom(limits.max_guests)),
         guests_by_home_address(hash_name(limits.name, serial, "hoa"),
                                address_keys(limits) + grace_headroom(address_keys(limits))),
-        tunnel_records(limits.max_tunnels + grace_headroom(limits.max_tunnels)),
+        // Tunnels and guests, each with an address pair of its own at worst.
+        tunnel_peers(limits.max_tunnels + limits.max_guests +
+                     grace_headroom(limits.max_tunnels + limits.max_guests)),
         guest_records(limits.max_guests + grace_headroom(limits.max_guests)),
         slots(limits.max_tunnels + limits.max_guests +
               grace_headroom(limits.max_tunnels + limits.max_guests)),
@@ -109,8 +120,8 @@ struct BindingTable::Impl {
   static constexpr std::uint32_t backing_step = 16384;
 
   void keep_backed_ahead() noexcept {
-    extend_backing(tunnel_records.high_water(), tunnel_records.capacity(), tunnel_records_backed,
-                   [this](std::uint32_t first, std::uint32_t count) { tunnel_records.populate(first, count); });
+    extend_backing(tunnel_peers.high_water(), tunnel_peers.capacity(), tunnel_peers_backed,
+                   [this](std::uint32_t first, std::uint32_t count) { tunnel_peers.populate(first, count); });
     extend_backing(guest_records.high_water(), guest_records.capacity(), guest_records_backed,
                    [this](std::uint32_t first, std::uint32_t count) { guest_records.populate(first, count); });
     extend_backing(slots.high_water(), slots.capacity(), slots_backed, [this](std::uint32_t first, std::uint32_t count) {
@@ -139,7 +150,7 @@ struct BindingTable::Impl {
 
   void release(const Pending& entry) noexcept {
     switch (entry.what) {
-      case Retired::tunnel_record: tunnel_records.release(entry.index); break;
+      case Retired::tunnel_peer: tunnel_peers.release(entry.index); break;
       case Retired::guest_record: guest_records.release(entry.index); break;
       case Retired::slot: slots.release(entry.index); break;
       case Retired::tunnel_key: tunnels.free_position(entry.index); break;
@@ -200,8 +211,31 @@ struct BindingTable::Impl {
   }
 
   template <class Hash>
-  bool publish(Hash& hash, const void* key, const void* record) noexcept {
-    return with_room([&] { return hash.insert(key, record) == Hash::Insert::done; });
+  bool publish(Hash& hash, const void* key, std::uint64_t value) noexcept {
+    return with_room([&] { return hash.insert(key, value) == Hash::Insert::done; });
+  }
+  template <class Hash, class Record>
+  bool publish(Hash& hash, const void* key, const Record* record) noexcept {
+    return publish(hash, key, reinterpret_cast<std::uint64_t>(record));
+  }
+
+  // ---- tunnel peers (tunnel_peers.hpp) ----
+
+  // The peer for outer headers from `source` to `destination`, shared when
+  // another binding names it already; nullopt when none is free (after
+  // waiting out a grace period).
+  std::optional<std::uint32_t> take_peer(const Ip6Addr& source, const Ip6Addr& destination) {
+    return with_room([&] { return tunnel_peers.take(source, destination); });
+  }
+
+  // One binding stops naming the peer. The last one gives it back: at once
+  // when no reader ever saw it (`published` false), else after a grace period.
+  void drop_peer(std::uint32_t index, bool published) {
+    if (!tunnel_peers.drop(index)) return;
+    if (published)
+      retire(Retired::tunnel_peer, index);
+    else
+      tunnel_peers.release(index);
   }
 
   // Unlinks `key` (which must be present) and frees its key slot later.
@@ -227,14 +261,15 @@ struct BindingTable::Impl {
     return total;
   }
 
-  const TunnelRecord* find_tunnel(const Ip6Addr& home_address) const noexcept {
-    return static_cast<const TunnelRecord*>(tunnels.find(home_address.bytes.data()));
+  // The tunnel's hash value (tunnel_value), or 0.
+  std::uint64_t find_tunnel(const Ip6Addr& home_address) const noexcept {
+    return tunnels.find(home_address.bytes.data());
   }
   const GuestRecord* find_guest(const MacAddr& mac) const noexcept {
-    return static_cast<const GuestRecord*>(guests_by_mac.find(mac.bytes.data()));
+    return reinterpret_cast<const GuestRecord*>(guests_by_mac.find(mac.bytes.data()));
   }
   const GuestRecord* find_guest_by_home_address(const Ip6Addr& home_address) const noexcept {
-    return static_cast<const GuestRecord*>(
+    return reinterpret_cast<const GuestRecord*>(
         guests_by_home_address.find(home_address.bytes.data()));
   }
 
@@ -244,12 +279,12 @@ struct BindingTable::Impl {
   CacheLineHash<16> tunnels;
   CacheLineHash<6> guests_by_mac;
   CacheLineHash<16> guests_by_home_address;
-  RecordPool<TunnelRecord> tunnel_records;
+  TunnelPeers tunnel_peers;
   RecordPool<GuestRecord> guest_records;
   SlotAllocator slots;
   ZeroedArray<BindingCounters> counters;  // [reader][slot]
   std::deque<Pending> pending;
-  std::uint32_t tunnel_records_backed = 0;  // records [0, n) are backed by memory
+  std::uint32_t tunnel_peers_backed = 0;  // peers [0, n) are backed by memory
   std::uint32_t guest_records_backed = 0;
   std::uint32_t slots_backed = 0;
   std::atomic<std::size_t> tunnel_count{0};
@@ -289,6 +324,7 @@ std::vector<Ip6Addr> guest_address_keys(const GuestSpec& spec) {
 BindingTable::BindingTable(const BindingTableLimits& limits, const Ip6Addr& home_agent_address)
     : impl_(std::make_unique<Impl>(limits, home_agent_address, next_table_serial.fetch_add(1))),
       counters_(impl_->counters.data()),
+      tunnel_peers_(impl_->tunnel_peers.data()),
       slot_capacity_(impl_->slots.capacity()),
       max_readers_(impl_->limits.max_readers) {}
 
@@ -300,32 +336,31 @@ bool BindingTable::set_tunnel(const TunnelSpec& spec) {
   Impl& t = *impl_;
   t.reclaim();
   const void* key = spec.home_address.bytes.data();
-  const TunnelRecord* old = t.find_tunnel(spec.home_address);
-  if (!old && t.tunnel_count.load(std::memory_order_relaxed) >= t.limits.max_tunnels)
+  const std::uint64_t old = t.find_tunnel(spec.home_address);
+  if (old != 0 && t.tunnel_peers[peer_of(old)].care_of_address() == spec.care_of_address)
+    return true;  // a refresh: nothing a reader sees changes
+  if (old == 0 && t.tunnel_count.load(std::memory_order_relaxed) >= t.limits.max_tunnels)
     return false;
 
-  TunnelRecord* fresh = t.take_record(t.tunnel_records);
-  if (!fresh) return false;
-  Slot slot;
-  if (old) {
-    slot = Slot{old->slot, old->generation, false};
+  const auto peer = t.take_peer(t.home_agent, spec.care_of_address);
+  if (!peer) return false;
+  std::uint32_t slot = 0;
+  if (old != 0) {
+    slot = slot_of(old);
   } else if (const auto taken = t.take_slot()) {
-    slot = *taken;
+    slot = taken->index;
   } else {
-    t.tunnel_records.release(t.tunnel_records.index_of(fresh));
+    t.drop_peer(*peer, false);
     return false;
   }
-
-  *fresh = TunnelRecord{spec.home_address, make_outer_header_template(t.home_agent, spec.care_of_address),
-                        slot.index, slot.generation};
-  if (!t.publish(t.tunnels, key, fresh)) {
-    // Never visible to a reader: both can be reused at once.
-    t.tunnel_records.release(t.tunnel_records.index_of(fresh));
-    if (!old) t.slots.release(slot.index);
+  if (!t.publish(t.tunnels, key, tunnel_value(slot, *peer))) {
+    // Never visible to a reader through this binding.
+    t.drop_peer(*peer, false);
+    if (old == 0) t.slots.release(slot);
     return false;
   }
-  if (old)
-    t.retire(Impl::Retired::tunnel_record, t.tunnel_records.index_of(old));
+  if (old != 0)
+    t.drop_peer(peer_of(old), true);
   else
     t.tunnel_count.fetch_add(1, std::memory_order_relaxed);
   t.keep_backed_ahead();
@@ -335,11 +370,11 @@ bool BindingTable::set_tunnel(const TunnelSpec& spec) {
 bool BindingTable::clear_tunnel(const Ip6Addr& home_address) {
   Impl& t = *impl_;
   t.reclaim();
-  const TunnelRecord* old = t.find_tunnel(home_address);
-  if (!old) return false;
+  const std::uint64_t old = t.find_tunnel(home_address);
+  if (old == 0) return false;
   t.unlink(t.tunnels, home_address.bytes.data(), Impl::Retired::tunnel_key);
-  t.retire(Impl::Retired::tunnel_record, t.tunnel_records.index_of(old));
-  t.retire(Impl::Retired::slot, old->slot);
+  t.drop_peer(peer_of(old), true);
+  t.retire(Impl::Retired::slot, slot_of(old));
   t.tunnel_count.fetch_sub(1, std::memory_order_relaxed);
   return true;
 }
@@ -372,8 +407,24 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
     return std::find(list.begin(), list.end(), address) != list.end();
   };
 
+  // A guest that left home hands what it held over through the same tunnel
+  // to its Home Agent as an away guest (from this host's address).
+  const Ip6Addr unspecified{};
+  const bool forwarding = spec.forward_to != unspecified;
+  const bool forward_natively = forwarding && spec.forward_to == spec.home_address;
+  const bool holding_at_home = !spec.away && spec.holding_at_home;
+  const bool tunnels = spec.away || (holding_at_home && forwarding && !forward_natively);
+
   GuestRecord* fresh = t.take_record(t.guest_records);
   if (!fresh) return false;
+  std::optional<std::uint32_t> peer;
+  if (tunnels) {
+    peer = t.take_peer(spec.care_of_address, spec.home_agent);
+    if (!peer) {
+      t.guest_records.release(t.guest_records.index_of(fresh));
+      return false;
+    }
+  }
   Slot slot;
   if (old) {
     slot = Slot{old->slot, old->generation, false};
@@ -381,6 +432,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
     slot = *taken;
   } else {
     t.guest_records.release(t.guest_records.index_of(fresh));
+    if (peer) t.drop_peer(*peer, false);
     return false;
   }
 
@@ -394,18 +446,14 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   record.care_of_address = spec.care_of_address;
   record.router_mac = spec.router_mac;
   record.router_link_local = spec.router_link_local;
-  const Ip6Addr unspecified{};
-  record.forwarding = spec.forward_to != unspecified;
-  record.forward_natively = record.forwarding && spec.forward_to == spec.home_address;
-  record.holding_at_home = !spec.away && spec.holding_at_home;
+  record.forwarding = forwarding;
+  record.forward_natively = forward_natively;
+  record.holding_at_home = holding_at_home;
   record.paused = spec.paused;
   record.keep_recent = spec.keep_recent;
   record.awaiting_binding = spec.away && spec.awaiting_binding;
   record.replay_from_tsc = spec.replay_from_tsc;
-  // A guest that left home hands what it held over through the same tunnel
-  // to its Home Agent as an away guest (from this host's address).
-  const bool tunnels = spec.away || (record.holding_at_home && record.forwarding && !record.forward_natively);
-  record.outer = tunnels ? make_outer_header_template(spec.care_of_address, spec.home_agent) : OuterHeaderTemplate{};
+  record.peer = peer ? &t.tunnel_peers[*peer] : nullptr;
 
   record.slot = slot.index;
   record.generation = slot.generation;
@@ -418,6 +466,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
     if (added.empty()) {
       t.guest_records.release(t.guest_records.index_of(fresh));
       if (!old) t.slots.release(slot.index);
+      if (peer) t.drop_peer(*peer, false);
       return false;
     }
     // Readers may have found `fresh` by an address already.
@@ -425,6 +474,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
       t.unlink(t.guests_by_home_address, address->bytes.data(), Impl::Retired::guest_address_key);
     t.retire(Impl::Retired::guest_record, t.guest_records.index_of(fresh));
     if (!old) t.retire(Impl::Retired::slot, slot.index);
+    if (peer) t.drop_peer(*peer, true);
     return false;
   };
   for (const Ip6Addr& address : keys) {
@@ -455,10 +505,12 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
   const bool was_holding = old && old->holding_at_home;
   if (record.holding_at_home && !was_holding) t.holding_at_home.fetch_add(1, std::memory_order_relaxed);
   if (!record.holding_at_home && was_holding) t.holding_at_home.fetch_sub(1, std::memory_order_relaxed);
-  if (old)
+  if (old) {
     t.retire(Impl::Retired::guest_record, t.guest_records.index_of(old));
-  else
+    if (old->peer) t.drop_peer(t.tunnel_peers.index_of(old->peer), true);
+  } else {
     t.guest_count.fetch_add(1, std::memory_order_relaxed);
+  }
   t.keep_backed_ahead();
   return true;
 }
@@ -477,6 +529,7 @@ bool BindingTable::clear_guest(const MacAddr& mac) {
     t.address_keys_of.erase(known);
   }
   t.retire(Impl::Retired::guest_record, t.guest_records.index_of(old));
+  if (old->peer) t.drop_peer(t.tunnel_peers.index_of(old->peer), true);
   if (old->holding_at_home) t.holding_at_home.fetch_sub(1, std::memory_order_relaxed);
   t.retire(Impl::Retired::slot, old->slot);
   t.guest_count.fetch_sub(1, std::memory_order_relaxed);
@@ -486,7 +539,7 @@ bool BindingTable::clear_guest(const MacAddr& mac) {
 void BindingTable::reclaim() { impl_->reclaim(); }
 
 BindingTable::Backed BindingTable::backed() const noexcept {
-  return {impl_->tunnel_records_backed, impl_->guest_records_backed, impl_->slots_backed};
+  return {impl_->tunnel_peers_backed, impl_->guest_records_backed, impl_->slots_backed};
 }
 
 std::size_t BindingTable::tunnel_count() const noexcept {
@@ -506,9 +559,9 @@ std::size_t BindingTable::guests_holding_at_home() const noexcept {
 }
 
 std::optional<BindingCounters> BindingTable::tunnel_counters(const Ip6Addr& home_address) const {
-  const TunnelRecord* record = impl_->find_tunnel(home_address);
-  if (!record) return std::nullopt;
-  return impl_->sum_counters(record->slot);
+  const std::uint64_t tunnel = impl_->find_tunnel(home_address);
+  if (tunnel == 0) return std::nullopt;
+  return impl_->sum_counters(slot_of(tunnel));
 }
 
 std::optional<BindingCounters> BindingTable::guest_counters(const MacAddr& mac) const {
@@ -521,9 +574,15 @@ const GuestRecord* BindingTable::find_guest_for_writer(const MacAddr& mac) const
   return impl_->find_guest(mac);
 }
 
-const TunnelRecord* BindingTable::find_tunnel_for_writer(const Ip6Addr& home_address) const {
-  return impl_->find_tunnel(home_address);
+std::optional<TunnelInfo> BindingTable::find_tunnel_for_writer(const Ip6Addr& home_address) const {
+  const std::uint64_t tunnel = impl_->find_tunnel(home_address);
+  if (tunnel == 0) return std::nullopt;
+  const TunnelPeer& peer = impl_->tunnel_peers[peer_of(tunnel)];
+  return TunnelInfo{home_address, peer.care_of_address(), &peer, slot_of(tunnel),
+                    impl_->slots.generation(slot_of(tunnel))};
 }
+
+std::size_t BindingTable::tunnel_peer_count() const noexcept { return impl_->tunnel_peers.in_use(); }
 
 // ---- readers ----
 
@@ -534,23 +593,28 @@ void BindingTable::unregister_reader(unsigned reader) { impl_->grace.unregister_
 void BindingTable::quiescent(unsigned reader) noexcept { impl_->grace.quiescent(reader); }
 
 void BindingTable::lookup_tunnels(const std::uint8_t* const* home_addresses, unsigned n,
-                                  const TunnelRecord** out) const noexcept {
-  impl_->tunnels.find_bulk(home_addresses, n, out);
+                                  TunnelBinding* out) const noexcept {
+  impl_->tunnels.find_bulk(home_addresses, n, out,
+                           [this](std::uint64_t value) noexcept { return tunnel_binding(value); });
 }
 
 void BindingTable::lookup_guests_by_mac(const std::uint8_t* const* macs, unsigned n,
                                         const GuestRecord** out) const noexcept {
-  impl_->guests_by_mac.find_bulk(macs, n, out);
+  impl_->guests_by_mac.find_bulk(macs, n, out, [](std::uint64_t value) noexcept {
+    return reinterpret_cast<const GuestRecord*>(value);
+  });
 }
 
 void BindingTable::lookup_guests_by_home_address(const std::uint8_t* const* home_addresses,
                                                  unsigned n,
                                                  const GuestRecord** out) const noexcept {
-  impl_->guests_by_home_address.find_bulk(home_addresses, n, out);
+  impl_->guests_by_home_address.find_bulk(home_addresses, n, out, [](std::uint64_t value) noexcept {
+    return reinterpret_cast<const GuestRecord*>(value);
+  });
 }
 
 bool BindingTable::guest_uses_address(const GuestRecord& guest, const std::uint8_t* address) const noexcept {
-  const auto* found = static_cast<const GuestRecord*>(impl_->guests_by_home_address.find(address));
+  const auto* found = reinterpret_cast<const GuestRecord*>(impl_->guests_by_home_address.find(address));
   // The same guest, perhaps in a newer record than the caller's.
   return found != nullptr && found->slot == guest.slot && found->generation == guest.generation;
 }

@@ -2,21 +2,29 @@
 // The binding table the control plane shares with the forwarding cores.
 //
 // Three hashes (CacheLineHash: lock-free readers, a hit reads one cache line)
-// map a key to a pointer to an immutable record:
-//   tunnels       home address -> TunnelRecord   (Home Agent role)
-//   guests_by_mac guest MAC    -> GuestRecord    (host role, frames from guests)
-//   guests_by_hoa home address -> GuestRecord    (host role, decapsulated packets)
-// A change never edits a record a reader may hold: the writer fills a fresh
-// record and swaps the pointer in the hash (one atomic store), and the old
-// record goes back to the pool only after every registered reader has passed a
-// quiescent state (rte_rcu_qsbr). So no packet ever sees half a binding.
+// map a key to what a forwarding core needs:
+//   tunnels       home address -> slot + TunnelPeer  (Home Agent role)
+//   guests_by_mac guest MAC    -> GuestRecord        (host role, frames from guests)
+//   guests_by_hoa home address -> GuestRecord        (host role, decapsulated packets)
+// A change never edits anything a reader may hold: the writer fills a fresh
+// record (or peer) and swaps the hash entry's value (one atomic store), and
+// the old one goes back to its pool only after every registered reader has
+// passed a quiescent state (rte_rcu_qsbr). So no packet ever sees half a
+// binding.
+//
+// A tunnel has no record of its own. Its hash entry packs the binding's slot
+// with the index of a TunnelPeer: the outer header towards one care-of
+// address, shared by every binding registered from that address (a host's
+// guests). An operator's Home Agent serves many guests per host, so the
+// peers are few and stay in cache, and a lookup at a million bindings costs
+// one DRAM line (the bucket) instead of two (bucket, then record).
 //
 // Threads: exactly one writer (the control plane: every set_/clear_ call and
 // reclaim()); any number of readers (forwarding cores), each registered with
 // register_reader() and reporting quiescent() between bursts. Readers never
 // block and never allocate.
 //
-// Every record carries a `slot`: a small integer the writer assigns when the
+// Every binding has a `slot`: a small integer the writer assigns when the
 // key is first added and keeps while the key exists, so per-binding counters
 // and per-core state live in flat arrays indexed by slot. A slot is reused only
 // after a grace period, and its counters are zeroed when it is handed out
@@ -47,40 +55,61 @@ struct OuterHeaderTemplate {
   alignas(8) std::uint8_t bytes[40];
 };
 
-// One cache line: at a million bindings a forwarding core reads each
-// record from DRAM, and the care-of address is already the outer header's
-// destination, so it is not stored twice.
-struct alignas(64) TunnelRecord {
-  Ip6Addr home_address;
+// The outer header towards one care-of address (Home Agent role), shared by
+// every binding registered from it. One cache line; immutable while any
+// binding names it.
+struct alignas(64) TunnelPeer {
   OuterHeaderTemplate outer;  // src = Home Agent address, dst = care-of address
-  std::uint32_t slot = 0;
-  std::uint32_t generation = 0;
 
   [[nodiscard]] const std::uint8_t* care_of_bytes() const noexcept { return outer.bytes + 24; }
   [[nodiscard]] Ip6Addr care_of_address() const noexcept { return Ip6Addr::from_bytes(care_of_bytes()); }
 };
-static_assert(sizeof(TunnelRecord) == 64);
+static_assert(sizeof(TunnelPeer) == 64);
 
-struct GuestRecord {
-  MacAddr mac;
-  bool away = false;
-  bool resumed = false;
+// What a tunnel lookup gives a forwarding core: the binding's slot and its
+// peer; no peer when the home address has no binding. Valid until the
+// reader's next quiescent(). No member initialisers: a pipeline's array of
+// 64 is filled by the lookup, not zeroed first (`TunnelBinding{}` is none).
+struct TunnelBinding {
+  const TunnelPeer* peer;
+  std::uint32_t slot;
+
+  explicit operator bool() const noexcept { return peer != nullptr; }
+  [[nodiscard]] const OuterHeaderTemplate& outer() const noexcept { return peer->outer; }
+  [[nodiscard]] const std::uint8_t* care_of_bytes() const noexcept { return peer->care_of_bytes(); }
+  [[nodiscard]] Ip6Addr care_of_address() const noexcept { return peer->care_of_address(); }
+};
+
+// A tunnel as the writer sees it (tests, diagnostics).
+struct TunnelInfo {
   Ip6Addr home_address;
-  Ip6Addr link_local;
-  Ip6Addr home_agent;
   Ip6Addr care_of_address;
-  MacAddr router_mac;
-  Ip6Addr router_link_local;
-  OuterHeaderTemplate outer;  // src = care-of address, dst = Home Agent
+  const TunnelPeer* peer = nullptr;
   std::uint32_t slot = 0;
   std::uint32_t generation = 0;
+};
+
+// Two cache lines: the first holds what the guest's every packet needs, so
+// a forwarding core loads only that one (prefetch_record); the second what
+// rarer paths (ICMPv6 errors) and the writer read.
+struct alignas(64) GuestRecord {
+  // ---- first line ----
+  // The tunnel to its Home Agent (src = care-of address, dst = Home
+  // Agent), shared with the other guests of that Home Agent; none (nullptr)
+  // when the guest's packets are not tunnelled.
+  const TunnelPeer* peer = nullptr;
+  Ip6Addr home_address;
+  MacAddr mac;
+  MacAddr router_mac;
+  bool away = false;
+  bool resumed = false;
   // Hand-over forwarding (docs/datapath.md): the guest runs at another host
-  // now; its packets go back to its Home Agent through `outer`, which relays
+  // now; its packets go back to its Home Agent through `peer`, which relays
   // them there, or natively when it is back home.
   bool forwarding = false;
   bool forward_natively = false;
   // At home, paused for a migration: native frames to its MAC are held (and
-  // handed over through `outer` once forwarding), not passed to a guest that
+  // handed over through `peer` once forwarding), not passed to a guest that
   // no longer reads them.
   bool holding_at_home = false;
   // Paused here for a migration (or gone): its frames are leftovers in
@@ -94,10 +123,28 @@ struct GuestRecord {
   // Migrating away from here: what is delivered to it is remembered
   // (datapath/elements/recent_deliveries.hpp) ...
   bool keep_recent = false;
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;
   // ... and once it is paused, what was delivered to it at or after this
   // TSC (just before QEMU stopped it) is held again; 0: nothing is.
   std::uint64_t replay_from_tsc = 0;
+  // ---- second line ----
+  Ip6Addr link_local;
+  Ip6Addr home_agent;
+  Ip6Addr care_of_address;
+  Ip6Addr router_link_local;
+
+  // The outer header of the guest's tunnel; all zero when it has none.
+  [[nodiscard]] const OuterHeaderTemplate& outer() const noexcept {
+    static constexpr OuterHeaderTemplate none{};
+    return peer != nullptr ? peer->outer : none;
+  }
+  // The tunnel's far end, the Home Agent, as the first line has it (the
+  // outer header's destination); only with a tunnel.
+  [[nodiscard]] const std::uint8_t* tunnel_destination() const noexcept { return peer->outer.bytes + 24; }
 };
+static_assert(sizeof(GuestRecord) == 128);
+static_assert(offsetof(GuestRecord, replay_from_tsc) + sizeof(std::uint64_t) <= 64);
 
 // What the writer is given; the table derives the records from these.
 struct TunnelSpec {
@@ -138,6 +185,13 @@ struct BindingCounters {
 // Starts loading every cache line of a record a lookup returned: records
 // are spread over the pool at random, so at a million bindings each one is
 // a cache (and, on small pages, TLB) miss that a burst can overlap.
+inline void prefetch_record(const TunnelBinding& binding) noexcept {
+  if (binding.peer != nullptr) __builtin_prefetch(binding.peer, 0, 3);
+}
+// A guest's packets read its record's first line only.
+inline void prefetch_record(const GuestRecord* record) noexcept {
+  if (record != nullptr) __builtin_prefetch(record, 0, 3);
+}
 template <class Record>
 inline void prefetch_record(const Record* record) noexcept {
   if (record == nullptr) return;
@@ -153,7 +207,7 @@ class BindingTableError : public std::runtime_error {
 };
 
 struct BindingTableLimits {
-  std::uint32_t max_tunnels = 1u << 20;  // Home Agent: bindings
+  std::uint32_t max_tunnels = 1u << 20;  // Home Agent: bindings (and care-of addresses)
   std::uint32_t max_guests = 1u << 16;   // host: guests on this host
   // host: addresses guests use besides their home address, all guests
   // together (the daemon gives a host as many as max_guests)
@@ -204,11 +258,11 @@ class BindingTable {
   // Relaxed: a burst that reads it just before a change treats a frame or
   // two as before the change.
   [[nodiscard]] std::size_t guests_holding_at_home() const noexcept;
-  // How many tunnel records, guest records and slots (from index 0) are
+  // How many tunnel peers, guest records and slots (from index 0) are
   // backed by memory now: the writer keeps a burst's worth ahead of the
   // highest ever used, so a new binding does not wait for a page fault.
   struct Backed {
-    std::uint32_t tunnel_records = 0;
+    std::uint32_t tunnel_peers = 0;
     std::uint32_t guest_records = 0;
     std::uint32_t slots = 0;
   };
@@ -217,7 +271,10 @@ class BindingTable {
   [[nodiscard]] std::optional<BindingCounters> tunnel_counters(const Ip6Addr& home_address) const;
   [[nodiscard]] std::optional<BindingCounters> guest_counters(const MacAddr& mac) const;
   [[nodiscard]] const GuestRecord* find_guest_for_writer(const MacAddr& mac) const;
-  [[nodiscard]] const TunnelRecord* find_tunnel_for_writer(const Ip6Addr& home_address) const;
+  [[nodiscard]] std::optional<TunnelInfo> find_tunnel_for_writer(const Ip6Addr& home_address) const;
+  // Outer headers in use, each once: the tunnels' care-of addresses and the
+  // guests' (care-of address, Home Agent) pairs.
+  [[nodiscard]] std::size_t tunnel_peer_count() const noexcept;
 
   // ---- readers (forwarding cores) ----
   // Each forwarding core calls this once, on its own thread, before its
@@ -228,10 +285,11 @@ class BindingTable {
   void unregister_reader(unsigned reader);
   // Between bursts: no record pointer obtained before this is used after it.
   void quiescent(unsigned reader) noexcept;
-  // Bulk lookups (up to 64 keys): out[i] = record or nullptr. Keys are
-  // pointers into the packets, 16 bytes (addresses) or 6 bytes (MACs).
+  // Bulk lookups (any n): out[i] = the binding or record, or none
+  // (nullptr). Keys are pointers into the packets, 16 bytes (addresses) or
+  // 6 bytes (MACs).
   void lookup_tunnels(const std::uint8_t* const* home_addresses, unsigned n,
-                      const TunnelRecord** out) const noexcept;
+                      TunnelBinding* out) const noexcept;
   void lookup_guests_by_mac(const std::uint8_t* const* macs, unsigned n,
                             const GuestRecord** out) const noexcept;
   void lookup_guests_by_home_address(const std::uint8_t* const* home_addresses, unsigned n,
@@ -265,7 +323,15 @@ class BindingTable {
   std::unique_ptr<Impl> impl_;
   // Copies of Impl's counter layout, fixed at construction, so counters()
   // needs no call and no indirection through impl_.
+  // A tunnels' hash value (slot, peer index + 1) as a reader uses it; a
+  // miss (0) becomes the null peer without a branch.
+  [[nodiscard]] TunnelBinding tunnel_binding(std::uint64_t value) const noexcept {
+    const auto peer = static_cast<std::uint32_t>(value);
+    return TunnelBinding{peer == 0 ? nullptr : tunnel_peers_ + (peer - 1), static_cast<std::uint32_t>(value >> 32)};
+  }
+
   BindingCounters* counters_ = nullptr;  // [reader][slot]
+  const TunnelPeer* tunnel_peers_ = nullptr;
   std::uint32_t slot_capacity_ = 0;
   std::uint32_t max_readers_ = 0;
 };

@@ -41,14 +41,14 @@ CacheLineHash<KeyLength>::CacheLineHash(const std::string& name, std::uint32_t e
 }
 
 template <std::size_t KeyLength>
-const void* CacheLineHash<KeyLength>::probe_further(const Key& k, std::uint32_t home) const noexcept {
+std::uint64_t CacheLineHash<KeyLength>::probe_further(const Key& k, std::uint32_t home) const noexcept {
   const std::uint32_t farthest = max_distance();
   for (std::uint32_t d = 1; d <= farthest; ++d) {
     const Bucket& b = buckets_[(home + d) & mask_];
-    if (const void* r = match(b, 0, k)) return r;
-    if (const void* r = match(b, 1, k)) return r;
+    if (const std::uint64_t v = match(b, 0, k)) return v;
+    if (const std::uint64_t v = match(b, 1, k)) return v;
   }
-  return nullptr;
+  return 0;
 }
 
 template <std::size_t KeyLength>
@@ -59,20 +59,19 @@ auto CacheLineHash<KeyLength>::locate(const Key& k, std::uint32_t home) const no
   for (std::uint32_t d = 0; d <= farthest; ++d) {
     const std::uint32_t at = (home + d) & mask_;
     for (unsigned w = 0; w < 2; ++w)
-      if (match(buckets_[at], w, k) != nullptr) return Place{at, w, d};
+      if (match(buckets_[at], w, k) != 0) return Place{at, w, d};
   }
   return std::nullopt;
 }
 
 template <std::size_t KeyLength>
-auto CacheLineHash<KeyLength>::insert(const void* key, const void* record) noexcept -> Insert {
-  if (record == nullptr) return Insert::refused;
+auto CacheLineHash<KeyLength>::insert(const void* key, std::uint64_t value) noexcept -> Insert {
+  if (value == 0) return Insert::refused;
   const Key k = load_key(static_cast<const std::uint8_t*>(key));
   const std::uint32_t home = home_of(k);
-  const auto pointer = reinterpret_cast<std::uint64_t>(record);
   if (const auto place = locate(k, home)) {
-    std::atomic_ref<std::uint64_t>(buckets_[place->bucket].record[place->entry])
-        .store(pointer, std::memory_order_release);
+    std::atomic_ref<std::uint64_t>(buckets_[place->bucket].value[place->entry])
+        .store(value, std::memory_order_release);
     return Insert::done;
   }
   if (live_ + reserved_count_ >= capacity_) return Insert::no_room;
@@ -82,8 +81,8 @@ auto CacheLineHash<KeyLength>::insert(const void* key, const void* record) noexc
     const std::uint32_t at = (home + d) & mask_;
     Bucket& b = buckets_[at];
     for (unsigned w = 0; w < 2; ++w) {
-      if (load(b.record[w], std::memory_order_relaxed) != 0 || reserved_[std::size_t{at} * 2 + w]) continue;
-      // Readers that find the pointer must find the key, and a reader
+      if (load(b.value[w], std::memory_order_relaxed) != 0 || reserved_[std::size_t{at} * 2 + w]) continue;
+      // Readers that find the value must find the key, and a reader
       // looking from the home bucket must know to look this far.
       if (d > max_distance()) std::atomic_ref<std::uint32_t>(max_distance_).store(d, std::memory_order_relaxed);
       if (d > 0) {
@@ -92,7 +91,7 @@ auto CacheLineHash<KeyLength>::insert(const void* key, const void* record) noexc
       }
       std::atomic_ref<std::uint64_t>(b.key[w][0]).store(k.low, std::memory_order_relaxed);
       std::atomic_ref<std::uint64_t>(b.key[w][1]).store(k.high, std::memory_order_relaxed);
-      std::atomic_ref<std::uint64_t>(b.record[w]).store(pointer, std::memory_order_release);
+      std::atomic_ref<std::uint64_t>(b.value[w]).store(value, std::memory_order_release);
       ++live_;
       return Insert::done;
     }
@@ -106,7 +105,7 @@ std::optional<std::uint32_t> CacheLineHash<KeyLength>::erase(const void* key) no
   const std::uint32_t home = home_of(k);
   const auto place = locate(k, home);
   if (!place) return std::nullopt;
-  std::atomic_ref<std::uint64_t>(buckets_[place->bucket].record[place->entry]).store(0, std::memory_order_release);
+  std::atomic_ref<std::uint64_t>(buckets_[place->bucket].value[place->entry]).store(0, std::memory_order_release);
   if (place->distance > 0) {
     std::atomic_ref<std::uint32_t> spilled(buckets_[home].spilled);
     spilled.store(spilled.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);

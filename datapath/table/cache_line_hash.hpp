@@ -1,8 +1,10 @@
 #pragma once
-// A hash from a key of up to 16 bytes (a home address, a MAC) to a record
-// pointer, built for the binding table's one lookup: a hit reads one cache
-// line. Each 64-byte bucket holds two entries, key and record pointer side
-// by side, so finding the key and learning its record are the same load.
+// A hash from a key of up to 16 bytes (a home address, a MAC) to a 64-bit
+// value, built for the binding table's one lookup: a hit reads one cache
+// line. Each 64-byte bucket holds two entries, key and value side by side,
+// so finding the key and learning its value are the same load. The value
+// is any non-zero word: a record pointer (guests), or a binding's slot and
+// peer index packed together (tunnels), which needs no record at all.
 // rte_hash (which the table used before) needs three dependent lines: the
 // signature bucket, the key store, then the record pointer; at a million
 // bindings each is a DRAM access the next one waits for.
@@ -16,15 +18,16 @@
 // entries in use, where a spill is rare (and so is the second line).
 //
 // One writer, lock-free readers:
-//  - publish: the writer stores the key, then the record pointer with a
-//    release store; a reader loads the pointer with acquire, then compares
-//    the key. Replacing a key's record is that one release store, so a
-//    reader sees the old record or the new one, whole.
-//  - erase: the pointer goes to null (release); the entry keeps its key
+//  - publish: the writer stores the key, then the value with a release
+//    store; a reader loads the value with acquire, then compares the key.
+//    Replacing a key's value is that one release store, so a reader sees
+//    the old value or the new one, whole, and whatever the writer wrote
+//    before it (the record or peer the value names).
+//  - erase: the value goes to 0 (release); the entry keeps its key
 //    bytes and stays out of use until the owner calls free_position() after
 //    a grace period, so a reader comparing against the old key never sees
 //    it change under it.
-// Keys and pointers are read and written through std::atomic_ref, so the
+// Keys and values are read and written through std::atomic_ref, so the
 // table is free of data races in the C++ sense, not only on x86.
 
 #include <atomic>
@@ -53,21 +56,24 @@ class CacheLineHash {
   CacheLineHash& operator=(const CacheLineHash&) = delete;
 
   enum class Insert { done, no_room, refused };
-  [[nodiscard]] Insert insert(const void* key, const void* record) noexcept;
+  // `value` 0 is refused (it marks an empty entry).
+  [[nodiscard]] Insert insert(const void* key, std::uint64_t value) noexcept;
   // The position to free after a grace period; nullopt when absent.
   [[nodiscard]] std::optional<std::uint32_t> erase(const void* key) noexcept;
   void free_position(std::uint32_t position) noexcept;
 
-  [[nodiscard]] const void* find(const void* key) const noexcept {
+  // The value stored for `key`, or 0.
+  [[nodiscard]] std::uint64_t find(const void* key) const noexcept {
     const Key k = load_key(static_cast<const std::uint8_t*>(key));
     return probe(k, home_of(k));
   }
 
-  // Any n; out[i] = the record stored for keys[i], or nullptr. Every home
+  // Any n; out[i] = convert(the value stored for keys[i], or 0). Every home
   // bucket is requested before the first is compared, so the DRAM accesses
-  // of a burst overlap.
-  template <class Record>
-  void find_bulk(const std::uint8_t* const* keys, unsigned n, const Record** out) const noexcept {
+  // of a burst overlap. `convert` (inlined) turns a value into what the
+  // caller keeps: a record pointer, a slot and peer.
+  template <class Out, class Convert>
+  void find_bulk(const std::uint8_t* const* keys, unsigned n, Out* out, Convert convert) const noexcept {
     constexpr unsigned batch = 64;
     Key k[batch];
     std::uint32_t home[batch];
@@ -78,17 +84,11 @@ class CacheLineHash {
         home[i] = home_of(k[i]);
         __builtin_prefetch(&buckets_[home[i]], 0, 3);
       }
-      for (unsigned i = 0; i < count; ++i) out[i] = static_cast<const Record*>(probe(k[i], home[i]));
+      for (unsigned i = 0; i < count; ++i) out[i] = convert(probe(k[i], home[i]));
       keys += count;
       out += count;
       n -= count;
     }
-  }
-
-  // Starts loading the home buckets of `keys`, for a caller that looks them
-  // up a little later (the next chunk of a burst).
-  void prefetch(const std::uint8_t* const* keys, unsigned n) const noexcept {
-    for (unsigned i = 0; i < n; ++i) __builtin_prefetch(&buckets_[home_of(load_key(keys[i]))], 0, 3);
   }
 
   // The bucket `key` belongs in (for tests and diagnostics).
@@ -109,7 +109,7 @@ class CacheLineHash {
   };
   struct alignas(64) Bucket {
     std::uint64_t key[2][2];  // entry w's key: key[w][0], key[w][1]
-    std::uint64_t record[2];  // entry w's record pointer; 0 = empty
+    std::uint64_t value[2];   // entry w's value; 0 = empty
     std::uint32_t spilled;    // keys whose home this is, living in a later bucket
     std::uint32_t unused[3];
   };
@@ -154,25 +154,25 @@ class CacheLineHash {
     return std::atomic_ref<const std::uint32_t>(word).load(std::memory_order_relaxed);
   }
 
-  // The entry's record when it holds `k`.
-  static const void* match(const Bucket& b, unsigned w, const Key& k) noexcept {
-    const std::uint64_t record = load(b.record[w], std::memory_order_acquire);
-    if (record == 0) return nullptr;
+  // The entry's value when it holds `k`, else 0.
+  static std::uint64_t match(const Bucket& b, unsigned w, const Key& k) noexcept {
+    const std::uint64_t value = load(b.value[w], std::memory_order_acquire);
+    if (value == 0) return 0;
     if (load(b.key[w][0], std::memory_order_relaxed) != k.low ||
         load(b.key[w][1], std::memory_order_relaxed) != k.high)
-      return nullptr;
-    return reinterpret_cast<const void*>(record);
+      return 0;
+    return value;
   }
 
   // The home bucket without a branch on which entry holds the key: with
   // random keys that branch is a coin toss, and a mispredicted one costs
-  // more than the comparisons of both entries. Each pointer is loaded
+  // more than the comparisons of both entries. Each value is loaded
   // (acquire) before its key; an empty entry's key is compared too and
   // masked out.
-  [[nodiscard]] const void* probe(const Key& k, std::uint32_t home) const noexcept {
+  [[nodiscard]] std::uint64_t probe(const Key& k, std::uint32_t home) const noexcept {
     const Bucket& b = buckets_[home];
-    const std::uint64_t r0 = load(b.record[0], std::memory_order_acquire);
-    const std::uint64_t r1 = load(b.record[1], std::memory_order_acquire);
+    const std::uint64_t r0 = load(b.value[0], std::memory_order_acquire);
+    const std::uint64_t r1 = load(b.value[1], std::memory_order_acquire);
     const std::uint64_t hit0 =
         (load(b.key[0][0], std::memory_order_relaxed) ^ k.low) | (load(b.key[0][1], std::memory_order_relaxed) ^ k.high);
     const std::uint64_t hit1 =
@@ -180,10 +180,10 @@ class CacheLineHash {
     const std::uint64_t found = (r0 & (std::uint64_t{0} - std::uint64_t{hit0 == 0})) |
                                 (r1 & (std::uint64_t{0} - std::uint64_t{hit1 == 0}));
     if (found != 0 || load(b.spilled) == 0) [[likely]]
-      return reinterpret_cast<const void*>(found);
+      return found;
     return probe_further(k, home);
   }
-  [[nodiscard]] const void* probe_further(const Key& k, std::uint32_t home) const noexcept;
+  [[nodiscard]] std::uint64_t probe_further(const Key& k, std::uint32_t home) const noexcept;
 
   // Writer side: where `k` lives (bucket distance and entry), if it does.
   struct Place {

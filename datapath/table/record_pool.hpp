@@ -22,6 +22,10 @@ class RecordPool {
   }
   void release(std::uint32_t index) noexcept { free_.release(index); }
 
+  [[nodiscard]] Record& operator[](std::uint32_t index) noexcept { return storage_[index]; }
+  [[nodiscard]] const Record& operator[](std::uint32_t index) const noexcept { return storage_[index]; }
+  // Where record 0 is: readers turn an index into a record from it.
+  [[nodiscard]] const Record* data() const noexcept { return storage_.data(); }
   [[nodiscard]] std::uint32_t index_of(const Record* record) const noexcept {
     return static_cast<std::uint32_t>(record - storage_.data());
   }

@@ -32,6 +32,8 @@ class SlotAllocator {
     return Slot{*index, generation, reused};
   }
   void release(std::uint32_t index) noexcept { free_.release(index); }
+  // The generation `index` was last handed out with (0: never).
+  [[nodiscard]] std::uint32_t generation(std::uint32_t index) const noexcept { return generations_[index]; }
 
   [[nodiscard]] std::uint32_t capacity() const noexcept { return free_.capacity(); }
   [[nodiscard]] std::uint32_t in_use() const noexcept { return free_.in_use(); }

@@ -97,28 +97,33 @@ TEST(BindingTableMemory, ABurstOfNewBindingsFindsItsMemoryBacked) {
   limits.name = "tbacked";
   BindingTable table(limits);
   const auto fresh = table.backed();
-  EXPECT_GE(fresh.tunnel_records, 8192u);
-  EXPECT_LT(fresh.tunnel_records, 1u << 20);  // not the whole million up front
+  EXPECT_GE(fresh.tunnel_peers, 8192u);
+  EXPECT_LT(fresh.tunnel_peers, 1u << 20);  // not the whole million up front
   EXPECT_GE(fresh.guest_records, 1024u);       // all of a small array
   EXPECT_GE(fresh.slots, 8192u);
 
+  // Each from a care-of address of its own: a peer each, the most peers.
   const auto tunnel = [](std::uint32_t i) {
     Ip6Addr hoa{{0x20, 0x01, 0x0d, 0xb8, 0, 0xa}};
-    for (int b = 0; b < 4; ++b) hoa.bytes[static_cast<std::size_t>(15 - b)] = static_cast<std::uint8_t>(i >> (8 * b));
-    return TunnelSpec{hoa, Ip6Addr{{0x20, 0x01, 0x0d, 0xb8, 0, 0xb, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}}};
+    Ip6Addr care_of{{0x20, 0x01, 0x0d, 0xb8, 0, 0xb}};
+    for (int b = 0; b < 4; ++b) {
+      hoa.bytes[static_cast<std::size_t>(15 - b)] = static_cast<std::uint8_t>(i >> (8 * b));
+      care_of.bytes[static_cast<std::size_t>(15 - b)] = static_cast<std::uint8_t>(i >> (8 * b));
+    }
+    return TunnelSpec{hoa, care_of};
   };
   const std::uint8_t* first = nullptr;
   for (std::uint32_t i = 0; i < 20000; ++i) {
     ASSERT_TRUE(table.set_tunnel(tunnel(i)));
-    if (i == 0) first = reinterpret_cast<const std::uint8_t*>(table.find_tunnel_for_writer(tunnel(0).home_address));
+    if (i == 0) first = reinterpret_cast<const std::uint8_t*>(table.find_tunnel_for_writer(tunnel(0).home_address)->peer);
   }
   const auto grown = table.backed();
-  EXPECT_GE(grown.tunnel_records, 20000u + 8192u);
+  EXPECT_GE(grown.tunnel_peers, 20000u + 8192u);
   EXPECT_GE(grown.slots, 20000u + 8192u);
-  EXPECT_LE(grown.tunnel_records, 20000u + 8192u + 16384u);  // a step at a time
-  // Records are one array: the one after the last used is backed already.
+  EXPECT_LE(grown.tunnel_peers, 20000u + 8192u + 16384u);  // a step at a time
+  // Peers are one array: the one after the last used is backed already.
   ASSERT_NE(first, nullptr);
-  EXPECT_TRUE(resident(first + (20000 + 8000) * sizeof(TunnelRecord)));
+  EXPECT_TRUE(resident(first + (20000 + 8000) * sizeof(TunnelPeer)));
 }
 
 TEST(ZeroedArray, ElementsStartZeroAndKeepValues) {
@@ -143,8 +148,8 @@ TEST(BindingTableCounters, OutOfRangeReaderOrSlotNeverTouchesABinding) {
   limits.name = "tmem";
   BindingTable table(limits);
   ASSERT_TRUE(table.set_tunnel({Ip6Addr{{0x20, 1}}, Ip6Addr{{0x20, 2}}}));
-  const auto* record = table.find_tunnel_for_writer(Ip6Addr{{0x20, 1}});
-  ASSERT_NE(record, nullptr);
+  const auto record = table.find_tunnel_for_writer(Ip6Addr{{0x20, 1}});
+  ASSERT_TRUE(record.has_value());
   ++table.counters(0, record->slot).encapsulated_packets;
   ++table.counters(2, record->slot).encapsulated_packets;                 // no such reader
   ++table.counters(0, table.slot_capacity()).encapsulated_packets;        // no such slot
