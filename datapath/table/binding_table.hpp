@@ -59,10 +59,14 @@ struct OuterHeaderTemplate {
 // every binding registered from it. One cache line; immutable while any
 // binding names it.
 struct alignas(64) TunnelPeer {
-  OuterHeaderTemplate outer;  // src = Home Agent address, dst = care-of address
+  // A tunnel's: src = Home Agent address, dst = care-of address; a guest's:
+  // src = care-of address, dst = Home Agent.
+  OuterHeaderTemplate outer;
 
-  [[nodiscard]] const std::uint8_t* care_of_bytes() const noexcept { return outer.bytes + 24; }
-  [[nodiscard]] Ip6Addr care_of_address() const noexcept { return Ip6Addr::from_bytes(care_of_bytes()); }
+  [[nodiscard]] const std::uint8_t* source_bytes() const noexcept { return outer.bytes + 8; }
+  [[nodiscard]] const std::uint8_t* destination_bytes() const noexcept { return outer.bytes + 24; }
+  // A tunnel's peer: the far end is the care-of address.
+  [[nodiscard]] Ip6Addr care_of_address() const noexcept { return Ip6Addr::from_bytes(destination_bytes()); }
 };
 static_assert(sizeof(TunnelPeer) == 64);
 
@@ -76,7 +80,7 @@ struct TunnelBinding {
 
   explicit operator bool() const noexcept { return peer != nullptr; }
   [[nodiscard]] const OuterHeaderTemplate& outer() const noexcept { return peer->outer; }
-  [[nodiscard]] const std::uint8_t* care_of_bytes() const noexcept { return peer->care_of_bytes(); }
+  [[nodiscard]] const std::uint8_t* care_of_bytes() const noexcept { return peer->destination_bytes(); }
   [[nodiscard]] Ip6Addr care_of_address() const noexcept { return peer->care_of_address(); }
 };
 
@@ -140,8 +144,10 @@ struct alignas(64) GuestRecord {
     return peer != nullptr ? peer->outer : none;
   }
   // The tunnel's far end, the Home Agent, as the first line has it (the
-  // outer header's destination); only with a tunnel.
-  [[nodiscard]] const std::uint8_t* tunnel_destination() const noexcept { return peer->outer.bytes + 24; }
+  // outer header's destination). Only with a tunnel: an away guest always
+  // has one (set_guest takes a peer for every away guest), and the host
+  // pipeline asks only for away guests.
+  [[nodiscard]] const std::uint8_t* tunnel_destination() const noexcept { return peer->destination_bytes(); }
 };
 static_assert(sizeof(GuestRecord) == 128);
 static_assert(offsetof(GuestRecord, replay_from_tsc) + sizeof(std::uint64_t) <= 64);
@@ -321,15 +327,15 @@ class BindingTable {
 
   struct Impl;
   std::unique_ptr<Impl> impl_;
-  // Copies of Impl's counter layout, fixed at construction, so counters()
-  // needs no call and no indirection through impl_.
-  // A tunnels' hash value (slot, peer index + 1) as a reader uses it; a
+  // A tunnel's hash value (slot, peer index + 1) as a reader uses it; a
   // miss (0) becomes the null peer without a branch.
   [[nodiscard]] TunnelBinding tunnel_binding(std::uint64_t value) const noexcept {
     const auto peer = static_cast<std::uint32_t>(value);
     return TunnelBinding{peer == 0 ? nullptr : tunnel_peers_ + (peer - 1), static_cast<std::uint32_t>(value >> 32)};
   }
 
+  // Copies of Impl's layout, fixed at construction, so counters() and
+  // tunnel_binding() need no call and no indirection through impl_.
   BindingCounters* counters_ = nullptr;  // [reader][slot]
   const TunnelPeer* tunnel_peers_ = nullptr;
   std::uint32_t slot_capacity_ = 0;

@@ -13,8 +13,10 @@
 // with release() — at once when no reader ever saw it, else after a grace
 // period.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <new>
 #include <optional>
 #include <unordered_map>
 
@@ -30,8 +32,9 @@ class TunnelPeers {
   explicit TunnelPeers(std::uint32_t capacity) : pool_(capacity), users_(capacity) {}
 
   // The peer for outer headers from `source` to `destination`, one user
-  // more; nullopt when every peer is in use or waiting out a grace period.
-  [[nodiscard]] std::optional<std::uint32_t> take(const Ip6Addr& source, const Ip6Addr& destination) {
+  // more; nullopt when every peer is in use or waiting out a grace period,
+  // or the index has no memory left (the change then fails, as when full).
+  [[nodiscard]] std::optional<std::uint32_t> take(const Ip6Addr& source, const Ip6Addr& destination) noexcept {
     const Ends ends{source, destination};
     if (const auto known = index_of_.find(ends); known != index_of_.end()) {
       ++users_[known->second];
@@ -41,7 +44,12 @@ class TunnelPeers {
     if (fresh == nullptr) return std::nullopt;
     fresh->outer = make_outer_header_template(source, destination);
     const std::uint32_t index = pool_.index_of(fresh);
-    index_of_.emplace(ends, index);
+    try {
+      index_of_.emplace(ends, index);
+    } catch (const std::bad_alloc&) {
+      pool_.release(index);
+      return std::nullopt;
+    }
     users_[index] = 1;
     return index;
   }
@@ -49,10 +57,10 @@ class TunnelPeers {
   // One user fewer. True when that was the last: the peer is no one's now
   // and the caller gives it back with release(), after a grace period if a
   // reader may have seen it.
-  [[nodiscard]] bool drop(std::uint32_t index) {
+  [[nodiscard]] bool drop(std::uint32_t index) noexcept {
     if (--users_[index] != 0) return false;
     const TunnelPeer& peer = pool_[index];
-    index_of_.erase(Ends{Ip6Addr::from_bytes(peer.outer.bytes + 8), Ip6Addr::from_bytes(peer.outer.bytes + 24)});
+    index_of_.erase(Ends{Ip6Addr::from_bytes(peer.source_bytes()), Ip6Addr::from_bytes(peer.destination_bytes())});
     return true;
   }
   void release(std::uint32_t index) noexcept { pool_.release(index); }
