@@ -276,11 +276,10 @@ inline bool contiguous(rte_mbuf* m) noexcept {
   return rte_pktmbuf_is_contiguous(m) || rte_pktmbuf_linearize(m) == 0;
 }
 
-// After a chunk's bulk lookup: start every record's lines, then (once the
+// After a chunk's bulk lookup: start every record's line, then (once the
 // slots arrive) every binding's counters, so the chunk waits for memory a
 // couple of times instead of twice per packet.
-template <class Record>
-inline void prefetch_bindings(const WorkerContext& ctx, const Record* const* records,
+inline void prefetch_bindings(const WorkerContext& ctx, const GuestRecord* const* records,
                               unsigned n) noexcept {
   for (unsigned k = 0; k < n; ++k) prefetch_record(records[k]);
   for (unsigned k = 0; k < n; ++k)

@@ -54,6 +54,11 @@ std::uint64_t tunnel_value(std::uint32_t slot, std::uint32_t peer) noexcept {
 }
 std::uint32_t slot_of(std::uint64_t tunnel) noexcept { return static_cast<std::uint32_t>(tunnel >> 32); }
 std::uint32_t peer_of(std::uint64_t tunnel) noexcept { return static_cast<std::uint32_t>(tunnel) - 1; }
+// A guest hash's value: its record's address (0: none). A lambda, so the
+// bulk lookups inline it rather than call through a pointer.
+constexpr auto guest_record = [](std::uint64_t value) noexcept {
+  return reinterpret_cast<const GuestRecord*>(value);
+};
 
 BindingTableLimits checked(const BindingTableLimits& limits) {
   if (limits.max_readers == 0 || limits.max_readers > RTE_MAX_LCORE)
@@ -266,11 +271,10 @@ struct BindingTable::Impl {
     return tunnels.find(home_address.bytes.data());
   }
   const GuestRecord* find_guest(const MacAddr& mac) const noexcept {
-    return reinterpret_cast<const GuestRecord*>(guests_by_mac.find(mac.bytes.data()));
+    return guest_record(guests_by_mac.find(mac.bytes.data()));
   }
   const GuestRecord* find_guest_by_home_address(const Ip6Addr& home_address) const noexcept {
-    return reinterpret_cast<const GuestRecord*>(
-        guests_by_home_address.find(home_address.bytes.data()));
+    return guest_record(guests_by_home_address.find(home_address.bytes.data()));
   }
 
   BindingTableLimits limits;
@@ -600,21 +604,17 @@ void BindingTable::lookup_tunnels(const std::uint8_t* const* home_addresses, uns
 
 void BindingTable::lookup_guests_by_mac(const std::uint8_t* const* macs, unsigned n,
                                         const GuestRecord** out) const noexcept {
-  impl_->guests_by_mac.find_bulk(macs, n, out, [](std::uint64_t value) noexcept {
-    return reinterpret_cast<const GuestRecord*>(value);
-  });
+  impl_->guests_by_mac.find_bulk(macs, n, out, guest_record);
 }
 
 void BindingTable::lookup_guests_by_home_address(const std::uint8_t* const* home_addresses,
                                                  unsigned n,
                                                  const GuestRecord** out) const noexcept {
-  impl_->guests_by_home_address.find_bulk(home_addresses, n, out, [](std::uint64_t value) noexcept {
-    return reinterpret_cast<const GuestRecord*>(value);
-  });
+  impl_->guests_by_home_address.find_bulk(home_addresses, n, out, guest_record);
 }
 
 bool BindingTable::guest_uses_address(const GuestRecord& guest, const std::uint8_t* address) const noexcept {
-  const auto* found = reinterpret_cast<const GuestRecord*>(impl_->guests_by_home_address.find(address));
+  const auto* found = guest_record(impl_->guests_by_home_address.find(address));
   // The same guest, perhaps in a newer record than the caller's.
   return found != nullptr && found->slot == guest.slot && found->generation == guest.generation;
 }

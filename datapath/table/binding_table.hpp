@@ -188,23 +188,15 @@ struct BindingCounters {
   std::uint64_t decapsulated_bytes = 0;   // inner bytes that left the tunnel
 };
 
-// Starts loading every cache line of a record a lookup returned: records
-// are spread over the pool at random, so at a million bindings each one is
-// a cache (and, on small pages, TLB) miss that a burst can overlap.
+// Starts loading the line a lookup's packet reads next: records are spread
+// over the pool at random, so at a million bindings each one is a cache
+// (and, on small pages, TLB) miss that a burst can overlap. A tunnel's
+// peer is one line; a guest's packets read its record's first line only.
 inline void prefetch_record(const TunnelBinding& binding) noexcept {
   if (binding.peer != nullptr) __builtin_prefetch(binding.peer, 0, 3);
 }
-// A guest's packets read its record's first line only.
 inline void prefetch_record(const GuestRecord* record) noexcept {
   if (record != nullptr) __builtin_prefetch(record, 0, 3);
-}
-template <class Record>
-inline void prefetch_record(const Record* record) noexcept {
-  if (record == nullptr) return;
-  const auto* first = reinterpret_cast<const char*>(record);
-  const auto* last = first + sizeof(Record) - 1;
-  for (const char* line = first; line <= last; line += 64) __builtin_prefetch(line, 0, 3);
-  __builtin_prefetch(last, 0, 3);
 }
 
 class BindingTableError : public std::runtime_error {
