@@ -10,6 +10,14 @@
 // dpdk-testpmd io-forward runs on the same two net_null devices in the same
 // run, and the ratio roam6 / testpmd is printed.
 //
+// --cores 2: after each one-core figure, the same scenario runs on each core
+// alone and on both at once, in turns, each core between net_null devices of
+// its own and over the same binding table (as the datapath's workers share
+// it). The scaling printed is the two cores' summed packets per second over
+// the mean of their rates alone: a VM's two CPUs need not be equal. The
+// generator alone is scaled too: what the machine allows a loop that
+// touches no table.
+//
 // Memory: hugepages when the kernel has enough free (the EAL, and with it
 // rte_hash, the binding table's arrays and the mbufs, lands on them), else
 // --no-huge; the first line says which. The bench never reserves hugepages
@@ -27,7 +35,7 @@
 // Usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]
 //                       [--memory auto|huge|no-huge]
 //                       [--scenario ha-encap|ha-decap|host-encap|host-decap]
-//                       [--instructions]
+//                       [--cores 1|2] [--instructions]
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -79,6 +87,7 @@ struct Options {
   // Home Agent scenarios: bindings registered from one care-of address (a
   // host's guests). 1: every binding from an address of its own.
   std::uint32_t guests_per_host = 32;
+  unsigned cores = 1;  // 2: each figure again on two forwarding cores
 };
 
 [[noreturn]] void usage(int status) {
@@ -86,7 +95,8 @@ struct Options {
                "usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]\n"
                "                      [--memory auto|huge|no-huge]\n"
                "                      [--scenario ha-encap|ha-decap|host-encap|host-decap]\n"
-               "                      [--zipf S] [--guests-per-host N] [--instructions]\n"
+               "                      [--zipf S] [--guests-per-host N] [--cores 1|2]\n"
+               "                      [--instructions]\n"
                "  Prints Mpps and cycles per packet for encapsulation and decapsulation\n"
                "  on one forwarding core (net_null), next to dpdk-testpmd io and macswap\n"
                "  forwarding. Keys are uniform over the bindings, or with --zipf S\n"
@@ -95,6 +105,9 @@ struct Options {
                "  --guests-per-host N: the Home Agent's bindings come from hosts of N\n"
                "  guests each, one care-of address per host (default 32; 1: a host per\n"
                "  guest, the worst case for the table's care-of peers).\n"
+               "  --cores 2: each scenario also on each core alone and on both at once, in\n"
+               "  turns (two net_null devices per core, one shared table); prints their\n"
+               "  summed Mpps and its ratio to the mean of the two cores' rates alone.\n"
                "  --instructions: under callgrind (bench/instructions_per_packet.sh), count\n"
                "  the instructions of the pipeline's stage only, one dump per run.\n");
   std::exit(status);
@@ -127,6 +140,10 @@ Options parse_options(int argc, char** argv) {
       const long v = std::atol(argv[++i]);
       if (v <= 0) usage(2);
       o.guests_per_host = static_cast<std::uint32_t>(v);
+    } else if (a == "--cores" && i + 1 < argc) {
+      const long v = std::atol(argv[++i]);
+      if (v != 1 && v != 2) usage(2);
+      o.cores = static_cast<unsigned>(v);
     } else if (a == "--zipf" && i + 1 < argc) {
       o.zipf = std::atof(argv[++i]);
       if (o.zipf <= 0) usage(2);
@@ -253,13 +270,15 @@ const char* scenario_name(Scenario s) {
   return "?";
 }
 
-struct Run {
+// alignas: two cores' runs side by side share no line.
+struct alignas(64) Run {
   Scenario scenario = Scenario::ha_encapsulate;
   bool with_pipeline = true;
   std::uint32_t bindings = 1;
   double seconds = 2;
   std::uint16_t rx_port = 0;
   std::uint16_t tx_port = 1;
+  std::size_t first_key = 0;       // where in the key sequence this core starts
   bool count_instructions = false;  // callgrind collects the stage only
   BindingTable* table = nullptr;
   rte_mempool* pool = nullptr;
@@ -308,7 +327,7 @@ int forward(void* arg) {
   HostPipeline host_pipeline(host);
 
   const auto& keys = *run.keys;
-  std::size_t key_index = 0;
+  std::size_t key_index = run.first_key;
   rte_mbuf* pkts[burst_size];
   const std::uint64_t hz = rte_get_tsc_hz();
   const std::uint64_t start = rte_rdtsc();
@@ -511,6 +530,12 @@ std::uint16_t open_null_port(const char* name, rte_mempool* pool) {
   return port;
 }
 
+// Mpps of one core's run, over its own busy cycles.
+double run_mpps(const Run& run) {
+  return static_cast<double>(run.packets) /
+         (static_cast<double>(run.cycles) / static_cast<double>(rte_get_tsc_hz())) / 1e6;
+}
+
 // Free default-size hugepages, in MiB, as /proc/meminfo reports them.
 std::uint64_t free_hugepage_mb() {
   FILE* meminfo = std::fopen("/proc/meminfo", "r");
@@ -632,6 +657,74 @@ std::vector<std::uint32_t> key_sequence(std::uint32_t n, double zipf, std::mt199
   return keys;
 }
 
+// `run` on each lcore alone and on both at once; prints the summed rate
+// and the scaling. The main lcore forwards itself (it would otherwise spin
+// in rte_eal_wait_lcore on the second CPU). Each core forwards between
+// net_null devices of its own (`second_ports` for the main lcore), as a
+// NIC's queue pairs would be: net_null's queues keep their statistics in
+// one shared cache line, which would bounce between the cores every burst.
+// A VM's two CPUs need not be equal, nor keep their speed (on this one
+// either may run compute at half the other's rate for seconds), so the
+// pair's summed rate is set against the sum of the two cores' rates alone,
+// each of the three measured in turn in short slices over the same span.
+// With equal cores, 2 x that ratio is the pair against one core.
+void print_two_cores(const Run& run, unsigned worker, const std::array<std::uint16_t, 2>& second_ports) {
+  constexpr int slices = 4;
+  auto fresh_run = [&](bool second) {
+    Run r = run;
+    if (second) {
+      r.rx_port = second_ports[0];
+      r.tx_port = second_ports[1];
+    }
+    r.first_key = second ? key_sequence_length / 2 : 0;
+    r.seconds = run.seconds / slices;
+    r.counters = DatapathCounters{};
+    r.all_packets = 0;
+    return r;
+  };
+  // packets and cycles summed over the slices: worker alone, main alone,
+  // worker beside main, main beside worker
+  std::array<std::uint64_t, 4> packets{};
+  std::array<std::uint64_t, 4> cycles{};
+  std::uint64_t interrupted = 0;
+  std::uint64_t bursts = 0;
+  auto add = [&](std::size_t i, const Run& r) {
+    packets[i] += r.packets;
+    cycles[i] += r.cycles;
+    interrupted += r.interrupted_bursts;
+    bursts += r.bursts;
+  };
+  for (int slice = 0; slice < slices; ++slice) {
+    Run worker_alone = fresh_run(false);
+    rte_eal_remote_launch(forward, &worker_alone, worker);
+    rte_eal_wait_lcore(worker);
+    add(0, worker_alone);
+    Run main_alone = fresh_run(true);
+    forward(&main_alone);
+    add(1, main_alone);
+    Run beside_main = fresh_run(false);
+    Run beside_worker = fresh_run(true);
+    rte_eal_remote_launch(forward, &beside_main, worker);
+    forward(&beside_worker);
+    rte_eal_wait_lcore(worker);
+    add(2, beside_main);
+    add(3, beside_worker);
+  }
+  auto mpps = [&](std::size_t i) {
+    return static_cast<double>(packets[i]) / (static_cast<double>(cycles[i]) / static_cast<double>(rte_get_tsc_hz())) /
+           1e6;
+  };
+  const double alone = mpps(0) + mpps(1);
+  const double together = mpps(2) + mpps(3);
+  std::printf("%-46s %10s %8.2f Mpps %8.2f x one core  (cores alone %.2f + %.2f Mpps, together %.2f + %.2f)",
+              "  on two cores", run.with_pipeline ? std::to_string(run.bindings).c_str() : "-", together,
+              2 * together / alone, mpps(0), mpps(1), mpps(2), mpps(3));
+  if (interrupted != 0)
+    std::printf("  [%.2f%% of bursts interrupted, left out]",
+                100.0 * static_cast<double>(interrupted) / static_cast<double>(bursts));
+  std::printf("\n");
+}
+
 }  // namespace
 
 // Under callgrind, the counts collected since the last dump go to a file
@@ -665,6 +758,7 @@ int main(int argc, char** argv) {
     args = test_eal_args(2048);
   }
   args.insert(args.end(), {"-l", "0-1", "--vdev", "net_null0", "--vdev", "net_null1"});
+  if (options.cores == 2) args.insert(args.end(), {"--vdev", "net_null2", "--vdev", "net_null3"});
   ensure_eal(args);
   if (rte_lcore_count() < 2) {
     std::fprintf(stderr, "datapath_bench: needs two lcores\n");
@@ -674,6 +768,8 @@ int main(int argc, char** argv) {
   if (pool == nullptr) return 1;
   const std::uint16_t rx = open_null_port("net_null0", pool);
   const std::uint16_t tx = open_null_port("net_null1", pool);
+  std::array<std::uint16_t, 2> second_ports{};
+  if (options.cores == 2) second_ports = {open_null_port("net_null2", pool), open_null_port("net_null3", pool)};
   PuntQueue punt("bench_punt", 1024);
   const unsigned worker = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
 
@@ -733,12 +829,14 @@ int main(int argc, char** argv) {
         transmit_cycles = static_cast<double>(baseline.stage_cycles) / static_cast<double>(baseline.packets);
         std::printf("%-46s %10s %8.2f Mpps %8.1f cycles/pkt\n", "generator only (fill frame, rx, tx)", "-",
                     static_cast<double>(rte_get_tsc_hz()) / generator_cycles / 1e6, generator_cycles);
+        // What this machine's two cores allow a loop that touches no table.
+        if (options.cores == 2 && !options.instructions) print_two_cores(baseline, worker, second_ports);
       }
       rte_eal_remote_launch(forward, &run, worker);
       rte_eal_wait_lcore(worker);
       dump_instructions(options, scenario_option(scenario), n, run.all_packets);
       const double per_packet = static_cast<double>(run.cycles) / static_cast<double>(run.packets);
-      const double mpps = static_cast<double>(run.packets) / (static_cast<double>(run.cycles) / static_cast<double>(rte_get_tsc_hz())) / 1e6;
+      const double mpps = run_mpps(run);
       const auto& port = run.counters.port[0];
       const auto& guests_port = run.counters.port[1];
       // Interrupted bursts' packets took the path too but are not in run.packets.
@@ -770,6 +868,7 @@ int main(int argc, char** argv) {
                     static_cast<unsigned long long>(run.all_packets));
       }
       std::printf("\n");
+      if (options.cores == 2 && !options.instructions) print_two_cores(run, worker, second_ports);
       if ((scenario == Scenario::ha_encapsulate || scenario == Scenario::host_encapsulate) && !options.instructions) {
         // On the forwarding core, after the run: the table alone.
         TableRun lookup{&table, &keys, std::min(options.seconds, 1.0) / 2, false,

@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """One table of the datapath's figures, from several rounds of datapath_bench.
 
-    bench/datapath_summary.py [--bench PATH] [--rounds N] [--memory no-huge|huge|auto]
+    bench/datapath_summary.py [--bench PATH] [--rounds N] [--memory huge|no-huge|auto]
                               [--save FILE] [--check FILE]
 
 Runs datapath_bench --seconds 1 ROUNDS times (uniform keys over 1, 1 000 and
 1 000 000 bindings, then a Zipf-skewed mix (s = 0.99) at 1 000 000), each
 round with dpdk-testpmd io and macswap on the same virtual devices, and
 prints per scenario and size the median pipeline cycles per packet with
-their spread (min-max over the rounds), the 1 M / 1 000 ratio, and the
-throughput as a fraction of testpmd macswap. About 2 minutes a round.
+their spread (min-max over the rounds), the 1 M / 1 000 ratio, the
+throughput as a fraction of testpmd macswap, and (uniform keys, with
+datapath_bench --cores 2) how two forwarding cores scale against one.
+About 3.5 minutes a round.
+
+--memory huge (the default) runs every round on hugepages, which spread
+far less on a VM than --no-huge: as root the script reserves what the bench needs
+(1 024 pages of 2 MiB, as bench/run_datapath_bench.sh does) and gives
+them back at the end.
 
 --save FILE writes the medians and spreads; --check FILE compares with
 such a file and exits 1 when a median grew by more than the noise either
@@ -20,6 +27,7 @@ load, are bench/instructions_per_packet.sh's.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -30,6 +38,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 LINE = re.compile(r"^(\S.*?) \(.*?\)\s+(\d+)\s+[\d.]+ Mpps\s+[\d.]+ cycles/pkt\s+([\d.]+) pipeline cycles/pkt"
                   r"(?:.*?([\d.]+) x macswap)?")
+TWO_CORES = re.compile(r"^  on two cores\s+(\d+)\s+[\d.]+ Mpps\s+([\d.]+) x one core")
 TESTPMD = re.compile(r"^dpdk-testpmd (io-forward|macswap)\s+-\s+([\d.]+) Mpps\s+([\d.]+) cycles/pkt")
 
 
@@ -37,35 +46,68 @@ def run(bench, memory, extra):
     command = [bench, "--seconds", "1", "--memory", memory] + extra
     out = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False).stdout
     figures = {}
+    scenario = None
     for line in out.splitlines():
         m = LINE.match(line)
         if m:
-            figures[(m.group(1), int(m.group(2)))] = (float(m.group(3)), float(m.group(4)) if m.group(4) else None)
+            scenario = m.group(1)
+            figures[(scenario, int(m.group(2)))] = [float(m.group(3)), float(m.group(4)) if m.group(4) else None, None]
+        m = TWO_CORES.match(line)
+        if m and (scenario, int(m.group(1))) in figures:
+            figures[(scenario, int(m.group(1)))][2] = float(m.group(2))
         m = TESTPMD.match(line)
         if m:
-            figures[("testpmd " + m.group(1), 0)] = (float(m.group(3)), None)
+            figures[("testpmd " + m.group(1), 0)] = [float(m.group(3)), None, None]
     if not figures:
         sys.exit("datapath_summary: no figures from %s:\n%s" % (" ".join(command), out))
     return figures
+
+
+NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages"
+PAGES_NEEDED = 1024  # datapath_bench's hugepage_mb_needed (1 536 MiB) and some slack
+
+
+@contextlib.contextmanager
+def hugepages_lent(memory):
+    """For --memory huge: raise the reservation by what the bench needs,
+    and restore it whatever happens."""
+    if memory != "huge":
+        yield
+        return
+    with open(NR_HUGEPAGES) as f:
+        before = int(f.read())
+    try:
+        with open(NR_HUGEPAGES, "w") as f:
+            f.write(str(before + PAGES_NEEDED))
+    except OSError as e:
+        sys.exit("datapath_summary: --memory huge needs root to reserve hugepages (%s)" % e)
+    try:
+        yield
+    finally:
+        with open(NR_HUGEPAGES, "w") as f:
+            f.write(str(before))
 
 
 def collect(bench, memory, rounds):
     samples = {}
     for r in range(rounds):
         print("round %d of %d ..." % (r + 1, rounds), file=sys.stderr, flush=True)
-        for label, extra in (("uniform", ["--bindings", "1,1000,1000000"]),
+        for label, extra in (("uniform", ["--bindings", "1,1000,1000000", "--cores", "2"]),
                              ("zipf", ["--bindings", "1000000", "--zipf", "0.99", "--no-testpmd"])):
-            for (scenario, bindings), (cycles, macswap) in run(bench, memory, extra).items():
+            for (scenario, bindings), (cycles, macswap, scaling) in run(bench, memory, extra).items():
                 key = "%s|%s|%d" % (scenario, label, bindings)
-                samples.setdefault(key, {"cycles": [], "macswap": []})
+                samples.setdefault(key, {"cycles": [], "macswap": [], "scaling": []})
                 samples[key]["cycles"].append(cycles)
                 if macswap is not None:
                     samples[key]["macswap"].append(macswap)
+                if scaling is not None:
+                    samples[key]["scaling"].append(scaling)
     summary = {}
     for key, s in samples.items():
         c = s["cycles"]
         summary[key] = {"median": statistics.median(c), "min": min(c), "max": max(c),
-                        "macswap": statistics.median(s["macswap"]) if s["macswap"] else None}
+                        "macswap": statistics.median(s["macswap"]) if s["macswap"] else None,
+                        "two_cores": statistics.median(s["scaling"]) if s["scaling"] else None}
     return summary
 
 
@@ -74,8 +116,8 @@ def spread(entry):
 
 
 def print_table(summary):
-    print("%-28s %-8s %9s %24s %12s %10s" % ("scenario", "keys", "bindings", "pipeline cycles/pkt", "1M / 1000",
-                                            "x macswap"))
+    print("%-28s %-8s %9s %24s %12s %10s %10s" % ("scenario", "keys", "bindings", "pipeline cycles/pkt", "1M / 1000",
+                                                 "x macswap", "2 cores"))
     for key in sorted(summary, key=lambda k: (k.split("|")[0], k.split("|")[1] != "uniform", int(k.split("|")[2]))):
         scenario, label, bindings = key.split("|")
         e = summary[key]
@@ -84,10 +126,11 @@ def print_table(summary):
             small = summary.get("%s|uniform|1000" % scenario)
             if small:
                 ratio = "%.2f" % (e["median"] / small["median"])
-        print("%-28s %-8s %9s %24s %12s %10s" % (
+        print("%-28s %-8s %9s %24s %12s %10s %10s" % (
             scenario, label if not scenario.startswith("testpmd") else "-", bindings if bindings != "0" else "-",
             "%.1f (%.1f-%.1f)" % (e["median"], e["min"], e["max"]), ratio,
-            "%.2f" % e["macswap"] if e["macswap"] is not None else ""))
+            "%.2f" % e["macswap"] if e["macswap"] is not None else "",
+            "%.2f x" % e["two_cores"] if e.get("two_cores") is not None else ""))
 
 
 def check(summary, baseline):
@@ -110,7 +153,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bench", default=os.path.join(HERE, "..", "build", "release", "bench", "datapath_bench"))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--memory", default="no-huge", choices=["no-huge", "huge", "auto"])
+    parser.add_argument("--memory", default="huge", choices=["no-huge", "huge", "auto"])
     parser.add_argument("--save")
     parser.add_argument("--check")
     args = parser.parse_args()
@@ -120,7 +163,8 @@ def main():
     if args.check:
         with open(args.check) as f:
             baseline = json.load(f)
-    summary = collect(args.bench, args.memory, args.rounds)
+    with hugepages_lent(args.memory):
+        summary = collect(args.bench, args.memory, args.rounds)
     print_table(summary)
     if args.save:
         with open(args.save, "w") as f:
