@@ -139,8 +139,8 @@ void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHea
   const std::uint8_t traffic_class = frame.ip.traffic_class();
   std::uint32_t flow_label = frame.ip.flow_label();
   if (flow_label == 0)
-    flow_label = wire::derive_flow_label(frame.ip.src(), frame.ip.dst(), frame.ip.next_header(),
-                                         tunnel.flow_label_key);
+    flow_label = wire::derive_flow_label(frame.ip.src_bytes(), frame.ip.dst_bytes(),
+                                         frame.ip.next_header(), tunnel.flow_label_key);
 
   std::uint8_t* front =
       make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
@@ -162,9 +162,7 @@ bool encapsulate_originated(rte_mbuf* m, const OuterHeaderTemplate& outer,
   const std::uint8_t traffic_class = static_cast<std::uint8_t>(wire::load_be32(inner) >> 20);
   std::uint32_t flow_label = wire::load_be32(inner) & 0xfffff;
   if (flow_label == 0)
-    flow_label = wire::derive_flow_label(wire::Ip6Addr::from_bytes(inner + 8),
-                                         wire::Ip6Addr::from_bytes(inner + 24), inner[6],
-                                         tunnel.flow_label_key);
+    flow_label = wire::derive_flow_label(inner + 8, inner + 24, inner[6], tunnel.flow_label_key);
   std::uint8_t* front =
       make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
   if (front == nullptr) return false;

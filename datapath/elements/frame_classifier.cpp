@@ -79,13 +79,5 @@ bool carries_mobility_header(const wire::Ipv6View& packet) noexcept {
          chain.upper_protocol == wire::ipproto::mobility;
 }
 
-bool is_link_scope(const std::uint8_t* a) noexcept {
-  if (a[0] == 0xff) return (a[1] & 0x0f) <= 2;                   // multicast scope 0, 1, 2
-  if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return true;          // fe80::/10
-  static constexpr std::uint8_t loopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
-  for (int i = 0; i < 16; ++i)
-    if (a[i] != loopback[i]) return false;
-  return true;
-}
 
 }  // namespace roam6::datapath

@@ -49,6 +49,12 @@ void classify_frame(const std::uint8_t* frame, std::uint32_t length, ClassifiedF
 
 // A link-local or loopback unicast address, or a multicast group of
 // interface-, link- or reserved scope: none of them may cross the tunnel.
-[[nodiscard]] bool is_link_scope(const std::uint8_t* address) noexcept;
+// Inline: every tunnelled packet asks it of one or two addresses.
+[[nodiscard]] inline bool is_link_scope(const std::uint8_t* a) noexcept {
+  if (a[0] == 0xff) return (a[1] & 0x0f) <= 2;           // multicast scope 0, 1, 2
+  if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return true;  // fe80::/10
+  // ::1, as two words
+  return wire::load_be64(a) == 0 && wire::load_be64(a + 8) == 1;
+}
 
 }  // namespace roam6::datapath

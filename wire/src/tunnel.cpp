@@ -115,34 +115,6 @@ Result<std::optional<TunnelEncapsulationLimit>> find_tunnel_encapsulation_limit(
   }
 }
 
-std::uint32_t derive_flow_label(const Ip6Addr& src, const Ip6Addr& dst, std::uint8_t next_header,
-                                std::uint32_t key) noexcept {
-  // A keyed multiply-xorshift over the addresses eight octets at a time: it
-  // runs for every unlabelled packet a datapath tunnels, so it must cost a
-  // few cycles, not one multiply per octet. Octets are assembled big-endian,
-  // so the label is the same on every machine.
-  constexpr std::uint64_t multiplier = 0x9e3779b97f4a7c15ull;
-  const auto word = [](const std::uint8_t* p) {
-    // One load and a byte swap; GCC does not see that in a shift-or loop
-    // and emits eight loads per word.
-    std::uint64_t w;
-    std::memcpy(&w, p, sizeof w);
-    if constexpr (std::endian::native == std::endian::little) w = __builtin_bswap64(w);
-    return w;
-  };
-  std::uint64_t h = (std::uint64_t{key} << 8 | next_header) * multiplier;
-  for (const std::uint64_t w : {word(src.bytes.data()), word(src.bytes.data() + 8), word(dst.bytes.data()),
-                                word(dst.bytes.data() + 8)}) {
-    h = (h ^ w) * multiplier;
-    h ^= h >> 32;
-  }
-  h ^= h >> 29;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 32;
-  const auto folded = static_cast<std::uint32_t>(h ^ (h >> 20) ^ (h >> 40)) & max_flow_label;
-  return folded == 0 ? 1 : folded;
-}
-
 Result<EncapsulationPlan> plan_encapsulation(ByteSpan inner_bytes, const TunnelConfig& config,
                                              InnerOrigin origin) noexcept {
   if (config.hop_limit == 0) return Errc::value_out_of_range;
