@@ -11,39 +11,7 @@ namespace roam6::datapath {
 
 namespace {
 
-constexpr std::size_t eth = wire::ethernet_header_size;
-
-// Drops link-layer padding: only the IPv6 packet enters the tunnel.
-void trim_to_packet(rte_mbuf* m, std::size_t packet_length) noexcept {
-  const std::size_t frame_length = eth + packet_length;
-  if (rte_pktmbuf_pkt_len(m) > frame_length)
-    rte_pktmbuf_trim(m, static_cast<std::uint16_t>(rte_pktmbuf_pkt_len(m) - frame_length));
-}
-
-// Prepends `header_size` bytes and moves the Ethernet header to the new
-// front, rewriting its addresses. nullptr when there is no headroom.
-std::uint8_t* make_room(rte_mbuf* m, std::uint16_t header_size, EthernetRewrite ethernet) noexcept {
-  auto* front = reinterpret_cast<std::uint8_t*>(rte_pktmbuf_prepend(m, header_size));
-  if (front == nullptr) return nullptr;
-  // The old header starts header_size (>= 40) bytes later: no overlap.
-  std::memcpy(front + 12, front + header_size + 12, 2);
-  ethernet.dst->write_to(front);
-  ethernet.src->write_to(front + 6);
-  return front;
-}
-
-// The outer header of the fast path: the binding's template (addresses),
-// then version, traffic class, flow label, payload length, next header 41
-// and the tunnel's hop limit.
-void write_outer_header(std::uint8_t* outer_ip, const OuterHeaderTemplate& outer,
-                        std::uint8_t traffic_class, std::uint32_t flow_label,
-                        std::uint16_t inner_length, std::uint8_t hop_limit) noexcept {
-  std::memcpy(outer_ip, outer.bytes, sizeof outer.bytes);
-  wire::store_be32(outer_ip, (6u << 28) | (std::uint32_t{traffic_class} << 20) | flow_label);
-  wire::store_be16(outer_ip + 4, inner_length);
-  outer_ip[6] = wire::ipproto::ipv6;
-  outer_ip[7] = hop_limit;
-}
+using namespace encapsulator_detail;
 
 EncapsulationOutcome through_wire_library(rte_mbuf* m, const ClassifiedFrame& frame,
                                           const OuterHeaderTemplate& outer,
@@ -107,53 +75,36 @@ EncapsulationOutcome encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame
   return out;
 }
 
-void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHeaderTemplate& outer,
-                       const TunnelSettings& tunnel, std::uint32_t path_mtu,
-                       EthernetRewrite ethernet, EncapsulationOutcome& out) noexcept {
+namespace encapsulator_detail {
+
+void encapsulate_rare(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHeaderTemplate& outer,
+                      const TunnelSettings& tunnel, std::uint32_t path_mtu, EthernetRewrite ethernet,
+                      EncapsulationOutcome& out) noexcept {
   const auto inner_length = static_cast<std::uint16_t>(frame.ip.packet().size());
   trim_to_packet(m, inner_length);
-  if (frame.has_extension_headers) [[unlikely]] {
+  if (frame.has_extension_headers) {
     out = through_wire_library(m, frame, outer, tunnel, path_mtu, ethernet);
     return;
   }
-
   out = EncapsulationOutcome{};
   out.inner_length = inner_length;
-  if (frame.ip.hop_limit() <= 1) [[unlikely]] {
+  if (frame.ip.hop_limit() <= 1) {
     out.result = EncapsulationResult::hop_limit_exhausted;
     return;
   }
-  // Almost every packet fits: one comparison instead of the call that
-  // decides between Packet Too Big and fragmentation.
-  auto done = EncapsulationResult::encapsulated;
-  if (inner_length + wire::tunnel_ipv6_header_size > path_mtu) [[unlikely]] {
-    if (const auto mtu =
-            wire::needs_packet_too_big(inner_length, path_mtu, wire::tunnel_ipv6_header_size)) {
-      out.result = EncapsulationResult::too_big;
-      out.packet_too_big_mtu = *mtu;
-      return;
-    }
-    done = EncapsulationResult::encapsulated_oversize;
-  }
-  // Read before the headers move.
-  const std::uint8_t traffic_class = frame.ip.traffic_class();
-  std::uint32_t flow_label = frame.ip.flow_label();
-  if (flow_label == 0)
-    flow_label = wire::derive_flow_label(frame.ip.src_bytes(), frame.ip.dst_bytes(),
-                                         frame.ip.next_header(), tunnel.flow_label_key);
-
-  std::uint8_t* front =
-      make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
-  if (front == nullptr) {
-    out.result = EncapsulationResult::no_headroom;
+  // Too big for the path: a Packet Too Big, or (an inner packet of at most
+  // 1280 bytes) encapsulated all the same for the caller to fragment.
+  if (const auto mtu = wire::needs_packet_too_big(inner_length, path_mtu, wire::tunnel_ipv6_header_size)) {
+    out.result = EncapsulationResult::too_big;
+    out.packet_too_big_mtu = *mtu;
     return;
   }
-  std::uint8_t* outer_ip = front + eth;
-  write_outer_header(outer_ip, outer, traffic_class, flow_label, inner_length, tunnel.hop_limit);
-  std::uint8_t* inner_ip = outer_ip + wire::tunnel_ipv6_header_size;
-  --inner_ip[7];
-  out.result = done;
+  out.result = add_outer_header(m, frame, outer, tunnel, ethernet, inner_length)
+                   ? EncapsulationResult::encapsulated_oversize
+                   : EncapsulationResult::no_headroom;
 }
+
+}  // namespace encapsulator_detail
 
 bool encapsulate_originated(rte_mbuf* m, const OuterHeaderTemplate& outer,
                             const TunnelSettings& tunnel, EthernetRewrite ethernet) noexcept {

@@ -177,8 +177,6 @@ void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
     drop(ctx, at, m, Disposition::drop_link_scope);
     return;
   }
-  // Sender's MAC, read before encapsulation rewrites the header.
-  const auto sender_mac = wire::MacAddr::from_bytes(rte_pktmbuf_mtod(m, const std::uint8_t*) + 6);
   EncapsulationOutcome outcome;
   encapsulate_frame(m, frame_class, binding.outer(), settings.tunnel, settings.mtu, to_router,
                     outcome);
@@ -193,10 +191,12 @@ void to_home_address(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
     return;
   }
   // From the Home Agent's own address (RFC 4443 2.2 (b): the packet was not
-  // sent to it) back to the MAC the packet came from.
+  // sent to it) back to the MAC the packet came from (a refused packet's
+  // header is unchanged).
   ErrorReturn back;
   back.port = at;
-  back.to = {sender_mac, settings.port_mac, settings.address, frame_class.ip.src()};
+  back.to = {wire::MacAddr::from_bytes(rte_pktmbuf_mtod(m, const std::uint8_t*) + 6), settings.port_mac,
+             settings.address, frame_class.ip.src()};
   refuse_encapsulation(ctx, at, m, frame_class, outcome, icmp_errors, back);
 }
 
