@@ -103,9 +103,11 @@ class CacheLineHash {
   }
 
  private:
+  // No default member initialisers: find_bulk's array of 64 would be
+  // zeroed on every call only to be overwritten; load_key writes both words.
   struct Key {
-    std::uint64_t low = 0;
-    std::uint64_t high = 0;
+    std::uint64_t low;
+    std::uint64_t high;
   };
   struct alignas(64) Bucket {
     std::uint64_t key[2][2];  // entry w's key: key[w][0], key[w][1]
@@ -120,7 +122,7 @@ class CacheLineHash {
     // Into registers, not through a zeroed buffer: a 6-byte copy into a
     // buffer read back as a word stalls store-to-load forwarding (about a
     // dozen cycles a MAC).
-    Key k;
+    Key k{};
     if constexpr (KeyLength == 16) {
       std::memcpy(&k.low, bytes, 8);
       std::memcpy(&k.high, bytes + 8, 8);
