@@ -360,7 +360,10 @@ int forward(void* arg) {
           len = write_frame(p, kHaMac, kRouterMac, nullptr, nullptr, kCorrespondent, hoa);
           break;
         case Scenario::ha_decapsulate:
-          len = write_frame(p, kHaMac, kRouterMac, &coa, &kHaAddress, hoa, kCorrespondent);
+          // The Home Agent looks the inner destination up too (another away
+          // guest?): correspondents many, as real traffic has, so that miss
+          // does not ride on one bucket's luck with the table's random seed.
+          len = write_frame(p, kHaMac, kRouterMac, &coa, &kHaAddress, hoa, address(0xc, 1 + (k & 4095)));
           break;
         case Scenario::host_encapsulate:
           len = write_frame(p, kRouterMac, mac(0x52, k), nullptr, nullptr, hoa, kCorrespondent);
