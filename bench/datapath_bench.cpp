@@ -534,10 +534,13 @@ std::uint16_t open_null_port(const char* name, rte_mempool* pool) {
 }
 
 // Mpps of one core's run, over its own busy cycles.
-double run_mpps(const Run& run) {
-  return static_cast<double>(run.packets) /
-         (static_cast<double>(run.cycles) / static_cast<double>(rte_get_tsc_hz())) / 1e6;
+// Mpps over `cycles` of work; 0 when there were none (every burst interrupted).
+double mpps_of(std::uint64_t packets, std::uint64_t cycles) {
+  if (cycles == 0) return 0;
+  return static_cast<double>(packets) / (static_cast<double>(cycles) / static_cast<double>(rte_get_tsc_hz())) / 1e6;
 }
+
+double run_mpps(const Run& run) { return mpps_of(run.packets, run.cycles); }
 
 // Free default-size hugepages, in MiB, as /proc/meminfo reports them.
 std::uint64_t free_hugepage_mb() {
@@ -713,15 +716,12 @@ void print_two_cores(const Run& run, unsigned worker, const std::array<std::uint
     add(2, beside_main);
     add(3, beside_worker);
   }
-  auto mpps = [&](std::size_t i) {
-    return static_cast<double>(packets[i]) / (static_cast<double>(cycles[i]) / static_cast<double>(rte_get_tsc_hz())) /
-           1e6;
-  };
+  auto mpps = [&](std::size_t i) { return mpps_of(packets[i], cycles[i]); };
   const double alone = mpps(0) + mpps(1);
   const double together = mpps(2) + mpps(3);
   std::printf("%-46s %10s %8.2f Mpps %8.2f x one core  (cores alone %.2f + %.2f Mpps, together %.2f + %.2f)",
               "  on two cores", run.with_pipeline ? std::to_string(run.bindings).c_str() : "-", together,
-              2 * together / alone, mpps(0), mpps(1), mpps(2), mpps(3));
+              alone > 0 ? 2 * together / alone : 0.0, mpps(0), mpps(1), mpps(2), mpps(3));
   if (interrupted != 0)
     std::printf("  [%.2f%% of bursts interrupted, left out]",
                 100.0 * static_cast<double>(interrupted) / static_cast<double>(bursts));
@@ -776,8 +776,9 @@ int main(int argc, char** argv) {
   PuntQueue punt("bench_punt", 1024);
   const unsigned worker = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
 
-  std::printf("datapath_bench: one forwarding core, net_null -> net_null, burst %u, %.1f s per figure\n",
-              burst_size, options.seconds);
+  std::printf("datapath_bench: %s, net_null -> net_null, burst %u, %.1f s per figure\n",
+              options.cores == 2 ? "one forwarding core, then two" : "one forwarding core", burst_size,
+              options.seconds);
   std::printf("Home Agent bindings: %u guests per care-of address (--guests-per-host)\n", options.guests_per_host);
   std::printf("memory: %s (TSC %.3f GHz)\n",
               rte_eal_has_hugepages() != 0 ? "hugepages (EAL --in-memory; table arrays via rte_zmalloc)"
@@ -891,5 +892,7 @@ int main(int argc, char** argv) {
   }
   rte_eth_dev_stop(rx);
   rte_eth_dev_stop(tx);
+  if (options.cores == 2)
+    for (const std::uint16_t port : second_ports) rte_eth_dev_stop(port);
   return 0;
 }

@@ -31,6 +31,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -38,7 +39,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 LINE = re.compile(r"^(\S.*?) \(.*?\)\s+(\d+)\s+[\d.]+ Mpps\s+[\d.]+ cycles/pkt\s+([\d.]+) pipeline cycles/pkt"
                   r"(?:.*?([\d.]+) x macswap)?")
-TWO_CORES = re.compile(r"^  on two cores\s+(\d+)\s+[\d.]+ Mpps\s+([\d.]+) x one core")
+TWO_CORES = re.compile(r"^  on two cores\s+(\d+|-)\s+[\d.]+ Mpps\s+([\d.]+) x one core")
+GENERATOR = re.compile(r"^generator only.*?([\d.]+) cycles/pkt")
 TESTPMD = re.compile(r"^dpdk-testpmd (io-forward|macswap)\s+-\s+([\d.]+) Mpps\s+([\d.]+) cycles/pkt")
 
 
@@ -52,9 +54,17 @@ def run(bench, memory, extra):
         if m:
             scenario = m.group(1)
             figures[(scenario, int(m.group(2)))] = [float(m.group(3)), float(m.group(4)) if m.group(4) else None, None]
+        m = GENERATOR.match(line)
+        if m:
+            # The loop without a pipeline, once per scenario: the first of a
+            # run, and its two-core line, stand for the machine itself.
+            scenario = "generator (no pipeline)"
+            figures.setdefault((scenario, 0), [float(m.group(1)), None, None])
         m = TWO_CORES.match(line)
-        if m and (scenario, int(m.group(1))) in figures:
-            figures[(scenario, int(m.group(1)))][2] = float(m.group(2))
+        if m:
+            key = (scenario, 0 if m.group(1) == "-" else int(m.group(1)))
+            if key in figures and figures[key][2] is None:
+                figures[key][2] = float(m.group(2))
         m = TESTPMD.match(line)
         if m:
             figures[("testpmd " + m.group(1), 0)] = [float(m.group(3)), None, None]
@@ -64,28 +74,48 @@ def run(bench, memory, extra):
 
 
 NR_HUGEPAGES = "/proc/sys/vm/nr_hugepages"
-PAGES_NEEDED = 1024  # datapath_bench's hugepage_mb_needed (1 536 MiB) and some slack
+MIB_NEEDED = 2048  # datapath_bench's hugepage_mb_needed (1 536 MiB) and some slack
+
+
+def meminfo(field):
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
 
 
 @contextlib.contextmanager
 def hugepages_lent(memory):
-    """For --memory huge: raise the reservation by what the bench needs,
-    and restore it whatever happens."""
+    """For --memory huge: reserve what the bench needs beyond the free
+    hugepages, and give it back whatever happens (a SIGTERM included)."""
     if memory != "huge":
+        yield
+        return
+    page_kb = meminfo("Hugepagesize") or 2048
+    pages_needed = -(-MIB_NEEDED * 1024 // page_kb)
+    shortfall = pages_needed - meminfo("HugePages_Free")
+    if shortfall <= 0:
         yield
         return
     with open(NR_HUGEPAGES) as f:
         before = int(f.read())
+    previous_handler = signal.signal(signal.SIGTERM, lambda *_: sys.exit("datapath_summary: terminated"))
     try:
-        with open(NR_HUGEPAGES, "w") as f:
-            f.write(str(before + PAGES_NEEDED))
-    except OSError as e:
-        sys.exit("datapath_summary: --memory huge needs root to reserve hugepages (%s)" % e)
-    try:
+        try:
+            with open(NR_HUGEPAGES, "w") as f:
+                f.write(str(before + shortfall))
+        except OSError as e:
+            sys.exit("datapath_summary: --memory huge needs %d more hugepages, and root to reserve them (%s)"
+                     % (shortfall, e))
+        if meminfo("HugePages_Free") < pages_needed:
+            sys.exit("datapath_summary: the kernel granted only %d of %d hugepages (memory fragmented?); "
+                     "try --memory no-huge" % (meminfo("HugePages_Free"), pages_needed))
         yield
     finally:
         with open(NR_HUGEPAGES, "w") as f:
             f.write(str(before))
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 def collect(bench, memory, rounds):
@@ -137,7 +167,7 @@ def check(summary, baseline):
     worse = []
     for key, before in baseline.items():
         now = summary.get(key)
-        if now is None or key.startswith("testpmd"):
+        if now is None or key.startswith(("testpmd", "generator")):
             continue
         noise = max(spread(before), spread(now), 0.05)
         if now["median"] > before["median"] * (1 + noise):

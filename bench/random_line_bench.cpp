@@ -40,7 +40,8 @@ constexpr std::size_t line = 64;
                "  batch, over buffers of the given sizes (default 1,16,64,256 MiB), with\n"
                "  the lines requested in the batch or one batch ahead, with a second\n"
                "  line written per packet, and beside 0, 10 or 20 steps of compute.\n"
-               "  --packets N: packets per figure (default 4194304).\n");
+               "  --packets N: packets per figure, rounded down to whole batches of 32\n"
+               "  (default 4194304).\n");
   std::exit(status);
 }
 
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
     } else if (a == "--packets" && i + 1 < argc) {
       const long v = std::atol(argv[++i]);
       if (v < static_cast<long>(batch) * 2) usage(2);
-      packets = static_cast<std::size_t>(v);
+      // Whole batches only: the lookahead reads one batch past the last.
+      packets = static_cast<std::size_t>(v) / batch * batch;
     } else {
       usage(2);
     }

@@ -25,11 +25,11 @@
 #include "roam6/wire/bytes.hpp"
 #include "roam6/wire/ethernet.hpp"
 
-// The fast paths are inline: a call each cost every tunnel packet some 15
-// instructions of register saves and argument moves, and returning the
-// inspected frame through memory as much again.
-
 namespace roam6::datapath {
+
+// The fast paths below are inline: a call each cost every tunnel packet
+// some 15 instructions of register saves and argument moves, and returning
+// the inspected frame through memory as much again.
 
 struct TunnelFrame {
   const std::uint8_t* outer_src = nullptr;  // in the packet

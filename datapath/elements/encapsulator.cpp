@@ -46,6 +46,10 @@ EncapsulationOutcome through_wire_library(rte_mbuf* m, const ClassifiedFrame& fr
   }
   const bool oversize = plan->inner_length + plan->header_size > path_mtu;
   const auto header_size = static_cast<std::uint16_t>(plan->header_size);
+  // The addresses make_room overwrites, for the undo below: a refused
+  // packet must leave as it came (its sender's MAC answers it).
+  std::uint8_t original_addresses[12];
+  std::memcpy(original_addresses, rte_pktmbuf_mtod(m, const std::uint8_t*), sizeof original_addresses);
   std::uint8_t* front = make_room(m, header_size, ethernet);
   if (front == nullptr) {
     out.result = EncapsulationResult::no_headroom;
@@ -54,7 +58,7 @@ EncapsulationOutcome through_wire_library(rte_mbuf* m, const ClassifiedFrame& fr
   const auto done = wire::encapsulate({front + eth, header_size + std::size_t{plan->inner_length}},
                                       header_size, *plan, config);
   if (!done) {  // cannot happen for a plan made just above; undo rather than send garbage
-    std::memcpy(front + header_size, front, eth);
+    std::memcpy(front + header_size, original_addresses, sizeof original_addresses);
     rte_pktmbuf_adj(m, header_size);
     out.result = EncapsulationResult::malformed;
     return out;

@@ -69,7 +69,7 @@ inline void classify_frame(const std::uint8_t* frame, std::uint32_t length, Clas
 [[nodiscard]] inline bool is_link_scope(const std::uint8_t* a) noexcept {
   if (a[0] == 0xff) return (a[1] & 0x0f) <= 2;           // multicast scope 0, 1, 2
   if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) return true;  // fe80::/10
-  // ::1, as two words
+  // ::1; two word compares instead of sixteen byte compares
   return wire::load_be64(a) == 0 && wire::load_be64(a + 8) == 1;
 }
 

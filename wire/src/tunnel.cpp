@@ -1,14 +1,11 @@
 #include "roam6/wire/tunnel.hpp"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 
 namespace roam6::wire {
 
 namespace {
 
-constexpr std::uint32_t max_flow_label = 0xfffff;
 
 // Length of one extension header from its first bytes (`h` has at least 8).
 std::size_t extension_header_length(std::uint8_t type, const std::uint8_t* h) noexcept {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
+#include <type_traits>
 
 namespace roam6::wire {
 
@@ -17,8 +18,10 @@ using MutableByteSpan = std::span<std::uint8_t>;
 // see that in a shift-or of single octets (in a loop it emitted eight loads
 // per 64-bit word).
 namespace bytes_detail {
+// Network order to host order and back: the same swap both ways.
 template <class T>
-inline T to_big_endian(T v) noexcept {
+inline T swap_if_little_endian(T v) noexcept {
+  static_assert(std::is_unsigned_v<T> && (sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8));
   if constexpr (std::endian::native == std::endian::big) {
     return v;
   } else if constexpr (sizeof(T) == 2) {
@@ -33,11 +36,11 @@ template <class T>
 inline T load(const std::uint8_t* p) noexcept {
   T v;
   std::memcpy(&v, p, sizeof v);
-  return to_big_endian(v);
+  return swap_if_little_endian(v);
 }
 template <class T>
 inline void store(std::uint8_t* p, T v) noexcept {
-  v = to_big_endian(v);
+  v = swap_if_little_endian(v);
   std::memcpy(p, &v, sizeof v);
 }
 }  // namespace bytes_detail

@@ -45,6 +45,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 
 #include "roam6/wire/address.hpp"
@@ -124,6 +125,9 @@ struct TunnelEncapsulationLimit {
 Result<std::optional<TunnelEncapsulationLimit>> find_tunnel_encapsulation_limit(
     const Ipv6View& packet) noexcept;
 
+// A flow label is 20 bits (RFC 6437).
+inline constexpr std::uint32_t max_flow_label = 0xfffff;
+
 // The deterministic label FlowLabelPolicy::from_inner uses when the inner
 // label is 0: never 0 itself, since 0 means "not labelled". `src` and `dst`
 // are 16 bytes each (the pointer form reads them in place in a packet).
@@ -135,7 +139,6 @@ inline std::uint32_t derive_flow_label(const std::uint8_t* src, const std::uint8
   // not one multiply per octet. Octets are assembled big-endian, so the
   // label is the same on every machine.
   constexpr std::uint64_t multiplier = 0x9e3779b97f4a7c15ull;
-  constexpr std::uint32_t max_label = 0xfffff;
   std::uint64_t h = (std::uint64_t{key} << 8 | next_header) * multiplier;
   for (const std::uint8_t* word : {src, src + 8, dst, dst + 8}) {
     h = (h ^ load_be64(word)) * multiplier;
@@ -144,7 +147,7 @@ inline std::uint32_t derive_flow_label(const std::uint8_t* src, const std::uint8
   h ^= h >> 29;
   h *= 0xbf58476d1ce4e5b9ull;
   h ^= h >> 32;
-  const auto folded = static_cast<std::uint32_t>(h ^ (h >> 20) ^ (h >> 40)) & max_label;
+  const auto folded = static_cast<std::uint32_t>(h ^ (h >> 20) ^ (h >> 40)) & max_flow_label;
   return folded == 0 ? 1 : folded;
 }
 inline std::uint32_t derive_flow_label(const Ip6Addr& src, const Ip6Addr& dst, std::uint8_t next_header,
