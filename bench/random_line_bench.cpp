@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/positive_list.hpp"
+
 namespace {
 
 constexpr unsigned batch = 32;
@@ -102,17 +104,9 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--help" || a == "-h") usage(0);
     if (a == "--sizes" && i + 1 < argc) {
-      sizes_mib.clear();
-      std::string list = argv[++i];
-      std::size_t from = 0;
-      while (from <= list.size()) {
-        const auto comma = list.find(',', from);
-        const long v = std::atol(list.substr(from, comma - from).c_str());
-        if (v <= 0) usage(2);
-        sizes_mib.push_back(static_cast<std::size_t>(v));
-        if (comma == std::string::npos) break;
-        from = comma + 1;
-      }
+      const auto sizes = roam6::bench::parse_positive_list(argv[++i]);
+      if (!sizes) usage(2);
+      sizes_mib.assign(sizes->begin(), sizes->end());
     } else if (a == "--packets" && i + 1 < argc) {
       const long v = std::atol(argv[++i]);
       if (v < static_cast<long>(batch) * 2) usage(2);

@@ -103,7 +103,7 @@ void encapsulate_rare(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHead
     out.packet_too_big_mtu = *mtu;
     return;
   }
-  out.result = add_outer_header(m, frame, outer, tunnel, ethernet, inner_length)
+  out.result = add_outer_header(m, inner_length, outer, tunnel, ethernet)
                    ? EncapsulationResult::encapsulated_oversize
                    : EncapsulationResult::no_headroom;
 }
@@ -112,17 +112,8 @@ void encapsulate_rare(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHead
 
 bool encapsulate_originated(rte_mbuf* m, const OuterHeaderTemplate& outer,
                             const TunnelSettings& tunnel, EthernetRewrite ethernet) noexcept {
-  const auto* inner = rte_pktmbuf_mtod_offset(m, const std::uint8_t*, eth);
   const auto inner_length = static_cast<std::uint16_t>(rte_pktmbuf_pkt_len(m) - eth);
-  const std::uint8_t traffic_class = static_cast<std::uint8_t>(wire::load_be32(inner) >> 20);
-  std::uint32_t flow_label = wire::load_be32(inner) & 0xfffff;
-  if (flow_label == 0)
-    flow_label = wire::derive_flow_label(inner + 8, inner + 24, inner[6], tunnel.flow_label_key);
-  std::uint8_t* front =
-      make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
-  if (front == nullptr) return false;
-  write_outer_header(front + eth, outer, traffic_class, flow_label, inner_length, tunnel.hop_limit);
-  return true;
+  return prepend_outer_header(m, inner_length, outer, tunnel, ethernet) != nullptr;
 }
 
 }  // namespace roam6::datapath

@@ -102,35 +102,36 @@ inline std::uint8_t* make_room(rte_mbuf* m, std::uint16_t header_size, EthernetR
   return front;
 }
 
-// The outer header of the fast path: the binding's template (addresses),
-// then version, traffic class, flow label, payload length, next header 41
-// and the tunnel's hop limit.
-inline void write_outer_header(std::uint8_t* outer_ip, const OuterHeaderTemplate& outer,
-                               std::uint8_t traffic_class, std::uint32_t flow_label,
-                               std::uint16_t inner_length, std::uint8_t hop_limit) noexcept {
+// Puts the outer header in front of the inner IPv6 packet at m's data + 14
+// (which keeps its traffic class and flow label, or gets a derived one):
+// the binding's template (addresses), then version, traffic class, flow
+// label, payload length, next header 41 and the tunnel's hop limit. The
+// outer header, or nullptr when the mbuf has no headroom (unchanged).
+inline std::uint8_t* prepend_outer_header(rte_mbuf* m, std::uint16_t inner_length, const OuterHeaderTemplate& outer,
+                                          const TunnelSettings& tunnel, EthernetRewrite ethernet) noexcept {
+  // Read before the headers move.
+  const auto* inner = rte_pktmbuf_mtod_offset(m, const std::uint8_t*, eth);
+  const std::uint32_t first_word = wire::load_be32(inner);
+  const auto traffic_class = static_cast<std::uint8_t>(first_word >> 20);
+  std::uint32_t flow_label = first_word & wire::max_flow_label;
+  if (flow_label == 0) flow_label = wire::derive_flow_label(inner + 8, inner + 24, inner[6], tunnel.flow_label_key);
+  std::uint8_t* front = make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
+  if (front == nullptr) return nullptr;
+  std::uint8_t* outer_ip = front + eth;
   std::memcpy(outer_ip, outer.bytes, sizeof outer.bytes);
   wire::store_be32(outer_ip, (6u << 28) | (std::uint32_t{traffic_class} << 20) | flow_label);
   wire::store_be16(outer_ip + 4, inner_length);
   outer_ip[6] = wire::ipproto::ipv6;
-  outer_ip[7] = hop_limit;
+  outer_ip[7] = tunnel.hop_limit;
+  return outer_ip;
 }
 
-// The outer header in front of the inner packet (which keeps its traffic
-// class and flow label, or gets a derived one) and the inner hop limit one
+// The outer header of a forwarded packet: also the inner hop limit one
 // lower (RFC 2473 3.1). False when the mbuf has no headroom (unchanged).
-inline bool add_outer_header(rte_mbuf* m, const ClassifiedFrame& frame, const OuterHeaderTemplate& outer,
-                             const TunnelSettings& tunnel, EthernetRewrite ethernet,
-                             std::uint16_t inner_length) noexcept {
-  // Read before the headers move.
-  const std::uint8_t traffic_class = frame.ip.traffic_class();
-  std::uint32_t flow_label = frame.ip.flow_label();
-  if (flow_label == 0)
-    flow_label = wire::derive_flow_label(frame.ip.src_bytes(), frame.ip.dst_bytes(), frame.ip.next_header(),
-                                         tunnel.flow_label_key);
-  std::uint8_t* front = make_room(m, static_cast<std::uint16_t>(wire::tunnel_ipv6_header_size), ethernet);
-  if (front == nullptr) return false;
-  std::uint8_t* outer_ip = front + eth;
-  write_outer_header(outer_ip, outer, traffic_class, flow_label, inner_length, tunnel.hop_limit);
+inline bool add_outer_header(rte_mbuf* m, std::uint16_t inner_length, const OuterHeaderTemplate& outer,
+                             const TunnelSettings& tunnel, EthernetRewrite ethernet) noexcept {
+  std::uint8_t* outer_ip = prepend_outer_header(m, inner_length, outer, tunnel, ethernet);
+  if (outer_ip == nullptr) return false;
   --outer_ip[wire::tunnel_ipv6_header_size + 7];
   return true;
 }
@@ -156,7 +157,7 @@ inline void encapsulate_frame(rte_mbuf* m, const ClassifiedFrame& frame, const O
   trim_to_packet(m, inner_length);
   out = EncapsulationOutcome{};
   out.inner_length = inner_length;
-  out.result = add_outer_header(m, frame, outer, tunnel, ethernet, inner_length)
+  out.result = add_outer_header(m, inner_length, outer, tunnel, ethernet)
                    ? EncapsulationResult::encapsulated
                    : EncapsulationResult::no_headroom;
 }

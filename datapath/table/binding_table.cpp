@@ -101,11 +101,11 @@ struct BindingTable::Impl {
         home_agent(home_agent_address),
         grace(limits.max_readers),
         tunnels(hash_name(limits.name, serial, "tun"),
-                limits.max_tunnels + grace_headroom(limits.max_tunnels)),
+                limits.max_tunnels + grace_headroom(limits.max_tunnels), limits.hash_seed),
         guests_by_mac(hash_name(limits.name, serial, "mac"),
-                      limits.max_guests + grace_headroom(limits.max_guests)),
+                      limits.max_guests + grace_headroom(limits.max_guests), limits.hash_seed),
         guests_by_home_address(hash_name(limits.name, serial, "hoa"),
-                               address_keys(limits) + grace_headroom(address_keys(limits))),
+                               address_keys(limits) + grace_headroom(address_keys(limits)), limits.hash_seed),
         // Tunnels and guests, each with an address pair of its own at worst.
         tunnel_peers(limits.max_tunnels + limits.max_guests +
                      grace_headroom(limits.max_tunnels + limits.max_guests)),

@@ -217,6 +217,11 @@ struct BindingTableLimits {
   // returns false). Healthy readers answer in microseconds; this bounds how
   // long a stuck forwarding core can stall the control plane.
   std::uint32_t grace_period_wait_ms = 1000;
+  // The hashes' seed. Absent (always, in production): drawn at random per
+  // hash, so nobody can pick keys that collide in every table. Fixed: how
+  // keys spread over the buckets repeats from run to run, for benchmarks
+  // whose counts must not move with the draw.
+  std::optional<std::uint64_t> hash_seed;
 };
 
 class BindingTable {

@@ -18,15 +18,20 @@ std::uint32_t buckets_for(std::uint32_t entries) {
 }  // namespace
 
 template <std::size_t KeyLength>
-CacheLineHash<KeyLength>::CacheLineHash(const std::string& name, std::uint32_t entries)
+CacheLineHash<KeyLength>::CacheLineHash(const std::string& name, std::uint32_t entries,
+                                        std::optional<std::uint64_t> seed)
     : capacity_(entries) {
   if (entries > (1u << 30)) throw BindingTableError(name + ": at most 2^30 entries");
   const std::uint32_t count = buckets_for(entries);
   mask_ = count - 1;
   // Keys come from packets: a seed of its own keeps anyone from choosing
   // keys that share a bucket in every table.
-  std::random_device entropy;
-  seed_ = (std::uint64_t{entropy()} << 32) | entropy();
+  if (seed) {
+    seed_ = *seed;
+  } else {
+    std::random_device entropy;
+    seed_ = (std::uint64_t{entropy()} << 32) | entropy();
+  }
   try {
     buckets_ = ZeroedArray<Bucket>(count);
     reserved_.assign(std::size_t{count} * 2, false);

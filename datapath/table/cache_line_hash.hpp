@@ -50,8 +50,10 @@ class CacheLineHash {
  public:
   // `entries`: keys live or waiting for free_position() at most (the
   // insert that would exceed it gets no_room). `name` is only for
-  // messages. Throws BindingTableError.
-  CacheLineHash(const std::string& name, std::uint32_t entries);
+  // messages. `seed`: the hash's; drawn at random when absent (a fixed one
+  // only for reproducible measurements). Throws BindingTableError.
+  CacheLineHash(const std::string& name, std::uint32_t entries,
+                std::optional<std::uint64_t> seed = std::nullopt);
   CacheLineHash(const CacheLineHash&) = delete;
   CacheLineHash& operator=(const CacheLineHash&) = delete;
 
