@@ -55,8 +55,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -585,9 +587,9 @@ struct TestpmdResult {
 // from its accumulated RX count over the time between start and stop.
 TestpmdResult run_testpmd(double seconds, bool hugepages, const char* mode) {
   const std::string out = "/tmp/roam6-datapath-bench-testpmd-" + std::to_string(::getpid()) + ".log";
+  const std::string prefix = private_file_prefix("roam6-bench-testpmd");
   const std::string cmd =
-      "dpdk-testpmd " + eal_memory_args(hugepages) + " --no-pci --no-telemetry --file-prefix=roam6-bench-testpmd-" +
-      std::to_string(::getpid()) +
+      "dpdk-testpmd " + eal_memory_args(hugepages) + " --no-pci --no-telemetry --file-prefix=" + prefix +
       " -l 0-1 --vdev net_null0 --vdev net_null1 --log-level='*:warning' -- -i"
       " --forward-mode=" + mode + " --nb-cores=1 --total-num-mbufs=16384 > " + out + " 2>&1";
   FILE* pipe = ::popen(cmd.c_str(), "w");
@@ -603,6 +605,8 @@ TestpmdResult run_testpmd(double seconds, bool hugepages, const char* mode) {
   std::fputs("quit\n", pipe);
   std::fflush(pipe);
   const int status = ::pclose(pipe);
+  std::error_code ignored;
+  std::filesystem::remove_all(runtime_directory_of(prefix), ignored);  // testpmd leaves it behind
   TestpmdResult r;
   FILE* log = std::fopen(out.c_str(), "r");
   if (log == nullptr) return r;
@@ -749,7 +753,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args;
   if (hugepages) {
     args = {"--in-memory", "--no-pci", "--no-telemetry",
-            "--file-prefix=roam6-bench-" + std::to_string(::getpid()), "--log-level=*:warning"};
+            "--file-prefix=" + private_file_prefix("roam6-bench"), "--log-level=*:warning"};
   } else {
     args = test_eal_args(2048);
   }

@@ -2,9 +2,15 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
+#include <cstdlib>
 #include <mutex>
+#include <set>
+#include <system_error>
 
 namespace roam6::datapath {
 namespace {
@@ -12,8 +18,54 @@ namespace {
 std::mutex eal_mutex;
 bool eal_initialised = false;
 bool eal_cleaned_up = false;
+// Prefixes private_file_prefix handed out, and the runtime directory to
+// remove at exit once the EAL runs on one of them.
+std::set<std::string, std::less<>> private_prefixes;
+std::filesystem::path runtime_directory_to_remove_at_exit;
+
+void remove_quietly(const std::filesystem::path& directory) noexcept {
+  std::error_code ignored;
+  std::filesystem::remove_all(directory, ignored);
+}
+
+void remove_private_runtime_directory_at_exit() noexcept {
+  if (!runtime_directory_to_remove_at_exit.empty()) remove_quietly(runtime_directory_to_remove_at_exit);
+}
+
+// True when `name` is "<stem>-<pid>" of a process that no longer exists. A
+// live process, a pid reused since, or a name of another shape is kept.
+bool names_a_dead_process(std::string_view name, std::string_view stem) {
+  if (name.size() <= stem.size() + 1 || name.substr(0, stem.size()) != stem || name[stem.size()] != '-') return false;
+  const std::string_view digits = name.substr(stem.size() + 1);
+  pid_t pid = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+  if (error != std::errc{} || end != digits.data() + digits.size() || pid <= 0) return false;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
 
 }  // namespace
+
+std::filesystem::path runtime_directory_of(std::string_view file_prefix) {
+  // The EAL's own rule (eal_create_runtime_dir).
+  std::filesystem::path base = "/var/run";
+  if (::getuid() != 0) {
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    base = xdg != nullptr ? xdg : "/tmp";
+  }
+  return base / "dpdk" / std::string(file_prefix);
+}
+
+std::string private_file_prefix(std::string_view stem) {
+  const std::filesystem::path base = runtime_directory_of("").parent_path();
+  std::error_code error;
+  for (std::filesystem::directory_iterator it(base, error), end; !error && it != end; it.increment(error)) {
+    if (names_a_dead_process(it->path().filename().native(), stem)) remove_quietly(it->path());
+  }
+  std::string prefix = std::string(stem) + "-" + std::to_string(::getpid());
+  const std::lock_guard lock(eal_mutex);
+  private_prefixes.insert(prefix);
+  return prefix;
+}
 
 bool ensure_eal(const std::vector<std::string>& args) {
   const std::lock_guard lock(eal_mutex);
@@ -34,6 +86,11 @@ bool ensure_eal(const std::vector<std::string>& args) {
     throw EalError(std::string("DPDK EAL initialisation failed: ") + rte_strerror(rte_errno));
   }
   eal_initialised = true;
+  const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
+  if (private_prefixes.contains(runtime_dir.filename().native())) {
+    runtime_directory_to_remove_at_exit = runtime_dir;
+    std::atexit(remove_private_runtime_directory_at_exit);
+  }
   return true;
 }
 
@@ -42,9 +99,11 @@ void cleanup_eal() {
   if (!eal_initialised) return;
   eal_initialised = false;
   eal_cleaned_up = true;
+  const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
   if (rte_eal_cleanup() != 0) {
     throw EalError(std::string("DPDK EAL cleanup failed: ") + rte_strerror(rte_errno));
   }
+  remove_quietly(runtime_dir);
 }
 
 bool eal_ready() noexcept {
@@ -58,7 +117,7 @@ std::vector<std::string> test_eal_args(unsigned memory_mb) {
           std::to_string(memory_mb),
           "--no-pci",
           "--no-telemetry",
-          "--file-prefix=roam6-test-" + std::to_string(::getpid()),
+          "--file-prefix=" + private_file_prefix("roam6-test"),
           "--log-level=*:warning"};
 }
 

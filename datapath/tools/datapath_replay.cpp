@@ -189,7 +189,7 @@ class Replay {
                                   "512",
                                   "--no-pci",
                                   "--no-telemetry",
-                                  "--file-prefix=roam6-replay-" + std::to_string(::getpid()),
+                                  "--file-prefix=" + dp::private_file_prefix("roam6-replay"),
                                   "--log-level=*:warning"};
     for (std::size_t i = 0; i < spec_.steps.size(); ++i) {
       if (const auto* input = std::get_if<rp::InputStep>(&spec_.steps[i]))
@@ -477,23 +477,20 @@ int main(int argc, char** argv) {
   }
 
   int status = 0;
-  std::string runtime_dir;
   try {
     Replay replay(spec, *out_dir);
     dp::ensure_eal(replay.eal_args());
-    runtime_dir = rte_eal_get_runtime_dir();
     replay.run();
     replay.write_counters();
   } catch (const std::exception& e) {
     std::cerr << "roam6-datapath-replay: " << e.what() << '\n';
     status = 2;
   }
-  if (dp::eal_ready()) rte_eal_cleanup();
-  // The EAL leaves its runtime folder (/var/run/dpdk/<file prefix>) behind;
-  // the prefix is this process's own, so nobody else can be using it.
-  if (!runtime_dir.empty()) {
-    std::error_code ignored;
-    std::filesystem::remove_all(runtime_dir, ignored);
+  try {
+    dp::cleanup_eal();
+  } catch (const std::exception& e) {
+    std::cerr << "roam6-datapath-replay: " << e.what() << '\n';
+    status = 2;
   }
   return status;
 }
