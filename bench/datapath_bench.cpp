@@ -35,7 +35,7 @@
 // Usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]
 //                       [--memory auto|huge|no-huge]
 //                       [--scenario ha-encap|ha-decap|host-encap|host-decap]
-//                       [--cores 1|2] [--instructions]
+//                       [--cores 1|2] [--count-in-place] [--instructions]
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -91,6 +91,7 @@ struct Options {
   // host's guests). 1: every binding from an address of its own.
   std::uint32_t guests_per_host = 32;
   unsigned cores = 1;  // 2: each figure again on two forwarding cores
+  bool count_in_place = false;  // no traffic logs: each packet's counters line on the forwarding core
 };
 
 [[noreturn]] void usage(int status) {
@@ -99,7 +100,7 @@ struct Options {
                "                      [--memory auto|huge|no-huge]\n"
                "                      [--scenario ha-encap|ha-decap|host-encap|host-decap]\n"
                "                      [--zipf S] [--guests-per-host N] [--cores 1|2]\n"
-               "                      [--instructions]\n"
+               "                      [--count-in-place] [--instructions]\n"
                "  Prints Mpps and cycles per packet for encapsulation and decapsulation\n"
                "  on one forwarding core (net_null), next to dpdk-testpmd io and macswap\n"
                "  forwarding. Keys are uniform over the bindings, or with --zipf S\n"
@@ -111,6 +112,10 @@ struct Options {
                "  --cores 2: each scenario also on each core alone and on both at once, in\n"
                "  turns (two net_null devices per core, one shared table); prints their\n"
                "  summed Mpps and its ratio to the mean of the two cores' rates alone.\n"
+               "  Each forwarding core logs its per-binding traffic and the main lcore\n"
+               "  folds the log every 2 ms, as mip6d's control plane does; its cycles per\n"
+               "  folded packet are printed after the scenario's figures. --count-in-place:\n"
+               "  no logs, each core adds every packet to its binding's counters itself.\n"
                "  --instructions: under callgrind (bench/instructions_per_packet.sh), count\n"
                "  the instructions of the pipeline's stage only, one dump per run.\n");
   std::exit(status);
@@ -125,6 +130,8 @@ Options parse_options(int argc, char** argv) {
       o.testpmd = false;
     } else if (a == "--instructions") {
       o.instructions = true;
+    } else if (a == "--count-in-place") {
+      o.count_in_place = true;
     } else if (a == "--scenario" && i + 1 < argc) {
       o.only = argv[++i];
       if (o.only != "ha-encap" && o.only != "ha-decap" && o.only != "host-encap" && o.only != "host-decap")
@@ -411,8 +418,8 @@ int forward(void* arg) {
 
 // The table alone: bulk lookups of 32 random keys (home addresses for the
 // Home Agent's tunnels, guest MACs for the host's guests) and, with
-// `with_records`, a read of each record's slot and an update of its counters
-// (prefetched as the pipelines do). Runs on the forwarding core and leaves
+// `with_records`, a read of each record's slot and the count of its packet
+// (logged, or prefetched and added in place, as the pipelines do). Runs on the forwarding core and leaves
 // out interrupted bursts like forward(). Not part of any pipeline figure; it
 // shows how much of one is the table.
 struct TableRun {
@@ -456,10 +463,12 @@ void time_lookups(TableRun& run, Lookup lookup, Key (*key_of)(std::uint32_t)) {
     lookup(table, key_pointers, records);
     if (run.with_records) {
       for (unsigned i = 0; i < burst_size; ++i) prefetch_record(records[i]);
+      if (!table.logs_traffic())
+        for (unsigned i = 0; i < burst_size; ++i)
+          if (hit(records[i])) table.prefetch_counters(reader, slot_of(records[i]));
       for (unsigned i = 0; i < burst_size; ++i)
-        if (hit(records[i])) table.prefetch_counters(reader, slot_of(records[i]));
-      for (unsigned i = 0; i < burst_size; ++i)
-        if (hit(records[i])) ++table.counters(reader, slot_of(records[i])).encapsulated_packets;
+        if (hit(records[i]) && !table.log_traffic(reader, slot_of(records[i]), 64, true))
+          ++table.counters(reader, slot_of(records[i])).encapsulated_packets;
     }
     for (unsigned i = 0; i < burst_size; ++i) found += hit(records[i]) ? 1u : 0u;
     const std::uint64_t took = rte_rdtsc() - begin;
@@ -660,6 +669,31 @@ std::vector<std::uint32_t> key_sequence(std::uint32_t n, double zipf, std::mt199
   return keys;
 }
 
+// The control plane's part while one core forwards: fold the traffic logs
+// every 2 ms, as DpdkForwardingTable does while traffic flows. Its cycles
+// per folded packet are printed beside the forwarding core's: logging moves
+// the counters' random line there, it does not make it free.
+struct FoldCost {
+  std::uint64_t cycles = 0;
+  std::uint64_t packets = 0;
+};
+void wait_folding(BindingTable& table, unsigned worker, FoldCost& cost) {
+  auto fold = [&] {
+    const std::uint64_t start = rte_rdtsc();
+    const std::uint64_t folded = table.fold_traffic();
+    if (folded != 0) {
+      cost.cycles += rte_rdtsc() - start;
+      cost.packets += folded;
+    }
+  };
+  while (rte_eal_get_lcore_state(worker) == RUNNING) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    fold();
+  }
+  rte_eal_wait_lcore(worker);
+  fold();
+}
+
 // `run` on each lcore alone and on both at once; prints the summed rate
 // and the scaling. The main lcore forwards itself (it would otherwise spin
 // in rte_eal_wait_lcore on the second CPU). Each core forwards between
@@ -808,6 +842,7 @@ int main(int argc, char** argv) {
       // their home buckets (HA decap moved by up to 9 % between draws): one
       // seed, so counts compare from run to run.
       if (options.instructions) limits.hash_seed = 0x5eed0f0e5eed0f0eULL;
+      if (options.count_in_place) limits.traffic_log_entries = 0;
       BindingTable table(limits, kHaAddress);
       program(table, scenario, n, options.guests_per_host);
       const std::vector<std::uint32_t> keys = key_sequence(n, options.zipf, rng);
@@ -838,7 +873,8 @@ int main(int argc, char** argv) {
         if (options.cores == 2 && !options.instructions) print_two_cores(baseline, worker, second_ports);
       }
       rte_eal_remote_launch(forward, &run, worker);
-      rte_eal_wait_lcore(worker);
+      FoldCost fold;
+      wait_folding(table, worker, fold);
       dump_instructions(options, scenario_option(scenario), n, run.all_packets);
       const double per_packet = static_cast<double>(run.cycles) / static_cast<double>(run.packets);
       const double mpps = run_mpps(run);
@@ -865,6 +901,8 @@ int main(int argc, char** argv) {
         if (macswap.ok)
           std::printf("  %.2f x macswap", macswap.cycles_per_packet / (testpmd.cycles_per_packet + pipeline));
       }
+      if (fold.packets != 0)
+        std::printf("  + %.1f fold cycles/pkt", static_cast<double>(fold.cycles) / static_cast<double>(fold.packets));
       if (run.interrupted_bursts != 0)
         std::printf("  [%.2f%% of bursts interrupted, left out]",
                     100.0 * static_cast<double>(run.interrupted_bursts) / static_cast<double>(run.bursts));
@@ -882,7 +920,8 @@ int main(int argc, char** argv) {
         with_records.with_records = true;
         for (TableRun* table_run : {&lookup, &with_records}) {
           rte_eal_remote_launch(table_only, table_run, worker);
-          rte_eal_wait_lcore(worker);
+          FoldCost ignored;
+          wait_folding(table, worker, ignored);
         }
         std::printf("%-46s %10u %43s %8.1f table cycles/pkt (bulk lookup alone %.1f)\n",
                     "  of which: bulk lookup, record, counters", n, "", with_records.cycles_per_key,

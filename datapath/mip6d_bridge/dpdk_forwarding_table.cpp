@@ -26,15 +26,16 @@ DpdkForwardingTable::DpdkForwardingTable(BindingTable& table, mip6d::Scheduler& 
       log_(log),
       reclaim_interval_(reclaim_interval),
       reclaim_timer_(scheduler.make_timer([this] {
+        const bool traffic = table_.fold_traffic() != 0;
         table_.reclaim();
-        arm_reclaim();
+        arm_reclaim(traffic ? std::min<mip6d::Duration>(busy_fold_interval, reclaim_interval_) : reclaim_interval_);
       })),
       programmed_(0) {
-  arm_reclaim();
+  arm_reclaim(reclaim_interval_);
 }
 
-void DpdkForwardingTable::arm_reclaim() {
-  reclaim_timer_->arm_at(scheduler_.now() + reclaim_interval_);
+void DpdkForwardingTable::arm_reclaim(mip6d::Duration after) {
+  reclaim_timer_->arm_at(scheduler_.now() + after);
 }
 
 void DpdkForwardingTable::set_tunnel(const mip6d::TunnelBinding& binding) {

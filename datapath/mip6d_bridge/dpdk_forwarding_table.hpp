@@ -31,6 +31,10 @@ struct ForwardingTableCounters {
 class DpdkForwardingTable final : public mip6d::ForwardingTable {
  public:
   static constexpr std::chrono::milliseconds default_reclaim_interval{100};
+  // While the forwarding cores log traffic, the timer folds their logs this
+  // often instead (BindingTableLimits::traffic_log_entries), so they do not
+  // fill; an idle table costs one timer per reclaim interval.
+  static constexpr std::chrono::milliseconds busy_fold_interval{2};
 
   // `table`, `scheduler` and `log` must outlive this object.
   DpdkForwardingTable(BindingTable& table, mip6d::Scheduler& scheduler, const mip6d::Logger& log,
@@ -52,7 +56,7 @@ class DpdkForwardingTable final : public mip6d::ForwardingTable {
   }
 
  private:
-  void arm_reclaim();
+  void arm_reclaim(mip6d::Duration after);
 
   BindingTable& table_;
   mip6d::Scheduler& scheduler_;

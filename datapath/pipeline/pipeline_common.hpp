@@ -282,6 +282,7 @@ inline bool contiguous(rte_mbuf* m) noexcept {
 inline void prefetch_bindings(const WorkerContext& ctx, const GuestRecord* const* records,
                               unsigned n) noexcept {
   for (unsigned k = 0; k < n; ++k) prefetch_record(records[k]);
+  if (ctx.table->logs_traffic()) return;
   for (unsigned k = 0; k < n; ++k)
     if (records[k] != nullptr) ctx.table->prefetch_counters(ctx.reader, records[k]->slot);
 }
@@ -294,7 +295,9 @@ inline void prefetch_binding(const WorkerContext& ctx, const TunnelBinding& bind
   ctx.table->prefetch_counters(ctx.reader, binding.slot);
 }
 
-// Per-binding counter updates of one chunk, applied after the chunk's
+// Per-binding counting of one chunk. Each packet goes to the core's traffic
+// log when the table keeps one (BindingTable::log_traffic). Otherwise, and
+// when the log is full, the counter updates are applied after the chunk's
 // packets are done: the counters were only prefetched when the chunk's
 // records arrived, and touching them per packet would wait for that load
 // right away instead of behind the rest of the chunk's work.
@@ -329,6 +332,8 @@ class BindingTally {
     bool encapsulated;
   };
   void add(WorkerContext& ctx, std::uint32_t slot, std::uint16_t bytes, bool encapsulated) noexcept {
+    // Logged: a sequential write, nothing to wait for.
+    if (ctx.table->log_traffic(ctx.reader, slot, bytes, encapsulated)) return;
     if (count_ == capacity) [[unlikely]] apply();
     // Only the address now; the load waits until apply().
     entries_[count_++] = Entry{&ctx.table->counters(ctx.reader, slot), bytes, encapsulated};

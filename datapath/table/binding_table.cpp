@@ -16,6 +16,7 @@
 #include "datapath/table/outer_header_template.hpp"
 #include "datapath/table/record_pool.hpp"
 #include "datapath/table/slot_allocator.hpp"
+#include "datapath/table/traffic_log.hpp"
 #include "datapath/table/tunnel_peers.hpp"
 #include "datapath/table/zeroed_array.hpp"
 
@@ -112,7 +113,15 @@ struct BindingTable::Impl {
         guest_records(limits.max_guests + grace_headroom(limits.max_guests)),
         slots(limits.max_tunnels + limits.max_guests +
               grace_headroom(limits.max_tunnels + limits.max_guests)),
-        counters(std::size_t{limits.max_readers} * slots.capacity()) {
+        counters(std::size_t{limits.max_readers} * slots.capacity()),
+        folded(limits.traffic_log_entries == 0 ? 0 : slots.capacity()) {
+    if (limits.traffic_log_entries != 0) {
+      logs.reserve(limits.max_readers);
+      for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader) {
+        logs.push_back(std::make_unique<TrafficLog>(limits.traffic_log_entries));
+        log_pointers.push_back(logs.back().get());
+      }
+    }
     keep_backed_ahead();
   }
 
@@ -133,6 +142,7 @@ struct BindingTable::Impl {
       slots.populate(first, count);
       for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader)
         counters.populate(std::size_t{reader} * slots.capacity() + first, count);
+      folded.populate(first, count);
     });
   }
 
@@ -167,7 +177,14 @@ struct BindingTable::Impl {
   // Tokens grow with the queue, so the first entry whose grace period has
   // not passed ends the scan.
   void reclaim() noexcept {
-    while (!pending.empty() && grace.has_passed(pending.front().token)) {
+    std::size_t ready = 0;
+    while (ready < pending.size() && grace.has_passed(pending[ready].token)) ++ready;
+    // Fold after the check, before the release: a reader publishes its log
+    // before each quiescent state, so every packet logged against a slot
+    // given back here is folded now, not later onto the slot's next owner
+    // (whose counters start at zero, take_slot).
+    fold_traffic();
+    for (; ready > 0; --ready) {
       release(pending.front());
       pending.pop_front();
     }
@@ -209,9 +226,12 @@ struct BindingTable::Impl {
     // The previous owner's traffic must not show up under the new binding.
     // No reader writes these now: the slot came back after a grace period,
     // and the record naming it is published (a release store) after this.
-    if (slot && slot->reused)
+    // (reclaim() folded the old owner's logged traffic before the slot came back.)
+    if (slot && slot->reused) {
       for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader)
         counter(reader, slot->index) = BindingCounters{};
+      if (!logs.empty()) folded[slot->index] = BindingCounters{};
+    }
     return slot;
   }
 
@@ -253,8 +273,34 @@ struct BindingTable::Impl {
     return counters[std::size_t{reader} * slots.capacity() + slot];
   }
 
+  // Writer only: the logs and `folded` change on every call.
+  std::uint64_t fold_traffic() noexcept {
+    std::uint64_t packets = 0;
+    const std::uint32_t capacity = slots.capacity();
+    for (const auto& log : logs) {
+      packets += log->drain(
+          [this, capacity](std::uint32_t slot) noexcept {
+            // A read prefetch: GCC drops write prefetches for our target (prefetch_counters).
+            if (slot < capacity) __builtin_prefetch(&folded[slot], 0, 3);
+          },
+          [this, capacity](const LoggedTraffic& traffic) noexcept {
+            if (traffic.slot >= capacity) [[unlikely]] return;  // a caller bug: never another's
+            BindingCounters& c = folded[traffic.slot];
+            if (traffic.encapsulated) {
+              ++c.encapsulated_packets;
+              c.encapsulated_bytes += traffic.bytes;
+            } else {
+              ++c.decapsulated_packets;
+              c.decapsulated_bytes += traffic.bytes;
+            }
+          });
+    }
+    return packets;
+  }
+
   BindingCounters sum_counters(std::uint32_t slot) const noexcept {
     BindingCounters total;
+    if (!logs.empty()) total = folded[slot];
     for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader) {
       const BindingCounters& one = counters[std::size_t{reader} * slots.capacity() + slot];
       // Readers write these while we read; aligned 64-bit loads are never torn.
@@ -286,7 +332,12 @@ struct BindingTable::Impl {
   TunnelPeers tunnel_peers;
   RecordPool<GuestRecord> guest_records;
   SlotAllocator slots;
-  ZeroedArray<BindingCounters> counters;  // [reader][slot]
+  ZeroedArray<BindingCounters> counters;  // [reader][slot], what did not fit a log
+  // One log per reader index (none when limits.traffic_log_entries is 0),
+  // folded into `folded` [slot] by the writer.
+  std::vector<std::unique_ptr<TrafficLog>> logs;
+  std::vector<TrafficLog*> log_pointers;
+  ZeroedArray<BindingCounters> folded;
   std::deque<Pending> pending;
   std::uint32_t tunnel_peers_backed = 0;  // peers [0, n) are backed by memory
   std::uint32_t guest_records_backed = 0;
@@ -328,6 +379,7 @@ std::vector<Ip6Addr> guest_address_keys(const GuestSpec& spec) {
 BindingTable::BindingTable(const BindingTableLimits& limits, const Ip6Addr& home_agent_address)
     : impl_(std::make_unique<Impl>(limits, home_agent_address, next_table_serial.fetch_add(1))),
       counters_(impl_->counters.data()),
+      logs_(impl_->log_pointers.empty() ? nullptr : impl_->log_pointers.data()),
       tunnel_peers_(impl_->tunnel_peers.data()),
       slot_capacity_(impl_->slots.capacity()),
       max_readers_(impl_->limits.max_readers) {}
@@ -542,6 +594,8 @@ bool BindingTable::clear_guest(const MacAddr& mac) {
 
 void BindingTable::reclaim() { impl_->reclaim(); }
 
+std::uint64_t BindingTable::fold_traffic() noexcept { return impl_->fold_traffic(); }
+
 BindingTable::Backed BindingTable::backed() const noexcept {
   return {impl_->tunnel_peers_backed, impl_->guest_records_backed, impl_->slots_backed};
 }
@@ -565,12 +619,14 @@ std::size_t BindingTable::guests_holding_at_home() const noexcept {
 std::optional<BindingCounters> BindingTable::tunnel_counters(const Ip6Addr& home_address) const {
   const std::uint64_t tunnel = impl_->find_tunnel(home_address);
   if (tunnel == 0) return std::nullopt;
+  impl_->fold_traffic();
   return impl_->sum_counters(slot_of(tunnel));
 }
 
 std::optional<BindingCounters> BindingTable::guest_counters(const MacAddr& mac) const {
   const GuestRecord* record = impl_->find_guest(mac);
   if (!record) return std::nullopt;
+  impl_->fold_traffic();
   return impl_->sum_counters(record->slot);
 }
 
@@ -592,9 +648,18 @@ std::size_t BindingTable::tunnel_peer_count() const noexcept { return impl_->tun
 
 unsigned BindingTable::register_reader() { return impl_->grace.register_reader(); }
 
-void BindingTable::unregister_reader(unsigned reader) { impl_->grace.unregister_reader(reader); }
+void BindingTable::unregister_reader(unsigned reader) {
+  // What it logged last is published for the writer, like at a quiescent state.
+  if (logs_ != nullptr && reader < max_readers_) logs_[reader]->publish();
+  impl_->grace.unregister_reader(reader);
+}
 
-void BindingTable::quiescent(unsigned reader) noexcept { impl_->grace.quiescent(reader); }
+void BindingTable::quiescent(unsigned reader) noexcept {
+  // Publish first: once the writer sees this quiescent state, it sees every
+  // packet the reader logged before it (the slot-reuse fold relies on it).
+  if (logs_ != nullptr && reader < max_readers_) logs_[reader]->publish();
+  impl_->grace.quiescent(reader);
+}
 
 void BindingTable::lookup_tunnels(const std::uint8_t* const* home_addresses, unsigned n,
                                   TunnelBinding* out) const noexcept {

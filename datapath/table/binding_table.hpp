@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "datapath/table/traffic_log.hpp"
 #include "roam6/wire/address.hpp"
 
 struct rte_rcu_qsbr;
@@ -180,7 +181,9 @@ struct GuestSpec {
   std::vector<Ip6Addr> other_home_addresses{};
 };
 
-// Per-binding traffic, one set per slot per forwarding core; summed on read.
+// Per-binding traffic. A forwarding core appends each packet to its own
+// TrafficLog, which the writer folds into one set per slot; a core whose log
+// is full counts in a set of its own per slot. A read folds, then sums.
 struct BindingCounters {
   std::uint64_t encapsulated_packets = 0;
   std::uint64_t encapsulated_bytes = 0;   // inner bytes that entered the tunnel
@@ -222,6 +225,11 @@ struct BindingTableLimits {
   // keys spread over the buckets repeats from run to run, for benchmarks
   // whose counts must not move with the draw.
   std::optional<std::uint64_t> hash_seed;
+  // Entries in each forwarding core's traffic log (TrafficLog), rounded up
+  // to a power of two; 0 counts every packet in place instead. The default
+  // holds 4 ms at 16 Mpps, and the control plane folds every 2 ms while
+  // traffic flows (DpdkForwardingTable); a full log costs speed, not counts.
+  std::uint32_t traffic_log_entries = 1u << 16;
 };
 
 class BindingTable {
@@ -249,9 +257,15 @@ class BindingTable {
   // the other addresses would exceed limits.max_other_home_addresses.
   bool set_guest(const GuestSpec& spec);
   bool clear_guest(const MacAddr& mac);
-  // Returns records whose grace period has passed to the pool. Called by the
-  // writer after changes and from a periodic timer; cheap when idle.
+  // Folds the traffic logs, then returns records whose grace period has
+  // passed to the pool. Called by the writer after changes and from a
+  // periodic timer; cheap when idle.
   void reclaim();
+  // Folds what every forwarding core has published of its traffic log into
+  // the bindings' counters; returns how many packets that was. Counter
+  // reads, reclaim() and slot reuse fold too; a control plane calls this
+  // often enough that the logs do not fill.
+  std::uint64_t fold_traffic() noexcept;
   [[nodiscard]] std::size_t tunnel_count() const noexcept;
   [[nodiscard]] std::size_t guest_count() const noexcept;
   // Addresses guests are found by besides their home address, all together.
@@ -270,7 +284,8 @@ class BindingTable {
     std::uint32_t slots = 0;
   };
   [[nodiscard]] Backed backed() const noexcept;
-  // Sum over readers of one binding's counters; nullopt when there is none.
+  // One binding's counters (after folding the traffic logs); nullopt when
+  // there is no such binding.
   [[nodiscard]] std::optional<BindingCounters> tunnel_counters(const Ip6Addr& home_address) const;
   [[nodiscard]] std::optional<BindingCounters> guest_counters(const MacAddr& mac) const;
   [[nodiscard]] const GuestRecord* find_guest_for_writer(const MacAddr& mac) const;
@@ -287,6 +302,7 @@ class BindingTable {
   unsigned register_reader();
   void unregister_reader(unsigned reader);
   // Between bursts: no record pointer obtained before this is used after it.
+  // Also publishes the traffic the reader logged so far to the writer.
   void quiescent(unsigned reader) noexcept;
   // Bulk lookups (any n): out[i] = the binding or record, or none
   // (nullptr). Keys are pointers into the packets, 16 bytes (addresses) or
@@ -300,6 +316,15 @@ class BindingTable {
   // Whether `address` (16 bytes) is one of the guest's other addresses: a
   // lookup, for the rare packet whose source is not its home address.
   [[nodiscard]] bool guest_uses_address(const GuestRecord& guest, const std::uint8_t* address) const noexcept;
+  // Appends one packet of a binding's traffic to the reader's log; false,
+  // logging nothing, when the table keeps no logs or the reader's log is
+  // full: count it in counters() then. Inline: once per packet.
+  bool log_traffic(unsigned reader, std::uint32_t slot, std::uint32_t bytes, bool encapsulated) noexcept {
+    if (logs_ == nullptr || reader >= max_readers_) return false;
+    return logs_[reader]->append(slot, bytes, encapsulated);
+  }
+  [[nodiscard]] bool logs_traffic() const noexcept { return logs_ != nullptr; }
+
   // The reader's own counters for one slot; only that reader writes them.
   // Inline: the forwarding cores call it once per packet.
   [[nodiscard]] BindingCounters& counters(unsigned reader, std::uint32_t slot) noexcept {
@@ -310,8 +335,9 @@ class BindingTable {
 
   // Starts loading the reader's counters for `slot` (ignored when out of
   // range), so a burst can fetch all of them before it counts anything.
+  // Nothing to start when the table logs traffic instead.
   void prefetch_counters(unsigned reader, std::uint32_t slot) const noexcept {
-    if (reader < max_readers_ && slot < slot_capacity_)
+    if (logs_ == nullptr && reader < max_readers_ && slot < slot_capacity_)
       // A read prefetch: for the baseline x86-64 target GCC drops write
       // prefetches (prefetchw needs -mprfchw) without a word.
       __builtin_prefetch(&counters_[std::size_t{reader} * slot_capacity_ + slot], 0, 3);
@@ -334,6 +360,7 @@ class BindingTable {
   // Copies of Impl's layout, fixed at construction, so counters() and
   // tunnel_binding() need no call and no indirection through impl_.
   BindingCounters* counters_ = nullptr;  // [reader][slot]
+  TrafficLog* const* logs_ = nullptr;    // [reader], or none
   const TunnelPeer* tunnel_peers_ = nullptr;
   std::uint32_t slot_capacity_ = 0;
   std::uint32_t max_readers_ = 0;

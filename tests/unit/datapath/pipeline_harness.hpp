@@ -40,9 +40,12 @@ class PipelineHarness {
     while ((n = punt.pop(m, 64)) != 0) rte_pktmbuf_free_bulk(m, n);
   }
 
+  // The end of a burst, as a worker ends it: the batches go out, then the
+  // core is quiescent (which publishes its traffic log to the counters).
   void flush() {
     uplink_batch.flush();
     guests_batch.flush();
+    table.quiescent(ctx.reader);
   }
   std::vector<rte_mbuf*> punted() {
     std::vector<rte_mbuf*> out;
