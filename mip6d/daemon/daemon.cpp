@@ -167,6 +167,12 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
   s.table.max_guests = config_.role == Role::host ? dp.max_bindings : 1;
   // SLAAC guests use further addresses of their home prefix (host.max_guest_addresses each).
   s.table.max_other_home_addresses = config_.role == Role::host ? dp.max_bindings : 0;
+  // A Home Agent's bindings (up to a million) outgrow the caches, and
+  // counting a packet in place costs its forwarding core a random DRAM
+  // line; the traffic logs move that line to this thread. A host's few
+  // guests keep their counters in cache, where the logs' cross-core lines
+  // cost more than they save (docs/benchmarks.md).
+  if (config_.role == Role::host) s.table.traffic_log_entries = 0;
   // One setting for every ICMPv6 error the datapath sends (a bucket per
   // type, docs/configuration.md); the keys keep their first name.
   const datapath::IcmpErrorSettings icmp_errors{dp.packet_too_big_per_second,
