@@ -112,6 +112,8 @@ struct Options {
                "  --cores 2: each scenario also on each core alone and on both at once, in\n"
                "  turns (two net_null devices per core, one shared table); prints their\n"
                "  summed Mpps and its ratio to the mean of the two cores' rates alone.\n"
+               "  (Both lcores forward then and nobody folds: the logs fill and the cores\n"
+               "  count in place.)\n"
                "  Each forwarding core logs its per-binding traffic and the main lcore\n"
                "  folds the log every 2 ms, as mip6d's control plane does; its cycles per\n"
                "  folded packet are printed after the scenario's figures. --count-in-place:\n"

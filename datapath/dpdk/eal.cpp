@@ -1,5 +1,6 @@
 #include "datapath/dpdk/eal.hpp"
 
+#include <fcntl.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <signal.h>
@@ -22,26 +23,52 @@ bool eal_cleaned_up = false;
 // remove at exit once the EAL runs on one of them.
 std::set<std::string, std::less<>> private_prefixes;
 std::filesystem::path runtime_directory_to_remove_at_exit;
+pid_t process_that_registered_the_removal = 0;
 
 void remove_quietly(const std::filesystem::path& directory) noexcept {
   std::error_code ignored;
   std::filesystem::remove_all(directory, ignored);
 }
 
+// Not in a forked child that calls exit(): the directory is its parent's.
 void remove_private_runtime_directory_at_exit() noexcept {
-  if (!runtime_directory_to_remove_at_exit.empty()) remove_quietly(runtime_directory_to_remove_at_exit);
+  if (!runtime_directory_to_remove_at_exit.empty() && ::getpid() == process_that_registered_the_removal)
+    remove_quietly(runtime_directory_to_remove_at_exit);
 }
 
-// True when `name` is "<stem>-<pid>" of a process that no longer exists. A
-// live process, a pid reused since, or a name of another shape is kept.
-bool names_a_dead_process(std::string_view name, std::string_view stem) {
-  if (name.size() <= stem.size() + 1 || name.substr(0, stem.size()) != stem || name[stem.size()] != '-') return false;
-  const std::string_view digits = name.substr(stem.size() + 1);
+// A DPDK primary keeps a write lock on its runtime directory's config file
+// for as long as it runs (rte_eal_config_create), whatever pid namespace it
+// lives in.
+bool locked_by_a_running_primary(const std::filesystem::path& directory) {
+  const int fd = ::open((directory / "config").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  probe.l_start = 0;
+  probe.l_len = 1;
+  const bool locked = ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+  ::close(fd);
+  return locked;
+}
+
+// True when `name` is "<stem>-<pid>" of a process that no longer exists and
+// no primary holds the directory. A live process, a pid reused since, or a
+// name of another shape is kept.
+bool left_by_a_dead_process(const std::filesystem::path& directory, std::string_view stem) {
+  const std::string name = directory.filename().native();
+  if (name.size() <= stem.size() + 1 || name.compare(0, stem.size(), stem) != 0 || name[stem.size()] != '-')
+    return false;
+  const std::string_view digits = std::string_view(name).substr(stem.size() + 1);
   pid_t pid = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
   if (error != std::errc{} || end != digits.data() + digits.size() || pid <= 0) return false;
-  return ::kill(pid, 0) != 0 && errno == ESRCH;
+  return ::kill(pid, 0) != 0 && errno == ESRCH && !locked_by_a_running_primary(directory);
 }
+
+// Only a primary's directory is ours to remove: a secondary process runs on
+// the directory of a primary that goes on without it.
+bool primary_process() noexcept { return rte_eal_process_type() == RTE_PROC_PRIMARY; }
 
 }  // namespace
 
@@ -59,7 +86,7 @@ std::string private_file_prefix(std::string_view stem) {
   const std::filesystem::path base = runtime_directory_of("").parent_path();
   std::error_code error;
   for (std::filesystem::directory_iterator it(base, error), end; !error && it != end; it.increment(error)) {
-    if (names_a_dead_process(it->path().filename().native(), stem)) remove_quietly(it->path());
+    if (left_by_a_dead_process(it->path(), stem)) remove_quietly(it->path());
   }
   std::string prefix = std::string(stem) + "-" + std::to_string(::getpid());
   const std::lock_guard lock(eal_mutex);
@@ -87,8 +114,9 @@ bool ensure_eal(const std::vector<std::string>& args) {
   }
   eal_initialised = true;
   const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
-  if (private_prefixes.contains(runtime_dir.filename().native())) {
+  if (primary_process() && private_prefixes.contains(runtime_dir.filename().native())) {
     runtime_directory_to_remove_at_exit = runtime_dir;
+    process_that_registered_the_removal = ::getpid();
     std::atexit(remove_private_runtime_directory_at_exit);
   }
   return true;
@@ -100,10 +128,11 @@ void cleanup_eal() {
   eal_initialised = false;
   eal_cleaned_up = true;
   const std::filesystem::path runtime_dir = rte_eal_get_runtime_dir();
+  const bool primary = primary_process();
   if (rte_eal_cleanup() != 0) {
     throw EalError(std::string("DPDK EAL cleanup failed: ") + rte_strerror(rte_errno));
   }
-  remove_quietly(runtime_dir);
+  if (primary) remove_quietly(runtime_dir);
 }
 
 bool eal_ready() noexcept {

@@ -23,10 +23,11 @@ class EalError : public std::runtime_error {
 bool ensure_eal(const std::vector<std::string>& args);
 [[nodiscard]] bool eal_ready() noexcept;
 
-// rte_eal_cleanup(), then removes the runtime directory
-// (/var/run/dpdk/<file-prefix>) that DPDK 22.11 leaves behind: its config
-// and fbarray files take 25 MB without hugepages, and only one primary
-// process can hold a prefix, so nobody else is using it. Every port, pool
+// rte_eal_cleanup(), then, in a primary process, removes the runtime
+// directory (/var/run/dpdk/<file-prefix>) that DPDK 22.11 leaves behind:
+// its config and fbarray files take 25 MB without hugepages, and only one
+// primary can hold a prefix (a secondary's directory is its primary's and
+// stays). Every port, pool
 // and lcore job must be stopped first. No-op when the EAL is not initialised; throws
 // EalError with rte_errno's text when rte_eal_cleanup fails. The EAL cannot
 // be initialised again in this process afterwards.
@@ -40,7 +41,8 @@ void cleanup_eal();
 // processes (tests, benches, replays) that run side by side. When ensure_eal
 // starts on it, its runtime directory is removed at exit even without
 // cleanup_eal. Those of dead processes with the same stem (a crash, a test
-// killed at its timeout) are removed here, so runs never pile them up.
+// killed at its timeout) are removed here, so runs never pile them up; a
+// directory whose config file a running primary still locks is kept.
 [[nodiscard]] std::string private_file_prefix(std::string_view stem);
 
 // The arguments roam6's tests use: no hugepages, no PCI, quiet, a private

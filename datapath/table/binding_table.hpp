@@ -19,8 +19,9 @@
 // peers are few and stay in cache, and a lookup at a million bindings costs
 // one DRAM line (the bucket) instead of two (bucket, then record).
 //
-// Threads: exactly one writer (the control plane: every set_/clear_ call and
-// reclaim()); any number of readers (forwarding cores), each registered with
+// Threads: exactly one writer (the control plane: every set_/clear_ call,
+// reclaim(), fold_traffic() and the *_counters reads, which fold too); any
+// number of readers (forwarding cores), each registered with
 // register_reader() and reporting quiescent() between bursts. Readers never
 // block and never allocate.
 //

@@ -16,7 +16,9 @@
 // producer counts it directly instead, so no packet goes uncounted when the
 // control plane falls behind.
 
+#if defined(__x86_64__)
 #include <emmintrin.h>  // SSE2, part of x86-64: non-temporal stores, clflush
+#endif
 
 #include <atomic>
 #include <cstdint>
@@ -42,7 +44,10 @@ class TrafficLog {
   // `capacity`: entries, rounded up to a power of two (at least 64). Throws
   // std::bad_alloc.
   explicit TrafficLog(std::uint32_t capacity)
-      : mask_(round_up(capacity) - 1), entries_(std::size_t{mask_} + 1) {}
+      : mask_(round_up(capacity) - 1), entries_(std::size_t{mask_} + 1) {
+    // Backed now, not by page faults on the forwarding core's first pass.
+    entries_.populate(0, entries_.size());
+  }
   TrafficLog(const TrafficLog&) = delete;
   TrafficLog& operator=(const TrafficLog&) = delete;
 
@@ -56,19 +61,26 @@ class TrafficLog {
       if (head_ - producer_tail_ > mask_) return false;
     }
     if (bytes > max_bytes) [[unlikely]] return false;
+    const std::uint64_t entry = std::uint64_t{slot} << 32 | std::uint64_t{bytes} << 1 | (encapsulated ? 1u : 0u);
+#if defined(__x86_64__)
     // A non-temporal store: the line goes to memory without being read for
-    // ownership first, and never waits on a copy the consumer still holds.
-    // With plain stores each new line of the log cost the forwarding core
-    // about 20 cycles a packet more at 1 000 bindings (docs/benchmarks.md).
-    _mm_stream_si64(reinterpret_cast<long long*>(&entries_[head_ & mask_]),
-                    static_cast<long long>(std::uint64_t{slot} << 32 | std::uint64_t{bytes} << 1 | (encapsulated ? 1u : 0u)));
+    // ownership first, so the core does not wait to take it back from the
+    // consumer's cache. With plain stores each new line of the log cost the
+    // forwarding core about 20 cycles a packet more at 1 000 bindings
+    // (docs/benchmarks.md).
+    _mm_stream_si64(reinterpret_cast<long long*>(&entries_[head_ & mask_]), static_cast<long long>(entry));
+#else
+    entries_[head_ & mask_] = entry;
+#endif
     ++head_;
     return true;
   }
   // Makes everything appended so far visible to the consumer (a release
   // store). Called between bursts, before the core reports a quiescent state.
   void publish() noexcept {
+#if defined(__x86_64__)
     _mm_sfence();  // non-temporal stores are not ordered by the release store
+#endif
     published_head_.store(head_, std::memory_order_release);
   }
 
@@ -87,9 +99,12 @@ class TrafficLog {
       if (head - i > lookahead) prefetch(slot_of(entries_[(i + lookahead) & mask_]));
       const std::uint64_t entry = entries_[i & mask_];
       fold(LoggedTraffic{slot_of(entry), static_cast<std::uint32_t>(entry) >> 1, (entry & 1) != 0});
+#if defined(__x86_64__)
       // Done with this line of eight entries: out of every cache, so the
-      // producer's next pass writes it without a cross-core invalidation.
+      // producer's next pass mostly writes it without a cross-core
+      // invalidation (a line a drain stops in is flushed by the next one).
       if ((i & 7) == 7) _mm_clflush(&entries_[i & mask_]);
+#endif
     }
     tail_.store(head, std::memory_order_release);
     return head - tail;

@@ -2,12 +2,17 @@
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "datapath/dpdk/eal.hpp"
@@ -71,13 +76,65 @@ TEST(Eal, AProcessOnAPrivatePrefixLeavesNoRuntimeDirectory) {
   std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   std::string filter = "--gtest_filter=Eal.StartsOncePerProcessWithoutHugepages";
   std::vector<char*> argv = {self.data(), filter.data(), nullptr};
+  // The child's report goes to a file of its own, not over ours.
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::string_view(*e).rfind("GTEST_OUTPUT=", 0) != 0) environment.emplace_back(*e);
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const std::string output = std::filesystem::temp_directory_path() / ("roam6-eal-child-" + std::to_string(::getpid()));
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   pid_t child = 0;
-  ASSERT_EQ(::posix_spawn(&child, self.c_str(), nullptr, nullptr, argv.data(), environ), 0);
+  const int spawned = ::posix_spawn(&child, self.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ASSERT_EQ(spawned, 0);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
+  std::ifstream report(output);
+  const std::string printed((std::istreambuf_iterator<char>(report)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(output);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+  // It ran the test, so it started the EAL on its own prefix.
+  EXPECT_NE(printed.find("[  PASSED  ] 1 test."), std::string::npos) << printed;
   EXPECT_FALSE(std::filesystem::exists(runtime_directory_of("roam6-test-" + std::to_string(child))));
+}
+
+// A primary in another pid namespace may run on a directory whose pid is
+// dead here; its lock on the config file keeps the directory.
+TEST(Eal, APrivatePrefixKeepsADirectoryARunningPrimaryLocks) {
+  const std::filesystem::path directory = runtime_directory_of("roam6-locked-" + std::to_string(dead_pid()));
+  std::filesystem::create_directories(directory);
+  std::ofstream(directory / "config") << "x";
+  const std::string config = (directory / "config").string();  // no allocation in the child
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t holder = ::fork();
+  if (holder == 0) {
+    const int fd = ::open(config.c_str(), O_RDWR);
+    struct flock lock {};
+    lock.l_type = F_WRLCK;
+    lock.l_whence = SEEK_SET;
+    lock.l_len = 64;
+    const char locked = fd >= 0 && ::fcntl(fd, F_SETLK, &lock) == 0 ? 'y' : 'n';
+    (void)!::write(ready[1], &locked, 1);
+    ::pause();
+    ::_exit(0);
+  }
+  char locked = 0;
+  ASSERT_EQ(::read(ready[0], &locked, 1), 1);
+  EXPECT_EQ(locked, 'y');
+  (void)private_file_prefix("roam6-locked");
+  EXPECT_TRUE(std::filesystem::exists(directory));
+  ::kill(holder, SIGKILL);
+  ::waitpid(holder, nullptr, 0);
+  (void)private_file_prefix("roam6-locked");  // the lock is gone with its holder
+  EXPECT_FALSE(std::filesystem::exists(directory));
+  ::close(ready[0]);
+  ::close(ready[1]);
 }
 
 }  // namespace

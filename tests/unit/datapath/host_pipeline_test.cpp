@@ -146,7 +146,7 @@ class HostPipelineTest : public ::testing::Test {
     ASSERT_TRUE(h.table.set_guest(away_guest(true)));
   }
 
-  PipelineHarness h;
+  PipelineHarness h{{}, 0};  // a host counts in place (mip6d's daemon)
   HostPipeline pipeline;
 };
 

@@ -16,9 +16,12 @@ constexpr std::uint64_t test_tsc_hz = 1'000'000;  // 1 cycle = 1 µs
 
 class PipelineHarness {
  public:
-  explicit PipelineHarness(const wire::Ip6Addr& home_agent = {})
+  // `traffic_log_entries`: 0 counts per-binding traffic in place, as
+  // mip6d's hosts do; the default logs it, as its Home Agents do.
+  explicit PipelineHarness(const wire::Ip6Addr& home_agent = {},
+                           std::uint32_t traffic_log_entries = BindingTableLimits{}.traffic_log_entries)
       : pool(test_pool(2047)),
-        table(limits(), home_agent),
+        table(limits(traffic_log_entries), home_agent),
         punt(unique_name("punt"), 64),
         uplink_batch(uplink_sink, DatapathPort::uplink, counters),
         guests_batch(guests_sink, DatapathPort::guests, counters) {
@@ -76,8 +79,9 @@ class PipelineHarness {
     return ::testing::AssertionSuccess();
   }
 
-  static BindingTableLimits limits() {
+  static BindingTableLimits limits(std::uint32_t traffic_log_entries) {
     BindingTableLimits l;
+    l.traffic_log_entries = traffic_log_entries;
     l.max_tunnels = 64;
     l.max_guests = 64;
     l.max_other_home_addresses = 64;
