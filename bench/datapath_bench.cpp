@@ -846,7 +846,7 @@ int main(int argc, char** argv) {
       if (options.instructions) limits.hash_seed = 0x5eed0f0e5eed0f0eULL;
       // Under callgrind the main lcore's folds come late and irregularly:
       // a log that never fills, so every packet takes the logged path.
-      if (options.instructions) limits.traffic_log_entries = 1u << 22;
+      if (options.instructions) limits.traffic_log_entries = 1u << 20;
       if (options.count_in_place) limits.traffic_log_entries = 0;
       BindingTable table(limits, kHaAddress);
       program(table, scenario, n, options.guests_per_host);
