@@ -51,8 +51,6 @@ class TrafficLog {
   TrafficLog(const TrafficLog&) = delete;
   TrafficLog& operator=(const TrafficLog&) = delete;
 
-  [[nodiscard]] std::uint32_t capacity() const noexcept { return mask_ + 1; }
-
   // ---- producer (the owning forwarding core) ----
   // False, logging nothing, when the log is full or `bytes` too large.
   bool append(std::uint32_t slot, std::uint32_t bytes, bool encapsulated) noexcept {
@@ -78,6 +76,9 @@ class TrafficLog {
   // Makes everything appended so far visible to the consumer (a release
   // store). Called between bursts, before the core reports a quiescent state.
   void publish() noexcept {
+    // Nothing new (an idle poll): no fence, and no store that would take the
+    // line back from a consumer that read it.
+    if (published_head_.load(std::memory_order_relaxed) == head_) return;
 #if defined(__x86_64__)
     _mm_sfence();  // non-temporal stores are not ordered by the release store
 #endif
