@@ -35,7 +35,8 @@
 // Usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]
 //                       [--memory auto|huge|no-huge]
 //                       [--scenario ha-encap|ha-decap|host-encap|host-decap]
-//                       [--cores 1|2] [--count-in-place] [--instructions]
+//                       [--cores 1|2] [--count-in-place] [--look-up-everything]
+//                       [--instructions]
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -92,6 +93,7 @@ struct Options {
   std::uint32_t guests_per_host = 32;
   unsigned cores = 1;  // 2: each figure again on two forwarding cores
   bool count_in_place = false;  // no traffic logs: each packet's counters line on the forwarding core
+  bool look_up_everything = false;  // the Home Agent without home prefixes
 };
 
 [[noreturn]] void usage(int status) {
@@ -100,7 +102,8 @@ struct Options {
                "                      [--memory auto|huge|no-huge]\n"
                "                      [--scenario ha-encap|ha-decap|host-encap|host-decap]\n"
                "                      [--zipf S] [--guests-per-host N] [--cores 1|2]\n"
-               "                      [--count-in-place] [--instructions]\n"
+               "                      [--count-in-place] [--look-up-everything]\n"
+               "                      [--instructions]\n"
                "  Prints Mpps and cycles per packet for encapsulation and decapsulation\n"
                "  on one forwarding core (net_null), next to dpdk-testpmd io and macswap\n"
                "  forwarding. Keys are uniform over the bindings, or with --zipf S\n"
@@ -118,6 +121,9 @@ struct Options {
                "  folds the log every 2 ms, as mip6d's control plane does; its cycles per\n"
                "  folded packet are printed after the scenario's figures. --count-in-place:\n"
                "  no logs, each core adds every packet to its binding's counters itself.\n"
+               "  The Home Agent serves the home prefix 2001:db8:a::/48 (mip6d's\n"
+               "  home_agent.home_prefixes), so a decapsulated packet's correspondent is\n"
+               "  not looked up; --look-up-everything: no home prefixes, every address is.\n"
                "  --instructions: under callgrind (bench/instructions_per_packet.sh), count\n"
                "  the instructions of the pipeline's stage only, one dump per run.\n");
   std::exit(status);
@@ -134,6 +140,8 @@ Options parse_options(int argc, char** argv) {
       o.instructions = true;
     } else if (a == "--count-in-place") {
       o.count_in_place = true;
+    } else if (a == "--look-up-everything") {
+      o.look_up_everything = true;
     } else if (a == "--scenario" && i + 1 < argc) {
       o.only = argv[++i];
       if (o.only != "ha-encap" && o.only != "ha-decap" && o.only != "host-encap" && o.only != "host-decap")
@@ -289,6 +297,7 @@ struct alignas(64) Run {
   PuntQueue* punt = nullptr;
   const std::vector<std::uint32_t>* keys = nullptr;
   std::uint32_t guests_per_host = 1;
+  bool home_prefixes = true;  // the Home Agent's: 2001:db8:a::/48
   // results
   std::uint64_t packets = 0;
   std::uint64_t cycles = 0;
@@ -322,6 +331,7 @@ int forward(void* arg) {
   ha.port_mac = kHaMac;
   ha.router_mac = kRouterMac;
   ha.mtu = 9000;
+  if (run.home_prefixes) ha.home_prefixes = {wire::Ip6Prefix::of(address(0xa, 0), 48)};
   HostSettings host;
   host.care_of_address = kCareOf;
   host.uplink_mac = kHaMac;
@@ -863,6 +873,7 @@ int main(int argc, char** argv) {
       run.punt = &punt;
       run.keys = &keys;
       run.guests_per_host = options.guests_per_host;
+      run.home_prefixes = !options.look_up_everything;
       run.count_instructions = options.instructions;
       if (generator_cycles == 0) {
         Run baseline = run;

@@ -6,6 +6,7 @@
 #include "datapath/elements/decapsulator.hpp"
 #include "datapath/elements/encapsulator.hpp"
 #include "datapath/elements/frame_classifier.hpp"
+#include "datapath/elements/home_prefixes.hpp"
 #include "datapath/elements/reassembler.hpp"
 #include "datapath/pipeline/pipeline_common.hpp"
 
@@ -15,7 +16,10 @@ using namespace pipeline_detail;
 
 struct HomeAgentPipeline::State {
   explicit State(const HomeAgentSettings& settings)
-      : icmp_errors(settings.icmp_errors), reassembler(settings.reassembly, rte_get_tsc_hz()) {}
+      : home_prefixes(settings.home_prefixes),
+        icmp_errors(settings.icmp_errors),
+        reassembler(settings.reassembly, rte_get_tsc_hz()) {}
+  HomePrefixes home_prefixes;
   IcmpErrorLimiter icmp_errors;
   Reassembler reassembler;
 };
@@ -31,6 +35,7 @@ constexpr auto at = DatapathPort::uplink;
 
 enum class Route : std::uint8_t {
   drop_malformed,
+  drop_tunnel_malformed,
   not_for_us,
   to_ha,
   tunnel,
@@ -108,15 +113,9 @@ void relay_hand_over(WorkerContext& ctx, BindingTally& tally, const HomeAgentSet
 }
 
 void from_tunnel(WorkerContext& ctx, BindingTally& tally, const HomeAgentSettings& settings,
-                 IcmpErrorLimiter& icmp_errors, rte_mbuf* m, std::uint16_t key,
-                 const TunnelFrame& tunnel, const TunnelBinding* bindings,
+                 IcmpErrorLimiter& icmp_errors, rte_mbuf* m, const TunnelFrame& tunnel,
+                 const TunnelBinding& source, const TunnelBinding& destination,
                  const EthernetRewrite& to_router) noexcept {
-  if (key == 2 * pipeline_detail::chunk) {
-    drop(ctx, at, m, Disposition::drop_tunnel_malformed);
-    return;
-  }
-  const TunnelBinding& source = bindings[key];
-  const TunnelBinding& destination = bindings[key + 1];
   if ((!source || !same_address(tunnel.outer_src, source.care_of_bytes())) && destination &&
       !same_address(tunnel.outer_src, destination.care_of_bytes())) [[unlikely]] {
     relay_hand_over(ctx, tally, settings, m, tunnel, destination, to_router);
@@ -213,11 +212,21 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
     ClassifiedFrame classes[chunk];
     TunnelFrame tunnels[chunk];
     Route routes[chunk];
-    // Two keys per tunnelled packet (inner source: whose binding; inner
-    // destination: another away guest?), one per packet to a home address.
+    // Up to two keys per tunnelled packet (inner source: whose binding;
+    // inner destination: another away guest?), one per packet to a home
+    // address; none for an address outside the home prefixes, which finds
+    // the entry past the keys' (no binding).
     const std::uint8_t* keys[2 * chunk];
-    std::uint16_t key_of[chunk];
+    constexpr std::uint16_t no_binding = 2 * chunk;
+    std::uint16_t key_of[chunk];          // the home address's; a tunnel's inner source's
+    std::uint16_t destination_of[chunk];  // a tunnel's inner destination's
     unsigned key_count = 0;
+    const HomePrefixes& home_prefixes = state_->home_prefixes;
+    const auto key_for = [&](const std::uint8_t* address) noexcept {
+      if (!home_prefixes.may_be_bound(address)) return no_binding;
+      keys[key_count] = address;
+      return static_cast<std::uint16_t>(key_count++);
+    };
 
     // The frame each received packet became: itself, or a packet its
     // fragment completed.
@@ -259,27 +268,26 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
       }
       const std::uint8_t* dst = frame_class.ip.dst_bytes();
       if (same_address(dst, settings_.address) && frame_class.kind == FrameKind::ip6ip6) {
-        routes[i] = Route::tunnel;
         if (auto tunnel = inspect_tunnel_frame(frame_class)) {
+          routes[i] = Route::tunnel;
           tunnels[i] = *tunnel;
-          key_of[i] = static_cast<std::uint16_t>(key_count);
-          keys[key_count++] = tunnel->inner.src_bytes();
-          keys[key_count++] = tunnel->inner.dst_bytes();
+          key_of[i] = key_for(tunnel->inner.src_bytes());
+          destination_of[i] = key_for(tunnel->inner.dst_bytes());
         } else {
-          key_of[i] = 2 * chunk;
+          routes[i] = Route::drop_tunnel_malformed;
         }
       } else if (same_address(dst, settings_.address) || dst[0] == 0xff) {
         routes[i] = Route::to_ha;
       } else {
         routes[i] = Route::home_address;
-        key_of[i] = static_cast<std::uint16_t>(key_count);
-        keys[key_count++] = dst;
+        key_of[i] = key_for(dst);
       }
     }
     // All of the chunk's lookups before its first packet is handled: tried,
     // finishing each lookup only a few packets ahead of its packet was
     // 10-45 cycles a packet slower at 1 M (docs/benchmarks.md).
-    TunnelBinding bindings[2 * chunk];
+    TunnelBinding bindings[2 * chunk + 1];
+    bindings[no_binding] = TunnelBinding{};
     if (key_count != 0) {
       ctx.table->lookup_tunnels(keys, key_count, bindings);
       for (unsigned k = 0; k < key_count; ++k) prefetch_binding(ctx, bindings[k]);
@@ -294,6 +302,9 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         case Route::drop_malformed:
           drop(ctx, at, m, Disposition::drop_malformed);
           continue;
+        case Route::drop_tunnel_malformed:
+          drop(ctx, at, m, Disposition::drop_tunnel_malformed);
+          continue;
         case Route::not_for_us:
           drop(ctx, at, m, Disposition::drop_not_for_us);
           continue;
@@ -307,8 +318,8 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
             drop(ctx, at, m, Disposition::drop_not_for_us);
           continue;
         case Route::tunnel:
-          from_tunnel(ctx, tally, settings_, state_->icmp_errors, m, key_of[i], tunnels[i],
-                      bindings, to_router);
+          from_tunnel(ctx, tally, settings_, state_->icmp_errors, m, tunnels[i], bindings[key_of[i]],
+                      bindings[destination_of[i]], to_router);
           continue;
         case Route::home_address:
           to_home_address(ctx, tally, settings_, state_->icmp_errors, m, frame_class,

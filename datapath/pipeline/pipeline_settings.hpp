@@ -2,6 +2,7 @@
 // What a role's pipeline needs to know about its node, fixed at start.
 
 #include <cstdint>
+#include <vector>
 
 #include "roam6/wire/address.hpp"
 
@@ -76,6 +77,11 @@ struct HomeAgentSettings {
   wire::MacAddr port_mac;          // our MAC on the home link
   wire::MacAddr router_mac;        // the home router (Ethernet destination of what we send)
   std::uint32_t mtu = 1500;        // home link / path MTU towards the care-of addresses
+  // The prefixes whose addresses may have a binding (mip6d passes its
+  // home_agent.home_prefixes). A packet to an address outside all of them is
+  // not looked up in the table: as if it had no binding. Empty: every
+  // address is looked up.
+  std::vector<wire::Ip6Prefix> home_prefixes;
   TunnelSettings tunnel;
   IcmpErrorSettings icmp_errors;
   ReassemblySettings reassembly;

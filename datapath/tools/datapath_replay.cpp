@@ -78,6 +78,8 @@ SPEC
         "hold": {"packets_per_guest": 256, "guests": 64, "timeout_ms": 5000}},
       "home_agent": {                 (role home_agent)
         "address": IPv6, "port_mac": MAC, "router_mac": MAC, "mtu": 1500,
+        "home_prefixes": [PREFIX...],  (only these addresses are looked up;
+                                        absent or []: every address is)
         "tunnel": {...}, "icmp_errors": {...}, "reassembly": {...}},
       "guests": [GUEST...],           (host role: programmed before step 1)
       "tunnels": [TUNNEL...],         (Home Agent role: programmed before step 1)

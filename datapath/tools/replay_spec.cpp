@@ -42,6 +42,18 @@ Ip6Addr address_at(const json& j, const std::string& where) {
   return *parsed;
 }
 
+std::vector<wire::Ip6Prefix> prefixes_at(const json& j, const std::string& where) {
+  if (!j.is_array()) fail(where, "expected a list of IPv6 prefixes");
+  std::vector<wire::Ip6Prefix> out;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const std::string at = where + "[" + std::to_string(i) + "]";
+    auto parsed = wire::Ip6Prefix::parse(text_at(j[i], at));
+    if (!parsed) fail(at, "not an IPv6 prefix (address/length, host bits zero): " + j[i].get<std::string>());
+    out.push_back(*parsed);
+  }
+  return out;
+}
+
 MacAddr mac_at(const json& j, const std::string& where) {
   auto parsed = MacAddr::parse(text_at(j, where));
   if (!parsed) fail(where, "not a MAC address: " + j.get<std::string>());
@@ -129,12 +141,14 @@ HostSettings host_settings_at(const json& j, const std::string& where) {
 
 HomeAgentSettings home_agent_settings_at(const json& j, const std::string& where) {
   only_fields(j, where,
-              {"address", "port_mac", "router_mac", "mtu", "tunnel", "icmp_errors", "reassembly"});
+              {"address", "port_mac", "router_mac", "mtu", "home_prefixes", "tunnel", "icmp_errors",
+               "reassembly"});
   HomeAgentSettings s;
   required_member(j, where, "address", s.address, address_at);
   required_member(j, where, "port_mac", s.port_mac, mac_at);
   required_member(j, where, "router_mac", s.router_mac, mac_at);
   optional_member(j, where, "mtu", s.mtu, unsigned_at<std::uint32_t>);
+  optional_member(j, where, "home_prefixes", s.home_prefixes, prefixes_at);
   optional_member(j, where, "tunnel", s.tunnel, tunnel_settings_at);
   optional_member(j, where, "icmp_errors", s.icmp_errors, icmp_error_settings_at);
   optional_member(j, where, "reassembly", s.reassembly, reassembly_settings_at);

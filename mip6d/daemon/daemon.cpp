@@ -198,6 +198,7 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
     s.home_agent.address = address;
     s.home_agent.router_mac = home->router_mac;
     s.home_agent.mtu = dp.uplink_mtu;
+    s.home_agent.home_prefixes = config_.home_agent->home_prefixes;
     s.home_agent.icmp_errors = icmp_errors;
   }
   return s;

@@ -101,6 +101,39 @@ class HomeAgentForwarding(DatapathTestCase):
         self.assertEqual(bindings[G_HOA]["decapsulated_packets"], 1)
         self.assertEqual(bindings[OTHER_HOA]["encapsulated_packets"], 1)
 
+    def test_only_home_prefix_addresses_are_looked_up(self):
+        # With home_prefixes (as mip6d passes them), an address outside them
+        # is treated as unbound without a lookup: a binding there (which
+        # mip6d's registrar never accepts) is never used.
+        outside_hoa, outside_care_of = "2001:db8:e::5", "2001:db8:d::5"
+        other_care_of = "2001:db8:d::4"
+        tunnels = TUNNELS + [{"home_address": OTHER_HOA, "care_of_address": other_care_of},
+                             {"home_address": outside_hoa, "care_of_address": outside_care_of}]
+        settings = home_agent_settings(home_prefixes=["2001:db8:a::/56", "2001:db8:f::/60"])
+
+        def reverse(inner_src, inner_dst, outer_src):
+            return (Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
+                    IPv6(src=outer_src, dst=HOME_AGENT, nh=41) /
+                    IPv6(src=inner_src, dst=inner_dst, hlim=20) / UDP(sport=1, dport=2) / b"x")
+        frames = [to_home_address(G_HOA),                          # in: tunnelled
+                  to_home_address(outside_hoa),                    # out: not for us
+                  reverse(G_HOA, CORRESPONDENT, CARE_OF),          # decapsulated
+                  reverse(G_HOA, OTHER_HOA, CARE_OF),              # in: into its tunnel
+                  reverse(G_HOA, outside_hoa, CARE_OF),            # out: decapsulated to the router
+                  reverse(outside_hoa, CORRESPONDENT, outside_care_of)]  # out: no binding
+        outcome = Run(self, "home_agent", settings, tunnels=tunnels).input("uplink", frames).run()
+        self.assertDispositions(outcome, "uplink", {"encapsulated": 2, "decapsulated": 2,
+                                                    "drop_not_for_us": 1,
+                                                    "drop_tunnel_unknown_binding": 1})
+        self.assertEqual([(p[IPv6].src, p[IPv6].dst) for p in outcome.uplink],
+                         [(HOME_AGENT, CARE_OF), (G_HOA, CORRESPONDENT),
+                          (HOME_AGENT, other_care_of), (G_HOA, outside_hoa)])
+        bindings = outcome.counters["tunnel_bindings"]
+        self.assertEqual(bindings[G_HOA]["decapsulated_packets"], 3)
+        self.assertEqual(bindings[OTHER_HOA]["encapsulated_packets"], 1)
+        self.assertEqual(bindings[outside_hoa]["encapsulated_packets"], 0)
+        self.assertEqual(bindings[outside_hoa]["decapsulated_packets"], 0)
+
     def test_binding_changes_between_phases(self):
         # The care-of address moves (host B -> host D), then the binding goes.
         moved = "2001:db8:d::4"

@@ -33,6 +33,16 @@ class ReplayTool(unittest.TestCase):
                      "guests": [{"mac": "52:54:00", "home_address": "2001:db8::1"}]},
                 "spec.steps[0]: unknown step \"pause\"":
                     {"role": "host", "host": host_settings(), "steps": [{"pause": 1}]},
+                "spec.home_agent.home_prefixes[1]: not an IPv6 prefix":
+                    {"role": "home_agent",
+                     "home_agent": {"address": "2001:db8::1", "port_mac": "02:00:00:00:00:01",
+                                    "router_mac": "02:00:00:00:00:02",
+                                    "home_prefixes": ["2001:db8::/48", "2001:db8:a::1/48"]}},
+                "spec.home_agent.home_prefixes: expected a list":
+                    {"role": "home_agent",
+                     "home_agent": {"address": "2001:db8::1", "port_mac": "02:00:00:00:00:01",
+                                    "router_mac": "02:00:00:00:00:02",
+                                    "home_prefixes": "2001:db8::/48"}},
                 "the Home Agent role has only the uplink port":
                     {"role": "home_agent",
                      "home_agent": {"address": "2001:db8::1", "port_mac": "02:00:00:00:00:01",
