@@ -35,7 +35,8 @@
 // Usage: datapath_bench [--seconds S] [--bindings N[,N...]] [--no-testpmd]
 //                       [--memory auto|huge|no-huge]
 //                       [--scenario ha-encap|ha-decap|host-encap|host-decap]
-//                       [--cores 1|2] [--count-in-place] [--look-up-everything]
+//                       [--cores 1|2] [--counting as-mip6d|logged|in-place]
+//                       [--reader-state as-mip6d|on|off] [--look-up-everything]
 //                       [--instructions]
 
 #include <rte_cycles.h>
@@ -92,7 +93,11 @@ struct Options {
   // host's guests). 1: every binding from an address of its own.
   std::uint32_t guests_per_host = 32;
   unsigned cores = 1;  // 2: each figure again on two forwarding cores
-  bool count_in_place = false;  // no traffic logs: each packet's counters line on the forwarding core
+  // How per-binding traffic is counted, and where a host keeps its per-guest
+  // state; as_mip6d: as mip6d's daemon sets up each role.
+  enum class Choice { as_mip6d, on, off };
+  Choice logged = Choice::as_mip6d;        // on: traffic logs; off: counted in place
+  Choice reader_state = Choice::as_mip6d;  // on: beside the counters; off: the pipeline's own
   bool look_up_everything = false;  // the Home Agent without home prefixes
 };
 
@@ -102,7 +107,8 @@ struct Options {
                "                      [--memory auto|huge|no-huge]\n"
                "                      [--scenario ha-encap|ha-decap|host-encap|host-decap]\n"
                "                      [--zipf S] [--guests-per-host N] [--cores 1|2]\n"
-               "                      [--count-in-place] [--look-up-everything]\n"
+               "                      [--counting as-mip6d|logged|in-place]\n"
+               "                      [--reader-state as-mip6d|on|off] [--look-up-everything]\n"
                "                      [--instructions]\n"
                "  Prints Mpps and cycles per packet for encapsulation and decapsulation\n"
                "  on one forwarding core (net_null), next to dpdk-testpmd io and macswap\n"
@@ -117,10 +123,13 @@ struct Options {
                "  summed Mpps and its ratio to the mean of the two cores' rates alone.\n"
                "  (Both lcores forward then and nobody folds: the logs fill and the cores\n"
                "  count in place.)\n"
-               "  Each forwarding core logs its per-binding traffic and the main lcore\n"
-               "  folds the log every 2 ms, as mip6d's control plane does; its cycles per\n"
-               "  folded packet are printed after the scenario's figures. --count-in-place:\n"
-               "  no logs, each core adds every packet to its binding's counters itself.\n"
+               "  Counting as mip6d's daemon sets it up (--counting as-mip6d): the Home\n"
+               "  Agent's cores log their per-binding traffic and the main lcore folds the\n"
+               "  logs every 2 ms, as mip6d's control plane does (its cycles per folded\n"
+               "  packet are printed after the scenario's figures); a host's cores count in\n"
+               "  place. --counting logged|in-place: every scenario one way. A host keeps\n"
+               "  its per-guest state beside its counters (--reader-state as-mip6d, or on;\n"
+               "  off: in an array of the pipeline's own, a line of its own).\n"
                "  The Home Agent serves the home prefix 2001:db8:a::/48 (mip6d's\n"
                "  home_agent.home_prefixes), so a decapsulated packet's correspondent is\n"
                "  not looked up; --look-up-everything: no home prefixes, every address is.\n"
@@ -138,8 +147,18 @@ Options parse_options(int argc, char** argv) {
       o.testpmd = false;
     } else if (a == "--instructions") {
       o.instructions = true;
-    } else if (a == "--count-in-place") {
-      o.count_in_place = true;
+    } else if (a == "--counting" && i + 1 < argc) {
+      const std::string v = argv[++i];
+      if (v == "as-mip6d") o.logged = Options::Choice::as_mip6d;
+      else if (v == "logged") o.logged = Options::Choice::on;
+      else if (v == "in-place") o.logged = Options::Choice::off;
+      else usage(2);
+    } else if (a == "--reader-state" && i + 1 < argc) {
+      const std::string v = argv[++i];
+      if (v == "as-mip6d") o.reader_state = Options::Choice::as_mip6d;
+      else if (v == "on") o.reader_state = Options::Choice::on;
+      else if (v == "off") o.reader_state = Options::Choice::off;
+      else usage(2);
     } else if (a == "--look-up-everything") {
       o.look_up_everything = true;
     } else if (a == "--scenario" && i + 1 < argc) {
@@ -308,6 +327,35 @@ struct alignas(64) Run {
   DatapathCounters counters{};
 };
 
+// Writes the scenario's frame for binding `k` into `m`.
+void fill(const Run& run, rte_mbuf* m, std::uint32_t k) {
+  rte_pktmbuf_reset(m);
+  auto* p = rte_pktmbuf_mtod(m, std::uint8_t*);
+  const Ip6Addr hoa = address(0xa, k);
+  const Ip6Addr coa = address(0xb, k / run.guests_per_host);
+  std::uint16_t len = 0;
+  switch (run.scenario) {
+    case Scenario::ha_encapsulate:
+      len = write_frame(p, kHaMac, kRouterMac, nullptr, nullptr, kCorrespondent, hoa);
+      break;
+    case Scenario::ha_decapsulate:
+      // The Home Agent looks the inner destination up too (another away
+      // guest?) unless it lies outside the home prefixes: correspondents
+      // many, as real traffic has, so that with --look-up-everything the
+      // miss does not ride on one bucket's luck with the table's random seed.
+      len = write_frame(p, kHaMac, kRouterMac, &coa, &kHaAddress, hoa, address(0xc, 1 + (k & 4095)));
+      break;
+    case Scenario::host_encapsulate:
+      len = write_frame(p, kRouterMac, mac(0x52, k), nullptr, nullptr, hoa, kCorrespondent);
+      break;
+    case Scenario::host_decapsulate:
+      len = write_frame(p, kHaMac, kRouterMac, &kHaAddress, &kCareOf, kCorrespondent, hoa);
+      break;
+  }
+  m->data_len = len;
+  m->pkt_len = len;
+}
+
 // One forwarding core's loop: rx an empty burst, fill it, run the
 // pipeline, transmit.
 int forward(void* arg) {
@@ -337,8 +385,34 @@ int forward(void* arg) {
   host.uplink_mac = kHaMac;
   host.next_hop_mac = kRouterMac;
   host.uplink_mtu = 9000;
+  // A host reports each guest's first frame to mip6d and then one frame
+  // at most every liveness_interval_ms. The figures are the steady state,
+  // where a report is rare: each guest's first frame goes through the
+  // pipeline before the clock starts (below), and no interval ends within
+  // the run.
+  host.liveness_interval_ms = 3'600'000;
   HomeAgentPipeline ha_pipeline(ha);
-  HostPipeline host_pipeline(host);
+  // Its per-guest state as mip6d's workers give it one (datapath/engine/worker.cpp).
+  HostPipeline host_pipeline(host, run.table->has_reader_state() ? 0 : run.table->slot_capacity());
+  const bool host_scenario =
+      run.scenario == Scenario::host_encapsulate || run.scenario == Scenario::host_decapsulate;
+  if (host_scenario && run.with_pipeline) {
+    rte_mbuf* warm[burst_size];
+    for (std::uint32_t first = 0; first < run.bindings; first += burst_size) {
+      const auto n = static_cast<std::uint16_t>(std::min<std::uint32_t>(burst_size, run.bindings - first));
+      if (rte_pktmbuf_alloc_bulk(run.pool, warm, n) != 0) break;
+      for (std::uint16_t i = 0; i < n; ++i) fill(run, warm[i], first + i);
+      ctx.now_tsc = rte_rdtsc();
+      if (run.scenario == Scenario::host_encapsulate)
+        host_pipeline.from_guests(ctx, warm, n);
+      else
+        host_pipeline.from_uplink(ctx, warm, n);
+      uplink.flush();
+      guests.flush();
+      run.table->quiescent(reader);
+    }
+    run.counters = DatapathCounters{};
+  }
 
   const auto& keys = *run.keys;
   std::size_t key_index = run.first_key;
@@ -361,33 +435,8 @@ int forward(void* arg) {
     const std::uint64_t iteration_start = rte_rdtsc();
     const std::uint16_t n = rte_eth_rx_burst(run.rx_port, 0, pkts, burst_size);
     for (std::uint16_t i = 0; i < n; ++i) {
-      const std::uint32_t k = keys[key_index];
+      fill(run, pkts[i], keys[key_index]);
       key_index = (key_index + 1) & (key_sequence_length - 1);
-      rte_mbuf* m = pkts[i];
-      rte_pktmbuf_reset(m);
-      auto* p = rte_pktmbuf_mtod(m, std::uint8_t*);
-      const Ip6Addr hoa = address(0xa, k);
-      const Ip6Addr coa = address(0xb, k / run.guests_per_host);
-      std::uint16_t len = 0;
-      switch (run.scenario) {
-        case Scenario::ha_encapsulate:
-          len = write_frame(p, kHaMac, kRouterMac, nullptr, nullptr, kCorrespondent, hoa);
-          break;
-        case Scenario::ha_decapsulate:
-          // The Home Agent looks the inner destination up too (another away
-          // guest?): correspondents many, as real traffic has, so that miss
-          // does not ride on one bucket's luck with the table's random seed.
-          len = write_frame(p, kHaMac, kRouterMac, &coa, &kHaAddress, hoa, address(0xc, 1 + (k & 4095)));
-          break;
-        case Scenario::host_encapsulate:
-          len = write_frame(p, kRouterMac, mac(0x52, k), nullptr, nullptr, hoa, kCorrespondent);
-          break;
-        case Scenario::host_decapsulate:
-          len = write_frame(p, kHaMac, kRouterMac, &kHaAddress, &kCareOf, kCorrespondent, hoa);
-          break;
-      }
-      m->data_len = len;
-      m->pkt_len = len;
     }
     now = rte_rdtsc();
     ctx.now_tsc = now;
@@ -857,7 +906,15 @@ int main(int argc, char** argv) {
       // Under callgrind the main lcore's folds come late and irregularly:
       // a log that never fills, so every packet takes the logged path.
       if (options.instructions) limits.traffic_log_entries = 1u << 20;
-      if (options.count_in_place) limits.traffic_log_entries = 0;
+      const bool host = scenario == Scenario::host_encapsulate || scenario == Scenario::host_decapsulate;
+      // As mip6d's daemon (mip6d/daemon/daemon.cpp): a Home Agent logs, a
+      // host counts in place with its per-guest state beside the counters.
+      const auto chosen = [host](Options::Choice choice) {
+        return choice == Options::Choice::as_mip6d ? host : choice == Options::Choice::on;
+      };
+      if (options.logged == Options::Choice::as_mip6d ? host : options.logged == Options::Choice::off)
+        limits.traffic_log_entries = 0;
+      limits.reader_state = chosen(options.reader_state);
       BindingTable table(limits, kHaAddress);
       program(table, scenario, n, options.guests_per_host);
       const std::vector<std::uint32_t> keys = key_sequence(n, options.zipf, rng);

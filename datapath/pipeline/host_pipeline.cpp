@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
 #include "datapath/elements/decapsulator.hpp"
 #include "datapath/elements/encapsulator.hpp"
@@ -24,6 +25,8 @@ constexpr std::size_t eth = 14;
 
 // What this core remembers about one guest, by record slot. Reset when the
 // slot's generation changes (another guest, or the guest re-added).
+// All zero: nothing known (a slot handed out again zeroes it in the table's
+// reader state).
 struct GuestCoreState {
   bool valid = false;
   std::uint32_t generation = 0;
@@ -33,6 +36,8 @@ struct GuestCoreState {
   bool reported = false;
   std::uint64_t last_report_tsc = 0;
 };
+static_assert(sizeof(GuestCoreState) <= reader_state_bytes && alignof(GuestCoreState) <= 8 &&
+              std::is_trivially_copyable_v<GuestCoreState>);
 
 }  // namespace
 
@@ -47,6 +52,7 @@ struct HostPipeline::State {
     allocate(slot_capacity);
   }
 
+  // An array of the pipeline's own, for a table without reader state.
   void allocate(std::uint32_t slot_capacity) {
     if (slot_capacity == 0 || guests) return;
     guests = std::make_unique<GuestCoreState[]>(slot_capacity);
@@ -55,10 +61,18 @@ struct HostPipeline::State {
 
   HoldQueues& holds(WorkerContext& ctx) noexcept { return ctx.holds ? *ctx.holds : own_holds; }
 
-  // nullptr until the per-slot array exists (see host_pipeline.hpp).
-  GuestCoreState* guest_state(const GuestRecord& record) noexcept {
-    if (record.slot >= capacity) return nullptr;
-    GuestCoreState& state = guests[record.slot];
+  // In the table's reader state when it keeps one: the line of this core's
+  // counters for the slot, which the packet loads anyway. Else the
+  // pipeline's own array; nullptr until that exists (see host_pipeline.hpp).
+  GuestCoreState* slot_state(WorkerContext& ctx, std::uint32_t slot) const noexcept {
+    if (void* in_table = ctx.table->reader_state(ctx.reader, slot)) return static_cast<GuestCoreState*>(in_table);
+    return slot < capacity ? &guests[slot] : nullptr;
+  }
+
+  GuestCoreState* guest_state(WorkerContext& ctx, const GuestRecord& record) noexcept {
+    GuestCoreState* found = slot_state(ctx, record.slot);
+    if (found == nullptr) return nullptr;
+    GuestCoreState& state = *found;
     if (!state.valid || state.generation != record.generation) {
       state = GuestCoreState{};
       state.valid = true;
@@ -70,13 +84,13 @@ struct HostPipeline::State {
     return &state;
   }
 
-  void prefetch_guest_state(const GuestRecord& record) const noexcept {
-    if (record.slot < capacity) rte_prefetch0(&guests[record.slot]);
+  void prefetch_guest_state(WorkerContext& ctx, const GuestRecord& record) const noexcept {
+    if (const GuestCoreState* state = slot_state(ctx, record.slot)) rte_prefetch0(state);
   }
 
-  bool running_here(const GuestRecord& record) noexcept {
+  bool running_here(WorkerContext& ctx, const GuestRecord& record) noexcept {
     if (record.resumed) return true;
-    GuestCoreState* state = guest_state(record);
+    GuestCoreState* state = guest_state(ctx, record);
     if (state == nullptr) return false;
     // Paused for a move: a frame seen before the pause says nothing now, nor
     // after it; only a frame from the guest once it runs again does.
@@ -337,7 +351,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     ctx.table->lookup_guests_by_mac(macs, count, records);
     prefetch_bindings(ctx, records, count);
     for (std::uint16_t i = 0; i < count; ++i)
-      if (records[i] != nullptr) state_->prefetch_guest_state(*records[i]);
+      if (records[i] != nullptr) state_->prefetch_guest_state(ctx, *records[i]);
 
     for (std::uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = burst[i];
@@ -355,7 +369,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
 
       // Resume signal and liveness report.
       bool report = false;
-      if (GuestCoreState* state = state_->guest_state(*record)) {
+      if (GuestCoreState* state = state_->guest_state(ctx, *record)) {
         // A paused guest's frames were in flight before its pause: what it
         // holds waits for mip6d (its resume here, or the hand-over).
         if (!record->resumed && !record->paused && !state->seen_running) {
@@ -495,8 +509,10 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     if (key_count != 0) {
       ctx.table->lookup_guests_by_home_address(keys, key_count, records);
       prefetch_bindings(ctx, records, key_count);
+      // Only a guest not yet marked resumed needs its per-core state here
+      // (running_here); at a million guests each is a DRAM line of its own.
       for (unsigned k = 0; k < key_count; ++k)
-        if (records[k] != nullptr) state_->prefetch_guest_state(*records[k]);
+        if (records[k] != nullptr && !records[k]->resumed) state_->prefetch_guest_state(ctx, *records[k]);
     }
 
     for (std::uint16_t i = 0; i < count; ++i) {
@@ -550,7 +566,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
           replay_recent(ctx, holds, state_->recent, *record);
           hand_over_held(ctx, settings_, holds, *record);
           hand_over(ctx, settings_, m, *record);
-        } else if (state_->running_here(*record)) {
+        } else if (state_->running_here(ctx, *record)) {
           // Anything still held for the guest goes first, keeping order.
           release_held(ctx, holds, state_->recent, *record);
           if (record->keep_recent) [[unlikely]]
@@ -652,7 +668,7 @@ void HostPipeline::visit_outbound(WorkerContext& ctx) noexcept {
 }
 
 void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
-  if (!state_->guests && ctx.table != nullptr) {
+  if (!state_->guests && ctx.table != nullptr && !ctx.table->has_reader_state()) {
     // The one allocation outside the constructor: the per-slot array, sized
     // by the table this core reads (see host_pipeline.hpp).
     try {
@@ -677,7 +693,7 @@ void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
         const GuestRecord* record = owner_of(ctx, slot, generation, mac);
         if (record == nullptr) return HoldQueues::Verdict::drop;
         deciding = record;
-        return record->forwarding || state_->running_here(*record) ? HoldQueues::Verdict::release
+        return record->forwarding || state_->running_here(ctx, *record) ? HoldQueues::Verdict::release
                                                                    : HoldQueues::Verdict::keep;
       },
       [&](rte_mbuf* m) {

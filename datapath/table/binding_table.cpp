@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <new>
 #include <unordered_map>
@@ -113,7 +114,8 @@ struct BindingTable::Impl {
         guest_records(limits.max_guests + grace_headroom(limits.max_guests)),
         slots(limits.max_tunnels + limits.max_guests +
               grace_headroom(limits.max_tunnels + limits.max_guests)),
-        counters(std::size_t{limits.max_readers} * slots.capacity()),
+        state_shift(limits.reader_state ? 1 : 0),
+        counters((std::size_t{limits.max_readers} * slots.capacity()) << state_shift),
         folded(limits.traffic_log_entries == 0 ? 0 : slots.capacity()) {
     if (limits.traffic_log_entries != 0) {
       logs.reserve(limits.max_readers);
@@ -141,7 +143,7 @@ struct BindingTable::Impl {
     extend_backing(slots.high_water(), slots.capacity(), slots_backed, [this](std::uint32_t first, std::uint32_t count) {
       slots.populate(first, count);
       for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader)
-        counters.populate(std::size_t{reader} * slots.capacity() + first, count);
+        counters.populate(row(reader, first), std::size_t{count} << state_shift);
       folded.populate(first, count);
     });
   }
@@ -228,8 +230,11 @@ struct BindingTable::Impl {
     // and the record naming it is published (a release store) after this.
     // (reclaim() folded the old owner's logged traffic before the slot came back.)
     if (slot && slot->reused) {
-      for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader)
+      for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader) {
         counter(reader, slot->index) = BindingCounters{};
+        // The reader state is not a BindingCounters: bytes, not a typed store.
+        if (state_shift != 0) std::memset(static_cast<void*>(&counters[row(reader, slot->index) + 1]), 0, reader_state_bytes);
+      }
       if (!logs.empty()) folded[slot->index] = BindingCounters{};
     }
     return slot;
@@ -269,9 +274,11 @@ struct BindingTable::Impl {
     if (const auto position = hash.erase(key)) retire(what, *position);
   }
 
-  BindingCounters& counter(std::uint32_t reader, std::uint32_t slot) noexcept {
-    return counters[std::size_t{reader} * slots.capacity() + slot];
+  // Where the reader's counters for `slot` are (BindingTable::row_index).
+  std::size_t row(std::uint32_t reader, std::uint32_t slot) const noexcept {
+    return (std::size_t{reader} * slots.capacity() + slot) << state_shift;
   }
+  BindingCounters& counter(std::uint32_t reader, std::uint32_t slot) noexcept { return counters[row(reader, slot)]; }
 
   // Writer only: the logs and `folded` change on every call.
   std::uint64_t fold_traffic() noexcept {
@@ -302,7 +309,7 @@ struct BindingTable::Impl {
     BindingCounters total;
     if (!logs.empty()) total = folded[slot];
     for (std::uint32_t reader = 0; reader < limits.max_readers; ++reader) {
-      const BindingCounters& one = counters[std::size_t{reader} * slots.capacity() + slot];
+      const BindingCounters& one = counters[row(reader, slot)];
       // Readers write these while we read; aligned 64-bit loads are never torn.
       total.encapsulated_packets += load_relaxed(one.encapsulated_packets);
       total.encapsulated_bytes += load_relaxed(one.encapsulated_bytes);
@@ -332,6 +339,7 @@ struct BindingTable::Impl {
   TunnelPeers tunnel_peers;
   RecordPool<GuestRecord> guest_records;
   SlotAllocator slots;
+  unsigned state_shift;                   // 1 with reader state (BindingTable::row_index)
   ZeroedArray<BindingCounters> counters;  // [reader][slot], what did not fit a log
   // One log per reader index (none when limits.traffic_log_entries is 0),
   // folded into `folded` [slot] by the writer.
@@ -382,7 +390,8 @@ BindingTable::BindingTable(const BindingTableLimits& limits, const Ip6Addr& home
       logs_(impl_->log_pointers.empty() ? nullptr : impl_->log_pointers.data()),
       tunnel_peers_(impl_->tunnel_peers.data()),
       slot_capacity_(impl_->slots.capacity()),
-      max_readers_(impl_->limits.max_readers) {}
+      max_readers_(impl_->limits.max_readers),
+      state_shift_(impl_->state_shift) {}
 
 BindingTable::~BindingTable() = default;
 

@@ -172,7 +172,12 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
   // line; the traffic logs move that line to this thread. A host's few
   // guests keep their counters in cache, where the logs' cross-core lines
   // cost more than they save (docs/benchmarks.md).
-  if (config_.role == Role::host) s.table.traffic_log_entries = 0;
+  // A host's per-guest state (resume and liveness marks) sits in the line
+  // of each core's counters for the guest: one line a packet, not two.
+  if (config_.role == Role::host) {
+    s.table.traffic_log_entries = 0;
+    s.table.reader_state = true;
+  }
   // One setting for every ICMPv6 error the datapath sends (a bucket per
   // type, docs/configuration.md); the keys keep their first name.
   const datapath::IcmpErrorSettings icmp_errors{dp.packet_too_big_per_second,

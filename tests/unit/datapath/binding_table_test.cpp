@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <rte_malloc.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -536,6 +537,80 @@ TEST(BindingTable, CountersOutOfRangeGoNowhere) {
   table.counters(99, 0).encapsulated_packets += 1;
   table.counters(0, table.slot_capacity()).encapsulated_packets += 1;
   EXPECT_EQ(table.tunnel_counters(ip("2001:db8:a::100"))->encapsulated_packets, 0u);
+}
+
+// ---- reader state ----
+
+TEST(BindingTable, EachReaderHasStateOfItsOwnPerSlotInTheLineOfItsCounters) {
+  BindingTableLimits limits = small_limits();
+  limits.traffic_log_entries = 0;
+  limits.reader_state = true;
+  BindingTable table(limits, home_agent);
+  ASSERT_TRUE(table.has_reader_state());
+  const unsigned first = table.register_reader();
+  const unsigned second = table.register_reader();
+  ASSERT_TRUE(table.set_guest(away_guest(numbered_mac(1), ip("2001:db8:a::1:1"), care_of_b)));
+  ASSERT_TRUE(table.set_guest(away_guest(numbered_mac(2), ip("2001:db8:a::1:2"), care_of_b)));
+  const std::uint32_t a = table.find_guest_for_writer(numbered_mac(1))->slot;
+  const std::uint32_t b = table.find_guest_for_writer(numbered_mac(2))->slot;
+  for (const unsigned reader : {first, second}) {
+    for (const std::uint32_t slot : {a, b}) {
+      auto* state = static_cast<unsigned char*>(table.reader_state(reader, slot));
+      ASSERT_NE(state, nullptr);
+      EXPECT_EQ(reinterpret_cast<std::uintptr_t>(state) % 8, 0u);
+      // One load for both: the counters and the state share a cache line.
+      const auto line = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p) / 64; };
+      EXPECT_EQ(line(state), line(&table.counters(reader, slot)));
+      EXPECT_EQ(line(state + reader_state_bytes - 1), line(state));
+      EXPECT_EQ(std::count(state, state + reader_state_bytes, 0), static_cast<long>(reader_state_bytes));
+      std::memset(state, static_cast<int>(0x10 + reader * 2 + (slot == a ? 0 : 1)), reader_state_bytes);
+    }
+  }
+  // No two (reader, slot) share a byte, and the state is not the counters.
+  for (const unsigned reader : {first, second})
+    for (const std::uint32_t slot : {a, b}) {
+      const auto* state = static_cast<const unsigned char*>(table.reader_state(reader, slot));
+      const auto expected = static_cast<unsigned char>(0x10 + reader * 2 + (slot == a ? 0 : 1));
+      EXPECT_EQ(std::count(state, state + reader_state_bytes, expected), static_cast<long>(reader_state_bytes));
+      EXPECT_EQ(table.counters(reader, slot).encapsulated_packets, 0u);
+    }
+  EXPECT_EQ(table.guest_counters(numbered_mac(1))->encapsulated_packets, 0u);
+  table.unregister_reader(first);
+  table.unregister_reader(second);
+}
+
+TEST(BindingTable, AReusedSlotsReaderStateStartsAtZero) {
+  BindingTableLimits limits = small_limits();
+  limits.traffic_log_entries = 0;
+  limits.reader_state = true;
+  BindingTable table(limits, home_agent);
+  const unsigned reader = table.register_reader();
+  const MacAddr m = numbered_mac(1);
+  ASSERT_TRUE(table.set_guest(away_guest(m, ip("2001:db8:a::1:1"), care_of_b)));
+  const std::uint32_t slot = table.find_guest_for_writer(m)->slot;
+  std::memset(table.reader_state(reader, slot), 0xab, reader_state_bytes);
+  table.counters(reader, slot).encapsulated_packets = 3;
+  ASSERT_TRUE(table.clear_guest(m));
+  table.quiescent(reader);
+  table.reclaim();
+  ASSERT_TRUE(table.set_guest(away_guest(m, ip("2001:db8:a::1:1"), care_of_c)));
+  ASSERT_EQ(table.find_guest_for_writer(m)->slot, slot);  // most recently freed first
+  const auto* state = static_cast<const unsigned char*>(table.reader_state(reader, slot));
+  EXPECT_EQ(std::count(state, state + reader_state_bytes, 0), static_cast<long>(reader_state_bytes));
+  EXPECT_EQ(table.guest_counters(m)->encapsulated_packets, 0u);
+  table.unregister_reader(reader);
+}
+
+TEST(BindingTable, ReaderStateOnlyWhenAskedForAndInRange) {
+  BindingTable plain(small_limits(), home_agent);
+  EXPECT_FALSE(plain.has_reader_state());
+  EXPECT_EQ(plain.reader_state(0, 0), nullptr);
+  BindingTableLimits limits = small_limits();
+  limits.reader_state = true;
+  BindingTable table(limits, home_agent);
+  EXPECT_NE(table.reader_state(0, 0), nullptr);
+  EXPECT_EQ(table.reader_state(limits.max_readers, 0), nullptr);
+  EXPECT_EQ(table.reader_state(0, table.slot_capacity()), nullptr);
 }
 
 // ---- traffic logs ----

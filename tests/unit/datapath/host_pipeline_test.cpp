@@ -146,7 +146,9 @@ class HostPipelineTest : public ::testing::Test {
     ASSERT_TRUE(h.table.set_guest(away_guest(true)));
   }
 
-  PipelineHarness h{{}, 0};  // a host counts in place (mip6d's daemon)
+  // A host counts in place and keeps its per-guest state beside its
+  // counters (mip6d's daemon).
+  PipelineHarness h{{}, 0, true};
   HostPipeline pipeline;
 };
 
@@ -532,6 +534,30 @@ TEST_F(HostPipelineTest, FirstFrameOfANotResumedGuestSignalsResumeOnceWithItsTim
   ASSERT_EQ(punted.size(), 1u);
   EXPECT_EQ(PuntQueue::tsc_of(punted[0]), 777'000u + 1'000'000u);
   EXPECT_EQ(h.counters.resumes_signalled, 1u);
+}
+
+TEST_F(HostPipelineTest, OverATableWithoutReaderStateThePipelineKeepsItsOwn) {
+  // The same signal and liveness rules, from the pipeline's own per-slot
+  // array (a table built without BindingTableLimits::reader_state).
+  PipelineHarness plain{{}, 0, false};
+  ASSERT_FALSE(plain.table.has_reader_state());
+  HostPipeline own(host_settings(), plain.table.slot_capacity());
+  ASSERT_TRUE(plain.table.set_guest(away_guest(false)));
+  const auto send = [&](int frames) {
+    std::vector<rte_mbuf*> m;
+    for (int i = 0; i < frames; ++i) m.push_back(to_mbuf(plain.pool, guest_udp()));
+    own.from_guests(plain.ctx, m.data(), static_cast<std::uint16_t>(m.size()));
+    plain.flush();
+    return plain.punted().size();
+  };
+  EXPECT_EQ(send(1), 1u);  // the resume signal
+  EXPECT_EQ(plain.counters.resumes_signalled, 1u);
+  plain.ctx.now_tsc += 999'999;
+  EXPECT_EQ(send(2), 0u);
+  plain.ctx.now_tsc += 1;
+  EXPECT_EQ(send(1), 1u);  // liveness, after the interval
+  EXPECT_EQ(plain.counters.resumes_signalled, 1u);
+  EXPECT_EQ(plain.table.guest_counters(guest_mac)->encapsulated_packets, 4u);
 }
 
 TEST_F(HostPipelineTest, ResumeFrameThatIsNotIpv6IsPuntedItself) {

@@ -18,10 +18,13 @@ class PipelineHarness {
  public:
   // `traffic_log_entries`: 0 counts per-binding traffic in place, as
   // mip6d's hosts do; the default logs it, as its Home Agents do.
+  // `reader_state`: the table keeps per-core state beside the counters
+  // (BindingTableLimits::reader_state), as mip6d's hosts' tables do.
   explicit PipelineHarness(const wire::Ip6Addr& home_agent = {},
-                           std::uint32_t traffic_log_entries = BindingTableLimits{}.traffic_log_entries)
+                           std::uint32_t traffic_log_entries = BindingTableLimits{}.traffic_log_entries,
+                           bool reader_state = false)
       : pool(test_pool(2047)),
-        table(limits(traffic_log_entries), home_agent),
+        table(limits(traffic_log_entries, reader_state), home_agent),
         punt(unique_name("punt"), 64),
         uplink_batch(uplink_sink, DatapathPort::uplink, counters),
         guests_batch(guests_sink, DatapathPort::guests, counters) {
@@ -79,9 +82,10 @@ class PipelineHarness {
     return ::testing::AssertionSuccess();
   }
 
-  static BindingTableLimits limits(std::uint32_t traffic_log_entries) {
+  static BindingTableLimits limits(std::uint32_t traffic_log_entries, bool reader_state) {
     BindingTableLimits l;
     l.traffic_log_entries = traffic_log_entries;
+    l.reader_state = reader_state;
     l.max_tunnels = 64;
     l.max_guests = 64;
     l.max_other_home_addresses = 64;
