@@ -6,8 +6,12 @@
 // decapsulated packet's destination is almost always a correspondent
 // outside the home prefixes, not another away guest.
 //
-// No prefixes: every address may have a binding (the test tools' default).
+// No prefixes, or more than max_prefixes: every address may have a binding
+// (a lookup finds out; the test tools' default). Once per looked-up address,
+// so the prefixes sit inline, and prefixes of at most 64 bits (home
+// prefixes are) compare one word.
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -18,37 +22,53 @@ namespace roam6::datapath {
 
 class HomePrefixes {
  public:
+  static constexpr std::size_t max_prefixes = 8;
+
   explicit HomePrefixes(const std::vector<wire::Ip6Prefix>& prefixes) {
+    if (prefixes.empty() || prefixes.size() > max_prefixes) {
+      count_ = 1;  // one entry with an all-zero mask: every address
+      return;
+    }
     for (const auto& p : prefixes) {
       std::uint8_t mask[16]{};
       for (unsigned bit = 0; bit < p.length; ++bit) mask[bit / 8] |= static_cast<std::uint8_t>(0x80u >> (bit % 8));
-      Entry e;
+      Entry& e = entries_[count_++];
       // Both sides are loaded from the same byte order, so the comparison
       // holds on any host.
       std::memcpy(e.mask, mask, 16);
       std::memcpy(e.network, p.address.bytes.data(), 16);
       e.network[0] &= e.mask[0];
       e.network[1] &= e.mask[1];
-      entries_.push_back(e);
+      if (p.length > 64) one_word_ = false;
     }
   }
 
   // `address`: 16 bytes in network order, at any alignment.
   [[nodiscard]] bool may_be_bound(const std::uint8_t* address) const noexcept {
-    if (entries_.empty()) return true;
-    std::uint64_t word[2];
-    std::memcpy(word, address, 16);
-    for (const Entry& e : entries_)
-      if ((((word[0] & e.mask[0]) ^ e.network[0]) | ((word[1] & e.mask[1]) ^ e.network[1])) == 0) return true;
+    std::uint64_t high;
+    std::memcpy(&high, address, 8);
+    if (one_word_) [[likely]] {
+      for (unsigned i = 0; i < count_; ++i)
+        if ((high & entries_[i].mask[0]) == entries_[i].network[0]) return true;
+      return false;
+    }
+    std::uint64_t low;
+    std::memcpy(&low, address + 8, 8);
+    for (unsigned i = 0; i < count_; ++i) {
+      const Entry& e = entries_[i];
+      if ((((high & e.mask[0]) ^ e.network[0]) | ((low & e.mask[1]) ^ e.network[1])) == 0) return true;
+    }
     return false;
   }
 
  private:
   struct Entry {
-    std::uint64_t mask[2];
-    std::uint64_t network[2];
+    std::uint64_t mask[2] = {0, 0};
+    std::uint64_t network[2] = {0, 0};
   };
-  std::vector<Entry> entries_;
+  std::array<Entry, max_prefixes> entries_{};
+  unsigned count_ = 0;
+  bool one_word_ = true;  // every prefix is at most 64 bits long
 };
 
 }  // namespace roam6::datapath

@@ -212,21 +212,17 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
     ClassifiedFrame classes[chunk];
     TunnelFrame tunnels[chunk];
     Route routes[chunk];
-    // Up to two keys per tunnelled packet (inner source: whose binding;
-    // inner destination: another away guest?), one per packet to a home
-    // address; none for an address outside the home prefixes, which finds
-    // the entry past the keys' (no binding).
+    // One key per packet to a home address; per tunnelled packet its inner
+    // source's (whose binding) and, when that lies in a home prefix, its
+    // inner destination's (another away guest?). A destination outside
+    // them (a correspondent, nearly always) finds the entry past the keys':
+    // no binding.
     const std::uint8_t* keys[2 * chunk];
     constexpr std::uint16_t no_binding = 2 * chunk;
     std::uint16_t key_of[chunk];          // the home address's; a tunnel's inner source's
     std::uint16_t destination_of[chunk];  // a tunnel's inner destination's
     unsigned key_count = 0;
     const HomePrefixes& home_prefixes = state_->home_prefixes;
-    const auto key_for = [&](const std::uint8_t* address) noexcept {
-      if (!home_prefixes.may_be_bound(address)) return no_binding;
-      keys[key_count] = address;
-      return static_cast<std::uint16_t>(key_count++);
-    };
 
     // The frame each received packet became: itself, or a packet its
     // fragment completed.
@@ -271,8 +267,14 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         if (auto tunnel = inspect_tunnel_frame(frame_class)) {
           routes[i] = Route::tunnel;
           tunnels[i] = *tunnel;
-          key_of[i] = key_for(tunnel->inner.src_bytes());
-          destination_of[i] = key_for(tunnel->inner.dst_bytes());
+          key_of[i] = static_cast<std::uint16_t>(key_count);
+          keys[key_count++] = tunnel->inner.src_bytes();
+          if (home_prefixes.may_be_bound(tunnel->inner.dst_bytes())) {
+            destination_of[i] = static_cast<std::uint16_t>(key_count);
+            keys[key_count++] = tunnel->inner.dst_bytes();
+          } else {
+            destination_of[i] = no_binding;
+          }
         } else {
           routes[i] = Route::drop_tunnel_malformed;
         }
@@ -280,7 +282,8 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         routes[i] = Route::to_ha;
       } else {
         routes[i] = Route::home_address;
-        key_of[i] = key_for(dst);
+        key_of[i] = static_cast<std::uint16_t>(key_count);
+        keys[key_count++] = dst;
       }
     }
     // All of the chunk's lookups before its first packet is handled: tried,

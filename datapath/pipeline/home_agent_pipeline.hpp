@@ -31,10 +31,10 @@
 //     link-scope destination.
 //   - ip6ip6 to an address that is neither ours nor a bound home address:
 //     drop_tunnel_not_for_us. Non-IPv6 frames: drop_not_for_us.
-//   - Only addresses in settings.home_prefixes (when given) are looked up:
-//     any other destination or inner source is treated as having no
-//     binding, so the usual decapsulated packet (to a correspondent) costs
-//     one lookup, not two.
+//   - A decapsulated packet's inner destination is looked up (another away
+//     guest?) only when it lies in settings.home_prefixes (when given), where
+//     every binding's home address lies: the usual one, to a correspondent,
+//     costs one lookup, not two.
 //   - ICMPv6 errors: from the HA address to the sender's address and MAC;
 //     counting as in host_pipeline.hpp (offending packet by its drop reason,
 //     the error an extra *_sent / *_suppressed / icmp_errors_withheld).

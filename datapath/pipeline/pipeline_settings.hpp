@@ -78,9 +78,10 @@ struct HomeAgentSettings {
   wire::MacAddr router_mac;        // the home router (Ethernet destination of what we send)
   std::uint32_t mtu = 1500;        // home link / path MTU towards the care-of addresses
   // The prefixes whose addresses may have a binding (mip6d passes its
-  // home_agent.home_prefixes). A packet to an address outside all of them is
-  // not looked up in the table: as if it had no binding. Empty: every
-  // address is looked up.
+  // home_agent.home_prefixes). A decapsulated packet whose inner destination
+  // lies outside all of them goes to the home router without looking that
+  // destination up (another away guest's?). Empty, or more than
+  // HomePrefixes::max_prefixes (8): every inner destination is looked up.
   std::vector<wire::Ip6Prefix> home_prefixes;
   TunnelSettings tunnel;
   IcmpErrorSettings icmp_errors;

@@ -78,8 +78,9 @@ SPEC
         "hold": {"packets_per_guest": 256, "guests": 64, "timeout_ms": 5000}},
       "home_agent": {                 (role home_agent)
         "address": IPv6, "port_mac": MAC, "router_mac": MAC, "mtu": 1500,
-        "home_prefixes": [PREFIX...],  (only these addresses are looked up;
-                                        absent or []: every address is)
+        "home_prefixes": [PREFIX...],  (a decapsulated packet's inner
+                                        destination is looked up only in
+                                        these; absent or []: everywhere)
         "tunnel": {...}, "icmp_errors": {...}, "reassembly": {...}},
       "guests": [GUEST...],           (host role: programmed before step 1)
       "tunnels": [TUNNEL...],         (Home Agent role: programmed before step 1)

@@ -101,10 +101,11 @@ class HomeAgentForwarding(DatapathTestCase):
         self.assertEqual(bindings[G_HOA]["decapsulated_packets"], 1)
         self.assertEqual(bindings[OTHER_HOA]["encapsulated_packets"], 1)
 
-    def test_only_home_prefix_addresses_are_looked_up(self):
-        # With home_prefixes (as mip6d passes them), an address outside them
-        # is treated as unbound without a lookup: a binding there (which
-        # mip6d's registrar never accepts) is never used.
+    def test_inner_destination_looked_up_only_in_home_prefixes(self):
+        # With home_prefixes (as mip6d passes them), a decapsulated packet's
+        # inner destination outside them is not looked up: a binding there
+        # (which mip6d's registrar never accepts) does not draw it into its
+        # tunnel. Its own packets are still found by their inner source.
         outside_hoa, outside_care_of = "2001:db8:e::5", "2001:db8:d::5"
         other_care_of = "2001:db8:d::4"
         tunnels = TUNNELS + [{"home_address": OTHER_HOA, "care_of_address": other_care_of},
@@ -115,24 +116,21 @@ class HomeAgentForwarding(DatapathTestCase):
             return (Ether(src=HOME_ROUTER_MAC, dst=HA_PORT_MAC) /
                     IPv6(src=outer_src, dst=HOME_AGENT, nh=41) /
                     IPv6(src=inner_src, dst=inner_dst, hlim=20) / UDP(sport=1, dport=2) / b"x")
-        frames = [to_home_address(G_HOA),                          # in: tunnelled
-                  to_home_address(outside_hoa),                    # out: not for us
-                  reverse(G_HOA, CORRESPONDENT, CARE_OF),          # decapsulated
-                  reverse(G_HOA, OTHER_HOA, CARE_OF),              # in: into its tunnel
-                  reverse(G_HOA, outside_hoa, CARE_OF),            # out: decapsulated to the router
-                  reverse(outside_hoa, CORRESPONDENT, outside_care_of)]  # out: no binding
+        frames = [reverse(G_HOA, CORRESPONDENT, CARE_OF),             # to the router
+                  reverse(G_HOA, OTHER_HOA, CARE_OF),                 # into its tunnel
+                  reverse(G_HOA, outside_hoa, CARE_OF),               # to the router
+                  reverse(outside_hoa, G_HOA, outside_care_of)]       # into G's tunnel
         outcome = Run(self, "home_agent", settings, tunnels=tunnels).input("uplink", frames).run()
-        self.assertDispositions(outcome, "uplink", {"encapsulated": 2, "decapsulated": 2,
-                                                    "drop_not_for_us": 1,
-                                                    "drop_tunnel_unknown_binding": 1})
+        self.assertDispositions(outcome, "uplink", {"encapsulated": 2, "decapsulated": 2})
         self.assertEqual([(p[IPv6].src, p[IPv6].dst) for p in outcome.uplink],
-                         [(HOME_AGENT, CARE_OF), (G_HOA, CORRESPONDENT),
-                          (HOME_AGENT, other_care_of), (G_HOA, outside_hoa)])
+                         [(G_HOA, CORRESPONDENT), (HOME_AGENT, other_care_of),
+                          (G_HOA, outside_hoa), (HOME_AGENT, CARE_OF)])
         bindings = outcome.counters["tunnel_bindings"]
         self.assertEqual(bindings[G_HOA]["decapsulated_packets"], 3)
+        self.assertEqual(bindings[G_HOA]["encapsulated_packets"], 1)
         self.assertEqual(bindings[OTHER_HOA]["encapsulated_packets"], 1)
         self.assertEqual(bindings[outside_hoa]["encapsulated_packets"], 0)
-        self.assertEqual(bindings[outside_hoa]["decapsulated_packets"], 0)
+        self.assertEqual(bindings[outside_hoa]["decapsulated_packets"], 1)
 
     def test_binding_changes_between_phases(self):
         # The care-of address moves (host B -> host D), then the binding goes.

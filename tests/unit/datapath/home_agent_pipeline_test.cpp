@@ -230,9 +230,11 @@ TEST_F(HomeAgentPipelineTest, LargeBurstsAreProcessedInChunks) {
   EXPECT_EQ(h.counters.port[0].rx_packets, 100u);
 }
 
-TEST_F(HomeAgentPipelineTest, WithHomePrefixesAnAddressOutsideThemIsNeverLookedUp) {
+TEST_F(HomeAgentPipelineTest, WithHomePrefixesAnInnerDestinationOutsideThemIsNotLookedUp) {
   // mip6d's registrar accepts no home address outside the prefixes; a
-  // binding there is set here only to show the pipeline never finds it.
+  // binding there is set here only to show that a decapsulated packet to
+  // it goes to the router (its destination was not looked up), while its
+  // own packets are still found by their inner source.
   const auto outside_hoa = ip("2001:db8:e::5");
   const auto outside_coa = ip("2001:db8:d::5");
   ASSERT_TRUE(h.table.set_tunnel({hoa2, coa2}));
@@ -241,41 +243,40 @@ TEST_F(HomeAgentPipelineTest, WithHomePrefixesAnAddressOutsideThemIsNeverLookedU
   settings.home_prefixes = {*wire::Ip6Prefix::parse("2001:db8:f::/48"),
                             *wire::Ip6Prefix::parse("2001:db8:a::/52")};
   HomeAgentPipeline filtered(settings);
-  // Mixed, over three chunks, so that packets with no key, one and two
-  // sit side by side in one bulk lookup.
+  // Mixed, over several chunks, so that packets with one key and two sit
+  // side by side in one bulk lookup.
   std::vector<Bytes> frames;
   for (int i = 0; i < 20; ++i) {
-    frames.push_back(to_home_address(hoa1, 8));                                 // encapsulated
-    frames.push_back(to_home_address(outside_hoa, 8));                          // not for us
-    frames.push_back(from_care_of(coa1, udp_packet({hoa1, correspondent}, 8)));  // decapsulated
-    frames.push_back(from_care_of(coa1, udp_packet({hoa1, outside_hoa}, 8)));    // decapsulated
-    frames.push_back(from_care_of(coa1, udp_packet({hoa1, hoa2}, 8)));           // into hoa2's tunnel
-    frames.push_back(from_care_of(outside_coa, udp_packet({outside_hoa, correspondent}, 8)));  // unknown
+    frames.push_back(to_home_address(hoa1, 8));                                   // into hoa1's tunnel
+    frames.push_back(from_care_of(coa1, udp_packet({hoa1, correspondent}, 8)));    // to the router
+    frames.push_back(from_care_of(coa1, udp_packet({hoa1, outside_hoa}, 8)));      // to the router
+    frames.push_back(from_care_of(coa1, udp_packet({hoa1, hoa2}, 8)));             // into hoa2's tunnel
+    frames.push_back(from_care_of(outside_coa, udp_packet({outside_hoa, hoa1}, 8)));  // into hoa1's
   }
   std::vector<rte_mbuf*> m;
   for (const auto& f : frames) m.push_back(to_mbuf(h.pool, f));
   filtered.from_uplink(h.ctx, m.data(), static_cast<std::uint16_t>(m.size()));
   h.flush();
-  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::encapsulated), 40u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::encapsulated), 60u);
   EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::decapsulated), 40u);
-  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_not_for_us), 20u);
-  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::drop_tunnel_unknown_binding), 20u);
-  EXPECT_EQ(h.total(DatapathPort::uplink), 120u);
-  ASSERT_EQ(h.uplink_sink.packets.size(), 80u);
+  EXPECT_EQ(h.total(DatapathPort::uplink), 100u);
+  ASSERT_EQ(h.uplink_sink.packets.size(), 100u);
   const auto frames_out = h.uplink_sink.frames();
-  for (std::size_t i = 0; i < frames_out.size(); i += 4) {
-    const Bytes& to_hoa1 = frames_out[i];
-    const Bytes& to_outside = frames_out[i + 2];
-    const Bytes& to_hoa2 = frames_out[i + 3];
-    EXPECT_EQ(wire::Ipv6View::parse({to_hoa1.data() + 14, to_hoa1.size() - 14})->dst(), coa1);
-    EXPECT_EQ(wire::Ipv6View::parse({to_outside.data() + 14, to_outside.size() - 14})->dst(), outside_hoa);
-    EXPECT_EQ(wire::Ipv6View::parse({to_hoa2.data() + 14, to_hoa2.size() - 14})->dst(), coa2);
+  const auto destination = [](const Bytes& frame) {
+    return wire::Ipv6View::parse({frame.data() + 14, frame.size() - 14})->dst();
+  };
+  for (std::size_t i = 0; i < frames_out.size(); i += 5) {
+    EXPECT_EQ(destination(frames_out[i]), coa1);
+    EXPECT_EQ(destination(frames_out[i + 1]), correspondent);
+    EXPECT_EQ(destination(frames_out[i + 2]), outside_hoa);
+    EXPECT_EQ(destination(frames_out[i + 3]), coa2);
+    EXPECT_EQ(destination(frames_out[i + 4]), coa1);
   }
-  EXPECT_EQ(h.table.tunnel_counters(hoa1)->encapsulated_packets, 20u);
+  EXPECT_EQ(h.table.tunnel_counters(hoa1)->encapsulated_packets, 40u);
   EXPECT_EQ(h.table.tunnel_counters(hoa1)->decapsulated_packets, 60u);
   EXPECT_EQ(h.table.tunnel_counters(hoa2)->encapsulated_packets, 20u);
   EXPECT_EQ(h.table.tunnel_counters(outside_hoa)->encapsulated_packets, 0u);
-  EXPECT_EQ(h.table.tunnel_counters(outside_hoa)->decapsulated_packets, 0u);
+  EXPECT_EQ(h.table.tunnel_counters(outside_hoa)->decapsulated_packets, 20u);
 }
 
 }  // namespace

@@ -54,5 +54,18 @@ TEST(HomePrefixes, AnyOfSeveralPrefixesAndTheExtremeLengths) {
   EXPECT_TRUE(may_be_bound(everything, "ff02::1"));
 }
 
+TEST(HomePrefixes, MoreThanItKeepsInlineAndEveryAddressMayBeBound) {
+  std::vector<wire::Ip6Prefix> many;
+  for (std::size_t i = 0; i < HomePrefixes::max_prefixes; ++i)
+    many.push_back(wire::Ip6Prefix::of(*wire::Ip6Addr::parse("2001:db8:a::"), 48));
+  many.back() = prefix("2001:db8:b::/48");
+  const HomePrefixes at_most(many);
+  EXPECT_TRUE(may_be_bound(at_most, "2001:db8:b::1"));
+  EXPECT_FALSE(may_be_bound(at_most, "2001:db8:c::1"));
+  many.push_back(prefix("2001:db8:d::/48"));
+  const HomePrefixes beyond(many);
+  EXPECT_TRUE(may_be_bound(beyond, "2001:db8:c::1"));
+}
+
 }  // namespace
 }  // namespace roam6::datapath
