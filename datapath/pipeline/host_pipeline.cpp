@@ -84,8 +84,15 @@ struct HostPipeline::State {
     return &state;
   }
 
-  void prefetch_guest_state(WorkerContext& ctx, const GuestRecord& record) const noexcept {
-    if (const GuestCoreState* state = slot_state(ctx, record.slot)) rte_prefetch0(state);
+  // Starts loading the per-guest state of a chunk's records (`all`: or
+  // only of those not marked resumed). Nothing to start when it is in the
+  // line of the counters, which prefetch_bindings started.
+  void prefetch_guest_states(WorkerContext& ctx, const GuestRecord* const* records, unsigned n,
+                             bool all) const noexcept {
+    if (ctx.table->has_reader_state() && !ctx.table->logs_traffic()) return;
+    for (unsigned k = 0; k < n; ++k)
+      if (records[k] != nullptr && (all || !records[k]->resumed))
+        if (const GuestCoreState* state = slot_state(ctx, records[k]->slot)) rte_prefetch0(state);
   }
 
   bool running_here(WorkerContext& ctx, const GuestRecord& record) noexcept {
@@ -350,8 +357,7 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
     }
     ctx.table->lookup_guests_by_mac(macs, count, records);
     prefetch_bindings(ctx, records, count);
-    for (std::uint16_t i = 0; i < count; ++i)
-      if (records[i] != nullptr) state_->prefetch_guest_state(ctx, *records[i]);
+    state_->prefetch_guest_states(ctx, records, count, true);
 
     for (std::uint16_t i = 0; i < count; ++i) {
       rte_mbuf* m = burst[i];
@@ -511,8 +517,7 @@ void HostPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       prefetch_bindings(ctx, records, key_count);
       // Only a guest not yet marked resumed needs its per-core state here
       // (running_here); at a million guests each is a DRAM line of its own.
-      for (unsigned k = 0; k < key_count; ++k)
-        if (records[k] != nullptr && !records[k]->resumed) state_->prefetch_guest_state(ctx, *records[k]);
+      state_->prefetch_guest_states(ctx, records, key_count, false);
     }
 
     for (std::uint16_t i = 0; i < count; ++i) {
