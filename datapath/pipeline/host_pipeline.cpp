@@ -85,13 +85,18 @@ struct HostPipeline::State {
   }
 
   // Starts loading the per-guest state of a chunk's records (`all`: or
-  // only of those not marked resumed). Nothing to start when it is in the
-  // line of the counters, which prefetch_bindings started.
+  // only of those not marked resumed; every record's when the state shares
+  // the line of its counters, which the packet needs anyway). In the
+  // table, that line was asked for by prefetch_bindings already, while the
+  // records were still on their way; asked for again now that they are
+  // here, it costs a host packet at 1 M guests 130-190 cycles instead of
+  // 400-620 on this VM (docs/benchmarks.md): the first request does not
+  // reliably stick while the chunk's record misses are outstanding.
   void prefetch_guest_states(WorkerContext& ctx, const GuestRecord* const* records, unsigned n,
                              bool all) const noexcept {
-    if (ctx.table->has_reader_state() && !ctx.table->logs_traffic()) return;
+    const bool with_counters = ctx.table->has_reader_state() && !ctx.table->logs_traffic();
     for (unsigned k = 0; k < n; ++k)
-      if (records[k] != nullptr && (all || !records[k]->resumed))
+      if (records[k] != nullptr && (all || with_counters || !records[k]->resumed))
         if (const GuestCoreState* state = slot_state(ctx, records[k]->slot)) rte_prefetch0(state);
   }
 
