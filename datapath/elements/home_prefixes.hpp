@@ -31,7 +31,8 @@ class HomePrefixes {
     }
     for (const auto& p : prefixes) {
       std::uint8_t mask[16]{};
-      for (unsigned bit = 0; bit < p.length; ++bit) mask[bit / 8] |= static_cast<std::uint8_t>(0x80u >> (bit % 8));
+      const unsigned length = p.length < 128 ? p.length : 128;
+      for (unsigned bit = 0; bit < length; ++bit) mask[bit / 8] |= static_cast<std::uint8_t>(0x80u >> (bit % 8));
       Entry& e = entries_[count_++];
       // Both sides are loaded from the same byte order, so the comparison
       // holds on any host.
@@ -39,7 +40,7 @@ class HomePrefixes {
       std::memcpy(e.network, p.address.bytes.data(), 16);
       e.network[0] &= e.mask[0];
       e.network[1] &= e.mask[1];
-      if (p.length > 64) one_word_ = false;
+      if (length > 64) one_word_ = false;
     }
   }
 

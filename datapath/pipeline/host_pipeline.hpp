@@ -32,11 +32,16 @@
 //   - anything else: passed to the guests port
 //
 // Implementation notes (datapath/pipeline/host_pipeline.cpp):
-//   - Per-guest per-core state (resume seen here, last report TSC) lives in an
-//     array indexed by record slot, sized BindingTable::slot_capacity(). Pass
-//     that capacity to the constructor, or call housekeeping() once before
-//     the first burst: it allocates the array from ctx.table when missing.
-//     Until it exists, no resume signals or liveness copies are sent.
+//   - Per-guest per-core state (resume seen here, last report TSC): in the
+//     table's reader state when the table keeps one
+//     (BindingTableLimits::reader_state, mip6d's hosts), the line of this
+//     core's counters for the guest; it then belongs to ctx.reader, shared
+//     by every HostPipeline that runs as that reader. Else in an array of
+//     the pipeline's own, indexed by record slot, sized
+//     BindingTable::slot_capacity(): pass that capacity to the constructor,
+//     or call housekeeping() once before the first burst, which allocates
+//     the array from ctx.table when missing. Until there is one or the
+//     other, no resume signals or liveness copies are sent.
 //   - "Seen on this core": the resume signal went out from here; it is
 //     forgotten when the record is next seen marked resumed, or its slot's
 //     generation changes, so a guest that leaves and comes back is signalled
@@ -106,7 +111,8 @@ struct ClassifiedFrame;
 class HostPipeline {
  public:
   explicit HostPipeline(const HostSettings& settings);
-  // Allocates the per-slot state now (slot_capacity = table.slot_capacity()).
+  // Allocates its own per-slot state now (slot_capacity =
+  // table.slot_capacity(); 0 for a table with reader state, which keeps it).
   HostPipeline(const HostSettings& settings, std::uint32_t slot_capacity);
   ~HostPipeline();
   HostPipeline(const HostPipeline&) = delete;

@@ -219,6 +219,12 @@ class Replay {
     limits.max_guests = 1024;
     limits.max_readers = 1;
     limits.name = "replay";
+    // As mip6d's daemon sets each role up: a host counts in place with its
+    // per-guest state beside its counters; a Home Agent logs.
+    if (spec_.role != rp::Role::home_agent) {
+      limits.traffic_log_entries = 0;
+      limits.reader_state = true;
+    }
     table_ = std::make_unique<dp::BindingTable>(
         limits, spec_.role == rp::Role::home_agent ? spec_.home_agent.address : dp::Ip6Addr{});
     for (const auto& guest : spec_.guests) set_guest(guest);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <vector>
 
 #include "mip6d/io/ipv6_frame.hpp"
 #include "mip6d/signalling/neighbour_responder.hpp"
@@ -80,7 +81,15 @@ HomeAgent::~HomeAgent() = default;
 void HomeAgent::start() {
   const TimePoint now = scheduler_.now();
   const WallTime wall = scheduler_.wall_now();
+  std::vector<wire::Ip6Addr> outside_home_prefixes;
   store_.load(wall, [&](const StoredBinding& s) {
+    // Stored under other home_prefixes (the operator narrowed them): not an
+    // address this Home Agent serves now, and the datapath looks such an
+    // address up only as a source (HomeAgentSettings::home_prefixes).
+    if (!on_home_link(s.home_address)) {
+      outside_home_prefixes.push_back(s.home_address);
+      return;
+    }
     Binding b;
     b.care_of_address = s.care_of_address;
     b.expires = now + std::chrono::duration_cast<Duration>(s.expires - wall);
@@ -93,6 +102,13 @@ void HomeAgent::start() {
     fib_.set_tunnel({s.home_address, s.care_of_address});
     ++counters_.bindings_restored;
   });
+  if (!outside_home_prefixes.empty()) begin_store_batch();
+  for (const wire::Ip6Addr& home_address : outside_home_prefixes) {
+    LogRecord(log_, LogLevel::warning, "restored_binding_outside_home_prefixes")
+        .kv("home_address", home_address)
+        .kv("action", "dropped");
+    if (!store_batch_failed_) store_.erase(home_address);
+  }
   restore_replay_memory(wall);
   LogRecord(log_, LogLevel::info, "home_agent_started")
       .kv("address", ha_.address)

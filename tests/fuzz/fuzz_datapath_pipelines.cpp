@@ -73,6 +73,9 @@ struct World {
     limits.max_guests = 64;
     limits.max_other_home_addresses = 64;
     limits.name = "fuzz";
+    // The host's per-guest state in the table, as mip6d's hosts keep it
+    // (the Home Agent pipelines ignore it).
+    limits.reader_state = true;
     table = std::make_unique<BindingTable>(limits, ip("2001:db8:a::1"));
     punt = std::make_unique<PuntQueue>("fuzz_punt", 64);
     uplink = std::make_unique<TxBatch>(sink, DatapathPort::uplink, counters);
@@ -132,6 +135,8 @@ struct World {
     ha_settings.reassembly.packets = 16;
     home_agent = std::make_unique<HomeAgentPipeline>(ha_settings);
     ha_settings.mtu = 1280;
+    // This one filters inner destinations by home prefix (mip6d's setup).
+    ha_settings.home_prefixes = {*wire::Ip6Prefix::parse("2001:db8:a::/64")};
     home_agent_small_mtu = std::make_unique<HomeAgentPipeline>(ha_settings);
 
     ctx.reader = table->register_reader();

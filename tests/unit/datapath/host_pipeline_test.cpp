@@ -1178,13 +1178,19 @@ TEST_F(HostPipelineTest, OnlyHoldSettingsGuestsHoldAtOnce) {
 }
 
 TEST_F(HostPipelineTest, PipelineWithoutCapacityAllocatesItsStateInHousekeeping) {
+  // Over a table without reader state, where the state is the pipeline's.
+  PipelineHarness plain{{}, 0, false};
   HostPipeline lazy(host_settings());
-  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
-  lazy.housekeeping(h.ctx);
-  rte_mbuf* m = to_mbuf(h.pool, guest_udp());
-  lazy.from_guests(h.ctx, &m, 1);
-  h.flush();
-  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  ASSERT_TRUE(plain.table.set_guest(away_guest(false)));
+  rte_mbuf* before = to_mbuf(plain.pool, guest_udp());
+  lazy.from_guests(plain.ctx, &before, 1);
+  plain.flush();
+  EXPECT_EQ(plain.counters.resumes_signalled, 0u);  // no state yet, no signal
+  lazy.housekeeping(plain.ctx);
+  rte_mbuf* m = to_mbuf(plain.pool, guest_udp());
+  lazy.from_guests(plain.ctx, &m, 1);
+  plain.flush();
+  EXPECT_EQ(plain.counters.resumes_signalled, 1u);
 }
 
 TEST_F(HostPipelineTest, TxFullIsCountedOnTopOfTheDisposition) {

@@ -463,6 +463,26 @@ TEST_F(HomeAgentTest, RestartRestoresBindingsBeforeAnsweringAnything) {
   EXPECT_TRUE(fib.tunnels().empty());
 }
 
+TEST_F(HomeAgentTest, RestartDropsStoredBindingsOutsideTheHomePrefixes) {
+  // Stored before the operator narrowed home_prefixes: no longer served.
+  StoredBinding s;
+  s.home_address = kHoa;
+  s.care_of_address = kCoaB;
+  s.expires = sched.wall_now() + 300s;
+  store.rows[kHoa] = s;
+  StoredBinding outside = s;
+  outside.home_address = addr("2001:db8:e::5");
+  store.rows[outside.home_address] = outside;
+  start();
+  ASSERT_EQ(fib.tunnels().size(), 1u);
+  EXPECT_EQ(*fib.care_of_address(kHoa), kCoaB);
+  EXPECT_EQ(fib.care_of_address(outside.home_address), nullptr);
+  EXPECT_EQ(ha->counters().bindings_restored, 1u);
+  sched.run_ready();  // the store's batch commits
+  EXPECT_EQ(store.rows.count(outside.home_address), 0u);
+  EXPECT_EQ(store.rows.count(kHoa), 1u);
+}
+
 TEST_F(HomeAgentTest, AnotherGuestsClaimToABoundAddressIsRefusedWith134AcrossARestart) {
   start();
   deliver(bu_frame_for_guest("52:54:00:00:00:01", 10, 600s));
