@@ -139,6 +139,14 @@ struct Options {
   std::exit(status);
 }
 
+// "as-mip6d", `on` or `off`; anything else is a usage error.
+Options::Choice parse_choice(const std::string& value, const char* on, const char* off) {
+  if (value == "as-mip6d") return Options::Choice::as_mip6d;
+  if (value == on) return Options::Choice::on;
+  if (value == off) return Options::Choice::off;
+  usage(2);
+}
+
 Options parse_options(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
@@ -149,17 +157,9 @@ Options parse_options(int argc, char** argv) {
     } else if (a == "--instructions") {
       o.instructions = true;
     } else if (a == "--counting" && i + 1 < argc) {
-      const std::string v = argv[++i];
-      if (v == "as-mip6d") o.logged = Options::Choice::as_mip6d;
-      else if (v == "logged") o.logged = Options::Choice::on;
-      else if (v == "in-place") o.logged = Options::Choice::off;
-      else usage(2);
+      o.logged = parse_choice(argv[++i], "logged", "in-place");
     } else if (a == "--reader-state" && i + 1 < argc) {
-      const std::string v = argv[++i];
-      if (v == "as-mip6d") o.reader_state = Options::Choice::as_mip6d;
-      else if (v == "on") o.reader_state = Options::Choice::on;
-      else if (v == "off") o.reader_state = Options::Choice::off;
-      else usage(2);
+      o.reader_state = parse_choice(argv[++i], "on", "off");
     } else if (a == "--look-up-everything") {
       o.look_up_everything = true;
     } else if (a == "--scenario" && i + 1 < argc) {
@@ -926,12 +926,11 @@ int main(int argc, char** argv) {
       const bool host = scenario == Scenario::host_encapsulate || scenario == Scenario::host_decapsulate;
       // As mip6d's daemon (mip6d/daemon/daemon.cpp): a Home Agent logs, a
       // host counts in place with its per-guest state beside the counters.
-      const auto chosen = [host](Options::Choice choice) {
-        return choice == Options::Choice::as_mip6d ? host : choice == Options::Choice::on;
+      const auto chosen = [](Options::Choice choice, bool as_mip6d) {
+        return choice == Options::Choice::as_mip6d ? as_mip6d : choice == Options::Choice::on;
       };
-      if (options.logged == Options::Choice::as_mip6d ? host : options.logged == Options::Choice::off)
-        limits.traffic_log_entries = 0;
-      limits.reader_state = chosen(options.reader_state);
+      if (!chosen(options.logged, !host)) limits.traffic_log_entries = 0;
+      limits.reader_state = chosen(options.reader_state, host);
       BindingTable table(limits, kHaAddress);
       program(table, scenario, n, options.guests_per_host);
       const std::vector<std::uint32_t> keys = key_sequence(n, options.zipf, rng);

@@ -29,18 +29,17 @@ class HomePrefixes {
       count_ = 1;  // one entry with an all-zero mask: every address
       return;
     }
+    wire::Ip6Addr all_ones;
+    all_ones.bytes.fill(0xff);
     for (const auto& p : prefixes) {
-      std::uint8_t mask[16]{};
-      const unsigned length = p.length < 128 ? p.length : 128;
-      for (unsigned bit = 0; bit < length; ++bit) mask[bit / 8] |= static_cast<std::uint8_t>(0x80u >> (bit % 8));
+      // The mask is the all-ones address cut to the prefix length (which
+      // `of` caps at 128); both sides are loaded in the same byte order,
+      // so the comparison holds on any host.
+      const wire::Ip6Prefix mask = wire::Ip6Prefix::of(all_ones, p.length);
       Entry& e = entries_[count_++];
-      // Both sides are loaded from the same byte order, so the comparison
-      // holds on any host.
-      std::memcpy(e.mask, mask, 16);
-      std::memcpy(e.network, p.address.bytes.data(), 16);
-      e.network[0] &= e.mask[0];
-      e.network[1] &= e.mask[1];
-      if (length > 64) one_word_ = false;
+      std::memcpy(e.mask, mask.address.bytes.data(), 16);
+      std::memcpy(e.network, wire::Ip6Prefix::of(p.address, p.length).address.bytes.data(), 16);
+      if (mask.length > 64) one_word_ = false;
     }
   }
 

@@ -222,6 +222,10 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
     std::uint16_t key_of[chunk];          // the home address's; a tunnel's inner source's
     std::uint16_t destination_of[chunk];  // a tunnel's inner destination's
     unsigned key_count = 0;
+    const auto add_key = [&keys, &key_count](const std::uint8_t* address) noexcept {
+      keys[key_count] = address;
+      return static_cast<std::uint16_t>(key_count++);
+    };
     const HomePrefixes& home_prefixes = state_->home_prefixes;
 
     // The frame each received packet became: itself, or a packet its
@@ -267,14 +271,10 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         if (auto tunnel = inspect_tunnel_frame(frame_class)) {
           routes[i] = Route::tunnel;
           tunnels[i] = *tunnel;
-          key_of[i] = static_cast<std::uint16_t>(key_count);
-          keys[key_count++] = tunnel->inner.src_bytes();
-          if (home_prefixes.may_be_bound(tunnel->inner.dst_bytes())) {
-            destination_of[i] = static_cast<std::uint16_t>(key_count);
-            keys[key_count++] = tunnel->inner.dst_bytes();
-          } else {
-            destination_of[i] = no_binding;
-          }
+          key_of[i] = add_key(tunnel->inner.src_bytes());
+          destination_of[i] = home_prefixes.may_be_bound(tunnel->inner.dst_bytes())
+                                  ? add_key(tunnel->inner.dst_bytes())
+                                  : no_binding;
         } else {
           routes[i] = Route::drop_tunnel_malformed;
         }
@@ -282,8 +282,7 @@ void HomeAgentPipeline::from_uplink(WorkerContext& ctx, rte_mbuf** pkts, std::ui
         routes[i] = Route::to_ha;
       } else {
         routes[i] = Route::home_address;
-        key_of[i] = static_cast<std::uint16_t>(key_count);
-        keys[key_count++] = dst;
+        key_of[i] = add_key(dst);
       }
     }
     // All of the chunk's lookups before its first packet is handled: tried,
