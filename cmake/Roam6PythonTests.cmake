@@ -2,10 +2,7 @@
 # one ctest test per tests' file test_<name>.py in the calling folder, named
 # <prefix>_<name>, run by Debian's python3 with <environment> (a ;-list of
 # VAR=value). They share RESOURCE_LOCK netns (they build namespaces) and
-# report "skipped" by exiting 77. Their COST is their timeout: ctest starts
-# tests in descending cost (a clean clone has no timings of its own yet), so
-# the locked tests, one at a time, start first and the unit tests fill the
-# other cores beside them, instead of all waiting in line at the end.
+# report "skipped" by exiting 77.
 function(roam6_python_tests prefix label environment)
   set(pairs ${ARGN})
   list(LENGTH pairs count)
@@ -21,7 +18,6 @@ function(roam6_python_tests prefix label environment)
       LABELS ${label}
       TIMEOUT ${timeout}
       RESOURCE_LOCK netns
-      COST ${timeout}
       SKIP_RETURN_CODE 77
       ENVIRONMENT "${environment}")
   endforeach()
