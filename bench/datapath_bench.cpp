@@ -390,15 +390,15 @@ int forward(void* arg) {
   host.uplink_mac = kHaMac;
   host.next_hop_mac = kRouterMac;
   host.uplink_mtu = 9000;
-  // A host reports each guest's first frame to mip6d and then one frame
-  // at most every liveness_interval_ms. The figures are the steady state,
+  // A host reports each guest's first frame in every liveness interval to
+  // mip6d (liveness_interval_ms). The figures are the steady state,
   // where a report is rare: each guest's first frame goes through the
   // pipeline before the clock starts (below), and no interval ends within
   // the run.
   host.liveness_interval_ms = 3'600'000;
   HomeAgentPipeline ha_pipeline(ha);
   // Its per-guest state as mip6d's workers give it one (datapath/engine/worker.cpp).
-  HostPipeline host_pipeline(host, run.table->has_reader_state() ? 0 : run.table->slot_capacity());
+  HostPipeline host_pipeline(host, *run.table);
   const bool host_scenario =
       run.scenario == Scenario::host_encapsulate || run.scenario == Scenario::host_decapsulate;
   if (host_scenario && run.with_pipeline) {

@@ -24,11 +24,9 @@ std::uint16_t EthTxSink::transmit(rte_mbuf** pkts, std::uint16_t n) noexcept {
 
 Worker::Worker(const WorkerResources& resources) : resources_(resources) {
   if (resources_.role == DatapathRole::host) {
-    // Sized now, so the per-guest state exists before the first burst and
-    // the loop never allocates; none when the table keeps it beside the
-    // counters (BindingTableLimits::reader_state).
-    host_pipeline_ = std::make_unique<HostPipeline>(
-        *resources_.host, resources_.table->has_reader_state() ? 0 : resources_.table->slot_capacity());
+    // Sized now, so the per-guest state and the liveness bitmap exist
+    // before the first burst and the loop never allocates.
+    host_pipeline_ = std::make_unique<HostPipeline>(*resources_.host, *resources_.table);
   } else {
     home_agent_pipeline_ = std::make_unique<HomeAgentPipeline>(*resources_.home_agent);
   }

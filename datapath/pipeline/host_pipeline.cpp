@@ -11,6 +11,7 @@
 #include "datapath/elements/encapsulator.hpp"
 #include "datapath/elements/frame_classifier.hpp"
 #include "datapath/elements/hold_queues.hpp"
+#include "datapath/elements/liveness_reports.hpp"
 #include "datapath/elements/recent_deliveries.hpp"
 #include "datapath/elements/reassembler.hpp"
 #include "datapath/pipeline/pipeline_common.hpp"
@@ -23,18 +24,19 @@ namespace {
 
 constexpr std::size_t eth = 14;
 
-// What this core remembers about one guest, by record slot. Reset when the
-// slot's generation changes (another guest, or the guest re-added).
-// All zero: nothing known (a slot handed out again zeroes it in the table's
-// reader state).
+// What this core remembers about one guest not yet marked resumed, by
+// record slot. Reset when the slot's generation changes (another guest, or
+// the guest re-added) or its resume round does (it was marked resumed,
+// then not again). All zero: nothing known (a slot handed out again zeroes
+// it in the table's reader state). A resumed guest's packets never read it:
+// at a million guests it is a DRAM line of its own.
 struct GuestCoreState {
   bool valid = false;
-  std::uint32_t generation = 0;
-  // The resume signal went out from this core and the record has not been
-  // marked resumed since: the guest runs here, held packets may go.
+  // The resume signal went out from this core in this round: the guest
+  // runs here, held packets may go.
   bool seen_running = false;
-  bool reported = false;
-  std::uint64_t last_report_tsc = 0;
+  std::uint32_t generation = 0;
+  std::uint32_t resume_round = 0;
 };
 static_assert(sizeof(GuestCoreState) <= reader_state_bytes && alignof(GuestCoreState) <= 8 &&
               std::is_trivially_copyable_v<GuestCoreState>);
@@ -42,19 +44,21 @@ static_assert(sizeof(GuestCoreState) <= reader_state_bytes && alignof(GuestCoreS
 }  // namespace
 
 struct HostPipeline::State {
-  State(const HostSettings& settings, std::uint32_t slot_capacity)
+  State(const HostSettings& settings, std::uint32_t slot_capacity, bool own_states)
       : own_holds(settings.hold),
         outbound(settings.hold),
         recent(settings.recent),
         icmp_errors(settings.icmp_errors),
         unknown_sources(settings.unknown_source_reports),
         reassembler(settings.reassembly, rte_get_tsc_hz()) {
-    allocate(slot_capacity);
+    allocate(slot_capacity, own_states);
   }
 
-  // An array of the pipeline's own, for a table without reader state.
-  void allocate(std::uint32_t slot_capacity) {
-    if (slot_capacity == 0 || guests) return;
+  // The liveness bitmap and (`own_states`) an array of the pipeline's own
+  // for the per-guest state, used over a table without reader state.
+  void allocate(std::uint32_t slot_capacity, bool own_states) {
+    liveness.allocate(slot_capacity);
+    if (!own_states || slot_capacity == 0 || guests) return;
     guests = std::make_unique<GuestCoreState[]>(slot_capacity);
     capacity = slot_capacity;
   }
@@ -73,31 +77,36 @@ struct HostPipeline::State {
     GuestCoreState* found = slot_state(ctx, record.slot);
     if (found == nullptr) return nullptr;
     GuestCoreState& state = *found;
-    if (!state.valid || state.generation != record.generation) {
+    // Once mip6d has marked the guest resumed, a later "not resumed" record
+    // (it left and came back, or paused) is a new round: a fresh signal.
+    if (!state.valid || state.generation != record.generation || state.resume_round != record.resume_round) {
       state = GuestCoreState{};
       state.valid = true;
       state.generation = record.generation;
+      state.resume_round = record.resume_round;
     }
-    // Once mip6d has marked the guest resumed, a later "not resumed" record
-    // (it left and came back) needs a fresh signal.
-    if (record.resumed) state.seen_running = false;
     return &state;
   }
 
-  // Starts loading the per-guest state of a chunk's records (`all`: or
-  // only of those not marked resumed; every record's when the state shares
-  // the line of its counters, which the packet needs anyway). In the
-  // table, that line was asked for by prefetch_bindings already, while the
-  // records were still on their way; asked for again now that they are
-  // here, it costs a host packet at 1 M guests 130-190 cycles instead of
-  // 400-620 on this VM (docs/benchmarks.md): the first request does not
-  // reliably stick while the chunk's record misses are outstanding.
+  // Once a chunk's records are here: starts loading the per-guest state of
+  // those not marked resumed, each record's word of the liveness bitmap
+  // (`with_liveness`), and, when the core counts in place, each record's
+  // counters again. prefetch_bindings asked for those already, while the
+  // records were still on their way; asked for again now, a host packet at
+  // 1 M guests cost 130-190 cycles instead of 400-620 on one VM
+  // (docs/benchmarks.md): the first request does not reliably stick while
+  // the chunk's record misses are outstanding.
   void prefetch_guest_states(WorkerContext& ctx, const GuestRecord* const* records, unsigned n,
-                             bool all) const noexcept {
-    const bool with_counters = ctx.table->has_reader_state() && !ctx.table->logs_traffic();
-    for (unsigned k = 0; k < n; ++k)
-      if (records[k] != nullptr && (all || with_counters || !records[k]->resumed))
-        if (const GuestCoreState* state = slot_state(ctx, records[k]->slot)) rte_prefetch0(state);
+                             bool with_liveness) const noexcept {
+    const bool in_place = !ctx.table->logs_traffic();
+    for (unsigned k = 0; k < n; ++k) {
+      if (records[k] == nullptr) continue;
+      const std::uint32_t slot = records[k]->slot;
+      if (with_liveness) liveness.prefetch(slot);
+      if (in_place) ctx.table->prefetch_counters(ctx.reader, slot);
+      if (!records[k]->resumed)
+        if (const GuestCoreState* state = slot_state(ctx, slot)) rte_prefetch0(state);
+    }
   }
 
   bool running_here(WorkerContext& ctx, const GuestRecord& record) noexcept {
@@ -118,6 +127,7 @@ struct HostPipeline::State {
   IcmpErrorLimiter icmp_errors;
   TokenBucket unknown_sources;  // reports of sources the ingress filter did not know
   Reassembler reassembler;
+  LivenessReports liveness;
   std::unique_ptr<GuestCoreState[]> guests;
   std::uint32_t capacity = 0;
 };
@@ -125,7 +135,10 @@ struct HostPipeline::State {
 HostPipeline::HostPipeline(const HostSettings& settings) : HostPipeline(settings, 0) {}
 
 HostPipeline::HostPipeline(const HostSettings& settings, std::uint32_t slot_capacity)
-    : settings_(settings), state_(new State(settings, slot_capacity)) {}
+    : settings_(settings), state_(new State(settings, slot_capacity, true)) {}
+
+HostPipeline::HostPipeline(const HostSettings& settings, const BindingTable& table)
+    : settings_(settings), state_(new State(settings, table.slot_capacity(), !table.has_reader_state())) {}
 
 HostPipeline::~HostPipeline() { delete state_; }
 
@@ -342,7 +355,7 @@ void release_outbound(WorkerContext& ctx, const HostSettings& settings, IcmpErro
 void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_t n) noexcept {
   constexpr auto at = DatapathPort::guests;
   count_rx(ctx, at, pkts, n);
-  const std::uint64_t report_interval = ms_to_tsc(ctx, settings_.liveness_interval_ms);
+  state_->liveness.advance(ctx.now_tsc, ms_to_tsc(ctx, settings_.liveness_interval_ms));
   HoldQueues& holds = state_->holds(ctx);
   BindingTally tally;
 
@@ -378,22 +391,18 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
         continue;
       }
 
-      // Resume signal and liveness report.
-      bool report = false;
-      if (GuestCoreState* state = state_->guest_state(ctx, *record)) {
+      // Liveness report, and the resume signal of a guest not yet marked
+      // resumed.
+      bool report = state_->liveness.due(record->slot);
+      if (!record->resumed) [[unlikely]] {
+        GuestCoreState* state = state_->guest_state(ctx, *record);
         // A paused guest's frames were in flight before its pause: what it
         // holds waits for mip6d (its resume here, or the hand-over).
-        if (!record->resumed && !record->paused && !state->seen_running) {
+        if (state != nullptr && !record->paused && !state->seen_running) {
           state->seen_running = true;
           ++ctx.counters->resumes_signalled;
           report = true;
           release_held(ctx, holds, state_->recent, *record);
-        }
-        if (!state->reported || ctx.now_tsc - state->last_report_tsc >= report_interval)
-          report = true;
-        if (report) {
-          state->reported = true;
-          state->last_report_tsc = ctx.now_tsc;
         }
       }
 
@@ -678,11 +687,13 @@ void HostPipeline::visit_outbound(WorkerContext& ctx) noexcept {
 }
 
 void HostPipeline::housekeeping(WorkerContext& ctx) noexcept {
-  if (!state_->guests && ctx.table != nullptr && !ctx.table->has_reader_state()) {
-    // The one allocation outside the constructor: the per-slot array, sized
-    // by the table this core reads (see host_pipeline.hpp).
+  const bool own_states = ctx.table != nullptr && !ctx.table->has_reader_state();
+  if (ctx.table != nullptr && (!state_->liveness.allocated() || (own_states && !state_->guests))) {
+    // The one allocation outside the constructor: the liveness bitmap and
+    // the per-slot array, sized by the table this core reads (see
+    // host_pipeline.hpp).
     try {
-      state_->allocate(ctx.table->slot_capacity());
+      state_->allocate(ctx.table->slot_capacity(), own_states);
     } catch (...) {
       // Retried next time; until then frames still flow, without signals.
     }

@@ -32,20 +32,26 @@
 //   - anything else: passed to the guests port
 //
 // Implementation notes (datapath/pipeline/host_pipeline.cpp):
-//   - Per-guest per-core state (resume seen here, last report TSC): in the
+//   - Per-guest per-core state (resume seen here, in which round): in the
 //     table's reader state when the table keeps one
 //     (BindingTableLimits::reader_state, mip6d's hosts), the line of this
 //     core's counters for the guest; it then belongs to ctx.reader, shared
 //     by every HostPipeline that runs as that reader. Else in an array of
 //     the pipeline's own, indexed by record slot, sized
-//     BindingTable::slot_capacity(): pass that capacity to the constructor,
-//     or call housekeeping() once before the first burst, which allocates
-//     the array from ctx.table when missing. Until there is one or the
-//     other, no resume signals or liveness copies are sent.
+//     BindingTable::slot_capacity(): construct with the table (or that
+//     capacity), or call housekeeping() once before the first burst, which
+//     allocates the array from ctx.table when missing. Until there is one
+//     or the other, no resume signals are sent. Only a guest not marked
+//     resumed has its state read.
 //   - "Seen on this core": the resume signal went out from here; it is
-//     forgotten when the record is next seen marked resumed, or its slot's
-//     generation changes, so a guest that leaves and comes back is signalled
+//     forgotten when the record's resume round changes (mip6d marked it
+//     resumed, then not again: GuestRecord::resume_round) or its slot's
+//     generation does, so a guest that leaves and comes back is signalled
 //     again.
+//   - Liveness (datapath/elements/liveness_reports.hpp): a bitmap of the
+//     guests reported in the current interval, one bit a slot, allocated
+//     with the per-slot state (or by housekeeping()); until it exists no
+//     liveness copies are sent.
 //   - Resume signal / liveness: a copy of the frame (rte_pktmbuf_copy from
 //     ctx.pool) is punted with ctx.now_tsc, and the frame is processed as
 //     usual. The copy is an extra packet: it counts `punted` (or
@@ -53,8 +59,9 @@
 //     disposition. When the frame itself is punted anyway (ND/RS from an away
 //     guest, or a non-IPv6 frame such as QEMU's RARP from an away guest that
 //     is due a report) it is the report and no copy is made. Liveness: a
-//     known guest (resumed or not) is reported at most every
-//     liveness_interval_ms; the first frame always reports.
+//     known guest (resumed or not) is reported with its first frame in each
+//     liveness_interval_ms-long interval (the first begins with the first
+//     burst); a slot reused within an interval reports from the next.
 //   - Hold queues: ctx.holds when set, else the pipeline's own (allocated by
 //     the constructor from settings.hold). `held` is a gauge: +1 when a
 //     packet is held, -1 when it leaves as `released` or drop_hold_expired.
@@ -111,9 +118,12 @@ struct ClassifiedFrame;
 class HostPipeline {
  public:
   explicit HostPipeline(const HostSettings& settings);
-  // Allocates its own per-slot state now (slot_capacity =
-  // table.slot_capacity(); 0 for a table with reader state, which keeps it).
+  // Allocates its liveness bitmap and its own per-slot state now
+  // (slot_capacity = table.slot_capacity()).
   HostPipeline(const HostSettings& settings, std::uint32_t slot_capacity);
+  // Sized for `table`, as a forwarding core needs it: the liveness bitmap,
+  // and its own per-slot state only when the table keeps none.
+  HostPipeline(const HostSettings& settings, const BindingTable& table);
   ~HostPipeline();
   HostPipeline(const HostPipeline&) = delete;
   HostPipeline& operator=(const HostPipeline&) = delete;

@@ -522,6 +522,7 @@ bool BindingTable::set_guest(const GuestSpec& spec) {
 
   record.slot = slot.index;
   record.generation = slot.generation;
+  record.resume_round = old ? old->resume_round + (old->resumed && !spec.resumed ? 1 : 0) : 0;
   *fresh = record;
 
   // Steps that may need a new key slot come first, so a refusal leaves the

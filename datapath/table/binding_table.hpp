@@ -131,6 +131,12 @@ struct alignas(64) GuestRecord {
   bool keep_recent = false;
   std::uint32_t slot = 0;
   std::uint32_t generation = 0;
+  // How many times, while the guest kept its slot, a record marked resumed
+  // was replaced by one that is not (the table counts, set_guest): a
+  // core's "resume signalled" mark is for one round, so such a guest is
+  // signalled again, and a resumed guest's packets never read the mark
+  // (host_pipeline.cpp).
+  std::uint32_t resume_round = 0;
   // ... and once it is paused, what was delivered to it at or after this
   // TSC (just before QEMU stopped it) is held again; 0: nothing is.
   std::uint64_t replay_from_tsc = 0;
@@ -233,8 +239,8 @@ struct BindingTableLimits {
   std::uint32_t traffic_log_entries = 1u << 16;
   // Gives each reader reader_state_bytes of its own per slot, in the cache
   // line of its counters for that slot (reader_state()): a host pipeline
-  // keeps a guest's resume and liveness marks there, so a packet that counts
-  // and checks them waits for one line instead of two. Doubles the readers'
+  // keeps a guest's resume marks there, so a packet that counts and checks
+  // them waits for one line instead of two. Doubles the readers'
   // counter rows (64 bytes a slot instead of 32).
   bool reader_state = false;
 };

@@ -172,8 +172,9 @@ datapath::DatapathSettings Daemon::datapath_settings() const {
   // line; the traffic logs move that line to this thread. A host's few
   // guests keep their counters in cache, where the logs' cross-core lines
   // cost more than they save (docs/benchmarks.md).
-  // A host's per-guest state (resume and liveness marks) sits in the line
-  // of each core's counters for the guest: one line a packet, not two.
+  // A host's per-guest state (resume marks, read until mip6d marks the
+  // guest resumed) sits in the line of each core's counters for the guest:
+  // one line a packet, not two.
   if (config_.role == Role::host) {
     s.table.traffic_log_entries = 0;
     s.table.reader_state = true;

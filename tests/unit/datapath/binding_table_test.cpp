@@ -497,6 +497,41 @@ TEST(BindingTable, ReplaceKeepsSlotAndCountersClearThenReAddStartsAtZero) {
   EXPECT_EQ(sum->decapsulated_bytes, 0u);
 }
 
+TEST(BindingTable, AGuestsResumeRoundCountsItsReturnsToNotResumed) {
+  BindingTable table(small_limits(), home_agent);
+  GuestSpec g;
+  g.mac = mac("52:54:00:00:00:10");
+  g.home_address = ip("2001:db8:a::10");
+  g.resumed = false;
+  ASSERT_TRUE(table.set_guest(g));
+  const std::uint32_t slot = table.find_guest_for_writer(g.mac)->slot;
+  EXPECT_EQ(table.find_guest_for_writer(g.mac)->resume_round, 0u);
+  ASSERT_TRUE(table.set_guest(g));  // not resumed, still: the same round
+  EXPECT_EQ(table.find_guest_for_writer(g.mac)->resume_round, 0u);
+  g.resumed = true;
+  ASSERT_TRUE(table.set_guest(g));
+  ASSERT_TRUE(table.set_guest(g));
+  EXPECT_EQ(table.find_guest_for_writer(g.mac)->resume_round, 0u);
+  g.resumed = false;  // paused, or leaving: a new round
+  g.paused = true;
+  ASSERT_TRUE(table.set_guest(g));
+  EXPECT_EQ(table.find_guest_for_writer(g.mac)->resume_round, 1u);
+  g.paused = false;
+  ASSERT_TRUE(table.set_guest(g));
+  EXPECT_EQ(table.find_guest_for_writer(g.mac)->resume_round, 1u);
+  g.resumed = true;
+  ASSERT_TRUE(table.set_guest(g));
+  g.resumed = false;
+  ASSERT_TRUE(table.set_guest(g));
+  EXPECT_EQ(table.find_guest_for_writer(g.mac)->resume_round, 2u);
+  EXPECT_EQ(table.find_guest_for_writer(g.mac)->slot, slot);
+  // Re-added, the guest starts over (its generation tells it apart).
+  ASSERT_TRUE(table.clear_guest(g.mac));
+  table.reclaim();
+  ASSERT_TRUE(table.set_guest(g));
+  EXPECT_EQ(table.find_guest_for_writer(g.mac)->resume_round, 0u);
+}
+
 TEST(BindingTable, SlotIsNotReusedBeforeReadersPassAQuiescentState) {
   BindingTable table(small_limits(), home_agent);
   const unsigned reader = table.register_reader();

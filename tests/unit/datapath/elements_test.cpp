@@ -14,6 +14,7 @@
 #include "datapath/elements/frame_classifier.hpp"
 #include "datapath/elements/hold_queues.hpp"
 #include "datapath/elements/icmp_errors.hpp"
+#include "datapath/elements/liveness_reports.hpp"
 #include "datapath/elements/punt_queue.hpp"
 #include "datapath/elements/recent_deliveries.hpp"
 #include "datapath/elements/tx_batch.hpp"
@@ -211,6 +212,34 @@ TEST(TokenBucket, AllowsABurstThenRefillsAtTheRate) {
   EXPECT_FALSE(bucket.take(later, hz));
   TokenBucket off(IcmpErrorSettings{0, 10});
   EXPECT_FALSE(off.take(1, hz));
+}
+
+TEST(LivenessReports, EachSlotIsDueOncePerIntervalAndAgainInTheNext) {
+  LivenessReports reports;
+  EXPECT_FALSE(reports.due(0));  // nothing allocated: never due
+  reports.allocate(130);         // three words, the last one partly used
+  reports.advance(1'000, 500);   // the first interval begins at 1000
+  EXPECT_TRUE(reports.due(0));
+  EXPECT_FALSE(reports.due(0));
+  EXPECT_TRUE(reports.due(64));
+  EXPECT_TRUE(reports.due(129));
+  EXPECT_FALSE(reports.due(129));
+  EXPECT_FALSE(reports.due(130));  // beyond the capacity: never due
+  EXPECT_TRUE(reports.due(1));     // its own bit, beside slot 0's
+  reports.advance(1'499, 500);     // still the same interval
+  EXPECT_FALSE(reports.due(0));
+  EXPECT_FALSE(reports.due(64));
+  reports.advance(1'500, 500);  // a new one: every slot is due again
+  EXPECT_TRUE(reports.due(0));
+  EXPECT_TRUE(reports.due(64));
+  EXPECT_TRUE(reports.due(129));
+  EXPECT_FALSE(reports.due(0));
+  // The next interval counts from when this one began, however late the
+  // call that starts it comes.
+  reports.advance(9'000, 500);
+  EXPECT_TRUE(reports.due(0));
+  reports.advance(9'499, 500);
+  EXPECT_FALSE(reports.due(0));
 }
 
 TEST_F(Elements, HoldQueuesKeepOrderPerGuestAndGeneration) {

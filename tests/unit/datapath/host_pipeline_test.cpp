@@ -536,6 +536,72 @@ TEST_F(HostPipelineTest, FirstFrameOfANotResumedGuestSignalsResumeOnceWithItsTim
   EXPECT_EQ(h.counters.resumes_signalled, 1u);
 }
 
+// The table counts a guest's returns to "not resumed" (resume_round); the
+// pipeline's mark is for one round. Without comparing it (the mark kept
+// while the guest is marked resumed, whose frames no longer read it) the
+// third frame sends no signal.
+TEST_F(HostPipelineTest, GuestMarkedResumedAndThenNotAgainIsSignalledAgainInItsSlot) {
+  GuestSpec g = away_guest(false);
+  ASSERT_TRUE(h.table.set_guest(g));
+  const std::uint32_t slot = h.table.find_guest_for_writer(guest_mac)->slot;
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  g.resumed = true;
+  ASSERT_TRUE(h.table.set_guest(g));
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 1u);
+  g.resumed = false;
+  ASSERT_TRUE(h.table.set_guest(g));
+  ASSERT_EQ(h.table.find_guest_for_writer(guest_mac)->slot, slot);
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 2u);
+  EXPECT_EQ(h.punted().size(), 2u);  // each signal, itself the report
+}
+
+// A resumed guest's frames never touch its per-core state (at a million
+// guests a DRAM line of its own): liveness comes from the bitmap.
+TEST_F(HostPipelineTest, AResumedGuestsFramesLeaveItsPerCoreStateAlone) {
+  seen_resumed();
+  const std::uint32_t slot = h.table.find_guest_for_writer(guest_mac)->slot;
+  from_guests({guest_udp(), guest_udp()});
+  from_uplink({tunnelled_to_guest(1)});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::decapsulated), 1u);
+  EXPECT_EQ(h.punted().size(), 1u);  // the first frame's liveness copy
+  const auto* state = static_cast<const std::uint8_t*>(h.table.reader_state(h.ctx.reader, slot));
+  ASSERT_NE(state, nullptr);
+  EXPECT_EQ(std::vector<std::uint8_t>(state, state + reader_state_bytes),
+            std::vector<std::uint8_t>(reader_state_bytes, 0));
+}
+
+// Liveness goes by interval, not by guest: each guest's first frame in an
+// interval reports, whenever in it the guest first spoke.
+TEST_F(HostPipelineTest, EachGuestReportsWithItsFirstFrameInEachInterval) {
+  seen_resumed();
+  GuestSpec other = away_guest(true);
+  other.mac = other_mac;
+  other.home_address = ip("2001:db8:a::11");
+  other.link_local = ip("fe80::5054:ff:fe00:11");
+  ASSERT_TRUE(h.table.set_guest(other));
+  const Bytes from_other = ethernet_frame(router_mac, other_mac,
+                                          udp_packet({other.home_address, correspondent}, 8));
+  const std::uint64_t start = h.ctx.now_tsc;
+  const std::uint64_t ms = test_tsc_hz / 1000;
+  from_guests({guest_udp()});  // the first interval begins: reported
+  h.ctx.now_tsc = start + 600 * ms;
+  from_guests({from_other, guest_udp()});  // the other's first: reported
+  h.ctx.now_tsc = start + 999 * ms;
+  from_guests({from_other, guest_udp()});
+  EXPECT_EQ(h.punted().size(), 2u);
+  h.ctx.now_tsc = start + 1000 * ms;  // the second interval
+  from_guests({from_other, guest_udp(), from_other});
+  const auto punted = h.punted();
+  ASSERT_EQ(punted.size(), 2u);
+  EXPECT_EQ(bytes_of(punted[0]), from_other);
+  EXPECT_EQ(bytes_of(punted[1]), guest_udp());
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 8u);
+}
+
 TEST_F(HostPipelineTest, OverATableWithoutReaderStateThePipelineKeepsItsOwn) {
   // The same signal and liveness rules, from the pipeline's own per-slot
   // array (a table built without BindingTableLimits::reader_state).
