@@ -53,6 +53,10 @@ class LivenessReports {
     return true;
   }
 
+  // Whether the bitmap may not stay in L1 (over 16 KiB, 131 072 slots):
+  // only then is prefetch() worth its instructions.
+  [[nodiscard]] bool outgrows_l1() const noexcept { return word_count_ > 2048; }
+
   // Asks for the word of `slot` (at a million guests it may have left L1).
   // A read prefetch: GCC drops write prefetches for the baseline x86-64
   // target (prefetchw needs -mprfchw).
