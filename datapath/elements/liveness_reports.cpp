@@ -6,7 +6,7 @@ namespace roam6::datapath {
 
 void LivenessReports::allocate(std::uint32_t slot_capacity) {
   if (slot_capacity == 0 || words_) return;
-  const std::uint32_t words = (slot_capacity + 63) / 64;
+  const auto words = static_cast<std::uint32_t>((std::uint64_t{slot_capacity} + 63) / 64);
   words_ = std::make_unique<std::uint64_t[]>(words);  // zeroed: nothing reported yet
   word_count_ = words;
   capacity_ = slot_capacity;

@@ -56,11 +56,14 @@ struct HostPipeline::State {
 
   // The liveness bitmap and (`own_states`) an array of the pipeline's own
   // for the per-guest state, used over a table without reader state.
+  // The array first: should it fail, no liveness copy goes out for a guest
+  // whose resume signal could not.
   void allocate(std::uint32_t slot_capacity, bool own_states) {
+    if (own_states && slot_capacity != 0 && !guests) {
+      guests = std::make_unique<GuestCoreState[]>(slot_capacity);
+      capacity = slot_capacity;
+    }
     liveness.allocate(slot_capacity);
-    if (!own_states || slot_capacity == 0 || guests) return;
-    guests = std::make_unique<GuestCoreState[]>(slot_capacity);
-    capacity = slot_capacity;
   }
 
   HoldQueues& holds(WorkerContext& ctx) noexcept { return ctx.holds ? *ctx.holds : own_holds; }
@@ -88,10 +91,10 @@ struct HostPipeline::State {
     return &state;
   }
 
-  // Once a chunk's records are here: starts loading the per-guest state of
-  // those not marked resumed, each record's word of the liveness bitmap
-  // (`with_liveness`, when the bitmap outgrows L1), and, when the core
-  // counts in place, each record's counters again. prefetch_bindings asked for those already, while the
+  // Once a chunk's records are here: starts loading the per-guest state
+  // of those not marked resumed, each record's word of the liveness
+  // bitmap (`with_liveness`, when the bitmap outgrows L1), and, when the
+  // core counts in place, each record's counters again. prefetch_bindings asked for those already, while the
   // records were still on their way; asked for again now, a host packet at
   // 1 M guests cost 130-190 cycles instead of 400-620 on one VM
   // (docs/benchmarks.md): the first request does not reliably stick while

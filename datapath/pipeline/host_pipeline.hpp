@@ -61,7 +61,11 @@
 //     is due a report) it is the report and no copy is made. Liveness: a
 //     known guest (resumed or not) is reported with its first frame in each
 //     liveness_interval_ms-long interval (the first begins with the first
-//     burst); a slot reused within an interval reports from the next.
+//     burst). A guest given a slot reused within an interval, and marked
+//     resumed (or paused) from the start, reports from the next interval
+//     (one not yet resumed reports at once, with its resume signal). The
+//     bitmap is the pipeline's own: two pipelines running as one reader
+//     report each.
 //   - Hold queues: ctx.holds when set, else the pipeline's own (allocated by
 //     the constructor from settings.hold). `held` is a gauge: +1 when a
 //     packet is held, -1 when it leaves as `released` or drop_hold_expired.
@@ -119,7 +123,8 @@ class HostPipeline {
  public:
   explicit HostPipeline(const HostSettings& settings);
   // Allocates its liveness bitmap and its own per-slot state now
-  // (slot_capacity = table.slot_capacity()).
+  // (slot_capacity = table.slot_capacity(); 0 allocates neither, which
+  // housekeeping() then does).
   HostPipeline(const HostSettings& settings, std::uint32_t slot_capacity);
   // Sized for `table`, as a forwarding core needs it: the liveness bitmap,
   // and its own per-slot state only when the table keeps none.

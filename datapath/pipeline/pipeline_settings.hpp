@@ -61,7 +61,7 @@ struct HostSettings {
   RecentDeliverySettings recent;
   // A guest that keeps sending is reported to mip6d (a copy of its first
   // frame) once in every interval this long, so mip6d knows it still runs
-  // here (datapath/elements/liveness_reports.hpp).
+  // here (datapath/elements/liveness_reports.hpp). At least 1.
   std::uint32_t liveness_interval_ms = 1000;
   // mip6d learns the addresses guests form (host.learned_addresses): an away
   // guest's packet from another address of its home /64 (the SLAAC prefix

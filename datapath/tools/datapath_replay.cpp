@@ -133,9 +133,9 @@ class Pipeline {
  public:
   // The host pipeline's per-slot state is sized now, as a forwarding core
   // does, so the very first burst can already give the resume signal.
-  explicit Pipeline(const rp::ReplaySpec& spec, std::uint32_t slot_capacity) {
+  explicit Pipeline(const rp::ReplaySpec& spec, const dp::BindingTable& table) {
     if (spec.role == rp::Role::host)
-      host_ = std::make_unique<dp::HostPipeline>(spec.host, slot_capacity);
+      host_ = std::make_unique<dp::HostPipeline>(spec.host, table);
     else
       home_agent_ = std::make_unique<dp::HomeAgentPipeline>(spec.home_agent);
   }
@@ -256,7 +256,7 @@ class Replay {
           std::make_unique<dp::TxBatch>(refusing_sink_, dp::DatapathPort::guests, counters_);
       ctx_.out[p] = batches_[p].get();
     }
-    pipeline_ = std::make_unique<Pipeline>(spec_, table_->slot_capacity());
+    pipeline_ = std::make_unique<Pipeline>(spec_, *table_);
 
     for (std::size_t i = 0; i < spec_.steps.size(); ++i) run_step(i);
     poll_round();  // what the last step left for housekeeping

@@ -136,6 +136,9 @@ HostSettings host_settings_at(const json& j, const std::string& where) {
   optional_member(j, where, "hold", s.hold, hold_settings_at);
   optional_member(j, where, "liveness_interval_ms", s.liveness_interval_ms,
                   unsigned_at<std::uint32_t>);
+  // Reports go once per interval (datapath/elements/liveness_reports.hpp):
+  // an interval of 0 would clear every core's bitmap on every burst.
+  if (s.liveness_interval_ms == 0) fail(where + ".liveness_interval_ms", "must be at least 1");
   return s;
 }
 

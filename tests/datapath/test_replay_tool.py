@@ -28,6 +28,8 @@ class ReplayTool(unittest.TestCase):
                     {"role": "host", "host": dict(host_settings(), uplink_mtuu=1)},
                 "spec.steps[1].pcap": None,  # filled below
                 "spec.role": {"role": "router"},
+                "spec.host.liveness_interval_ms: must be at least 1":
+                    {"role": "host", "host": dict(host_settings(), liveness_interval_ms=0)},
                 "spec.guests[0].mac: not a MAC address":
                     {"role": "host", "host": host_settings(),
                      "guests": [{"mac": "52:54:00", "home_address": "2001:db8::1"}]},

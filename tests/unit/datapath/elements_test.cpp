@@ -240,6 +240,17 @@ TEST(LivenessReports, EachSlotIsDueOncePerIntervalAndAgainInTheNext) {
   EXPECT_TRUE(reports.due(0));
   reports.advance(9'499, 500);
   EXPECT_FALSE(reports.due(0));
+  // Up to 16 KiB it stays in L1 and is not worth prefetching.
+  EXPECT_FALSE(reports.outgrows_l1());
+  LivenessReports at_l1;
+  at_l1.allocate(131'072);
+  EXPECT_FALSE(at_l1.outgrows_l1());
+  LivenessReports beyond;
+  beyond.allocate(131'073);
+  EXPECT_TRUE(beyond.outgrows_l1());
+  beyond.advance(0, 1);
+  EXPECT_TRUE(beyond.due(131'072));
+  EXPECT_FALSE(beyond.due(131'073));
 }
 
 TEST_F(Elements, HoldQueuesKeepOrderPerGuestAndGeneration) {

@@ -558,6 +558,29 @@ TEST_F(HostPipelineTest, GuestMarkedResumedAndThenNotAgainIsSignalledAgainInItsS
   EXPECT_EQ(h.punted().size(), 2u);  // each signal, itself the report
 }
 
+// The same for what arrives through the tunnel: once the guest is marked
+// resumed and then not again, the old signal no longer says it runs here,
+// so its packets are held until it is heard from again (before the round,
+// only a frame from it seen while it was resumed cleared the mark).
+TEST_F(HostPipelineTest, TunnelledPacketsAreHeldAgainOnceAResumedGuestIsNotResumedAgain) {
+  GuestSpec g = away_guest(false);
+  ASSERT_TRUE(h.table.set_guest(g));
+  from_guests({guest_udp()});
+  from_uplink({tunnelled_to_guest(1)});
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::decapsulated), 1u);
+  g.resumed = true;
+  ASSERT_TRUE(h.table.set_guest(g));
+  g.resumed = false;
+  ASSERT_TRUE(h.table.set_guest(g));
+  from_uplink({tunnelled_to_guest(2)});
+  housekeeping();
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::decapsulated), 1u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::held), 1u);
+  from_guests({guest_udp()});  // heard again: signalled, and what waited goes
+  EXPECT_EQ(h.counters.resumes_signalled, 2u);
+  EXPECT_EQ(h.count(DatapathPort::uplink, Disposition::released), 1u);
+}
+
 // A resumed guest's frames never touch its per-core state (at a million
 // guests a DRAM line of its own): liveness comes from the bitmap.
 TEST_F(HostPipelineTest, AResumedGuestsFramesLeaveItsPerCoreStateAlone) {
@@ -624,6 +647,27 @@ TEST_F(HostPipelineTest, OverATableWithoutReaderStateThePipelineKeepsItsOwn) {
   EXPECT_EQ(send(1), 1u);  // liveness, after the interval
   EXPECT_EQ(plain.counters.resumes_signalled, 1u);
   EXPECT_EQ(plain.table.guest_counters(guest_mac)->encapsulated_packets, 4u);
+}
+
+TEST_F(HostPipelineTest, OverATableWithoutReaderStateAGuestNotResumedAgainIsSignalledAgain) {
+  PipelineHarness plain{{}, 0, false};
+  HostPipeline own(host_settings(), plain.table);  // sized by the constructor
+  const auto send = [&] {
+    rte_mbuf* m = to_mbuf(plain.pool, guest_udp());
+    own.from_guests(plain.ctx, &m, 1);
+    plain.flush();
+  };
+  GuestSpec g = away_guest(false);
+  ASSERT_TRUE(plain.table.set_guest(g));
+  send();
+  g.resumed = true;
+  ASSERT_TRUE(plain.table.set_guest(g));
+  send();
+  EXPECT_EQ(plain.counters.resumes_signalled, 1u);
+  g.resumed = false;
+  ASSERT_TRUE(plain.table.set_guest(g));
+  send();
+  EXPECT_EQ(plain.counters.resumes_signalled, 2u);
 }
 
 TEST_F(HostPipelineTest, ResumeFrameThatIsNotIpv6IsPuntedItself) {
