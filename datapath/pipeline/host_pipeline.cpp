@@ -398,20 +398,28 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       // Liveness report, and the resume signal of a guest not yet marked
       // resumed.
       bool report = state_->liveness.due(record->slot);
+      GuestCoreState* signalling = nullptr;
       if (!record->resumed) [[unlikely]] {
         GuestCoreState* state = state_->guest_state(ctx, *record);
         // A paused guest's frames were in flight before its pause: what it
         // holds waits for mip6d (its resume here, or the hand-over).
         if (state != nullptr && !record->paused && !state->seen_running) {
           state->seen_running = true;
+          signalling = state;
           ++ctx.counters->resumes_signalled;
           report = true;
           release_held(ctx, holds, state_->recent, *record);
         }
       }
+      // A resume signal that did not reach mip6d (no mbuf for the copy, the
+      // punt ring full) goes again with the guest's next frame.
+      const auto reported = [signalling](bool sent) noexcept {
+        if (!sent && signalling != nullptr) [[unlikely]]
+          signalling->seen_running = false;
+      };
 
       if (!record->away) {
-        if (report) punt_copy(ctx, at, m);
+        if (report) reported(punt_copy(ctx, at, m));
         if (state_->outbound.total() != 0) [[unlikely]]
           release_outbound(ctx, settings_, state_->icmp_errors, state_->outbound, *record);
         forward(ctx, at, DatapathPort::uplink, m, Disposition::passed);
@@ -423,26 +431,26 @@ void HostPipeline::from_guests(WorkerContext& ctx, rte_mbuf** pkts, std::uint16_
       switch (frame_class.kind) {
         case FrameKind::truncated_ethernet:
         case FrameKind::malformed_ipv6:
-          if (report) punt_copy(ctx, at, m);
+          if (report) reported(punt_copy(ctx, at, m));
           drop(ctx, at, m, Disposition::drop_malformed);
           continue;
         case FrameKind::not_ipv6:
           // The resume frame itself (QEMU's RARP) goes to mip6d as is.
           if (report)
-            punt(ctx, at, m);
+            reported(punt(ctx, at, m));
           else
             drop(ctx, at, m, Disposition::drop_not_ipv6);
           continue;
         case FrameKind::neighbour_discovery:
           // Home-link emulation is mip6d's; the frame doubles as the report.
-          punt(ctx, at, m);
+          reported(punt(ctx, at, m));
           continue;
         case FrameKind::mobility:
         case FrameKind::ip6ip6:
         case FrameKind::other_ipv6:
           break;
       }
-      if (report) punt_copy(ctx, at, m);
+      if (report) reported(punt_copy(ctx, at, m));
 
       const wire::Ipv6View& ip = frame_class.ip;
       if (is_link_scope(ip.src_bytes()) || is_link_scope(ip.dst_bytes())) {

@@ -47,7 +47,8 @@
 //     forgotten when the record's resume round changes (mip6d marked it
 //     resumed, then not again: GuestRecord::resume_round) or its slot's
 //     generation does, so a guest that leaves and comes back is signalled
-//     again.
+//     again. A signal whose punt failed (drop_no_mbuf, drop_punt_ring_full)
+//     is not a signal: the guest's next frame gives it again.
 //   - Liveness (datapath/elements/liveness_reports.hpp): a bitmap of the
 //     guests reported in the current interval, one bit a slot, allocated
 //     with the per-slot state (or by housekeeping()); until it exists no

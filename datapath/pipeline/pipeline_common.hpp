@@ -48,21 +48,24 @@ inline void forward(WorkerContext& ctx, DatapathPort at, DatapathPort to, rte_mb
 }
 
 // The frame itself goes to mip6d: counted punted or drop_punt_ring_full.
-inline void punt(WorkerContext& ctx, DatapathPort at, rte_mbuf* m) noexcept {
-  ctx.counters->count(at, ctx.punt->push(m, at, ctx.now_tsc) ? Disposition::punted
-                                                             : Disposition::drop_punt_ring_full);
+// True when it reached the ring.
+inline bool punt(WorkerContext& ctx, DatapathPort at, rte_mbuf* m) noexcept {
+  const bool pushed = ctx.punt->push(m, at, ctx.now_tsc);
+  ctx.counters->count(at, pushed ? Disposition::punted : Disposition::drop_punt_ring_full);
+  return pushed;
 }
 
 // A copy goes to mip6d and the frame carries on. The copy is an extra
 // packet: it counts punted (or drop_no_mbuf / drop_punt_ring_full) in
-// addition to the frame's own disposition.
-inline void punt_copy(WorkerContext& ctx, DatapathPort at, const rte_mbuf* m) noexcept {
+// addition to the frame's own disposition. True when the copy reached the
+// ring.
+inline bool punt_copy(WorkerContext& ctx, DatapathPort at, const rte_mbuf* m) noexcept {
   rte_mbuf* copy = rte_pktmbuf_copy(m, ctx.pool, 0, UINT32_MAX);
   if (copy == nullptr) {
     ctx.counters->count(at, Disposition::drop_no_mbuf);
-    return;
+    return false;
   }
-  punt(ctx, at, copy);
+  return punt(ctx, at, copy);
 }
 
 // Where the ICMPv6 errors about one packet go: out of `port` to `to`, or,

@@ -507,6 +507,32 @@ TEST_F(HostPipelineTest, PuntRingFullIsCountedAsSuch) {
   EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_punt_ring_full), 6u);
 }
 
+// A resume signal that could not be punted is given again with the next
+// frame: mip6d never saw it, and no other frame would tell it.
+TEST_F(HostPipelineTest, AResumeSignalThePuntRingRefusedGoesAgainWithTheNextFrame) {
+  // Another guest's solicitations fill the ring (it holds 64).
+  GuestSpec other = away_guest(true);
+  other.mac = other_mac;
+  other.home_address = ip("2001:db8:a::11");
+  other.link_local = ip("fe80::5054:ff:fe00:11");
+  ASSERT_TRUE(h.table.set_guest(other));
+  const Bytes rs = ethernet_frame(mac("33:33:00:00:00:02"), other_mac,
+                                  icmpv6_packet({other.link_local, ip("ff02::2"), 255}, 133, Bytes(4)));
+  from_guests(std::vector<Bytes>(64, rs));
+  ASSERT_TRUE(h.table.set_guest(away_guest(false)));
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::drop_punt_ring_full), 1u);
+  EXPECT_EQ(h.punted().size(), 64u);  // the solicitations only
+  from_guests({guest_udp()});
+  EXPECT_EQ(h.counters.resumes_signalled, 2u);
+  const auto punted = h.punted();
+  ASSERT_EQ(punted.size(), 1u);
+  EXPECT_EQ(bytes_of(punted[0]), guest_udp());
+  from_guests({guest_udp()});  // delivered now: no third signal
+  EXPECT_EQ(h.counters.resumes_signalled, 2u);
+  EXPECT_EQ(h.count(DatapathPort::guests, Disposition::encapsulated), 3u);
+}
+
 TEST_F(HostPipelineTest, FirstFrameOfANotResumedGuestSignalsResumeOnceWithItsTimestamp) {
   ASSERT_TRUE(h.table.set_guest(away_guest(false)));
   const Bytes frame = guest_udp();
