@@ -94,11 +94,12 @@ struct HostPipeline::State {
   // Once a chunk's records are here: starts loading the per-guest state
   // of those not marked resumed, each record's word of the liveness
   // bitmap (`with_liveness`, when the bitmap outgrows L1), and, when the
-  // core counts in place, each record's counters again. prefetch_bindings asked for those already, while the
-  // records were still on their way; asked for again now, a host packet at
-  // 1 M guests cost 130-190 cycles instead of 400-620 on one VM
-  // (docs/benchmarks.md): the first request does not reliably stick while
-  // the chunk's record misses are outstanding.
+  // core counts in place, each record's counters again. prefetch_bindings
+  // asked for those already, while the records were still on their way;
+  // asked for again now, a host packet at 1 M guests cost 130-190 cycles
+  // instead of 400-620 on one VM (docs/benchmarks.md): the first request
+  // does not reliably stick while the chunk's record misses are
+  // outstanding.
   void prefetch_guest_states(WorkerContext& ctx, const GuestRecord* const* records, unsigned n,
                              bool with_liveness) const noexcept {
     with_liveness = with_liveness && liveness.outgrows_l1();

@@ -240,8 +240,8 @@ struct BindingTableLimits {
   // Gives each reader reader_state_bytes of its own per slot, in the cache
   // line of its counters for that slot (reader_state()): a host pipeline
   // keeps a guest's resume marks there, so a packet that counts and checks
-  // them waits for one line instead of two. Doubles the readers'
-  // counter rows (64 bytes a slot instead of 32).
+  // them waits for one line instead of two. Doubles the readers' counter
+  // rows (64 bytes a slot instead of 32).
   bool reader_state = false;
 };
 
