@@ -44,6 +44,15 @@ HostSettings host_settings() {
 
 GuestSpec away_guest(bool resumed = true);
 
+// A second guest, away and resumed, beside the first.
+GuestSpec other_away_guest() {
+  GuestSpec g = away_guest(true);
+  g.mac = other_mac;
+  g.home_address = ip("2001:db8:a::11");
+  g.link_local = ip("fe80::5054:ff:fe00:11");
+  return g;
+}
+
 // Running here, its migration away begun (guest.migrating).
 GuestSpec migrating_away_guest() {
   GuestSpec g = away_guest(true);
@@ -511,10 +520,7 @@ TEST_F(HostPipelineTest, PuntRingFullIsCountedAsSuch) {
 // frame: mip6d never saw it, and no other frame would tell it.
 TEST_F(HostPipelineTest, AResumeSignalThePuntRingRefusedGoesAgainWithTheNextFrame) {
   // Another guest's solicitations fill the ring (it holds 64).
-  GuestSpec other = away_guest(true);
-  other.mac = other_mac;
-  other.home_address = ip("2001:db8:a::11");
-  other.link_local = ip("fe80::5054:ff:fe00:11");
+  const GuestSpec other = other_away_guest();
   ASSERT_TRUE(h.table.set_guest(other));
   const Bytes rs = ethernet_frame(mac("33:33:00:00:00:02"), other_mac,
                                   icmpv6_packet({other.link_local, ip("ff02::2"), 255}, 133, Bytes(4)));
@@ -627,10 +633,7 @@ TEST_F(HostPipelineTest, AResumedGuestsFramesLeaveItsPerCoreStateAlone) {
 // interval reports, whenever in it the guest first spoke.
 TEST_F(HostPipelineTest, EachGuestReportsWithItsFirstFrameInEachInterval) {
   seen_resumed();
-  GuestSpec other = away_guest(true);
-  other.mac = other_mac;
-  other.home_address = ip("2001:db8:a::11");
-  other.link_local = ip("fe80::5054:ff:fe00:11");
+  const GuestSpec other = other_away_guest();
   ASSERT_TRUE(h.table.set_guest(other));
   const Bytes from_other = ethernet_frame(router_mac, other_mac,
                                           udp_packet({other.home_address, correspondent}, 8));
